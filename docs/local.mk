@@ -1,0 +1,2 @@
+# docs/ — man pages installed by `make install`
+dist_man_MANS += docs/gslbd.8 docs/gslb.conf.5

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* answer.h — from a query packet to a response packet
+ *
+ * answer_packet() is the whole per-query logic shared by UDP and TCP:
+ * parse, find the zone, look up (CNAME chains, wildcards, delegations,
+ * NXDOMAIN/NODATA with SOA), CHAOS identity, EDNS (payload size, NSID,
+ * Client Subnet echo, BADVERS), and truncation. Each thread owns one
+ * struct answer_ctx with its counters; nothing is locked or allocated.
+ */
+#ifndef GSLB_ANSWER_H
+#define GSLB_ANSWER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+struct snapshot;
+
+#define ANSWER_MAX_TCP 65535
+
+/* Per-thread counters, summed by the metrics reader. */
+struct answer_stats {
+	uint64_t queries;
+	uint64_t dropped;
+	uint64_t truncated;
+	uint64_t rcode[24];     /* by response rcode (extended included) */
+	uint64_t edns;
+	uint64_t ecs;
+};
+
+struct answer_ctx {
+	struct answer_stats stats;
+};
+
+/* Answers req (reqlen bytes) from client src into resp (respcap bytes,
+ * at least 512; 65535 for TCP). tcp selects full answers; over UDP the
+ * answer is limited to the client's EDNS payload size clamped to the
+ * config's max_udp_size (512 without EDNS) and truncated with TC=1.
+ * Returns the response length, or 0 when nothing must be sent.
+ * Query path: reads snap under the caller's RCU read lock. */
+size_t answer_packet(struct answer_ctx *ctx, const struct snapshot *snap, const uint8_t *req,
+		     size_t reqlen, uint8_t *resp, size_t respcap, const struct sockaddr *src,
+		     bool tcp);
+
+#endif

@@ -1,0 +1,20 @@
+# gslb/ — libgslb (shared with the probe) and the gslbd daemon
+noinst_LIBRARIES += libgslb.a
+libgslb_a_SOURCES = \
+	gslb/log.c gslb/log.h \
+	gslb/dname.c gslb/dname.h \
+	gslb/wire.c gslb/wire.h \
+	gslb/conf.c gslb/conf.h \
+	gslb/zone_load.c gslb/zone.c gslb/zone.h \
+	gslb/render.c gslb/render.h \
+	gslb/answer.c gslb/answer.h \
+	gslb/snapshot.c gslb/snapshot.h
+libgslb_a_CFLAGS = $(AM_CFLAGS) $(LDNS_CFLAGS) $(LIBCONFIG_CFLAGS) $(URCU_CFLAGS)
+
+GSLB_LIBS = libgslb.a $(LDNS_LIBS) $(LIBCONFIG_LIBS) $(URCU_LIBS) $(MAXMINDDB_LIBS) \
+	$(LIBEVENT_LIBS) $(OPENSSL_LIBS) $(JANSSON_LIBS) -lpthread -lm
+
+sbin_PROGRAMS += gslbd
+gslbd_SOURCES = gslb/gslbd.c gslb/net.h gslb/net_udp.c gslb/net_tcp.c
+gslbd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(URCU_CFLAGS)
+gslbd_LDADD = $(GSLB_LIBS)

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* snapshot.h — the immutable read-mostly state, swapped with RCU
+ *
+ * Config, compiled zones (and later the GeoIP handle and service tables)
+ * form one snapshot. snapshot_build() makes a new one off the query path;
+ * snapshot_publish() swaps it in with rcu_assign_pointer() and frees the
+ * old one after a grace period. Readers (query threads, registered with
+ * liburcu) call snapshot_get() inside rcu_read_lock()/rcu_read_unlock()
+ * and must not keep the pointer past the unlock.
+ */
+#ifndef GSLB_SNAPSHOT_H
+#define GSLB_SNAPSHOT_H
+
+#include <stdint.h>
+#include <time.h>
+
+struct conf;
+struct zonedb;
+
+struct snapshot {
+	struct conf *conf;
+	struct zonedb *zones;
+	uint64_t generation;   /* 1 for the first, +1 per publish */
+	time_t built_at;
+};
+
+/* Loads the config at path and every zone it names. On failure returns
+ * NULL and sets *errmsg (malloc'd, "file:line: setting: message" lines).
+ * Any thread; never touches the published snapshot. */
+struct snapshot *snapshot_build(const char *conf_path, char **errmsg);
+void snapshot_free(struct snapshot *s);
+
+/* Publishes s (ownership passes) and frees the previous one after an RCU
+ * grace period. Control thread only. */
+void snapshot_publish(struct snapshot *s);
+/* The current snapshot; call inside an RCU read-side section. */
+const struct snapshot *snapshot_get(void);
+/* Frees the current snapshot at shutdown, after readers stopped. */
+void snapshot_shutdown(void);
+
+#endif

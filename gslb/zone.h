@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* zone.h — compiled zones: nodes, RRsets in wire form, and lookup
+ *
+ * A zone is loaded from an RFC 1035 master file (ldns parses it) and
+ * compiled into an immutable table: one node per owner name (plus empty
+ * non-terminals, so that "name exists" is a table hit), each node holding
+ * its RRsets as uncompressed wire rdata. Lookups are hash probes on
+ * lowercased wire names; nothing allocates after loading, and any number
+ * of threads may read a zone at once.
+ *
+ * A zonedb is the set of served zones; zonedb_find() picks the zone with
+ * the longest matching apex, so a child zone served here wins over the
+ * delegation in its parent.
+ */
+#ifndef GSLB_ZONE_H
+#define GSLB_ZONE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dname.h"
+
+struct service; /* dynamic answers, see service.h */
+
+/* All records of one type at one owner, with the smallest TTL of them. */
+struct rrset {
+	uint16_t type;
+	uint16_t count;       /* number of records */
+	uint32_t ttl;
+	uint32_t rdata_len;   /* bytes in rdata */
+	uint8_t *rdata;       /* count × (u16 big-endian rdlength, rdlength bytes), uncompressed */
+};
+
+enum node_flags {
+	NODE_APEX = 1 << 0,       /* the zone apex */
+	NODE_DELEGATION = 1 << 1, /* NS below the apex: a zone cut */
+	NODE_ENT = 1 << 2,        /* empty non-terminal, no RRsets */
+	NODE_HAS_WILDCARD = 1 << 3, /* a child "*" node exists */
+	NODE_GLUE = 1 << 4,       /* at or below a zone cut: only glue, never answered */
+};
+
+struct zone_node {
+	uint8_t *name;            /* lowercased wire name */
+	uint32_t flags;           /* enum node_flags */
+	uint16_t nrrsets;
+	struct rrset *rrsets;     /* sorted by type */
+	const struct service *service; /* set when the name is a service (issue 3), else NULL */
+};
+
+struct zone {
+	uint8_t *apex;            /* lowercased wire name */
+	char *name;               /* presentation form, "example.com." */
+	char *file;               /* master file it was loaded from */
+	struct zone_node *apex_node;
+	const struct rrset *soa;  /* the apex SOA */
+	uint32_t neg_ttl;         /* min(SOA TTL, SOA MINIMUM), RFC 2308 */
+	struct zone_node *nodes;
+	size_t nnodes;
+	uint32_t *slots;          /* open-addressing hash: node index + 1, 0 = empty */
+	size_t nslots;            /* power of two */
+	bool has_delegations;
+};
+
+struct zonedb {
+	struct zone **zones;
+	size_t nzones;
+	int max_apex_labels;      /* deepest apex, bounds the suffix walk */
+};
+
+/* Loads and checks a zone from a master file. $ORIGIN, $TTL and $INCLUDE
+ * (relative to the including file) are honoured. Checks: SOA and NS at the
+ * apex, every owner inside the zone, no CNAME beside other data, glue for
+ * in-zone NS targets below cuts. On error returns NULL and writes
+ * "file:line: field: message" into err. The caller owns the zone. */
+struct zone *zone_load(const char *origin, const char *file, char *err, size_t errlen);
+void zone_free(struct zone *z);
+
+/* The node of a lowercased name, or NULL. Query path. */
+const struct zone_node *zone_find(const struct zone *z, const uint8_t *name);
+/* The RRset of a type at a node, or NULL. Query path. */
+const struct rrset *node_rrset(const struct zone_node *n, uint16_t type);
+
+enum lookup_kind {
+	LOOKUP_ANSWER = 0,     /* node found (exact or wildcard); the type may be absent (NODATA) */
+	LOOKUP_NXDOMAIN = 1,   /* no such name and no wildcard */
+	LOOKUP_DELEGATION = 2, /* below a zone cut: refer to node's NS */
+};
+
+struct lookup_result {
+	enum lookup_kind kind;
+	const struct zone_node *node; /* answer node, wildcard node, or delegation point */
+	bool wildcard;                /* node is the wildcard that matched */
+};
+
+/* Finds the answer for a lowercased qname inside zone z (qname must be at
+ * or below the apex): zone cuts first (DS at a cut is answered by the
+ * parent), then the exact name, then the wildcard at the closest encloser
+ * (RFC 4592). Query path. */
+void zone_lookup(const struct zone *z, const uint8_t *qname, uint16_t qtype,
+		 struct lookup_result *res);
+
+/* Builds a zonedb over zones; takes ownership of the array and the zones.
+ * Returns NULL on allocation failure. */
+struct zonedb *zonedb_new(struct zone **zones, size_t nzones);
+void zonedb_free(struct zonedb *db);
+/* The zone with the longest apex containing name, or NULL. Query path. */
+const struct zone *zonedb_find(const struct zonedb *db, const uint8_t *name);
+
+#endif

@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* zone_load.c — (being written) */
+#include "config.h"

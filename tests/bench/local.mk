@@ -1,0 +1,5 @@
+# tests/bench/ — dnsperf harness: gslbd side by side with NSD (`make bench`)
+EXTRA_DIST += tests/bench/run
+bench: gslbd
+	$(srcdir)/tests/bench/run $(abs_top_builddir)/gslbd
+.PHONY: bench

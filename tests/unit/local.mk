@@ -1,0 +1,29 @@
+# tests/unit/ — Check suites, one per module, run by `make check`
+UNIT_TESTS = \
+	tests/unit/test_dname \
+	tests/unit/test_wire \
+	tests/unit/test_render \
+	tests/unit/test_conf \
+	tests/unit/test_zone \
+	tests/unit/test_lookup \
+	tests/unit/test_answer
+check_PROGRAMS += $(UNIT_TESTS)
+TESTS += $(UNIT_TESTS)
+UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LDNS_CFLAGS) $(URCU_CFLAGS) \
+	-DTEST_SRCDIR=\"$(abs_top_srcdir)\"
+UNIT_LDADD = $(GSLB_LIBS) $(CHECK_LIBS)
+EXTRA_DIST += tests/unit/unit.h
+tests_unit_test_dname_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_dname_LDADD = $(UNIT_LDADD)
+tests_unit_test_wire_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_wire_LDADD = $(UNIT_LDADD)
+tests_unit_test_render_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_render_LDADD = $(UNIT_LDADD)
+tests_unit_test_conf_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_conf_LDADD = $(UNIT_LDADD)
+tests_unit_test_zone_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_zone_LDADD = $(UNIT_LDADD)
+tests_unit_test_lookup_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_lookup_LDADD = $(UNIT_LDADD)
+tests_unit_test_answer_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_answer_LDADD = $(UNIT_LDADD)
