@@ -1,0 +1,1 @@
+# gslb/filters/ — selection filters, one per file (see DESIGN.md)

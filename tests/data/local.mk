@@ -1,0 +1,1 @@
+# tests/data/ — generators for test GeoIP databases
