@@ -1,3 +1,343 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* answer.c — (being written) */
+/* answer.c — from a query packet to a response packet (authoritative semantics) */
 #include "config.h"
+
+#include "answer.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "conf.h"
+#include "log.h"
+#include "render.h"
+#include "snapshot.h"
+#include "wire.h"
+#include "zone.h"
+
+#define MAX_CNAME_HOPS 8 /* chains longer than this are cut, like BIND and NSD do */
+#define OPT_FIXED_LEN 11 /* root owner, type, class, ttl, rdlength */
+
+/* Everything one answer needs, kept on the stack of answer_packet(). */
+struct answer {
+	struct render r;
+	const struct wire_query *q;
+	const struct conf *conf;
+	const struct zonedb *db;
+	uint16_t rcode;
+	bool truncated;
+};
+
+static void fail_tc(struct answer *a, size_t body_start)
+{
+	/* RFC 2181 §9: data that must be there does not fit: send the
+	 * question only, with TC, and let the client retry over TCP. */
+	a->r.len = body_start;
+	a->r.count[SEC_ANSWER] = a->r.count[SEC_AUTHORITY] = a->r.count[SEC_ADDITIONAL] = 0;
+	a->truncated = true;
+}
+
+/* A/AAAA of an in-zone target name into the additional section, best
+ * effort: what does not fit is left out, never truncating the answer. */
+static void add_address_records(struct answer *a, const uint8_t *target)
+{
+	uint8_t name[DNAME_MAXLEN];
+	const struct zone *z;
+	const struct zone_node *n;
+
+	dname_copy_lower(name, target);
+	z = zonedb_find(a->db, name);
+	if (!z || !(n = zone_find(z, name)))
+		return;
+	const struct rrset *rs = node_rrset(n, TYPE_A);
+	if (rs)
+		render_rrset(&a->r, SEC_ADDITIONAL, name, rs);
+	rs = node_rrset(n, TYPE_AAAA);
+	if (rs)
+		render_rrset(&a->r, SEC_ADDITIONAL, name, rs);
+}
+
+/* Additional section processing (RFC 1035 §3.3) for NS, MX and SRV. */
+static void add_additional(struct answer *a, const struct rrset *rs)
+{
+	size_t skip;
+
+	switch (rs->type) {
+	case TYPE_NS:
+		skip = 0;
+		break;
+	case TYPE_MX:
+		skip = 2;
+		break;
+	case TYPE_SRV:
+		skip = 6;
+		break;
+	default:
+		return;
+	}
+	const uint8_t *p = rs->rdata;
+	for (uint16_t i = 0; i < rs->count; i++) {
+		uint16_t rdlen = wire_get16(p);
+		if (rdlen > skip)
+			add_address_records(a, p + 2 + skip);
+		p += 2 + rdlen;
+	}
+}
+
+/* Referral: the cut's NS in authority, glue in additional, AA clear
+ * unless the referral ends a CNAME chain we answered. */
+static int add_referral(struct answer *a, const struct zone_node *cut, bool keep_aa)
+{
+	const struct rrset *ns = node_rrset(cut, TYPE_NS);
+
+	if (!keep_aa)
+		render_set_flags(&a->r, 0, DNS_FLAG_AA);
+	if (render_rrset(&a->r, SEC_AUTHORITY, cut->name, ns) < 0)
+		return -ENOSPC;
+	/* Glue for in-bailiwick names must fit (RFC 9471); the rest is optional. */
+	const uint8_t *p = ns->rdata;
+	for (uint16_t i = 0; i < ns->count; i++) {
+		uint16_t rdlen = wire_get16(p);
+		const uint8_t *target = p + 2;
+		p += 2 + rdlen;
+		if (!dname_is_sub(target, cut->name)) {
+			add_address_records(a, target);
+			continue;
+		}
+		uint8_t name[DNAME_MAXLEN];
+		dname_copy_lower(name, target);
+		const struct zone *z = zonedb_find(a->db, name);
+		const struct zone_node *n = z ? zone_find(z, name) : NULL;
+		if (!n)
+			continue;
+		const struct rrset *rs = node_rrset(n, TYPE_A);
+		if (rs && render_rrset(&a->r, SEC_ADDITIONAL, name, rs) < 0)
+			return -ENOSPC;
+		rs = node_rrset(n, TYPE_AAAA);
+		if (rs && render_rrset(&a->r, SEC_ADDITIONAL, name, rs) < 0)
+			return -ENOSPC;
+	}
+	return 0;
+}
+
+/* NXDOMAIN/NODATA: the zone's SOA in authority with the negative TTL. */
+static int add_negative_soa(struct answer *a, const struct zone *z)
+{
+	struct rrset soa = *z->soa;
+
+	soa.ttl = z->neg_ttl;
+	return render_rrset(&a->r, SEC_AUTHORITY, z->apex, &soa);
+}
+
+/* RFC 8482: ANY gets one RRset of the node, the lowest type present. */
+static const struct rrset *any_rrset(const struct zone_node *n)
+{
+	return n->nrrsets ? &n->rrsets[0] : NULL;
+}
+
+/* The IN lookup: zone, node, CNAME chain, wildcard, delegation, negative
+ * answers. Returns -ENOSPC when required data did not fit. */
+static int answer_in(struct answer *a)
+{
+	const struct wire_query *q = a->q;
+	const struct zone *z = zonedb_find(a->db, q->qname);
+	uint8_t cur[DNAME_MAXLEN];
+
+	if (!z) {
+		a->rcode = RCODE_REFUSED;
+		render_set_flags(&a->r, 0, DNS_FLAG_AA);
+		return 0;
+	}
+	memcpy(cur, q->qname, q->qname_len);
+	for (int hops = 0;; hops++) {
+		struct lookup_result res;
+		zone_lookup(z, cur, q->qtype, &res);
+		if (res.kind == LOOKUP_DELEGATION)
+			return add_referral(a, res.node, hops > 0);
+		if (res.kind == LOOKUP_NXDOMAIN) {
+			a->rcode = RCODE_NXDOMAIN;
+			return add_negative_soa(a, z);
+		}
+		const struct zone_node *n = res.node;
+		const uint8_t *owner = res.wildcard ? cur : n->name;
+		const struct rrset *rs =
+			q->qtype == TYPE_ANY ? any_rrset(n) : node_rrset(n, q->qtype);
+		if (rs) {
+			if (render_rrset(&a->r, SEC_ANSWER, owner, rs) < 0)
+				return -ENOSPC;
+			add_additional(a, rs);
+			return 0;
+		}
+		const struct rrset *cname = node_rrset(n, TYPE_CNAME);
+		if (!cname)
+			return add_negative_soa(a, z); /* NODATA */
+		if (render_rrset(&a->r, SEC_ANSWER, owner, cname) < 0)
+			return -ENOSPC;
+		if (hops + 1 >= MAX_CNAME_HOPS)
+			return 0;
+		dname_copy_lower(cur, cname->rdata + 2);
+		z = zonedb_find(a->db, cur);
+		if (!z)
+			return 0; /* target outside our zones: the resolver goes on */
+	}
+}
+
+/* CHAOS TXT id.server/hostname.bind and version.bind/version.server. */
+static void answer_chaos(struct answer *a)
+{
+	static const uint8_t id_server[] = "\2id\6server";
+	static const uint8_t hostname_bind[] = "\10hostname\4bind";
+	static const uint8_t version_bind[] = "\7version\4bind";
+	static const uint8_t version_server[] = "\7version\6server";
+	const struct wire_query *q = a->q;
+	const char *text = NULL;
+
+	if (dname_equal(q->qname, id_server) || dname_equal(q->qname, hostname_bind))
+		text = a->conf->identity;
+	else if (dname_equal(q->qname, version_bind) || dname_equal(q->qname, version_server))
+		text = a->conf->version;
+	if (!text || !*text || (q->qtype != TYPE_TXT && q->qtype != TYPE_ANY)) {
+		a->rcode = RCODE_REFUSED;
+		render_set_flags(&a->r, 0, DNS_FLAG_AA);
+		return;
+	}
+	uint8_t rdata[256];
+	size_t tlen = strlen(text);
+	if (tlen > 255)
+		tlen = 255;
+	rdata[0] = (uint8_t)tlen;
+	memcpy(rdata + 1, text, tlen);
+	if (render_rr(&a->r, SEC_ANSWER, q->qname, TYPE_TXT, CLASS_CH, 0, rdata,
+		      (uint16_t)(tlen + 1)) < 0)
+		a->truncated = true;
+}
+
+static size_t opt_len(const struct answer *a)
+{
+	const struct wire_query *q = a->q;
+	size_t len = OPT_FIXED_LEN;
+
+	if (q->nsid && a->conf->identity[0])
+		len += 4 + strlen(a->conf->identity);
+	if (q->has_ecs)
+		len += 4 + 4 + (q->ecs.source + 7u) / 8u;
+	return len;
+}
+
+/* The OPT record (RFC 6891 §6.1), with NSID and the ECS echo (scope 0:
+ * static data is the same for every client, RFC 7871 §7.2.1). */
+static void add_opt(struct answer *a, uint16_t ext_rcode)
+{
+	const struct wire_query *q = a->q;
+	uint8_t rd[4 + 255 + 8 + 16];
+	size_t n = 0;
+
+	if (q->nsid && a->conf->identity[0]) {
+		size_t ilen = strlen(a->conf->identity);
+		if (ilen > 255)
+			ilen = 255;
+		wire_put16(rd, EDNS_OPT_NSID);
+		wire_put16(rd + 2, (uint16_t)ilen);
+		memcpy(rd + 4, a->conf->identity, ilen);
+		n = 4 + ilen;
+	}
+	if (q->has_ecs) {
+		size_t abytes = (q->ecs.source + 7u) / 8u;
+		wire_put16(rd + n, EDNS_OPT_ECS);
+		wire_put16(rd + n + 2, (uint16_t)(4 + abytes));
+		wire_put16(rd + n + 4, q->ecs.family);
+		rd[n + 6] = q->ecs.source;
+		rd[n + 7] = 0;
+		memcpy(rd + n + 8, q->ecs.addr, abytes);
+		n += 8 + abytes;
+	}
+	static const uint8_t root[] = "";
+	uint32_t ttl = (uint32_t)(ext_rcode >> 4) << 24 | (q->edns_flags & EDNS_DO);
+	render_rr(&a->r, SEC_ADDITIONAL, root, TYPE_OPT, a->conf->max_udp_size, ttl, rd,
+		  (uint16_t)n);
+}
+
+static size_t udp_limit(const struct wire_query *q, const struct conf *conf)
+{
+	if (!q->edns)
+		return DNS_MIN_UDP;
+	size_t lim = q->udp_size < conf->max_udp_size ? q->udp_size : conf->max_udp_size;
+	return lim < DNS_MIN_UDP ? DNS_MIN_UDP : lim;
+}
+
+static uint16_t verdict_rcode(enum wire_verdict v)
+{
+	switch (v) {
+	case WIRE_FORMERR:
+		return RCODE_FORMERR;
+	case WIRE_NOTIMP:
+		return RCODE_NOTIMP;
+	case WIRE_BADVERS:
+		return RCODE_BADVERS;
+	default:
+		return RCODE_NOERROR;
+	}
+}
+
+size_t answer_packet(struct answer_ctx *ctx, const struct snapshot *snap, const uint8_t *req,
+		     size_t reqlen, uint8_t *resp, size_t respcap, const struct sockaddr *src,
+		     bool tcp)
+{
+	struct wire_query q;
+	struct answer a;
+	enum wire_verdict v = wire_parse_query(req, reqlen, &q);
+
+	ctx->stats.queries++;
+	if (unlikely(v == WIRE_DROP)) {
+		ctx->stats.dropped++;
+		log_debug("event=drop reason=\"%s\"", q.reason);
+		return 0;
+	}
+	a.q = &q;
+	a.conf = snap->conf;
+	a.db = snap->zones;
+	a.rcode = verdict_rcode(v);
+	a.truncated = false;
+
+	size_t limit = tcp ? ANSWER_MAX_TCP : udp_limit(&q, a.conf);
+	if (limit > respcap)
+		limit = respcap;
+	uint16_t flags = DNS_FLAG_QR | DNS_FLAG_AA | (q.flags & (DNS_FLAG_RD | DNS_FLAG_CD | 0x7800));
+	render_init(&a.r, resp, limit, q.id, flags);
+	if (q.has_question)
+		render_question(&a.r, q.qname_case, q.qtype, q.qclass);
+	if (q.edns) {
+		ctx->stats.edns++;
+		if (q.has_ecs)
+			ctx->stats.ecs++;
+	}
+
+	size_t reserve = q.edns ? opt_len(&a) : 0;
+	size_t body_start = a.r.len;
+	if (a.rcode == RCODE_NOERROR && a.r.limit >= body_start + reserve) {
+		a.r.limit -= reserve;
+		if (q.qtype == TYPE_AXFR || q.qtype == TYPE_IXFR) {
+			a.rcode = RCODE_REFUSED; /* no zone transfers */
+		} else if (q.qtype == TYPE_OPT || q.qtype == TYPE_MAILA || q.qtype == TYPE_MAILB) {
+			a.rcode = q.qtype == TYPE_OPT ? RCODE_FORMERR : RCODE_NOTIMP;
+		} else if (q.qclass == CLASS_IN || q.qclass == CLASS_ANY) {
+			if (answer_in(&a) < 0)
+				fail_tc(&a, body_start);
+		} else if (q.qclass == CLASS_CH) {
+			answer_chaos(&a);
+		} else {
+			a.rcode = RCODE_REFUSED;
+		}
+		a.r.limit += reserve;
+	}
+	if (a.rcode != RCODE_NOERROR && a.rcode != RCODE_NXDOMAIN)
+		render_set_flags(&a.r, 0, DNS_FLAG_AA); /* errors are not authoritative data */
+	if (a.truncated) {
+		render_set_flags(&a.r, DNS_FLAG_TC, 0);
+		ctx->stats.truncated++;
+	}
+	render_set_rcode(&a.r, a.rcode);
+	if (q.edns)
+		add_opt(&a, a.rcode);
+	ctx->stats.rcode[a.rcode < 24 ? a.rcode : 23]++;
+	return render_finish(&a.r);
+}

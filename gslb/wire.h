@@ -173,7 +173,7 @@ struct wire_query {
 	bool has_question;
 	uint8_t qname[DNAME_MAXLEN];  /* lowercased for lookup */
 	uint8_t qname_len;
-	size_t qname_off;         /* offset of the name as sent (always 12) */
+	uint8_t qname_case[DNAME_MAXLEN]; /* as sent, case kept, for the echoed question */
 	uint16_t qtype;
 	uint16_t qclass;
 	size_t question_end;      /* offset just after the question */
