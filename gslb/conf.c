@@ -1,3 +1,851 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* conf.c — (being written) */
+/* conf.c — the configuration loader: libconfig file -> schema tables -> struct conf */
 #include "config.h"
+
+#include "conf.h"
+
+#include "dname.h"
+
+#include <libconfig.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/*
+ * The schema. Every group of the file is a table of struct conf_item rows;
+ * the walker checks each key of the file against its table (unknown keys,
+ * types, ranges, required keys) and stores the value at an offset into the
+ * struct the table describes. Defaults come from the rows too, and so does
+ * conf_free, so adding a section is: a struct (a field of struct conf), a
+ * table of its keys, a row in conf_schema[], and hooks only for values that
+ * need more than a type and a range.
+ */
+
+enum conf_type {
+	CT_INT = 0, /* int64 range-checked, stored as 1/2/4/8-byte integer */
+	CT_FLOAT,   /* double; integers accepted */
+	CT_STRING,  /* char *, malloc'd */
+	CT_BOOL,    /* bool */
+	CT_STRS,    /* array of strings -> char ** + size_t count */
+	CT_GROUP,   /* nested table; its fields live at base + off */
+	CT_LIST,    /* list of groups -> array of elem_size + size_t count */
+};
+
+#define CONF_REQUIRED 0x1
+
+struct conf_ctx;
+struct conf_item;
+
+/* A hook stores (or checks) a value instead of the default store; errors
+ * go through conf_err. base is the struct the item's table describes. A
+ * finish hook gets s = NULL when its group or list is absent. */
+typedef void conf_hook_fn(struct conf_ctx *x, const struct conf_item *it,
+			  const config_setting_t *s, char *base, const char *path);
+/* Frees what a hook stored; called by conf_free. */
+typedef void conf_release_fn(const struct conf_item *it, char *base);
+
+struct conf_item {
+	const char *name;
+	enum conf_type type;
+	unsigned flags;
+	size_t off;       /* value (or array pointer, or nested struct) in base */
+	size_t size;      /* CT_INT: width of the stored integer */
+	size_t count_off; /* CT_STRS, CT_LIST: where the element count goes */
+	size_t elem_size; /* CT_LIST: one element */
+	size_t min_count; /* CT_STRS, CT_LIST: at least this many elements */
+	int64_t min, max; /* CT_INT range */
+	double fmin, fmax;  /* CT_FLOAT range */
+	int64_t def_int;    /* CT_INT, CT_BOOL default */
+	double def_float;   /* CT_FLOAT default */
+	const char *def_str; /* CT_STRING default (NULL = none) */
+	const struct conf_item *sub; /* CT_GROUP keys; CT_LIST keys of each element */
+	conf_hook_fn *store;   /* replaces the default store */
+	conf_hook_fn *finish;  /* CT_GROUP, CT_LIST: checks after all keys are read */
+	conf_release_fn *release; /* frees what store kept */
+};
+
+#define FIELD(st, m) .off = offsetof(st, m), .size = sizeof(((st *)0)->m)
+#define ARRAY(st, m, n) .off = offsetof(st, m), .count_off = offsetof(st, n)
+
+struct conf_ctx {
+	struct conf *c;
+	FILE *err; /* open_memstream over errbuf */
+	char *errbuf;
+	size_t errlen;
+	int nerr;
+};
+
+/* "file:line: path: message"; the file is the one the setting came from,
+ * which differs from the main file inside @include. */
+__attribute__((format(printf, 4, 5))) static void conf_err(struct conf_ctx *x,
+							   const config_setting_t *s,
+							   const char *path, const char *fmt, ...)
+{
+	const char *file = s ? config_setting_source_file(s) : NULL;
+	const char *dir = "";
+	unsigned line = s ? config_setting_source_line(s) : 0;
+	va_list ap;
+
+	/* libconfig records an @include by the name written, which is relative to c->dir */
+	if (!file || !strcmp(file, x->c->path))
+		file = x->c->path;
+	else if (file[0] != '/')
+		dir = x->c->dir;
+	if (line == 0) /* the root group has no line of its own */
+		line = 1;
+	fprintf(x->err, "%s%s%s%s:%u: %s: ", x->nerr ? "\n" : "", dir, *dir ? "/" : "", file,
+		line, path);
+	va_start(ap, fmt);
+	vfprintf(x->err, fmt, ap);
+	va_end(ap);
+	x->nerr++;
+}
+
+static void conf_oom(struct conf_ctx *x, const config_setting_t *s, const char *path)
+{
+	conf_err(x, s, path, "out of memory");
+}
+
+static const char *type_name(const config_setting_t *s)
+{
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		return "an integer";
+	case CONFIG_TYPE_FLOAT:
+		return "a float";
+	case CONFIG_TYPE_STRING:
+		return "a string";
+	case CONFIG_TYPE_BOOL:
+		return "a boolean";
+	case CONFIG_TYPE_ARRAY:
+		return "an array";
+	case CONFIG_TYPE_LIST:
+		return "a list";
+	case CONFIG_TYPE_GROUP:
+		return "a group";
+	}
+	return "an unknown type";
+}
+
+static const char *const expected_name[] = {
+	[CT_INT] = "an integer",     [CT_FLOAT] = "a number", [CT_STRING] = "a string",
+	[CT_BOOL] = "a boolean",     [CT_STRS] = "an array of strings",
+	[CT_GROUP] = "a group",      [CT_LIST] = "a list of groups",
+};
+
+static bool type_ok(enum conf_type t, const config_setting_t *s)
+{
+	int st = config_setting_type(s);
+
+	switch (t) {
+	case CT_INT:
+		return st == CONFIG_TYPE_INT || st == CONFIG_TYPE_INT64;
+	case CT_FLOAT:
+		return st == CONFIG_TYPE_FLOAT || st == CONFIG_TYPE_INT || st == CONFIG_TYPE_INT64;
+	case CT_STRING:
+		return st == CONFIG_TYPE_STRING;
+	case CT_BOOL:
+		return st == CONFIG_TYPE_BOOL;
+	case CT_STRS:
+		return st == CONFIG_TYPE_ARRAY || st == CONFIG_TYPE_LIST;
+	case CT_GROUP:
+		return st == CONFIG_TYPE_GROUP;
+	case CT_LIST: /* "[]" is the empty array, "()" the empty list */
+		return st == CONFIG_TYPE_LIST ||
+		       (st == CONFIG_TYPE_ARRAY && config_setting_length(s) == 0);
+	}
+	return false;
+}
+
+static void store_int(char *p, size_t size, int64_t v)
+{
+	switch (size) {
+	case 1: {
+		int8_t n = (int8_t)v;
+		memcpy(p, &n, 1);
+		break;
+	}
+	case 2: {
+		uint16_t n = (uint16_t)v;
+		memcpy(p, &n, 2);
+		break;
+	}
+	case 4: {
+		int32_t n = (int32_t)v;
+		memcpy(p, &n, 4);
+		break;
+	}
+	default:
+		memcpy(p, &v, 8);
+		break;
+	}
+}
+
+/* ---- defaults and release, driven by the tables ---- */
+
+static void set_defaults(const struct conf_item *tab, char *base)
+{
+	for (const struct conf_item *it = tab; it->name; it++) {
+		char *p = base + it->off;
+
+		switch (it->type) {
+		case CT_INT:
+			store_int(p, it->size, it->def_int);
+			break;
+		case CT_FLOAT:
+			*(double *)p = it->def_float;
+			break;
+		case CT_STRING:
+			*(char **)p = it->def_str ? strdup(it->def_str) : NULL;
+			break;
+		case CT_BOOL:
+			*(bool *)p = it->def_int != 0;
+			break;
+		case CT_GROUP:
+			set_defaults(it->sub, p);
+			break;
+		case CT_STRS:
+		case CT_LIST:
+			break; /* the struct starts zeroed: no elements */
+		}
+	}
+}
+
+static void release_table(const struct conf_item *tab, char *base)
+{
+	for (const struct conf_item *it = tab; it->name; it++) {
+		char *p = base + it->off;
+
+		if (it->release) {
+			it->release(it, base);
+			continue;
+		}
+		switch (it->type) {
+		case CT_STRING:
+			free(*(char **)p);
+			*(char **)p = NULL;
+			break;
+		case CT_STRS: {
+			char **v = *(char ***)p;
+			size_t n = *(size_t *)(base + it->count_off);
+
+			for (size_t i = 0; i < n; i++)
+				free(v[i]);
+			free(v);
+			*(char ***)p = NULL;
+			*(size_t *)(base + it->count_off) = 0;
+			break;
+		}
+		case CT_GROUP:
+			release_table(it->sub, p);
+			break;
+		case CT_LIST: {
+			char *v = *(char **)p;
+			size_t n = *(size_t *)(base + it->count_off);
+
+			for (size_t i = 0; i < n; i++)
+				release_table(it->sub, v + i * it->elem_size);
+			free(v);
+			*(char **)p = NULL;
+			*(size_t *)(base + it->count_off) = 0;
+			break;
+		}
+		case CT_INT:
+		case CT_FLOAT:
+		case CT_BOOL:
+			break;
+		}
+	}
+}
+
+/* ---- the walker ---- */
+
+static void walk_group(struct conf_ctx *x, const config_setting_t *g,
+		       const struct conf_item *tab, char *base, const char *path);
+
+/* Setting paths for messages: "server.tcp.idle_timeout", "zones[1].file". Long paths are
+ * cut, which only shortens a message. */
+#define CONF_PATHLEN 512
+
+__attribute__((format(printf, 3, 4))) static void path_fmt(char *out, size_t size,
+							    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(out, size, fmt, ap);
+	va_end(ap);
+}
+
+static void join_path(char *out, size_t size, const char *path, const char *name)
+{
+	path_fmt(out, size, "%s%s%s", path, *path ? "." : "", name);
+}
+
+static void load_strs(struct conf_ctx *x, const struct conf_item *it, const config_setting_t *s,
+		      char *base, const char *path)
+{
+	int n = config_setting_length(s);
+	bool ok = true;
+	char epath[CONF_PATHLEN];
+
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+
+		if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+			path_fmt(epath, sizeof(epath), "%s[%d]", path, i);
+			conf_err(x, e, epath, "expected a string, got %s", type_name(e));
+			ok = false;
+		}
+	}
+	if (!ok)
+		return;
+	if ((size_t)n < it->min_count) {
+		conf_err(x, s, path, "needs at least %zu entr%s", it->min_count,
+			 it->min_count == 1 ? "y" : "ies");
+		return;
+	}
+	if (it->store) {
+		it->store(x, it, s, base, path);
+		return;
+	}
+	char **v = calloc((size_t)n + 1, sizeof(*v));
+	if (!v) {
+		conf_oom(x, s, path);
+		return;
+	}
+	*(char ***)(base + it->off) = v;
+	for (int i = 0; i < n; i++) {
+		v[i] = strdup(config_setting_get_string_elem(s, i));
+		if (!v[i]) {
+			conf_oom(x, s, path);
+			break;
+		}
+		*(size_t *)(base + it->count_off) = (size_t)i + 1;
+	}
+}
+
+static void load_list(struct conf_ctx *x, const struct conf_item *it, const config_setting_t *s,
+		      char *base, const char *path)
+{
+	int n = config_setting_length(s);
+	char epath[CONF_PATHLEN];
+
+	if ((size_t)n < it->min_count) {
+		conf_err(x, s, path, "needs at least %zu entr%s", it->min_count,
+			 it->min_count == 1 ? "y" : "ies");
+		return;
+	}
+	if (n == 0)
+		return;
+	char *v = calloc((size_t)n, it->elem_size);
+	if (!v) {
+		conf_oom(x, s, path);
+		return;
+	}
+	*(char **)(base + it->off) = v;
+	*(size_t *)(base + it->count_off) = (size_t)n;
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+		char *eb = v + (size_t)i * it->elem_size;
+
+		path_fmt(epath, sizeof(epath), "%s[%d]", path, i);
+		set_defaults(it->sub, eb);
+		if (config_setting_type(e) != CONFIG_TYPE_GROUP) {
+			conf_err(x, e, epath, "expected a group, got %s", type_name(e));
+			continue;
+		}
+		walk_group(x, e, it->sub, eb, epath);
+	}
+}
+
+static void load_item(struct conf_ctx *x, const struct conf_item *it, const config_setting_t *s,
+		      char *base, const char *path)
+{
+	char *p = base + it->off;
+
+	if (!type_ok(it->type, s)) {
+		conf_err(x, s, path, "expected %s, got %s", expected_name[it->type], type_name(s));
+		return;
+	}
+	switch (it->type) {
+	case CT_INT: {
+		long long v = config_setting_get_int64(s);
+
+		if ((it->min || it->max) && (v < it->min || v > it->max)) {
+			conf_err(x, s, path, "%lld is out of range %lld..%lld", v,
+				 (long long)it->min, (long long)it->max);
+			return;
+		}
+		if (it->store)
+			it->store(x, it, s, base, path);
+		else
+			store_int(p, it->size, v);
+		return;
+	}
+	case CT_FLOAT: {
+		double v = config_setting_type(s) == CONFIG_TYPE_FLOAT
+				   ? config_setting_get_float(s)
+				   : (double)config_setting_get_int64(s);
+
+		if ((it->fmin != 0 || it->fmax != 0) && !(v >= it->fmin && v <= it->fmax)) {
+			conf_err(x, s, path, "%g is out of range %g..%g", v, it->fmin, it->fmax);
+			return;
+		}
+		if (it->store)
+			it->store(x, it, s, base, path);
+		else
+			*(double *)p = v;
+		return;
+	}
+	case CT_STRING:
+		if (it->store) {
+			it->store(x, it, s, base, path);
+		} else {
+			char *v = strdup(config_setting_get_string(s));
+
+			if (!v) {
+				conf_oom(x, s, path);
+				return;
+			}
+			free(*(char **)p);
+			*(char **)p = v;
+		}
+		return;
+	case CT_BOOL:
+		if (it->store)
+			it->store(x, it, s, base, path);
+		else
+			*(bool *)p = config_setting_get_bool(s) != 0;
+		return;
+	case CT_STRS:
+		load_strs(x, it, s, base, path);
+		return;
+	case CT_GROUP:
+		walk_group(x, s, it->sub, p, path);
+		if (it->finish)
+			it->finish(x, it, s, base, path);
+		return;
+	case CT_LIST:
+		load_list(x, it, s, base, path);
+		if (it->finish)
+			it->finish(x, it, s, base, path);
+		return;
+	}
+}
+
+static void walk_group(struct conf_ctx *x, const config_setting_t *g,
+		       const struct conf_item *tab, char *base, const char *path)
+{
+	int n = config_setting_length(g);
+	char cpath[CONF_PATHLEN];
+
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
+		const char *name = config_setting_name(s);
+		const struct conf_item *it = tab;
+
+		while (it->name && strcmp(it->name, name) != 0)
+			it++;
+		join_path(cpath, sizeof(cpath), path, name);
+		if (!it->name) {
+			conf_err(x, s, cpath, "unknown setting");
+			continue;
+		}
+		load_item(x, it, s, base, cpath);
+	}
+	for (const struct conf_item *it = tab; it->name; it++) {
+		if (!(it->flags & CONF_REQUIRED) || config_setting_get_member(g, it->name))
+			continue;
+		join_path(cpath, sizeof(cpath), path, it->name);
+		conf_err(x, g, cpath, "missing required setting");
+	}
+	/* absent groups and lists still get their finish check (s = NULL), which may resolve
+	 * defaults */
+	for (const struct conf_item *it = tab; it->name; it++) {
+		if (!it->finish || config_setting_get_member(g, it->name))
+			continue;
+		join_path(cpath, sizeof(cpath), path, it->name);
+		it->finish(x, it, NULL, base, cpath);
+	}
+}
+
+/* ---- server ---- */
+
+int conf_parse_addr(const char *text, uint16_t default_port, struct conf_addr *a)
+{
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *port = NULL;
+	size_t hlen;
+	const char *orig = text;
+	int family;
+
+	memset(a, 0, sizeof(*a));
+	if (text[0] == '[') {
+		const char *end = strchr(text, ']');
+
+		if (!end)
+			return -EINVAL;
+		if (end[1] == ':')
+			port = end + 2;
+		else if (end[1] != '\0')
+			return -EINVAL;
+		hlen = (size_t)(end - text - 1);
+		text++;
+		family = AF_INET6;
+	} else {
+		const char *colon = strchr(text, ':');
+
+		hlen = strlen(text);
+		if (colon && strchr(colon + 1, ':')) {
+			family = AF_INET6; /* two colons: a bare IPv6 address */
+		} else {
+			family = AF_INET;
+			if (colon) {
+				hlen = (size_t)(colon - text);
+				port = colon + 1;
+			}
+		}
+	}
+	if (hlen == 0 || hlen >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, text, hlen);
+	host[hlen] = '\0';
+
+	unsigned long pnum = default_port;
+	if (port) {
+		char *end;
+
+		/* digits only: strtoul would accept signs and spaces */
+		if (port[0] < '0' || port[0] > '9' || strlen(port) > 5)
+			return -EINVAL;
+		errno = 0;
+		pnum = strtoul(port, &end, 10);
+		if (*end != '\0' || errno)
+			return -EINVAL;
+	}
+	if (pnum < 1 || pnum > 65535)
+		return -EINVAL;
+
+	if (family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&a->ss;
+
+		if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
+			return -EINVAL;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)pnum);
+		a->len = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&a->ss;
+
+		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
+			return -EINVAL;
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)pnum);
+		a->len = sizeof(*sin6);
+	}
+	a->text = strdup(orig);
+	if (!a->text) {
+		memset(a, 0, sizeof(*a));
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void store_listen(struct conf_ctx *x, const struct conf_item *it,
+			 const config_setting_t *s, char *base, const char *path)
+{
+	struct conf *c = (struct conf *)base;
+	int n = config_setting_length(s);
+	char epath[CONF_PATHLEN];
+
+	c->listen = calloc((size_t)n, sizeof(*c->listen));
+	if (!c->listen) {
+		conf_oom(x, s, path);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+		const char *text = config_setting_get_string(e);
+		struct conf_addr *a = &c->listen[c->nlisten];
+
+		path_fmt(epath, sizeof(epath), "%s[%d]", path, i);
+		int ret = conf_parse_addr(text, CONF_DEFAULT_PORT, a);
+		if (ret == -ENOMEM) {
+			conf_oom(x, e, epath);
+			continue;
+		}
+		if (ret < 0) {
+			conf_err(x, e, epath,
+				 "bad address \"%s\" (want IPv4, IPv6 or [IPv6], "
+				 "optionally with :port 1..65535)",
+				 text);
+			continue;
+		}
+		for (size_t j = 0; j < c->nlisten; j++) {
+			if (c->listen[j].len == a->len && memcmp(&c->listen[j].ss, &a->ss, a->len) == 0) {
+				conf_err(x, e, epath, "duplicate address \"%s\" (same as \"%s\")",
+					 text, c->listen[j].text);
+				free(a->text);
+				a->text = NULL;
+				a = NULL;
+				break;
+			}
+		}
+		if (a)
+			c->nlisten++;
+	}
+}
+
+static void release_listen(const struct conf_item *it, char *base)
+{
+	struct conf *c = (struct conf *)base;
+
+	for (size_t i = 0; i < c->nlisten; i++)
+		free(c->listen[i].text);
+	free(c->listen);
+	c->listen = NULL;
+	c->nlisten = 0;
+}
+
+static void finish_server(struct conf_ctx *x, const struct conf_item *it,
+			  const config_setting_t *s, char *base, const char *path)
+{
+	struct conf *c = (struct conf *)base;
+
+	if (c->threads == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		c->threads = n < 1 ? 1 : n > 256 ? 256 : (int)n;
+	}
+}
+
+static const struct conf_item tcp_items[] = {
+	{ "max_clients", CT_INT, FIELD(struct conf, tcp_max_clients), .min = 1, .max = 100000,
+	  .def_int = 1024 },
+	{ "idle_timeout", CT_FLOAT, FIELD(struct conf, tcp_idle_timeout), .fmin = 0.1,
+	  .fmax = 3600, .def_float = 10.0 },
+	{ NULL },
+};
+
+static const struct conf_item server_items[] = {
+	{ "listen", CT_STRS, CONF_REQUIRED, ARRAY(struct conf, listen, nlisten), .min_count = 1,
+	  .store = store_listen, .release = release_listen },
+	{ "threads", CT_INT, FIELD(struct conf, threads), .min = 0, .max = 256, .def_int = 0 },
+	{ "identity", CT_STRING, FIELD(struct conf, identity), .def_str = "" },
+	{ "version", CT_STRING, FIELD(struct conf, version), .def_str = "" },
+	{ "user", CT_STRING, FIELD(struct conf, user), .def_str = "" },
+	{ "max_udp_size", CT_INT, FIELD(struct conf, max_udp_size), .min = 512, .max = 4096,
+	  .def_int = 1232 },
+	{ "tcp", CT_GROUP, .off = 0, .sub = tcp_items },
+	{ NULL },
+};
+
+/* ---- zones ---- */
+
+static void store_zone_name(struct conf_ctx *x, const struct conf_item *it,
+			    const config_setting_t *s, char *base, const char *path)
+{
+	struct conf_zone *z = (struct conf_zone *)base;
+	const char *name = config_setting_get_string(s);
+
+	if (name[0] == '\0' || dname_from_str(name, z->apex) < 0) {
+		conf_err(x, s, path, "bad domain name \"%s\"", name);
+		return;
+	}
+	z->name = strdup(name);
+	if (!z->name)
+		conf_oom(x, s, path);
+}
+
+/* Resolves a path relative to the config file's directory and checks that it is a readable
+ * regular file; stores the canonical absolute path. */
+static void store_path(struct conf_ctx *x, const struct conf_item *it,
+		       const config_setting_t *s, char *base, const char *path)
+{
+	const char *v = config_setting_get_string(s);
+	char **dst = (char **)(base + it->off);
+	char *full = NULL;
+	struct stat st;
+
+	if (v[0] == '\0') {
+		conf_err(x, s, path, "empty file name");
+		return;
+	}
+	if (v[0] == '/')
+		full = strdup(v);
+	else if (asprintf(&full, "%s/%s", x->c->dir, v) < 0)
+		full = NULL;
+	if (!full) {
+		conf_oom(x, s, path);
+		return;
+	}
+	if (stat(full, &st) == -1 || access(full, R_OK) == -1) {
+		conf_err(x, s, path, "cannot read \"%s\": %s", full, strerror(errno));
+		free(full);
+		return;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		conf_err(x, s, path, "\"%s\" is not a regular file", full);
+		free(full);
+		return;
+	}
+	char *canon = realpath(full, NULL);
+	if (canon) {
+		free(full);
+		full = canon;
+	}
+	free(*dst);
+	*dst = full;
+}
+
+static void finish_zones(struct conf_ctx *x, const struct conf_item *it,
+			 const config_setting_t *s, char *base, const char *path)
+{
+	struct conf *c = (struct conf *)base;
+	char epath[CONF_PATHLEN];
+
+	for (size_t i = 0; i < c->nzones; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+
+		c->zones[i].line = (int)config_setting_source_line(e);
+		if (!c->zones[i].name)
+			continue; /* missing or bad name, reported already */
+		for (size_t j = 0; j < i; j++) {
+			if (!c->zones[j].name || !dname_equal(c->zones[i].apex, c->zones[j].apex))
+				continue;
+			path_fmt(epath, sizeof(epath), "%s[%zu].name", path, i);
+			conf_err(x, config_setting_get_member(e, "name"), epath,
+				 "duplicate zone \"%s\" (also at line %d)", c->zones[i].name,
+				 c->zones[j].line);
+			break;
+		}
+	}
+}
+
+static const struct conf_item zone_items[] = {
+	{ "name", CT_STRING, CONF_REQUIRED, FIELD(struct conf_zone, name),
+	  .store = store_zone_name },
+	{ "file", CT_STRING, CONF_REQUIRED, FIELD(struct conf_zone, file), .store = store_path },
+	{ NULL },
+};
+
+/* The top level: the one place that registers sections. */
+static const struct conf_item conf_schema[] = {
+	{ "server", CT_GROUP, CONF_REQUIRED, .off = 0, .sub = server_items,
+	  .finish = finish_server },
+	{ "zones", CT_LIST, CONF_REQUIRED, ARRAY(struct conf, zones, nzones), .min_count = 1,
+	  .elem_size = sizeof(struct conf_zone), .sub = zone_items, .finish = finish_zones },
+	{ NULL },
+};
+
+/* ---- load ---- */
+
+static int set_paths(struct conf *c, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+
+	c->path = strdup(path);
+	if (slash == path)
+		dir = strdup("/");
+	else if (slash)
+		dir = strndup(path, (size_t)(slash - path));
+	else
+		dir = strdup(".");
+	if (!c->path || !dir) {
+		free(dir);
+		return -ENOMEM;
+	}
+	/* absolute, so that paths survive a chdir of the daemon */
+	c->dir = realpath(dir, NULL);
+	if (!c->dir) {
+		int ret = -errno;
+
+		free(dir);
+		return ret;
+	}
+	free(dir);
+	return 0;
+}
+
+struct conf *conf_load(const char *path, char **errmsg)
+{
+	struct conf_ctx x = { 0 };
+	struct conf *c = NULL;
+	config_t cfg;
+	bool cfg_inited = false;
+	int ret;
+
+	*errmsg = NULL;
+	x.err = open_memstream(&x.errbuf, &x.errlen);
+	if (!x.err)
+		return NULL;
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		fprintf(x.err, "%s: out of memory", path);
+		goto fail;
+	}
+	x.c = c;
+	set_defaults(conf_schema, (char *)c);
+
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		fprintf(x.err, "%s: cannot open: %s", path, strerror(errno));
+		goto fail;
+	}
+	fclose(f);
+	ret = set_paths(c, path);
+	if (ret < 0) {
+		fprintf(x.err, "%s: %s", path, strerror(-ret));
+		goto fail;
+	}
+
+	config_init(&cfg);
+	cfg_inited = true;
+	config_set_include_dir(&cfg, c->dir);
+	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
+		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
+			fprintf(x.err, "%s: cannot read", path);
+		else
+			fprintf(x.err, "%s:%d: syntax: %s",
+				config_error_file(&cfg) ? config_error_file(&cfg) : path,
+				config_error_line(&cfg), config_error_text(&cfg));
+		goto fail;
+	}
+	walk_group(&x, config_root_setting(&cfg), conf_schema, (char *)c, "");
+	if (x.nerr)
+		goto fail;
+	config_destroy(&cfg);
+	fclose(x.err);
+	free(x.errbuf);
+	return c;
+
+fail:
+	if (cfg_inited)
+		config_destroy(&cfg);
+	fclose(x.err);
+	*errmsg = x.errbuf;
+	conf_free(c);
+	return NULL;
+}
+
+void conf_free(struct conf *c)
+{
+	if (!c)
+		return;
+	release_table(conf_schema, (char *)c);
+	free(c->path);
+	free(c->dir);
+	free(c);
+}

@@ -1,21 +1,348 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* test_conf.c — (being written) */
+/* test_conf.c — the configuration loader: values, defaults, every kind of error */
 #include "config.h"
 
+#include "conf.h"
+
+#include "dname.h"
 #include "unit.h"
 
-START_TEST(placeholder)
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CONF_DIR TEST_SRCDIR "/tests/unit/conf"
+#define ZONE_FILE TEST_SRCDIR "/zones/example.com.zone"
+
+static char *fixture(const char *name)
 {
-	ck_assert_int_eq(1, 1);
+	char *p = NULL;
+
+	ck_assert_int_ge(asprintf(&p, "%s/%s", CONF_DIR, name), 0);
+	return p;
+}
+
+static struct conf *load_ok(const char *name)
+{
+	char *path = fixture(name);
+	char *err = NULL;
+	struct conf *c = conf_load(path, &err);
+
+	ck_assert_msg(c != NULL, "%s: %s", name, err ? err : "(no message)");
+	ck_assert_ptr_null(err);
+	ck_assert_str_eq(c->path, path);
+	free(path);
+	return c;
+}
+
+/* Loads a fixture that must fail and compares the whole message; every "%1$s" in want is the
+ * fixture's path. */
+static void load_fails(const char *name, const char *want)
+{
+	char *path = fixture(name);
+	char *err = NULL;
+	char *expect = NULL;
+	struct conf *c = conf_load(path, &err);
+
+	ck_assert_msg(c == NULL, "%s loaded", name);
+	ck_assert_ptr_nonnull(err);
+	ck_assert_int_ge(asprintf(&expect, want, path), 0);
+	ck_assert_str_eq(err, expect);
+	free(expect);
+	free(err);
+	free(path);
+}
+
+static char *canon(const char *path)
+{
+	char *p = realpath(path, NULL);
+
+	ck_assert_ptr_nonnull(p);
+	return p;
+}
+
+START_TEST(valid_all_fields)
+{
+	struct conf *c = load_ok("valid.conf");
+	char *zone = canon(ZONE_FILE);
+	char *dir = canon(CONF_DIR);
+	uint8_t apex[DNAME_MAXLEN];
+
+	ck_assert_str_eq(c->dir, dir);
+	ck_assert_uint_eq(c->nlisten, 4);
+	ck_assert_str_eq(c->listen[0].text, "127.0.0.1:5300");
+	ck_assert_str_eq(c->listen[1].text, "[::1]:5300");
+	ck_assert_str_eq(c->listen[2].text, "127.0.0.2");
+	ck_assert_str_eq(c->listen[3].text, "::1");
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)&c->listen[2].ss;
+	ck_assert_int_eq(sin->sin_family, AF_INET);
+	ck_assert_uint_eq(ntohs(sin->sin_port), 53);
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&c->listen[1].ss;
+	ck_assert_int_eq(sin6->sin6_family, AF_INET6);
+	ck_assert_uint_eq(ntohs(sin6->sin6_port), 5300);
+	ck_assert_uint_eq(c->listen[1].len, sizeof(struct sockaddr_in6));
+
+	ck_assert_int_eq(c->threads, 3);
+	ck_assert_str_eq(c->identity, "site-a");
+	ck_assert_str_eq(c->version, "gslb 1.0");
+	ck_assert_str_eq(c->user, "nobody");
+	ck_assert_uint_eq(c->max_udp_size, 4096);
+	ck_assert_int_eq(c->tcp_max_clients, 7);
+	ck_assert_double_eq(c->tcp_idle_timeout, 2.0); /* an integer where a float is due */
+
+	ck_assert_uint_eq(c->nzones, 2);
+	ck_assert_str_eq(c->zones[0].name, "example.com");
+	ck_assert_str_eq(c->zones[0].file, zone);
+	ck_assert_int_eq(c->zones[0].line, 12);
+	ck_assert_int_gt(dname_from_str("example.com", apex), 0);
+	ck_assert(dname_equal(c->zones[0].apex, apex));
+	ck_assert_mem_eq(c->zones[0].apex, "\7example\3com\0", 13);
+	ck_assert_str_eq(c->zones[1].name, "Example.NET.");
+	ck_assert_mem_eq(c->zones[1].apex, "\7example\3net\0", 13); /* lowercased */
+	ck_assert_str_eq(c->zones[1].file, zone);
+	ck_assert_int_eq(c->zones[1].line, 13);
+	free(dir);
+	free(zone);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(valid_defaults)
+{
+	struct conf *c = load_ok("defaults.conf");
+
+	ck_assert_uint_eq(c->nlisten, 1);
+	ck_assert_str_eq(c->listen[0].text, "127.0.0.1");
+	ck_assert_int_ge(c->threads, 1); /* 0 resolved to the number of cores */
+	ck_assert_int_le(c->threads, 256);
+	ck_assert_str_eq(c->identity, "");
+	ck_assert_str_eq(c->version, "");
+	ck_assert_str_eq(c->user, "");
+	ck_assert_uint_eq(c->max_udp_size, 1232);
+	ck_assert_int_eq(c->tcp_max_clients, 1024);
+	ck_assert_double_eq(c->tcp_idle_timeout, 10.0);
+	ck_assert_uint_eq(c->nzones, 1);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(valid_include)
+{
+	struct conf *c = load_ok("include.conf");
+	char *zone = canon(ZONE_FILE);
+
+	ck_assert_uint_eq(c->nzones, 1);
+	ck_assert_str_eq(c->zones[0].file, zone);
+	ck_assert_int_eq(c->zones[0].line, 2); /* line in the included file */
+	free(zone);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(valid_shipped_examples)
+{
+	const char *files[] = { TEST_SRCDIR "/conf/gslb.conf", TEST_SRCDIR "/conf/demo.conf" };
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char *err = NULL;
+		struct conf *c = conf_load(files[i], &err);
+
+		ck_assert_msg(c != NULL, "%s: %s", files[i], err);
+		conf_free(c);
+	}
+	conf_free(NULL);
+}
+END_TEST
+
+START_TEST(error_include)
+{
+	load_fails("include-bad.conf",
+		   CONF_DIR "/include-bad.inc:3: zones[0].file: cannot read \"" CONF_DIR
+			    "/no-such.zone\": No such file or directory");
+}
+END_TEST
+
+START_TEST(error_unknown_key)
+{
+	load_fails("unknown.conf", "%1$s:3: server.listne: unknown setting\n"
+				   "%1$s:4: server.tcp.max_client: unknown setting\n"
+				   "%1$s:6: zones[0].color: unknown setting\n"
+				   "%1$s:7: geoip: unknown setting");
+}
+END_TEST
+
+START_TEST(error_wrong_type)
+{
+	load_fails("type.conf", "%1$s:2: server.listen[1]: expected a string, got an integer\n"
+				"%1$s:3: server.threads: expected an integer, got a string\n"
+				"%1$s:4: server.identity: expected a string, got an integer\n"
+				"%1$s:5: server.max_udp_size: expected an integer, got a float\n"
+				"%1$s:6: server.tcp: expected a group, got an array\n"
+				"%1$s:8: zones: expected a list of groups, got a group");
+	load_fails("type2.conf",
+		   "%1$s:2: server.listen: expected an array of strings, got a string\n"
+		   "%1$s:3: server.tcp.idle_timeout: expected a number, got a string\n"
+		   "%1$s:5: zones[0].name: expected a string, got an integer");
+}
+END_TEST
+
+#define BAD_ADDR "(want IPv4, IPv6 or [IPv6], optionally with :port 1..65535)"
+
+START_TEST(error_bad_address)
+{
+	load_fails("addr.conf",
+		   "%1$s:2: server.listen[1]: bad address \"[::1]:0\" " BAD_ADDR "\n"
+		   "%1$s:2: server.listen[2]: bad address \"1.2.3.4:65536\" " BAD_ADDR "\n"
+		   "%1$s:2: server.listen[3]: bad address \"localhost:53\" " BAD_ADDR "\n"
+		   "%1$s:2: server.listen[4]: bad address \"[::1\" " BAD_ADDR "\n"
+		   "%1$s:3: server.listen[5]: bad address \"1.2.3.4:\" " BAD_ADDR "\n"
+		   "%1$s:3: server.listen[6]: duplicate address \"127.0.0.1:5300\" "
+		   "(same as \"127.0.0.1:5300\")\n"
+		   "%1$s:3: server.listen[8]: duplicate address \"::1\" (same as \"[::1]:53\")\n"
+		   "%1$s:3: server.listen[9]: bad address \"1.2.3.4:+53\" " BAD_ADDR "\n"
+		   "%1$s:3: server.listen[10]: bad address \"\" " BAD_ADDR);
+}
+END_TEST
+
+START_TEST(error_out_of_range)
+{
+	load_fails("range.conf", "%1$s:3: server.threads: 257 is out of range 0..256\n"
+				 "%1$s:4: server.max_udp_size: 511 is out of range 512..4096\n"
+				 "%1$s:5: server.tcp.max_clients: 0 is out of range 1..100000\n"
+				 "%1$s:5: server.tcp.idle_timeout: 0.05 is out of range 0.1..3600");
+}
+END_TEST
+
+START_TEST(error_duplicate_zone)
+{
+	load_fails("dupzone.conf",
+		   "%1$s:6: zones[3].name: bad domain name \"bad..name\"\n"
+		   "%1$s:5: zones[2].name: duplicate zone \"EXAMPLE.com.\" (also at line 3)");
+}
+END_TEST
+
+START_TEST(error_missing_file)
+{
+	load_fails("missingfile.conf",
+		   "%1$s:3: zones[0].file: cannot read \"" CONF_DIR
+		   "/missing.zone\": No such file or directory\n"
+		   "%1$s:4: zones[1].file: \"" CONF_DIR "/.\" is not a regular file\n"
+		   "%1$s:5: zones[2].file: missing required setting");
+	load_fails("no-such.conf", "%1$s: cannot open: No such file or directory");
+}
+END_TEST
+
+START_TEST(error_syntax)
+{
+	load_fails("syntax.conf", "%1$s:3: syntax: syntax error");
+}
+END_TEST
+
+START_TEST(error_missing_required)
+{
+	load_fails("nolisten.conf", "%1$s:1: server.listen: missing required setting");
+	load_fails("empty.conf", "%1$s:2: server.listen: needs at least 1 entry\n"
+				 "%1$s:3: zones: needs at least 1 entry");
+	load_fails("nothing.conf", "%1$s:1: server: missing required setting\n"
+				   "%1$s:1: zones: missing required setting");
+}
+END_TEST
+
+START_TEST(error_all_reported)
+{
+	load_fails("multi.conf", "%1$s:2: server.listen[0]: bad address \"127.0.0.1:99999\" " BAD_ADDR
+				 "\n"
+				 "%1$s:3: server.threads: -1 is out of range 0..256\n"
+				 "%1$s:4: server.bogus: unknown setting\n"
+				 "%1$s:7: zones[0].file: cannot read \"" CONF_DIR
+				 "/nope.zone\": No such file or directory\n"
+				 "%1$s:9: zones[1]: expected a group, got a string");
+}
+END_TEST
+
+static void addr_ok(const char *text, int family, const char *host, unsigned port)
+{
+	struct conf_addr a;
+	char buf[INET6_ADDRSTRLEN];
+
+	ck_assert_msg(conf_parse_addr(text, 53, &a) == 0, "%s rejected", text);
+	ck_assert_str_eq(a.text, text);
+	ck_assert_int_eq(a.ss.ss_family, family);
+	if (family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)&a.ss;
+
+		ck_assert_uint_eq(a.len, sizeof(*sin));
+		ck_assert_uint_eq(ntohs(sin->sin_port), port);
+		inet_ntop(AF_INET, &sin->sin_addr, buf, sizeof(buf));
+	} else {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&a.ss;
+
+		ck_assert_uint_eq(a.len, sizeof(*sin6));
+		ck_assert_uint_eq(ntohs(sin6->sin6_port), port);
+		inet_ntop(AF_INET6, &sin6->sin6_addr, buf, sizeof(buf));
+	}
+	ck_assert_str_eq(buf, host);
+	free(a.text);
+}
+
+START_TEST(parse_addr)
+{
+	addr_ok("1.2.3.4:5300", AF_INET, "1.2.3.4", 5300);
+	addr_ok("1.2.3.4", AF_INET, "1.2.3.4", 53);
+	addr_ok("127.0.0.1:65535", AF_INET, "127.0.0.1", 65535);
+	addr_ok("[::1]:5300", AF_INET6, "::1", 5300);
+	addr_ok("[2001:db8::1]", AF_INET6, "2001:db8::1", 53);
+	addr_ok("::1", AF_INET6, "::1", 53);
+	addr_ok("2001:db8::53", AF_INET6, "2001:db8::53", 53);
+
+	const char *bad[] = { "",          "1.2.3.4:0",  "1.2.3.4:65536", "1.2.3.4:",
+			      "1.2.3.4:x", "1.2.3.4: 53", "1.2.3.4:-1",   "host:53",
+			      "[::1",      "[::1]53",    "[::1]:",        "[1.2.3.4]:53",
+			      "::1::2",    "1.2.3",      ":53",           "1.2.3.4:123456",
+			      "[]:53" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct conf_addr a;
+
+		ck_assert_msg(conf_parse_addr(bad[i], 53, &a) == -EINVAL, "\"%s\" accepted",
+			      bad[i]);
+		ck_assert_ptr_null(a.text);
+	}
 }
 END_TEST
 
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("conf");
-	TCase *tc = tcase_create("placeholder");
-	tcase_add_test(tc, placeholder);
-	suite_add_tcase(s, tc);
+	struct {
+		const char *name;
+		const TTest *test;
+	} cases[] = {
+		{ "valid_all_fields", valid_all_fields },
+		{ "valid_defaults", valid_defaults },
+		{ "valid_include", valid_include },
+		{ "valid_shipped_examples", valid_shipped_examples },
+		{ "parse_addr", parse_addr },
+		{ "error_unknown_key", error_unknown_key },
+		{ "error_wrong_type", error_wrong_type },
+		{ "error_bad_address", error_bad_address },
+		{ "error_out_of_range", error_out_of_range },
+		{ "error_duplicate_zone", error_duplicate_zone },
+		{ "error_missing_file", error_missing_file },
+		{ "error_syntax", error_syntax },
+		{ "error_missing_required", error_missing_required },
+		{ "error_all_reported", error_all_reported },
+		{ "error_include", error_include },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		TCase *tc = tcase_create(cases[i].name);
+
+		tcase_add_test(tc, cases[i].test);
+		suite_add_tcase(s, tc);
+	}
 	return s;
 }
 
