@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* unit.h — shared helpers for the Check suites
  *
- * UNIT_MAIN(suite_fn) defines main() running one suite and returning
+ * UNIT_SUITE(name, {"case", test_fn}, ...) builds a suite, one TCase per entry,
+ * and defines main() with it; UNIT_MAIN(suite_fn) defines main() running one suite and returning
  * non-zero on any failure. TEST_SRCDIR points at the source tree so tests
  * can load files from zones/, conf/ and tests/.
  */
@@ -10,6 +11,31 @@
 
 #include <check.h>
 #include <stdlib.h>
+
+/* One behaviour per TCase: a table of these builds the suite. */
+struct unit_case {
+	const char *name;
+	const TTest *fn;
+};
+
+static inline Suite *unit_suite(const char *name, const struct unit_case *cases, size_t n)
+{
+	Suite *s = suite_create(name);
+	for (size_t i = 0; i < n; i++) {
+		TCase *tc = tcase_create(cases[i].name);
+		tcase_add_test(tc, cases[i].fn);
+		suite_add_tcase(s, tc);
+	}
+	return s;
+}
+
+#define UNIT_SUITE(name, ...)                                                                      \
+	static Suite *make_suite(void)                                                             \
+	{                                                                                          \
+		const struct unit_case cases[] = { __VA_ARGS__ };                                   \
+		return unit_suite(name, cases, sizeof(cases) / sizeof(cases[0]));                 \
+	}                                                                                          \
+	UNIT_MAIN(make_suite)
 
 #define UNIT_MAIN(suite_fn)                                                                        \
 	int main(void)                                                                             \
