@@ -1,4 +1,467 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* gslbd.c — (being written) */
+/* gslbd.c — the daemon: options, startup, privilege drop, signals, reload */
 #include "config.h"
-int main(void) { return 1; }
+
+#include "conf.h"
+#include "log.h"
+#include "net.h"
+#include "snapshot.h"
+#include "zone.h"
+
+#include <event2/event.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#define DEFAULT_CONF "/etc/gslb/gslb.conf"
+
+struct opts {
+	const char *conf_path;
+	const char *pidfile;
+	bool test;
+	bool foreground;
+	bool debug;
+	int log_sink; /* -1 = default for the mode, 0 = stderr, 1 = syslog */
+};
+
+struct daemon_state {
+	char *conf_path;      /* absolute: a daemon runs in / */
+	char *pidfile;        /* absolute, or NULL */
+	struct event_base *base;
+	struct net_udp *udp;
+	struct net_tcp *tcp;
+	char *listen_text;    /* the addresses bound at startup, for the ready line */
+	int threads;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: gslbd [-tfdVh] [-c FILE] [-l stderr|syslog] [-p PIDFILE]\n"
+		"  -c, --config FILE      configuration file (default %s)\n"
+		"  -t, --test             check the configuration and zones, then exit\n"
+		"  -f, --foreground       do not daemonize\n"
+		"  -l, --log SINK         stderr or syslog (default: stderr in the foreground,\n"
+		"                         syslog as a daemon)\n"
+		"  -d, --debug            log debug events\n"
+		"  -p, --pidfile FILE     write the daemon's pid to FILE\n"
+		"  -V, --version          print the version\n"
+		"  -h, --help             print this help\n",
+		DEFAULT_CONF);
+}
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "test", no_argument, NULL, 't' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "log", required_argument, NULL, 'l' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "pidfile", required_argument, NULL, 'p' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->conf_path = DEFAULT_CONF;
+	o->log_sink = -1;
+	while ((ch = getopt_long(argc, argv, "c:tfl:dp:Vh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			o->conf_path = optarg;
+			break;
+		case 't':
+			o->test = true;
+			break;
+		case 'f':
+			o->foreground = true;
+			break;
+		case 'l':
+			if (strcmp(optarg, "stderr") == 0) {
+				o->log_sink = 0;
+			} else if (strcmp(optarg, "syslog") == 0) {
+				o->log_sink = 1;
+			} else {
+				fprintf(stderr, "gslbd: -l: expected stderr or syslog, got '%s'\n",
+					optarg);
+				return -1;
+			}
+			break;
+		case 'd':
+			o->debug = true;
+			break;
+		case 'p':
+			o->pidfile = optarg;
+			break;
+		case 'V':
+			printf("gslbd %s\n", PACKAGE_VERSION);
+			exit(0);
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "gslbd: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+/* Logs each line of a multi-line error text as one event. */
+static void log_error_lines(const char *event, const char *text)
+{
+	const char *p = text != NULL ? text : "unknown error";
+
+	while (*p != '\0') {
+		const char *nl = strchr(p, '\n');
+		int len = nl != NULL ? (int)(nl - p) : (int)strlen(p);
+		char line[1024];
+		int i;
+
+		if (len >= (int)sizeof(line))
+			len = (int)sizeof(line) - 1;
+		/* Keep the value one quoted token. */
+		for (i = 0; i < len; i++)
+			line[i] = p[i] == '"' ? '\'' : p[i];
+		line[len] = '\0';
+		if (len > 0)
+			log_err("%s error=\"%s\"", event, line);
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+	}
+}
+
+/* Startup failure: logged, and also printed when the log goes to syslog
+ * but stderr is still the operator's terminal. */
+static void startup_error(bool to_stderr, const char *text)
+{
+	log_error_lines("event=startup_failed", text);
+	if (to_stderr)
+		fprintf(stderr, "gslbd: %s\n", text);
+}
+
+static char *absolute_path(const char *path)
+{
+	char cwd[PATH_MAX];
+	char *out;
+
+	if (path[0] == '/')
+		return strdup(path);
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		return strdup(path);
+	if (asprintf(&out, "%s/%s", cwd, path) == -1)
+		return NULL;
+	return out;
+}
+
+static int run_test(const char *conf_path)
+{
+	char *err = NULL;
+	struct snapshot *s = snapshot_build(conf_path, &err);
+
+	if (s == NULL) {
+		fprintf(stderr, "%s\n", err != NULL ? err : "unknown error");
+		free(err);
+		return 1;
+	}
+	snapshot_free(s);
+	printf("%s: ok\n", conf_path);
+	return 0;
+}
+
+/* Forks; the parent waits until the child reports ready (exit 0) or dies
+ * during startup (exit 1). Returns the write end of the ready pipe in the
+ * child, or -1 on error. */
+static int daemonize(void)
+{
+	int p[2];
+	pid_t pid;
+	int fd;
+
+	if (pipe(p) == -1)
+		return -1;
+	pid = fork();
+	if (pid == -1)
+		return -1;
+	if (pid > 0) {
+		char c;
+		ssize_t r;
+
+		close(p[1]);
+		do {
+			r = read(p[0], &c, 1);
+		} while (r == -1 && errno == EINTR);
+		_exit(r == 1 ? 0 : 1);
+	}
+	close(p[0]);
+	if (setsid() == -1)
+		return -1;
+	if (chdir("/") == -1)
+		return -1;
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	dup2(fd, STDIN_FILENO);
+	dup2(fd, STDOUT_FILENO);
+	dup2(fd, STDERR_FILENO);
+	if (fd > STDERR_FILENO)
+		close(fd);
+	return p[1];
+}
+
+static int write_pidfile(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL)
+		return -errno;
+	fprintf(f, "%ld\n", (long)getpid());
+	if (fclose(f) != 0)
+		return -errno;
+	return 0;
+}
+
+/* Switches to user after the sockets are bound. Returns 0 or -1 with a
+ * message in err. */
+static int drop_privileges(const char *user, char *err, size_t errlen)
+{
+	struct passwd *pw;
+
+	if (user == NULL || user[0] == '\0') {
+		if (geteuid() == 0)
+			log_warn("event=running_as_root hint=\"set server.user\"");
+		return 0;
+	}
+	errno = 0;
+	pw = getpwnam(user);
+	if (pw == NULL) {
+		snprintf(err, errlen, "server.user: no such user '%s'", user);
+		return -1;
+	}
+	if (geteuid() == pw->pw_uid && getegid() == pw->pw_gid)
+		return 0;
+	if (initgroups(pw->pw_name, pw->pw_gid) == -1 || setgid(pw->pw_gid) == -1 ||
+	    setuid(pw->pw_uid) == -1) {
+		snprintf(err, errlen, "server.user: cannot switch to '%s': %s", user,
+			 strerror(errno));
+		return -1;
+	}
+	if (setuid(0) != -1) {
+		snprintf(err, errlen, "server.user: could regain root after switching to '%s'",
+			 user);
+		return -1;
+	}
+	log_info("event=privileges_dropped user=%s uid=%ld gid=%ld", user, (long)pw->pw_uid,
+		 (long)pw->pw_gid);
+	return 0;
+}
+
+static char *join_listen(const struct conf *c)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	size_t i;
+
+	if (f == NULL)
+		return NULL;
+	for (i = 0; i < c->nlisten; i++)
+		fprintf(f, "%s%s", i ? "," : "", c->listen[i].text);
+	fclose(f);
+	return buf;
+}
+
+static void reload(struct daemon_state *d)
+{
+	char *err = NULL;
+	struct snapshot *s;
+	char *listen;
+
+	log_info("event=reload_start conf=%s", d->conf_path);
+	s = snapshot_build(d->conf_path, &err);
+	if (s == NULL) {
+		log_error_lines("event=reload result=failed", err);
+		free(err);
+		return;
+	}
+	/* Sockets and threads are fixed at startup (privileges are gone). */
+	listen = join_listen(s->conf);
+	if (listen != NULL && strcmp(listen, d->listen_text) != 0)
+		log_warn("event=reload note=restart_needed setting=server.listen");
+	if (s->conf->threads != d->threads)
+		log_warn("event=reload note=restart_needed setting=server.threads");
+	free(listen);
+	snapshot_publish(s);
+	log_info("event=reload result=ok generation=%llu zones=%zu",
+		 (unsigned long long)s->generation, s->zones->nzones);
+}
+
+static void signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon_state *d = arg;
+
+	(void)what;
+	if (sig == SIGHUP) {
+		reload(d);
+		return;
+	}
+	log_info("event=stopping signal=%s", sig == SIGTERM ? "TERM" : "INT");
+	event_base_loopbreak(d->base);
+}
+
+int main(int argc, char **argv)
+{
+	struct daemon_state d;
+	struct opts o;
+	struct snapshot *snap;
+	struct event *sigev[3] = { NULL, NULL, NULL };
+	static const int sigs[3] = { SIGTERM, SIGINT, SIGHUP };
+	char err[512];
+	char *serr = NULL;
+	sigset_t all, old;
+	bool use_syslog;
+	int ready_fd = -1;
+	int ret = 1;
+	int i, r;
+
+	if (parse_opts(argc, argv, &o) != 0)
+		return 2;
+	if (o.test)
+		return run_test(o.conf_path);
+
+	memset(&d, 0, sizeof(d));
+	use_syslog = o.log_sink == -1 ? !o.foreground : o.log_sink == 1;
+	gslb_log_open("gslbd", use_syslog, o.debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	signal(SIGPIPE, SIG_IGN);
+
+	d.conf_path = absolute_path(o.conf_path);
+	d.pidfile = o.pidfile != NULL ? absolute_path(o.pidfile) : NULL;
+	if (d.conf_path == NULL || (o.pidfile != NULL && d.pidfile == NULL)) {
+		startup_error(use_syslog, "out of memory");
+		goto out;
+	}
+	snap = snapshot_build(d.conf_path, &serr);
+	if (snap == NULL) {
+		startup_error(use_syslog, serr != NULL ? serr : "cannot load the configuration");
+		free(serr);
+		goto out;
+	}
+	d.threads = snap->conf->threads;
+	d.listen_text = join_listen(snap->conf);
+	/* TCP first: it binds without SO_REUSEPORT, so a port already served
+	 * by another daemon fails here instead of being shared. */
+	d.tcp = net_tcp_new(snap->conf, err, sizeof(err));
+	if (d.tcp != NULL)
+		d.udp = net_udp_new(snap->conf, err, sizeof(err));
+	if (d.tcp == NULL || d.udp == NULL || d.listen_text == NULL) {
+		startup_error(use_syslog, err);
+		snapshot_free(snap);
+		goto out;
+	}
+
+	if (!o.foreground) {
+		ready_fd = daemonize();
+		if (ready_fd == -1) {
+			log_err("event=startup_failed error=\"daemonize: %s\"", strerror(errno));
+			snapshot_free(snap);
+			goto out;
+		}
+	}
+	if (d.pidfile != NULL && (r = write_pidfile(d.pidfile)) != 0) {
+		snprintf(err, sizeof(err), "pidfile %s: %s", d.pidfile, strerror(-r));
+		startup_error(use_syslog && o.foreground, err);
+		free(d.pidfile);
+		d.pidfile = NULL;
+		snapshot_free(snap);
+		goto out;
+	}
+	if (drop_privileges(snap->conf->user, err, sizeof(err)) != 0) {
+		startup_error(use_syslog && o.foreground, err);
+		snapshot_free(snap);
+		goto out;
+	}
+	snapshot_publish(snap);
+
+	d.base = event_base_new();
+	if (d.base == NULL) {
+		startup_error(use_syslog && o.foreground, "event_base_new failed");
+		goto out;
+	}
+	for (i = 0; i < 3; i++) {
+		sigev[i] = evsignal_new(d.base, sigs[i], signal_cb, &d);
+		if (sigev[i] == NULL || event_add(sigev[i], NULL) != 0) {
+			startup_error(use_syslog && o.foreground, "cannot install signal handlers");
+			goto out;
+		}
+	}
+	/* Workers inherit a full mask: signals reach only this thread's loop
+	 * and never interrupt a worker's poll. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	r = net_udp_start(d.udp);
+	if (r == 0)
+		r = net_tcp_start(d.tcp);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r != 0) {
+		snprintf(err, sizeof(err), "cannot start threads: %s", strerror(-r));
+		startup_error(use_syslog && o.foreground, err);
+		goto out;
+	}
+
+	log_info("event=ready listen=%s zones=%zu threads=%d generation=%llu version=%s",
+		 d.listen_text, snap->zones->nzones, d.threads,
+		 (unsigned long long)snap->generation, PACKAGE_VERSION);
+	if (ready_fd != -1) {
+		char c = 1;
+
+		if (write(ready_fd, &c, 1) == -1)
+			log_warn("event=ready_notify_failed error=\"%s\"", strerror(errno));
+		close(ready_fd);
+		ready_fd = -1;
+	}
+	event_base_dispatch(d.base);
+	ret = 0;
+out:
+	net_udp_stop(d.udp);
+	net_tcp_stop(d.tcp);
+	net_udp_free(d.udp);
+	net_tcp_free(d.tcp);
+	snapshot_shutdown();
+	for (i = 0; i < 3; i++) {
+		if (sigev[i] != NULL)
+			event_free(sigev[i]);
+	}
+	if (d.base != NULL)
+		event_base_free(d.base);
+	if (d.pidfile != NULL)
+		(void)unlink(d.pidfile);
+	if (ret == 0)
+		log_info("event=stopped");
+	free(d.pidfile);
+	free(d.conf_path);
+	free(d.listen_text);
+	if (ready_fd != -1)
+		close(ready_fd);
+	return ret;
+}

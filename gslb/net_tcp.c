@@ -1,3 +1,427 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* net_tcp.c — (being written) */
+/* net_tcp.c — DNS over TCP (RFC 7766) on a libevent loop in its own thread */
 #include "config.h"
+
+#include "net.h"
+
+#include "answer.h"
+#include "conf.h"
+#include "log.h"
+#include "snapshot.h"
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <urcu.h>
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* Accept backlog per listener: connections beyond max_clients are accepted
+ * and closed at once, so the backlog only has to absorb a burst. */
+#define TCP_BACKLOG 256
+/* Stop reading a connection while this much output waits for the client:
+ * a client that pipelines without reading cannot grow our memory. */
+#define TCP_OUT_HIGH (256 * 1024)
+/* At shutdown, how long open connections get to take their answers. */
+#define TCP_FLUSH_SECONDS 1
+
+struct tcp_conn {
+	struct net_tcp *t;
+	struct bufferevent *bev;
+	struct sockaddr_storage peer;
+	struct tcp_conn *prev, *next;
+	bool closing; /* no more reading: close once the output is flushed */
+	bool paused;  /* reading stopped until the output drains */
+};
+
+struct net_tcp {
+	struct answer_ctx ctx;
+	struct net_tcp_stats st;
+	size_t nfds;
+	int *fds;                        /* bound sockets until the listeners own them */
+	struct evconnlistener **ls;
+	struct event_base *base;
+	struct event *stop_ev;
+	struct event *flush_ev;
+	int stop_fd;
+	pthread_t tid;
+	bool started;
+	bool stopping;
+	struct tcp_conn *conns;          /* open connections */
+	size_t nconns;
+	uint8_t req[ANSWER_MAX_TCP];
+	uint8_t resp[2 + ANSWER_MAX_TCP]; /* length prefix + message */
+};
+
+static void tcp_maybe_done(struct net_tcp *t)
+{
+	if (t->stopping && t->nconns == 0)
+		event_base_loopbreak(t->base);
+}
+
+static void conn_free(struct tcp_conn *c)
+{
+	struct net_tcp *t = c->t;
+
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		t->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	bufferevent_free(c->bev);
+	free(c);
+	t->nconns--;
+	t->st.open = t->nconns;
+	tcp_maybe_done(t);
+}
+
+/* Stops reading; the connection closes once its answers are written.
+ * Returns true when c was freed at once. */
+static bool conn_close_after_flush(struct tcp_conn *c)
+{
+	c->closing = true;
+	bufferevent_disable(c->bev, EV_READ);
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
+		conn_free(c);
+		return true;
+	}
+	return false;
+}
+
+/* Answers every complete message in the input, in order (pipelined queries
+ * get their answers in the order they came). Returns false when c was
+ * freed. */
+static bool conn_process(struct tcp_conn *c)
+{
+	struct net_tcp *t = c->t;
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+
+	while (!c->closing) {
+		uint8_t hdr[2];
+		size_t len, rlen;
+		const struct snapshot *snap;
+
+		if (evbuffer_get_length(out) >= TCP_OUT_HIGH) {
+			bufferevent_disable(c->bev, EV_READ);
+			c->paused = true;
+			return true;
+		}
+		if (evbuffer_copyout(in, hdr, 2) < 2)
+			return true; /* the length prefix itself may be split */
+		len = (size_t)hdr[0] << 8 | hdr[1];
+		if (len == 0) {
+			t->st.bad_length++;
+			return !conn_close_after_flush(c);
+		}
+		if (evbuffer_get_length(in) < 2 + len)
+			return true; /* the rest of the message comes later */
+		evbuffer_drain(in, 2);
+		evbuffer_remove(in, t->req, len);
+
+		rcu_read_lock();
+		snap = snapshot_get();
+		rlen = snap != NULL ? answer_packet(&t->ctx, snap, t->req, len, t->resp + 2,
+						    ANSWER_MAX_TCP, (struct sockaddr *)&c->peer, true)
+				    : 0;
+		rcu_read_unlock();
+		if (rlen == 0) {
+			/* Nothing to say to this stream (not a query): hang up
+			 * after the answers already queued. */
+			return !conn_close_after_flush(c);
+		}
+		t->resp[0] = (uint8_t)(rlen >> 8);
+		t->resp[1] = (uint8_t)rlen;
+		if (bufferevent_write(c->bev, t->resp, 2 + rlen) != 0) {
+			conn_free(c);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void conn_read_cb(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	conn_process(arg);
+}
+
+/* Called when the output has drained completely (low watermark 0). */
+static void conn_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct tcp_conn *c = arg;
+
+	(void)bev;
+	if (c->closing) {
+		conn_free(c);
+		return;
+	}
+	if (c->paused) {
+		c->paused = false;
+		bufferevent_enable(c->bev, EV_READ);
+		conn_process(c);
+	}
+}
+
+static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct tcp_conn *c = arg;
+
+	(void)bev;
+	if (what & BEV_EVENT_TIMEOUT) {
+		c->t->st.timeouts++;
+		conn_free(c);
+	} else if (what & BEV_EVENT_ERROR) {
+		conn_free(c);
+	} else if (what & BEV_EVENT_EOF) {
+		/* The client closed its side: it may still read the answers
+		 * to the queries it sent. */
+		if (!c->closing)
+			conn_close_after_flush(c);
+	}
+}
+
+static void tcp_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+			  int salen, void *arg)
+{
+	struct net_tcp *t = arg;
+	const struct snapshot *snap;
+	struct tcp_conn *c;
+	struct timeval idle;
+	size_t max_clients;
+	double timeout;
+
+	(void)l;
+	if (t->stopping) {
+		close(fd);
+		return;
+	}
+	/* Limits come from the current snapshot, so a reload changes them. */
+	rcu_read_lock();
+	snap = snapshot_get();
+	max_clients = snap != NULL ? (size_t)snap->conf->tcp_max_clients : 0;
+	timeout = snap != NULL ? snap->conf->tcp_idle_timeout : 0;
+	rcu_read_unlock();
+	if (t->nconns >= max_clients) {
+		t->st.rejected++;
+		close(fd);
+		return;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		close(fd);
+		return;
+	}
+	c->t = t;
+	if (salen > 0 && (size_t)salen <= sizeof(c->peer))
+		memcpy(&c->peer, sa, (size_t)salen);
+	c->bev = bufferevent_socket_new(t->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		close(fd);
+		free(c);
+		return;
+	}
+	idle.tv_sec = (time_t)timeout;
+	idle.tv_usec = (suseconds_t)((timeout - floor(timeout)) * 1e6);
+	/* Read timeout: no query for idle_timeout. Write timeout: a client
+	 * that does not read its answers for as long. */
+	bufferevent_set_timeouts(c->bev, &idle, &idle);
+	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	c->next = t->conns;
+	if (t->conns != NULL)
+		t->conns->prev = c;
+	t->conns = c;
+	t->nconns++;
+	t->st.accepted++;
+	t->st.open = t->nconns;
+}
+
+static void tcp_accept_error_cb(struct evconnlistener *l, void *arg)
+{
+	int err = EVUTIL_SOCKET_ERROR();
+
+	(void)l;
+	(void)arg;
+	/* EMFILE and friends: the listener retries on the next event. */
+	log_warn("event=tcp_accept_failed error=\"%s\"", evutil_socket_error_to_string(err));
+}
+
+static void tcp_flush_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct net_tcp *t = arg;
+
+	(void)fd;
+	(void)what;
+	event_base_loopbreak(t->base);
+}
+
+/* In the TCP thread: stop accepting, let open connections take their
+ * answers, then leave the loop. */
+static void tcp_stop_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct net_tcp *t = arg;
+	struct timeval flush = { TCP_FLUSH_SECONDS, 0 };
+	struct tcp_conn *c, *next;
+	size_t i;
+
+	(void)fd;
+	(void)what;
+	t->stopping = true;
+	for (i = 0; i < t->nfds; i++) {
+		if (t->ls[i] != NULL) {
+			evconnlistener_free(t->ls[i]);
+			t->ls[i] = NULL;
+		}
+	}
+	for (c = t->conns; c != NULL; c = next) {
+		next = c->next;
+		if (!c->closing)
+			conn_close_after_flush(c);
+	}
+	if (t->nconns == 0) {
+		event_base_loopbreak(t->base);
+		return;
+	}
+	event_add(t->flush_ev, &flush);
+}
+
+static void *tcp_main(void *arg)
+{
+	struct net_tcp *t = arg;
+
+	rcu_register_thread();
+	event_base_dispatch(t->base);
+	while (t->conns != NULL)
+		conn_free(t->conns);
+	rcu_unregister_thread();
+	return NULL;
+}
+
+struct net_tcp *net_tcp_new(const struct conf *conf, char *err, size_t errlen)
+{
+	struct net_tcp *t;
+	size_t i;
+
+	t = calloc(1, sizeof(*t));
+	if (t == NULL) {
+		snprintf(err, errlen, "tcp: out of memory");
+		return NULL;
+	}
+	t->stop_fd = -1;
+	t->nfds = conf->nlisten;
+	t->fds = malloc((t->nfds ? t->nfds : 1) * sizeof(*t->fds));
+	t->ls = calloc(t->nfds ? t->nfds : 1, sizeof(*t->ls));
+	if (t->fds == NULL || t->ls == NULL) {
+		snprintf(err, errlen, "tcp: out of memory");
+		goto fail;
+	}
+	for (i = 0; i < t->nfds; i++)
+		t->fds[i] = -1;
+	for (i = 0; i < t->nfds; i++) {
+		t->fds[i] = net_bind(&conf->listen[i], SOCK_STREAM, err, errlen);
+		if (t->fds[i] == -1)
+			goto fail;
+		/* Listen now so that a port taken by another listener fails
+		 * here, at startup, with the address named. */
+		if (listen(t->fds[i], TCP_BACKLOG) == -1) {
+			snprintf(err, errlen, "listen %s: tcp: listen: %s", conf->listen[i].text,
+				 strerror(errno));
+			goto fail;
+		}
+	}
+	return t;
+fail:
+	net_tcp_free(t);
+	return NULL;
+}
+
+int net_tcp_start(struct net_tcp *t)
+{
+	size_t i;
+	int r;
+
+	/* The event base is made here, after a daemon's fork. */
+	t->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (t->stop_fd == -1)
+		return -errno;
+	t->base = event_base_new();
+	if (t->base == NULL)
+		return -ENOMEM;
+	t->stop_ev = event_new(t->base, t->stop_fd, EV_READ, tcp_stop_cb, t);
+	t->flush_ev = evtimer_new(t->base, tcp_flush_timeout_cb, t);
+	if (t->stop_ev == NULL || t->flush_ev == NULL || event_add(t->stop_ev, NULL) != 0)
+		return -ENOMEM;
+	for (i = 0; i < t->nfds; i++) {
+		t->ls[i] = evconnlistener_new(t->base, tcp_accept_cb, t,
+					      LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1,
+					      t->fds[i]);
+		if (t->ls[i] == NULL)
+			return -ENOMEM;
+		t->fds[i] = -1; /* the listener owns it */
+		evconnlistener_set_error_cb(t->ls[i], tcp_accept_error_cb);
+	}
+	r = pthread_create(&t->tid, NULL, tcp_main, t);
+	if (r != 0)
+		return -r;
+	t->started = true;
+	return 0;
+}
+
+void net_tcp_stop(struct net_tcp *t)
+{
+	uint64_t one = 1;
+
+	if (t == NULL || !t->started)
+		return;
+	if (write(t->stop_fd, &one, sizeof(one)) == -1)
+		log_err("event=tcp_stop_failed error=\"%s\"", strerror(errno));
+	pthread_join(t->tid, NULL);
+	t->started = false;
+}
+
+void net_tcp_free(struct net_tcp *t)
+{
+	size_t i;
+
+	if (t == NULL)
+		return;
+	net_tcp_stop(t);
+	while (t->conns != NULL)
+		conn_free(t->conns);
+	for (i = 0; i < t->nfds; i++) {
+		if (t->ls != NULL && t->ls[i] != NULL)
+			evconnlistener_free(t->ls[i]);
+		if (t->fds != NULL && t->fds[i] != -1)
+			close(t->fds[i]);
+	}
+	free(t->ls);
+	free(t->fds);
+	if (t->stop_ev != NULL)
+		event_free(t->stop_ev);
+	if (t->flush_ev != NULL)
+		event_free(t->flush_ev);
+	if (t->base != NULL)
+		event_base_free(t->base);
+	if (t->stop_fd != -1)
+		close(t->stop_fd);
+	free(t);
+}
+
+void net_tcp_stats(const struct net_tcp *t, struct answer_stats *sum, struct net_tcp_stats *ts)
+{
+	if (sum != NULL)
+		net_stats_add(sum, &t->ctx.stats);
+	if (ts != NULL)
+		*ts = t->st;
+}
