@@ -28,3 +28,4 @@ tests_unit_test_lookup_LDADD = $(UNIT_LDADD)
 tests_unit_test_answer_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_answer_LDADD = $(UNIT_LDADD)
 EXTRA_DIST += tests/unit/conf
+EXTRA_DIST += tests/unit/zones
