@@ -23,10 +23,16 @@ enum geo_schema {
 	GEO_SCHEMA_FLAT,
 };
 
-struct geo_db {
+/* One mmdb file. */
+struct geo_file {
 	MMDB_s mmdb;
-	enum geo_schema schema;
+	bool open;
 	bool has_continent; /* flat: the records carry continent_code */
+};
+
+struct geo_db {
+	struct geo_file f[2]; /* [0] IPv4 (or both), [1] IPv6 if a second file was given */
+	enum geo_schema schema;
 	uint64_t gen;
 };
 
@@ -192,12 +198,53 @@ static int record_fields(MMDB_entry_s *entry, enum geo_schema s)
 
 static atomic_uint_fast64_t geo_gen_counter;
 
-struct geo_db *geo_open(const char *path, const char *schema, char *err, size_t errlen)
+/* Opens one file into gf and checks its first record against schema s. */
+static int open_file(struct geo_file *gf, const char *path, enum geo_schema s, char *err,
+		     size_t errlen)
 {
-	struct geo_db *db = NULL;
 	MMDB_entry_s entry;
-	enum geo_schema s;
 	int st, fields, other;
+
+	errno = 0;
+	st = MMDB_open(path, MMDB_MODE_MMAP, &gf->mmdb);
+	if (st != MMDB_SUCCESS) {
+		int e = errno;
+
+		if ((st == MMDB_FILE_OPEN_ERROR || st == MMDB_IO_ERROR) && e)
+			seterr(err, errlen, "%s: cannot open GeoIP database: %s", path,
+			       strerror(e));
+		else
+			seterr(err, errlen, "%s: not a MaxMind DB file: %s", path, MMDB_strerror(st));
+		return -EINVAL;
+	}
+	gf->open = true;
+	if (probe_first_record(&gf->mmdb, &entry) != 0) {
+		seterr(err, errlen, "%s: GeoIP database has no records (database_type '%s')", path,
+		       gf->mmdb.metadata.database_type);
+		return -EINVAL;
+	}
+	fields = record_fields(&entry, s);
+	other = record_fields(&entry, s == GEO_SCHEMA_GEOIP2 ? GEO_SCHEMA_FLAT : GEO_SCHEMA_GEOIP2);
+	/* Real databases have records without a location (country only), so a
+	 * record needs the country or both coordinates, with the right types. */
+	if (fields < 0 || !((fields & 3) == 3 || (fields & 4))) {
+		seterr(err, errlen,
+		       "%s: records do not follow schema \"%s\" (database_type '%s')%s%s%s", path,
+		       schema_names[s], gf->mmdb.metadata.database_type,
+		       other > 0 ? "; try schema \"" : "",
+		       other > 0 ? schema_names[s == GEO_SCHEMA_GEOIP2] : "",
+		       other > 0 ? "\"" : "");
+		return -EINVAL;
+	}
+	gf->has_continent = fields & 8;
+	return 0;
+}
+
+struct geo_db *geo_open2(const char *path, const char *path6, const char *schema, char *err,
+			 size_t errlen)
+{
+	struct geo_db *db;
+	enum geo_schema s;
 
 	if (schema && !strcmp(schema, "geoip2")) {
 		s = GEO_SCHEMA_GEOIP2;
@@ -213,52 +260,37 @@ struct geo_db *geo_open(const char *path, const char *schema, char *err, size_t 
 		seterr(err, errlen, "%s: out of memory", path);
 		return NULL;
 	}
-	errno = 0;
-	st = MMDB_open(path, MMDB_MODE_MMAP, &db->mmdb);
-	if (st != MMDB_SUCCESS) {
-		int e = errno;
-
-		if ((st == MMDB_FILE_OPEN_ERROR || st == MMDB_IO_ERROR) && e)
-			seterr(err, errlen, "%s: cannot open GeoIP database: %s", path,
-			       strerror(e));
-		else
-			seterr(err, errlen, "%s: not a MaxMind DB file: %s", path, MMDB_strerror(st));
-		free(db);
-		return NULL;
-	}
 	db->schema = s;
-	if (probe_first_record(&db->mmdb, &entry) != 0) {
-		seterr(err, errlen, "%s: GeoIP database has no records (database_type '%s')", path,
-		       db->mmdb.metadata.database_type);
+	if (open_file(&db->f[0], path, s, err, errlen) < 0)
 		goto fail;
+	if (path6) {
+		if (open_file(&db->f[1], path6, s, err, errlen) < 0)
+			goto fail;
+		if (db->f[1].mmdb.metadata.ip_version != 6) {
+			seterr(err, errlen, "%s: not an IPv6 database (ip_version %u)", path6,
+			       (unsigned int)db->f[1].mmdb.metadata.ip_version);
+			goto fail;
+		}
 	}
-	fields = record_fields(&entry, s);
-	other = record_fields(&entry, s == GEO_SCHEMA_GEOIP2 ? GEO_SCHEMA_FLAT : GEO_SCHEMA_GEOIP2);
-	/* Real databases have records without a location (country only), so a
-	 * record needs the country or both coordinates, with the right types. */
-	if (fields < 0 || !((fields & 3) == 3 || (fields & 4))) {
-		seterr(err, errlen,
-		       "%s: records do not follow schema \"%s\" (database_type '%s')%s%s%s", path,
-		       schema_names[s], db->mmdb.metadata.database_type,
-		       other > 0 ? "; try schema \"" : "",
-		       other > 0 ? schema_names[s == GEO_SCHEMA_GEOIP2] : "",
-		       other > 0 ? "\"" : "");
-		goto fail;
-	}
-	db->has_continent = fields & 8;
 	db->gen = atomic_fetch_add(&geo_gen_counter, 1) + 1;
 	return db;
 fail:
-	MMDB_close(&db->mmdb);
-	free(db);
+	geo_close(db);
 	return NULL;
+}
+
+struct geo_db *geo_open(const char *path, const char *schema, char *err, size_t errlen)
+{
+	return geo_open2(path, NULL, schema, err, errlen);
 }
 
 void geo_close(struct geo_db *db)
 {
 	if (!db)
 		return;
-	MMDB_close(&db->mmdb);
+	for (int i = 0; i < 2; i++)
+		if (db->f[i].open)
+			MMDB_close(&db->f[i].mmdb);
 	free(db);
 }
 
@@ -300,12 +332,17 @@ int geo_lookup(const struct geo_db *db, int family, const uint8_t *addr, struct 
 	const struct sockaddr *sa;
 	MMDB_lookup_result_s res;
 	MMDB_entry_data_s d, d2;
-	MMDB_s *mm = (MMDB_s *)&db->mmdb; /* the lookup API is not const-correct */
+	const struct geo_file *gf = &db->f[0];
 	const char *const *const *p = schema_paths[db->schema];
+	MMDB_s *mm;
 	int mmerr, bias = 0;
 	unsigned int mask;
 
 	memset(out, 0, sizeof(*out));
+	/* With a separate IPv6 file, v4-mapped addresses still belong to the first. */
+	if (family == AF_INET6 && db->f[1].open && !is_v4mapped(addr))
+		gf = &db->f[1];
+	mm = (MMDB_s *)&gf->mmdb; /* the lookup API is not const-correct */
 	if (family == AF_INET) {
 		memcpy(&sin.sin_addr, addr, 4);
 		sa = (const struct sockaddr *)&sin;
@@ -343,7 +380,7 @@ int geo_lookup(const struct geo_db *db, int family, const uint8_t *addr, struct 
 	}
 	if (MMDB_aget_value(&res.entry, &d, p[2]) == MMDB_SUCCESS)
 		copy_code(out->country, &d);
-	if ((db->schema == GEO_SCHEMA_GEOIP2 || db->has_continent) &&
+	if ((db->schema == GEO_SCHEMA_GEOIP2 || gf->has_continent) &&
 	    MMDB_aget_value(&res.entry, &d, p[3]) == MMDB_SUCCESS)
 		copy_code(out->continent, &d);
 	if (!out->continent[0] && out->country[0]) {

@@ -42,6 +42,13 @@ struct geo_loc {
  * owns the result (geo_close). Startup or reload thread; not the query path. */
 struct geo_db *geo_open(const char *path, const char *schema, char *err, size_t errlen);
 
+/* Like geo_open, with IPv6 addresses looked up in a second file, path6, which
+ * must be an IPv6 database; IPv4 and v4-mapped IPv6 addresses still go to path.
+ * For data shipped one file per family (ip-location-db's "city ipv4" and "city
+ * ipv6"). path6 NULL is geo_open. Same ownership and threads as geo_open. */
+struct geo_db *geo_open2(const char *path, const char *path6, const char *schema, char *err,
+			 size_t errlen);
+
 /* Closes db; NULL is fine. Only after every reader is done (RCU grace period). */
 void geo_close(struct geo_db *db);
 
@@ -64,7 +71,7 @@ int geo_lookup(const struct geo_db *db, int family, const uint8_t *addr, struct 
  * demo data and the ~120 most populous or connected countries; see geo.c. */
 const char *geo_continent(const char *country);
 
-#define GEO_CACHE_SIZE 1024 /* entries, a power of two; ~64 KiB per thread */
+#define GEO_CACHE_SIZE 1024 /* entries, a power of two; 56 KiB per thread */
 
 struct geo_cache_entry {
 	uint8_t family; /* 0 = empty slot */

@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -152,6 +153,71 @@ START_TEST(test_ipv4_only_db)
 	ck_assert_int_eq(geo_lookup(db, parse("2001:db8:a::1", addr), addr, &l), 0);
 	ck_assert(!l.found);
 	ck_assert_int_eq(l.prefix, 0);
+	geo_close(db);
+}
+END_TEST
+
+/* One file per family: IPv6 from the second, IPv4 and v4-mapped from the first. */
+START_TEST(test_split_files)
+{
+	char err[256] = "";
+	struct geo_db *db = geo_open2(DB_FLAT4, DB_FLAT, "flat", err, sizeof(err));
+	uint8_t addr[16];
+	struct geo_loc l;
+
+	ck_assert_msg(db != NULL, "%s", err);
+	for (size_t i = 0; i < sizeof(wants) / sizeof(wants[0]); i++) {
+		int fam = parse(wants[i].ip, addr);
+
+		ck_assert_int_eq(geo_lookup(db, fam, addr, &l), 0);
+		check_want(&wants[i], &l, "split");
+	}
+	geo_close(db);
+
+	ck_assert_ptr_null(geo_open2(DB_FLAT, DB_FLAT4, "flat", err, sizeof(err)));
+	ck_assert_msg(strstr(err, DB_FLAT4 ": not an IPv6 database") == err, "%s", err);
+	ck_assert_ptr_null(geo_open2(DB_FLAT4, DB_GEOIP2, "flat", err, sizeof(err)));
+	ck_assert_msg(strstr(err, DB_GEOIP2 ": records do not follow") == err, "%s", err);
+}
+END_TEST
+
+/* Several threads on one handle, each with its own cache, as the workers do. */
+static void *hammer(void *arg)
+{
+	const struct geo_db *db = arg;
+	struct geo_cache *c = geo_cache_new();
+	size_t n = sizeof(wants) / sizeof(wants[0]);
+	long bad = 0;
+
+	for (int i = 0; i < 20000; i++) {
+		const struct want *w = &wants[(size_t)i % n];
+		uint8_t addr[16];
+		struct geo_loc l;
+		int fam = inet_pton(AF_INET, w->ip, addr) == 1 ? AF_INET : AF_INET6;
+
+		if (fam == AF_INET6)
+			inet_pton(AF_INET6, w->ip, addr);
+		if ((i & 1 ? geo_cache_lookup(c, db, fam, addr, &l) : geo_lookup(db, fam, addr, &l)) ||
+		    l.found != w->found || l.prefix != w->prefix || strcmp(l.country, w->cc))
+			bad++;
+	}
+	geo_cache_free(c);
+	return (void *)bad;
+}
+
+START_TEST(test_threads)
+{
+	struct geo_db *db = open_ok(DB_GEOIP2, "geoip2");
+	pthread_t t[4];
+
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, hammer, db), 0);
+	for (int i = 0; i < 4; i++) {
+		void *bad;
+
+		ck_assert_int_eq(pthread_join(t[i], &bad), 0);
+		ck_assert_int_eq((long)bad, 0);
+	}
 	geo_close(db);
 }
 END_TEST
@@ -324,6 +390,8 @@ static Suite *geo_suite(void)
 		{ "flat_schema", test_flat_schema },
 		{ "schemas_agree", test_schemas_agree },
 		{ "ipv4_only_db", test_ipv4_only_db },
+		{ "split_files", test_split_files },
+		{ "threads", test_threads },
 		{ "bad_family", test_bad_family },
 		{ "cache_same_results", test_cache_same_results },
 		{ "cache_stays_in_network", test_cache_stays_in_network },
