@@ -9,7 +9,6 @@
 #include <ldns/ldns.h>
 
 #include <errno.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
