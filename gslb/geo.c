@@ -214,7 +214,8 @@ static int open_file(struct geo_file *gf, const char *path, enum geo_schema s, c
 			seterr(err, errlen, "%s: cannot open GeoIP database: %s", path,
 			       strerror(e));
 		else
-			seterr(err, errlen, "%s: not a MaxMind DB file: %s", path, MMDB_strerror(st));
+			seterr(err, errlen, "%s: not a MaxMind DB file: %s", path,
+			       MMDB_strerror(st));
 		return -EINVAL;
 	}
 	gf->open = true;
@@ -251,8 +252,8 @@ struct geo_db *geo_open2(const char *path, const char *path6, const char *schema
 	} else if (schema && !strcmp(schema, "flat")) {
 		s = GEO_SCHEMA_FLAT;
 	} else {
-		seterr(err, errlen, "%s: unknown schema '%s' (expected \"geoip2\" or \"flat\")", path,
-		       schema ? schema : "(null)");
+		seterr(err, errlen, "%s: unknown schema '%s' (expected \"geoip2\" or \"flat\")",
+		       path, schema ? schema : "(null)");
 		return NULL;
 	}
 	db = calloc(1, sizeof(*db));

@@ -197,8 +197,10 @@ static void *hammer(void *arg)
 
 		if (fam == AF_INET6)
 			inet_pton(AF_INET6, w->ip, addr);
-		if ((i & 1 ? geo_cache_lookup(c, db, fam, addr, &l) : geo_lookup(db, fam, addr, &l)) ||
-		    l.found != w->found || l.prefix != w->prefix || strcmp(l.country, w->cc))
+		int ret = i & 1 ? geo_cache_lookup(c, db, fam, addr, &l)
+				: geo_lookup(db, fam, addr, &l);
+
+		if (ret || l.found != w->found || l.prefix != w->prefix || strcmp(l.country, w->cc))
 			bad++;
 	}
 	geo_cache_free(c);
