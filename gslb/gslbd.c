@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -277,6 +278,23 @@ static int drop_privileges(const char *user, char *err, size_t errlen)
 	return 0;
 }
 
+/* Raises the descriptor limit to the hard one: every TCP client holds one,
+ * and the default soft limit (1024) is below tcp.max_clients' range. */
+static void raise_nofile(int max_clients)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)max_clients + 64)
+		log_warn("event=low_fd_limit limit=%llu tcp_max_clients=%d",
+			 (unsigned long long)rl.rlim_cur, max_clients);
+}
+
 static char *join_listen(const struct conf *c)
 {
 	char *buf = NULL;
@@ -368,6 +386,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	d.threads = snap->conf->threads;
+	raise_nofile(snap->conf->tcp_max_clients);
 	d.listen_text = join_listen(snap->conf);
 	/* TCP first: it binds without SO_REUSEPORT, so a port already served
 	 * by another daemon fails here instead of being shared. */

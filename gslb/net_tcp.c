@@ -33,6 +33,9 @@
 #define TCP_OUT_HIGH (256 * 1024)
 /* At shutdown, how long open connections get to take their answers. */
 #define TCP_FLUSH_SECONDS 1
+/* Out of file descriptors: pause accepting this long instead of spinning
+ * on a listener that stays readable. */
+#define TCP_EMFILE_PAUSE_MS 100
 
 struct tcp_conn {
 	struct net_tcp *t;
@@ -52,6 +55,7 @@ struct net_tcp {
 	struct event_base *base;
 	struct event *stop_ev;
 	struct event *flush_ev;
+	struct event *resume_ev;         /* re-enables the listeners after EMFILE */
 	int stop_fd;
 	pthread_t tid;
 	bool started;
@@ -247,14 +251,37 @@ static void tcp_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct s
 	t->st.open = t->nconns;
 }
 
+static void tcp_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct net_tcp *t = arg;
+	size_t i;
+
+	(void)fd;
+	(void)what;
+	for (i = 0; i < t->nfds && !t->stopping; i++) {
+		if (t->ls[i] != NULL)
+			evconnlistener_enable(t->ls[i]);
+	}
+}
+
 static void tcp_accept_error_cb(struct evconnlistener *l, void *arg)
 {
+	struct net_tcp *t = arg;
+	struct timeval pause = { 0, TCP_EMFILE_PAUSE_MS * 1000 };
 	int err = EVUTIL_SOCKET_ERROR();
+	size_t i;
 
 	(void)l;
-	(void)arg;
-	/* EMFILE and friends: the listener retries on the next event. */
-	log_warn("event=tcp_accept_failed error=\"%s\"", evutil_socket_error_to_string(err));
+	if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM)
+		return; /* per-connection errors (ECONNABORTED): nothing to do */
+	/* Logged once per pause, so at most ten lines a second. */
+	log_warn("event=tcp_accept_paused error=\"%s\" open=%zu", evutil_socket_error_to_string(err),
+		 t->nconns);
+	for (i = 0; i < t->nfds; i++) {
+		if (t->ls[i] != NULL)
+			evconnlistener_disable(t->ls[i]);
+	}
+	event_add(t->resume_ev, &pause);
 }
 
 static void tcp_flush_timeout_cb(evutil_socket_t fd, short what, void *arg)
@@ -360,7 +387,9 @@ int net_tcp_start(struct net_tcp *t)
 		return -ENOMEM;
 	t->stop_ev = event_new(t->base, t->stop_fd, EV_READ, tcp_stop_cb, t);
 	t->flush_ev = evtimer_new(t->base, tcp_flush_timeout_cb, t);
-	if (t->stop_ev == NULL || t->flush_ev == NULL || event_add(t->stop_ev, NULL) != 0)
+	t->resume_ev = evtimer_new(t->base, tcp_resume_cb, t);
+	if (t->stop_ev == NULL || t->flush_ev == NULL || t->resume_ev == NULL ||
+	    event_add(t->stop_ev, NULL) != 0)
 		return -ENOMEM;
 	for (i = 0; i < t->nfds; i++) {
 		t->ls[i] = evconnlistener_new(t->base, tcp_accept_cb, t,
@@ -411,6 +440,8 @@ void net_tcp_free(struct net_tcp *t)
 		event_free(t->stop_ev);
 	if (t->flush_ev != NULL)
 		event_free(t->flush_ev);
+	if (t->resume_ev != NULL)
+		event_free(t->resume_ev);
 	if (t->base != NULL)
 		event_base_free(t->base);
 	if (t->stop_fd != -1)

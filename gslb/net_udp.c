@@ -32,8 +32,8 @@
 /* Largest query accepted: queries are small; anything longer arrives with
  * MSG_TRUNC and is dropped. */
 #define UDP_REQ_MAX 4096
-/* Response buffer per datagram: the EDNS payload sizes in use (max_udp_size
- * defaults to 1232) fit; answer_packet() truncates to it otherwise. */
+/* Response buffer per datagram: the largest server.max_udp_size the config
+ * accepts, so the buffer never truncates before the client's limit does. */
 #define UDP_RESP_MAX 4096
 
 /* Room for the one pktinfo control message we ask for or send. */
