@@ -193,8 +193,8 @@ static int run_test(const char *conf_path)
 
 /* Forks; the parent waits until the child reports ready (exit 0) or dies
  * during startup (exit 1). Returns the write end of the ready pipe in the
- * child, or -1 on error. */
-static int daemonize(void)
+ * child, or -1 on error. keep_stderr leaves stderr open for -l stderr. */
+static int daemonize(bool keep_stderr)
 {
 	int p[2];
 	pid_t pid;
@@ -225,7 +225,8 @@ static int daemonize(void)
 		return -1;
 	dup2(fd, STDIN_FILENO);
 	dup2(fd, STDOUT_FILENO);
-	dup2(fd, STDERR_FILENO);
+	if (!keep_stderr)
+		dup2(fd, STDERR_FILENO);
 	if (fd > STDERR_FILENO)
 		close(fd);
 	return p[1];
@@ -400,7 +401,7 @@ int main(int argc, char **argv)
 	}
 
 	if (!o.foreground) {
-		ready_fd = daemonize();
+		ready_fd = daemonize(!use_syslog);
 		if (ready_fd == -1) {
 			log_err("event=startup_failed error=\"daemonize: %s\"", strerror(errno));
 			snapshot_free(snap);
