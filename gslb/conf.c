@@ -4,6 +4,7 @@
 
 #include "conf.h"
 
+#include "conf_schema.h"
 #include "dname.h"
 
 #include <libconfig.h>
@@ -20,75 +21,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/*
- * The schema. Every group of the file is a table of struct conf_item rows;
- * the walker checks each key of the file against its table (unknown keys,
- * types, ranges, required keys) and stores the value at an offset into the
- * struct the table describes. Defaults come from the rows too, and so does
- * conf_free, so adding a section is: a struct (a field of struct conf), a
- * table of its keys, a row in conf_schema[], and hooks only for values that
- * need more than a type and a range.
- */
-
-enum conf_type {
-	CT_INT = 0, /* int64 range-checked, stored as 1/2/4/8-byte integer */
-	CT_FLOAT,   /* double; integers accepted */
-	CT_STRING,  /* char *, malloc'd */
-	CT_BOOL,    /* bool */
-	CT_STRS,    /* array of strings -> char ** + size_t count */
-	CT_GROUP,   /* nested table; its fields live at base + off */
-	CT_LIST,    /* list of groups -> array of elem_size + size_t count */
-};
-
-#define CONF_REQUIRED 0x1
-
-struct conf_ctx;
-struct conf_item;
-
-/* A hook stores (or checks) a value instead of the default store; errors
- * go through conf_err. base is the struct the item's table describes. A
- * finish hook gets s = NULL when its group or list is absent. */
-typedef void conf_hook_fn(struct conf_ctx *x, const struct conf_item *it,
-			  const config_setting_t *s, char *base, const char *path);
-/* Frees what a hook stored; called by conf_free. */
-typedef void conf_release_fn(const struct conf_item *it, char *base);
-
-struct conf_item {
-	const char *name;
-	enum conf_type type;
-	unsigned flags;
-	size_t off;       /* value (or array pointer, or nested struct) in base */
-	size_t size;      /* CT_INT: width of the stored integer */
-	size_t count_off; /* CT_STRS, CT_LIST: where the element count goes */
-	size_t elem_size; /* CT_LIST: one element */
-	size_t min_count; /* CT_STRS, CT_LIST: at least this many elements */
-	int64_t min, max; /* CT_INT range */
-	double fmin, fmax;  /* CT_FLOAT range */
-	int64_t def_int;    /* CT_INT, CT_BOOL default */
-	double def_float;   /* CT_FLOAT default */
-	const char *def_str; /* CT_STRING default (NULL = none) */
-	const struct conf_item *sub; /* CT_GROUP keys; CT_LIST keys of each element */
-	conf_hook_fn *store;   /* replaces the default store */
-	conf_hook_fn *finish;  /* CT_GROUP, CT_LIST: checks after all keys are read */
-	conf_release_fn *release; /* frees what store kept */
-};
-
-#define FIELD(st, m) .off = offsetof(st, m), .size = sizeof(((st *)0)->m)
-#define ARRAY(st, m, n) .off = offsetof(st, m), .count_off = offsetof(st, n)
-
-struct conf_ctx {
-	struct conf *c;
-	FILE *err; /* open_memstream over errbuf */
-	char *errbuf;
-	size_t errlen;
-	int nerr;
-};
+/* The engine; the types and the shared hooks are in conf_schema.h. */
 
 /* "file:line: path: message"; the file is the one the setting came from,
  * which differs from the main file inside @include. */
-__attribute__((format(printf, 4, 5))) static void conf_err(struct conf_ctx *x,
-							   const config_setting_t *s,
-							   const char *path, const char *fmt, ...)
+void conf_err(struct conf_ctx *x, const config_setting_t *s, const char *path, const char *fmt,
+	      ...)
 {
 	const char *file = s ? config_setting_source_file(s) : NULL;
 	const char *dir = "";
@@ -110,12 +48,12 @@ __attribute__((format(printf, 4, 5))) static void conf_err(struct conf_ctx *x,
 	x->nerr++;
 }
 
-static void conf_oom(struct conf_ctx *x, const config_setting_t *s, const char *path)
+void conf_oom(struct conf_ctx *x, const config_setting_t *s, const char *path)
 {
 	conf_err(x, s, path, "out of memory");
 }
 
-static const char *type_name(const config_setting_t *s)
+const char *conf_type_name(const config_setting_t *s)
 {
 	switch (config_setting_type(s)) {
 	case CONFIG_TYPE_INT:
@@ -140,7 +78,7 @@ static const char *type_name(const config_setting_t *s)
 static const char *const expected_name[] = {
 	[CT_INT] = "an integer",     [CT_FLOAT] = "a number", [CT_STRING] = "a string",
 	[CT_BOOL] = "a boolean",     [CT_STRS] = "an array of strings",
-	[CT_GROUP] = "a group",      [CT_LIST] = "a list of groups",
+	[CT_GROUP] = "a group",      [CT_LIST] = "a list of groups", [CT_ENUM] = "a string",
 };
 
 static bool type_ok(enum conf_type t, const config_setting_t *s)
@@ -153,6 +91,7 @@ static bool type_ok(enum conf_type t, const config_setting_t *s)
 	case CT_FLOAT:
 		return st == CONFIG_TYPE_FLOAT || st == CONFIG_TYPE_INT || st == CONFIG_TYPE_INT64;
 	case CT_STRING:
+	case CT_ENUM:
 		return st == CONFIG_TYPE_STRING;
 	case CT_BOOL:
 		return st == CONFIG_TYPE_BOOL;
@@ -200,6 +139,7 @@ static void set_defaults(const struct conf_item *tab, char *base)
 
 		switch (it->type) {
 		case CT_INT:
+		case CT_ENUM:
 			store_int(p, it->size, it->def_int);
 			break;
 		case CT_FLOAT:
@@ -263,6 +203,7 @@ static void release_table(const struct conf_item *tab, char *base)
 		case CT_INT:
 		case CT_FLOAT:
 		case CT_BOOL:
+		case CT_ENUM:
 			break;
 		}
 	}
@@ -273,12 +214,7 @@ static void release_table(const struct conf_item *tab, char *base)
 static void walk_group(struct conf_ctx *x, const config_setting_t *g,
 		       const struct conf_item *tab, char *base, const char *path);
 
-/* Setting paths for messages: "server.tcp.idle_timeout", "zones[1].file". Long paths are
- * cut, which only shortens a message. */
-#define CONF_PATHLEN 512
-
-__attribute__((format(printf, 3, 4))) static void path_fmt(char *out, size_t size,
-							    const char *fmt, ...)
+void conf_path_fmt(char *out, size_t size, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -287,9 +223,9 @@ __attribute__((format(printf, 3, 4))) static void path_fmt(char *out, size_t siz
 	va_end(ap);
 }
 
-static void join_path(char *out, size_t size, const char *path, const char *name)
+void conf_join_path(char *out, size_t size, const char *path, const char *name)
 {
-	path_fmt(out, size, "%s%s%s", path, *path ? "." : "", name);
+	conf_path_fmt(out, size, "%s%s%s", path, *path ? "." : "", name);
 }
 
 static void load_strs(struct conf_ctx *x, const struct conf_item *it, const config_setting_t *s,
@@ -303,8 +239,8 @@ static void load_strs(struct conf_ctx *x, const struct conf_item *it, const conf
 		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
 
 		if (config_setting_type(e) != CONFIG_TYPE_STRING) {
-			path_fmt(epath, sizeof(epath), "%s[%d]", path, i);
-			conf_err(x, e, epath, "expected a string, got %s", type_name(e));
+			conf_path_fmt(epath, sizeof(epath), "%s[%d]", path, i);
+			conf_err(x, e, epath, "expected a string, got %s", conf_type_name(e));
 			ok = false;
 		}
 	}
@@ -359,10 +295,10 @@ static void load_list(struct conf_ctx *x, const struct conf_item *it, const conf
 		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
 		char *eb = v + (size_t)i * it->elem_size;
 
-		path_fmt(epath, sizeof(epath), "%s[%d]", path, i);
+		conf_path_fmt(epath, sizeof(epath), "%s[%d]", path, i);
 		set_defaults(it->sub, eb);
 		if (config_setting_type(e) != CONFIG_TYPE_GROUP) {
-			conf_err(x, e, epath, "expected a group, got %s", type_name(e));
+			conf_err(x, e, epath, "expected a group, got %s", conf_type_name(e));
 			continue;
 		}
 		walk_group(x, e, it->sub, eb, epath);
@@ -375,7 +311,7 @@ static void load_item(struct conf_ctx *x, const struct conf_item *it, const conf
 	char *p = base + it->off;
 
 	if (!type_ok(it->type, s)) {
-		conf_err(x, s, path, "expected %s, got %s", expected_name[it->type], type_name(s));
+		conf_err(x, s, path, "expected %s, got %s", expected_name[it->type], conf_type_name(s));
 		return;
 	}
 	switch (it->type) {
@@ -428,6 +364,28 @@ static void load_item(struct conf_ctx *x, const struct conf_item *it, const conf
 		else
 			*(bool *)p = config_setting_get_bool(s) != 0;
 		return;
+	case CT_ENUM: {
+		const char *v = config_setting_get_string(s);
+		int64_t i = 0;
+
+		while (it->enums[i] && strcmp(it->enums[i], v) != 0)
+			i++;
+		if (!it->enums[i]) {
+			char want[256] = "";
+			size_t len = 0;
+
+			for (size_t j = 0; it->enums[j] && len < sizeof(want); j++)
+				len += (size_t)snprintf(want + len, sizeof(want) - len, "%s\"%s\"",
+							j ? ", " : "", it->enums[j]);
+			conf_err(x, s, path, "unknown value \"%s\" (want %s)", v, want);
+			return;
+		}
+		if (it->store)
+			it->store(x, it, s, base, path);
+		else
+			store_int(p, it->size, i);
+		return;
+	}
 	case CT_STRS:
 		load_strs(x, it, s, base, path);
 		return;
@@ -457,7 +415,7 @@ static void walk_group(struct conf_ctx *x, const config_setting_t *g,
 
 		while (it->name && strcmp(it->name, name) != 0)
 			it++;
-		join_path(cpath, sizeof(cpath), path, name);
+		conf_join_path(cpath, sizeof(cpath), path, name);
 		if (!it->name) {
 			conf_err(x, s, cpath, "unknown setting");
 			continue;
@@ -467,7 +425,7 @@ static void walk_group(struct conf_ctx *x, const config_setting_t *g,
 	for (const struct conf_item *it = tab; it->name; it++) {
 		if (!(it->flags & CONF_REQUIRED) || config_setting_get_member(g, it->name))
 			continue;
-		join_path(cpath, sizeof(cpath), path, it->name);
+		conf_join_path(cpath, sizeof(cpath), path, it->name);
 		conf_err(x, g, cpath, "missing required setting");
 	}
 	/* absent groups and lists still get their finish check (s = NULL), which may resolve
@@ -475,7 +433,7 @@ static void walk_group(struct conf_ctx *x, const config_setting_t *g,
 	for (const struct conf_item *it = tab; it->name; it++) {
 		if (!it->finish || config_setting_get_member(g, it->name))
 			continue;
-		join_path(cpath, sizeof(cpath), path, it->name);
+		conf_join_path(cpath, sizeof(cpath), path, it->name);
 		it->finish(x, it, NULL, base, cpath);
 	}
 }
@@ -562,25 +520,26 @@ int conf_parse_addr(const char *text, uint16_t default_port, struct conf_addr *a
 	return 0;
 }
 
-static void store_listen(struct conf_ctx *x, const struct conf_item *it,
-			 const config_setting_t *s, char *base, const char *path)
+void conf_store_addrs(struct conf_ctx *x, const struct conf_item *it, const config_setting_t *s,
+		      char *base, const char *path)
 {
-	struct conf *c = (struct conf *)base;
+	struct conf_addr **pv = (struct conf_addr **)(base + it->off);
+	size_t *pn = (size_t *)(base + it->count_off);
 	int n = config_setting_length(s);
 	char epath[CONF_PATHLEN];
 
-	c->listen = calloc((size_t)n, sizeof(*c->listen));
-	if (!c->listen) {
+	*pv = calloc((size_t)n, sizeof(**pv));
+	if (!*pv) {
 		conf_oom(x, s, path);
 		return;
 	}
 	for (int i = 0; i < n; i++) {
 		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
 		const char *text = config_setting_get_string(e);
-		struct conf_addr *a = &c->listen[c->nlisten];
+		struct conf_addr *a = &(*pv)[*pn];
 
-		path_fmt(epath, sizeof(epath), "%s[%d]", path, i);
-		int ret = conf_parse_addr(text, CONF_DEFAULT_PORT, a);
+		conf_path_fmt(epath, sizeof(epath), "%s[%d]", path, i);
+		int ret = conf_parse_addr(text, (uint16_t)it->def_int, a);
 		if (ret == -ENOMEM) {
 			conf_oom(x, e, epath);
 			continue;
@@ -592,10 +551,10 @@ static void store_listen(struct conf_ctx *x, const struct conf_item *it,
 				 text);
 			continue;
 		}
-		for (size_t j = 0; j < c->nlisten; j++) {
-			if (c->listen[j].len == a->len && memcmp(&c->listen[j].ss, &a->ss, a->len) == 0) {
+		for (size_t j = 0; j < *pn; j++) {
+			if ((*pv)[j].len == a->len && memcmp(&(*pv)[j].ss, &a->ss, a->len) == 0) {
 				conf_err(x, e, epath, "duplicate address \"%s\" (same as \"%s\")",
-					 text, c->listen[j].text);
+					 text, (*pv)[j].text);
 				free(a->text);
 				a->text = NULL;
 				a = NULL;
@@ -603,19 +562,20 @@ static void store_listen(struct conf_ctx *x, const struct conf_item *it,
 			}
 		}
 		if (a)
-			c->nlisten++;
+			(*pn)++;
 	}
 }
 
-static void release_listen(const struct conf_item *it, char *base)
+void conf_release_addrs(const struct conf_item *it, char *base)
 {
-	struct conf *c = (struct conf *)base;
+	struct conf_addr **pv = (struct conf_addr **)(base + it->off);
+	size_t *pn = (size_t *)(base + it->count_off);
 
-	for (size_t i = 0; i < c->nlisten; i++)
-		free(c->listen[i].text);
-	free(c->listen);
-	c->listen = NULL;
-	c->nlisten = 0;
+	for (size_t i = 0; i < *pn; i++)
+		free((*pv)[i].text);
+	free(*pv);
+	*pv = NULL;
+	*pn = 0;
 }
 
 static void finish_server(struct conf_ctx *x, const struct conf_item *it,
@@ -640,7 +600,7 @@ static const struct conf_item tcp_items[] = {
 
 static const struct conf_item server_items[] = {
 	{ "listen", CT_STRS, CONF_REQUIRED, ARRAY(struct conf, listen, nlisten), .min_count = 1,
-	  .store = store_listen, .release = release_listen },
+	  .def_int = CONF_DEFAULT_PORT, .store = conf_store_addrs, .release = conf_release_addrs },
 	{ "threads", CT_INT, FIELD(struct conf, threads), .min = 0, .max = 256, .def_int = 0 },
 	{ "identity", CT_STRING, FIELD(struct conf, identity), .def_str = "" },
 	{ "version", CT_STRING, FIELD(struct conf, version), .def_str = "" },
@@ -668,9 +628,20 @@ static void store_zone_name(struct conf_ctx *x, const struct conf_item *it,
 		conf_oom(x, s, path);
 }
 
-/* Resolves a path relative to the config file's directory and checks that it is a readable
- * regular file; stores the canonical absolute path. */
-static void store_path(struct conf_ctx *x, const struct conf_item *it,
+char *conf_resolve(struct conf_ctx *x, const char *v)
+{
+	char *full = NULL;
+
+	if (v[0] == '/')
+		return strdup(v);
+	if (asprintf(&full, "%s/%s", x->c->dir, v) < 0)
+		return NULL;
+	return full;
+}
+
+/* Checks that the file is readable, not merely present: a daemon started as root would
+ * otherwise fail only after dropping privileges. */
+void conf_store_path(struct conf_ctx *x, const struct conf_item *it,
 		       const config_setting_t *s, char *base, const char *path)
 {
 	const char *v = config_setting_get_string(s);
@@ -682,10 +653,7 @@ static void store_path(struct conf_ctx *x, const struct conf_item *it,
 		conf_err(x, s, path, "empty file name");
 		return;
 	}
-	if (v[0] == '/')
-		full = strdup(v);
-	else if (asprintf(&full, "%s/%s", x->c->dir, v) < 0)
-		full = NULL;
+	full = conf_resolve(x, v);
 	if (!full) {
 		conf_oom(x, s, path);
 		return;
@@ -724,7 +692,7 @@ static void finish_zones(struct conf_ctx *x, const struct conf_item *it,
 		for (size_t j = 0; j < i; j++) {
 			if (!c->zones[j].name || !dname_equal(c->zones[i].apex, c->zones[j].apex))
 				continue;
-			path_fmt(epath, sizeof(epath), "%s[%zu].name", path, i);
+			conf_path_fmt(epath, sizeof(epath), "%s[%zu].name", path, i);
 			conf_err(x, config_setting_get_member(e, "name"), epath,
 				 "duplicate zone \"%s\" (also at line %d)", c->zones[i].name,
 				 c->zones[j].line);
@@ -736,7 +704,7 @@ static void finish_zones(struct conf_ctx *x, const struct conf_item *it,
 static const struct conf_item zone_items[] = {
 	{ "name", CT_STRING, CONF_REQUIRED, FIELD(struct conf_zone, name),
 	  .store = store_zone_name },
-	{ "file", CT_STRING, CONF_REQUIRED, FIELD(struct conf_zone, file), .store = store_path },
+	{ "file", CT_STRING, CONF_REQUIRED, FIELD(struct conf_zone, file), .store = conf_store_path },
 	{ NULL },
 };
 
@@ -746,7 +714,20 @@ static const struct conf_item conf_schema[] = {
 	  .finish = finish_server },
 	{ "zones", CT_LIST, CONF_REQUIRED, ARRAY(struct conf, zones, nzones), .min_count = 1,
 	  .elem_size = sizeof(struct conf_zone), .sub = zone_items, .finish = finish_zones },
+	{ "checks", CT_LIST, ARRAY(struct conf, checks, nchecks),
+	  .elem_size = sizeof(struct conf_check), .sub = conf_check_items,
+	  .finish = conf_finish_checks },
+	{ "health", CT_GROUP, .off = offsetof(struct conf, health), .sub = conf_health_items,
+	  .finish = conf_finish_health },
+	{ "probe", CT_GROUP, .off = offsetof(struct conf, probe), .sub = conf_probe_items,
+	  .finish = conf_finish_probe },
 	{ NULL },
+};
+
+/* Checks across sections, in order, once the whole file is read. */
+static conf_late_fn *const conf_late[] = {
+	conf_late_probe,
+	NULL,
 };
 
 /* ---- load ---- */
@@ -824,6 +805,8 @@ struct conf *conf_load(const char *path, char **errmsg)
 		goto fail;
 	}
 	walk_group(&x, config_root_setting(&cfg), conf_schema, (char *)c, "");
+	for (size_t i = 0; conf_late[i]; i++)
+		conf_late[i](&x, config_root_setting(&cfg));
 	if (x.nerr)
 		goto fail;
 	config_destroy(&cfg);

@@ -19,6 +19,10 @@
 #include "dname.h"
 
 #define CONF_DEFAULT_PORT 53
+#define CONF_HEALTH_PORT 8053   /* default port of health.listen and probe.report_to */
+#define CONF_ID_MAX 64          /* longest check name, key id or prober id (bytes) */
+#define CONF_SECRET_MIN 32      /* shortest accepted report key secret (bytes) */
+#define CONF_SECRET_MAX 1024    /* longest */
 
 struct conf_addr {
 	struct sockaddr_storage ss; /* AF_INET or AF_INET6 with port */
@@ -31,6 +35,72 @@ struct conf_zone {
 	uint8_t apex[DNAME_MAXLEN]; /* lowercased wire form */
 	char *file;                 /* resolved path */
 	int line;                   /* line of the entry in the config */
+};
+
+enum conf_check_type {
+	CONF_CHECK_TCP = 0, /* connect */
+	CONF_CHECK_HTTP,    /* GET path, status == expect, optional body substring */
+	CONF_CHECK_HTTPS,   /* the same over TLS, with verify and sni */
+	CONF_CHECK_DNS,     /* query/qtype via c-ares, expects NOERROR with an answer */
+	CONF_CHECK_HAPROXY, /* HAProxy stats CSV at url: proxy's status and scur/slim as load */
+};
+
+/* One entry of checks = ( ... ). Keys that do not apply to the type are errors in the file;
+ * here they keep their defaults. */
+struct conf_check {
+	char *name;                 /* unique, referred to by service members */
+	enum conf_check_type type;
+	uint16_t port;              /* tcp, http, https, dns: required; haproxy: 0 */
+	char *path;                 /* http(s): request path, default "/" */
+	char *host;                 /* http(s): Host header; "" = the member address */
+	int expect;                 /* http(s): expected status, default 200, 100..599 */
+	char *body;                 /* http(s): substring the body must contain; "" = any */
+	bool verify;                /* https: verify the certificate chain and name; default true */
+	char *sni;                  /* https: server name sent and verified; "" = host, if any */
+	char *query;                /* dns: name to ask, required */
+	char *qtype;                /* dns: type as written, default "A" */
+	uint16_t qtype_num;         /* dns: its number */
+	char *url;                  /* haproxy: stats CSV URL (http:// or https://), required */
+	char *proxy;                /* haproxy: pxname whose BACKEND row gives state and load */
+	double interval;            /* seconds between checks, default 1.0 */
+	double timeout;             /* seconds, < interval; default 0.5 */
+	int rise;                   /* consecutive successes to turn up, default 2 */
+	int fall;                   /* consecutive failures to turn down, default 3 */
+	int line;                   /* line of the entry in the config */
+};
+
+/* A report key: the probe signs with it, gslbd accepts every key listed. */
+struct conf_health_key {
+	char *id;                   /* 1..CONF_ID_MAX bytes of [A-Za-z0-9._-] */
+	char *secret_file;          /* resolved path */
+	uint8_t *secret;            /* the file's content, trailing whitespace trimmed */
+	size_t secret_len;          /* CONF_SECRET_MIN..CONF_SECRET_MAX */
+};
+
+/* health: { ... }, read by gslbd (receiver and aggregation) and by the probe (keys). */
+struct conf_health {
+	bool present;               /* the section is in the file */
+	struct conf_addr *listen;   /* UDP addresses receiving reports */
+	size_t nlisten;
+	struct conf_health_key *keys;
+	size_t nkeys;               /* >= 1 when present; two during a rotation */
+	int quorum;                 /* down when >= quorum fresh probers say down; default 1 */
+	double stale_after;         /* seconds; a report older than this does not count; 5.0 */
+	double grace;               /* seconds the last state is kept with no fresh report; 30 */
+	bool default_up;            /* the state after grace; default true ("up") */
+	char *state_file;           /* operator overrides, resolved path; "" = not persisted */
+	double report_interval;     /* seconds between a probe's snapshots; default 1.0 */
+	double max_clock_skew;      /* seconds a report timestamp may differ from now; 30 */
+};
+
+/* probe: { ... }, read by gslb-probe. */
+struct conf_probe {
+	bool present;
+	char *id;                   /* prober id; "" = must be given with -i */
+	struct conf_addr *report_to; /* the gslbd health.listen addresses */
+	size_t nreport_to;
+	char *key;                  /* id of the health.keys entry to sign with */
+	const struct conf_health_key *key_ref; /* that entry, inside health.keys */
 };
 
 struct conf {
@@ -49,7 +119,21 @@ struct conf {
 	/* zones: */
 	struct conf_zone *zones;
 	size_t nzones;
+	/* checks, health, probe: all optional */
+	struct conf_check *checks;
+	size_t nchecks;
+	struct conf_health health;
+	struct conf_probe probe;
 };
+
+/* The check named name, or NULL. */
+const struct conf_check *conf_check_find(const struct conf *c, const char *name);
+/* The health key with this id (len bytes, not NUL-terminated), or NULL. */
+const struct conf_health_key *conf_health_key_find(const struct conf_health *h, const char *id,
+						   size_t len);
+/* Parses a check type word ("tcp", "http", ...); returns the type or -EINVAL. */
+int conf_check_type_parse(const char *word);
+const char *conf_check_type_name(enum conf_check_type t);
 
 /* Parses a "host:port", "[v6]:port", bare IPv4/IPv6 (default_port) into a;
  * returns 0 or -EINVAL. The caller frees a->text. */

@@ -157,6 +157,131 @@ START_TEST(valid_shipped_examples)
 }
 END_TEST
 
+START_TEST(valid_health)
+{
+	struct conf *c = load_ok("health.conf");
+	char *dir = canon(CONF_DIR);
+	char *key1 = NULL;
+
+	ck_assert_uint_eq(c->nchecks, 5);
+	const struct conf_check *web = conf_check_find(c, "web");
+	ck_assert_ptr_eq(web, &c->checks[0]);
+	ck_assert_int_eq(web->type, CONF_CHECK_HTTP);
+	ck_assert_uint_eq(web->port, 80);
+	ck_assert_str_eq(web->path, "/health");
+	ck_assert_str_eq(web->host, "www.example.com");
+	ck_assert_int_eq(web->expect, 204);
+	ck_assert_str_eq(web->body, "OK");
+	ck_assert_double_eq(web->interval, 2.0);
+	ck_assert_double_eq(web->timeout, 0.5);
+	ck_assert_int_eq(web->rise, 3);
+	ck_assert_int_eq(web->fall, 4);
+	ck_assert_int_eq(web->line, 6);
+	const struct conf_check *tls = conf_check_find(c, "tls");
+	ck_assert_int_eq(tls->type, CONF_CHECK_HTTPS);
+	ck_assert(!tls->verify);
+	ck_assert_str_eq(tls->sni, "www.example.com");
+	ck_assert_str_eq(tls->path, "/");
+	ck_assert_int_eq(tls->expect, 200);
+	ck_assert_double_eq(tls->interval, 1.0);
+	ck_assert_int_eq(tls->rise, 2);
+	ck_assert_int_eq(tls->fall, 3);
+	ck_assert_int_eq(conf_check_find(c, "l4")->type, CONF_CHECK_TCP);
+	const struct conf_check *dns = conf_check_find(c, "dns");
+	ck_assert_int_eq(dns->type, CONF_CHECK_DNS);
+	ck_assert_str_eq(dns->query, "www.example.com");
+	ck_assert_str_eq(dns->qtype, "AAAA");
+	ck_assert_uint_eq(dns->qtype_num, 28);
+	const struct conf_check *lb = conf_check_find(c, "lb");
+	ck_assert_int_eq(lb->type, CONF_CHECK_HAPROXY);
+	ck_assert_uint_eq(lb->port, 0);
+	ck_assert_str_eq(lb->url, "http://127.0.0.1:8404/stats;csv");
+	ck_assert_str_eq(lb->proxy, "web");
+	ck_assert_ptr_null(conf_check_find(c, "nope"));
+	ck_assert_int_eq(conf_check_type_parse("haproxy"), CONF_CHECK_HAPROXY);
+	ck_assert_int_eq(conf_check_type_parse("udp"), -EINVAL);
+	ck_assert_str_eq(conf_check_type_name(CONF_CHECK_HTTPS), "https");
+
+	const struct conf_health *h = &c->health;
+	ck_assert(h->present);
+	ck_assert_uint_eq(h->nlisten, 2);
+	ck_assert_str_eq(h->listen[1].text, "::1");
+	ck_assert_uint_eq(ntohs(((const struct sockaddr_in6 *)&h->listen[1].ss)->sin6_port),
+			  CONF_HEALTH_PORT);
+	ck_assert_uint_eq(h->nkeys, 2);
+	ck_assert_str_eq(h->keys[0].id, "k1");
+	ck_assert_int_ge(asprintf(&key1, "%s/probe.key", dir), 0);
+	ck_assert_str_eq(h->keys[0].secret_file, key1);
+	ck_assert_uint_eq(h->keys[0].secret_len, 64); /* base64 of 48 bytes, newline trimmed */
+	ck_assert_uint_eq(h->keys[1].secret_len, 43);
+	ck_assert_mem_eq(h->keys[1].secret, "k2-", 3);
+	ck_assert_ptr_eq(conf_health_key_find(h, "k2xx", 2), &h->keys[1]);
+	ck_assert_ptr_null(conf_health_key_find(h, "k", 1));
+	ck_assert_int_eq(h->quorum, 2);
+	ck_assert_double_eq(h->stale_after, 4.5);
+	ck_assert_double_eq(h->grace, 0);
+	ck_assert(!h->default_up);
+	ck_assert_ptr_nonnull(strstr(h->state_file, "/tests/unit/conf/overrides"));
+	ck_assert_double_eq(h->report_interval, 0.5);
+	ck_assert_double_eq(h->max_clock_skew, 10);
+
+	const struct conf_probe *p = &c->probe;
+	ck_assert(p->present);
+	ck_assert_str_eq(p->id, "probe-eu-1");
+	ck_assert_uint_eq(p->nreport_to, 2);
+	ck_assert_str_eq(p->report_to[1].text, "[::1]");
+	ck_assert_str_eq(p->key, "k2");
+	ck_assert_ptr_eq(p->key_ref, &h->keys[1]);
+	free(key1);
+	free(dir);
+	conf_free(c);
+
+	/* all three sections are optional */
+	c = load_ok("valid.conf");
+	ck_assert_uint_eq(c->nchecks, 0);
+	ck_assert(!c->health.present);
+	ck_assert(!c->probe.present);
+	ck_assert_int_eq(c->health.quorum, 1);
+	ck_assert(c->health.default_up);
+	ck_assert_double_eq(c->health.stale_after, 5.0);
+	ck_assert_double_eq(c->health.grace, 30.0);
+	ck_assert_str_eq(c->health.state_file, "");
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(error_health)
+{
+	load_fails("health-bad.conf",
+		   "%1$s:5: checks[0].type: unknown value \"ftp\" "
+		   "(want \"tcp\", \"http\", \"https\", \"dns\", \"haproxy\")\n"
+		   "%1$s:7: checks[2].expect: 99 is out of range 100..599\n"
+		   "%1$s:7: checks[2].rise: 0 is out of range 1..100\n"
+		   "%1$s:7: checks[2].fall: 101 is out of range 1..100\n"
+		   "%1$s:10: checks[5].name: bad name \"e e\" (want 1..64 of A-Z a-z 0-9 . _ -)\n"
+		   "%1$s:6: checks[1].path: not used by type \"tcp\"\n"
+		   "%1$s:6: checks[1].port: missing, required by type \"tcp\"\n"
+		   "%1$s:8: checks[3].timeout: 1 must be shorter than interval 1\n"
+		   "%1$s:8: checks[3].name: duplicate check \"c\" (also at line 7)\n"
+		   "%1$s:9: checks[4].query: missing, required by type \"dns\"\n"
+		   "%1$s:9: checks[4].qtype: unknown RR type \"BOGUS\"\n"
+		   "%1$s:10: checks[5].url: bad URL \"ftp://x\" "
+		   "(want http://host[:port]/path or https://...)\n"
+		   "%1$s:10: checks[5].proxy: empty proxy name\n"
+		   "%1$s:14: health.keys[0].secret_file: secret in \"" CONF_DIR
+		   "/short.key\" is 16 bytes, want 32..1024\n"
+		   "%1$s:14: health.keys[1].secret_file: cannot read \"" CONF_DIR
+		   "/nokey\": No such file or directory\n"
+		   "%1$s:14: health.keys[1].id: duplicate key id \"k1\"\n"
+		   "%1$s:15: health.default: unknown value \"maybe\" (want \"down\", \"up\")\n"
+		   "%1$s:16: health.stale_after: 1 must be longer than report_interval 1, "
+		   "or every report is stale\n"
+		   "%1$s:3: probe.key: unknown key \"k9\" (not in health.keys)");
+	load_fails("health-nokeys.conf", "%1$s:3: health.keys: missing required setting\n"
+					 "%1$s:4: probe.key: unknown key \"k1\" (not in health.keys)");
+}
+END_TEST
+
 START_TEST(error_include)
 {
 	load_fails("include-bad.conf",
@@ -335,6 +460,8 @@ static Suite *make_suite(void)
 		{ "error_missing_required", error_missing_required },
 		{ "error_all_reported", error_all_reported },
 		{ "error_include", error_include },
+		{ "valid_health", valid_health },
+		{ "error_health", error_health },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
