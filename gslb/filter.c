@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* filter.c — the filter table, chain parsing and chain execution */
+#include "config.h"
+
+#include "filter.h"
+#include "service.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One row per filter; a new filter adds its row here. */
+const struct flt_def filter_table[] = {
+	{ "up", flt_up_run, false, 0, 0, 0, NULL },
+	{ "nearest", flt_nearest_run, true, 1, 1, FLT_ARG_MAX, "a region count" },
+	{ "geofence", flt_geofence_run, false, 0, 0, 0, NULL },
+	{ "priority", flt_priority_run, false, 0, 0, 0, NULL },
+	{ "weighted", flt_weighted_run, false, 0, 0, 0, NULL },
+	{ "round_robin", flt_round_robin_run, false, 0, 0, 0, NULL },
+	{ "random", flt_random_run, false, 0, 0, 0, NULL },
+	{ "least_loaded", flt_least_loaded_run, false, 0, 0, 0, NULL },
+	{ "fastest", flt_fastest_run, false, 0, 0, 0, NULL },
+	{ "sticky", flt_sticky_run, false, 0, 0, 0, NULL },
+	{ "first", flt_first_run, true, 1, 1, FLT_ARG_MAX, "a count" },
+};
+const size_t filter_table_len = sizeof(filter_table) / sizeof(filter_table[0]);
+
+const struct flt_def *filter_find(const char *name)
+{
+	for (size_t i = 0; i < filter_table_len; i++)
+		if (strcmp(filter_table[i].name, name) == 0)
+			return &filter_table[i];
+	return NULL;
+}
+
+/* Parses one "name" or "name:N" entry. */
+static int parse_step(const char *s, struct flt_step *step, char *err, size_t errlen)
+{
+	char name[32];
+	const char *colon = strchr(s, ':');
+	size_t len = colon ? (size_t)(colon - s) : strlen(s);
+
+	if (len == 0 || len >= sizeof(name)) {
+		snprintf(err, errlen, "unknown filter '%s'", s);
+		return -EINVAL;
+	}
+	memcpy(name, s, len);
+	name[len] = '\0';
+	const struct flt_def *def = filter_find(name);
+	if (!def) {
+		snprintf(err, errlen, "unknown filter '%s'", name);
+		return -EINVAL;
+	}
+	step->def = def;
+	step->arg = def->arg_default;
+	if (!colon)
+		return 0;
+	if (!def->takes_arg) {
+		snprintf(err, errlen, "'%s' takes no argument", def->name);
+		return -EINVAL;
+	}
+	const char *num = colon + 1;
+	char *end;
+	errno = 0;
+	long v = (*num >= '0' && *num <= '9') ? strtol(num, &end, 10) : -1;
+	if (v < 0 || errno || *end || v < (long)def->arg_min || v > (long)def->arg_max) {
+		snprintf(err, errlen, "%s takes %s %u..%u", def->name, def->arg_what, def->arg_min,
+			 def->arg_max);
+		return -EINVAL;
+	}
+	step->arg = (uint32_t)v;
+	return 0;
+}
+
+int filter_chain_parse(const char *const *names, size_t n, struct flt_chain *out, char *err,
+		       size_t errlen)
+{
+	if (n == 0) {
+		snprintf(err, errlen, "chain is empty");
+		return -EINVAL;
+	}
+	if (n > FLT_CHAIN_MAX) {
+		snprintf(err, errlen, "chain has more than %d filters", FLT_CHAIN_MAX);
+		return -EINVAL;
+	}
+	struct flt_chain c = { .nsteps = n };
+	for (size_t i = 0; i < n; i++) {
+		int ret = parse_step(names[i], &c.steps[i], err, errlen);
+		if (ret)
+			return ret;
+	}
+	*out = c;
+	return 0;
+}
+
+void filter_chain_default(struct flt_chain *out)
+{
+	static const char *const names[] = { "up", "nearest", "weighted", "first:1" };
+	char err[64];
+	int ret = filter_chain_parse(names, 4, out, err, sizeof(err));
+
+	assert(ret == 0);
+	(void)ret;
+}
+
+int filter_chain_format(const struct flt_chain *chain, char *buf, size_t size)
+{
+	size_t off = 0;
+
+	if (size == 0)
+		return -ENOSPC;
+	buf[0] = '\0';
+	for (size_t i = 0; i < chain->nsteps; i++) {
+		const struct flt_step *st = &chain->steps[i];
+		const char *sep = i ? " " : "";
+		int w = st->def->takes_arg ?
+				snprintf(buf + off, size - off, "%s%s:%u", sep, st->def->name, st->arg) :
+				snprintf(buf + off, size - off, "%s%s", sep, st->def->name);
+		if (w < 0 || (size_t)w >= size - off)
+			return -ENOSPC;
+		off += (size_t)w;
+	}
+	return 0;
+}
+
+size_t filter_chain_run(const struct flt_chain *chain, struct flt_ctx *ctx,
+			const struct member **m, size_t n)
+{
+	if (n > FLT_MAX_MEMBERS)
+		n = FLT_MAX_MEMBERS;
+	ctx->thread->stats.runs++;
+	for (size_t i = 0; i < chain->nsteps && n > 0; i++) {
+		const struct flt_step *st = &chain->steps[i];
+		size_t k = st->def->fn(ctx, st, m, n);
+		assert(k >= 1 && k <= n);
+		n = k;
+	}
+	return n;
+}
+
+size_t filter_select(const struct service *svc, struct flt_ctx *ctx, const struct member **out,
+		     size_t cap)
+{
+	size_t n = svc->nmembers;
+
+	if (n > cap)
+		n = cap;
+	for (size_t i = 0; i < n; i++)
+		out[i] = &svc->members[i];
+	ctx->service = svc;
+	return filter_chain_run(&svc->chain, ctx, out, n);
+}
+
+void filter_thread_init(struct flt_thread *t, uint64_t seed)
+{
+	memset(t, 0, sizeof(*t));
+	t->rng = seed;
+}
+
+uint64_t filter_rand64(struct flt_thread *t)
+{
+	uint64_t z = (t->rng += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+double filter_rand_unit(struct flt_thread *t)
+{
+	/* 53 random bits, shifted half a step off 0 so that log() is finite. */
+	return ((double)(filter_rand64(t) >> 11) + 0.5) * 0x1.0p-53;
+}
+
+uint32_t filter_rand_below(struct flt_thread *t, uint32_t bound)
+{
+	/* Lemire's multiply-shift with rejection: no modulo bias. */
+	uint64_t x = (uint32_t)filter_rand64(t);
+	uint64_t mul = x * bound;
+	uint32_t low = (uint32_t)mul;
+
+	if (low < bound) {
+		uint32_t thresh = (uint32_t)-bound % bound;
+		while (low < thresh) {
+			x = (uint32_t)filter_rand64(t);
+			mul = x * bound;
+			low = (uint32_t)mul;
+		}
+	}
+	return (uint32_t)(mul >> 32);
+}
+
+uint64_t filter_weight(const struct member *m)
+{
+	return (uint64_t)m->region->weight * m->weight;
+}
+
+void filter_sort(const struct member **m, double *key, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		const struct member *mv = m[i];
+		double kv = key[i];
+		size_t j = i;
+		while (j > 0 && key[j - 1] > kv) {
+			m[j] = m[j - 1];
+			key[j] = key[j - 1];
+			j--;
+		}
+		m[j] = mv;
+		key[j] = kv;
+	}
+}

@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* filter.h — the selection filter chain: table, parsing, execution
+ *
+ * A filter takes an array of member pointers and rewrites it in place:
+ * it may drop members (return a smaller count) and reorder them, never
+ * add. A chain is a list of steps (filter + integer argument) applied in
+ * order; what is left at the end is the answer, in order. Every filter
+ * has the same signature (flt_fn) and lives in gslb/filters/flt_<name>.c;
+ * filter_table[] maps config names to them.
+ *
+ * No filter ever turns a non-empty list into an empty one: where nothing
+ * qualifies it fails open and keeps what it got. The filters:
+ *
+ *   up           members whose health is up; none up: all, counted in
+ *                stats.fail_open. No health array: all are up.
+ *   nearest[:N]  members of the N (default 1, 1..64) regions nearest to the
+ *                client by great-circle distance (haversine, km) minus the
+ *                region's bias_km; nearer regions first, order kept within a
+ *                region. Drained regions (no member of effective weight > 0)
+ *                are skipped while any region is live. Client without a
+ *                location: all, unchanged.
+ *   geofence     members whose region lists the client's country or
+ *                continent; if none, members of regions that list neither
+ *                countries nor continents (the "rest of the world"); if
+ *                none either, all. Order kept.
+ *   priority     members with the lowest priority value. Order kept.
+ *   weighted     a weighted random order (Efraimidis–Spirakis keys) of the
+ *                members with effective weight region->weight × weight > 0,
+ *                so that each is first with probability weight / total.
+ *                Drain rule: while any member has effective weight > 0,
+ *                members with weight 0 (or in a region of weight 0) are
+ *                dropped; if every member has weight 0 all are kept in a
+ *                uniform random order (fail-open, never an empty answer).
+ *                nearest skips drained regions and sticky puts drained
+ *                members last, so draining a region moves its clients to
+ *                the next region in the default chain.
+ *   round_robin  rotated by a per-thread counter of the service, so
+ *                successive queries on one thread start at each member in turn.
+ *   random       uniformly shuffled.
+ *   least_loaded ascending reported load; unknown load last; ties keep order.
+ *   fastest      ascending probe RTT; unknown RTT last; ties keep order.
+ *   sticky       ordered by weighted rendezvous hashing of the client subnet
+ *                (family, address masked to client.prefix) with each
+ *                member's identity (region name, addresses, cname): a
+ *                subnet keeps its member while that member is in the list,
+ *                and only the subnets of a removed member move. Members with
+ *                effective weight 0 go last (all 0: equal weights).
+ *   first[:N]    the first N (default 1, 1..64).
+ *
+ * Threads: the table and parsed chains are immutable; filter_chain_run()
+ * and the filters are query-path functions that take no lock and do not
+ * allocate. Mutable per-thread state is struct flt_thread, owned by one
+ * worker thread; health is read with relaxed atomic loads.
+ */
+#ifndef GSLB_FILTER_H
+#define GSLB_FILTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct member;
+struct member_health;
+struct service;
+
+#define FLT_MAX_MEMBERS 256  /* stack scratch per filter: 256 × 8 bytes */
+#define FLT_CHAIN_MAX 16     /* steps in one chain */
+#define FLT_RR_SLOTS 256     /* round-robin counters per thread, by service index */
+#define FLT_ARG_MAX 64       /* upper bound of nearest:N and first:N */
+
+/* What the chain knows about the client. Filled by the answer path from
+ * the ECS address (else the resolver's) and its GeoIP lookup. */
+struct flt_client {
+	bool has_location;        /* lat/lon valid */
+	double lat, lon;          /* degrees */
+	char country[3];          /* ISO 3166 alpha-2, uppercase; "" when unknown */
+	char continent[3];        /* "EU", "NA", ...; "" when unknown */
+	int family;               /* AF_INET, AF_INET6, or 0 when unknown */
+	uint8_t addr[16];         /* network byte order; 4 bytes used for AF_INET */
+	uint8_t prefix;           /* leading bits of addr naming the subnet (sticky) */
+};
+
+/* Per-thread counters, summed by the metrics reader. */
+struct flt_stats {
+	uint64_t runs;            /* filter_chain_run() calls */
+	uint64_t fail_open;       /* `up` found no member up and kept all */
+	uint64_t geofence_fallback; /* geofence matched nothing and fell back */
+};
+
+/* Per-thread mutable state: one per worker, never shared. */
+struct flt_thread {
+	uint64_t rng;             /* splitmix64 state */
+	uint32_t rr[FLT_RR_SLOTS]; /* round-robin counter of service index % FLT_RR_SLOTS */
+	struct flt_stats stats;
+};
+
+/* Per-query context. */
+struct flt_ctx {
+	const struct service *service;     /* may be NULL (round_robin then uses slot 0) */
+	/* indexed by member->health; NULL: all up, no load or RTT known */
+	const struct member_health *health;
+	struct flt_thread *thread;          /* never NULL */
+	struct flt_client client;
+};
+
+struct flt_step;
+
+/* The one filter signature: rewrites m[0..n) in place and returns the new
+ * count (<= n, and >= 1 when n >= 1). Query path. */
+typedef size_t flt_fn(struct flt_ctx *ctx, const struct flt_step *step, const struct member **m,
+		      size_t n);
+
+/* One row of the filter table. */
+struct flt_def {
+	const char *name;
+	flt_fn *fn;
+	bool takes_arg;           /* accepts "name:N" */
+	uint32_t arg_default;
+	uint32_t arg_min, arg_max;
+	const char *arg_what;     /* for messages: "first takes a count 1..64" */
+};
+
+struct flt_step {
+	const struct flt_def *def;
+	uint32_t arg;             /* def->arg_default when not given; 0 for filters without one */
+};
+
+struct flt_chain {
+	size_t nsteps;            /* 1..FLT_CHAIN_MAX */
+	struct flt_step steps[FLT_CHAIN_MAX];
+};
+
+extern const struct flt_def filter_table[];
+extern const size_t filter_table_len;
+
+/* The table row named name (exact, case-sensitive), or NULL. */
+const struct flt_def *filter_find(const char *name);
+
+/* Parses chain entries such as "up", "nearest:2", "first:3" into out.
+ * Returns 0, or -EINVAL with a message in err (errlen bytes) such as
+ * "unknown filter 'nearst'", "first takes a count 1..64", "'up' takes no
+ * argument", "chain is empty", "chain has more than 16 filters". The
+ * caller adds "file:line: chain: ". Any thread; out holds no pointers
+ * except into the static table, so it needs no freeing. */
+int filter_chain_parse(const char *const *names, size_t n, struct flt_chain *out, char *err,
+		       size_t errlen);
+
+/* The default chain: up → nearest → weighted → first:1. */
+void filter_chain_default(struct flt_chain *out);
+
+/* Writes the chain as "up nearest:1 weighted first:1" into buf (for logs
+ * and the state API). Returns 0 or -ENOSPC. */
+int filter_chain_format(const struct flt_chain *chain, char *buf, size_t size);
+
+/* Runs chain over m[0..n) in place and returns the number of members left
+ * (at most n; at least 1 when n >= 1). n must be <= FLT_MAX_MEMBERS; extra
+ * members are ignored. Query path: no lock, no allocation. */
+size_t filter_chain_run(const struct flt_chain *chain, struct flt_ctx *ctx,
+			const struct member **m, size_t n);
+
+/* Convenience for the answer path: fills out (capacity cap) with pointers
+ * to svc's members, sets ctx->service and runs svc->chain. Returns the
+ * number of members chosen. Query path. */
+size_t filter_select(const struct service *svc, struct flt_ctx *ctx, const struct member **out,
+		     size_t cap);
+
+/* Seeds a thread's state (the PRNG; counters start at 0). Any seed,
+ * including 0, is fine; use distinct seeds per thread. Owner thread. */
+void filter_thread_init(struct flt_thread *t, uint64_t seed);
+
+/* --- helpers shared by the filters (query path) --- */
+
+/* Next 64 random bits (splitmix64). */
+uint64_t filter_rand64(struct flt_thread *t);
+/* Uniform double in (0, 1), never 0 or 1. */
+double filter_rand_unit(struct flt_thread *t);
+/* Uniform integer in [0, bound), bound >= 1 (unbiased). */
+uint32_t filter_rand_below(struct flt_thread *t, uint32_t bound);
+/* Effective weight: region->weight × member->weight. */
+uint64_t filter_weight(const struct member *m);
+/* Stable ascending sort of m[0..n) by key[0..n) (keys move with members).
+ * Insertion sort: n is small and it needs no scratch. */
+void filter_sort(const struct member **m, double *key, size_t n);
+
+/* The filters, one per file in gslb/filters/. */
+flt_fn flt_up_run;
+flt_fn flt_nearest_run;
+flt_fn flt_geofence_run;
+flt_fn flt_priority_run;
+flt_fn flt_weighted_run;
+flt_fn flt_round_robin_run;
+flt_fn flt_random_run;
+flt_fn flt_least_loaded_run;
+flt_fn flt_fastest_run;
+flt_fn flt_sticky_run;
+flt_fn flt_first_run;
+
+/* Great-circle distance in km between two points in degrees (haversine,
+ * mean Earth radius 6371 km). Exported for tests and gslbctl. */
+double flt_nearest_distance_km(double lat1, double lon1, double lat2, double lon2);
+
+#endif

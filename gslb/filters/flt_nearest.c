@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* flt_nearest.c — keep the members of the N regions nearest to the client */
+#include "config.h"
+
+#include "filter.h"
+#include "service.h"
+
+#include <math.h>
+
+#define EARTH_RADIUS_KM 6371.0
+#define DEG2RAD (M_PI / 180.0)
+
+double flt_nearest_distance_km(double lat1, double lon1, double lat2, double lon2)
+{
+	double dlat = (lat2 - lat1) * DEG2RAD;
+	double dlon = (lon2 - lon1) * DEG2RAD;
+	double a = sin(dlat / 2) * sin(dlat / 2) +
+		   cos(lat1 * DEG2RAD) * cos(lat2 * DEG2RAD) * sin(dlon / 2) * sin(dlon / 2);
+
+	if (a > 1.0) /* rounding near antipodes */
+		a = 1.0;
+	return 2.0 * EARTH_RADIUS_KM * asin(sqrt(a));
+}
+
+size_t flt_nearest_run(struct flt_ctx *ctx, const struct flt_step *step,
+		       const struct member **m, size_t n)
+{
+	const struct region *reg[FLT_MAX_MEMBERS];
+	double dist[FLT_MAX_MEMBERS];
+	uint16_t slot[FLT_MAX_MEMBERS]; /* member i -> index into reg[] */
+	bool live[FLT_MAX_MEMBERS];     /* region has a member of weight > 0 */
+	double key[FLT_MAX_MEMBERS];
+	size_t nreg = 0, k = 0;
+	bool any_live = false;
+
+	/* Without a location every region is equally near: keep all. */
+	if (!ctx->client.has_location || n == 0)
+		return n;
+	for (size_t i = 0; i < n; i++) {
+		size_t r = 0;
+		while (r < nreg && reg[r] != m[i]->region)
+			r++;
+		if (r == nreg) {
+			const struct region *rg = m[i]->region;
+			reg[r] = rg;
+			dist[r] = flt_nearest_distance_km(ctx->client.lat, ctx->client.lon, rg->lat,
+							  rg->lon) -
+				  rg->bias_km;
+			live[r] = false;
+			nreg++;
+		}
+		slot[i] = (uint16_t)r;
+		if (filter_weight(m[i]) > 0)
+			live[r] = any_live = true;
+	}
+	/* Rank each region: the number of regions strictly before it, ties
+	 * broken by first appearance so the order is deterministic. A drained
+	 * region (all its members of effective weight 0) is not a candidate
+	 * while a live one exists, so that draining the nearest region sends
+	 * its clients to the next one instead of to its drained members. */
+	for (size_t i = 0; i < n; i++) {
+		size_t r = slot[i], rank = 0;
+		if (any_live && !live[r])
+			continue;
+		for (size_t q = 0; q < nreg; q++)
+			if ((live[q] || !any_live) &&
+			    (dist[q] < dist[r] || (dist[q] == dist[r] && q < r)))
+				rank++;
+		if (rank < step->arg) {
+			m[k] = m[i];
+			key[k] = (double)rank;
+			k++;
+		}
+	}
+	filter_sort(m, key, k);
+	return k;
+}

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* service.h — regions, members, services and the live health view
+ *
+ * A region is a place with coordinates, a weight and a distance bias. A
+ * service is a name answered dynamically: its members are VIPs (IPv4/IPv6
+ * addresses) or a CNAME target (a CDN edge), each in one region, and its
+ * compiled filter chain (filter.h) turns the member list into the answer.
+ *
+ * Regions and services are part of the immutable snapshot: the config
+ * loader allocates them, nothing changes them afterwards, and any number of
+ * query threads read them at once. The loader owns and frees all memory
+ * reachable from these structs.
+ *
+ * Health is the one mutable part: one struct member_health per member
+ * (slot member->health in an array owned by the health module, which
+ * outlives snapshots so that a reload keeps the state). The report
+ * receiver thread writes the fields with relaxed atomic stores; query
+ * threads read them without locks. Fields are independent: a reader may
+ * see a new load with an old RTT, which is harmless for selection.
+ */
+#ifndef GSLB_SERVICE_H
+#define GSLB_SERVICE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "filter.h"
+
+/* Limit on members per service: filters keep their scratch arrays on the
+ * stack, sized by this. The loader must reject larger services. */
+#define SERVICE_MAX_MEMBERS FLT_MAX_MEMBERS
+
+struct region {
+	char *name;
+	double lat, lon;          /* degrees, WGS84 */
+	uint32_t weight;          /* multiplies its members' weights; 0 drains (see weighted) */
+	double bias_km;           /* subtracted from the distance: > 0 attracts, < 0 repels */
+	char (*countries)[3];     /* ISO 3166 alpha-2 codes, uppercase, NUL-terminated (geofence) */
+	size_t ncountries;
+	char (*continents)[3];    /* MaxMind continent codes: AF AN AS EU NA OC SA (geofence) */
+	size_t ncontinents;
+};
+
+struct member {
+	uint32_t index;           /* position in service->members */
+	const struct region *region; /* never NULL */
+	uint8_t (*ipv4)[4];       /* network byte order */
+	size_t nipv4;
+	uint8_t (*ipv6)[16];
+	size_t nipv6;
+	uint8_t *cname;           /* lowercased wire name (dname.h), or NULL for a VIP member */
+	uint32_t weight;          /* default 1; effective weight = region->weight × weight */
+	int32_t priority;         /* lower is preferred by the priority filter; default 0 */
+	uint32_t health;          /* slot in the member_health array */
+	char *check;              /* name of the check probing it, or NULL */
+};
+
+struct service {
+	uint8_t *name;            /* lowercased wire name */
+	uint32_t index;           /* position in the snapshot's service table */
+	uint32_t ttl;
+	struct member *members;
+	size_t nmembers;          /* 1..SERVICE_MAX_MEMBERS */
+	struct flt_chain chain;   /* filter_chain_parse() or filter_chain_default() */
+};
+
+/* Load is a fraction of capacity in permille (0..1000, may exceed 1000
+ * when overloaded); RTT in microseconds. UNKNOWN until a fresh report. */
+#define MEMBER_LOAD_UNKNOWN UINT32_MAX
+#define MEMBER_RTT_UNKNOWN UINT32_MAX
+
+struct member_health {
+	atomic_bool up;           /* combined verdict (quorum, overrides, grace) */
+	atomic_bool fresh;        /* at least one fresh report: load and rtt are meaningful */
+	atomic_uint_least32_t load_permille;
+	atomic_uint_least32_t rtt_us;
+};
+
+/* Sets h to up, not fresh, load and RTT unknown. Not thread-safe: call
+ * before the array is shared. */
+static inline void member_health_init(struct member_health *h)
+{
+	atomic_init(&h->up, true);
+	atomic_init(&h->fresh, false);
+	atomic_init(&h->load_permille, MEMBER_LOAD_UNKNOWN);
+	atomic_init(&h->rtt_us, MEMBER_RTT_UNKNOWN);
+}
+
+static inline bool member_health_up(const struct member_health *h)
+{
+	return atomic_load_explicit(&h->up, memory_order_relaxed);
+}
+
+/* Load in permille, or MEMBER_LOAD_UNKNOWN when no fresh report has it. */
+static inline uint32_t member_health_load(const struct member_health *h)
+{
+	if (!atomic_load_explicit(&h->fresh, memory_order_relaxed))
+		return MEMBER_LOAD_UNKNOWN;
+	return atomic_load_explicit(&h->load_permille, memory_order_relaxed);
+}
+
+/* RTT in microseconds, or MEMBER_RTT_UNKNOWN when no fresh report has it. */
+static inline uint32_t member_health_rtt(const struct member_health *h)
+{
+	if (!atomic_load_explicit(&h->fresh, memory_order_relaxed))
+		return MEMBER_RTT_UNKNOWN;
+	return atomic_load_explicit(&h->rtt_us, memory_order_relaxed);
+}
+
+/* Writer side, for the health receiver thread (and tests). */
+static inline void member_health_set(struct member_health *h, bool up, bool fresh,
+				     uint32_t load_permille, uint32_t rtt_us)
+{
+	atomic_store_explicit(&h->up, up, memory_order_relaxed);
+	atomic_store_explicit(&h->load_permille, load_permille, memory_order_relaxed);
+	atomic_store_explicit(&h->rtt_us, rtt_us, memory_order_relaxed);
+	atomic_store_explicit(&h->fresh, fresh, memory_order_relaxed);
+}
+
+#endif

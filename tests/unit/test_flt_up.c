@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* test_flt_up.c — the up filter: health, fail-open */
+#include "config.h"
+
+#include "test_flt_common.h"
+
+static struct fx F;
+
+static void setup4(void)
+{
+	fx_init(&F);
+	struct region *r = fx_region(&F, "eu-west", 51.51, -0.13, 100);
+	for (int i = 0; i < 4; i++)
+		fx_member(&F, r, 1);
+}
+
+START_TEST(keeps_up_in_order)
+{
+	setup4();
+	member_health_set(&F.health[1], false, true, 0, 0);
+	ck_assert_uint_eq(fx_run1(&F, "up"), 3);
+	ck_assert_uint_eq(F.m[0]->index, 0);
+	ck_assert_uint_eq(F.m[1]->index, 2);
+	ck_assert_uint_eq(F.m[2]->index, 3);
+
+	member_health_set(&F.health[1], true, true, 0, 0);
+	ck_assert_uint_eq(fx_run(&F), 4);
+	ck_assert_uint_eq(F.thr.stats.fail_open, 0);
+}
+END_TEST
+
+START_TEST(health_slot_not_index)
+{
+	/* The filter reads member->health, not the member's position. */
+	setup4();
+	F.members[0].health = 7;
+	member_health_set(&F.health[0], false, true, 0, 0);
+	ck_assert_uint_eq(fx_run1(&F, "up"), 4);
+	member_health_set(&F.health[7], false, true, 0, 0);
+	ck_assert_uint_eq(fx_run(&F), 3);
+	ck_assert_uint_eq(F.m[0]->index, 1);
+}
+END_TEST
+
+START_TEST(fail_open)
+{
+	setup4();
+	for (int i = 0; i < 4; i++)
+		member_health_set(&F.health[i], false, true, 0, 0);
+	ck_assert_uint_eq(fx_run1(&F, "up"), 4);
+	for (int i = 0; i < 4; i++)
+		ck_assert_uint_eq(F.m[i]->index, i);
+	ck_assert_uint_eq(F.thr.stats.fail_open, 1);
+	fx_run(&F);
+	ck_assert_uint_eq(F.thr.stats.fail_open, 2);
+}
+END_TEST
+
+START_TEST(no_health_all_up)
+{
+	setup4();
+	member_health_set(&F.health[0], false, true, 0, 0);
+	F.ctx.health = NULL;
+	ck_assert_uint_eq(fx_run1(&F, "up"), 4);
+	ck_assert_uint_eq(F.thr.stats.fail_open, 0);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("flt_up");
+	TCase *tc;
+
+	tc = tcase_create("keeps_up");
+	tcase_add_test(tc, keeps_up_in_order);
+	tcase_add_test(tc, health_slot_not_index);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("fail_open");
+	tcase_add_test(tc, fail_open);
+	tcase_add_test(tc, no_health_all_up);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+UNIT_MAIN(make_suite)
