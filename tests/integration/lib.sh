@@ -197,7 +197,7 @@ start_nsd() {
 		echo "  chroot: \"\""
 		echo "  logfile: \"$d/nsd.log\""
 		echo "  verbosity: 1"
-		echo "  minimal-responses: yes"
+		echo "  minimal-responses: ${NSD_MINIMAL:-yes}"
 		echo "  round-robin: no"
 		echo "  ipv4-edns-size: ${udp:-1232}"
 		echo "  ipv6-edns-size: ${udp:-1232}"
