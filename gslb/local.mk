@@ -8,7 +8,8 @@ libgslb_a_SOURCES = \
 	gslb/zone_load.c gslb/zone.c gslb/zone.h \
 	gslb/render.c gslb/render.h \
 	gslb/answer.c gslb/answer.h \
-	gslb/snapshot.c gslb/snapshot.h
+	gslb/snapshot.c gslb/snapshot.h \
+	gslb/report.c gslb/report.h
 libgslb_a_CFLAGS = $(AM_CFLAGS) $(LDNS_CFLAGS) $(LIBCONFIG_CFLAGS) $(URCU_CFLAGS)
 
 GSLB_LIBS = libgslb.a $(LDNS_LIBS) $(LIBCONFIG_LIBS) $(URCU_LIBS) $(MAXMINDDB_LIBS) \

@@ -29,3 +29,7 @@ tests_unit_test_answer_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_answer_LDADD = $(UNIT_LDADD)
 EXTRA_DIST += tests/unit/conf
 EXTRA_DIST += tests/unit/zones
+# report, health (probe reports and their aggregation)
+UNIT_TESTS += tests/unit/test_report
+tests_unit_test_report_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_report_LDADD = $(UNIT_LDADD)
