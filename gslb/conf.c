@@ -6,6 +6,7 @@
 
 #include "conf_schema.h"
 #include "dname.h"
+#include "service.h"
 
 #include <libconfig.h>
 
@@ -146,7 +147,10 @@ static void set_defaults(const struct conf_item *tab, char *base)
 			*(double *)p = it->def_float;
 			break;
 		case CT_STRING:
-			*(char **)p = it->def_str ? strdup(it->def_str) : NULL;
+			/* without a default the zeroed field stays as it is: a row may store
+			 * into something other than a char * (a char[3], say) */
+			if (it->def_str)
+				*(char **)p = strdup(it->def_str);
 			break;
 		case CT_BOOL:
 			*(bool *)p = it->def_int != 0;
@@ -721,12 +725,21 @@ static const struct conf_item conf_schema[] = {
 	  .finish = conf_finish_health },
 	{ "probe", CT_GROUP, .off = offsetof(struct conf, probe), .sub = conf_probe_items,
 	  .finish = conf_finish_probe },
+	{ "geoip", CT_GROUP, .off = offsetof(struct conf, geoip), .sub = conf_geoip_items,
+	  .finish = conf_finish_geoip },
+	{ "regions", CT_LIST, ARRAY(struct conf, regions, nregions), .min_count = 1,
+	  .elem_size = sizeof(struct region), .sub = conf_region_items,
+	  .finish = conf_finish_regions },
+	{ "services", CT_LIST, ARRAY(struct conf, services, nservices),
+	  .elem_size = sizeof(struct service), .sub = conf_service_items,
+	  .finish = conf_finish_services },
 	{ NULL },
 };
 
 /* Checks across sections, in order, once the whole file is read. */
 static conf_late_fn *const conf_late[] = {
 	conf_late_probe,
+	conf_late_services,
 	NULL,
 };
 
@@ -828,6 +841,7 @@ void conf_free(struct conf *c)
 	if (!c)
 		return;
 	release_table(conf_schema, (char *)c);
+	free(c->service_lines);
 	free(c->path);
 	free(c->dir);
 	free(c);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* conf.h — the configuration file (libconfig), validated into a plain struct
  *
- * One file, deployed to every node, describes the server, its zones and
- * (in later sections) regions, services, checks and health. The loader
+ * One file, deployed to every node, describes the server, its zones,
+ * GeoIP, regions, services, checks and health. The loader
  * checks every key against a schema table: unknown keys, wrong types, bad
  * values, duplicates and missing files are errors reading
  * "file:line: setting: message". Paths are resolved relative to the
@@ -17,6 +17,9 @@
 #include <sys/socket.h>
 
 #include "dname.h"
+
+struct region;  /* service.h */
+struct service;
 
 #define CONF_DEFAULT_PORT 53
 #define CONF_HEALTH_PORT 8053   /* default port of health.listen and probe.report_to */
@@ -103,6 +106,20 @@ struct conf_probe {
 	const struct conf_health_key *key_ref; /* that entry, inside health.keys */
 };
 
+/* geoip: { ... }: where client locations come from (geo.h). */
+struct conf_geoip {
+	bool enabled;               /* the section is in the file */
+	char *database;             /* resolved path of the mmdb file (IPv4, or both families) */
+	char *database6;            /* resolved path of a separate IPv6 file, or NULL */
+	char *schema;               /* "geoip2" (default) or "flat" */
+	int ecs_max_prefix_v4;      /* longest ECS source prefix used for the lookup, 0..32; 24 */
+	int ecs_max_prefix_v6;      /* the same for IPv6, 0..128; 56 */
+	bool has_default_location;  /* default_location given: used for unknown addresses */
+	double default_lat, default_lon; /* degrees */
+	char default_country[3];    /* ISO 3166 alpha-2, uppercase; "" = none */
+	char default_continent[3];  /* AF AN AS EU NA OC SA; "" = none */
+};
+
 struct conf {
 	char *path;                 /* the config file */
 	char *dir;                  /* its directory, for relative paths */
@@ -124,6 +141,14 @@ struct conf {
 	size_t nchecks;
 	struct conf_health health;
 	struct conf_probe probe;
+	/* geoip, regions, services (conf_service.c): all optional; services need regions */
+	struct conf_geoip geoip;
+	struct region *regions;     /* service.h */
+	size_t nregions;
+	struct service *services;   /* index i = services[i].index */
+	size_t nservices;
+	size_t nmembers_total;      /* member_health slots: members of all services */
+	int *service_lines;         /* config line of services[i], for errors found later */
 };
 
 /* The check named name, or NULL. */
@@ -134,6 +159,9 @@ const struct conf_health_key *conf_health_key_find(const struct conf_health *h, 
 /* Parses a check type word ("tcp", "http", ...); returns the type or -EINVAL. */
 int conf_check_type_parse(const char *word);
 const char *conf_check_type_name(enum conf_check_type t);
+
+/* The region named name, or NULL. */
+const struct region *conf_region_find(const struct conf *c, const char *name);
 
 /* Parses a "host:port", "[v6]:port", bare IPv4/IPv6 (default_port) into a;
  * returns 0 or -EINVAL. The caller frees a->text. */

@@ -133,4 +133,13 @@ conf_hook_fn conf_finish_health;
 conf_hook_fn conf_finish_probe;
 conf_late_fn conf_late_probe;
 
+/* conf_service.c: geoip: { ... }; regions = ( ... ); services = ( ... ); */
+extern const struct conf_item conf_geoip_items[];
+extern const struct conf_item conf_region_items[];
+extern const struct conf_item conf_service_items[];
+conf_hook_fn conf_finish_geoip;
+conf_hook_fn conf_finish_regions;
+conf_hook_fn conf_finish_services;
+conf_late_fn conf_late_services;
+
 #endif

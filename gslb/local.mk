@@ -4,7 +4,7 @@ libgslb_a_SOURCES = \
 	gslb/log.c gslb/log.h \
 	gslb/dname.c gslb/dname.h \
 	gslb/wire.c gslb/wire.h \
-	gslb/conf.c gslb/conf.h gslb/conf_schema.h gslb/conf_health.c \
+	gslb/conf.c gslb/conf.h gslb/conf_schema.h gslb/conf_health.c gslb/conf_service.c \
 	gslb/zone_load.c gslb/zone.c gslb/zone.h \
 	gslb/render.c gslb/render.h \
 	gslb/answer.c gslb/answer.h \

@@ -295,7 +295,7 @@ START_TEST(error_unknown_key)
 	load_fails("unknown.conf", "%1$s:3: server.listne: unknown setting\n"
 				   "%1$s:4: server.tcp.max_client: unknown setting\n"
 				   "%1$s:6: zones[0].color: unknown setting\n"
-				   "%1$s:7: geoip: unknown setting");
+				   "%1$s:7: no_such_section: unknown setting");
 }
 END_TEST
 

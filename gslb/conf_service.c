@@ -1,0 +1,591 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* conf_service.c — config sections geoip, regions and services: schema tables and their hooks */
+#include "config.h"
+
+#include "conf.h"
+
+#include "conf_schema.h"
+#include "dname.h"
+#include "filter.h"
+#include "geo.h"
+#include "service.h"
+
+#include <libconfig.h>
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#define NAME_MAX_LEN 64 /* region names travel in metrics and logs */
+
+static const char *const continent_codes[] = { "AF", "AN", "AS", "EU", "NA", "OC", "SA", NULL };
+
+const struct region *conf_region_find(const struct conf *c, const char *name)
+{
+	for (size_t i = 0; i < c->nregions; i++)
+		if (c->regions[i].name && !strcmp(c->regions[i].name, name))
+			return &c->regions[i];
+	return NULL;
+}
+
+/* ---- shared hooks ---- */
+
+/* For rows whose storage is not a malloc'd pointer (fixed arrays, the chain) or is resolved
+ * later (a member's region): nothing to free. */
+static void release_none(const struct conf_item *it, char *base)
+{
+	(void)it;
+	(void)base;
+}
+
+/* Frees a plain array at it->off and zeroes its count. */
+static void release_array(const struct conf_item *it, char *base)
+{
+	void **p = (void **)(base + it->off);
+
+	free(*p);
+	*p = NULL;
+	*(size_t *)(base + it->count_off) = 0;
+}
+
+static bool code_ok(const char *v)
+{
+	return strlen(v) == 2 && ((v[0] >= 'A' && v[0] <= 'Z') || (v[0] >= 'a' && v[0] <= 'z')) &&
+	       ((v[1] >= 'A' && v[1] <= 'Z') || (v[1] >= 'a' && v[1] <= 'z'));
+}
+
+static bool is_continent(const char *up)
+{
+	for (size_t i = 0; continent_codes[i]; i++)
+		if (!strcmp(continent_codes[i], up))
+			return true;
+	return false;
+}
+
+/* Checks a country or continent code and writes it uppercased to out; false after an error. */
+static bool parse_code(struct conf_ctx *x, const config_setting_t *s, const char *path,
+		       const char *v, bool continent, char out[3])
+{
+	if (!code_ok(v)) {
+		conf_err(x, s, path, "bad %s code \"%s\" (want 2 letters)",
+			 continent ? "continent" : "country", v);
+		return false;
+	}
+	out[0] = (char)(v[0] & ~0x20);
+	out[1] = (char)(v[1] & ~0x20);
+	out[2] = '\0';
+	if (continent && !is_continent(out)) {
+		conf_err(x, s, path, "unknown continent code \"%s\" (want AF, AN, AS, EU, NA, OC "
+			 "or SA)", v);
+		return false;
+	}
+	return true;
+}
+
+/* CT_STRS of codes -> char (*)[3] at it->off, count at it->count_off. */
+static void store_codes(struct conf_ctx *x, const struct conf_item *it, const config_setting_t *s,
+			char *base, const char *path, bool continent)
+{
+	int n = config_setting_length(s);
+	char (*v)[3] = calloc(n > 0 ? (size_t)n : 1, sizeof(*v));
+	size_t cnt = 0;
+	char epath[CONF_PATHLEN];
+
+	if (!v) {
+		conf_oom(x, s, path);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+
+		conf_path_fmt(epath, sizeof(epath), "%s[%d]", path, i);
+		if (parse_code(x, e, epath, config_setting_get_string(e), continent, v[cnt]))
+			cnt++;
+	}
+	*(char(**)[3])(base + it->off) = v;
+	*(size_t *)(base + it->count_off) = cnt;
+}
+
+static void store_countries(struct conf_ctx *x, const struct conf_item *it,
+			    const config_setting_t *s, char *base, const char *path)
+{
+	store_codes(x, it, s, base, path, false);
+}
+
+static void store_continents(struct conf_ctx *x, const struct conf_item *it,
+			     const config_setting_t *s, char *base, const char *path)
+{
+	store_codes(x, it, s, base, path, true);
+}
+
+/* ---- geoip ---- */
+
+/* A single code into a char[3] at it->off (default_location.country/continent). */
+static void store_code1(struct conf_ctx *x, const struct conf_item *it, const config_setting_t *s,
+			char *base, const char *path)
+{
+	char code[3];
+
+	if (parse_code(x, s, path, config_setting_get_string(s), !strcmp(it->name, "continent"),
+		       code))
+		memcpy(base + it->off, code, sizeof(code));
+}
+
+static void store_schema(struct conf_ctx *x, const struct conf_item *it, const config_setting_t *s,
+			 char *base, const char *path)
+{
+	const char *v = config_setting_get_string(s);
+	char **dst = (char **)(base + it->off);
+
+	if (strcmp(v, "geoip2") != 0 && strcmp(v, "flat") != 0) {
+		conf_err(x, s, path, "unknown schema \"%s\" (want \"geoip2\" or \"flat\")", v);
+		return;
+	}
+	char *copy = strdup(v);
+	if (!copy) {
+		conf_oom(x, s, path);
+		return;
+	}
+	free(*dst);
+	*dst = copy;
+}
+
+static void finish_location(struct conf_ctx *x, const struct conf_item *it,
+			    const config_setting_t *s, char *base, const char *path)
+{
+	struct conf_geoip *g = (struct conf_geoip *)base;
+	const char *cont;
+
+	g->has_default_location = s != NULL;
+	/* the flat schema derives the continent the same way */
+	if (s && g->default_country[0] && !g->default_continent[0] &&
+	    !config_setting_get_member(s, "continent") &&
+	    (cont = geo_continent(g->default_country)) != NULL)
+		memcpy(g->default_continent, cont, 3);
+}
+
+/* Fields are char[3]: no def_str (the engine leaves them zeroed) and nothing to free. */
+static const struct conf_item location_items[] = {
+	{ "lat", CT_FLOAT, CONF_REQUIRED, FIELD(struct conf_geoip, default_lat), .fmin = -90,
+	  .fmax = 90 },
+	{ "lon", CT_FLOAT, CONF_REQUIRED, FIELD(struct conf_geoip, default_lon), .fmin = -180,
+	  .fmax = 180 },
+	{ "country", CT_STRING, FIELD(struct conf_geoip, default_country), .store = store_code1,
+	  .release = release_none },
+	{ "continent", CT_STRING, FIELD(struct conf_geoip, default_continent),
+	  .store = store_code1, .release = release_none },
+	{ NULL },
+};
+
+const struct conf_item conf_geoip_items[] = {
+	{ "database", CT_STRING, CONF_REQUIRED, FIELD(struct conf_geoip, database),
+	  .store = conf_store_path },
+	{ "database6", CT_STRING, FIELD(struct conf_geoip, database6), .store = conf_store_path },
+	{ "schema", CT_STRING, FIELD(struct conf_geoip, schema), .def_str = "geoip2",
+	  .store = store_schema },
+	{ "ecs_max_prefix_v4", CT_INT, FIELD(struct conf_geoip, ecs_max_prefix_v4), .min = 0,
+	  .max = 32, .def_int = 24 },
+	{ "ecs_max_prefix_v6", CT_INT, FIELD(struct conf_geoip, ecs_max_prefix_v6), .min = 0,
+	  .max = 128, .def_int = 56 },
+	{ "default_location", CT_GROUP, .off = 0, .sub = location_items,
+	  .finish = finish_location },
+	{ NULL },
+};
+
+/* Opens the database once now, so that a wrong file or schema fails the load (and a reload
+ * keeps the old snapshot) with the setting's line; snapshot_build opens it for real. */
+void conf_finish_geoip(struct conf_ctx *x, const struct conf_item *it, const config_setting_t *s,
+		       char *base, const char *path)
+{
+	struct conf_geoip *g = (struct conf_geoip *)(base + it->off);
+	const config_setting_t *db6 = s ? config_setting_get_member(s, "database6") : NULL;
+	char err[1024] = "";
+	char kpath[CONF_PATHLEN];
+
+	g->enabled = s != NULL;
+	if (!s || !g->database || !g->schema || (db6 && !g->database6))
+		return; /* absent, or reported */
+	struct geo_db *db = geo_open2(g->database, g->database6, g->schema, err, sizeof(err));
+	if (db) {
+		geo_close(db);
+		return;
+	}
+	/* blame database6 when the message is about that file */
+	bool six = g->database6 && !strncmp(err, g->database6, strlen(g->database6)) &&
+		   err[strlen(g->database6)] == ':';
+	conf_join_path(kpath, sizeof(kpath), path, six ? "database6" : "database");
+	conf_err(x, config_setting_get_member(s, six ? "database6" : "database"), kpath, "%s",
+		 err[0] ? err : "cannot open");
+}
+
+/* ---- regions ---- */
+
+static bool name_ok(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || n > NAME_MAX_LEN)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char ch = v[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-'))
+			return false;
+	}
+	return true;
+}
+
+static void store_region_name(struct conf_ctx *x, const struct conf_item *it,
+			      const config_setting_t *s, char *base, const char *path)
+{
+	const char *v = config_setting_get_string(s);
+	char **dst = (char **)(base + it->off);
+
+	if (!name_ok(v)) {
+		conf_err(x, s, path, "bad name \"%s\" (want 1..%d of A-Z a-z 0-9 . _ -)", v,
+			 NAME_MAX_LEN);
+		return;
+	}
+	char *copy = strdup(v);
+	if (!copy) {
+		conf_oom(x, s, path);
+		return;
+	}
+	free(*dst);
+	*dst = copy;
+}
+
+const struct conf_item conf_region_items[] = {
+	{ "name", CT_STRING, CONF_REQUIRED, FIELD(struct region, name),
+	  .store = store_region_name },
+	{ "lat", CT_FLOAT, CONF_REQUIRED, FIELD(struct region, lat), .fmin = -90, .fmax = 90 },
+	{ "lon", CT_FLOAT, CONF_REQUIRED, FIELD(struct region, lon), .fmin = -180, .fmax = 180 },
+	{ "weight", CT_INT, FIELD(struct region, weight), .min = 0, .max = 1000000,
+	  .def_int = 100 },
+	/* km; half the Earth's circumference bounds any useful bias */
+	{ "bias", CT_FLOAT, FIELD(struct region, bias_km), .fmin = -20038, .fmax = 20038 },
+	{ "countries", CT_STRS, ARRAY(struct region, countries, ncountries),
+	  .store = store_countries, .release = release_array },
+	{ "continents", CT_STRS, ARRAY(struct region, continents, ncontinents),
+	  .store = store_continents, .release = release_array },
+	{ NULL },
+};
+
+void conf_finish_regions(struct conf_ctx *x, const struct conf_item *it, const config_setting_t *s,
+			 char *base, const char *path)
+{
+	struct conf *c = (struct conf *)base;
+	char epath[CONF_PATHLEN];
+
+	if (!s)
+		return;
+	for (size_t i = 0; i < c->nregions; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+
+		if (!c->regions[i].name)
+			continue;
+		for (size_t j = 0; j < i; j++) {
+			if (!c->regions[j].name || strcmp(c->regions[j].name, c->regions[i].name))
+				continue;
+			conf_path_fmt(epath, sizeof(epath), "%s[%zu].name", path, i);
+			conf_err(x, config_setting_get_member(e, "name"), epath,
+				 "duplicate region \"%s\" (also at line %u)", c->regions[i].name,
+				 config_setting_source_line(config_setting_get_elem(s, (unsigned)j)));
+			break;
+		}
+	}
+}
+
+/* ---- services ---- */
+
+/* A domain name string -> malloc'd lowercased wire name at it->off. */
+static bool store_wire(struct conf_ctx *x, const struct conf_item *it, const config_setting_t *s,
+		       char *base, const char *path, uint8_t *wire)
+{
+	const char *v = config_setting_get_string(s);
+	uint8_t **dst = (uint8_t **)(base + it->off);
+	int len;
+
+	if (v[0] == '\0' || (len = dname_from_str(v, wire)) < 0) {
+		conf_err(x, s, path, "bad domain name \"%s\"", v);
+		return false;
+	}
+	uint8_t *copy = malloc((size_t)len);
+	if (!copy) {
+		conf_oom(x, s, path);
+		return false;
+	}
+	memcpy(copy, wire, (size_t)len);
+	free(*dst);
+	*dst = copy;
+	return true;
+}
+
+static void store_cname(struct conf_ctx *x, const struct conf_item *it, const config_setting_t *s,
+			char *base, const char *path)
+{
+	uint8_t wire[DNAME_MAXLEN];
+
+	store_wire(x, it, s, base, path, wire);
+}
+
+/* The answer path never synthesises from a wildcard service, so one would silently answer
+ * only the literal "*" name: refuse it. */
+static void store_service_name(struct conf_ctx *x, const struct conf_item *it,
+			       const config_setting_t *s, char *base, const char *path)
+{
+	uint8_t wire[DNAME_MAXLEN];
+
+	if (!store_wire(x, it, s, base, path, wire))
+		return;
+	if (dname_is_wildcard(wire)) {
+		conf_err(x, s, path, "a wildcard name cannot be a service");
+		free(*(uint8_t **)(base + it->off));
+		*(uint8_t **)(base + it->off) = NULL;
+	}
+}
+
+/* CT_STRS of addresses of one family -> uint8_t[alen] array at it->off. */
+static void store_ips(struct conf_ctx *x, const struct conf_item *it, const config_setting_t *s,
+		      char *base, const char *path, int af)
+{
+	size_t alen = af == AF_INET ? 4 : 16;
+	int n = config_setting_length(s);
+	uint8_t *v = calloc(n > 0 ? (size_t)n : 1, alen);
+	size_t cnt = 0;
+	char epath[CONF_PATHLEN];
+
+	if (!v) {
+		conf_oom(x, s, path);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+		const char *t = config_setting_get_string(e);
+		uint8_t *a = v + cnt * alen;
+		bool dup = false;
+
+		conf_path_fmt(epath, sizeof(epath), "%s[%d]", path, i);
+		if (inet_pton(af, t, a) != 1) {
+			conf_err(x, e, epath, "bad %s address \"%s\"", af == AF_INET ? "IPv4" : "IPv6",
+				 t);
+			continue;
+		}
+		for (size_t j = 0; j < cnt && !dup; j++)
+			dup = memcmp(v + j * alen, a, alen) == 0;
+		if (dup) {
+			conf_err(x, e, epath, "duplicate address \"%s\"", t);
+			continue;
+		}
+		cnt++;
+	}
+	*(uint8_t **)(base + it->off) = v;
+	*(size_t *)(base + it->count_off) = cnt;
+}
+
+static void store_ipv4(struct conf_ctx *x, const struct conf_item *it, const config_setting_t *s,
+		       char *base, const char *path)
+{
+	store_ips(x, it, s, base, path, AF_INET);
+}
+
+static void store_ipv6(struct conf_ctx *x, const struct conf_item *it, const config_setting_t *s,
+		       char *base, const char *path)
+{
+	store_ips(x, it, s, base, path, AF_INET6);
+}
+
+/* The region is resolved in conf_late_services (regions may come later in the file). */
+static void store_later(struct conf_ctx *x, const struct conf_item *it, const config_setting_t *s,
+			char *base, const char *path)
+{
+	(void)x;
+	(void)it;
+	(void)s;
+	(void)base;
+	(void)path;
+}
+
+static const struct conf_item member_items[] = {
+	{ "region", CT_STRING, CONF_REQUIRED, FIELD(struct member, region), .store = store_later,
+	  .release = release_none },
+	{ "ipv4", CT_STRS, ARRAY(struct member, ipv4, nipv4), .store = store_ipv4,
+	  .release = release_array },
+	{ "ipv6", CT_STRS, ARRAY(struct member, ipv6, nipv6), .store = store_ipv6,
+	  .release = release_array },
+	{ "cname", CT_STRING, FIELD(struct member, cname), .store = store_cname },
+	{ "weight", CT_INT, FIELD(struct member, weight), .min = 0, .max = 1000000,
+	  .def_int = 1 },
+	{ "priority", CT_INT, FIELD(struct member, priority), .min = -1000000, .max = 1000000 },
+	{ "check", CT_STRING, FIELD(struct member, check) },
+	{ NULL },
+};
+
+/* Entries written under key (bad ones included, so one error is not reported twice). */
+static int entries(const config_setting_t *e, const char *key)
+{
+	const config_setting_t *m = config_setting_get_member(e, key);
+
+	return m ? config_setting_length(m) : 0;
+}
+
+static void finish_members(struct conf_ctx *x, const struct conf_item *it,
+			   const config_setting_t *s, char *base, const char *path)
+{
+	struct service *svc = (struct service *)base;
+	char epath[CONF_PATHLEN];
+
+	if (!s)
+		return; /* required: reported */
+	if (svc->nmembers > SERVICE_MAX_MEMBERS) {
+		conf_err(x, s, path, "%zu members, at most %d", svc->nmembers,
+			 SERVICE_MAX_MEMBERS);
+		return;
+	}
+	for (size_t i = 0; i < svc->nmembers; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+		struct member *m = &svc->members[i];
+		bool addrs = entries(e, "ipv4") + entries(e, "ipv6") > 0;
+		bool cname = config_setting_get_member(e, "cname") != NULL;
+
+		m->index = (uint32_t)i;
+		if (config_setting_type(e) != CONFIG_TYPE_GROUP)
+			continue; /* reported */
+		conf_path_fmt(epath, sizeof(epath), "%s[%zu]", path, i);
+		if (addrs && cname)
+			conf_err(x, e, epath, "has both addresses and a cname (want one of them)");
+		else if (!addrs && !cname)
+			conf_err(x, e, epath, "needs ipv4/ipv6 addresses or a cname");
+	}
+}
+
+/* Entries such as "nearest:2" -> svc->chain, through filter_chain_parse. */
+static void store_chain(struct conf_ctx *x, const struct conf_item *it, const config_setting_t *s,
+			char *base, const char *path)
+{
+	struct flt_chain *chain = (struct flt_chain *)(base + it->off);
+	int n = config_setting_length(s);
+	const char **names = calloc(n > 0 ? (size_t)n : 1, sizeof(*names));
+	char msg[256] = "";
+
+	if (!names) {
+		conf_oom(x, s, path);
+		return;
+	}
+	for (int i = 0; i < n; i++)
+		names[i] = config_setting_get_string_elem(s, i);
+	if (filter_chain_parse(names, (size_t)n, chain, msg, sizeof(msg)) < 0) {
+		conf_err(x, s, path, "%s", msg[0] ? msg : "bad chain");
+		memset(chain, 0, sizeof(*chain));
+	}
+	free(names);
+}
+
+const struct conf_item conf_service_items[] = {
+	{ "name", CT_STRING, CONF_REQUIRED, FIELD(struct service, name),
+	  .store = store_service_name },
+	{ "ttl", CT_INT, FIELD(struct service, ttl), .min = 0, .max = 86400, .def_int = 30 },
+	{ "chain", CT_STRS, .off = offsetof(struct service, chain), .store = store_chain,
+	  .release = release_none },
+	{ "members", CT_LIST, CONF_REQUIRED, ARRAY(struct service, members, nmembers),
+	  .min_count = 1, .elem_size = sizeof(struct member), .sub = member_items,
+	  .finish = finish_members },
+	{ NULL },
+};
+
+void conf_finish_services(struct conf_ctx *x, const struct conf_item *it,
+			  const config_setting_t *s, char *base, const char *path)
+{
+	struct conf *c = (struct conf *)base;
+	char epath[CONF_PATHLEN];
+	char name[DNAME_MAXLEN * 4 + 2];
+	uint32_t slot = 0;
+
+	if (!s || c->nservices == 0)
+		return;
+	c->service_lines = calloc(c->nservices, sizeof(*c->service_lines));
+	if (!c->service_lines) {
+		conf_oom(x, s, path);
+		return;
+	}
+	for (size_t i = 0; i < c->nservices; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+		struct service *svc = &c->services[i];
+
+		c->service_lines[i] = (int)config_setting_source_line(e);
+		svc->index = (uint32_t)i;
+		if (svc->chain.nsteps == 0)
+			filter_chain_default(&svc->chain);
+		for (size_t j = 0; j < svc->nmembers; j++)
+			svc->members[j].health = slot++;
+		if (!svc->name)
+			continue;
+		for (size_t j = 0; j < i; j++) {
+			if (!c->services[j].name || !dname_equal(c->services[j].name, svc->name))
+				continue;
+			if (dname_to_str(svc->name, name, sizeof(name)) != 0)
+				name[0] = '\0';
+			conf_path_fmt(epath, sizeof(epath), "%s[%zu].name", path, i);
+			conf_err(x, config_setting_get_member(e, "name"), epath,
+				 "duplicate service \"%s\" (also at line %d)", name,
+				 c->service_lines[j]);
+			break;
+		}
+	}
+	c->nmembers_total = slot;
+}
+
+/* Member regions and checks, and service names against the zones: each may be defined later
+ * in the file than the service naming it. */
+void conf_late_services(struct conf_ctx *x, const config_setting_t *root)
+{
+	struct conf *c = x->c;
+	const config_setting_t *ss = config_setting_get_member(root, "services");
+	char path[CONF_PATHLEN];
+
+	if (!ss || c->nservices == 0)
+		return;
+	if (!config_setting_get_member(root, "regions")) {
+		conf_err(x, ss, "services", "needs a regions section");
+		return;
+	}
+	for (size_t i = 0; i < c->nservices; i++) {
+		const config_setting_t *e = config_setting_get_elem(ss, (unsigned)i);
+		const config_setting_t *ms = config_setting_get_member(e, "members");
+		struct service *svc = &c->services[i];
+		bool inside = false;
+
+		for (size_t z = 0; svc->name && z < c->nzones && !inside; z++)
+			inside = c->zones[z].name && dname_is_sub(svc->name, c->zones[z].apex);
+		if (svc->name && !inside) {
+			conf_path_fmt(path, sizeof(path), "services[%zu].name", i);
+			conf_err(x, config_setting_get_member(e, "name"), path,
+				 "not inside any served zone");
+		}
+		for (size_t j = 0; ms && j < svc->nmembers; j++) {
+			const config_setting_t *me = config_setting_get_elem(ms, (unsigned)j);
+			const config_setting_t *r = config_setting_get_member(me, "region");
+			struct member *m = &svc->members[j];
+
+			if (r && config_setting_type(r) == CONFIG_TYPE_STRING) {
+				const char *rn = config_setting_get_string(r);
+
+				m->region = conf_region_find(c, rn);
+				if (!m->region) {
+					conf_path_fmt(path, sizeof(path),
+						      "services[%zu].members[%zu].region", i, j);
+					conf_err(x, r, path, "unknown region '%s'", rn);
+				}
+			}
+			if (m->check && !conf_check_find(c, m->check)) {
+				conf_path_fmt(path, sizeof(path), "services[%zu].members[%zu].check",
+					      i, j);
+				conf_err(x, config_setting_get_member(me, "check"), path,
+					 "unknown check '%s'", m->check);
+			}
+		}
+	}
+}

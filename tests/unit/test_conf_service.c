@@ -1,0 +1,475 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* test_conf_service.c — config sections geoip, regions, services: values, defaults, errors */
+#include "config.h"
+
+#include "conf.h"
+
+#include "dname.h"
+#include "filter.h"
+#include "service.h"
+#include "unit.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define DB TEST_BUILDDIR "/tests/data/test-city.mmdb"
+#define FLAT TEST_BUILDDIR "/tests/data/test-city-flat.mmdb"
+#define FLAT4 TEST_BUILDDIR "/tests/data/test-city-flat4.mmdb"
+#define ZONE_FILE TEST_SRCDIR "/zones/example.com.zone"
+
+/* Every test config starts with these two lines, so body line n is file line n + 2. */
+#define HEAD                                                                                       \
+	"server: { listen = [ \"127.0.0.1:5300\" ]; };\n"                                          \
+	"zones = ( { name = \"example.com\"; file = \"" ZONE_FILE "\"; } );\n"
+
+#define REGIONS                                                                                    \
+	"regions = ( { name = \"eu-west\"; lat = 51.51; lon = -0.13; },\n"                         \
+	"            { name = \"us-east\"; lat = 40.71; lon = -74.01; } );\n"
+
+static char dir[64];
+static char path[128];
+
+static void setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/test_conf_service.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/gslb.conf", dir);
+}
+
+static void teardown(void)
+{
+	unlink(path);
+	rmdir(dir);
+}
+
+static void write_conf(const char *body)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(HEAD, f);
+	fputs(body, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+static struct conf *load_ok(const char *body)
+{
+	char *err = NULL;
+	struct conf *c;
+
+	write_conf(body);
+	c = conf_load(path, &err);
+	ck_assert_msg(c != NULL, "%s", err ? err : "(no message)");
+	ck_assert_ptr_null(err);
+	return c;
+}
+
+/* want is the whole message with "%1$s" for the config path and "%2$s" for its directory. */
+static void load_fails(const char *body, const char *want)
+{
+	char *err = NULL, *expect = NULL;
+	struct conf *c;
+
+	write_conf(body);
+	c = conf_load(path, &err);
+	ck_assert_msg(c == NULL, "loaded: %s", body);
+	ck_assert_ptr_nonnull(err);
+	ck_assert_int_ge(asprintf(&expect, want, path, dir), 0);
+	ck_assert_str_eq(err, expect);
+	free(expect);
+	free(err);
+}
+
+static const char full[] =
+	"geoip: {\n"                                                           /* 3 */
+	"  database = \"" DB "\"; schema = \"geoip2\";\n"                      /* 4 */
+	"  ecs_max_prefix_v4 = 20; ecs_max_prefix_v6 = 48;\n"                  /* 5 */
+	"  default_location = { lat = 50.1; lon = 8.7; country = \"de\"; };\n" /* 6 */
+	"};\n"
+	"checks = ( { name = \"web\"; type = \"tcp\"; port = 80; } );\n"
+	"regions = (\n"
+	"  { name = \"eu-west\"; lat = 51.51; lon = -0.13; weight = 50; bias = 100.5;\n"
+	"    countries = [ \"gb\", \"IE\" ]; continents = [ \"eu\" ]; },\n"
+	"  { name = \"us-east\"; lat = 40.71; lon = -74.01; }\n"
+	");\n"
+	"services = (\n"
+	"  { name = \"WWW.example.com\"; ttl = 60; chain = [ \"up\", \"sticky\", \"first:2\" ];\n"
+	"    members = (\n"
+	"      { region = \"eu-west\"; ipv4 = [ \"192.0.2.10\" ]; ipv6 = [ \"2001:db8::10\" ];\n"
+	"        weight = 3; priority = -1; check = \"web\"; },\n"
+	"      { region = \"us-east\"; ipv4 = [ \"198.51.100.10\", \"198.51.100.11\" ]; }\n"
+	"    ); },\n"
+	"  { name = \"cdn.example.com\";\n"
+	"    members = ( { region = \"eu-west\"; cname = \"Edge-LON.cdn.example.net.\"; } ); },\n"
+	"  { name = \"example.com\";\n"
+	"    members = ( { region = \"us-east\"; ipv6 = [ \"2001:db8::1\" ]; } ); }\n"
+	");\n";
+
+START_TEST(valid_full)
+{
+	struct conf *c = load_ok(full);
+	char *db = realpath(DB, NULL);
+	char buf[256];
+	uint8_t want[DNAME_MAXLEN];
+	uint8_t a[16];
+
+	/* geoip */
+	ck_assert(c->geoip.enabled);
+	ck_assert_str_eq(c->geoip.database, db);
+	ck_assert_ptr_null(c->geoip.database6);
+	ck_assert_str_eq(c->geoip.schema, "geoip2");
+	ck_assert_int_eq(c->geoip.ecs_max_prefix_v4, 20);
+	ck_assert_int_eq(c->geoip.ecs_max_prefix_v6, 48);
+	ck_assert(c->geoip.has_default_location);
+	ck_assert_double_eq(c->geoip.default_lat, 50.1);
+	ck_assert_double_eq(c->geoip.default_lon, 8.7);
+	ck_assert_str_eq(c->geoip.default_country, "DE");
+	ck_assert_str_eq(c->geoip.default_continent, "EU"); /* derived from the country */
+
+	/* regions */
+	ck_assert_uint_eq(c->nregions, 2);
+	const struct region *eu = &c->regions[0], *us = &c->regions[1];
+	ck_assert_str_eq(eu->name, "eu-west");
+	ck_assert_double_eq(eu->lat, 51.51);
+	ck_assert_double_eq(eu->lon, -0.13);
+	ck_assert_uint_eq(eu->weight, 50);
+	ck_assert_double_eq(eu->bias_km, 100.5);
+	ck_assert_uint_eq(eu->ncountries, 2);
+	ck_assert_str_eq(eu->countries[0], "GB");
+	ck_assert_str_eq(eu->countries[1], "IE");
+	ck_assert_uint_eq(eu->ncontinents, 1);
+	ck_assert_str_eq(eu->continents[0], "EU");
+	ck_assert_uint_eq(us->weight, 100);
+	ck_assert_double_eq(us->bias_km, 0.0);
+	ck_assert_uint_eq(us->ncountries + us->ncontinents, 0);
+	ck_assert_ptr_eq(conf_region_find(c, "us-east"), us);
+	ck_assert_ptr_null(conf_region_find(c, "ap-south"));
+
+	/* services */
+	ck_assert_uint_eq(c->nservices, 3);
+	const struct service *www = &c->services[0];
+	ck_assert_int_gt(dname_from_str("www.example.com", want), 0);
+	ck_assert_mem_eq(www->name, want, dname_len(want)); /* lowercased */
+	ck_assert_uint_eq(www->index, 0);
+	ck_assert_uint_eq(www->ttl, 60);
+	ck_assert_int_eq(filter_chain_format(&www->chain, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "up sticky first:2");
+	ck_assert_uint_eq(www->nmembers, 2);
+
+	const struct member *m = &www->members[0];
+	ck_assert_uint_eq(m->index, 0);
+	ck_assert_ptr_eq(m->region, eu);
+	ck_assert_uint_eq(m->nipv4, 1);
+	inet_pton(AF_INET, "192.0.2.10", a);
+	ck_assert_mem_eq(m->ipv4[0], a, 4);
+	ck_assert_uint_eq(m->nipv6, 1);
+	inet_pton(AF_INET6, "2001:db8::10", a);
+	ck_assert_mem_eq(m->ipv6[0], a, 16);
+	ck_assert_ptr_null(m->cname);
+	ck_assert_uint_eq(m->weight, 3);
+	ck_assert_int_eq(m->priority, -1);
+	ck_assert_str_eq(m->check, "web");
+	ck_assert_uint_eq(m->health, 0);
+
+	m = &www->members[1];
+	ck_assert_uint_eq(m->index, 1);
+	ck_assert_ptr_eq(m->region, us);
+	ck_assert_uint_eq(m->nipv4, 2);
+	inet_pton(AF_INET, "198.51.100.11", a);
+	ck_assert_mem_eq(m->ipv4[1], a, 4);
+	ck_assert_uint_eq(m->nipv6, 0);
+	ck_assert_uint_eq(m->weight, 1);
+	ck_assert_int_eq(m->priority, 0);
+	ck_assert_ptr_null(m->check);
+	ck_assert_uint_eq(m->health, 1);
+
+	const struct service *cdn = &c->services[1];
+	ck_assert_uint_eq(cdn->index, 1);
+	ck_assert_uint_eq(cdn->ttl, 30);
+	ck_assert_int_eq(filter_chain_format(&cdn->chain, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "up nearest:1 weighted first:1");
+	m = &cdn->members[0];
+	ck_assert_int_gt(dname_from_str("edge-lon.cdn.example.net.", want), 0);
+	ck_assert_ptr_nonnull(m->cname);
+	ck_assert_mem_eq(m->cname, want, dname_len(want));
+	ck_assert_uint_eq(m->nipv4 + m->nipv6, 0);
+	ck_assert_uint_eq(m->health, 2); /* slots run on across services */
+
+	ck_assert_uint_eq(c->services[2].index, 2); /* at the apex */
+	ck_assert_uint_eq(c->services[2].members[0].health, 3);
+	ck_assert_uint_eq(c->nmembers_total, 4);
+	ck_assert_int_eq(c->service_lines[1], 21);
+	free(db);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(defaults)
+{
+	struct conf *c = load_ok("geoip: { database = \"" DB "\"; };\n");
+
+	ck_assert(c->geoip.enabled);
+	ck_assert_str_eq(c->geoip.schema, "geoip2");
+	ck_assert_int_eq(c->geoip.ecs_max_prefix_v4, 24);
+	ck_assert_int_eq(c->geoip.ecs_max_prefix_v6, 56);
+	ck_assert(!c->geoip.has_default_location);
+	ck_assert_str_eq(c->geoip.default_country, "");
+	ck_assert_uint_eq(c->nregions + c->nservices + c->nmembers_total, 0);
+	conf_free(c);
+
+	/* no geoip at all, and a location with an explicit continent kept as written */
+	c = load_ok("geoip: { database = \"" DB "\"; default_location = { lat = 1; lon = 2;\n"
+		    "  country = \"US\"; continent = \"eu\"; }; };\n");
+	ck_assert_str_eq(c->geoip.default_country, "US");
+	ck_assert_str_eq(c->geoip.default_continent, "EU");
+	conf_free(c);
+	c = load_ok("");
+	ck_assert(!c->geoip.enabled);
+	ck_assert_ptr_null(c->geoip.database);
+	ck_assert_ptr_null(c->services);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(flat_two_files)
+{
+	struct conf *c = load_ok("geoip: { database = \"" FLAT4 "\"; database6 = \"" FLAT "\";\n"
+				 "  schema = \"flat\"; };\n");
+	char *flat = realpath(FLAT, NULL);
+
+	ck_assert_str_eq(c->geoip.schema, "flat");
+	ck_assert_str_eq(c->geoip.database6, flat);
+	free(flat);
+	conf_free(c);
+}
+END_TEST
+
+struct bad {
+	const char *body;
+	const char *want;
+};
+
+/* One error each; the expected text follows the body's line numbers (+2 for HEAD). */
+static const struct bad bad_geoip[] = {
+	{ "geoip: { schema = \"flat\"; };\n",
+	  "%1$s:3: geoip.database: missing required setting" },
+	{ "geoip: {\n database = \"nope.mmdb\"; };\n",
+	  "%1$s:4: geoip.database: cannot read \"%2$s/nope.mmdb\": No such file or directory" },
+	{ "geoip: { database = \"" DB "\";\n schema = \"city\"; };\n",
+	  "%1$s:4: geoip.schema: unknown schema \"city\" (want \"geoip2\" or \"flat\")" },
+	{ "geoip: { database = \"" DB "\"; schema = \"flat\"; };\n",
+	  "%1$s:3: geoip.database: " DB ": records do not follow schema \"flat\" "
+	  "(database_type 'GeoIP2-City'); try schema \"geoip2\"" },
+	{ "geoip: { database = \"" FLAT4 "\";\n database6 = \"" FLAT4 "\"; schema = \"flat\"; };\n",
+	  "%1$s:4: geoip.database6: " FLAT4 ": not an IPv6 database (ip_version 4)" },
+	{ "geoip: { database = \"" DB "\";\n ecs_max_prefix_v4 = 33; };\n",
+	  "%1$s:4: geoip.ecs_max_prefix_v4: 33 is out of range 0..32" },
+	{ "geoip: { database = \"" DB "\";\n ecs_max_prefix_v6 = 129; };\n",
+	  "%1$s:4: geoip.ecs_max_prefix_v6: 129 is out of range 0..128" },
+	{ "geoip: { database = \"" DB "\";\n default_location = { lat = 1.0; lon = 200.0; }; };\n",
+	  "%1$s:4: geoip.default_location.lon: 200 is out of range -180..180" },
+	{ "geoip: { database = \"" DB "\";\n default_location = { lat = 1.0; }; };\n",
+	  "%1$s:4: geoip.default_location.lon: missing required setting" },
+	{ "geoip: { database = \"" DB "\";\n\n"
+	  " default_location = { lat = 1.0; lon = 2.0; country = \"DEU\"; }; };\n",
+	  "%1$s:5: geoip.default_location.country: bad country code \"DEU\" (want 2 letters)" },
+};
+
+static const struct bad bad_regions[] = {
+	{ "regions = ( { name = \"eu\"; lat = 1; lon = 2; },\n { name = \"eu\"; lat = 1; lon = 2; } );\n",
+	  "%1$s:4: regions[1].name: duplicate region \"eu\" (also at line 3)" },
+	{ "regions = ( { name = \"eu west\"; lat = 1; lon = 2; } );\n",
+	  "%1$s:3: regions[0].name: bad name \"eu west\" (want 1..64 of A-Z a-z 0-9 . _ -)" },
+	{ "regions = ( { name = \"eu\"; lat = 90.5; lon = 2; } );\n",
+	  "%1$s:3: regions[0].lat: 90.5 is out of range -90..90" },
+	{ "regions = ( { name = \"eu\"; lat = 1; lon = -180.01; } );\n",
+	  "%1$s:3: regions[0].lon: -180.01 is out of range -180..180" },
+	{ "regions = ( { name = \"eu\"; lat = 1; } );\n",
+	  "%1$s:3: regions[0].lon: missing required setting" },
+	{ "regions = ( { name = \"eu\"; lat = 1; lon = 2; weight = 1000001; } );\n",
+	  "%1$s:3: regions[0].weight: 1000001 is out of range 0..1000000" },
+	{ "regions = ( { name = \"eu\"; lat = 1; lon = 2; weight = -1; } );\n",
+	  "%1$s:3: regions[0].weight: -1 is out of range 0..1000000" },
+	{ "regions = ( { name = \"eu\"; lat = 1; lon = 2;\n countries = [ \"GB\", \"G1\" ]; } );\n",
+	  "%1$s:4: regions[0].countries[1]: bad country code \"G1\" (want 2 letters)" },
+	{ "regions = ( { name = \"eu\"; lat = 1; lon = 2;\n continents = [ \"europe\" ]; } );\n",
+	  "%1$s:4: regions[0].continents[0]: bad continent code \"europe\" (want 2 letters)" },
+	{ "regions = ( { name = \"eu\"; lat = 1; lon = 2;\n continents = [ \"XX\" ]; } );\n",
+	  "%1$s:4: regions[0].continents[0]: unknown continent code \"XX\" (want AF, AN, AS, EU, "
+	  "NA, OC or SA)" },
+	{ "regions = ();\n", "%1$s:3: regions: needs at least 1 entry" },
+};
+
+static const struct bad bad_services[] = {
+	{ REGIONS "services = ( { name = \"www.example.org\";\n"
+		  " members = ( { region = \"eu-west\"; ipv4 = [ \"192.0.2.1\" ]; } ); } );\n",
+	  "%1$s:5: services[0].name: not inside any served zone" },
+	{ REGIONS "services = ( { name = \"www..example.com\";\n"
+		  " members = ( { region = \"eu-west\"; ipv4 = [ \"192.0.2.1\" ]; } ); } );\n",
+	  "%1$s:5: services[0].name: bad domain name \"www..example.com\"" },
+	{ REGIONS "services = ( { name = \"*.apps.example.com\";\n"
+		  " members = ( { region = \"eu-west\"; ipv4 = [ \"192.0.2.1\" ]; } ); } );\n",
+	  "%1$s:5: services[0].name: a wildcard name cannot be a service" },
+	{ REGIONS "services = (\n"
+		  " { name = \"www.example.com\"; members = ( { region = \"eu-west\"; "
+		  "ipv4 = [ \"192.0.2.1\" ]; } ); },\n"
+		  " { name = \"WWW.example.com.\"; members = ( { region = \"eu-west\"; "
+		  "ipv4 = [ \"192.0.2.1\" ]; } ); } );\n",
+	  "%1$s:7: services[1].name: duplicate service \"www.example.com.\" (also at line 6)" },
+	{ REGIONS "services = ( { name = \"www.example.com\"; ttl = 86401;\n"
+		  " members = ( { region = \"eu-west\"; ipv4 = [ \"192.0.2.1\" ]; } ); } );\n",
+	  "%1$s:5: services[0].ttl: 86401 is out of range 0..86400" },
+	{ REGIONS "services = ( { name = \"www.example.com\";\n chain = [ \"up\", \"nearst\" ];\n"
+		  " members = ( { region = \"eu-west\"; ipv4 = [ \"192.0.2.1\" ]; } ); } );\n",
+	  "%1$s:6: services[0].chain: unknown filter 'nearst'" },
+	{ REGIONS "services = ( { name = \"www.example.com\";\n chain = [ \"first:0\" ];\n"
+		  " members = ( { region = \"eu-west\"; ipv4 = [ \"192.0.2.1\" ]; } ); } );\n",
+	  "%1$s:6: services[0].chain: first takes a count 1..64" },
+	{ REGIONS "services = ( { name = \"www.example.com\";\n chain = [];\n"
+		  " members = ( { region = \"eu-west\"; ipv4 = [ \"192.0.2.1\" ]; } ); } );\n",
+	  "%1$s:6: services[0].chain: chain is empty" },
+	{ REGIONS "services = ( { name = \"www.example.com\";\n members = (); } );\n",
+	  "%1$s:6: services[0].members: needs at least 1 entry" },
+	{ REGIONS "services = ( { name = \"www.example.com\"; } );\n",
+	  "%1$s:5: services[0].members: missing required setting" },
+	{ REGIONS "services = ( { name = \"www.example.com\";\n"
+		  " members = ( { region = \"eu-wset\"; ipv4 = [ \"192.0.2.1\" ]; } ); } );\n",
+	  "%1$s:6: services[0].members[0].region: unknown region 'eu-wset'" },
+	{ REGIONS "services = ( { name = \"www.example.com\";\n"
+		  " members = ( { ipv4 = [ \"192.0.2.1\" ]; } ); } );\n",
+	  "%1$s:6: services[0].members[0].region: missing required setting" },
+	{ REGIONS "services = ( { name = \"www.example.com\";\n"
+		  " members = ( { region = \"eu-west\"; ipv4 = [ \"192.0.2.1\" ];\n"
+		  " cname = \"edge.example.net\"; } ); } );\n",
+	  "%1$s:6: services[0].members[0]: has both addresses and a cname (want one of them)" },
+	{ REGIONS "services = ( { name = \"www.example.com\";\n"
+		  " members = ( { region = \"eu-west\"; ipv4 = []; weight = 2; } ); } );\n",
+	  "%1$s:6: services[0].members[0]: needs ipv4/ipv6 addresses or a cname" },
+	{ REGIONS "services = ( { name = \"www.example.com\";\n"
+		  " members = ( { region = \"eu-west\";\n ipv4 = [ \"2001:db8::1\" ]; } ); } );\n",
+	  "%1$s:7: services[0].members[0].ipv4[0]: bad IPv4 address \"2001:db8::1\"" },
+	{ REGIONS "services = ( { name = \"www.example.com\";\n"
+		  " members = ( { region = \"eu-west\";\n ipv6 = [ \"192.0.2.1\" ]; } ); } );\n",
+	  "%1$s:7: services[0].members[0].ipv6[0]: bad IPv6 address \"192.0.2.1\"" },
+	{ REGIONS "services = ( { name = \"www.example.com\";\n"
+		  " members = ( { region = \"eu-west\";\n"
+		  " ipv4 = [ \"192.0.2.1\", \"192.0.2.1\" ]; } ); } );\n",
+	  "%1$s:7: services[0].members[0].ipv4[1]: duplicate address \"192.0.2.1\"" },
+	{ REGIONS "services = ( { name = \"www.example.com\";\n"
+		  " members = ( { region = \"eu-west\";\n cname = \"a..b\"; } ); } );\n",
+	  "%1$s:7: services[0].members[0].cname: bad domain name \"a..b\"" },
+	{ REGIONS "services = ( { name = \"www.example.com\";\n"
+		  " members = ( { region = \"eu-west\"; ipv4 = [ \"192.0.2.1\" ];\n"
+		  " check = \"webb\"; } ); } );\n",
+	  "%1$s:7: services[0].members[0].check: unknown check 'webb'" },
+	{ REGIONS "services = ( { name = \"www.example.com\";\n"
+		  " members = ( { region = \"eu-west\"; ipv4 = [ \"192.0.2.1\" ];\n"
+		  " weight = 1000001; } ); } );\n",
+	  "%1$s:7: services[0].members[0].weight: 1000001 is out of range 0..1000000" },
+	{ "services = ( { name = \"www.example.com\";\n"
+	  " members = ( { region = \"eu-west\"; ipv4 = [ \"192.0.2.1\" ]; } ); } );\n",
+	  "%1$s:3: services: needs a regions section" },
+	/* collected: three errors in one file, in file order, the late checks last */
+	{ REGIONS "services = ( { name = \"www.example.com\"; ttl = -1;\n"
+		  " members = ( { region = \"nowhere\";\n ipv4 = [ \"300.1.2.3\" ]; } ); } );\n",
+	  "%1$s:5: services[0].ttl: -1 is out of range 0..86400\n"
+	  "%1$s:7: services[0].members[0].ipv4[0]: bad IPv4 address \"300.1.2.3\"\n"
+	  "%1$s:6: services[0].members[0].region: unknown region 'nowhere'" },
+};
+
+static void run_bad(const struct bad *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		load_fails(b[i].body, b[i].want);
+}
+
+START_TEST(errors_geoip)
+{
+	run_bad(bad_geoip, sizeof(bad_geoip) / sizeof(bad_geoip[0]));
+}
+END_TEST
+
+START_TEST(errors_regions)
+{
+	run_bad(bad_regions, sizeof(bad_regions) / sizeof(bad_regions[0]));
+}
+END_TEST
+
+START_TEST(errors_services)
+{
+	run_bad(bad_services, sizeof(bad_services) / sizeof(bad_services[0]));
+}
+END_TEST
+
+/* SERVICE_MAX_MEMBERS members load, one more does not. */
+START_TEST(member_limit)
+{
+	for (int extra = 0; extra <= 1; extra++) {
+		char *body = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&body, &len);
+
+		ck_assert_ptr_nonnull(f);
+		fputs(REGIONS "services = ( { name = \"www.example.com\";\n members = (\n", f);
+		for (int i = 0; i < SERVICE_MAX_MEMBERS + extra; i++)
+			fprintf(f, "%s{ region = \"us-east\"; ipv4 = [ \"10.0.%d.%d\" ]; }\n",
+				i ? "," : "", i / 256, i % 256);
+		fputs("); } );\n", f);
+		fclose(f);
+		if (extra) {
+			load_fails(body, "%1$s:6: services[0].members: 257 members, at most 256");
+		} else {
+			struct conf *c = load_ok(body);
+
+			ck_assert_uint_eq(c->nmembers_total, SERVICE_MAX_MEMBERS);
+			ck_assert_uint_eq(c->services[0].members[255].index, 255);
+			conf_free(c);
+		}
+		free(body);
+	}
+}
+END_TEST
+
+/* Sections may come in any order: members name regions and checks defined later. */
+START_TEST(forward_references)
+{
+	struct conf *c = load_ok("services = ( { name = \"www.example.com\";\n"
+				 " members = ( { region = \"late\"; ipv4 = [ \"192.0.2.1\" ];\n"
+				 " check = \"c\"; } ); } );\n"
+				 "regions = ( { name = \"late\"; lat = 0; lon = 0; } );\n"
+				 "checks = ( { name = \"c\"; type = \"tcp\"; port = 1; } );\n");
+
+	ck_assert_ptr_eq(c->services[0].members[0].region, &c->regions[0]);
+	conf_free(c);
+}
+END_TEST
+
+static Suite *conf_service_suite(void)
+{
+	const struct unit_case cases[] = {
+		{ "valid_full", valid_full },
+		{ "defaults", defaults },
+		{ "flat_two_files", flat_two_files },
+		{ "errors_geoip", errors_geoip },
+		{ "errors_regions", errors_regions },
+		{ "errors_services", errors_services },
+		{ "member_limit", member_limit },
+		{ "forward_references", forward_references },
+	};
+	Suite *s = suite_create("conf_service");
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		TCase *tc = tcase_create(cases[i].name);
+
+		tcase_add_checked_fixture(tc, setup, teardown);
+		tcase_add_test(tc, cases[i].fn);
+		suite_add_tcase(s, tc);
+	}
+	return s;
+}
+
+UNIT_MAIN(conf_service_suite)
