@@ -5,6 +5,9 @@
 #include "snapshot.h"
 
 #include "conf.h"
+#include "dname.h"
+#include "geo.h"
+#include "service.h"
 #include "zone.h"
 
 #include <urcu.h>
@@ -33,6 +36,68 @@ static void err_append(FILE *f, const char *text)
 	if (ftell(f) > 0)
 		fputc('\n', f);
 	fwrite(text, 1, len, f);
+}
+
+/* Hangs every service on its node in the deepest zone containing it. The
+ * config checked that some served zone contains each name; zone cuts are
+ * only known now. */
+static int attach_services(const struct conf *conf, struct zonedb *db, FILE *ef)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < conf->nservices; i++) {
+		const struct service *svc = &conf->services[i];
+		/* the db is not published yet: nothing reads it concurrently */
+		struct zone *z = (struct zone *)zonedb_find(db, svc->name);
+		char name[DNAME_MAXLEN * 4 + 2], msg[DNAME_MAXLEN * 8 + 128];
+		int r;
+
+		if (dname_to_str(svc->name, name, sizeof(name)) != 0)
+			name[0] = '\0';
+		r = z != NULL ? zone_attach_service(z, svc->name, svc) : -EINVAL;
+		if (r == 0)
+			continue;
+		if (r == -EINVAL && z != NULL)
+			snprintf(msg, sizeof(msg),
+				 "%s:%d: services[%zu].name: %s is at or below a zone cut in %s",
+				 conf->path, conf->service_lines[i], i, name, z->name);
+		else if (r == -EINVAL)
+			snprintf(msg, sizeof(msg), "%s:%d: services[%zu].name: %s: not inside any "
+				 "served zone", conf->path, conf->service_lines[i], i, name);
+		else
+			snprintf(msg, sizeof(msg), "%s:%d: services[%zu].name: %s: %s", conf->path,
+				 conf->service_lines[i], i, name, strerror(-r));
+		err_append(ef, msg);
+		ret = -EINVAL;
+	}
+	return ret;
+}
+
+/* The GeoIP database and the member health slots. */
+static int open_geo_health(struct snapshot *s, FILE *ef)
+{
+	const struct conf_geoip *g = &s->conf->geoip;
+
+	if (g->enabled) {
+		char err[1024] = "", msg[1200];
+
+		s->geo = geo_open2(g->database, g->database6, g->schema, err, sizeof(err));
+		if (s->geo == NULL) {
+			snprintf(msg, sizeof(msg), "%s: geoip: %s", s->conf->path,
+				 err[0] ? err : "cannot open the database");
+			err_append(ef, msg);
+			return -EINVAL;
+		}
+	}
+	s->nhealth = s->conf->nmembers_total;
+	s->health = calloc(s->nhealth ? s->nhealth : 1, sizeof(*s->health));
+	if (s->health == NULL) {
+		err_append(ef, "snapshot: out of memory");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < s->nhealth; i++)
+		member_health_init(&s->health[i]);
+	return 0;
 }
 
 struct snapshot *snapshot_build(const char *conf_path, char **errmsg)
@@ -90,6 +155,10 @@ struct snapshot *snapshot_build(const char *conf_path, char **errmsg)
 		goto out;
 	}
 	zones = NULL; /* owned by db now */
+	if (attach_services(conf, db, ef) != 0) {
+		failed = true;
+		goto out;
+	}
 	s = calloc(1, sizeof(*s));
 	if (s == NULL) {
 		err_append(ef, "snapshot: out of memory");
@@ -101,6 +170,12 @@ struct snapshot *snapshot_build(const char *conf_path, char **errmsg)
 	s->built_at = time(NULL);
 	conf = NULL;
 	db = NULL;
+	if (open_geo_health(s, ef) != 0) {
+		failed = true;
+		snapshot_free(s);
+		s = NULL;
+		goto out;
+	}
 out:
 	fclose(ef);
 	if (failed) {
@@ -122,6 +197,8 @@ void snapshot_free(struct snapshot *s)
 {
 	if (s == NULL)
 		return;
+	geo_close(s->geo);
+	free(s->health);
 	zonedb_free(s->zones);
 	conf_free(s->conf);
 	free(s);

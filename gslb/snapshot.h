@@ -1,25 +1,34 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* snapshot.h — the immutable read-mostly state, swapped with RCU
  *
- * Config, compiled zones (and later the GeoIP handle and service tables)
- * form one snapshot. snapshot_build() makes a new one off the query path;
- * snapshot_publish() swaps it in with rcu_assign_pointer() and frees the
- * old one after a grace period. Readers (query threads, registered with
- * liburcu) call snapshot_get() inside rcu_read_lock()/rcu_read_unlock()
- * and must not keep the pointer past the unlock.
+ * Config, compiled zones, the GeoIP handle, the service tables and (for
+ * now) the member health slots form one snapshot. snapshot_build() makes a
+ * new one off the query path; snapshot_publish() swaps it in with
+ * rcu_assign_pointer() and frees the old one after a grace period.
+ * Readers (query threads, registered with liburcu) call snapshot_get()
+ * inside rcu_read_lock()/rcu_read_unlock() and must not keep the pointer
+ * past the unlock.
  */
 #ifndef GSLB_SNAPSHOT_H
 #define GSLB_SNAPSHOT_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
 struct conf;
+struct geo_db;
+struct member_health;
 struct zonedb;
 
 struct snapshot {
 	struct conf *conf;
-	struct zonedb *zones;
+	struct zonedb *zones;      /* service names attached to their nodes (node->service) */
+	struct geo_db *geo;        /* from conf->geoip; NULL without a geoip section */
+	/* one per member slot (member->health), member_health_init'ed; owned by the
+	 * snapshot until the health module carries states across reloads */
+	struct member_health *health;
+	size_t nhealth;            /* conf->nmembers_total */
 	uint64_t generation;   /* 1 for the first, +1 per publish */
 	time_t built_at;
 };

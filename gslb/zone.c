@@ -6,6 +6,7 @@
 
 #include "dname.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -151,6 +152,97 @@ void zone_lookup(const struct zone *z, const uint8_t *qname, uint16_t qtype,
 	}
 	res->kind = LOOKUP_NXDOMAIN;
 	res->node = ce;
+}
+
+/* The node hash over z->nodes[0..nnodes) into a new table; NULL on ENOMEM. */
+static uint32_t *hash_nodes(const struct zone_node *nodes, size_t nnodes, size_t *nslots)
+{
+	size_t i, mask, n = 4;
+	uint32_t *slots;
+
+	while (n < 2 * nnodes)
+		n *= 2;
+	slots = calloc(n, sizeof(*slots));
+	if (slots == NULL)
+		return NULL;
+	mask = n - 1;
+	for (i = 0; i < nnodes; i++) {
+		size_t h = dname_hash(nodes[i].name) & mask;
+
+		while (slots[h] != 0)
+			h = (h + 1) & mask;
+		slots[h] = (uint32_t)(i + 1);
+	}
+	*nslots = n;
+	return slots;
+}
+
+int zone_attach_service(struct zone *z, const uint8_t *name, const struct service *svc)
+{
+	uint8_t *names[DNAME_MAXLABELS + 1];
+	struct zone_node *n, *nodes;
+	const uint8_t *p;
+	size_t i, k = 0, apex, nslots;
+	uint32_t *slots;
+
+	if (!dname_is_sub(name, z->apex))
+		return -EINVAL;
+	/* Delegated names belong to the child zone's servers, not to us. */
+	for (p = name; p != NULL && !name_eq(p, z->apex); p = dname_parent(p)) {
+		n = (struct zone_node *)zone_find(z, p);
+		if (n != NULL && (n->flags & (NODE_DELEGATION | NODE_GLUE)))
+			return -EINVAL;
+	}
+	if (p == NULL)
+		return -EINVAL; /* not lowercased: never reached the apex */
+	n = (struct zone_node *)zone_find(z, name);
+	if (n != NULL) {
+		if (n->service != NULL)
+			return -EEXIST;
+		n->service = svc;
+		n->flags &= ~(uint32_t)NODE_ENT;
+		return 0;
+	}
+
+	/* The name and its missing ancestors; the apex exists, so this stops. */
+	for (p = name; zone_find(z, p) == NULL; p = dname_parent(p)) {
+		size_t len = dname_len(p);
+
+		names[k] = malloc(len);
+		if (names[k] == NULL)
+			goto nomem;
+		memcpy(names[k++], p, len);
+	}
+	apex = (size_t)(z->apex_node - z->nodes);
+	nodes = realloc(z->nodes, (z->nnodes + k) * sizeof(*nodes));
+	if (nodes == NULL)
+		goto nomem;
+	z->nodes = nodes; /* nnodes unchanged: z is still consistent if the hash fails */
+	z->apex_node = &nodes[apex];
+	for (i = 0; i < k; i++) {
+		n = &nodes[z->nnodes + i];
+		memset(n, 0, sizeof(*n));
+		n->name = names[i];
+		n->flags = i == 0 ? 0 : NODE_ENT;
+		n->service = i == 0 ? svc : NULL;
+	}
+	slots = hash_nodes(nodes, z->nnodes + k, &nslots);
+	if (slots == NULL)
+		goto nomem;
+	free(z->slots);
+	z->slots = slots;
+	z->nslots = nslots;
+	z->nnodes += k;
+	for (i = 0; i < k; i++) {
+		if (dname_is_wildcard(names[i]))
+			((struct zone_node *)zone_find(z, dname_parent(names[i])))->flags |=
+				NODE_HAS_WILDCARD;
+	}
+	return 0;
+nomem:
+	while (k > 0)
+		free(names[--k]);
+	return -ENOMEM;
 }
 
 struct zonedb *zonedb_new(struct zone **zones, size_t nzones)

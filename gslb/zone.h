@@ -100,6 +100,17 @@ struct lookup_result {
 void zone_lookup(const struct zone *z, const uint8_t *qname, uint16_t qtype,
 		 struct lookup_result *res);
 
+/* Makes the node of a lowercased name a service (node->service = svc; a
+ * service node's static RRsets stay but the answer path ignores them).
+ * A missing name gets a new node (flags 0, no RRsets) and the empty
+ * non-terminals between it and the closest existing ancestor, and the hash
+ * table is rebuilt, so zone_find and zone_lookup see it like any name.
+ * Returns 0; -EINVAL when name is not at or below the apex, or at or below
+ * a zone cut (delegated away); -EEXIST when the name already has a
+ * service; -ENOMEM (z unchanged). Load time only: z must not be visible to
+ * readers (snapshot_build calls it before publishing). svc must outlive z. */
+int zone_attach_service(struct zone *z, const uint8_t *name, const struct service *svc);
+
 /* Builds a zonedb over zones; takes ownership of the array and the zones.
  * Returns NULL on allocation failure. */
 struct zonedb *zonedb_new(struct zone **zones, size_t nzones);

@@ -35,7 +35,10 @@ tests_unit_test_report_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_report_LDADD = $(UNIT_LDADD)
 # geoip, regions, services config sections and their snapshot; they open the GeoIP fixtures
 # of tests/data at run time, so build those with the programs
-UNIT_TESTS += tests/unit/test_conf_service
+UNIT_TESTS += tests/unit/test_conf_service tests/unit/test_snapshot
 tests_unit_test_conf_service_CFLAGS = $(UNIT_CFLAGS) -DTEST_BUILDDIR=\"$(abs_top_builddir)\"
 tests_unit_test_conf_service_LDADD = $(UNIT_LDADD)
 EXTRA_tests_unit_test_conf_service_DEPENDENCIES = $(GEO_TEST_DBS)
+tests_unit_test_snapshot_CFLAGS = $(UNIT_CFLAGS) -DTEST_BUILDDIR=\"$(abs_top_builddir)\"
+tests_unit_test_snapshot_LDADD = $(UNIT_LDADD)
+EXTRA_tests_unit_test_snapshot_DEPENDENCIES = $(GEO_TEST_DBS)

@@ -7,6 +7,7 @@
 #include "dname.h"
 #include "zone.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -226,6 +227,59 @@ START_TEST(short_err_buffer)
 }
 END_TEST
 
+/* zone_attach_service: existing names, new names with their empty non-terminals, errors. */
+START_TEST(attach_service)
+{
+	char err[512];
+	struct zone *z = load("example.com.", TEST_SRCDIR "/zones/example.com.zone", err,
+			      sizeof(err));
+	uint8_t w[DNAME_MAXLEN];
+	const struct service *s1 = (const struct service *)&err[0]; /* only compared */
+	const struct service *s2 = (const struct service *)&err[1];
+	struct lookup_result res;
+	size_t before;
+
+	ck_assert_msg(z != NULL, "%s", err);
+	before = z->nnodes;
+	/* an existing empty non-terminal turns into a plain node */
+	ck_assert_int_gt(dname_from_str("apps.example.com", w), 0);
+	ck_assert_int_eq(zone_attach_service(z, w, s1), 0);
+	ck_assert_ptr_eq(find(z, "apps.example.com.")->service, s1);
+	ck_assert_uint_eq(find(z, "apps.example.com.")->flags, NODE_HAS_WILDCARD);
+	ck_assert_int_eq(zone_attach_service(z, w, s2), -EEXIST);
+	ck_assert_uint_eq(z->nnodes, before);
+
+	/* a new name three labels below the closest existing one */
+	ck_assert_int_gt(dname_from_str("x.y.z.example.com", w), 0);
+	ck_assert_int_eq(zone_attach_service(z, w, s2), 0);
+	ck_assert_uint_eq(z->nnodes, before + 3);
+	ck_assert_ptr_eq(find(z, "x.y.z.example.com.")->service, s2);
+	ck_assert_uint_eq(find(z, "x.y.z.example.com.")->flags, 0);
+	ck_assert_uint_eq(find(z, "y.z.example.com.")->flags, NODE_ENT);
+	ck_assert_uint_eq(find(z, "z.example.com.")->flags, NODE_ENT);
+	ck_assert_ptr_eq(z->apex_node, find(z, "example.com."));
+	zone_lookup(z, w, 1, &res);
+	ck_assert_int_eq(res.kind, LOOKUP_ANSWER);
+	ck_assert_ptr_eq(res.node->service, s2);
+	/* every old node is still found after the rehash */
+	ck_assert_ptr_nonnull(rrset(z, "www.example.com.", 1));
+	ck_assert_ptr_nonnull(rrset(z, "ns1.dev.example.com.", 1));
+	ck_assert_int_gt(dname_from_str("a.b.apps.example.com", w), 0);
+	zone_lookup(z, w, 1, &res);
+	ck_assert(res.wildcard);
+
+	/* at or below a cut, outside the zone */
+	ck_assert_int_gt(dname_from_str("dev.example.com", w), 0);
+	ck_assert_int_eq(zone_attach_service(z, w, s1), -EINVAL);
+	ck_assert_int_gt(dname_from_str("new.ns1.dev.example.com", w), 0);
+	ck_assert_int_eq(zone_attach_service(z, w, s1), -EINVAL);
+	ck_assert_int_gt(dname_from_str("www.example.org", w), 0);
+	ck_assert_int_eq(zone_attach_service(z, w, s1), -EINVAL);
+	ck_assert_uint_eq(z->nnodes, before + 3);
+	zone_free(z);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("zone");
@@ -242,6 +296,9 @@ static Suite *make_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("demo");
 	tcase_add_test(tc, demo_zone);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("attach_service");
+	tcase_add_test(tc, attach_service);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("errors");
 	tcase_add_loop_test(tc, errors, 0, (int)(sizeof(bad_zones) / sizeof(bad_zones[0])));

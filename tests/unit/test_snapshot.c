@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* test_snapshot.c — snapshot_build: GeoIP handle, health slots, services attached to zones */
+#include "config.h"
+
+#include "snapshot.h"
+
+#include "conf.h"
+#include "dname.h"
+#include "geo.h"
+#include "service.h"
+#include "unit.h"
+#include "zone.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define DB TEST_BUILDDIR "/tests/data/test-city.mmdb"
+#define ZONE_FILE TEST_SRCDIR "/zones/example.com.zone"
+
+#define HEAD                                                                                       \
+	"server: { listen = [ \"127.0.0.1:5300\" ]; };\n"                                          \
+	"zones = ( { name = \"example.com\"; file = \"" ZONE_FILE "\"; } );\n"                     \
+	"regions = ( { name = \"eu\"; lat = 51.5; lon = -0.1; } );\n"
+
+static char dir[64];
+static char path[128];
+
+static void setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/test_snapshot.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/gslb.conf", dir);
+}
+
+static void teardown(void)
+{
+	unlink(path);
+	rmdir(dir);
+}
+
+static struct snapshot *build(const char *body, char **err)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(HEAD, f);
+	fputs(body, f);
+	ck_assert_int_eq(fclose(f), 0);
+	*err = NULL;
+	return snapshot_build(path, err);
+}
+
+static const struct zone_node *node(const struct snapshot *s, const char *name,
+				    struct lookup_result *res)
+{
+	uint8_t wire[DNAME_MAXLEN];
+	const struct zone *z;
+
+	ck_assert_int_gt(dname_from_str(name, wire), 0);
+	z = zonedb_find(s->zones, wire);
+	ck_assert_ptr_nonnull(z);
+	zone_lookup(z, wire, 1, res);
+	return zone_find(z, wire);
+}
+
+#define MEMBER "members = ( { region = \"eu\"; ipv4 = [ \"192.0.2.1\" ]; } ); }"
+
+START_TEST(services_attached)
+{
+	char *err;
+	struct snapshot *s = build("geoip: { database = \"" DB "\"; };\n"
+				   "services = (\n"
+				   " { name = \"www.example.com\"; " MEMBER ",\n"
+				   " { name = \"a.b.new.example.com\"; members = (\n"
+				   "   { region = \"eu\"; cname = \"edge.example.net\"; },\n"
+				   "   { region = \"eu\"; cname = \"edge2.example.net\"; } ); },\n"
+				   " { name = \"example.com\"; " MEMBER " );\n",
+				   &err);
+	struct lookup_result res;
+	const struct zone_node *n;
+	struct geo_loc loc;
+	uint8_t a4[4];
+
+	ck_assert_msg(s != NULL, "%s", err ? err : "");
+	/* the GeoIP handle is open and works */
+	ck_assert_ptr_nonnull(s->geo);
+	inet_pton(AF_INET, "10.1.2.3", a4);
+	ck_assert_int_eq(geo_lookup(s->geo, AF_INET, a4, &loc), 0);
+	ck_assert(loc.found);
+	ck_assert_str_eq(loc.country, "GB");
+	/* one health slot per member, initialised up */
+	ck_assert_uint_eq(s->nhealth, 4);
+	ck_assert_ptr_nonnull(s->health);
+	ck_assert(member_health_up(&s->health[3]));
+	ck_assert_uint_eq(member_health_load(&s->health[3]), MEMBER_LOAD_UNKNOWN);
+
+	/* an existing name: its static data stays, the service is set */
+	n = node(s, "www.example.com", &res);
+	ck_assert_ptr_nonnull(n);
+	ck_assert_ptr_eq(n->service, &s->conf->services[0]);
+	ck_assert_ptr_nonnull(node_rrset(n, 1));
+	ck_assert_int_eq(res.kind, LOOKUP_ANSWER);
+	ck_assert_ptr_eq(res.node, n);
+
+	/* a new name, with empty non-terminals up to the closest existing name */
+	n = node(s, "a.b.new.example.com", &res);
+	ck_assert_ptr_nonnull(n);
+	ck_assert_ptr_eq(n->service, &s->conf->services[1]);
+	ck_assert_uint_eq(n->flags, 0);
+	ck_assert_uint_eq(n->nrrsets, 0);
+	ck_assert_int_eq(res.kind, LOOKUP_ANSWER);
+	ck_assert_ptr_eq(res.node, n);
+	n = node(s, "b.new.example.com", &res);
+	ck_assert_ptr_nonnull(n);
+	ck_assert_ptr_null(n->service);
+	ck_assert_uint_eq(n->flags, NODE_ENT);
+	ck_assert_int_eq(res.kind, LOOKUP_ANSWER); /* NODATA, not NXDOMAIN */
+	ck_assert_ptr_nonnull(node(s, "new.example.com", &res));
+
+	/* the apex */
+	n = node(s, "example.com", &res);
+	ck_assert_ptr_eq(n->service, &s->conf->services[2]);
+	ck_assert(n->flags & NODE_APEX);
+
+	/* the rest of the zone is untouched */
+	node(s, "nope.example.com", &res);
+	ck_assert_int_eq(res.kind, LOOKUP_NXDOMAIN);
+	n = node(s, "x.dev.example.com", &res);
+	ck_assert_int_eq(res.kind, LOOKUP_DELEGATION);
+	snapshot_free(s);
+}
+END_TEST
+
+START_TEST(no_geoip)
+{
+	char *err;
+	struct snapshot *s = build("", &err);
+
+	ck_assert_msg(s != NULL, "%s", err ? err : "");
+	ck_assert_ptr_null(s->geo);
+	ck_assert_uint_eq(s->nhealth, 0);
+	snapshot_free(s);
+}
+END_TEST
+
+START_TEST(below_cut)
+{
+	char *err, *want = NULL;
+	struct snapshot *s = build("services = (\n"
+				   " { name = \"dev.example.com\"; " MEMBER ",\n"
+				   " { name = \"www.dev.example.com\"; " MEMBER ",\n"
+				   " { name = \"ok.example.com\"; " MEMBER " );\n",
+				   &err);
+
+	ck_assert_ptr_null(s);
+	ck_assert_ptr_nonnull(err);
+	ck_assert_int_ge(asprintf(&want,
+				  "%1$s:5: services[0].name: dev.example.com. is at or below a zone "
+				  "cut in example.com.\n"
+				  "%1$s:6: services[1].name: www.dev.example.com. is at or below a "
+				  "zone cut in example.com.",
+				  path),
+			 0);
+	ck_assert_str_eq(err, want);
+	free(want);
+	free(err);
+}
+END_TEST
+
+static Suite *snapshot_suite(void)
+{
+	const struct unit_case cases[] = {
+		{ "services_attached", services_attached },
+		{ "no_geoip", no_geoip },
+		{ "below_cut", below_cut },
+	};
+	Suite *s = suite_create("snapshot");
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		TCase *tc = tcase_create(cases[i].name);
+
+		tcase_add_checked_fixture(tc, setup, teardown);
+		tcase_add_test(tc, cases[i].fn);
+		suite_add_tcase(s, tc);
+	}
+	return s;
+}
+
+UNIT_MAIN(snapshot_suite)
