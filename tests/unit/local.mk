@@ -38,7 +38,7 @@ tests_unit_test_report_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_conf_service tests/unit/test_snapshot
 tests_unit_test_conf_service_CFLAGS = $(UNIT_CFLAGS) -DTEST_BUILDDIR=\"$(abs_top_builddir)\"
 tests_unit_test_conf_service_LDADD = $(UNIT_LDADD)
-EXTRA_tests_unit_test_conf_service_DEPENDENCIES = $(GEO_TEST_DBS)
+EXTRA_tests_unit_test_conf_service_DEPENDENCIES = $(GEO_TEST_DBS) conf/demo-city.mmdb
 tests_unit_test_snapshot_CFLAGS = $(UNIT_CFLAGS) -DTEST_BUILDDIR=\"$(abs_top_builddir)\"
 tests_unit_test_snapshot_LDADD = $(UNIT_LDADD)
 EXTRA_tests_unit_test_snapshot_DEPENDENCIES = $(GEO_TEST_DBS)

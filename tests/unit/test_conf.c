@@ -142,21 +142,6 @@ START_TEST(valid_include)
 }
 END_TEST
 
-START_TEST(valid_shipped_examples)
-{
-	const char *files[] = { TEST_SRCDIR "/conf/gslb.conf", TEST_SRCDIR "/conf/demo.conf" };
-
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		char *err = NULL;
-		struct conf *c = conf_load(files[i], &err);
-
-		ck_assert_msg(c != NULL, "%s: %s", files[i], err);
-		conf_free(c);
-	}
-	conf_free(NULL);
-}
-END_TEST
-
 START_TEST(valid_health)
 {
 	struct conf *c = load_ok("health.conf");
@@ -448,7 +433,6 @@ static Suite *make_suite(void)
 		{ "valid_all_fields", valid_all_fields },
 		{ "valid_defaults", valid_defaults },
 		{ "valid_include", valid_include },
-		{ "valid_shipped_examples", valid_shipped_examples },
 		{ "parse_addr", parse_addr },
 		{ "error_unknown_key", error_unknown_key },
 		{ "error_wrong_type", error_wrong_type },

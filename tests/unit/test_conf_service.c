@@ -10,10 +10,12 @@
 #include "unit.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define DB TEST_BUILDDIR "/tests/data/test-city.mmdb"
@@ -448,6 +450,57 @@ START_TEST(forward_references)
 }
 END_TEST
 
+/* conf/gslb.conf and conf/demo.conf name demo-city.mmdb beside them, which `make` builds in
+ * the build tree: load each from a scratch conf/ of links to both trees' files. */
+START_TEST(shipped_examples)
+{
+	const char *names[] = { "gslb.conf", "demo.conf" };
+	char cdir[128], zdir[128], link[1024], target[1024];
+	DIR *d = opendir(TEST_SRCDIR "/conf");
+	struct dirent *e;
+
+	ck_assert_ptr_nonnull(d);
+	snprintf(cdir, sizeof(cdir), "%s/conf", dir);
+	snprintf(zdir, sizeof(zdir), "%s/zones", dir);
+	ck_assert_int_eq(mkdir(cdir, 0700), 0);
+	ck_assert_int_eq(symlink(TEST_SRCDIR "/zones", zdir), 0);
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(target, sizeof(target), "%s/conf/%s", TEST_SRCDIR, e->d_name);
+		snprintf(link, sizeof(link), "%s/%s", cdir, e->d_name);
+		ck_assert_int_eq(symlink(target, link), 0);
+	}
+	closedir(d);
+	snprintf(link, sizeof(link), "%s/demo-city.mmdb", cdir);
+	if (access(link, R_OK) != 0) /* not an in-tree build */
+		ck_assert_int_eq(symlink(TEST_BUILDDIR "/conf/demo-city.mmdb", link), 0);
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char *err = NULL;
+		struct conf *c;
+
+		snprintf(link, sizeof(link), "%s/%s", cdir, names[i]);
+		c = conf_load(link, &err);
+		ck_assert_msg(c != NULL, "%s: %s", names[i], err);
+		ck_assert(c->geoip.enabled);
+		ck_assert_uint_ge(c->nservices, 2);
+		conf_free(c);
+	}
+	/* the fixture's teardown only removes one file */
+	d = opendir(cdir);
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)) != NULL) {
+		snprintf(link, sizeof(link), "%s/%s", cdir, e->d_name);
+		if (e->d_name[0] != '.')
+			unlink(link);
+	}
+	closedir(d);
+	rmdir(cdir);
+	unlink(zdir);
+}
+END_TEST
+
 static Suite *conf_service_suite(void)
 {
 	const struct unit_case cases[] = {
@@ -459,6 +512,7 @@ static Suite *conf_service_suite(void)
 		{ "errors_services", errors_services },
 		{ "member_limit", member_limit },
 		{ "forward_references", forward_references },
+		{ "shipped_examples", shipped_examples },
 	};
 	Suite *s = suite_create("conf_service");
 
