@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "answer_service.h"
 #include "conf.h"
 #include "log.h"
 #include "render.h"
@@ -20,10 +21,14 @@
 /* Everything one answer needs, kept on the stack of answer_packet(). */
 struct answer {
 	struct render r;
+	struct answer_ctx *ctx;
+	const struct snapshot *snap;
+	const struct sockaddr *src;
 	const struct wire_query *q;
 	const struct conf *conf;
 	const struct zonedb *db;
 	uint16_t rcode;
+	uint8_t ecs_scope; /* RFC 7871 scope: 0 for static data */
 	bool truncated;
 };
 
@@ -159,6 +164,22 @@ static int answer_in(struct answer *a)
 		}
 		const struct zone_node *n = res.node;
 		const uint8_t *owner = res.wildcard ? cur : n->name;
+		if (n->service && !res.wildcard) {
+			const uint8_t *target = NULL;
+			int sr = service_answer(a->ctx, a->snap, q, a->src, n->service, owner,
+						&a->r, &a->ecs_scope, &target);
+			if (sr < 0)
+				return sr;
+			if (sr == SVC_NODATA)
+				return add_negative_soa(a, z);
+			if (sr == SVC_ANSWERED || hops + 1 >= MAX_CNAME_HOPS)
+				return 0;
+			memcpy(cur, target, dname_len(target));
+			z = zonedb_find(a->db, cur);
+			if (!z)
+				return 0;
+			continue;
+		}
 		const struct rrset *rs =
 			q->qtype == TYPE_ANY ? any_rrset(n) : node_rrset(n, q->qtype);
 		if (rs) {
@@ -223,8 +244,9 @@ static size_t opt_len(const struct answer *a)
 	return len;
 }
 
-/* The OPT record (RFC 6891 §6.1), with NSID and the ECS echo (scope 0:
- * static data is the same for every client, RFC 7871 §7.2.1). */
+/* The OPT record (RFC 6891 §6.1), with NSID and the ECS echo (scope 0 for
+ * static data, the same for every client, RFC 7871 §7.2.1; the GeoIP
+ * network's prefix for service answers). */
 static void add_opt(struct answer *a, uint16_t ext_rcode)
 {
 	const struct wire_query *q = a->q;
@@ -246,7 +268,7 @@ static void add_opt(struct answer *a, uint16_t ext_rcode)
 		wire_put16(rd + n + 2, (uint16_t)(4 + abytes));
 		wire_put16(rd + n + 4, q->ecs.family);
 		rd[n + 6] = q->ecs.source;
-		rd[n + 7] = 0;
+		rd[n + 7] = a->ecs_scope;
 		memcpy(rd + n + 8, q->ecs.addr, abytes);
 		n += 8 + abytes;
 	}
@@ -292,6 +314,10 @@ size_t answer_packet(struct answer_ctx *ctx, const struct snapshot *snap, const 
 		log_debug("event=drop reason=\"%s\"", q.reason);
 		return 0;
 	}
+	a.ctx = ctx;
+	a.snap = snap;
+	a.src = src;
+	a.ecs_scope = 0;
 	a.q = &q;
 	a.conf = snap->conf;
 	a.db = snap->zones;

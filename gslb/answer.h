@@ -15,6 +15,9 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "filter.h"
+#include "geo.h"
+
 struct snapshot;
 
 #define ANSWER_MAX_TCP 65535
@@ -27,10 +30,14 @@ struct answer_stats {
 	uint64_t rcode[24];     /* by response rcode (extended included) */
 	uint64_t edns;
 	uint64_t ecs;
+	uint64_t service_answers; /* answers chosen by a filter chain */
 };
 
+/* Zero-initialise (calloc) before first use; the filter PRNG seeds itself. */
 struct answer_ctx {
 	struct answer_stats stats;
+	struct flt_thread flt;    /* round-robin counters, PRNG, filter counters */
+	struct geo_cache geo;     /* client locations by network; clears itself on a new db */
 };
 
 /* Answers req (reqlen bytes) from client src into resp (respcap bytes,

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* answer_service.c — dynamic answers: client location, filter chain, VIP or CNAME records */
+#include "config.h"
+
+#include "answer_service.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <time.h>
+
+#include "conf.h"
+#include "filter.h"
+#include "geo.h"
+#include "log.h"
+#include "render.h"
+#include "service.h"
+#include "snapshot.h"
+#include "wire.h"
+
+/* The client's address: the ECS address when the resolver sent one with a
+ * non-zero source prefix (RFC 7871 §7.1.2: prefix 0 asks for no tailoring,
+ * so the resolver's own address stands in), else the packet's source.
+ * IPv4-mapped IPv6 sources count as IPv4. */
+static void client_address(const struct wire_query *q, const struct sockaddr *src,
+			   const struct conf_geoip *g, struct flt_client *c)
+{
+	if (q->has_ecs && q->ecs.source > 0) {
+		c->family = q->ecs.family == 1 ? AF_INET : AF_INET6;
+		memcpy(c->addr, q->ecs.addr, sizeof(c->addr));
+		uint8_t cap = c->family == AF_INET ? g->ecs_max_prefix_v4 : g->ecs_max_prefix_v6;
+		c->prefix = q->ecs.source < cap ? q->ecs.source : cap;
+		return;
+	}
+	c->family = 0;
+	if (src && src->sa_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)src;
+		c->family = AF_INET;
+		memcpy(c->addr, &s4->sin_addr, 4);
+	} else if (src && src->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)src;
+		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+			c->family = AF_INET;
+			memcpy(c->addr, s6->sin6_addr.s6_addr + 12, 4);
+		} else {
+			c->family = AF_INET6;
+			memcpy(c->addr, &s6->sin6_addr, 16);
+		}
+	}
+	c->prefix = c->family == AF_INET ? g->ecs_max_prefix_v4 : g->ecs_max_prefix_v6;
+}
+
+/* Fills the location fields of c from the GeoIP database (through the
+ * thread's cache) or the configured default; returns the scope prefix:
+ * the matched network's length, capped by the configured maxima. */
+static uint8_t client_location(struct answer_ctx *ctx, const struct snapshot *snap,
+			       struct flt_client *c)
+{
+	const struct conf_geoip *g = &snap->conf->geoip;
+	struct geo_loc loc;
+	uint8_t cap = c->family == AF_INET ? g->ecs_max_prefix_v4 : g->ecs_max_prefix_v6;
+
+	c->has_location = false;
+	c->country[0] = c->continent[0] = '\0';
+	if (!snap->geo || c->family == 0)
+		return 0;
+	if (geo_cache_lookup(&ctx->geo, snap->geo, c->family, c->addr, &loc) < 0)
+		return 0;
+	if (loc.found) {
+		c->has_location = true;
+		c->lat = loc.lat;
+		c->lon = loc.lon;
+	} else if (g->has_default_location) {
+		c->has_location = true;
+		c->lat = g->default_lat;
+		c->lon = g->default_lon;
+	}
+	if (loc.country[0] || !g->has_default_location) {
+		memcpy(c->country, loc.country, 3);
+		memcpy(c->continent, loc.continent, 3);
+	} else {
+		memcpy(c->country, g->default_country, 3);
+		memcpy(c->continent, g->default_continent, 3);
+	}
+	return loc.prefix < cap ? loc.prefix : cap;
+}
+
+/* Members that can answer qtype: addresses of its family, or a CNAME.
+ * Filtering before the chain is the fall-through rule: an AAAA query is
+ * never sent to a v4-only member while a member with IPv6 exists, and
+ * gets NODATA only when no member at all can answer it. */
+static size_t candidates(const struct service *svc, uint16_t qtype, const struct member **m)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < svc->nmembers; i++) {
+		const struct member *mb = &svc->members[i];
+		bool ok = mb->cname != NULL;
+		if (qtype == TYPE_A || qtype == TYPE_ANY)
+			ok = ok || mb->nipv4 > 0;
+		if (qtype == TYPE_AAAA || qtype == TYPE_ANY)
+			ok = ok || mb->nipv6 > 0;
+		if (ok)
+			m[n++] = mb;
+	}
+	return n;
+}
+
+static int render_addresses(struct render *r, const uint8_t *owner, uint16_t type, uint32_t ttl,
+			    const struct member **m, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (m[i]->cname)
+			continue; /* a CNAME cannot stand beside addresses */
+		size_t count = type == TYPE_A ? m[i]->nipv4 : m[i]->nipv6;
+		for (size_t j = 0; j < count; j++) {
+			const uint8_t *rd = type == TYPE_A ? m[i]->ipv4[j] : m[i]->ipv6[j];
+			if (render_rr(r, SEC_ANSWER, owner, type, CLASS_IN, ttl, rd,
+				      type == TYPE_A ? 4 : 16) < 0)
+				return -ENOSPC;
+		}
+	}
+	return 0;
+}
+
+int service_answer(struct answer_ctx *ctx, const struct snapshot *snap,
+		   const struct wire_query *q, const struct sockaddr *src,
+		   const struct service *svc, const uint8_t *owner, struct render *r,
+		   uint8_t *scope, const uint8_t **target)
+{
+	const struct member *m[SERVICE_MAX_MEMBERS];
+	uint16_t qtype = q->qtype;
+	struct flt_ctx fctx;
+
+	if (qtype != TYPE_A && qtype != TYPE_AAAA && qtype != TYPE_ANY && qtype != TYPE_CNAME)
+		return SVC_NODATA; /* the service replaces all static data at its name */
+	if (unlikely(ctx->flt.rng == 0))
+		filter_thread_init(&ctx->flt, (uint64_t)(uintptr_t)ctx ^ (uint64_t)time(NULL));
+	fctx.service = svc;
+	fctx.health = snap->health;
+	fctx.thread = &ctx->flt;
+	client_address(q, src, &snap->conf->geoip, &fctx.client);
+	uint8_t sc = client_location(ctx, snap, &fctx.client);
+	if (q->has_ecs && q->ecs.source > 0)
+		*scope = sc;
+
+	size_t n = candidates(svc, qtype == TYPE_CNAME ? TYPE_ANY : qtype, m);
+	if (n == 0)
+		return SVC_NODATA;
+	n = filter_chain_run(&svc->chain, &fctx, m, n);
+	ctx->stats.service_answers++;
+	if (n == 0)
+		return SVC_NODATA;
+	if (m[0]->cname) {
+		uint16_t len = (uint16_t)dname_len(m[0]->cname);
+		if (render_rr(r, SEC_ANSWER, owner, TYPE_CNAME, CLASS_IN, svc->ttl, m[0]->cname,
+			      len) < 0)
+			return -ENOSPC;
+		*target = m[0]->cname;
+		return SVC_CNAME;
+	}
+	if (qtype == TYPE_CNAME)
+		return SVC_NODATA;
+	/* RFC 8482: ANY gets one RRset, the IPv4 one when there is one. */
+	uint16_t type = qtype == TYPE_ANY ? TYPE_A : qtype;
+	bool any_v4 = false;
+	for (size_t i = 0; i < n; i++)
+		any_v4 = any_v4 || m[i]->nipv4 > 0;
+	if (qtype == TYPE_ANY && !any_v4)
+		type = TYPE_AAAA;
+	uint16_t before = r->count[SEC_ANSWER];
+	if (render_addresses(r, owner, type, svc->ttl, m, n) < 0)
+		return -ENOSPC;
+	return r->count[SEC_ANSWER] > before ? SVC_ANSWERED : SVC_NODATA;
+}

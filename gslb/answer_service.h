@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* answer_service.h — dynamic answers for service names
+ *
+ * A service name is answered by its filter chain over the members that
+ * can answer the query type: the client's location comes from the EDNS
+ * Client Subnet address (else the packet source) through the GeoIP
+ * database, and the chosen members give A/AAAA records, or one CNAME for
+ * a CDN-edge member. Query path: no lock, no allocation.
+ */
+#ifndef GSLB_ANSWER_SERVICE_H
+#define GSLB_ANSWER_SERVICE_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "answer.h"
+
+struct render;
+struct service;
+struct snapshot;
+struct wire_query;
+
+enum service_result {
+	SVC_ANSWERED = 0, /* address records rendered */
+	SVC_NODATA = 1,   /* nothing of that type: the caller adds the SOA */
+	SVC_CNAME = 2,    /* a CNAME rendered; *target is its lowercased target */
+};
+
+/* Renders the answer of svc for q under owner into r. Sets *scope to the
+ * ECS scope prefix when the query carried a Client Subnet (the GeoIP
+ * network's length, capped by geoip.ecs_max_prefix_v4/v6). Returns an
+ * enum service_result, or -ENOSPC when the records do not fit. */
+int service_answer(struct answer_ctx *ctx, const struct snapshot *snap,
+		   const struct wire_query *q, const struct sockaddr *src,
+		   const struct service *svc, const uint8_t *owner, struct render *r,
+		   uint8_t *scope, const uint8_t **target);
+
+#endif
