@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* check_haproxy.c — haproxy check: state and load of a proxy from HAProxy's stats CSV
+ *
+ * The check fetches url (the stats page with ";csv") and reads the row of
+ * `proxy`: its BACKEND row, or its FRONTEND row for a frontend-only proxy.
+ * Up when the status starts with "UP" (backend) or "OPEN" (frontend); the
+ * load is scur * 1000 / slim in permille. Columns are found by name in the
+ * header line, so the CSV's column set may grow between HAProxy versions.
+ * The URL's host is resolved when the configuration is loaded; https URLs
+ * are verified against the URL's host name with the default CA store.
+ */
+#include "config.h"
+
+#include "checks.h"
+
+#include "report.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#define CSV_MAX_FIELDS 128
+
+/* Splits line[0..len) at commas into f (pointers into line, lengths in fl). HAProxy's CSV
+ * does not quote fields. Returns the number of fields. */
+static size_t split_fields(const char *line, size_t len, const char **f, size_t *fl)
+{
+	size_t n = 0, start = 0;
+
+	for (size_t i = 0; i <= len && n < CSV_MAX_FIELDS; i++) {
+		if (i == len || line[i] == ',') {
+			f[n] = line + start;
+			fl[n] = i - start;
+			n++;
+			start = i + 1;
+		}
+	}
+	return n;
+}
+
+static bool field_is(const char *f, size_t fl, const char *s)
+{
+	return strlen(s) == fl && !memcmp(f, s, fl);
+}
+
+static long field_num(const char *f, size_t fl)
+{
+	long v = 0;
+
+	if (fl == 0)
+		return -1;
+	for (size_t i = 0; i < fl; i++) {
+		if (f[i] < '0' || f[i] > '9' || v > 100000000000L)
+			return -1;
+		v = v * 10 + (f[i] - '0');
+	}
+	return v;
+}
+
+int check_haproxy_parse(const char *csv, size_t len, const char *proxy, struct haproxy_row *row)
+{
+	const char *f[CSV_MAX_FIELDS];
+	size_t fl[CSV_MAX_FIELDS], nf;
+	int c_px = -1, c_sv = -1, c_status = -1, c_scur = -1, c_slim = -1;
+	const char *p = csv, *end = csv + len;
+	bool have_front = false;
+	struct haproxy_row front = { { 0 } };
+
+	/* header: "# pxname,svname,..." */
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+	size_t ll = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+	if (ll && p[ll - 1] == '\r')
+		ll--;
+	if (ll < 2 || p[0] != '#')
+		return -EBADMSG;
+	p++;
+	ll--;
+	while (ll && *p == ' ') {
+		p++;
+		ll--;
+	}
+	nf = split_fields(p, ll, f, fl);
+	for (size_t i = 0; i < nf; i++) {
+		if (field_is(f[i], fl[i], "pxname"))
+			c_px = (int)i;
+		else if (field_is(f[i], fl[i], "svname"))
+			c_sv = (int)i;
+		else if (field_is(f[i], fl[i], "status"))
+			c_status = (int)i;
+		else if (field_is(f[i], fl[i], "scur"))
+			c_scur = (int)i;
+		else if (field_is(f[i], fl[i], "slim"))
+			c_slim = (int)i;
+	}
+	if (c_px < 0 || c_sv < 0 || c_status < 0 || c_scur < 0 || c_slim < 0)
+		return -EBADMSG;
+	p = nl ? nl + 1 : end;
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		ll = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		if (ll && p[ll - 1] == '\r')
+			ll--;
+		nf = split_fields(p, ll, f, fl);
+		p = nl ? nl + 1 : end;
+		if ((int)nf <= c_px || (int)nf <= c_sv || (int)nf <= c_status ||
+		    (int)nf <= c_scur || (int)nf <= c_slim || !field_is(f[c_px], fl[c_px], proxy))
+			continue;
+		bool back = field_is(f[c_sv], fl[c_sv], "BACKEND");
+		if (!back && !field_is(f[c_sv], fl[c_sv], "FRONTEND"))
+			continue;
+		struct haproxy_row r = { .frontend = !back };
+		size_t sl = fl[c_status] < sizeof(r.status) - 1 ? fl[c_status] : sizeof(r.status) - 1;
+		long scur = field_num(f[c_scur], fl[c_scur]), slim = field_num(f[c_slim], fl[c_slim]);
+
+		memcpy(r.status, f[c_status], sl);
+		r.status[sl] = '\0';
+		r.up = back ? !strncmp(r.status, "UP", 2) : !strncmp(r.status, "OPEN", 4);
+		r.load_permille = REPORT_UNKNOWN;
+		if (scur >= 0 && slim > 0) {
+			long long l = (long long)scur * 1000 / slim;
+
+			r.load_permille = l >= REPORT_UNKNOWN ? REPORT_UNKNOWN - 1 : (uint32_t)l;
+		}
+		if (back) {
+			*row = r;
+			return 0;
+		}
+		if (!have_front) {
+			front = r;
+			have_front = true;
+		}
+	}
+	if (!have_front)
+		return -ENOENT;
+	*row = front;
+	return 0;
+}
+
+int check_url_split(const char *url, bool *tls, char *host, size_t hostlen, uint16_t *port,
+		    const char **path)
+{
+	const char *h, *hend, *rest;
+	long pt;
+
+	if (!strncmp(url, "http://", 7)) {
+		*tls = false;
+		h = url + 7;
+	} else if (!strncmp(url, "https://", 8)) {
+		*tls = true;
+		h = url + 8;
+	} else {
+		return -EINVAL;
+	}
+	rest = h + strcspn(h, "/");
+	*path = *rest ? rest : "/";
+	if (*h == '[') {
+		hend = memchr(h, ']', (size_t)(rest - h));
+		if (!hend)
+			return -EINVAL;
+		h++;
+	} else {
+		hend = memchr(h, ':', (size_t)(rest - h));
+		if (!hend)
+			hend = rest;
+	}
+	if (hend == h || (size_t)(hend - h) >= hostlen)
+		return -EINVAL;
+	memcpy(host, h, (size_t)(hend - h));
+	host[hend - h] = '\0';
+	if (*hend == ']')
+		hend++;
+	pt = *tls ? 443 : 80;
+	if (hend < rest) {
+		char *e;
+
+		if (*hend != ':')
+			return -EINVAL;
+		pt = strtol(hend + 1, &e, 10);
+		if (e != rest || pt < 1 || pt > 65535)
+			return -EINVAL;
+	}
+	*port = (uint16_t)pt;
+	return 0;
+}
+
+/* Kept between runs: the URL resolved once. */
+struct hap_priv {
+	bool tls;
+	char host[256];
+	const char *path;
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	char hosthdr[300];
+	struct httpc *h;
+};
+
+static void hap_cb(void *arg, int status, const char *body, size_t len, const char *err)
+{
+	struct check_inst *ci = arg;
+	struct hap_priv *hp = ci->priv;
+	struct haproxy_row row;
+	char reason[256];
+	bool ok = false;
+	uint32_t load = REPORT_UNKNOWN;
+	int r;
+
+	if (err) {
+		snprintf(reason, sizeof(reason), "stats: %s", err);
+	} else if (status != 200) {
+		snprintf(reason, sizeof(reason), "stats: status %d", status);
+	} else if ((r = check_haproxy_parse(body, len, ci->ck->proxy, &row)) < 0) {
+		snprintf(reason, sizeof(reason), "stats: %s",
+			 r == -ENOENT ? "proxy not found" : "not a stats CSV");
+	} else {
+		load = row.load_permille;
+		ok = row.up;
+		snprintf(reason, sizeof(reason), "%s status %s", row.frontend ? "frontend" : "backend",
+			 row.status);
+	}
+	httpc_free(hp->h);
+	hp->h = NULL;
+	ci->run = NULL;
+	check_done(ci, ok, load, ok ? NULL : reason);
+}
+
+static int hap_resolve(struct check_inst *ci, struct hap_priv *hp, const char **reason)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG };
+	struct addrinfo *ai = NULL;
+	uint16_t port;
+	char ps[8];
+
+	if (check_url_split(ci->ck->url, &hp->tls, hp->host, sizeof(hp->host), &port,
+			    &hp->path) < 0) {
+		*reason = "bad url";
+		return -EINVAL;
+	}
+	snprintf(ps, sizeof(ps), "%u", port);
+	/* Blocking, but once per instance and config: the URL is the operator's own stats. */
+	if (getaddrinfo(hp->host, ps, &hints, &ai) != 0 || !ai) {
+		*reason = "cannot resolve the url's host";
+		return -EHOSTUNREACH;
+	}
+	memcpy(&hp->ss, ai->ai_addr, ai->ai_addrlen);
+	hp->sslen = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	snprintf(hp->hosthdr, sizeof(hp->hosthdr), strchr(hp->host, ':') ? "[%s]:%u" : "%s:%u",
+		 hp->host, port);
+	return 0;
+}
+
+static int hap_start(struct check_inst *ci, const char **reason)
+{
+	struct hap_priv *hp = ci->priv;
+
+	if (!hp) {
+		hp = calloc(1, sizeof(*hp));
+		if (!hp) {
+			*reason = "out of memory";
+			return -ENOMEM;
+		}
+		int r = hap_resolve(ci, hp, reason);
+		if (r < 0) {
+			free(hp);
+			return r; /* retried next run */
+		}
+		ci->priv = hp;
+	}
+	struct httpc_req req = {
+		.sa = (const struct sockaddr *)&hp->ss,
+		.salen = hp->sslen,
+		.tls = hp->tls,
+		.verify = true,
+		.sni = hp->host,
+		.verify_name = hp->host,
+		.host = hp->hosthdr,
+		.path = hp->path,
+	};
+	ci->run = hp;
+	hp->h = httpc_get(ci->env, &req, hap_cb, ci, reason);
+	if (!hp->h) {
+		ci->run = NULL;
+		return -EIO;
+	}
+	return 0;
+}
+
+static void hap_cancel(struct check_inst *ci)
+{
+	struct hap_priv *hp = ci->priv;
+
+	ci->run = NULL;
+	if (!hp)
+		return;
+	httpc_free(hp->h);
+	hp->h = NULL;
+}
+
+static void hap_release(struct check_inst *ci)
+{
+	hap_cancel(ci);
+	free(ci->priv);
+	ci->priv = NULL;
+}
+
+const struct check_ops check_haproxy_ops = {
+	.start = hap_start,
+	.cancel = hap_cancel,
+	.release = hap_release,
+};

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* checks.h — the interface between the scheduler (probe.c) and the checks (check_*.c)
+ *
+ * The scheduler owns struct check_inst and starts one run per interval with
+ * ops->start. A run ends in exactly one of two ways: the check calls
+ * check_done() (after releasing what the run holds), or the run's timeout
+ * fires first and the scheduler calls ops->cancel, after which the check
+ * must not call check_done for that run. ops->release frees what the check
+ * keeps between runs (inst->priv) when the instance goes away.
+ *
+ * All of it runs on the loop's thread.
+ */
+#ifndef GSLB_CHECK_H
+#define GSLB_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "conf.h"
+#include "dname.h"
+#include "probe.h"
+
+#include <netinet/in.h>
+
+struct event;
+struct event_base;
+struct ssl_ctx_st;
+
+#define CHECK_ADDR_TEXT 64     /* an IPv6 address in text, with room */
+#define CHECK_NAME_TEXT 1024   /* a domain name in text, escapes included */
+#define CHECK_MAX_BODY (1 << 20) /* bytes of an HTTP response kept (status line + body) */
+
+/* What the checks share: the loop and the TLS context. */
+struct check_env {
+	struct event_base *base;
+	struct ssl_ctx_st *ssl_ctx; /* default verify paths (SSL_CERT_FILE/SSL_CERT_DIR honoured) */
+};
+
+struct check_inst {
+	/* identity */
+	uint8_t service[DNAME_MAXLEN];
+	char service_text[CHECK_NAME_TEXT];
+	uint16_t member;
+	uint8_t family;
+	uint8_t addr[16];
+	char addr_text[CHECK_ADDR_TEXT];      /* "-" for family 0 */
+	struct sockaddr_storage ss;           /* addr with the check's port; unset for family 0 */
+	socklen_t sslen;
+	const struct conf_check *ck;
+	const struct check_env *env;
+	/* state */
+	struct probe_sm sm;
+	uint32_t rtt_us;                      /* of the last successful run, or REPORT_UNKNOWN */
+	uint32_t load_permille;               /* haproxy: last value, else REPORT_UNKNOWN */
+	bool running;
+	uint64_t started_us;                  /* monotonic */
+	struct event *tick;
+	struct event *deadline;
+	void *run;                            /* the check's in-flight state */
+	void *priv;                           /* the check's state between runs */
+	void *owner;                          /* the scheduler's */
+};
+
+struct check_ops {
+	/* Starts a run. Returns 0, or a negative errno when it failed at once (reason set to a
+	 * static string; check_done is not called). */
+	int (*start)(struct check_inst *ci, const char **reason);
+	void (*cancel)(struct check_inst *ci);
+	void (*release)(struct check_inst *ci); /* may be NULL */
+};
+
+extern const struct check_ops check_tcp_ops;
+extern const struct check_ops check_http_ops; /* http and https */
+extern const struct check_ops check_dns_ops;
+extern const struct check_ops check_haproxy_ops;
+
+/* Ends the current run of ci: ok or not, with the load measured (REPORT_UNKNOWN if none) and
+ * a reason for a failure (copied; NULL for success). Implemented by probe.c. */
+void check_done(struct check_inst *ci, bool ok, uint32_t load_permille, const char *reason);
+
+/* ---- a small HTTP/1.0 GET client over bufferevents (httpc.c) ---- */
+
+struct httpc;
+
+struct httpc_req {
+	const struct sockaddr *sa;
+	socklen_t salen;
+	bool tls;
+	bool verify;             /* verify the chain and verify_name */
+	const char *sni;         /* sent as SNI when non-empty */
+	const char *verify_name; /* DNS name to verify; NULL or "" = the address (IP SAN) */
+	const char *host;        /* Host header */
+	const char *path;
+};
+
+/* status is the HTTP status (0 when the exchange failed: err says why), body its body
+ * (NUL-terminated, len bytes), both valid during the call only. */
+typedef void (*httpc_cb)(void *arg, int status, const char *body, size_t len, const char *err);
+
+/* Starts a GET; cb is called once, unless httpc_free comes first. Returns NULL with a
+ * static reason in *err on immediate failure. The caller frees the request with httpc_free,
+ * which may be called from cb. */
+struct httpc *httpc_get(const struct check_env *env, const struct httpc_req *r, httpc_cb cb,
+			void *arg, const char **err);
+void httpc_free(struct httpc *h);
+
+/* ---- HAProxy stats CSV (check_haproxy.c) ---- */
+
+struct haproxy_row {
+	char status[32];         /* as in the CSV, e.g. "UP", "DOWN", "OPEN", "UP 1/3" */
+	bool up;                 /* status starts with UP (backend, server) or OPEN (frontend) */
+	uint32_t load_permille;  /* scur * 1000 / slim, or REPORT_UNKNOWN without slim */
+	bool frontend;           /* the row found is the FRONTEND row (no BACKEND row) */
+};
+
+/* Finds proxy's BACKEND row (else its FRONTEND row) in the CSV text csv[0..len) whose first
+ * line is the "# pxname,svname,..." header. Returns 0 and fills *row, -ENOENT when the proxy
+ * is absent, -EBADMSG when the header lacks pxname, svname, status, scur or slim. */
+int check_haproxy_parse(const char *csv, size_t len, const char *proxy, struct haproxy_row *row);
+
+/* Splits an http:// or https:// URL into host (without brackets), port and path (default
+ * "/"). Returns 0 or -EINVAL. */
+int check_url_split(const char *url, bool *tls, char *host, size_t hostlen, uint16_t *port,
+		    const char **path);
+
+#endif

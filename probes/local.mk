@@ -1,0 +1,28 @@
+# probes/ — gslb-probe: checks on one libevent loop, signed reports to every gslbd
+noinst_LIBRARIES += libgslbprobe.a
+libgslbprobe_a_SOURCES = \
+	probes/probe.c probes/probe.h probes/checks.h \
+	probes/httpc.c \
+	probes/check_tcp.c \
+	probes/check_http.c \
+	probes/check_dns.c \
+	probes/check_haproxy.c
+PROBE_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/probes $(LIBEVENT_CFLAGS) $(CARES_CFLAGS) \
+	$(OPENSSL_CFLAGS)
+libgslbprobe_a_CFLAGS = $(PROBE_CFLAGS)
+PROBE_LIBS = libgslbprobe.a $(GSLB_LIBS) $(CARES_LIBS) $(LIBEVENT_LIBS) $(OPENSSL_LIBS)
+
+sbin_PROGRAMS += gslb-probe
+gslb_probe_SOURCES = probes/gslb-probe.c
+gslb_probe_CFLAGS = $(PROBE_CFLAGS)
+gslb_probe_LDADD = $(PROBE_LIBS)
+
+dist_man_MANS += docs/gslb-probe.8
+
+PROBE_TESTS = tests/unit/test_probe tests/unit/test_probe_haproxy
+check_PROGRAMS += $(PROBE_TESTS)
+TESTS += $(PROBE_TESTS)
+tests_unit_test_probe_CFLAGS = $(UNIT_CFLAGS) $(PROBE_CFLAGS)
+tests_unit_test_probe_LDADD = $(PROBE_LIBS) $(CHECK_LIBS)
+tests_unit_test_probe_haproxy_CFLAGS = $(UNIT_CFLAGS) $(PROBE_CFLAGS)
+tests_unit_test_probe_haproxy_LDADD = $(PROBE_LIBS) $(CHECK_LIBS)

@@ -1,0 +1,633 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* probe.c — check instances, rise/fall state, scheduling on one loop, signed snapshots */
+#include "config.h"
+
+#include "probe.h"
+
+#include "checks.h"
+#include "dname.h"
+#include "log.h"
+#include "report.h"
+#include "service.h"
+
+#include <event2/event.h>
+#include <event2/util.h>
+#include <openssl/ssl.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- state machine ---- */
+
+void probe_sm_init(struct probe_sm *sm, bool up)
+{
+	memset(sm, 0, sizeof(*sm));
+	sm->up = up;
+}
+
+bool probe_sm_result(struct probe_sm *sm, bool ok, int rise, int fall, uint64_t now_ms)
+{
+	sm->results++;
+	if (ok == sm->up) {
+		sm->run = 0;
+		return false;
+	}
+	sm->run++;
+	if (sm->run < (sm->up ? fall : rise))
+		return false;
+	sm->up = ok;
+	sm->run = 0;
+	sm->last_change_ms = now_ms;
+	return true;
+}
+
+/* ---- targets ---- */
+
+static int add_target(struct probe_target **v, size_t *n, size_t *cap, const struct probe_target *t)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 16;
+		struct probe_target *nv = realloc(*v, nc * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		*cap = nc;
+	}
+	(*v)[(*n)++] = *t;
+	return 0;
+}
+
+int probe_targets_build(const struct conf *c, const struct service *services, size_t n,
+			struct probe_target **out, size_t *nout)
+{
+	struct probe_target *v = NULL;
+	size_t nv = 0, cap = 0;
+	char name[CHECK_NAME_TEXT];
+
+	for (size_t s = 0; s < n; s++) {
+		const struct service *sv = &services[s];
+
+		for (size_t m = 0; m < sv->nmembers; m++) {
+			const struct member *mb = &sv->members[m];
+			struct probe_target t = { .service = sv->name, .member = (uint16_t)m };
+
+			if (!mb->check)
+				continue;
+			t.check = conf_check_find(c, mb->check);
+			if (!t.check) {
+				dname_to_str(sv->name, name, sizeof(name));
+				log_warn("event=check_unknown service=%s member=%zu check=%s", name, m,
+					 mb->check);
+				continue;
+			}
+			if (mb->nipv4 + mb->nipv6 == 0) {
+				if (t.check->type == CONF_CHECK_HAPROXY) {
+					if (add_target(&v, &nv, &cap, &t) < 0)
+						goto oom;
+					continue;
+				}
+				/* A CNAME member has no address to send the check to. */
+				dname_to_str(sv->name, name, sizeof(name));
+				log_info("event=check_skipped service=%s member=%zu check=%s "
+					 "reason=\"no address (cname member)\"",
+					 name, m, mb->check);
+				continue;
+			}
+			for (size_t i = 0; i < mb->nipv4; i++) {
+				t.family = 4;
+				memset(t.addr, 0, sizeof(t.addr));
+				memcpy(t.addr, mb->ipv4[i], 4);
+				if (add_target(&v, &nv, &cap, &t) < 0)
+					goto oom;
+			}
+			for (size_t i = 0; i < mb->nipv6; i++) {
+				t.family = 6;
+				memcpy(t.addr, mb->ipv6[i], 16);
+				if (add_target(&v, &nv, &cap, &t) < 0)
+					goto oom;
+			}
+		}
+	}
+	*out = v;
+	*nout = nv;
+	return 0;
+oom:
+	free(v);
+	return -ENOMEM;
+}
+
+/* ---- the probe ---- */
+
+struct probe {
+	struct event_base *base;
+	struct check_env env;
+	const struct conf *c;
+	char id[CONF_ID_MAX + 1];
+	struct check_inst **insts;
+	size_t n;
+	struct event *report_ev;
+	int fd;                  /* one UDP socket for every report_to address */
+	int fd_family;
+	uint64_t seq;
+	uint8_t (*bufs)[REPORT_MAX_DATAGRAM];
+	size_t *lens;
+	size_t nbufs;
+	struct report_entry *entries;
+	size_t nentries_cap;
+	bool send_failing;       /* log a failing destination once, until it works again */
+};
+
+static uint64_t now_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint64_t now_mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static struct timeval tv_of(double s)
+{
+	struct timeval tv;
+
+	tv.tv_sec = (time_t)s;
+	tv.tv_usec = (suseconds_t)((s - (double)tv.tv_sec) * 1e6);
+	return tv;
+}
+
+static const struct check_ops *ops_of(enum conf_check_type t)
+{
+	switch (t) {
+	case CONF_CHECK_TCP:
+		return &check_tcp_ops;
+	case CONF_CHECK_HTTP:
+	case CONF_CHECK_HTTPS:
+		return &check_http_ops;
+	case CONF_CHECK_DNS:
+		return &check_dns_ops;
+	case CONF_CHECK_HAPROXY:
+		return &check_haproxy_ops;
+	}
+	return &check_tcp_ops;
+}
+
+static void log_state(const struct check_inst *ci, const char *reason)
+{
+	char rtt[16] = "-";
+	char load[16] = "-";
+	char why[256];
+	size_t i;
+
+	/* keep the reason one quoted token */
+	for (i = 0; reason && reason[i] && i < sizeof(why) - 1; i++)
+		why[i] = reason[i] == '"' ? '\'' : reason[i];
+	why[i] = '\0';
+
+	if (ci->rtt_us != REPORT_UNKNOWN)
+		snprintf(rtt, sizeof(rtt), "%u", ci->rtt_us);
+	if (ci->load_permille != REPORT_UNKNOWN)
+		snprintf(load, sizeof(load), "%u", ci->load_permille);
+	if (ci->sm.up)
+		log_info("event=check_state service=%s member=%u addr=%s check=%s state=up "
+			 "rtt_us=%s load_permille=%s",
+			 ci->service_text, ci->member, ci->addr_text, ci->ck->name, rtt, load);
+	else
+		log_warn("event=check_state service=%s member=%u addr=%s check=%s state=down "
+			 "reason=\"%s\" rtt_us=%s",
+			 ci->service_text, ci->member, ci->addr_text, ci->ck->name,
+			 reason ? why : "?", rtt);
+}
+
+/* Ends the run: the result goes through the state machine. */
+static void finish_run(struct check_inst *ci, bool ok, uint32_t load, const char *reason)
+{
+	uint64_t rtt = now_mono_us() - ci->started_us;
+
+	ci->running = false;
+	ci->run = NULL;
+	ci->rtt_us = ok ? (rtt >= REPORT_UNKNOWN ? REPORT_UNKNOWN - 1 : (uint32_t)rtt)
+			: REPORT_UNKNOWN;
+	if (ci->ck->type == CONF_CHECK_HAPROXY)
+		ci->load_permille = load;
+	if (probe_sm_result(&ci->sm, ok, ci->ck->rise, ci->ck->fall, now_wall_ms()))
+		log_state(ci, reason);
+	else
+		log_debug("event=check_result service=%s member=%u addr=%s check=%s ok=%d "
+			  "state=%s reason=\"%s\" rtt_us=%llu",
+			  ci->service_text, ci->member, ci->addr_text, ci->ck->name, ok,
+			  ci->sm.up ? "up" : "down", reason ? reason : "", (unsigned long long)rtt);
+}
+
+void check_done(struct check_inst *ci, bool ok, uint32_t load_permille, const char *reason)
+{
+	if (!ci->running)
+		return;
+	event_del(ci->deadline);
+	finish_run(ci, ok, load_permille, reason);
+}
+
+static void deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct check_inst *ci = arg;
+	char reason[64];
+
+	if (!ci->running)
+		return;
+	ops_of(ci->ck->type)->cancel(ci);
+	snprintf(reason, sizeof(reason), "timeout after %g s", ci->ck->timeout);
+	finish_run(ci, false, REPORT_UNKNOWN, reason);
+}
+
+static void tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct check_inst *ci = arg;
+	struct timeval iv = tv_of(ci->ck->interval), to = tv_of(ci->ck->timeout);
+	const char *reason = "cannot start";
+
+	event_add(ci->tick, &iv);
+	if (ci->running) /* timeout < interval makes this impossible; be safe */
+		return;
+	ci->running = true;
+	ci->started_us = now_mono_us();
+	event_add(ci->deadline, &to);
+	/* start may end the run at once through check_done */
+	if (ops_of(ci->ck->type)->start(ci, &reason) < 0 && ci->running) {
+		event_del(ci->deadline);
+		finish_run(ci, false, REPORT_UNKNOWN, reason);
+	}
+}
+
+static void inst_free(struct check_inst *ci)
+{
+	if (!ci)
+		return;
+	if (ci->running)
+		ops_of(ci->ck->type)->cancel(ci);
+	if (ops_of(ci->ck->type)->release)
+		ops_of(ci->ck->type)->release(ci);
+	if (ci->tick)
+		event_free(ci->tick);
+	if (ci->deadline)
+		event_free(ci->deadline);
+	free(ci);
+}
+
+static struct check_inst *inst_new(struct probe *p, const struct probe_target *t, bool up)
+{
+	struct check_inst *ci = calloc(1, sizeof(*ci));
+
+	if (!ci)
+		return NULL;
+	memcpy(ci->service, t->service, dname_len(t->service));
+	if (dname_to_str(ci->service, ci->service_text, sizeof(ci->service_text)) < 0)
+		snprintf(ci->service_text, sizeof(ci->service_text), "?");
+	ci->member = t->member;
+	ci->family = t->family;
+	memcpy(ci->addr, t->addr, sizeof(ci->addr));
+	ci->ck = t->check;
+	ci->env = &p->env;
+	ci->owner = p;
+	ci->rtt_us = REPORT_UNKNOWN;
+	ci->load_permille = REPORT_UNKNOWN;
+	probe_sm_init(&ci->sm, up);
+	if (t->family == 4) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ci->ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(t->check->port);
+		memcpy(&sin->sin_addr, t->addr, 4);
+		ci->sslen = sizeof(*sin);
+		inet_ntop(AF_INET, t->addr, ci->addr_text, sizeof(ci->addr_text));
+	} else if (t->family == 6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ci->ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(t->check->port);
+		memcpy(&sin6->sin6_addr, t->addr, 16);
+		ci->sslen = sizeof(*sin6);
+		inet_ntop(AF_INET6, t->addr, ci->addr_text, sizeof(ci->addr_text));
+	} else {
+		snprintf(ci->addr_text, sizeof(ci->addr_text), "-");
+	}
+	ci->tick = evtimer_new(p->base, tick_cb, ci);
+	ci->deadline = evtimer_new(p->base, deadline_cb, ci);
+	if (!ci->tick || !ci->deadline) {
+		inst_free(ci);
+		return NULL;
+	}
+	return ci;
+}
+
+static bool same_inst(const struct check_inst *a, const struct check_inst *b)
+{
+	return a->member == b->member && a->family == b->family &&
+	       !memcmp(a->addr, b->addr, sizeof(a->addr)) && dname_equal(a->service, b->service) &&
+	       !strcmp(a->ck->name, b->ck->name);
+}
+
+/* First run at a random offset within the interval, so that checks spread over it. */
+static void inst_schedule(struct check_inst *ci)
+{
+	uint32_t r;
+	struct timeval tv;
+
+	evutil_secure_rng_get_bytes(&r, sizeof(r));
+	tv = tv_of(ci->ck->interval * ((double)r / 4294967296.0));
+	event_add(ci->tick, &tv);
+}
+
+static void send_report(evutil_socket_t fd, short what, void *arg)
+{
+	struct probe *p = arg;
+	const struct conf *c = p->c;
+	struct report_meta m = { .prober = p->id, .timestamp_ms = now_wall_ms() };
+	size_t nparts = 0;
+	int r, need;
+
+	for (size_t i = 0; i < p->n; i++) {
+		const struct check_inst *ci = p->insts[i];
+		struct report_entry *e = &p->entries[i];
+
+		memset(e, 0, sizeof(*e));
+		e->service = ci->service;
+		e->member = ci->member;
+		e->family = ci->family;
+		memcpy(e->addr, ci->addr, sizeof(e->addr));
+		e->up = ci->sm.up;
+		e->rtt_us = ci->sm.up ? ci->rtt_us : REPORT_UNKNOWN;
+		e->load_permille = ci->load_permille;
+		e->last_change_ms = ci->sm.last_change_ms;
+	}
+	need = report_parts_needed(c->probe.key_ref->id, p->id, p->entries, p->n);
+	if (need < 0) {
+		log_err("event=report_failed error=\"%s\"", strerror(-need));
+		return;
+	}
+	if ((size_t)need > p->nbufs) {
+		void *nb = realloc(p->bufs, (size_t)need * sizeof(*p->bufs));
+		void *nl = nb ? realloc(p->lens, (size_t)need * sizeof(*p->lens)) : NULL;
+
+		if (nb)
+			p->bufs = nb;
+		if (nl)
+			p->lens = nl;
+		if (!nb || !nl) {
+			log_err("event=report_failed error=\"out of memory\"");
+			return;
+		}
+		p->nbufs = (size_t)need;
+	}
+	m.seq = p->seq++;
+	r = report_encode(&m, c->probe.key_ref, p->entries, p->n, p->bufs, p->lens, p->nbufs,
+			  &nparts);
+	if (r < 0) {
+		log_err("event=report_failed error=\"%s\"", strerror(-r));
+		return;
+	}
+	for (size_t d = 0; d < c->probe.nreport_to; d++) {
+		const struct conf_addr *a = &c->probe.report_to[d];
+		struct sockaddr_in6 mapped;
+		const struct sockaddr *sa = (const struct sockaddr *)&a->ss;
+		socklen_t salen = a->len;
+		bool failed = false;
+
+		if (a->ss.ss_family == AF_INET && p->fd_family == AF_INET6) {
+			const struct sockaddr_in *sin = (const struct sockaddr_in *)&a->ss;
+
+			memset(&mapped, 0, sizeof(mapped));
+			mapped.sin6_family = AF_INET6;
+			mapped.sin6_port = sin->sin_port;
+			mapped.sin6_addr.s6_addr[10] = 0xff;
+			mapped.sin6_addr.s6_addr[11] = 0xff;
+			memcpy(&mapped.sin6_addr.s6_addr[12], &sin->sin_addr, 4);
+			sa = (const struct sockaddr *)&mapped;
+			salen = sizeof(mapped);
+		} else if (a->ss.ss_family != p->fd_family) {
+			continue; /* IPv6 destination without an IPv6 socket: logged at start */
+		}
+		for (size_t i = 0; i < nparts; i++)
+			if (sendto(p->fd, p->bufs[i], p->lens[i], 0, sa, salen) == -1)
+				failed = true;
+		if (failed && !p->send_failing)
+			log_warn("event=report_send_failed to=%s error=\"%s\"", a->text,
+				 strerror(errno));
+		p->send_failing = failed;
+	}
+	log_debug("event=report_sent seq=%llu entries=%zu parts=%zu", (unsigned long long)m.seq,
+		  p->n, nparts);
+}
+
+static int open_socket(struct probe *p, char *err, size_t errlen)
+{
+	int off = 0;
+
+	p->fd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (p->fd != -1 &&
+	    setsockopt(p->fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) == 0) {
+		p->fd_family = AF_INET6;
+		return 0;
+	}
+	if (p->fd != -1)
+		close(p->fd);
+	p->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (p->fd == -1) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -errno;
+	}
+	p->fd_family = AF_INET;
+	return 0;
+}
+
+/* Checks what the probe needs from c and id. */
+static int check_conf(const struct conf *c, const char *id, char *err, size_t errlen)
+{
+	if (!c->probe.present || !c->probe.key_ref) {
+		snprintf(err, errlen, "%s: probe: missing section (report_to, key)", c->path);
+		return -EINVAL;
+	}
+	if (!id || !id[0] || strlen(id) > CONF_ID_MAX) {
+		snprintf(err, errlen, "%s: probe.id: empty; set it or give -i ID", c->path);
+		return -EINVAL;
+	}
+	for (const char *s = id; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' || *s == '-')) {
+			snprintf(err, errlen, "prober id \"%s\": want 1..%d of A-Z a-z 0-9 . _ -",
+				 id, CONF_ID_MAX);
+			return -EINVAL;
+		}
+	return 0;
+}
+
+/* Builds the instances for t; copies the state of matching ones from old[0..nold). */
+static int build_insts(struct probe *p, const struct conf *c, const struct probe_target *t,
+		       size_t n, struct check_inst ***out, struct check_inst **old, size_t nold,
+		       size_t *kept)
+{
+	struct check_inst **v = calloc(n ? n : 1, sizeof(*v));
+	struct report_entry *ent;
+	bool up = c->health.present ? c->health.default_up : true;
+
+	*kept = 0;
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		v[i] = inst_new(p, &t[i], up);
+		if (!v[i])
+			goto oom;
+		for (size_t j = 0; j < nold; j++) {
+			if (!same_inst(v[i], old[j]))
+				continue;
+			v[i]->sm = old[j]->sm;
+			v[i]->rtt_us = old[j]->rtt_us;
+			v[i]->load_permille = old[j]->load_permille;
+			(*kept)++;
+			break;
+		}
+	}
+	if (n > p->nentries_cap) {
+		ent = realloc(p->entries, n * sizeof(*ent));
+		if (!ent)
+			goto oom;
+		p->entries = ent;
+		p->nentries_cap = n;
+	}
+	*out = v;
+	return 0;
+oom:
+	for (size_t i = 0; i < n; i++)
+		inst_free(v[i]);
+	free(v);
+	return -ENOMEM;
+}
+
+static void warn_families(const struct probe *p, const struct conf *c)
+{
+	for (size_t d = 0; d < c->probe.nreport_to; d++)
+		if (c->probe.report_to[d].ss.ss_family == AF_INET6 && p->fd_family != AF_INET6)
+			log_warn("event=report_to_unreachable to=%s reason=\"no IPv6 socket\"",
+				 c->probe.report_to[d].text);
+}
+
+static int start(struct probe *p, const struct conf *c, const char *id)
+{
+	struct timeval tv = tv_of(c->health.report_interval);
+
+	p->c = c;
+	snprintf(p->id, sizeof(p->id), "%s", id);
+	warn_families(p, c);
+	for (size_t i = 0; i < p->n; i++)
+		inst_schedule(p->insts[i]);
+	return event_add(p->report_ev, &tv) == 0 ? 0 : -EIO;
+}
+
+struct probe *probe_new(struct event_base *base, const struct conf *c, const char *id,
+			const struct probe_target *t, size_t n, char *err, size_t errlen)
+{
+	struct probe *p;
+	size_t kept;
+	struct timespec ts;
+
+	if (check_conf(c, id, err, errlen) < 0)
+		return NULL;
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	p->fd = -1;
+	p->base = base;
+	p->env.base = base;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	p->seq = report_seq_start((uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000);
+	p->env.ssl_ctx = SSL_CTX_new(TLS_client_method());
+	if (!p->env.ssl_ctx || !SSL_CTX_set_default_verify_paths(p->env.ssl_ctx)) {
+		snprintf(err, errlen, "cannot set up OpenSSL");
+		goto fail;
+	}
+	SSL_CTX_set_min_proto_version(p->env.ssl_ctx, TLS1_2_VERSION);
+	if (open_socket(p, err, errlen) < 0)
+		goto fail;
+	p->report_ev = event_new(base, -1, EV_PERSIST, send_report, p);
+	if (!p->report_ev) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (build_insts(p, c, t, n, &p->insts, NULL, 0, &kept) < 0) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	p->n = n;
+	if (start(p, c, id) < 0) {
+		snprintf(err, errlen, "cannot schedule the report");
+		goto fail;
+	}
+	return p;
+fail:
+	probe_free(p);
+	return NULL;
+}
+
+int probe_reload(struct probe *p, const struct conf *c, const char *id,
+		 const struct probe_target *t, size_t n, char *err, size_t errlen)
+{
+	struct check_inst **v;
+	size_t kept;
+	int r;
+
+	r = check_conf(c, id, err, errlen);
+	if (r < 0)
+		return r;
+	r = build_insts(p, c, t, n, &v, p->insts, p->n, &kept);
+	if (r < 0) {
+		snprintf(err, errlen, "out of memory");
+		return r;
+	}
+	for (size_t i = 0; i < p->n; i++)
+		inst_free(p->insts[i]);
+	free(p->insts);
+	p->insts = v;
+	p->n = n;
+	event_del(p->report_ev);
+	log_info("event=probe_reloaded checks=%zu kept=%zu", n, kept);
+	return start(p, c, id);
+}
+
+void probe_free(struct probe *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->n; i++)
+		inst_free(p->insts[i]);
+	free(p->insts);
+	if (p->report_ev)
+		event_free(p->report_ev);
+	if (p->fd != -1)
+		close(p->fd);
+	SSL_CTX_free(p->env.ssl_ctx);
+	free(p->bufs);
+	free(p->lens);
+	free(p->entries);
+	free(p);
+}
+
+size_t probe_count(const struct probe *p)
+{
+	return p->n;
+}
