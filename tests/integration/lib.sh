@@ -66,8 +66,8 @@ port_in_use() {
 
 # free_port: prints a random loopback port in 20000-60000 free for UDP and TCP.
 free_port() {
-	local p i
-	for i in $(seq 1 50); do
+	local p _
+	for _ in $(seq 1 50); do
 		p=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40001))
 		if ! port_in_use "$p"; then
 			echo "$p"
@@ -111,8 +111,8 @@ default_template() {
 # wait_ready LOG PORT PID WHAT: polls (10 s bound) for the daemon's readiness
 # (event=ready for gslbd) and a SOA answer for example.com.
 wait_ready() {
-	local log=$1 port=$2 pid=$3 what=$4 i
-	for i in $(seq 1 100); do
+	local log=$1 port=$2 pid=$3 what=$4 _
+	for _ in $(seq 1 100); do
 		if ! kill -0 "$pid" 2>/dev/null; then
 			echo "lib.sh: $what exited during startup; log:" >&2
 			tail -n 30 "$log" >&2
@@ -149,11 +149,11 @@ start_gslbd() {
 
 # stop_gslbd: SIGTERM, wait (5 s bound), the exit status must be 0.
 stop_gslbd() {
-	local pid=$GSLBD_PID st i
+	local pid=$GSLBD_PID st _
 	[ -n "$pid" ] || return 0
 	GSLBD_PID=
 	kill -TERM "$pid" 2>/dev/null
-	for i in $(seq 1 50); do
+	for _ in $(seq 1 50); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
@@ -216,7 +216,6 @@ start_nsd() {
 	} >"$d/nsd.conf"
 	"$NSD" -d -c "$d/nsd.conf" >"$d/nsd.out" 2>&1 &
 	NSD_PID=$!
-	NSD_LOG=$d/nsd.log
 	wait_ready "$d/nsd.out" "$NSD_PORT" "$NSD_PID" nsd
 }
 
@@ -268,7 +267,7 @@ cleanup() {
 	trap - EXIT
 	stop_gslbd >/dev/null
 	stop_nsd
-	[ -n "${IT_KEEP:-}" ] && echo "work directory kept: $WORK" || rm -rf "$WORK"
+	if [ -n "${IT_KEEP:-}" ]; then echo "work directory kept: $WORK"; else rm -rf "$WORK"; fi
 	exit "$st"
 }
 trap cleanup EXIT
