@@ -9,7 +9,8 @@ libgslb_a_SOURCES = \
 	gslb/render.c gslb/render.h \
 	gslb/answer.c gslb/answer.h gslb/answer_service.c gslb/answer_service.h \
 	gslb/snapshot.c gslb/snapshot.h \
-	gslb/report.c gslb/report.h
+	gslb/report.c gslb/report.h \
+	gslb/health.c gslb/health.h
 libgslb_a_CFLAGS = $(AM_CFLAGS) $(LDNS_CFLAGS) $(LIBCONFIG_CFLAGS) $(URCU_CFLAGS)
 
 GSLB_LIBS = libgslb.a $(LDNS_LIBS) $(LIBCONFIG_LIBS) $(URCU_LIBS) $(MAXMINDDB_LIBS) \

@@ -1,0 +1,836 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* health.c — combining probe reports into member health, and operator overrides */
+#include "config.h"
+
+#include "health.h"
+
+#include "dname.h"
+#include "log.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* One prober's last word on one target. */
+struct vote {
+	uint32_t prober;          /* index in s->probers */
+	bool up;
+	uint32_t rtt_us;
+	uint32_t load_permille;
+	uint64_t at_ms;           /* when gslbd received it */
+	uint64_t last_change_ms;  /* as the prober reported */
+};
+
+/* One address of a member (family 0: the member as a whole). */
+struct target {
+	uint8_t family;
+	uint8_t addr[16];
+	struct vote *votes;
+	size_t nvotes;
+	bool up;                  /* combined */
+	bool fresh;
+	uint32_t rtt_us, load_permille; /* means over fresh votes, or REPORT_UNKNOWN */
+	uint64_t stale_since_ms;  /* grace runs from here when no vote is fresh */
+};
+
+/* One member, by (service, index): survives reloads and holds the override. */
+struct mrec {
+	uint8_t *service;         /* lowercased wire name */
+	uint32_t index;
+	int64_t slot;             /* in s->pub, or -1 when not in the bound snapshot */
+	struct target *targets;
+	size_t ntargets;
+	enum health_override ovr;
+	bool up, fresh;           /* as last published */
+};
+
+struct prober {
+	char id[CONF_ID_MAX + 1];
+	uint64_t last_seq;
+	uint64_t parts[REPORT_MAX_PARTS / 64]; /* parts of last_seq seen */
+	uint64_t last_ms;
+};
+
+struct health_state {
+	pthread_mutex_t lock;
+	/* parameters, from conf_health */
+	int quorum;
+	uint64_t stale_ms, grace_ms, skew_ms;
+	bool default_up;
+	char *state_file;         /* NULL = none */
+	/* members: array plus an open-addressing index (size a power of two, > 2 × n) */
+	struct mrec *m;
+	size_t nm, capm;
+	uint32_t *idx;            /* m index + 1; 0 = empty */
+	size_t nidx;
+	struct prober *probers;
+	size_t nprobers, capprobers;
+	struct member_health *pub; /* the bound snapshot's array */
+	size_t npub;
+};
+
+static const char *const override_names[] = { "none", "drain", "up", "down" };
+
+const char *health_override_name(enum health_override o)
+{
+	return (unsigned)o < 4 ? override_names[o] : "?";
+}
+
+int health_override_parse(const char *word)
+{
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(word, override_names[i]))
+			return i;
+	return -EINVAL;
+}
+
+static uint64_t secs_to_ms(double s)
+{
+	return s <= 0 ? 0 : (uint64_t)(s * 1000.0 + 0.5);
+}
+
+static int set_params(struct health_state *s, const struct conf_health *h)
+{
+	char *file = NULL;
+
+	if (h->state_file && h->state_file[0]) {
+		file = strdup(h->state_file);
+		if (!file)
+			return -ENOMEM;
+	}
+	free(s->state_file);
+	s->state_file = file;
+	s->quorum = h->quorum < 1 ? 1 : h->quorum;
+	s->stale_ms = secs_to_ms(h->stale_after);
+	s->grace_ms = secs_to_ms(h->grace);
+	s->skew_ms = secs_to_ms(h->max_clock_skew);
+	s->default_up = h->default_up;
+	return 0;
+}
+
+struct health_state *health_new(const struct conf_health *h)
+{
+	struct health_state *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	if (pthread_mutex_init(&s->lock, NULL) != 0) {
+		free(s);
+		return NULL;
+	}
+	if (set_params(s, h) < 0) {
+		health_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void health_free(struct health_state *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->nm; i++) {
+		for (size_t j = 0; j < s->m[i].ntargets; j++)
+			free(s->m[i].targets[j].votes);
+		free(s->m[i].targets);
+		free(s->m[i].service);
+	}
+	free(s->m);
+	free(s->idx);
+	free(s->probers);
+	free(s->state_file);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+int health_configure(struct health_state *s, const struct conf_health *h)
+{
+	pthread_mutex_lock(&s->lock);
+	int ret = set_params(s, h);
+	pthread_mutex_unlock(&s->lock);
+	return ret;
+}
+
+/* ---- member index ---- */
+
+static uint32_t mhash(const uint8_t *service, uint32_t index)
+{
+	uint32_t h = dname_hash(service);
+
+	return (h ^ index) * 2654435761u;
+}
+
+/* service must be a well-formed wire name; any case. */
+static struct mrec *mfind(struct health_state *s, const uint8_t *name, uint32_t index)
+{
+	uint8_t service[DNAME_MAXLEN];
+
+	if (!s->nidx)
+		return NULL;
+	dname_copy_lower(service, name);
+	for (size_t i = mhash(service, index) & (s->nidx - 1);; i = (i + 1) & (s->nidx - 1)) {
+		uint32_t k = s->idx[i];
+
+		if (!k)
+			return NULL;
+		struct mrec *m = &s->m[k - 1];
+		if (m->index == index && dname_equal(m->service, service))
+			return m;
+	}
+}
+
+static int reindex(struct health_state *s, size_t nidx)
+{
+	uint32_t *idx = calloc(nidx, sizeof(*idx));
+
+	if (!idx)
+		return -ENOMEM;
+	for (size_t k = 0; k < s->nm; k++) {
+		size_t i = mhash(s->m[k].service, s->m[k].index) & (nidx - 1);
+
+		while (idx[i])
+			i = (i + 1) & (nidx - 1);
+		idx[i] = (uint32_t)k + 1;
+	}
+	free(s->idx);
+	s->idx = idx;
+	s->nidx = nidx;
+	return 0;
+}
+
+/* Finds or adds the record; NULL when out of memory. Pointers into s->m move on add. */
+static struct mrec *mget(struct health_state *s, const uint8_t *service, uint32_t index)
+{
+	struct mrec *m = mfind(s, service, index);
+
+	if (m)
+		return m;
+	if (s->nm == s->capm) {
+		size_t cap = s->capm ? s->capm * 2 : 64;
+		struct mrec *v = realloc(s->m, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		s->m = v;
+		s->capm = cap;
+	}
+	if ((s->nm + 1) * 2 > s->nidx && reindex(s, s->nidx ? s->nidx * 2 : 128) < 0)
+		return NULL;
+	m = &s->m[s->nm];
+	memset(m, 0, sizeof(*m));
+	m->service = malloc(dname_len(service));
+	if (!m->service)
+		return NULL;
+	dname_copy_lower(m->service, service);
+	m->index = index;
+	m->slot = -1;
+	m->up = s->default_up;
+	s->nm++;
+	size_t i = mhash(m->service, index) & (s->nidx - 1);
+	while (s->idx[i])
+		i = (i + 1) & (s->nidx - 1);
+	s->idx[i] = (uint32_t)s->nm;
+	return m;
+}
+
+/* ---- publishing ---- */
+
+static void mean_add(uint64_t *sum, size_t *n, uint32_t v)
+{
+	if (v == REPORT_UNKNOWN)
+		return;
+	*sum += v;
+	(*n)++;
+}
+
+static uint32_t mean(uint64_t sum, size_t n)
+{
+	return n ? (uint32_t)(sum / n) : REPORT_UNKNOWN;
+}
+
+/* Combines the member's targets with its override and stores the atomics; returns whether
+ * up changed. */
+static bool publish(struct health_state *s, struct mrec *m)
+{
+	bool up = true, fresh = false, was = m->up;
+	uint64_t rsum = 0, lsum = 0;
+	size_t rn = 0, ln = 0;
+
+	for (size_t i = 0; i < m->ntargets; i++) {
+		const struct target *t = &m->targets[i];
+
+		up = up && t->up;
+		if (!t->fresh)
+			continue;
+		fresh = true;
+		mean_add(&rsum, &rn, t->rtt_us);
+		mean_add(&lsum, &ln, t->load_permille);
+	}
+	if (m->ntargets == 0)
+		up = s->default_up;
+	if (m->ovr == HEALTH_OVERRIDE_UP)
+		up = true;
+	else if (m->ovr == HEALTH_OVERRIDE_DOWN || m->ovr == HEALTH_OVERRIDE_DRAIN)
+		up = false;
+	m->up = up;
+	m->fresh = fresh;
+	if (m->slot >= 0 && (size_t)m->slot < s->npub)
+		member_health_set(&s->pub[m->slot], up, fresh, mean(lsum, ln), mean(rsum, rn));
+	return up != was;
+}
+
+/* ---- binding a snapshot ---- */
+
+static struct target *tfind(struct mrec *m, uint8_t family, const uint8_t *addr)
+{
+	size_t al = family == 4 ? 4 : family == 6 ? 16 : 0;
+
+	for (size_t i = 0; i < m->ntargets; i++)
+		if (m->targets[i].family == family && !memcmp(m->targets[i].addr, addr, al))
+			return &m->targets[i];
+	return NULL;
+}
+
+/* The member's new target list: kept targets keep their votes. */
+static int rebind_targets(struct health_state *s, struct mrec *m, const struct member *mb,
+			  uint64_t now_ms)
+{
+	size_t n = mb->nipv4 + mb->nipv6 + (mb->cname ? 1 : 0);
+	struct target *v = calloc(n ? n : 1, sizeof(*v));
+	size_t k = 0;
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		struct target *t = &v[k];
+		uint8_t addr[16] = { 0 };
+		uint8_t family;
+
+		if (i < mb->nipv4) {
+			family = 4;
+			memcpy(addr, mb->ipv4[i], 4);
+		} else if (i < mb->nipv4 + mb->nipv6) {
+			family = 6;
+			memcpy(addr, mb->ipv6[i - mb->nipv4], 16);
+		} else {
+			family = 0;
+		}
+		struct target *old = tfind(m, family, addr);
+		bool dup = false;
+		for (size_t j = 0; j < k; j++)
+			dup = dup || (v[j].family == family && !memcmp(v[j].addr, addr, 16));
+		if (dup)
+			continue; /* an address listed twice is one target */
+		if (old) {
+			*t = *old;
+			old->votes = NULL; /* moved */
+		} else {
+			t->family = family;
+			memcpy(t->addr, addr, 16);
+			t->up = s->default_up;
+			t->rtt_us = t->load_permille = REPORT_UNKNOWN;
+			t->stale_since_ms = now_ms;
+		}
+		k++;
+	}
+	for (size_t i = 0; i < m->ntargets; i++)
+		free(m->targets[i].votes);
+	free(m->targets);
+	m->targets = v;
+	m->ntargets = k;
+	return 0;
+}
+
+int health_bind(struct health_state *s, const struct service *services, size_t nservices,
+		struct member_health *slots, size_t nslots, uint64_t now_ms)
+{
+	pthread_mutex_lock(&s->lock);
+	/* Records first, so that nothing is half-bound when memory runs out. */
+	for (size_t i = 0; i < nservices; i++) {
+		for (size_t j = 0; j < services[i].nmembers; j++) {
+			if (!mget(s, services[i].name, services[i].members[j].index)) {
+				pthread_mutex_unlock(&s->lock);
+				return -ENOMEM;
+			}
+		}
+	}
+	for (size_t i = 0; i < s->nm; i++)
+		s->m[i].slot = -1;
+	s->pub = slots;
+	s->npub = nslots;
+	for (size_t i = 0; i < nslots; i++)
+		member_health_init(&slots[i]);
+	for (size_t i = 0; i < nservices; i++) {
+		for (size_t j = 0; j < services[i].nmembers; j++) {
+			const struct member *mb = &services[i].members[j];
+			struct mrec *m = mfind(s, services[i].name, mb->index);
+
+			if (mb->health >= nslots)
+				continue; /* a loader bug; the member reads as never published */
+			if (rebind_targets(s, m, mb, now_ms) < 0)
+				log_err("event=health_bind error=\"out of memory\"");
+			m->slot = mb->health;
+			publish(s, m);
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+/* ---- reports ---- */
+
+static struct prober *prober_get(struct health_state *s, const char *id, size_t len)
+{
+	for (size_t i = 0; i < s->nprobers; i++)
+		if (strlen(s->probers[i].id) == len && !memcmp(s->probers[i].id, id, len))
+			return &s->probers[i];
+	if (s->nprobers == HEALTH_MAX_PROBERS || len > CONF_ID_MAX)
+		return NULL;
+	if (s->nprobers == s->capprobers) {
+		size_t cap = s->capprobers ? s->capprobers * 2 : 8;
+		struct prober *v = realloc(s->probers, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		s->probers = v;
+		s->capprobers = cap;
+	}
+	struct prober *p = &s->probers[s->nprobers++];
+	memset(p, 0, sizeof(*p));
+	memcpy(p->id, id, len);
+	return p;
+}
+
+static int vote(struct target *t, uint32_t prober, const struct report_entry *e, uint64_t now)
+{
+	struct vote *v = NULL;
+
+	for (size_t i = 0; i < t->nvotes; i++)
+		if (t->votes[i].prober == prober)
+			v = &t->votes[i];
+	if (!v) {
+		struct vote *nv = realloc(t->votes, (t->nvotes + 1) * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		t->votes = nv;
+		v = &t->votes[t->nvotes++];
+		v->prober = prober;
+	}
+	v->up = e->up;
+	v->rtt_us = e->rtt_us;
+	v->load_permille = e->load_permille;
+	v->last_change_ms = e->last_change_ms;
+	v->at_ms = now;
+	return 0;
+}
+
+int health_apply_report(struct health_state *s, const struct report_view *v, uint64_t now_ms,
+			const char **reason)
+{
+	int applied = 0;
+
+	*reason = NULL;
+	pthread_mutex_lock(&s->lock);
+	if (v->timestamp_ms + s->skew_ms < now_ms) {
+		*reason = REPORT_R_STALE_TIMESTAMP;
+		applied = -ESTALE;
+		goto out;
+	}
+	if (v->timestamp_ms > now_ms + s->skew_ms) {
+		*reason = REPORT_R_FUTURE_TIMESTAMP;
+		applied = -ESTALE;
+		goto out;
+	}
+	struct prober *p = prober_get(s, v->prober, v->prober_len);
+	if (!p) {
+		*reason = HEALTH_R_TOO_MANY_PROBERS;
+		applied = -ENOSPC;
+		goto out;
+	}
+	uint64_t bit = 1ull << (v->part % 64);
+	uint64_t *word = &p->parts[v->part / 64];
+	if (v->seq < p->last_seq || (v->seq == p->last_seq && (*word & bit))) {
+		*reason = REPORT_R_REPLAY;
+		applied = -EBADMSG;
+		goto out;
+	}
+	if (v->seq > p->last_seq) {
+		p->last_seq = v->seq;
+		memset(p->parts, 0, sizeof(p->parts));
+	}
+	*word |= bit;
+	p->last_ms = now_ms;
+	uint32_t pi = (uint32_t)(p - s->probers);
+	for (size_t i = 0; i < v->nentries; i++) {
+		const struct report_entry *e = &v->entries[i];
+		struct mrec *m = mfind(s, e->service, e->member);
+		struct target *t = m && m->slot >= 0 ? tfind(m, e->family, e->addr) : NULL;
+
+		if (!t)
+			continue;
+		if (vote(t, pi, e, now_ms) < 0) {
+			*reason = "out_of_memory";
+			applied = -ENOMEM;
+			goto out;
+		}
+		applied++;
+	}
+out:
+	pthread_mutex_unlock(&s->lock);
+	return applied;
+}
+
+/* ---- evaluation ---- */
+
+static void target_text(const struct mrec *m, const struct target *t, char *buf, size_t size)
+{
+	char name[DNAME_MAXLEN * 4 + 2];
+	char addr[INET6_ADDRSTRLEN] = "-";
+
+	if (dname_to_str(m->service, name, sizeof(name)) < 0)
+		snprintf(name, sizeof(name), "?");
+	if (t && t->family == 4)
+		inet_ntop(AF_INET, t->addr, addr, sizeof(addr));
+	else if (t && t->family == 6)
+		inet_ntop(AF_INET6, t->addr, addr, sizeof(addr));
+	snprintf(buf, size, "service=%s member=%u addr=%s", name, m->index, addr);
+}
+
+/* "probe-a:down,probe-b:up(stale)" */
+static void votes_text(const struct health_state *s, const struct target *t, uint64_t now,
+		       char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < t->nvotes && len < size; i++) {
+		const struct vote *v = &t->votes[i];
+		bool fresh = now - v->at_ms <= s->stale_ms;
+
+		len += (size_t)snprintf(buf + len, size - len, "%s%s:%s%s", i ? "," : "",
+					s->probers[v->prober].id, v->up ? "up" : "down",
+					fresh ? "" : "(stale)");
+	}
+	if (!t->nvotes)
+		snprintf(buf, size, "none");
+}
+
+static bool evaluate_target(struct health_state *s, struct mrec *m, struct target *t,
+			    uint64_t now)
+{
+	size_t nfresh = 0, ndown = 0, rn = 0, ln = 0;
+	uint64_t rsum = 0, lsum = 0, latest = 0;
+	bool was = t->up;
+	const char *why;
+
+	for (size_t i = 0; i < t->nvotes; i++) {
+		const struct vote *v = &t->votes[i];
+
+		if (v->at_ms > latest)
+			latest = v->at_ms;
+		if (now < v->at_ms || now - v->at_ms > s->stale_ms)
+			continue;
+		nfresh++;
+		ndown += !v->up;
+		mean_add(&rsum, &rn, v->rtt_us);
+		mean_add(&lsum, &ln, v->load_permille);
+	}
+	t->fresh = nfresh > 0;
+	t->rtt_us = mean(rsum, rn);
+	t->load_permille = mean(lsum, ln);
+	/* grace counts from when the latest vote went stale, even if no evaluation saw it fresh */
+	if (t->nvotes && latest + s->stale_ms > t->stale_since_ms)
+		t->stale_since_ms = latest + s->stale_ms;
+	if (nfresh) {
+		t->up = ndown < (size_t)s->quorum;
+		why = "votes";
+	} else if (now - t->stale_since_ms <= s->grace_ms || now < t->stale_since_ms) {
+		why = "grace";
+	} else {
+		t->up = s->default_up;
+		why = "default";
+	}
+	if (t->up == was)
+		return false;
+	char where[DNAME_MAXLEN * 4 + 96], votes[512];
+	target_text(m, t, where, sizeof(where));
+	votes_text(s, t, now, votes, sizeof(votes));
+	log_info("event=health_change %s state=%s was=%s reason=%s fresh=%zu down=%zu "
+		 "quorum=%d votes=%s",
+		 where, t->up ? "up" : "down", was ? "up" : "down", why, nfresh, ndown, s->quorum,
+		 votes);
+	return true;
+}
+
+int health_evaluate(struct health_state *s, uint64_t now_ms)
+{
+	int changes = 0;
+
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < s->nm; i++) {
+		struct mrec *m = &s->m[i];
+
+		if (m->slot < 0)
+			continue;
+		for (size_t j = 0; j < m->ntargets; j++)
+			changes += evaluate_target(s, m, &m->targets[j], now_ms);
+		bool was = m->up;
+		if (publish(s, m)) {
+			char where[DNAME_MAXLEN * 4 + 96];
+
+			target_text(m, NULL, where, sizeof(where));
+			log_info("event=member_change %s state=%s was=%s override=%s", where,
+				 m->up ? "up" : "down", was ? "up" : "down",
+				 health_override_name(m->ovr));
+			changes++;
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	return changes;
+}
+
+/* ---- overrides ---- */
+
+static int save_locked(struct health_state *s);
+
+int health_override_set(struct health_state *s, const uint8_t *service, uint32_t member,
+			enum health_override o)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&s->lock);
+	struct mrec *m = o == HEALTH_OVERRIDE_NONE ? mfind(s, service, member)
+						   : mget(s, service, member);
+	if (!m) {
+		ret = o == HEALTH_OVERRIDE_NONE ? 0 : -ENOMEM;
+		goto out;
+	}
+	if (m->ovr != o) {
+		char where[DNAME_MAXLEN * 4 + 96];
+
+		target_text(m, NULL, where, sizeof(where));
+		log_info("event=override %s override=%s was=%s", where, health_override_name(o),
+			 health_override_name(m->ovr));
+	}
+	m->ovr = o;
+	if (m->slot >= 0)
+		publish(s, m);
+	ret = save_locked(s);
+out:
+	pthread_mutex_unlock(&s->lock);
+	return ret;
+}
+
+enum health_override health_override_get(struct health_state *s, const uint8_t *service,
+					 uint32_t member)
+{
+	pthread_mutex_lock(&s->lock);
+	struct mrec *m = mfind(s, service, member);
+	enum health_override o = m ? m->ovr : HEALTH_OVERRIDE_NONE;
+	pthread_mutex_unlock(&s->lock);
+	return o;
+}
+
+static int save_locked(struct health_state *s)
+{
+	char *tmp = NULL;
+	int ret = 0;
+	FILE *f;
+
+	if (!s->state_file)
+		return 0;
+	if (asprintf(&tmp, "%s.tmp", s->state_file) < 0)
+		return -ENOMEM;
+	f = fopen(tmp, "w");
+	if (!f) {
+		ret = -errno;
+		log_err("event=override_save file=%s error=\"%s\"", tmp, strerror(-ret));
+		goto out;
+	}
+	fprintf(f, "# gslb operator overrides: service member drain|up|down (written by gslbd)\n");
+	for (size_t i = 0; i < s->nm; i++) {
+		char name[DNAME_MAXLEN * 4 + 2];
+
+		if (s->m[i].ovr == HEALTH_OVERRIDE_NONE ||
+		    dname_to_str(s->m[i].service, name, sizeof(name)) < 0)
+			continue;
+		fprintf(f, "%s %u %s\n", name, s->m[i].index, health_override_name(s->m[i].ovr));
+	}
+	if (fflush(f) != 0 || fsync(fileno(f)) == -1)
+		ret = -errno;
+	if (fclose(f) != 0 && ret == 0)
+		ret = -errno;
+	if (ret == 0 && rename(tmp, s->state_file) == -1)
+		ret = -errno;
+	if (ret < 0) {
+		log_err("event=override_save file=%s error=\"%s\"", s->state_file, strerror(-ret));
+		unlink(tmp);
+	}
+out:
+	free(tmp);
+	return ret;
+}
+
+int health_save(struct health_state *s)
+{
+	pthread_mutex_lock(&s->lock);
+	int ret = save_locked(s);
+	pthread_mutex_unlock(&s->lock);
+	return ret;
+}
+
+struct parsed_override {
+	uint8_t service[DNAME_MAXLEN];
+	uint32_t member;
+	enum health_override o;
+};
+
+/* Parses the file completely before changing anything. */
+static int load_file(FILE *f, const char *path, struct parsed_override **out, size_t *nout,
+		     char **errmsg)
+{
+	char line[1200];
+	int lineno = 0;
+	struct parsed_override *v = NULL;
+	size_t n = 0;
+
+	while (fgets(line, sizeof(line), f)) {
+		char name[1024], word[16], extra[2];
+		unsigned long member;
+		int k;
+
+		lineno++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			if (asprintf(errmsg, "%s:%d: line: too long", path, lineno) < 0)
+				*errmsg = NULL;
+			goto bad;
+		}
+		char *hash = strchr(line, '#');
+		if (hash)
+			*hash = '\0';
+		k = sscanf(line, "%1023s %lu %15s %1s", name, &member, word, extra);
+		if (k <= 0)
+			continue; /* blank or comment */
+		struct parsed_override p;
+		const char *field = NULL, *msg = NULL;
+		if (k != 3) {
+			field = "line";
+			msg = "want \"<service> <member> drain|up|down\"";
+		} else if (dname_from_str(name, p.service) < 0) {
+			field = "service";
+			msg = "bad domain name";
+		} else if (member > UINT32_MAX) {
+			field = "member";
+			msg = "out of range";
+		} else {
+			int o = health_override_parse(word);
+
+			if (o <= 0) {
+				field = "override";
+				msg = "want drain, up or down";
+			}
+			p.o = (enum health_override)o;
+		}
+		if (field) {
+			if (asprintf(errmsg, "%s:%d: %s: %s", path, lineno, field, msg) < 0)
+				*errmsg = NULL;
+			goto bad;
+		}
+		p.member = (uint32_t)member;
+		struct parsed_override *nv = realloc(v, (n + 1) * sizeof(*nv));
+		if (!nv) {
+			if (asprintf(errmsg, "%s: out of memory", path) < 0)
+				*errmsg = NULL;
+			goto bad;
+		}
+		v = nv;
+		v[n++] = p;
+	}
+	if (ferror(f)) {
+		if (asprintf(errmsg, "%s: cannot read", path) < 0)
+			*errmsg = NULL;
+		goto bad;
+	}
+	*out = v;
+	*nout = n;
+	return 0;
+bad:
+	free(v);
+	return -EINVAL;
+}
+
+int health_load(struct health_state *s, char **errmsg)
+{
+	struct parsed_override *v = NULL;
+	size_t n = 0;
+	int ret = 0;
+
+	*errmsg = NULL;
+	pthread_mutex_lock(&s->lock);
+	if (!s->state_file)
+		goto out;
+	FILE *f = fopen(s->state_file, "r");
+	if (!f) {
+		if (errno == ENOENT)
+			goto out;
+		ret = -errno;
+		if (asprintf(errmsg, "%s: cannot open: %s", s->state_file, strerror(errno)) < 0)
+			*errmsg = NULL;
+		goto out;
+	}
+	ret = load_file(f, s->state_file, &v, &n, errmsg);
+	fclose(f);
+	if (ret < 0)
+		goto out;
+	/* make every record first: out of memory then changes nothing */
+	for (size_t i = 0; i < n; i++) {
+		if (!mget(s, v[i].service, v[i].member)) {
+			ret = -ENOMEM;
+			if (asprintf(errmsg, "%s: out of memory", s->state_file) < 0)
+				*errmsg = NULL;
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < s->nm; i++)
+		s->m[i].ovr = HEALTH_OVERRIDE_NONE;
+	for (size_t i = 0; i < n; i++)
+		mfind(s, v[i].service, v[i].member)->ovr = v[i].o;
+	for (size_t i = 0; i < s->nm; i++)
+		if (s->m[i].slot >= 0)
+			publish(s, &s->m[i]);
+	log_info("event=overrides_loaded file=%s count=%zu", s->state_file, n);
+out:
+	pthread_mutex_unlock(&s->lock);
+	free(v);
+	return ret;
+}
+
+void health_foreach_member(struct health_state *s,
+			   void (*fn)(const struct health_member_info *m, void *arg), void *arg)
+{
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < s->nm; i++) {
+		const struct mrec *m = &s->m[i];
+		struct health_member_info info = {
+			.service = m->service,
+			.member = m->index,
+			.slot = m->slot,
+			.up = m->up,
+			.fresh = m->fresh,
+			.override = m->ovr,
+			.ntargets = m->ntargets,
+		};
+
+		if (m->slot < 0 && m->ovr == HEALTH_OVERRIDE_NONE)
+			continue;
+		for (size_t j = 0; j < m->ntargets; j++)
+			info.ntargets_up += m->targets[j].up;
+		fn(&info, arg);
+	}
+	pthread_mutex_unlock(&s->lock);
+}

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* health.h — combining probe reports into member health, and operator overrides
+ *
+ * The receiver-side state of gslbd: per prober its last sequence number and
+ * report time; per member address (a "target": service, member index,
+ * address) the last vote of every prober; per member an operator override.
+ * Pure logic: time comes in as unix milliseconds, no sockets, no clock.
+ *
+ * A target is down when at least quorum FRESH probers (whose last report
+ * on it is at most stale_after old) say down, else up. With no fresh vote
+ * at all it keeps its last state for grace seconds (counted from when its
+ * last vote went stale, or from its creation), then takes the configured
+ * default; a new target starts in the default state. RTT and load are the
+ * means over the fresh votes that carry them.
+ *
+ * struct member_health (service.h) is one per member, not per address, so
+ * a member is published up when every one of its addresses is up (a broken
+ * IPv6 VIP takes the member out rather than being handed out), fresh when
+ * any address has a fresh vote, with RTT and load averaged over its fresh
+ * addresses. An override wins: drain and force down publish down, force up
+ * publishes up. Overrides are kept per (service, member index), persist in
+ * health.state_file, and survive members leaving and returning.
+ *
+ * Threads: one mutex guards the state; every function may be called from
+ * any thread (receiver, control, gslbctl handler). The query path never
+ * calls in here: it reads the published member_health atomics.
+ */
+#ifndef GSLB_HEALTH_H
+#define GSLB_HEALTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "report.h"
+#include "service.h"
+
+#define HEALTH_MAX_PROBERS 1024 /* reports from more distinct prober ids are rejected */
+#define HEALTH_R_TOO_MANY_PROBERS "too_many_probers"
+
+enum health_override {
+	HEALTH_OVERRIDE_NONE = 0,
+	HEALTH_OVERRIDE_DRAIN, /* take out of answers (published down) */
+	HEALTH_OVERRIDE_UP,    /* up whatever the probes say */
+	HEALTH_OVERRIDE_DOWN,  /* down whatever the probes say */
+};
+
+struct health_state;
+
+/* A new, empty state with h's parameters (quorum, stale_after, grace, default,
+ * max_clock_skew, state_file; copied). h may be the defaults of a config without a health
+ * section. Returns NULL when out of memory. Free with health_free. */
+struct health_state *health_new(const struct conf_health *h);
+void health_free(struct health_state *s);
+
+/* Takes h's parameters after a reload; votes, probers and overrides are kept. */
+int health_configure(struct health_state *s, const struct conf_health *h);
+
+/* Binds the members of a new snapshot: services[0..nservices) (conf->services) whose
+ * members carry slots member->health < nslots, and slots, the snapshot's array of nslots
+ * member_health (snapshot->health). Fills the array from the state, so that a reload keeps
+ * health, and publishes to it from now on; the previous array is no longer written. The
+ * caller keeps owning the array: free it (with its snapshot, after the RCU grace period)
+ * only once the next one is bound, or after health_free. Targets are each member's IPv4 and
+ * IPv6 addresses, or family 0 for a CNAME member; targets a member lost are forgotten.
+ * now_ms starts the grace of new targets. Returns 0, or -ENOMEM with the state unchanged. */
+int health_bind(struct health_state *s, const struct service *services, size_t nservices,
+		struct member_health *slots, size_t nslots, uint64_t now_ms);
+
+/* Applies a verified report (report_verify_parse) received at now_ms: rejects a timestamp
+ * more than max_clock_skew away (REPORT_R_STALE_TIMESTAMP, REPORT_R_FUTURE_TIMESTAMP), a
+ * sequence number below the prober's last, or a part of its last snapshot already seen
+ * (REPORT_R_REPLAY), a new prober beyond HEALTH_MAX_PROBERS (HEALTH_R_TOO_MANY_PROBERS);
+ * then records each entry as that prober's vote on its target. Entries for unknown
+ * services, members or addresses are skipped. Returns the number of entries recorded, or a
+ * negative errno (-ESTALE, -EBADMSG for a replay, -ENOSPC, -ENOMEM) with *reason set. The
+ * new votes count from the next health_evaluate. */
+int health_apply_report(struct health_state *s, const struct report_view *v, uint64_t now_ms,
+			const char **reason);
+
+/* Recomputes every bound target and member at now_ms, publishes the members' atomics,
+ * and logs each change of state with the votes. Returns the number of targets and members
+ * whose up/down state changed. Call about every report_interval. */
+int health_evaluate(struct health_state *s, uint64_t now_ms);
+
+/* Sets the override of member index member of the service named service (lowercased wire
+ * name); HEALTH_OVERRIDE_NONE clears it. Publishes the member at once when it is bound and
+ * saves the state file when one is configured. Returns 0, -ENOMEM, or the save's error
+ * (the override is set in memory even then). */
+int health_override_set(struct health_state *s, const uint8_t *service, uint32_t member,
+			enum health_override o);
+enum health_override health_override_get(struct health_state *s, const uint8_t *service,
+					 uint32_t member);
+/* "none", "drain", "up", "down" and back; parse returns -EINVAL for another word. */
+const char *health_override_name(enum health_override o);
+int health_override_parse(const char *word);
+
+/* Reads the state file (if configured and present; a missing file is no override) and sets
+ * its overrides, replacing those in memory. Text, one override per line:
+ *     <service name with trailing dot> <member index> drain|up|down
+ * with '#' comments. Returns 0, or a negative errno with *errmsg (malloc'd,
+ * "file:line: field: message") when the file is unreadable or malformed; then nothing is
+ * changed. */
+int health_load(struct health_state *s, char **errmsg);
+/* Writes the overrides to the state file through a temporary file and rename(), so that a
+ * crash leaves the old or the new file. Returns 0 (also when no file is configured) or a
+ * negative errno. */
+int health_save(struct health_state *s);
+
+/* One member as gslbctl and the metrics show it. service points into the state: valid
+ * during the callback only. */
+struct health_member_info {
+	const uint8_t *service;
+	uint32_t member;
+	int64_t slot;                  /* -1 when not in the current snapshot */
+	bool up;                       /* as published */
+	bool fresh;
+	enum health_override override;
+	size_t ntargets;
+	size_t ntargets_up;
+};
+/* Calls fn for every member known (bound, or with an override), under the state's lock:
+ * fn must not call back into the state. */
+void health_foreach_member(struct health_state *s,
+			   void (*fn)(const struct health_member_info *m, void *arg), void *arg);
+
+#endif

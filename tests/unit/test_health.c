@@ -1,0 +1,452 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* test_health.c — report aggregation: quorum, staleness, grace, replays, overrides */
+#include "config.h"
+
+#include "health.h"
+
+#include "report.h"
+#include "service.h"
+#include "unit.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define T0 1700000000000ULL /* unix ms */
+#define SEC 1000ULL
+
+static const uint8_t www[] = "\3www\7example\3com";
+static const uint8_t WWW[] = "\3WWW\7example\3COM";
+static const uint8_t other[] = "\5other\7example\3com";
+
+static uint8_t v4a[1][4] = { { 192, 0, 2, 1 } };
+static uint8_t v4b[1][4] = { { 192, 0, 2, 2 } };
+static uint8_t v6b[1][16] = { { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 } };
+static uint8_t edge[] = "\4edge\3cdn\3net";
+static struct region region = { .name = "eu" };
+
+/* www.example.com: member 0 = 192.0.2.1 (slot 0), member 1 = 192.0.2.2 and 2001:db8::2
+ * (slot 1), member 2 = CNAME edge.cdn.net (slot 2). */
+static struct member members[3];
+static struct service svc;
+
+static void make_service(bool with_v6)
+{
+	memset(members, 0, sizeof(members));
+	members[0] = (struct member){ .index = 0, .region = &region, .ipv4 = v4a, .nipv4 = 1,
+				      .health = 0 };
+	members[1] = (struct member){ .index = 1, .region = &region, .ipv4 = v4b, .nipv4 = 1,
+				      .ipv6 = with_v6 ? v6b : NULL, .nipv6 = with_v6 ? 1 : 0,
+				      .health = 1 };
+	members[2] = (struct member){ .index = 2, .region = &region, .cname = edge, .health = 2 };
+	svc = (struct service){ .name = (uint8_t *)www, .members = members, .nmembers = 3 };
+}
+
+static struct conf_health params(int quorum, bool default_up)
+{
+	return (struct conf_health){ .quorum = quorum, .stale_after = 5.0, .grace = 30.0,
+				     .default_up = default_up, .state_file = "",
+				     .report_interval = 1.0, .max_clock_skew = 30.0 };
+}
+
+static struct report_view view;
+
+/* Binds svc to a new array of 3 slots (caller frees). */
+static struct member_health *bind_svc(struct health_state *s, uint64_t now)
+{
+	struct member_health *pub = malloc(3 * sizeof(*pub));
+
+	ck_assert_ptr_nonnull(pub);
+	ck_assert_int_eq(health_bind(s, &svc, 1, pub, 3, now), 0);
+	return pub;
+}
+
+/* A one-part report from prober id with the given entries. */
+static void report(const char *id, uint64_t seq, uint64_t ts, const struct report_entry *e,
+		   size_t n)
+{
+	memset(&view, 0, sizeof(view));
+	view.prober = id;
+	view.prober_len = strlen(id);
+	view.seq = seq;
+	view.timestamp_ms = ts;
+	view.nparts = 1;
+	view.nentries = n;
+	memcpy(view.entries, e, n * sizeof(*e));
+}
+
+static struct report_entry ent(uint16_t member, uint8_t family, const uint8_t *addr, bool up,
+			       uint32_t rtt, uint32_t load)
+{
+	struct report_entry e = { .service = www, .member = member, .family = family, .up = up,
+				  .rtt_us = rtt, .load_permille = load };
+
+	if (family)
+		memcpy(e.addr, addr, family == 4 ? 4 : 16);
+	return e;
+}
+
+/* Applies a report that must be accepted, with want entries recorded. */
+static void apply(struct health_state *s, uint64_t now, int want)
+{
+	const char *reason = "unset";
+
+	ck_assert_int_eq(health_apply_report(s, &view, now, &reason), want);
+	ck_assert_ptr_null(reason);
+}
+
+static void reject(struct health_state *s, uint64_t now, const char *want)
+{
+	const char *reason = NULL;
+
+	ck_assert_int_lt(health_apply_report(s, &view, now, &reason), 0);
+	ck_assert_ptr_nonnull(reason);
+	ck_assert_str_eq(reason, want);
+}
+
+START_TEST(quorum_stale_and_missing)
+{
+	struct conf_health h = params(2, true);
+	struct health_state *s = health_new(&h);
+	struct report_entry e[3];
+	uint64_t now = T0;
+
+	make_service(true);
+	struct member_health *pub = bind_svc(s, now);
+	ck_assert(member_health_up(&pub[0]));
+	ck_assert_uint_eq(member_health_rtt(&pub[0]), MEMBER_RTT_UNKNOWN);
+
+	/* one of three probers says down, one says up, one is missing: up */
+	e[0] = ent(0, 4, v4a[0], false, 1000, 100);
+	report("a", 1, now, e, 1);
+	apply(s, now, 1);
+	e[0] = ent(0, 4, v4a[0], true, 3000, 300);
+	report("b", 1, now, e, 1);
+	apply(s, now, 1);
+	ck_assert_int_eq(health_evaluate(s, now), 0);
+	ck_assert(member_health_up(&pub[0]));
+	ck_assert_uint_eq(member_health_rtt(&pub[0]), 2000);
+	ck_assert_uint_eq(member_health_load(&pub[0]), 200);
+
+	/* the second says down: quorum reached */
+	now += SEC;
+	e[0] = ent(0, 4, v4a[0], false, 3000, REPORT_UNKNOWN);
+	report("b", 2, now, e, 1);
+	apply(s, now, 1);
+	ck_assert_int_eq(health_evaluate(s, now), 2); /* the address and the member */
+	ck_assert(!member_health_up(&pub[0]));
+	ck_assert_uint_eq(member_health_load(&pub[0]), 100); /* b has no load now */
+
+	/* b goes quiet: its vote goes stale after 5 s and a alone is below quorum */
+	for (uint64_t seq = 2; seq <= 7; seq++) {
+		now += SEC;
+		e[0] = ent(0, 4, v4a[0], false, 500, 50);
+		report("a", seq, now, e, 1);
+		apply(s, now, 1);
+		health_evaluate(s, now);
+		/* b's vote was taken at T0 + 1 s and is fresh for 5 s */
+		ck_assert_int_eq(member_health_up(&pub[0]), now - (T0 + SEC) > 5 * SEC);
+	}
+	ck_assert_uint_eq(member_health_rtt(&pub[0]), 500);
+
+	/* member 1: its IPv6 address down by quorum takes the member down, IPv4 still up */
+	e[0] = ent(1, 4, v4b[0], true, 100, 10);
+	e[1] = ent(1, 6, v6b[0], false, 100, 10);
+	report("a", 8, now, e, 2);
+	apply(s, now, 2);
+	report("c", 1, now, e, 2);
+	apply(s, now, 2);
+	health_evaluate(s, now);
+	ck_assert(!member_health_up(&pub[1]));
+	ck_assert(member_health_up(&pub[2])); /* never reported, default up, within grace */
+	e[1] = ent(1, 6, v6b[0], true, 100, 10);
+	report("c", 2, now, e, 2);
+	apply(s, now, 2);
+	health_evaluate(s, now);
+	ck_assert(member_health_up(&pub[1]));
+
+	/* the CNAME member as a whole */
+	e[0] = ent(2, 0, NULL, false, 0, 0);
+	report("a", 9, now, e, 1);
+	apply(s, now, 1);
+	report("c", 3, now, e, 1);
+	apply(s, now, 1);
+	health_evaluate(s, now);
+	ck_assert(!member_health_up(&pub[2]));
+
+	free(pub);
+	health_free(s);
+}
+END_TEST
+
+START_TEST(grace_then_default)
+{
+	struct conf_health h = params(1, false);
+	struct health_state *s = health_new(&h);
+	struct report_entry e[1];
+	uint64_t now = T0;
+
+	make_service(false);
+	struct member_health *pub = bind_svc(s, now);
+	health_evaluate(s, now);
+	/* default down: members start down */
+	ck_assert(!member_health_up(&pub[0]));
+	ck_assert(!member_health_up(&pub[1]));
+
+	e[0] = ent(0, 4, v4a[0], true, 10, 1);
+	report("a", 1, now, e, 1);
+	apply(s, now, 1);
+	health_evaluate(s, now);
+	ck_assert(member_health_up(&pub[0]));
+	ck_assert(member_health_load(&pub[0]) == 1);
+
+	/* stale after 5 s; then 30 s of grace keep it up, without fresh load */
+	health_evaluate(s, now + 5 * SEC + 1);
+	ck_assert(member_health_up(&pub[0]));
+	ck_assert_uint_eq(member_health_load(&pub[0]), MEMBER_LOAD_UNKNOWN);
+	health_evaluate(s, now + 35 * SEC);
+	ck_assert(member_health_up(&pub[0]));
+	ck_assert_int_eq(health_evaluate(s, now + 35 * SEC + 1), 2);
+	ck_assert(!member_health_up(&pub[0]));
+
+	/* a fresh report brings it back */
+	now += 40 * SEC;
+	report("a", 2, now, e, 1);
+	apply(s, now, 1);
+	health_evaluate(s, now);
+	ck_assert(member_health_up(&pub[0]));
+
+	/* default up: a member whose votes go stale down keeps down through grace, then up */
+	h = params(1, true);
+	ck_assert_int_eq(health_configure(s, &h), 0);
+	e[0] = ent(0, 4, v4a[0], false, 10, 1);
+	report("a", 3, now, e, 1);
+	apply(s, now, 1);
+	health_evaluate(s, now);
+	ck_assert(!member_health_up(&pub[0]));
+	health_evaluate(s, now + 35 * SEC);
+	ck_assert(!member_health_up(&pub[0]));
+	health_evaluate(s, now + 36 * SEC);
+	ck_assert(member_health_up(&pub[0]));
+	free(pub);
+	health_free(s);
+}
+END_TEST
+
+START_TEST(replay_and_forgery)
+{
+	static uint8_t sec1[] = "0123456789abcdef0123456789abcdef";
+	static uint8_t sec_bad[] = "0123456789abcdef0123456789abcdeX";
+	struct conf_health_key key = { .id = "k1", .secret = sec1, .secret_len = 32 };
+	struct conf_health_key forged = { .id = "k1", .secret = sec_bad, .secret_len = 32 };
+	struct conf_health h = params(1, true);
+	struct health_state *s = health_new(&h);
+	struct report_entry e[3];
+	uint64_t now = T0;
+
+	h.keys = &key;
+	h.nkeys = 1;
+	make_service(true);
+	struct member_health *pub = bind_svc(s, now);
+
+	e[0] = ent(0, 4, v4a[0], true, 10, 1);
+	report("a", 100, now, e, 1);
+	apply(s, now, 1);
+	reject(s, now, REPORT_R_REPLAY);           /* the same datagram again */
+	view.seq = 99;
+	reject(s, now, REPORT_R_REPLAY);           /* an older snapshot */
+	view.seq = 100;
+	view.nparts = 2;
+	view.part = 1;
+	apply(s, now, 1);                          /* another part of the same snapshot */
+	reject(s, now, REPORT_R_REPLAY);
+	view.seq = 101;
+	view.timestamp_ms = now - 31 * SEC;
+	reject(s, now, REPORT_R_STALE_TIMESTAMP);
+	view.timestamp_ms = now + 31 * SEC;
+	reject(s, now, REPORT_R_FUTURE_TIMESTAMP);
+	view.timestamp_ms = now + 29 * SEC;
+	apply(s, now, 1);
+	/* another prober's numbers are its own */
+	view.prober = "b";
+	view.prober_len = 1;
+	view.seq = 1;
+	apply(s, now, 1);
+
+	/* entries for unknown services, members and addresses are skipped */
+	e[0] = ent(0, 4, v4b[0], false, 0, 0);
+	e[1] = ent(7, 4, v4a[0], false, 0, 0);
+	e[2] = ent(0, 4, v4a[0], false, 0, 0);
+	e[2].service = other;
+	report("a", 200, now, e, 3);
+	apply(s, now, 0);
+	health_evaluate(s, now);
+	ck_assert(member_health_up(&pub[0]));
+
+	/* the whole way: a forged datagram never reaches the state */
+	uint8_t bufs[1][REPORT_MAX_DATAGRAM];
+	size_t lens[1], nparts;
+	struct report_meta meta = { .prober = "a", .seq = 300, .timestamp_ms = now };
+	const char *reason;
+	e[0] = ent(0, 4, v4a[0], false, 0, 0);
+	ck_assert_int_eq(report_encode(&meta, &forged, e, 1, bufs, lens, 1, &nparts), 0);
+	ck_assert_int_eq(report_verify_parse(bufs[0], lens[0], &h, &view, &reason), -EBADMSG);
+	ck_assert_str_eq(reason, REPORT_R_BAD_MAC);
+	ck_assert_int_eq(report_encode(&meta, &key, e, 1, bufs, lens, 1, &nparts), 0);
+	ck_assert_int_eq(report_verify_parse(bufs[0], lens[0], &h, &view, &reason), 0);
+	apply(s, now, 1);
+	health_evaluate(s, now);
+	ck_assert(!member_health_up(&pub[0]));
+	/* and replaying the genuine one is refused */
+	reject(s, now + SEC, REPORT_R_REPLAY);
+	free(pub);
+	health_free(s);
+}
+END_TEST
+
+START_TEST(reload_keeps_state)
+{
+	struct conf_health h = params(1, true);
+	struct health_state *s = health_new(&h);
+	struct report_entry e[2];
+	uint64_t now = T0;
+
+	make_service(true);
+	struct member_health *pub = bind_svc(s, now);
+	e[0] = ent(1, 4, v4b[0], true, 10, 1);
+	e[1] = ent(1, 6, v6b[0], false, 10, 1);
+	report("a", 1, now, e, 2);
+	apply(s, now, 2);
+	health_evaluate(s, now);
+	ck_assert(!member_health_up(&pub[1]));
+
+	/* the new config drops the IPv6 address and moves member 1 to slot 0 */
+	make_service(false);
+	members[1].health = 0;
+	members[0].health = 1;
+	struct member_health *pub2 = bind_svc(s, now + SEC);
+	ck_assert(member_health_up(&pub2[0]));     /* its remaining address is up */
+	ck_assert_uint_eq(member_health_load(&pub2[0]), 1);
+	ck_assert_uint_eq(member_health_load(&pub2[1]), MEMBER_LOAD_UNKNOWN);
+	/* the old array is no longer written */
+	e[0] = ent(1, 4, v4b[0], false, 10, 1);
+	report("a", 2, now + SEC, e, 1);
+	apply(s, now + SEC, 1);
+	health_evaluate(s, now + SEC);
+	ck_assert(!member_health_up(&pub2[0]));
+	ck_assert(!member_health_up(&pub[1]));
+	ck_assert(member_health_up(&pub[0]));
+	free(pub);
+	free(pub2);
+	health_free(s);
+}
+END_TEST
+
+static void count_member(const struct health_member_info *m, void *arg)
+{
+	size_t *n = arg;
+
+	(*n)++;
+	if (m->member == 0)
+		ck_assert_int_eq(m->override, HEALTH_OVERRIDE_DRAIN);
+}
+
+START_TEST(override_persistence)
+{
+	char dir[] = "/tmp/test_health.XXXXXX";
+	char *file = NULL;
+	struct conf_health h = params(1, true);
+	struct report_entry e[1];
+	uint64_t now = T0;
+	char *err = NULL;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_ge(asprintf(&file, "%s/overrides", dir), 0);
+	h.state_file = file;
+	struct health_state *s = health_new(&h);
+
+	/* no file yet: no overrides */
+	ck_assert_int_eq(health_load(s, &err), 0);
+	ck_assert_ptr_null(err);
+	make_service(true);
+	struct member_health *pub = bind_svc(s, now);
+	e[0] = ent(1, 4, v4b[0], false, 10, 1);
+	report("a", 1, now, e, 1);
+	apply(s, now, 1);
+	health_evaluate(s, now);
+	ck_assert(!member_health_up(&pub[1]));
+
+	ck_assert_int_eq(health_override_set(s, www, 0, HEALTH_OVERRIDE_DRAIN), 0);
+	ck_assert(!member_health_up(&pub[0]));     /* at once, without an evaluation */
+	ck_assert_int_eq(health_override_set(s, WWW, 1, HEALTH_OVERRIDE_UP), 0);
+	ck_assert(member_health_up(&pub[1]));      /* forced up although probes say down */
+	ck_assert_int_eq(health_override_set(s, other, 4, HEALTH_OVERRIDE_DOWN), 0);
+	ck_assert_int_eq(health_override_set(s, www, 2, HEALTH_OVERRIDE_DOWN), 0);
+	ck_assert_int_eq(health_override_set(s, www, 2, HEALTH_OVERRIDE_NONE), 0);
+	health_evaluate(s, now + SEC);
+	ck_assert(!member_health_up(&pub[0]));
+	ck_assert(member_health_up(&pub[1]));
+	ck_assert(member_health_up(&pub[2]));
+	size_t n = 0;
+	health_foreach_member(s, count_member, &n);
+	ck_assert_uint_eq(n, 4); /* three bound members and other.example.com's override */
+	free(pub);
+	health_free(s);
+
+	/* a restart: the overrides come back from the file */
+	FILE *f = fopen(file, "r");
+	char text[512] = "";
+	ck_assert_ptr_nonnull(f);
+	size_t len = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[len] = '\0';
+	ck_assert_ptr_nonnull(strstr(text, "\nwww.example.com. 0 drain\n"
+					   "www.example.com. 1 up\n"
+					   "other.example.com. 4 down\n"));
+	ck_assert_ptr_null(strstr(text, " 2 "));
+	s = health_new(&h);
+	ck_assert_int_eq(health_load(s, &err), 0);
+	ck_assert_int_eq(health_override_get(s, www, 0), HEALTH_OVERRIDE_DRAIN);
+	ck_assert_int_eq(health_override_get(s, www, 1), HEALTH_OVERRIDE_UP);
+	ck_assert_int_eq(health_override_get(s, WWW, 2), HEALTH_OVERRIDE_NONE);
+	ck_assert_int_eq(health_override_get(s, other, 4), HEALTH_OVERRIDE_DOWN);
+	pub = bind_svc(s, now);
+	ck_assert(!member_health_up(&pub[0]));
+	ck_assert(member_health_up(&pub[1]));
+
+	/* a malformed file is refused whole, with its line */
+	f = fopen(file, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("# comment\nwww.example.com. 2 down\nwww.example.com. 0 sideways\n", f);
+	fclose(f);
+	ck_assert_int_eq(health_load(s, &err), -EINVAL);
+	ck_assert_ptr_nonnull(err);
+	char *want = NULL;
+	ck_assert_int_ge(asprintf(&want, "%s:3: override: want drain, up or down", file), 0);
+	ck_assert_str_eq(err, want);
+	free(want);
+	free(err);
+	ck_assert_int_eq(health_override_get(s, www, 2), HEALTH_OVERRIDE_NONE);
+	ck_assert_int_eq(health_override_get(s, www, 0), HEALTH_OVERRIDE_DRAIN);
+
+	/* a file that cannot be written is an error, the override still applies */
+	ck_assert_int_eq(unlink(file), 0);
+	ck_assert_int_eq(rmdir(dir), 0);
+	ck_assert_int_lt(health_override_set(s, www, 1, HEALTH_OVERRIDE_DOWN), 0);
+	ck_assert(!member_health_up(&pub[1]));
+	ck_assert_int_eq(health_override_parse("drain"), HEALTH_OVERRIDE_DRAIN);
+	ck_assert_int_eq(health_override_parse("off"), -EINVAL);
+	ck_assert_str_eq(health_override_name(HEALTH_OVERRIDE_UP), "up");
+	free(pub);
+	health_free(s);
+	free(file);
+}
+END_TEST
+
+UNIT_SUITE("health", { "quorum_stale_and_missing", quorum_stale_and_missing },
+	   { "grace_then_default", grace_then_default },
+	   { "replay_and_forgery", replay_and_forgery },
+	   { "reload_keeps_state", reload_keeps_state },
+	   { "override_persistence", override_persistence })
