@@ -1,5 +1,6 @@
 # tests/fuzz/ — libFuzzer targets, built with clang by `make fuzz`
 EXTRA_DIST += tests/fuzz/fuzz_wire.c tests/fuzz/run tests/fuzz/seeds
+EXTRA_DIST += tests/fuzz/fuzz_report.c
 FUZZ_FLAGS = -g -O1 -DFUZZ_SRCDIR=\"$(abs_top_srcdir)\" -fsanitize=fuzzer,address,undefined -I$(top_srcdir)/gslb -I$(top_builddir) \
 	$(LDNS_CFLAGS) $(LIBCONFIG_CFLAGS) $(URCU_CFLAGS)
 FUZZ_LIBS = $(LDNS_LIBS) $(LIBCONFIG_LIBS) $(URCU_LIBS) $(MAXMINDDB_LIBS) $(OPENSSL_LIBS) -lpthread -lm
@@ -7,4 +8,9 @@ fuzz: tests/fuzz/fuzz_wire
 tests/fuzz/fuzz_wire: $(srcdir)/tests/fuzz/fuzz_wire.c $(addprefix $(srcdir)/,$(filter %.c,$(libgslb_a_SOURCES)))
 	$(CLANG) $(FUZZ_FLAGS) -o $@ $^ $(FUZZ_LIBS)
 CLEANFILES += tests/fuzz/fuzz_wire
+fuzz: tests/fuzz/fuzz_report
+tests/fuzz/fuzz_report: $(srcdir)/tests/fuzz/fuzz_report.c $(addprefix $(srcdir)/,$(filter %.c,$(libgslb_a_SOURCES)))
+	@$(MKDIR_P) tests/fuzz
+	$(CLANG) $(FUZZ_FLAGS) -o $@ $^ $(FUZZ_LIBS)
+CLEANFILES += tests/fuzz/fuzz_report
 .PHONY: fuzz
