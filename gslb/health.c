@@ -436,13 +436,14 @@ int health_apply_report(struct health_state *s, const struct report_view *v, uin
 
 	*reason = NULL;
 	pthread_mutex_lock(&s->lock);
-	if (v->timestamp_ms + s->skew_ms < now_ms) {
-		*reason = REPORT_R_STALE_TIMESTAMP;
+	/* written so that no sum can wrap, whatever the datagram says */
+	if (v->timestamp_ms > now_ms && v->timestamp_ms - now_ms > s->skew_ms) {
+		*reason = REPORT_R_FUTURE_TIMESTAMP;
 		applied = -ESTALE;
 		goto out;
 	}
-	if (v->timestamp_ms > now_ms + s->skew_ms) {
-		*reason = REPORT_R_FUTURE_TIMESTAMP;
+	if (v->timestamp_ms < now_ms && now_ms - v->timestamp_ms > s->skew_ms) {
+		*reason = REPORT_R_STALE_TIMESTAMP;
 		applied = -ESTALE;
 		goto out;
 	}

@@ -267,7 +267,14 @@ START_TEST(replay_and_forgery)
 	reject(s, now, REPORT_R_STALE_TIMESTAMP);
 	view.timestamp_ms = now + 31 * SEC;
 	reject(s, now, REPORT_R_FUTURE_TIMESTAMP);
-	view.timestamp_ms = now + 29 * SEC;
+	view.timestamp_ms = UINT64_MAX;
+	reject(s, now, REPORT_R_FUTURE_TIMESTAMP);
+	view.timestamp_ms = 0;
+	reject(s, now, REPORT_R_STALE_TIMESTAMP);
+	view.timestamp_ms = now - 30 * SEC;
+	apply(s, now, 1);
+	view.seq = 102;
+	view.timestamp_ms = now + 30 * SEC;
 	apply(s, now, 1);
 	/* another prober's numbers are its own */
 	view.prober = "b";
