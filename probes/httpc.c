@@ -42,12 +42,40 @@ static void finish(struct httpc *h, int status, const char *body, size_t len, co
 	h->cb(h->arg, status, body, len, err);
 }
 
+/* Decodes a complete chunked body in[0..len) into out (len bytes suffice). Returns the
+ * decoded length, or -1 if it is malformed or lacks the last chunk. */
+static long dechunk(const char *in, size_t len, char *out)
+{
+	size_t pos = 0, o = 0;
+
+	for (;;) {
+		char *end;
+		unsigned long n;
+		const char *crlf = memmem(in + pos, len - pos, "\r\n", 2);
+
+		if (!crlf)
+			return -1;
+		n = strtoul(in + pos, &end, 16);
+		if (end == in + pos || (end != crlf && *end != ';'))
+			return -1;
+		pos = (size_t)(crlf + 2 - in);
+		if (n == 0)
+			return (long)o; /* trailers, if any, are ignored */
+		if (n > len - pos || len - pos - n < 2 || memcmp(in + pos + n, "\r\n", 2))
+			return -1;
+		memcpy(out + o, in + pos, n);
+		o += n;
+		pos += n + 2;
+	}
+}
+
 /* Parses the response in buf; returns true when it is complete (or failed) and finished h. */
 static bool try_parse(struct httpc *h, struct evbuffer *in, bool eof)
 {
 	size_t len = evbuffer_get_length(in);
 	char *data, *hdr_end, *p;
 	long clen = -1;
+	bool chunked = false;
 	int status;
 
 	if (len > CHECK_MAX_BODY) {
@@ -75,13 +103,23 @@ static bool try_parse(struct httpc *h, struct evbuffer *in, bool eof)
 		p++;
 		if (hdr_end - p > 15 && !strncasecmp(p, "Content-Length:", 15))
 			clen = strtol(p + 15, NULL, 10);
+		if (hdr_end - p > 18 && !strncasecmp(p, "Transfer-Encoding:", 18)) {
+			const char *e = memchr(p, '\r', (size_t)(hdr_end + 2 - p));
+
+			chunked = e && memmem(p, (size_t)(e - p), "chunked", 7);
+		}
 	}
 	size_t off = (size_t)(hdr_end + 4 - data), blen = len - off;
 
-	if (clen >= 0 && blen >= (size_t)clen)
+	/* HAProxy's stats page answers even HTTP/1.0 in chunks. */
+	if (chunked) {
+		if (!eof && !(blen >= 5 && !memcmp(data + len - 5, "0\r\n\r\n", 5)))
+			return false;
+	} else if (clen >= 0 && blen >= (size_t)clen) {
 		blen = (size_t)clen;
-	else if (!eof)
+	} else if (!eof) {
 		return false;
+	}
 	/* NUL-terminate the body for substring matching: copy it out. */
 	char *body = malloc(blen + 1);
 
@@ -89,7 +127,20 @@ static bool try_parse(struct httpc *h, struct evbuffer *in, bool eof)
 		finish(h, 0, NULL, 0, "out of memory");
 		return true;
 	}
-	memcpy(body, data + off, blen);
+	if (chunked) {
+		long n = dechunk(data + off, blen, body);
+
+		if (n < 0) {
+			free(body);
+			if (!eof)
+				return false; /* a "0\r\n\r\n" inside a chunk: read on */
+			finish(h, 0, NULL, 0, "bad chunked body");
+			return true;
+		}
+		blen = (size_t)n;
+	} else {
+		memcpy(body, data + off, blen);
+	}
 	body[blen] = '\0';
 	finish(h, status, body, blen, NULL);
 	free(body);
