@@ -1,2 +1,3 @@
 # docs/ — man pages installed by `make install`
 dist_man_MANS += docs/gslbd.8 docs/gslb.conf.5
+EXTRA_DIST += docs/probe-protocol.md

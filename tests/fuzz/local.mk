@@ -6,6 +6,7 @@ FUZZ_FLAGS = -g -O1 -DFUZZ_SRCDIR=\"$(abs_top_srcdir)\" -fsanitize=fuzzer,addres
 FUZZ_LIBS = $(LDNS_LIBS) $(LIBCONFIG_LIBS) $(URCU_LIBS) $(MAXMINDDB_LIBS) $(OPENSSL_LIBS) -lpthread -lm
 fuzz: tests/fuzz/fuzz_wire
 tests/fuzz/fuzz_wire: $(srcdir)/tests/fuzz/fuzz_wire.c $(addprefix $(srcdir)/,$(filter %.c,$(libgslb_a_SOURCES)))
+	@$(MKDIR_P) tests/fuzz
 	$(CLANG) $(FUZZ_FLAGS) -o $@ $^ $(FUZZ_LIBS)
 CLEANFILES += tests/fuzz/fuzz_wire
 fuzz: tests/fuzz/fuzz_report
