@@ -5,8 +5,8 @@
 # usage: report_rx.py PORT KEYFILE OUTDIR [SECONDS]
 # Verifies each datagram's HMAC-SHA256 with the key (the file's content without trailing
 # white space), decodes it per docs/probe-protocol.md and rewrites OUTDIR/state (one line per
-# entry of the latest snapshot: "service member addr up|down rtt_us load_permille") and
-# appends to OUTDIR/log. Problems (bad MAC, seq going backwards, malformed) go to
+# entry of the latest snapshot, from all its parts received so far: "service member addr
+# up|down rtt_us load_permille") and appends to OUTDIR/log. Problems (bad MAC, seq going backwards, malformed) go to
 # OUTDIR/errors. Runs for SECONDS (default 100) at most.
 import hashlib
 import hmac
@@ -69,6 +69,7 @@ def main():
     s.settimeout(0.2)
     open(os.path.join(out, "ready"), "w").close()
     last = {}
+    cur_seq, cur_parts = -1, {}
     log = open(os.path.join(out, "log"), "a", buffering=1)
     errs = open(os.path.join(out, "errors"), "a", buffering=1)
     while time.monotonic() < end:
@@ -90,7 +91,11 @@ def main():
             prev[1].add(part)
         if abs(ts / 1000.0 - time.time()) > 5:
             errs.write("timestamp off by %.1f s\n" % (ts / 1000.0 - time.time()))
-        lines = ["%s %d %s %s %s %s" % e[:6] for e in entries]
+        if seq > cur_seq:
+            cur_seq, cur_parts = seq, {}
+        if seq == cur_seq:
+            cur_parts[part] = entries
+        lines = ["%s %d %s %s %s %s" % e[:6] for p in sorted(cur_parts) for e in cur_parts[p]]
         log.write("seq=%d part=%d/%d prober=%s key=%s n=%d\n" % (seq, part, nparts, prober,
                                                                   key, len(entries)))
         tmp = os.path.join(out, "state.tmp")
