@@ -733,6 +733,8 @@ static const struct conf_item conf_schema[] = {
 	{ "services", CT_LIST, ARRAY(struct conf, services, nservices),
 	  .elem_size = sizeof(struct service), .sub = conf_service_items,
 	  .finish = conf_finish_services },
+	{ "rrl", CT_GROUP, .off = offsetof(struct conf, rrl), .sub = conf_rrl_items,
+	  .finish = conf_finish_rrl },
 	{ NULL },
 };
 

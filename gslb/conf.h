@@ -120,6 +120,25 @@ struct conf_geoip {
 	char default_continent[3];  /* AF AN AS EU NA OC SA; "" = none */
 };
 
+/* rrl: { ... }: response rate limiting of UDP answers (rrl.h); absent = off. */
+struct conf_rrl_net {
+	int family;                 /* AF_INET or AF_INET6 */
+	int prefix;                 /* 0..32 or 0..128 */
+	uint8_t addr[16];           /* network address, bits past prefix zeroed */
+};
+
+struct conf_rrl {
+	bool enabled;               /* the section is present and responses_per_second > 0 */
+	int responses_per_second;   /* per bucket, 0..100000; default 20; 0 = off */
+	int window;                 /* seconds of rate a bucket may bank (burst depth); 15 */
+	int slip;                   /* every slip-th limited answer goes out TC=1; 0..10; 2 */
+	int ipv4_prefix;            /* client network length, 0..32; 24 */
+	int ipv6_prefix;            /* 0..128; 56 */
+	int nxdomain_per_second;    /* rate of NXDOMAIN buckets (keyed by zone); 0 = the above */
+	struct conf_rrl_net *exempt; /* never limited */
+	size_t nexempt;
+};
+
 struct conf {
 	char *path;                 /* the config file */
 	char *dir;                  /* its directory, for relative paths */
@@ -143,6 +162,7 @@ struct conf {
 	struct conf_probe probe;
 	/* geoip, regions, services (conf_service.c): all optional; services need regions */
 	struct conf_geoip geoip;
+	struct conf_rrl rrl;        /* conf_rrl.c */
 	struct region *regions;     /* service.h */
 	size_t nregions;
 	struct service *services;   /* index i = services[i].index */

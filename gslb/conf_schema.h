@@ -142,4 +142,8 @@ conf_hook_fn conf_finish_regions;
 conf_hook_fn conf_finish_services;
 conf_late_fn conf_late_services;
 
+/* conf_rrl.c: rrl: { ... } */
+extern const struct conf_item conf_rrl_items[];
+conf_hook_fn conf_finish_rrl;
+
 #endif

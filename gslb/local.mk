@@ -5,11 +5,13 @@ libgslb_a_SOURCES = \
 	gslb/dname.c gslb/dname.h \
 	gslb/wire.c gslb/wire.h \
 	gslb/conf.c gslb/conf.h gslb/conf_schema.h gslb/conf_health.c gslb/conf_service.c \
+	gslb/conf_rrl.c \
 	gslb/zone_load.c gslb/zone.c gslb/zone.h \
 	gslb/render.c gslb/render.h \
 	gslb/answer.c gslb/answer.h gslb/answer_service.c gslb/answer_service.h \
 	gslb/snapshot.c gslb/snapshot.h \
 	gslb/report.c gslb/report.h \
+	gslb/rrl.c gslb/rrl.h \
 	gslb/health.c gslb/health.h
 libgslb_a_CFLAGS = $(AM_CFLAGS) $(LDNS_CFLAGS) $(LIBCONFIG_CFLAGS) $(URCU_CFLAGS)
 

@@ -45,3 +45,7 @@ EXTRA_tests_unit_test_conf_service_DEPENDENCIES = $(GEO_TEST_DBS) conf/demo-city
 tests_unit_test_snapshot_CFLAGS = $(UNIT_CFLAGS) -DTEST_BUILDDIR=\"$(abs_top_builddir)\"
 tests_unit_test_snapshot_LDADD = $(UNIT_LDADD)
 EXTRA_tests_unit_test_snapshot_DEPENDENCIES = $(GEO_TEST_DBS)
+# response rate limiting
+UNIT_TESTS += tests/unit/test_rrl
+tests_unit_test_rrl_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_rrl_LDADD = $(UNIT_LDADD)
