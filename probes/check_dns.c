@@ -4,7 +4,8 @@
  * Each instance keeps one c-ares channel whose only server is the member's
  * address and the check's port, one try, the check's timeout. c-ares tells
  * which sockets it wants watched (sock_state_cb); each gets a libevent
- * event that hands readiness back with ares_process_fd. The scheduler's
+ * event that hands readiness back with ares_process_fd (evares, also used
+ * to resolve the host names of HAProxy stats URLs). The scheduler's
  * deadline ends a run that c-ares has not finished (ares_cancel).
  */
 #include "config.h"
@@ -22,17 +23,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DNS_MAX_SOCKS 4 /* one try, one server: UDP, and TCP on truncation */
+#define EVARES_MAX_SOCKS 16 /* UDP and TCP to each server c-ares uses at once */
 
-struct dns_sock {
+struct evares_sock {
 	ares_socket_t fd;
 	struct event *ev;
 };
 
+struct evares {
+	struct event_base *base;
+	ares_channel ch;
+	struct event *timer;     /* c-ares' own timeouts and retries */
+	struct evares_sock socks[EVARES_MAX_SOCKS];
+};
+
 struct dns_priv {
 	struct check_inst *ci;
-	ares_channel ch;
-	struct dns_sock socks[DNS_MAX_SOCKS];
+	struct evares *ea;
 	bool in_flight;
 	bool cancelling;
 };
@@ -40,24 +47,43 @@ struct dns_priv {
 static const char *const rcode_names[] = { "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
 					   "NOTIMP",  "REFUSED" };
 
+void evares_kick(struct evares *e)
+{
+	struct timeval tv, *t = ares_timeout(e->ch, NULL, &tv);
+
+	if (t)
+		evtimer_add(e->timer, t);
+	else
+		evtimer_del(e->timer);
+}
+
 static void sock_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct dns_priv *d = arg;
+	struct evares *e = arg;
 
-	ares_process_fd(d->ch, (what & EV_READ) ? fd : ARES_SOCKET_BAD,
+	ares_process_fd(e->ch, (what & EV_READ) ? fd : ARES_SOCKET_BAD,
 			(what & EV_WRITE) ? fd : ARES_SOCKET_BAD);
+	evares_kick(e);
+}
+
+static void timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct evares *e = arg;
+
+	ares_process_fd(e->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+	evares_kick(e);
 }
 
 static void sock_state_cb(void *data, ares_socket_t fd, int readable, int writable)
 {
-	struct dns_priv *d = data;
-	struct dns_sock *slot = NULL, *free_slot = NULL;
+	struct evares *e = data;
+	struct evares_sock *slot = NULL, *free_slot = NULL;
 
-	for (size_t i = 0; i < DNS_MAX_SOCKS; i++) {
-		if (d->socks[i].ev && d->socks[i].fd == fd)
-			slot = &d->socks[i];
-		else if (!d->socks[i].ev && !free_slot)
-			free_slot = &d->socks[i];
+	for (size_t i = 0; i < EVARES_MAX_SOCKS; i++) {
+		if (e->socks[i].ev && e->socks[i].fd == fd)
+			slot = &e->socks[i];
+		else if (!e->socks[i].ev && !free_slot)
+			free_slot = &e->socks[i];
 	}
 	if (slot) {
 		event_free(slot->ev);
@@ -68,16 +94,54 @@ static void sock_state_cb(void *data, ares_socket_t fd, int readable, int writab
 	if (!slot)
 		slot = free_slot;
 	if (!slot) {
-		log_warn("event=dns_sockets_exhausted service=%s member=%u", d->ci->service_text,
-			 d->ci->member);
+		log_warn("event=dns_sockets_exhausted max=%d", EVARES_MAX_SOCKS);
 		return;
 	}
 	slot->fd = fd;
-	slot->ev = event_new(d->ci->env->base, fd,
+	slot->ev = event_new(e->base, fd,
 			     EV_PERSIST | (readable ? EV_READ : 0) | (writable ? EV_WRITE : 0),
-			     sock_cb, d);
+			     sock_cb, e);
 	if (slot->ev)
 		event_add(slot->ev, NULL);
+}
+
+struct evares *evares_new(struct event_base *base, struct ares_options *o, int mask)
+{
+	struct evares *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	e->base = base;
+	e->timer = evtimer_new(base, timer_cb, e);
+	if (!e->timer) {
+		free(e);
+		return NULL;
+	}
+	o->sock_state_cb = sock_state_cb;
+	o->sock_state_cb_data = e;
+	if (ares_init_options(&e->ch, o, mask | ARES_OPT_SOCK_STATE_CB) != ARES_SUCCESS) {
+		event_free(e->timer);
+		free(e);
+		return NULL;
+	}
+	return e;
+}
+
+struct ares_channeldata *evares_channel(struct evares *e)
+{
+	return e->ch;
+}
+
+void evares_free(struct evares *e)
+{
+	if (!e)
+		return;
+	ares_destroy(e->ch); /* runs sock_state_cb for open sockets */
+	for (size_t i = 0; i < EVARES_MAX_SOCKS; i++)
+		if (e->socks[i].ev)
+			event_free(e->socks[i].ev);
+	event_free(e->timer);
+	free(e);
 }
 
 static void query_cb(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
@@ -114,7 +178,7 @@ static int make_channel(struct check_inst *ci, struct dns_priv *d)
 {
 	struct ares_options o;
 	struct ares_addr_port_node srv;
-	int mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_SOCK_STATE_CB;
+	int mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
 
 	memset(&o, 0, sizeof(o));
 	o.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES;
@@ -122,18 +186,17 @@ static int make_channel(struct check_inst *ci, struct dns_priv *d)
 	if (o.timeout < 1)
 		o.timeout = 1;
 	o.tries = 1;
-	o.sock_state_cb = sock_state_cb;
-	o.sock_state_cb_data = d;
-	if (ares_init_options(&d->ch, &o, mask) != ARES_SUCCESS)
+	d->ea = evares_new(ci->env->base, &o, mask);
+	if (!d->ea)
 		return -ENOMEM;
 	memset(&srv, 0, sizeof(srv));
 	srv.family = ci->family == 4 ? AF_INET : AF_INET6;
 	memcpy(&srv.addr, ci->addr, ci->family == 4 ? 4 : 16);
 	srv.udp_port = ci->ck->port;
 	srv.tcp_port = ci->ck->port;
-	if (ares_set_servers_ports(d->ch, &srv) != ARES_SUCCESS) {
-		ares_destroy(d->ch);
-		d->ch = NULL;
+	if (ares_set_servers_ports(d->ea->ch, &srv) != ARES_SUCCESS) {
+		evares_free(d->ea);
+		d->ea = NULL;
 		return -EINVAL;
 	}
 	return 0;
@@ -159,7 +222,8 @@ static int dns_start(struct check_inst *ci, const char **reason)
 	}
 	d->in_flight = true;
 	ci->run = d;
-	ares_query(d->ch, ci->ck->query, 1 /* IN */, ci->ck->qtype_num, query_cb, d);
+	ares_query(d->ea->ch, ci->ck->query, 1 /* IN */, ci->ck->qtype_num, query_cb, d);
+	evares_kick(d->ea);
 	return 0;
 }
 
@@ -171,7 +235,7 @@ static void dns_cancel(struct check_inst *ci)
 	if (!d || !d->in_flight)
 		return;
 	d->cancelling = true;
-	ares_cancel(d->ch);
+	ares_cancel(d->ea->ch);
 	d->cancelling = false;
 	d->in_flight = false;
 }
@@ -183,10 +247,7 @@ static void dns_release(struct check_inst *ci)
 	if (!d)
 		return;
 	d->cancelling = true;
-	ares_destroy(d->ch); /* runs sock_state_cb for open sockets */
-	for (size_t i = 0; i < DNS_MAX_SOCKS; i++)
-		if (d->socks[i].ev)
-			event_free(d->socks[i].ev);
+	evares_free(d->ea);
 	free(d);
 	ci->priv = NULL;
 }

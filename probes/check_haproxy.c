@@ -6,14 +6,17 @@
  * Up when the status starts with "UP" (backend) or "OPEN" (frontend); the
  * load is scur * 1000 / slim in permille. Columns are found by name in the
  * header line, so the CSV's column set may grow between HAProxy versions.
- * The URL's host is resolved when the configuration is loaded; https URLs
- * are verified against the URL's host name with the default CA store.
+ * A host name in the URL is resolved with c-ares (the system's resolvers) at
+ * the instance's first run, without blocking the loop; https URLs are
+ * verified against the URL's host with the default CA store.
  */
 #include "config.h"
 
 #include "checks.h"
 
 #include "report.h"
+
+#include <ares.h>
 
 #include <errno.h>
 #include <netdb.h>
@@ -187,10 +190,15 @@ int check_url_split(const char *url, bool *tls, char *host, size_t hostlen, uint
 	return 0;
 }
 
-/* Kept between runs: the URL resolved once. */
+/* Kept between runs: the URL, resolved once. While a name is being resolved, the run waits;
+ * if the instance goes away meanwhile, the resolver's callback frees this (ci = NULL). */
 struct hap_priv {
+	struct check_inst *ci;
 	bool tls;
+	bool resolved;
+	bool resolving;
 	char host[256];
+	char port[8];
 	const char *path;
 	struct sockaddr_storage ss;
 	socklen_t sslen;
@@ -227,49 +235,8 @@ static void hap_cb(void *arg, int status, const char *body, size_t len, const ch
 	check_done(ci, ok, load, ok ? NULL : reason);
 }
 
-static int hap_resolve(struct check_inst *ci, struct hap_priv *hp, const char **reason)
+static int fetch(struct check_inst *ci, struct hap_priv *hp, const char **reason)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG };
-	struct addrinfo *ai = NULL;
-	uint16_t port;
-	char ps[8];
-
-	if (check_url_split(ci->ck->url, &hp->tls, hp->host, sizeof(hp->host), &port,
-			    &hp->path) < 0) {
-		*reason = "bad url";
-		return -EINVAL;
-	}
-	snprintf(ps, sizeof(ps), "%u", port);
-	/* Blocking, but once per instance and config: the URL is the operator's own stats. */
-	if (getaddrinfo(hp->host, ps, &hints, &ai) != 0 || !ai) {
-		*reason = "cannot resolve the url's host";
-		return -EHOSTUNREACH;
-	}
-	memcpy(&hp->ss, ai->ai_addr, ai->ai_addrlen);
-	hp->sslen = ai->ai_addrlen;
-	freeaddrinfo(ai);
-	snprintf(hp->hosthdr, sizeof(hp->hosthdr), strchr(hp->host, ':') ? "[%s]:%u" : "%s:%u",
-		 hp->host, port);
-	return 0;
-}
-
-static int hap_start(struct check_inst *ci, const char **reason)
-{
-	struct hap_priv *hp = ci->priv;
-
-	if (!hp) {
-		hp = calloc(1, sizeof(*hp));
-		if (!hp) {
-			*reason = "out of memory";
-			return -ENOMEM;
-		}
-		int r = hap_resolve(ci, hp, reason);
-		if (r < 0) {
-			free(hp);
-			return r; /* retried next run */
-		}
-		ci->priv = hp;
-	}
 	struct httpc_req req = {
 		.sa = (const struct sockaddr *)&hp->ss,
 		.salen = hp->sslen,
@@ -289,6 +256,100 @@ static int hap_start(struct check_inst *ci, const char **reason)
 	return 0;
 }
 
+static void resolved_cb(void *arg, int status, int timeouts, struct ares_addrinfo *res)
+{
+	struct hap_priv *hp = arg;
+	struct check_inst *ci = hp->ci;
+	const char *reason = NULL;
+	char why[384];
+
+	hp->resolving = false;
+	if (!ci) { /* orphaned by hap_release */
+		ares_freeaddrinfo(res);
+		free(hp);
+		return;
+	}
+	if (status == ARES_SUCCESS && res && res->nodes &&
+	    res->nodes->ai_addrlen <= sizeof(hp->ss)) {
+		memcpy(&hp->ss, res->nodes->ai_addr, res->nodes->ai_addrlen);
+		hp->sslen = res->nodes->ai_addrlen;
+		hp->resolved = true;
+	}
+	ares_freeaddrinfo(res);
+	if (ci->run != hp)
+		return; /* the run timed out meanwhile; the next one uses the address */
+	if (!hp->resolved) {
+		snprintf(why, sizeof(why), "cannot resolve %s: %s", hp->host,
+			 status == ARES_SUCCESS ? "no address" : ares_strerror(status));
+		ci->run = NULL;
+		check_done(ci, false, REPORT_UNKNOWN, why);
+		return;
+	}
+	if (fetch(ci, hp, &reason) < 0)
+		check_done(ci, false, REPORT_UNKNOWN, reason);
+}
+
+static struct hap_priv *hap_new(struct check_inst *ci, const char **reason)
+{
+	struct hap_priv *hp = calloc(1, sizeof(*hp));
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST };
+	struct addrinfo *ai = NULL;
+	uint16_t port;
+
+	if (!hp) {
+		*reason = "out of memory";
+		return NULL;
+	}
+	hp->ci = ci;
+	if (check_url_split(ci->ck->url, &hp->tls, hp->host, sizeof(hp->host), &port,
+			    &hp->path) < 0) {
+		free(hp);
+		*reason = "bad url";
+		return NULL;
+	}
+	snprintf(hp->port, sizeof(hp->port), "%u", port);
+	snprintf(hp->hosthdr, sizeof(hp->hosthdr), strchr(hp->host, ':') ? "[%s]:%u" : "%s:%u",
+		 hp->host, port);
+	/* An address literal needs no resolver (and never blocks). */
+	if (getaddrinfo(hp->host, hp->port, &hints, &ai) == 0 && ai) {
+		memcpy(&hp->ss, ai->ai_addr, ai->ai_addrlen);
+		hp->sslen = ai->ai_addrlen;
+		hp->resolved = true;
+	}
+	if (ai)
+		freeaddrinfo(ai);
+	return hp;
+}
+
+static int hap_start(struct check_inst *ci, const char **reason)
+{
+	struct hap_priv *hp = ci->priv;
+
+	if (!hp) {
+		hp = hap_new(ci, reason);
+		if (!hp)
+			return -EINVAL;
+		ci->priv = hp;
+	}
+	if (hp->resolved)
+		return fetch(ci, hp, reason);
+	if (!ci->env->resolver) {
+		*reason = "no resolver";
+		return -EHOSTUNREACH;
+	}
+	ci->run = hp;
+	if (!hp->resolving) {
+		struct ares_addrinfo_hints hints = { .ai_family = AF_UNSPEC,
+						     .ai_socktype = SOCK_STREAM };
+
+		hp->resolving = true;
+		ares_getaddrinfo(evares_channel(ci->env->resolver), hp->host, hp->port, &hints,
+				 resolved_cb, hp);
+		evares_kick(ci->env->resolver);
+	}
+	return 0;
+}
+
 static void hap_cancel(struct check_inst *ci)
 {
 	struct hap_priv *hp = ci->priv;
@@ -302,9 +363,16 @@ static void hap_cancel(struct check_inst *ci)
 
 static void hap_release(struct check_inst *ci)
 {
+	struct hap_priv *hp = ci->priv;
+
 	hap_cancel(ci);
-	free(ci->priv);
 	ci->priv = NULL;
+	if (!hp)
+		return;
+	if (hp->resolving)
+		hp->ci = NULL; /* resolved_cb frees it */
+	else
+		free(hp);
 }
 
 const struct check_ops check_haproxy_ops = {

@@ -32,11 +32,29 @@ struct ssl_ctx_st;
 #define CHECK_NAME_TEXT 1024   /* a domain name in text, escapes included */
 #define CHECK_MAX_BODY (1 << 20) /* bytes of an HTTP response kept (status line + body) */
 
-/* What the checks share: the loop and the TLS context. */
+struct evares;
+
+/* What the checks share: the loop, the TLS context and a resolver for host names. */
 struct check_env {
 	struct event_base *base;
 	struct ssl_ctx_st *ssl_ctx; /* default verify paths (SSL_CERT_FILE/SSL_CERT_DIR honoured) */
+	struct evares *resolver;    /* the system's resolvers (resolv.conf), for stats URLs */
 };
+
+/* ---- c-ares on the loop (check_dns.c) ---- */
+
+struct ares_options;
+struct ares_channeldata;
+
+/* A c-ares channel whose sockets are watched by events on base. o and mask as for
+ * ares_init_options (the socket state callback is set here). Returns NULL on failure. */
+struct evares *evares_new(struct event_base *base, struct ares_options *o, int mask);
+/* The channel, for ares_query, ares_getaddrinfo, ares_set_servers_ports. */
+struct ares_channeldata *evares_channel(struct evares *e);
+/* Arms the timer for c-ares' timeouts; call after submitting a query. */
+void evares_kick(struct evares *e);
+/* Destroys the channel: pending callbacks run with ARES_EDESTRUCTION. NULL is fine. */
+void evares_free(struct evares *e);
 
 struct check_inst {
 	/* identity */
