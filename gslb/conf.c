@@ -602,6 +602,77 @@ static const struct conf_item tcp_items[] = {
 	{ NULL },
 };
 
+/* server.control.listen: parsed (and limited to loopback) in finish_control */
+static void release_control_listen(const struct conf_item *it, char *base)
+{
+	struct conf_control *cc = (struct conf_control *)base;
+
+	(void)it;
+	free(cc->listen_text);
+	cc->listen_text = NULL;
+	free(cc->listen.text);
+	memset(&cc->listen, 0, sizeof(cc->listen));
+}
+
+static bool addr_is_loopback(const struct conf_addr *a)
+{
+	if (a->ss.ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)&a->ss;
+
+		return (ntohl(sin->sin_addr.s_addr) >> 24) == 127;
+	}
+	return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)&a->ss)->sin6_addr);
+}
+
+static void finish_control(struct conf_ctx *x, const struct conf_item *it,
+			   const config_setting_t *s, char *base, const char *path)
+{
+	struct conf_control *cc = &((struct conf *)base)->control;
+	const config_setting_t *ls = s ? config_setting_get_member(s, "listen") : NULL;
+	const config_setting_t *ts = s ? config_setting_get_member(s, "token") : NULL;
+	char cpath[CONF_PATHLEN];
+	int ret;
+
+	(void)it;
+	cc->listen_given = ls != NULL;
+	conf_join_path(cpath, sizeof(cpath), path, "token");
+	for (const char *p = cc->token; p && *p; p++) {
+		/* it travels in an HTTP header */
+		if (*p <= ' ' || *p == 0x7f) {
+			conf_err(x, ts ? ts : s, cpath, "spaces and control characters are not allowed");
+			break;
+		}
+	}
+	if (!cc->listen_text || cc->listen_text[0] == '\0')
+		return;
+	conf_join_path(cpath, sizeof(cpath), path, "listen");
+	ret = conf_parse_addr(cc->listen_text, CONF_CONTROL_PORT, &cc->listen);
+	if (ret == -ENOMEM) {
+		conf_oom(x, ls ? ls : s, cpath);
+		return;
+	}
+	if (ret < 0) {
+		conf_err(x, ls ? ls : s, cpath,
+			 "bad address \"%s\" (want IPv4, IPv6 or [IPv6], optionally with "
+			 ":port 1..65535; \"\" disables)",
+			 cc->listen_text);
+		return;
+	}
+	if (!cc->allow_remote && !addr_is_loopback(&cc->listen))
+		conf_err(x, ls ? ls : s, cpath,
+			 "\"%s\" is not a loopback address (set allow_remote = true to serve "
+			 "the metrics and the API beyond this host)",
+			 cc->listen_text);
+}
+
+static const struct conf_item control_items[] = {
+	{ "listen", CT_STRING, FIELD(struct conf_control, listen_text), .def_str = "127.0.0.1:9053",
+	  .release = release_control_listen },
+	{ "allow_remote", CT_BOOL, FIELD(struct conf_control, allow_remote), .def_int = 0 },
+	{ "token", CT_STRING, FIELD(struct conf_control, token), .def_str = "" },
+	{ NULL },
+};
+
 static const struct conf_item server_items[] = {
 	{ "listen", CT_STRS, CONF_REQUIRED, ARRAY(struct conf, listen, nlisten), .min_count = 1,
 	  .def_int = CONF_DEFAULT_PORT, .store = conf_store_addrs, .release = conf_release_addrs },
@@ -612,6 +683,8 @@ static const struct conf_item server_items[] = {
 	{ "max_udp_size", CT_INT, FIELD(struct conf, max_udp_size), .min = 512, .max = 4096,
 	  .def_int = 1232 },
 	{ "tcp", CT_GROUP, .off = 0, .sub = tcp_items },
+	{ "control", CT_GROUP, .off = offsetof(struct conf, control), .sub = control_items,
+	  .finish = finish_control },
 	{ NULL },
 };
 

@@ -26,6 +26,7 @@ struct service;
 #define CONF_ID_MAX 64          /* longest check name, key id or prober id (bytes) */
 #define CONF_SECRET_MIN 32      /* shortest accepted report key secret (bytes) */
 #define CONF_SECRET_MAX 1024    /* longest */
+#define CONF_CONTROL_PORT 9053  /* default port of server.control.listen */
 
 struct conf_addr {
 	struct sockaddr_storage ss; /* AF_INET or AF_INET6 with port */
@@ -120,6 +121,15 @@ struct conf_geoip {
 	char default_continent[3];  /* AF AN AS EU NA OC SA; "" = none */
 };
 
+/* server.control: { ... }: the HTTP endpoint of /healthz, /metrics and the gslbctl API. */
+struct conf_control {
+	char *listen_text;          /* as written; "" disables the endpoint */
+	struct conf_addr listen;    /* parsed from listen_text; len 0 when disabled */
+	bool listen_given;          /* written in the file: failing to bind it is fatal */
+	bool allow_remote;          /* accept a listen address outside loopback; default false */
+	char *token;                /* "" = none; else the API needs "Authorization: Bearer <token>" */
+};
+
 /* rrl: { ... }: response rate limiting of UDP answers (rrl.h); absent = off. */
 struct conf_rrl_net {
 	int family;                 /* AF_INET or AF_INET6 */
@@ -152,6 +162,7 @@ struct conf {
 	uint16_t max_udp_size;      /* clamp for the EDNS payload size, default 1232 */
 	int tcp_max_clients;        /* default 1024 */
 	double tcp_idle_timeout;    /* seconds, default 10.0 */
+	struct conf_control control;
 	/* zones: */
 	struct conf_zone *zones;
 	size_t nzones;

@@ -3,7 +3,10 @@
 #include "config.h"
 
 #include "conf.h"
+#include "control.h"
+#include "health.h"
 #include "log.h"
+#include "metrics.h"
 #include "net.h"
 #include "snapshot.h"
 #include "zone.h"
@@ -15,6 +18,7 @@
 #include <getopt.h>
 #include <grp.h>
 #include <limits.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -24,6 +28,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 #define DEFAULT_CONF "/etc/gslb/gslb.conf"
@@ -45,6 +50,11 @@ struct daemon_state {
 	struct net_tcp *tcp;
 	char *listen_text;    /* the addresses bound at startup, for the ready line */
 	int threads;
+	struct control *control;      /* NULL when server.control is off or its default failed */
+	char *control_text;           /* server.control.listen at startup */
+	struct health_state *health;  /* operator overrides and probe votes, across reloads */
+	struct metrics_daemon counters;
+	pthread_mutex_t reload_lock;  /* SIGHUP and the API reload one at a time */
 };
 
 static void usage(FILE *f)
@@ -311,18 +321,49 @@ static char *join_listen(const struct conf *c)
 	return buf;
 }
 
-static void reload(struct daemon_state *d)
+static uint64_t now_ms(void)
 {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The one reload, for SIGHUP (main thread) and POST /api/v1/reload (control
+ * thread; control_reload_fn): builds a snapshot, binds the health state to
+ * it and publishes it. Returns 0 and the new generation, or -EINVAL (-ENOMEM)
+ * with the error lines in *errmsg (malloc'd, caller frees) while the old
+ * snapshot keeps serving. Counted in the metrics either way. */
+static int daemon_reload(void *arg, uint64_t *generation, char **errmsg)
+{
+	struct daemon_state *d = arg;
 	char *err = NULL;
 	struct snapshot *s;
 	char *listen;
+	int ret = 0;
 
+	*errmsg = NULL;
+	pthread_mutex_lock(&d->reload_lock);
+	atomic_store_explicit(&d->counters.last_reload, (int_least64_t)time(NULL),
+			      memory_order_relaxed);
 	log_info("event=reload_start conf=%s", d->conf_path);
 	s = snapshot_build(d->conf_path, &err);
 	if (s == NULL) {
-		log_error_lines("event=reload result=failed", err);
-		free(err);
-		return;
+		ret = -EINVAL;
+		goto fail;
+	}
+	if (d->health != NULL) {
+		ret = health_configure(d->health, &s->conf->health);
+		if (ret == 0)
+			ret = health_bind(d->health, s->conf->services, s->conf->nservices,
+					  s->health, s->nhealth, now_ms());
+		if (ret != 0) {
+			snapshot_free(s);
+			if (asprintf(&err, "%s: health: cannot carry the health state over: %s",
+				     d->conf_path, strerror(-ret)) == -1)
+				err = NULL;
+			goto fail;
+		}
 	}
 	/* Sockets and threads are fixed at startup (privileges are gone). */
 	listen = join_listen(s->conf);
@@ -330,10 +371,23 @@ static void reload(struct daemon_state *d)
 		log_warn("event=reload note=restart_needed setting=server.listen");
 	if (s->conf->threads != d->threads)
 		log_warn("event=reload note=restart_needed setting=server.threads");
+	if (strcmp(s->conf->control.listen_text, d->control_text) != 0)
+		log_warn("event=reload note=restart_needed setting=server.control.listen");
 	free(listen);
 	snapshot_publish(s);
+	/* s stays valid: only a later reload, behind the same lock, frees it */
+	*generation = s->generation;
+	atomic_fetch_add_explicit(&d->counters.reloads_ok, 1, memory_order_relaxed);
 	log_info("event=reload result=ok generation=%llu zones=%zu",
 		 (unsigned long long)s->generation, s->zones->nzones);
+	pthread_mutex_unlock(&d->reload_lock);
+	return 0;
+fail:
+	atomic_fetch_add_explicit(&d->counters.reloads_failed, 1, memory_order_relaxed);
+	log_error_lines("event=reload result=failed", err);
+	*errmsg = err != NULL ? err : strdup("reload failed: out of memory");
+	pthread_mutex_unlock(&d->reload_lock);
+	return ret;
 }
 
 static void signal_cb(evutil_socket_t sig, short what, void *arg)
@@ -342,7 +396,11 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
 
 	(void)what;
 	if (sig == SIGHUP) {
-		reload(d);
+		uint64_t gen;
+		char *err = NULL;
+
+		daemon_reload(d, &gen, &err);
+		free(err);
 		return;
 	}
 	log_info("event=stopping signal=%s", sig == SIGTERM ? "TERM" : "INT");
@@ -370,6 +428,7 @@ int main(int argc, char **argv)
 		return run_test(o.conf_path);
 
 	memset(&d, 0, sizeof(d));
+	pthread_mutex_init(&d.reload_lock, NULL);
 	use_syslog = o.log_sink == -1 ? !o.foreground : o.log_sink == 1;
 	gslb_log_open("gslbd", use_syslog, o.debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 	signal(SIGPIPE, SIG_IGN);
@@ -387,6 +446,24 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	d.threads = snap->conf->threads;
+	/* Overrides persist in health.state_file: losing a drain at startup
+	 * would send traffic to a member the operator took out, so a bad file
+	 * stops the start. */
+	d.health = health_new(&snap->conf->health);
+	if (d.health == NULL) {
+		startup_error(use_syslog, "health: out of memory");
+		snapshot_free(snap);
+		goto out;
+	}
+	if (health_load(d.health, &serr) != 0 ||
+	    health_bind(d.health, snap->conf->services, snap->conf->nservices, snap->health,
+			snap->nhealth, now_ms()) != 0) {
+		startup_error(use_syslog, serr != NULL ? serr : "health: out of memory");
+		free(serr);
+		snapshot_free(snap);
+		goto out;
+	}
+	d.control_text = strdup(snap->conf->control.listen_text);
 	raise_nofile(snap->conf->tcp_max_clients);
 	d.listen_text = join_listen(snap->conf);
 	/* TCP first: it binds without SO_REUSEPORT, so a port already served
@@ -394,10 +471,33 @@ int main(int argc, char **argv)
 	d.tcp = net_tcp_new(snap->conf, err, sizeof(err));
 	if (d.tcp != NULL)
 		d.udp = net_udp_new(snap->conf, err, sizeof(err));
-	if (d.tcp == NULL || d.udp == NULL || d.listen_text == NULL) {
-		startup_error(use_syslog, err);
+	if (d.tcp == NULL || d.udp == NULL || d.listen_text == NULL || d.control_text == NULL) {
+		startup_error(use_syslog, d.control_text == NULL ? "out of memory" : err);
 		snapshot_free(snap);
 		goto out;
+	}
+	if (snap->conf->control.listen.len > 0) {
+		struct control_params cp = {
+			.listen = &snap->conf->control.listen,
+			.udp = d.udp,
+			.tcp = d.tcp,
+			.health = d.health,
+			.daemon = &d.counters,
+			.reload = daemon_reload,
+			.reload_arg = &d,
+		};
+
+		d.control = control_new(&cp, err, sizeof(err));
+		/* The default address may be taken by another instance on this
+		 * host: serve DNS without the endpoint. An address written in the
+		 * file must work. */
+		if (d.control == NULL && snap->conf->control.listen_given) {
+			startup_error(use_syslog, err);
+			snapshot_free(snap);
+			goto out;
+		}
+		if (d.control == NULL)
+			log_warn("event=control_disabled error=\"%s\"", err);
 	}
 
 	if (!o.foreground) {
@@ -442,6 +542,8 @@ int main(int argc, char **argv)
 	r = net_udp_start(d.udp);
 	if (r == 0)
 		r = net_tcp_start(d.tcp);
+	if (r == 0 && d.control != NULL)
+		r = control_start(d.control);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (r != 0) {
 		snprintf(err, sizeof(err), "cannot start threads: %s", strerror(-r));
@@ -449,6 +551,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
+	control_set_serving(d.control, true);
 	log_info("event=ready listen=%s zones=%zu threads=%d generation=%llu version=%s",
 		 d.listen_text, snap->zones->nzones, d.threads,
 		 (unsigned long long)snap->generation, PACKAGE_VERSION);
@@ -463,10 +566,15 @@ int main(int argc, char **argv)
 	event_base_dispatch(d.base);
 	ret = 0;
 out:
+	/* /healthz turns 503 first, so that anycast withdraws before DNS stops */
+	control_set_serving(d.control, false);
 	net_udp_stop(d.udp);
 	net_tcp_stop(d.tcp);
+	control_free(d.control); /* reads the listeners' counters: before them */
 	net_udp_free(d.udp);
 	net_tcp_free(d.tcp);
+	/* the health state writes into the snapshot's slots: gone first */
+	health_free(d.health);
 	snapshot_shutdown();
 	for (i = 0; i < 3; i++) {
 		if (sigev[i] != NULL)
@@ -481,6 +589,8 @@ out:
 	free(d.pidfile);
 	free(d.conf_path);
 	free(d.listen_text);
+	free(d.control_text);
+	pthread_mutex_destroy(&d.reload_lock);
 	if (ready_fd != -1)
 		close(ready_fd);
 	return ret;

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* control.h — gslbd's HTTP control endpoint: /healthz, /metrics and the gslbctl JSON API
+ *
+ * One libevent evhttp server on its own thread and event loop (the TCP DNS
+ * loop is another), bound to server.control.listen at startup, before
+ * privileges are dropped; a reload does not rebind it. The thread is an RCU
+ * reader of the published snapshot.
+ *
+ *   GET  /healthz                 200 "ok" while serving, else 503 (BIRD's check)
+ *   GET  /metrics                 Prometheus text (metrics.h)
+ *   GET  /api/v1/state            snapshot, zones, regions, services, members, health
+ *   POST /api/v1/reload           the daemon's reload; 200 ok or 422 with the errors
+ *   POST /api/v1/members/SERVICE/INDEX/drain|undrain|up|down|clear
+ *   POST /api/v1/regions/REGION/drain|undrain
+ *
+ * /api/ requires "Authorization: Bearer <server.control.token>" when the
+ * token is set; the token is read from the published snapshot, so a reload
+ * changes it. Overrides go to the health module (health.h). A region has no
+ * override of its own there: draining a region drains each of its members
+ * in the current snapshot, and undraining clears those members' drains
+ * (forced up/down members keep their force).
+ */
+#ifndef GSLB_CONTROL_H
+#define GSLB_CONTROL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct conf_addr;
+struct control;
+struct health_state;
+struct metrics_daemon;
+struct net_tcp;
+struct net_udp;
+
+/* The daemon's reload, shared with SIGHUP: returns 0 and the published
+ * generation, or a negative errno and *errmsg (malloc'd "file:line: ..."
+ * lines, caller frees) with the old snapshot kept. Called on the control
+ * thread, outside any RCU read-side section. */
+typedef int control_reload_fn(void *arg, uint64_t *generation, char **errmsg);
+
+struct control_params {
+	const struct conf_addr *listen; /* copied */
+	struct net_udp *udp;            /* counters; must outlive control_stop() */
+	struct net_tcp *tcp;
+	struct health_state *health;    /* overrides; NULL answers them with 503 */
+	struct metrics_daemon *daemon;  /* reload counters */
+	control_reload_fn *reload;
+	void *reload_arg;
+};
+
+/* Binds and listens on p->listen. Returns NULL with "control listen ADDR:
+ * why" in err on failure. Main thread, before privileges are dropped; the
+ * caller frees with control_free(). */
+struct control *control_new(const struct control_params *p, char *err, size_t errlen);
+/* Starts the endpoint's thread (the caller masks signals first). Returns 0
+ * or a negative errno. Main thread. */
+int control_start(struct control *c);
+/* Marks the daemon serving or not: /healthz answers 200 only while true and
+ * a snapshot is published. Any thread. */
+void control_set_serving(struct control *c, bool serving);
+/* Stops the loop and joins the thread; safe if never started or NULL. */
+void control_stop(struct control *c);
+void control_free(struct control *c);
+
+#endif

@@ -1,0 +1,719 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* gslbctl.c — the operator CLI: state, stats, reload and overrides over gslbd's control API */
+#include "config.h"
+
+#include <jansson.h>
+#include <libconfig.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_SERVER "127.0.0.1:9053"
+#define DEFAULT_PORT "9053"
+/* A reload parses every zone: give it time; everything else is quick. */
+#define TIMEOUT_S 60
+#define MAX_RESPONSE (64 << 20)
+
+struct opts {
+	const char *server;    /* -s, or from -c, or DEFAULT_SERVER */
+	const char *token;     /* -k, GSLBCTL_TOKEN, or from -c */
+	const char *conf;
+	bool json;
+};
+
+struct response {
+	int status;
+	char *body;            /* NUL-terminated, malloc'd */
+	size_t len;
+};
+
+static char conf_server[300]; /* from -c; kept for the program's life */
+static char *conf_token;
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: gslbctl [-s HOST:PORT] [-k TOKEN] [-c CONFIG] [--json] COMMAND [ARGS]\n"
+		"commands:\n"
+		"  status                         services, members, health and overrides\n"
+		"  stats                          a summary of the metrics\n"
+		"  reload                         reload the configuration and zones\n"
+		"  drain|undrain SERVICE INDEX    take a member out of answers, or put it back\n"
+		"  force-up|force-down SERVICE INDEX\n"
+		"                                 override the probes' verdict\n"
+		"  clear SERVICE INDEX            remove any override of a member\n"
+		"  drain-region|undrain-region REGION\n"
+		"                                 drain (undrain) every member of a region\n"
+		"options:\n"
+		"  -s, --server HOST:PORT         gslbd's control endpoint (default: the config's\n"
+		"                                 server.control.listen with -c, else %s)\n"
+		"  -k, --token TOKEN              API token (default: $GSLBCTL_TOKEN, or the\n"
+		"                                 config's server.control.token with -c)\n"
+		"  -c, --config FILE              read the endpoint and token from gslbd's config\n"
+		"  -j, --json                     print the daemon's JSON answer as it is\n"
+		"  -V, --version                  print the version\n"
+		"  -h, --help                     print this help\n",
+		DEFAULT_SERVER);
+}
+
+/* ------------------------------------------------------------ config */
+
+/* Reads server.control.listen and .token with libconfig alone: the rest of
+ * the file may be broken (that is when one runs gslbctl reload). */
+static int read_conf(const char *path, struct opts *o)
+{
+	const char *listen = DEFAULT_SERVER;
+	const char *token = NULL;
+	config_t cfg;
+	int ret = 0;
+
+	config_init(&cfg);
+	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
+		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
+			fprintf(stderr, "gslbctl: %s: cannot read\n", path);
+		else
+			fprintf(stderr, "gslbctl: %s:%d: %s\n",
+				config_error_file(&cfg) ? config_error_file(&cfg) : path,
+				config_error_line(&cfg), config_error_text(&cfg));
+		config_destroy(&cfg);
+		return -1;
+	}
+	config_lookup_string(&cfg, "server.control.listen", &listen);
+	config_lookup_string(&cfg, "server.control.token", &token);
+	if (listen[0] == '\0') {
+		fprintf(stderr, "gslbctl: %s: server.control.listen is \"\": the control endpoint "
+				"is disabled\n", path);
+		ret = -1;
+		goto out;
+	}
+	/* a wildcard listener is reached on loopback */
+	if (strncmp(listen, "0.0.0.0", 7) == 0 && (listen[7] == ':' || listen[7] == '\0'))
+		snprintf(conf_server, sizeof(conf_server), "127.0.0.1%s", listen + 7);
+	else if (strncmp(listen, "[::]", 4) == 0)
+		snprintf(conf_server, sizeof(conf_server), "[::1]%s", listen + 4);
+	else if (strcmp(listen, "::") == 0)
+		snprintf(conf_server, sizeof(conf_server), "::1");
+	else
+		snprintf(conf_server, sizeof(conf_server), "%s", listen);
+	if (o->server == NULL)
+		o->server = conf_server;
+	if (o->token == NULL && token != NULL && token[0] != '\0') {
+		conf_token = strdup(token);
+		o->token = conf_token;
+	}
+out:
+	config_destroy(&cfg);
+	return ret;
+}
+
+/* ------------------------------------------------------------ HTTP/1.0 */
+
+/* Splits "host:port", "[v6]:port", "host" or a bare IPv6 address. */
+static int split_server(const char *s, char *host, size_t hlen, char *port, size_t plen)
+{
+	const char *colon;
+
+	if (s[0] == '[') {
+		const char *end = strchr(s, ']');
+
+		if (end == NULL || (end[1] != '\0' && end[1] != ':'))
+			return -1;
+		snprintf(host, hlen, "%.*s", (int)(end - s - 1), s + 1);
+		snprintf(port, plen, "%s", end[1] == ':' ? end + 2 : DEFAULT_PORT);
+	} else if ((colon = strchr(s, ':')) != NULL && strchr(colon + 1, ':') != NULL) {
+		snprintf(host, hlen, "%s", s);
+		snprintf(port, plen, "%s", DEFAULT_PORT);
+	} else if (colon != NULL) {
+		snprintf(host, hlen, "%.*s", (int)(colon - s), s);
+		snprintf(port, plen, "%s", colon + 1);
+	} else {
+		snprintf(host, hlen, "%s", s);
+		snprintf(port, plen, "%s", DEFAULT_PORT);
+	}
+	return host[0] != '\0' && port[0] != '\0' ? 0 : -1;
+}
+
+static int connect_server(const char *server)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
+	struct timeval tv = { .tv_sec = TIMEOUT_S };
+	char host[256], port[16];
+	int fd = -1, err = 0, r;
+
+	if (split_server(server, host, sizeof(host), port, sizeof(port)) != 0) {
+		fprintf(stderr, "gslbctl: bad server '%s' (want HOST:PORT or [IPv6]:PORT)\n",
+			server);
+		return -1;
+	}
+	r = getaddrinfo(host, port, &hints, &res);
+	if (r != 0) {
+		fprintf(stderr, "gslbctl: %s: %s\n", server, gai_strerror(r));
+		return -1;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+		if (fd == -1) {
+			err = errno;
+			continue;
+		}
+		/* also bounds connect() on Linux */
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		err = errno;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd == -1)
+		fprintf(stderr,
+			"gslbctl: cannot reach gslbd at %s: %s\n"
+			"  (is gslbd running with server.control.listen = \"%s\"? see -s and -c)\n",
+			server, strerror(err), server);
+	return fd;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* One request; the response in r. Returns 0, or -1 after printing why. */
+static int http(const struct opts *o, const char *method, const char *path, struct response *r)
+{
+	char *req = NULL, *buf = NULL, *hdr_end;
+	size_t len = 0, cap = 0;
+	int fd, n, ret = -1;
+
+	memset(r, 0, sizeof(*r));
+	fd = connect_server(o->server);
+	if (fd == -1)
+		return -1;
+	n = asprintf(&req,
+		     "%s %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: gslbctl/%s\r\n"
+		     "Accept: application/json, text/plain\r\nContent-Length: 0\r\n%s%s%s\r\n",
+		     method, path, o->server, PACKAGE_VERSION,
+		     o->token ? "Authorization: Bearer " : "", o->token ? o->token : "",
+		     o->token ? "\r\n" : "");
+	if (n == -1) {
+		fprintf(stderr, "gslbctl: out of memory\n");
+		goto out;
+	}
+	if (write_all(fd, req, (size_t)n) != 0) {
+		fprintf(stderr, "gslbctl: %s: sending the request: %s\n", o->server,
+			strerror(errno));
+		goto out;
+	}
+	for (;;) {
+		ssize_t got;
+
+		if (len + 4096 + 1 > cap) {
+			char *nb;
+
+			cap = cap ? cap * 2 : 16384;
+			if (cap > MAX_RESPONSE) {
+				fprintf(stderr, "gslbctl: %s: response too large\n", o->server);
+				goto out;
+			}
+			nb = realloc(buf, cap);
+			if (nb == NULL) {
+				fprintf(stderr, "gslbctl: out of memory\n");
+				goto out;
+			}
+			buf = nb;
+		}
+		got = read(fd, buf + len, cap - len - 1);
+		if (got == -1 && errno == EINTR)
+			continue;
+		if (got == -1) {
+			fprintf(stderr, "gslbctl: %s: reading the response: %s\n", o->server,
+				errno == EAGAIN ? "timed out" : strerror(errno));
+			goto out;
+		}
+		if (got == 0)
+			break;
+		len += (size_t)got;
+	}
+	if (buf == NULL || len == 0) {
+		fprintf(stderr, "gslbctl: %s: empty response (not a gslbd control endpoint?)\n",
+			o->server);
+		goto out;
+	}
+	buf[len] = '\0';
+	if (sscanf(buf, "HTTP/%*d.%*d %d", &r->status) != 1 ||
+	    (hdr_end = strstr(buf, "\r\n\r\n")) == NULL) {
+		fprintf(stderr, "gslbctl: %s: not an HTTP response\n", o->server);
+		goto out;
+	}
+	r->len = len - (size_t)(hdr_end + 4 - buf);
+	r->body = malloc(r->len + 1);
+	if (r->body == NULL) {
+		fprintf(stderr, "gslbctl: out of memory\n");
+		goto out;
+	}
+	memcpy(r->body, hdr_end + 4, r->len);
+	r->body[r->len] = '\0';
+	ret = 0;
+out:
+	free(req);
+	free(buf);
+	close(fd);
+	return ret;
+}
+
+/* ------------------------------------------------------------ JSON answers */
+
+/* Parses a JSON body; prints why when it is not JSON. */
+static json_t *parse_json(const struct response *r)
+{
+	json_error_t e;
+	json_t *j = json_loadb(r->body, r->len, 0, &e);
+
+	if (j == NULL)
+		fprintf(stderr, "gslbctl: the answer (HTTP %d) is not JSON: %s\n", r->status,
+			e.text);
+	return j;
+}
+
+/* Prints the errors of a failed answer, one per line. */
+static void print_errors(const char *what, int status, json_t *j)
+{
+	json_t *errs = json_object_get(j, "errors");
+	size_t i;
+	json_t *e;
+
+	fprintf(stderr, "gslbctl: %s failed (HTTP %d)%s\n", what, status,
+		json_array_size(errs) ? ":" : "");
+	json_array_foreach(errs, i, e)
+		fprintf(stderr, "  %s\n", json_string_value(e) ? json_string_value(e) : "?");
+	if (status == 401)
+		fprintf(stderr, "  (give the token with -k, $GSLBCTL_TOKEN or -c CONFIG)\n");
+}
+
+/* The common path of the API commands: request, --json, status check.
+ * Returns the parsed answer of a 2xx reply, else NULL with *rc set. */
+static json_t *api(const struct opts *o, const char *method, const char *path, const char *what,
+		   int *rc)
+{
+	struct response r;
+	json_t *j;
+
+	*rc = 1;
+	if (http(o, method, path, &r) != 0)
+		return NULL;
+	if (o->json) {
+		fwrite(r.body, 1, r.len, stdout);
+		if (r.len > 0 && r.body[r.len - 1] != '\n')
+			putchar('\n');
+		*rc = r.status >= 200 && r.status < 300 ? 0 : 1;
+		free(r.body);
+		return NULL;
+	}
+	j = parse_json(&r);
+	if (j != NULL && (r.status < 200 || r.status >= 300)) {
+		print_errors(what, r.status, j);
+		json_decref(j);
+		j = NULL;
+	}
+	free(r.body);
+	return j;
+}
+
+static const char *jstr(json_t *o, const char *key, const char *def)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s != NULL ? s : def;
+}
+
+static void format_time(json_int_t t, char *buf, size_t size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (localtime_r(&tt, &tm) == NULL || strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		snprintf(buf, size, "%lld", (long long)t);
+}
+
+static void member_addresses(json_t *m, char *buf, size_t size)
+{
+	size_t len = 0, i;
+	json_t *a;
+	const char *cname = jstr(m, "cname", NULL);
+
+	buf[0] = '\0';
+	if (cname != NULL) {
+		snprintf(buf, size, "CNAME %s", cname);
+		return;
+	}
+	json_array_foreach(json_object_get(m, "ipv4"), i, a) {
+		if (len < size)
+			len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? "," : "",
+						json_string_value(a));
+	}
+	json_array_foreach(json_object_get(m, "ipv6"), i, a) {
+		if (len < size)
+			len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? "," : "",
+						json_string_value(a));
+	}
+}
+
+static int cmd_status(const struct opts *o)
+{
+	char built[64];
+	json_t *j, *s, *m, *z;
+	size_t i, k;
+	int rc;
+
+	j = api(o, "GET", "/api/v1/state", "status", &rc);
+	if (j == NULL)
+		return rc;
+	format_time(json_integer_value(json_object_get(j, "built_at")), built, sizeof(built));
+	printf("gslbd %s at %s: %s, generation %lld built %s (%lld s ago)\n",
+	       jstr(j, "version", "?"), o->server,
+	       json_is_true(json_object_get(j, "serving")) ? "serving" : "NOT SERVING",
+	       (long long)json_integer_value(json_object_get(j, "generation")), built,
+	       (long long)json_integer_value(json_object_get(j, "age_seconds")));
+	printf("config %s\nzones ", jstr(j, "config", "?"));
+	json_array_foreach(json_object_get(j, "zones"), i, z)
+		printf("%s%s", i ? ", " : "", jstr(z, "name", "?"));
+	printf("\n");
+	if (json_array_size(json_object_get(j, "services")) == 0) {
+		printf("no services\n");
+		json_decref(j);
+		return 0;
+	}
+	printf("\n%-24s %3s  %-14s %-6s %-8s %6s %9s  %s\n", "SERVICE", "#", "REGION", "HEALTH",
+	       "OVERRIDE", "LOAD", "RTT", "ADDRESSES");
+	json_array_foreach(json_object_get(j, "services"), i, s) {
+		json_array_foreach(json_object_get(s, "members"), k, m) {
+			json_t *h = json_object_get(m, "health");
+			json_t *load = json_object_get(h, "load");
+			json_t *rtt = json_object_get(h, "rtt_ms");
+			char addrs[512], lbuf[16] = "-", rbuf[24] = "-";
+			const char *ov = jstr(m, "override", "none");
+
+			member_addresses(m, addrs, sizeof(addrs));
+			if (json_is_number(load))
+				snprintf(lbuf, sizeof(lbuf), "%.0f%%", json_number_value(load) * 100);
+			if (json_is_number(rtt))
+				snprintf(rbuf, sizeof(rbuf), "%.1fms", json_number_value(rtt));
+			printf("%-24s %3lld  %-14s %-6s %-8s %6s %9s  %s\n",
+			       k == 0 ? jstr(s, "name", "?") : "",
+			       (long long)json_integer_value(json_object_get(m, "index")),
+			       jstr(m, "region", "?"),
+			       json_is_true(json_object_get(h, "up")) ? "up" : "DOWN",
+			       strcmp(ov, "none") == 0 ? "-" : ov, lbuf, rbuf, addrs);
+		}
+	}
+	json_decref(j);
+	return 0;
+}
+
+static int cmd_reload(const struct opts *o)
+{
+	json_t *j;
+	int rc;
+
+	j = api(o, "POST", "/api/v1/reload", "reload", &rc);
+	if (j == NULL)
+		return rc;
+	printf("reload ok: generation %lld\n",
+	       (long long)json_integer_value(json_object_get(j, "generation")));
+	json_decref(j);
+	return 0;
+}
+
+/* Percent-encodes s into buf for one path segment. */
+static void encode_segment(const char *s, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	for (; *s != '\0' && len + 4 < size; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || ch == '.' || ch == '-' || ch == '_')
+			buf[len++] = (char)ch;
+		else
+			len += (size_t)snprintf(buf + len, size - len, "%%%02X", ch);
+	}
+	buf[len] = '\0';
+}
+
+static int cmd_member(const struct opts *o, const char *action, const char *service,
+		      const char *index)
+{
+	char esvc[1024], eidx[64], path[1200], what[1200];
+	json_t *j;
+	int rc;
+
+	encode_segment(service, esvc, sizeof(esvc));
+	encode_segment(index, eidx, sizeof(eidx));
+	snprintf(path, sizeof(path), "/api/v1/members/%s/%s/%s", esvc, eidx, action);
+	snprintf(what, sizeof(what), "%s %s %s", action, service, index);
+	j = api(o, "POST", path, what, &rc);
+	if (j == NULL)
+		return rc;
+	printf("%s member %lld: override %s\n", jstr(j, "service", service),
+	       (long long)json_integer_value(json_object_get(j, "member")),
+	       jstr(j, "override", "?"));
+	json_decref(j);
+	return 0;
+}
+
+static int cmd_region(const struct opts *o, const char *action, const char *region)
+{
+	char ereg[1024], path[1200], what[1200];
+	json_t *j;
+	int rc;
+
+	encode_segment(region, ereg, sizeof(ereg));
+	snprintf(path, sizeof(path), "/api/v1/regions/%s/%s", ereg, action);
+	snprintf(what, sizeof(what), "%s-region %s", action, region);
+	j = api(o, "POST", path, what, &rc);
+	if (j == NULL)
+		return rc;
+	printf("region %s: %sed, %lld members, %lld changed", region, action,
+	       (long long)json_integer_value(json_object_get(j, "members")),
+	       (long long)json_integer_value(json_object_get(j, "changed")));
+	if (json_integer_value(json_object_get(j, "forced_kept")) > 0)
+		printf(", %lld forced up/down kept",
+		       (long long)json_integer_value(json_object_get(j, "forced_kept")));
+	printf("\n");
+	json_decref(j);
+	return 0;
+}
+
+/* ------------------------------------------------------------ stats */
+
+/* Sum of the samples of family name whose labels contain match (NULL: all). */
+static double metric_sum(const char *text, const char *name, const char *match, bool *found)
+{
+	size_t nlen = strlen(name);
+	const char *p = text;
+	double sum = 0;
+
+	*found = false;
+	while (p != NULL && *p != '\0') {
+		const char *nl = strchr(p, '\n');
+
+		if (*p != '#' && strncmp(p, name, nlen) == 0 && (p[nlen] == '{' || p[nlen] == ' ')) {
+			const char *sp = p + nlen;
+			const char *end = nl != NULL ? nl : p + strlen(p);
+			bool ok = true;
+
+			if (*sp == '{') {
+				const char *close = memchr(sp, '}', (size_t)(end - sp));
+
+				if (close == NULL)
+					ok = false;
+				else if (match != NULL) {
+					char labels[512];
+
+					snprintf(labels, sizeof(labels), "%.*s", (int)(close - sp),
+						 sp);
+					ok = strstr(labels, match) != NULL;
+				}
+				sp = close != NULL ? close + 1 : end;
+			}
+			if (ok) {
+				sum += strtod(sp, NULL);
+				*found = true;
+			}
+		}
+		p = nl != NULL ? nl + 1 : NULL;
+	}
+	return sum;
+}
+
+static void stat_line(const char *text, const char *label, const char *name, const char *match)
+{
+	bool found;
+	double v = metric_sum(text, name, match, &found);
+
+	if (found)
+		printf("  %-28s %.0f\n", label, v);
+}
+
+static int cmd_stats(const struct opts *o)
+{
+	static const char *const rcodes[] = { "NOERROR", "NXDOMAIN", "SERVFAIL", "REFUSED",
+					      "FORMERR", "NOTIMP",  "BADVERS" };
+	struct response r;
+	bool found;
+	char match[64];
+
+	if (http(o, "GET", "/metrics", &r) != 0)
+		return 1;
+	if (r.status != 200) {
+		fprintf(stderr, "gslbctl: /metrics: HTTP %d\n", r.status);
+		free(r.body);
+		return 1;
+	}
+	if (o->json) {
+		fwrite(r.body, 1, r.len, stdout);
+		free(r.body);
+		return 0;
+	}
+	printf("gslbd at %s: %s, snapshot generation %.0f (%.0f s old)\n", o->server,
+	       metric_sum(r.body, "gslb_serving", NULL, &found) > 0 ? "serving" : "NOT SERVING",
+	       metric_sum(r.body, "gslb_snapshot_generation", NULL, &found),
+	       metric_sum(r.body, "gslb_snapshot_age_seconds", NULL, &found));
+	printf("queries\n");
+	stat_line(r.body, "total", "gslb_dns_queries_total", NULL);
+	stat_line(r.body, "udp", "gslb_dns_queries_total", "proto=\"udp\"");
+	stat_line(r.body, "tcp", "gslb_dns_queries_total", "proto=\"tcp\"");
+	stat_line(r.body, "dropped", "gslb_dns_dropped_total", NULL);
+	stat_line(r.body, "with EDNS", "gslb_dns_edns_total", NULL);
+	stat_line(r.body, "with client subnet", "gslb_dns_ecs_total", NULL);
+	printf("responses\n");
+	for (size_t i = 0; i < sizeof(rcodes) / sizeof(rcodes[0]); i++) {
+		snprintf(match, sizeof(match), "rcode=\"%s\"", rcodes[i]);
+		stat_line(r.body, rcodes[i], "gslb_dns_responses_total", match);
+	}
+	stat_line(r.body, "truncated (TC=1)", "gslb_dns_truncated_total", NULL);
+	stat_line(r.body, "service answers", "gslb_service_answers_total", NULL);
+	printf("transport\n");
+	stat_line(r.body, "tcp connections open", "gslb_tcp_connections_open", NULL);
+	stat_line(r.body, "tcp connections total", "gslb_tcp_connections_total", NULL);
+	stat_line(r.body, "tcp connections refused", "gslb_tcp_connections_refused_total", NULL);
+	stat_line(r.body, "udp receive truncated", "gslb_udp_recv_truncated_total", NULL);
+	stat_line(r.body, "udp send errors", "gslb_udp_send_errors_total", NULL);
+	printf("operations\n");
+	stat_line(r.body, "reloads ok", "gslb_reloads_total", "result=\"ok\"");
+	stat_line(r.body, "reloads failed", "gslb_reloads_total", "result=\"failed\"");
+	if (metric_sum(r.body, "gslb_member_up", NULL, &found) >= 0 && found) {
+		double up = metric_sum(r.body, "gslb_member_up", NULL, &found);
+		double all = 0;
+		const char *p = r.body;
+
+		/* one gslb_member_up series per member */
+		while ((p = strstr(p, "\ngslb_member_up{")) != NULL) {
+			all++;
+			p++;
+		}
+		printf("  %-28s %.0f of %.0f\n", "members up", up, all);
+	}
+	stat_line(r.body, "members overridden", "gslb_member_override", NULL);
+	free(r.body);
+	return 0;
+}
+
+/* ------------------------------------------------------------ main */
+
+static bool need_args(const char *cmd, int have, int want)
+{
+	if (have == want)
+		return true;
+	fprintf(stderr, "gslbctl: %s takes %d argument%s\n", cmd, want, want == 1 ? "" : "s");
+	return false;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "server", required_argument, NULL, 's' },
+		{ "token", required_argument, NULL, 'k' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct opts o = { 0 };
+	const char *cmd;
+	int ch, nargs, rc = 2;
+	char **args;
+
+	while ((ch = getopt_long(argc, argv, "s:k:c:jVh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			o.server = optarg;
+			break;
+		case 'k':
+			o.token = optarg;
+			break;
+		case 'c':
+			o.conf = optarg;
+			break;
+		case 'j':
+			o.json = true;
+			break;
+		case 'V':
+			printf("gslbctl %s\n", PACKAGE_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (o.token == NULL && getenv("GSLBCTL_TOKEN") != NULL && getenv("GSLBCTL_TOKEN")[0])
+		o.token = getenv("GSLBCTL_TOKEN");
+	if (o.conf != NULL && read_conf(o.conf, &o) != 0)
+		return 1;
+	if (o.server == NULL)
+		o.server = DEFAULT_SERVER;
+	if (o.token != NULL && strpbrk(o.token, " \t\r\n") != NULL) {
+		fprintf(stderr, "gslbctl: the token must not contain spaces or line breaks\n");
+		return 2;
+	}
+	cmd = argv[optind];
+	args = argv + optind + 1;
+	nargs = argc - optind - 1;
+
+	if (strcmp(cmd, "status") == 0) {
+		if (need_args(cmd, nargs, 0))
+			rc = cmd_status(&o);
+	} else if (strcmp(cmd, "stats") == 0) {
+		if (need_args(cmd, nargs, 0))
+			rc = cmd_stats(&o);
+	} else if (strcmp(cmd, "reload") == 0) {
+		if (need_args(cmd, nargs, 0))
+			rc = cmd_reload(&o);
+	} else if (strcmp(cmd, "drain") == 0 || strcmp(cmd, "undrain") == 0 ||
+		   strcmp(cmd, "clear") == 0) {
+		if (need_args(cmd, nargs, 2))
+			rc = cmd_member(&o, cmd, args[0], args[1]);
+	} else if (strcmp(cmd, "force-up") == 0 || strcmp(cmd, "force-down") == 0) {
+		if (need_args(cmd, nargs, 2))
+			rc = cmd_member(&o, cmd + 6, args[0], args[1]);
+	} else if (strcmp(cmd, "drain-region") == 0 || strcmp(cmd, "undrain-region") == 0) {
+		if (need_args(cmd, nargs, 1))
+			rc = cmd_region(&o, cmd[0] == 'd' ? "drain" : "undrain", args[0]);
+	} else {
+		fprintf(stderr, "gslbctl: unknown command '%s'\n", cmd);
+		usage(stderr);
+	}
+	free(conf_token);
+	return rc;
+}

@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* metrics.c — gslbd's counters in the Prometheus text exposition format */
+#include "config.h"
+
+#include "metrics.h"
+
+#include "conf.h"
+#include "dname.h"
+#include "service.h"
+#include "snapshot.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const rcode_names[24] = {
+	[0] = "NOERROR",  [1] = "FORMERR",  [2] = "SERVFAIL", [3] = "NXDOMAIN",
+	[4] = "NOTIMP",   [5] = "REFUSED",  [6] = "YXDOMAIN", [7] = "YXRRSET",
+	[8] = "NXRRSET",  [9] = "NOTAUTH",  [10] = "NOTZONE", [16] = "BADVERS",
+	[17] = "BADKEY",  [18] = "BADTIME", [19] = "BADMODE", [20] = "BADNAME",
+	[21] = "BADALG",  [22] = "BADTRUNC", [23] = "BADCOOKIE",
+};
+
+/* Always shown, even at zero, so that rate() sees a series from the start. */
+static const unsigned rcodes_always[] = { 0, 1, 2, 3, 4, 5, 16 };
+
+/* a presentation name with every byte escaped as \DDD */
+#define NAME_TEXT_MAX (DNAME_MAXLEN * 4 + 2)
+
+static const char *const proto_names[METRICS_NPROTO] = { "udp", "tcp" };
+
+const char *metrics_rcode_name(unsigned rcode)
+{
+	return rcode < 24 ? rcode_names[rcode] : NULL;
+}
+
+void metrics_label_escape(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\')
+			fputs("\\\\", out);
+		else if (*s == '"')
+			fputs("\\\"", out);
+		else if (*s == '\n')
+			fputs("\\n", out);
+		else
+			fputc(*s, out);
+	}
+}
+
+static void family(FILE *out, const char *name, const char *type, const char *help)
+{
+	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* One series per protocol of the answer_stats field at off. */
+static void per_proto(FILE *out, const struct metrics_input *in, const char *name,
+		      const char *help, size_t off)
+{
+	family(out, name, "counter", help);
+	for (int p = 0; p < METRICS_NPROTO; p++) {
+		const char *base = (const char *)&in->dns[p];
+		uint64_t v;
+
+		memcpy(&v, base + off, sizeof(v));
+		fprintf(out, "%s{proto=\"%s\"} %llu\n", name, proto_names[p],
+			(unsigned long long)v);
+	}
+}
+
+static bool rcode_shown(const struct metrics_input *in, unsigned r)
+{
+	for (size_t i = 0; i < sizeof(rcodes_always) / sizeof(rcodes_always[0]); i++) {
+		if (rcodes_always[i] == r)
+			return true;
+	}
+	return in->dns[METRICS_UDP].rcode[r] != 0 || in->dns[METRICS_TCP].rcode[r] != 0;
+}
+
+static void render_dns(FILE *out, const struct metrics_input *in)
+{
+	per_proto(out, in, "gslb_dns_queries_total", "DNS messages received.",
+		  offsetof(struct answer_stats, queries));
+	family(out, "gslb_dns_responses_total", "counter", "DNS responses sent, by rcode.");
+	for (unsigned r = 0; r < 24; r++) {
+		char buf[16];
+		const char *name = rcode_names[r];
+
+		if (!rcode_shown(in, r))
+			continue;
+		if (name == NULL) {
+			snprintf(buf, sizeof(buf), "RCODE%u", r);
+			name = buf;
+		}
+		for (int p = 0; p < METRICS_NPROTO; p++)
+			fprintf(out, "gslb_dns_responses_total{proto=\"%s\",rcode=\"%s\"} %llu\n",
+				proto_names[p], name, (unsigned long long)in->dns[p].rcode[r]);
+	}
+	per_proto(out, in, "gslb_dns_dropped_total", "DNS messages dropped without a response.",
+		  offsetof(struct answer_stats, dropped));
+	per_proto(out, in, "gslb_dns_truncated_total", "Responses truncated with TC=1.",
+		  offsetof(struct answer_stats, truncated));
+	per_proto(out, in, "gslb_dns_edns_total", "Queries with an EDNS OPT record.",
+		  offsetof(struct answer_stats, edns));
+	per_proto(out, in, "gslb_dns_ecs_total", "Queries with an EDNS Client Subnet option.",
+		  offsetof(struct answer_stats, ecs));
+	per_proto(out, in, "gslb_service_answers_total", "Answers chosen by a service filter chain.",
+		  offsetof(struct answer_stats, service_answers));
+}
+
+static void render_net(FILE *out, const struct metrics_input *in)
+{
+	family(out, "gslb_udp_recv_truncated_total", "counter",
+	       "UDP datagrams longer than the receive buffer, dropped.");
+	fprintf(out, "gslb_udp_recv_truncated_total %llu\n",
+		(unsigned long long)in->udp.recv_truncated);
+	family(out, "gslb_udp_send_errors_total", "counter", "UDP replies the kernel refused.");
+	fprintf(out, "gslb_udp_send_errors_total %llu\n", (unsigned long long)in->udp.send_errors);
+	family(out, "gslb_tcp_connections_open", "gauge", "TCP connections open now.");
+	fprintf(out, "gslb_tcp_connections_open %llu\n", (unsigned long long)in->tcp.open);
+	family(out, "gslb_tcp_connections_total", "counter", "TCP connections accepted.");
+	fprintf(out, "gslb_tcp_connections_total %llu\n", (unsigned long long)in->tcp.accepted);
+	family(out, "gslb_tcp_connections_refused_total", "counter",
+	       "TCP connections closed at once because max_clients was reached.");
+	fprintf(out, "gslb_tcp_connections_refused_total %llu\n",
+		(unsigned long long)in->tcp.rejected);
+	family(out, "gslb_tcp_idle_timeouts_total", "counter",
+	       "TCP connections closed after idle_timeout.");
+	fprintf(out, "gslb_tcp_idle_timeouts_total %llu\n", (unsigned long long)in->tcp.timeouts);
+	family(out, "gslb_tcp_bad_length_total", "counter",
+	       "TCP connections closed for a zero message length.");
+	fprintf(out, "gslb_tcp_bad_length_total %llu\n", (unsigned long long)in->tcp.bad_length);
+}
+
+static void render_daemon(FILE *out, const struct metrics_input *in)
+{
+	family(out, "gslb_build_info", "gauge", "The gslbd version.");
+	fprintf(out, "gslb_build_info{version=\"%s\"} 1\n", PACKAGE_VERSION);
+	family(out, "gslb_serving", "gauge",
+	       "1 while a snapshot is published and the UDP workers run.");
+	fprintf(out, "gslb_serving %d\n", in->serving && in->snap != NULL ? 1 : 0);
+	family(out, "gslb_reloads_total", "counter", "Configuration reloads, by result.");
+	fprintf(out, "gslb_reloads_total{result=\"ok\"} %llu\n",
+		(unsigned long long)in->reloads_ok);
+	fprintf(out, "gslb_reloads_total{result=\"failed\"} %llu\n",
+		(unsigned long long)in->reloads_failed);
+	if (in->snap == NULL)
+		return;
+	family(out, "gslb_snapshot_generation", "gauge",
+	       "Generation of the published snapshot (1 at startup, +1 per reload).");
+	fprintf(out, "gslb_snapshot_generation %llu\n", (unsigned long long)in->snap->generation);
+	family(out, "gslb_snapshot_build_timestamp_seconds", "gauge",
+	       "Unix time the published snapshot was built.");
+	fprintf(out, "gslb_snapshot_build_timestamp_seconds %lld\n",
+		(long long)in->snap->built_at);
+	family(out, "gslb_snapshot_age_seconds", "gauge", "Age of the published snapshot.");
+	fprintf(out, "gslb_snapshot_age_seconds %lld\n",
+		in->now > in->snap->built_at ? (long long)(in->now - in->snap->built_at) : 0LL);
+}
+
+enum member_metric {
+	MM_UP = 0,
+	MM_FRESH,
+	MM_LOAD,
+	MM_RTT,
+	MM_OVERRIDE,
+	MM_COUNT,
+};
+
+static const struct {
+	const char *name, *help;
+} member_families[MM_COUNT] = {
+	[MM_UP] = { "gslb_member_up", "1 when the member is answered (health and overrides)." },
+	[MM_FRESH] = { "gslb_member_fresh", "1 when a fresh probe report covers the member." },
+	[MM_LOAD] = { "gslb_member_load_ratio",
+		      "Reported load as a fraction of capacity (members with a fresh load)." },
+	[MM_RTT] = { "gslb_member_rtt_seconds", "Mean probe RTT (members with a fresh RTT)." },
+	[MM_OVERRIDE] = { "gslb_member_override",
+			  "1 for the operator override in force (drain, up, down)." },
+};
+
+/* The labels that name one member: service, member index, region. */
+static void member_labels(FILE *out, enum member_metric k, const char *svc,
+			  const struct member *m)
+{
+	fprintf(out, "%s{service=\"", member_families[k].name);
+	metrics_label_escape(out, svc);
+	fprintf(out, "\",member=\"%u\",region=\"", m->index);
+	metrics_label_escape(out, m->region->name);
+	fputc('"', out);
+}
+
+static void render_member(FILE *out, const struct metrics_input *in, enum member_metric k,
+			  const char *svc, const struct service *sv, const struct member *m)
+{
+	const struct snapshot *s = in->snap;
+	const struct member_health *h =
+		s->health != NULL && m->health < s->nhealth ? &s->health[m->health] : NULL;
+	enum health_override o;
+
+	switch (k) {
+	case MM_UP:
+		member_labels(out, k, svc, m);
+		fprintf(out, "} %d\n", h == NULL || member_health_up(h) ? 1 : 0);
+		return;
+	case MM_FRESH:
+		member_labels(out, k, svc, m);
+		fprintf(out, "} %d\n",
+			h != NULL && atomic_load_explicit(&h->fresh, memory_order_relaxed) ? 1 : 0);
+		return;
+	case MM_LOAD:
+		if (h == NULL || member_health_load(h) == MEMBER_LOAD_UNKNOWN)
+			return;
+		member_labels(out, k, svc, m);
+		fprintf(out, "} %.3f\n", member_health_load(h) / 1000.0);
+		return;
+	case MM_RTT:
+		if (h == NULL || member_health_rtt(h) == MEMBER_RTT_UNKNOWN)
+			return;
+		member_labels(out, k, svc, m);
+		fprintf(out, "} %.6f\n", member_health_rtt(h) / 1e6);
+		return;
+	case MM_OVERRIDE:
+		if (in->health == NULL)
+			return;
+		o = health_override_get(in->health, sv->name, m->index);
+		if (o == HEALTH_OVERRIDE_NONE)
+			return;
+		member_labels(out, k, svc, m);
+		fprintf(out, ",override=\"%s\"} 1\n", health_override_name(o));
+		return;
+	case MM_COUNT:
+		return;
+	}
+}
+
+static void render_members(FILE *out, const struct metrics_input *in)
+{
+	const struct conf *c = in->snap->conf;
+
+	for (int k = 0; k < MM_COUNT; k++) {
+		if (k == MM_OVERRIDE && in->health == NULL)
+			continue;
+		family(out, member_families[k].name, "gauge", member_families[k].help);
+		for (size_t i = 0; i < c->nservices; i++) {
+			const struct service *sv = &c->services[i];
+			char svc[NAME_TEXT_MAX];
+
+			if (dname_to_str(sv->name, svc, sizeof(svc)) != 0)
+				continue;
+			for (size_t j = 0; j < sv->nmembers; j++)
+				render_member(out, in, (enum member_metric)k, svc, sv,
+					      &sv->members[j]);
+		}
+	}
+}
+
+int metrics_render(FILE *out, const struct metrics_input *in)
+{
+	render_daemon(out, in);
+	render_dns(out, in);
+	render_net(out, in);
+	if (in->snap != NULL && in->snap->conf->nservices > 0)
+		render_members(out, in);
+	if (fflush(out) != 0 || ferror(out))
+		return -EIO;
+	return 0;
+}
