@@ -389,3 +389,53 @@ pyrun() {
 	R=
 	if [ $st -eq 0 ]; then ok "$1"; else fail "$1 (python exit $st)"; fi
 }
+
+# ------------------------------------------------------------- geo helpers
+# Service tests build their GeoIP database from the test folder's city.csv
+# with tests/data/mkmmdb into the work directory, then start gslbd on a
+# template whose `@GEOIP@` line becomes the geoip group.
+
+MKMMDB=${MKMMDB:-$SRCROOT/tests/data/mkmmdb}
+
+# geo_template TEMPLATE SCHEMA OUT [SETTINGS]: builds GEO_CSV (default
+# $TESTDIR/city.csv) into
+# $WORK/gslbd (geoip2: city.mmdb; flat: city4.mmdb + city6.mmdb, one file per
+# family like ip-location-db) and writes OUT, the template with its @GEOIP@
+# line replaced by a geoip group naming them; SETTINGS (e.g.
+# "ecs_max_prefix_v4 = 24;") go inside the group. Fails the test on error.
+geo_template() {
+	local tpl=$1 schema=$2 out=$3 extra=${4:-} d=$WORK/gslbd db csv=${GEO_CSV:-$TESTDIR/city.csv}
+	mkdir -p "$d"
+	if [ "$schema" = flat ]; then
+		perl "$MKMMDB" --schema flat --ip-version 4 "$csv" "$d/city4.mmdb" &&
+			perl "$MKMMDB" --schema flat "$csv" "$d/city6.mmdb" ||
+			{ fail "mkmmdb --schema flat $csv"; return 1; }
+		db='database = "city4.mmdb"; database6 = "city6.mmdb";'
+	else
+		perl "$MKMMDB" --schema geoip2 "$csv" "$d/city.mmdb" ||
+			{ fail "mkmmdb --schema geoip2 $csv"; return 1; }
+		db='database = "city.mmdb";'
+	fi
+	awk -v g="geoip: { $db schema = \"$schema\"; $extra };" \
+		'/^[[:space:]]*@GEOIP@[[:space:]]*$/ { print g; next } { print }' "$tpl" >"$out"
+}
+
+# kq_lines KDIG-ARGS...: one kdig run with any number of queries (kdig takes a
+# query's own options after its name and type, e.g. `www.example.com A
+# +subnet=10.1.0.0/24`); R gets one line per response:
+#   RCODE SCOPE RDATA...
+# SCOPE is the ECS scope prefix of the response ("-" without ECS) and RDATA
+# the answer records as TYPE=value (e.g. A=192.0.2.1 CNAME=x.example.net.).
+kq_lines() {
+	R=$(timeout 120 kdig -p "$PORT" @"$ADDR" +retry=0 +timeout=3 +norec "$@" 2>&1 | awk '
+		function out() { if (st != "") print st, sc (rr == "" ? "" : " " rr); st = ""; sc = "-"; rr = "" }
+		/->>HEADER<<-/ { out(); st = $0; sub(/.*status: /, "", st); sub(/;.*/, "", st); next }
+		/^;; CLIENT-SUBNET:/ { n = split($3, p, "/"); sc = p[n]; next }
+		/^;; ANSWER SECTION:/ { on = 1; next }
+		/^[[:space:]]*$/ || /^;;/ { on = 0; next }
+		on && NF >= 5 { v = $5; for (i = 6; i <= NF; i++) v = v " " $i; rr = rr (rr == "" ? "" : " ") $4 "=" v }
+		END { out() }')
+}
+
+# lines_count ERE: how many lines of R match ERE.
+lines_count() { printf '%s\n' "$R" | grep -Ec -- "$1"; }
