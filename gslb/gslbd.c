@@ -8,6 +8,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "net.h"
+#include "rrl.h"
 #include "snapshot.h"
 #include "zone.h"
 
@@ -375,6 +376,9 @@ static int daemon_reload(void *arg, uint64_t *generation, char **errmsg)
 		log_warn("event=reload note=restart_needed setting=server.control.listen");
 	free(listen);
 	snapshot_publish(s);
+	/* RRL buckets survive a reload unless the rrl section changed */
+	if (rrl_configure(&s->conf->rrl) != 0)
+		log_warn("event=reload note=rrl_unchanged error=\"out of memory\"");
 	/* s stays valid: only a later reload, behind the same lock, frees it */
 	*generation = s->generation;
 	atomic_fetch_add_explicit(&d->counters.reloads_ok, 1, memory_order_relaxed);
@@ -522,6 +526,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	snapshot_publish(snap);
+	if (rrl_configure(&snap->conf->rrl) != 0) {
+		startup_error(use_syslog && o.foreground, "rrl: out of memory");
+		goto out;
+	}
 
 	d.base = event_base_new();
 	if (d.base == NULL) {
@@ -575,6 +583,7 @@ out:
 	net_tcp_free(d.tcp);
 	/* the health state writes into the snapshot's slots: gone first */
 	health_free(d.health);
+	rrl_shutdown(); /* after the UDP workers stopped */
 	snapshot_shutdown();
 	for (i = 0; i < 3; i++) {
 		if (sigev[i] != NULL)
