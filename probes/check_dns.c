@@ -33,7 +33,7 @@ struct evares_sock {
 struct evares {
 	struct event_base *base;
 	ares_channel ch;
-	struct event *timer;     /* c-ares' own timeouts and retries */
+	struct event *timer; /* c-ares' own timeouts and retries */
 	struct evares_sock socks[EVARES_MAX_SOCKS];
 };
 
@@ -44,8 +44,8 @@ struct dns_priv {
 	bool cancelling;
 };
 
-static const char *const rcode_names[] = { "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
-					   "NOTIMP",  "REFUSED" };
+static const char *const rcode_names[] = {"NOERROR",  "FORMERR", "SERVFAIL",
+					  "NXDOMAIN", "NOTIMP",	 "REFUSED"};
 
 void evares_kick(struct evares *e)
 {
@@ -162,8 +162,8 @@ static void query_cb(void *arg, int status, int timeouts, unsigned char *abuf, i
 		if (rcode != 0)
 			snprintf(reason, sizeof(reason), "rcode %s",
 				 rcode < sizeof(rcode_names) / sizeof(rcode_names[0])
-					 ? rcode_names[rcode]
-					 : "other");
+				     ? rcode_names[rcode]
+				     : "other");
 		else if (ancount == 0)
 			snprintf(reason, sizeof(reason), "no answer");
 		else
@@ -253,7 +253,7 @@ static void dns_release(struct check_inst *ci)
 }
 
 const struct check_ops check_dns_ops = {
-	.start = dns_start,
-	.cancel = dns_cancel,
-	.release = dns_release,
+    .start = dns_start,
+    .cancel = dns_cancel,
+    .release = dns_release,
 };

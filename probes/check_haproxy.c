@@ -70,7 +70,7 @@ int check_haproxy_parse(const char *csv, size_t len, const char *proxy, struct h
 	int c_px = -1, c_sv = -1, c_status = -1, c_scur = -1, c_slim = -1;
 	const char *p = csv, *end = csv + len;
 	bool have_front = false;
-	struct haproxy_row front = { { 0 } };
+	struct haproxy_row front = {{0}};
 
 	/* header: "# pxname,svname,..." */
 	const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -115,9 +115,11 @@ int check_haproxy_parse(const char *csv, size_t len, const char *proxy, struct h
 		bool back = field_is(f[c_sv], fl[c_sv], "BACKEND");
 		if (!back && !field_is(f[c_sv], fl[c_sv], "FRONTEND"))
 			continue;
-		struct haproxy_row r = { .frontend = !back };
-		size_t sl = fl[c_status] < sizeof(r.status) - 1 ? fl[c_status] : sizeof(r.status) - 1;
-		long scur = field_num(f[c_scur], fl[c_scur]), slim = field_num(f[c_slim], fl[c_slim]);
+		struct haproxy_row r = {.frontend = !back};
+		size_t sl =
+		    fl[c_status] < sizeof(r.status) - 1 ? fl[c_status] : sizeof(r.status) - 1;
+		long scur = field_num(f[c_scur], fl[c_scur]),
+		     slim = field_num(f[c_slim], fl[c_slim]);
 
 		memcpy(r.status, f[c_status], sl);
 		r.status[sl] = '\0';
@@ -226,8 +228,8 @@ static void hap_cb(void *arg, int status, const char *body, size_t len, const ch
 	} else {
 		load = row.load_permille;
 		ok = row.up;
-		snprintf(reason, sizeof(reason), "%s status %s", row.frontend ? "frontend" : "backend",
-			 row.status);
+		snprintf(reason, sizeof(reason), "%s status %s",
+			 row.frontend ? "frontend" : "backend", row.status);
 	}
 	httpc_free(hp->h);
 	hp->h = NULL;
@@ -238,14 +240,14 @@ static void hap_cb(void *arg, int status, const char *body, size_t len, const ch
 static int fetch(struct check_inst *ci, struct hap_priv *hp, const char **reason)
 {
 	struct httpc_req req = {
-		.sa = (const struct sockaddr *)&hp->ss,
-		.salen = hp->sslen,
-		.tls = hp->tls,
-		.verify = true,
-		.sni = hp->host,
-		.verify_name = hp->host,
-		.host = hp->hosthdr,
-		.path = hp->path,
+	    .sa = (const struct sockaddr *)&hp->ss,
+	    .salen = hp->sslen,
+	    .tls = hp->tls,
+	    .verify = true,
+	    .sni = hp->host,
+	    .verify_name = hp->host,
+	    .host = hp->hosthdr,
+	    .path = hp->path,
 	};
 	ci->run = hp;
 	hp->h = httpc_get(ci->env, &req, hap_cb, ci, reason);
@@ -292,7 +294,7 @@ static void resolved_cb(void *arg, int status, int timeouts, struct ares_addrinf
 static struct hap_priv *hap_new(struct check_inst *ci, const char **reason)
 {
 	struct hap_priv *hp = calloc(1, sizeof(*hp));
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST };
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST};
 	struct addrinfo *ai = NULL;
 	uint16_t port;
 
@@ -301,8 +303,8 @@ static struct hap_priv *hap_new(struct check_inst *ci, const char **reason)
 		return NULL;
 	}
 	hp->ci = ci;
-	if (check_url_split(ci->ck->url, &hp->tls, hp->host, sizeof(hp->host), &port,
-			    &hp->path) < 0) {
+	if (check_url_split(ci->ck->url, &hp->tls, hp->host, sizeof(hp->host), &port, &hp->path) <
+	    0) {
 		free(hp);
 		*reason = "bad url";
 		return NULL;
@@ -339,8 +341,8 @@ static int hap_start(struct check_inst *ci, const char **reason)
 	}
 	ci->run = hp;
 	if (!hp->resolving) {
-		struct ares_addrinfo_hints hints = { .ai_family = AF_UNSPEC,
-						     .ai_socktype = SOCK_STREAM };
+		struct ares_addrinfo_hints hints = {.ai_family = AF_UNSPEC,
+						    .ai_socktype = SOCK_STREAM};
 
 		hp->resolving = true;
 		ares_getaddrinfo(evares_channel(ci->env->resolver), hp->host, hp->port, &hints,
@@ -376,7 +378,7 @@ static void hap_release(struct check_inst *ci)
 }
 
 const struct check_ops check_haproxy_ops = {
-	.start = hap_start,
-	.cancel = hap_cancel,
-	.release = hap_release,
+    .start = hap_start,
+    .cancel = hap_cancel,
+    .release = hap_release,
 };

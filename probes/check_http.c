@@ -59,14 +59,14 @@ static int http_start(struct check_inst *ci, const char **reason)
 	/* sni defaults to host; with neither, the certificate must name the address. */
 	name = ck->sni[0] ? ck->sni : ck->host;
 	struct httpc_req req = {
-		.sa = (const struct sockaddr *)&ci->ss,
-		.salen = ci->sslen,
-		.tls = tls,
-		.verify = ck->verify,
-		.sni = name,
-		.verify_name = name,
-		.host = r->host,
-		.path = ck->path,
+	    .sa = (const struct sockaddr *)&ci->ss,
+	    .salen = ci->sslen,
+	    .tls = tls,
+	    .verify = ck->verify,
+	    .sni = name,
+	    .verify_name = name,
+	    .host = r->host,
+	    .path = ck->path,
 	};
 	ci->run = r;
 	r->h = httpc_get(ci->env, &req, http_cb, ci, reason);
@@ -90,6 +90,6 @@ static void http_cancel(struct check_inst *ci)
 }
 
 const struct check_ops check_http_ops = {
-	.start = http_start,
-	.cancel = http_cancel,
+    .start = http_start,
+    .cancel = http_cancel,
 };

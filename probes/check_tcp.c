@@ -55,8 +55,8 @@ static int tcp_start(struct check_inst *ci, const char **reason)
 	ci->run = r;
 	bufferevent_setcb(r->bev, NULL, NULL, tcp_event_cb, ci);
 	r->starting = true;
-	if (bufferevent_socket_connect(r->bev, (const struct sockaddr *)&ci->ss,
-				       (int)ci->sslen) != 0) {
+	if (bufferevent_socket_connect(r->bev, (const struct sockaddr *)&ci->ss, (int)ci->sslen) !=
+	    0) {
 		bufferevent_free(r->bev);
 		free(r);
 		ci->run = NULL;
@@ -79,6 +79,6 @@ static void tcp_cancel(struct check_inst *ci)
 }
 
 const struct check_ops check_tcp_ops = {
-	.start = tcp_start,
-	.cancel = tcp_cancel,
+    .start = tcp_start,
+    .cancel = tcp_cancel,
 };

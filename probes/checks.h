@@ -28,8 +28,8 @@ struct event;
 struct event_base;
 struct ssl_ctx_st;
 
-#define CHECK_ADDR_TEXT 64     /* an IPv6 address in text, with room */
-#define CHECK_NAME_TEXT 1024   /* a domain name in text, escapes included */
+#define CHECK_ADDR_TEXT 64	 /* an IPv6 address in text, with room */
+#define CHECK_NAME_TEXT 1024	 /* a domain name in text, escapes included */
 #define CHECK_MAX_BODY (1 << 20) /* bytes of an HTTP response kept (status line + body) */
 
 struct evares;
@@ -63,22 +63,22 @@ struct check_inst {
 	uint16_t member;
 	uint8_t family;
 	uint8_t addr[16];
-	char addr_text[CHECK_ADDR_TEXT];      /* "-" for family 0 */
-	struct sockaddr_storage ss;           /* addr with the check's port; unset for family 0 */
+	char addr_text[CHECK_ADDR_TEXT]; /* "-" for family 0 */
+	struct sockaddr_storage ss;	 /* addr with the check's port; unset for family 0 */
 	socklen_t sslen;
 	const struct conf_check *ck;
 	const struct check_env *env;
 	/* state */
 	struct probe_sm sm;
-	uint32_t rtt_us;                      /* of the last successful run, or REPORT_UNKNOWN */
-	uint32_t load_permille;               /* haproxy: last value, else REPORT_UNKNOWN */
+	uint32_t rtt_us;	/* of the last successful run, or REPORT_UNKNOWN */
+	uint32_t load_permille; /* haproxy: last value, else REPORT_UNKNOWN */
 	bool running;
-	uint64_t started_us;                  /* monotonic */
+	uint64_t started_us; /* monotonic */
 	struct event *tick;
 	struct event *deadline;
-	void *run;                            /* the check's in-flight state */
-	void *priv;                           /* the check's state between runs */
-	void *owner;                          /* the scheduler's */
+	void *run;   /* the check's in-flight state */
+	void *priv;  /* the check's state between runs */
+	void *owner; /* the scheduler's */
 };
 
 struct check_ops {
@@ -106,10 +106,10 @@ struct httpc_req {
 	const struct sockaddr *sa;
 	socklen_t salen;
 	bool tls;
-	bool verify;             /* verify the chain and verify_name */
-	const char *sni;         /* sent as SNI when non-empty */
+	bool verify;		 /* verify the chain and verify_name */
+	const char *sni;	 /* sent as SNI when non-empty */
 	const char *verify_name; /* DNS name to verify; NULL or "" = the address (IP SAN) */
-	const char *host;        /* Host header */
+	const char *host;	 /* Host header */
 	const char *path;
 };
 
@@ -127,10 +127,10 @@ void httpc_free(struct httpc *h);
 /* ---- HAProxy stats CSV (check_haproxy.c) ---- */
 
 struct haproxy_row {
-	char status[32];         /* as in the CSV, e.g. "UP", "DOWN", "OPEN", "UP 1/3" */
-	bool up;                 /* status starts with UP (backend, server) or OPEN (frontend) */
-	uint32_t load_permille;  /* scur * 1000 / slim, or REPORT_UNKNOWN without slim */
-	bool frontend;           /* the row found is the FRONTEND row (no BACKEND row) */
+	char status[32];	/* as in the CSV, e.g. "UP", "DOWN", "OPEN", "UP 1/3" */
+	bool up;		/* status starts with UP (backend, server) or OPEN (frontend) */
+	uint32_t load_permille; /* scur * 1000 / slim, or REPORT_UNKNOWN without slim */
+	bool frontend;		/* the row found is the FRONTEND row (no BACKEND row) */
 };
 
 /* Finds proxy's BACKEND row (else its FRONTEND row) in the CSV text csv[0..len) whose first

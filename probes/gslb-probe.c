@@ -25,11 +25,11 @@
 
 struct opts {
 	const char *conf_path;
-	const char *id;          /* -i, overrides probe.id */
+	const char *id; /* -i, overrides probe.id */
 	bool test;
 	bool foreground;
 	bool debug;
-	int log_sink;            /* -1 = default for the mode, 0 = stderr, 1 = syslog */
+	int log_sink; /* -1 = default for the mode, 0 = stderr, 1 = syslog */
 };
 
 struct state {
@@ -60,15 +60,15 @@ static void usage(FILE *f)
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "id", required_argument, NULL, 'i' },
-		{ "test", no_argument, NULL, 't' },
-		{ "foreground", no_argument, NULL, 'f' },
-		{ "log", required_argument, NULL, 'l' },
-		{ "debug", no_argument, NULL, 'd' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"config", required_argument, NULL, 'c'},
+	    {"id", required_argument, NULL, 'i'},
+	    {"test", no_argument, NULL, 't'},
+	    {"foreground", no_argument, NULL, 'f'},
+	    {"log", required_argument, NULL, 'l'},
+	    {"debug", no_argument, NULL, 'd'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int ch;
 
@@ -95,7 +95,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			} else if (!strcmp(optarg, "syslog")) {
 				o->log_sink = 1;
 			} else {
-				fprintf(stderr, "gslb-probe: -l: expected stderr or syslog, got '%s'\n",
+				fprintf(stderr,
+					"gslb-probe: -l: expected stderr or syslog, got '%s'\n",
 					optarg);
 				return -1;
 			}
@@ -162,8 +163,7 @@ static const char *prober_id(const struct state *s, const struct conf *c)
 }
 
 /* Loads the config and its targets; returns 0 or -1 with the message in *err (malloc'd). */
-static int load(const char *path, struct conf **c, struct probe_target **t, size_t *n,
-		char **err)
+static int load(const char *path, struct conf **c, struct probe_target **t, size_t *n, char **err)
 {
 	*c = conf_load(path, err);
 	if (!*c)
@@ -250,8 +250,8 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
 
 int main(int argc, char **argv)
 {
-	static const int sigs[3] = { SIGTERM, SIGINT, SIGHUP };
-	struct event *sigev[3] = { NULL, NULL, NULL };
+	static const int sigs[3] = {SIGTERM, SIGINT, SIGHUP};
+	struct event *sigev[3] = {NULL, NULL, NULL};
 	struct state s;
 	struct opts o;
 	size_t n = 0;
@@ -277,7 +277,8 @@ int main(int argc, char **argv)
 	if (load(s.conf_path, &s.conf, &s.targets, &n, &err) < 0) {
 		log_error_lines("event=startup_failed", err);
 		if (use_syslog)
-			fprintf(stderr, "gslb-probe: %s\n", err ? err : "cannot load the configuration");
+			fprintf(stderr, "gslb-probe: %s\n",
+				err ? err : "cannot load the configuration");
 		free(err);
 		goto out;
 	}
@@ -306,9 +307,8 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	log_info("event=ready prober=%s checks=%zu report_to=%zu conf=%s",
-		 prober_id(&s, s.conf), probe_count(s.probe), s.conf->probe.nreport_to,
-		 s.conf_path);
+	log_info("event=ready prober=%s checks=%zu report_to=%zu conf=%s", prober_id(&s, s.conf),
+		 probe_count(s.probe), s.conf->probe.nreport_to, s.conf_path);
 	event_base_dispatch(s.base);
 	ret = 0;
 out:

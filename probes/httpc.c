@@ -26,7 +26,7 @@
 
 struct httpc {
 	struct bufferevent *bev;
-	SSL *ssl;                /* owned by bev once it exists */
+	SSL *ssl; /* owned by bev once it exists */
 	httpc_cb cb;
 	void *arg;
 	bool done;
@@ -234,9 +234,10 @@ static SSL *make_ssl(const struct check_env *env, const struct httpc_req *r, con
 				goto fail;
 		} else {
 			char ip[CHECK_ADDR_TEXT];
-			const void *a = r->sa->sa_family == AF_INET
-						? (const void *)&((const struct sockaddr_in *)r->sa)->sin_addr
-						: (const void *)&((const struct sockaddr_in6 *)r->sa)->sin6_addr;
+			const void *a =
+			    r->sa->sa_family == AF_INET
+				? (const void *)&((const struct sockaddr_in *)r->sa)->sin_addr
+				: (const void *)&((const struct sockaddr_in6 *)r->sa)->sin6_addr;
 
 			if (!inet_ntop(r->sa->sa_family, a, ip, sizeof(ip)) ||
 			    !X509_VERIFY_PARAM_set1_ip_asc(vp, ip))
@@ -267,9 +268,8 @@ struct httpc *httpc_get(const struct check_env *env, const struct httpc_req *r, 
 		h->ssl = make_ssl(env, r, err);
 		if (!h->ssl)
 			goto fail;
-		h->bev = bufferevent_openssl_socket_new(env->base, -1, h->ssl,
-							BUFFEREVENT_SSL_CONNECTING,
-							BEV_OPT_CLOSE_ON_FREE);
+		h->bev = bufferevent_openssl_socket_new(
+		    env->base, -1, h->ssl, BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
 		if (!h->bev) {
 			SSL_free(h->ssl);
 			h->ssl = NULL;

@@ -79,15 +79,15 @@ int probe_targets_build(const struct conf *c, const struct service *services, si
 
 		for (size_t m = 0; m < sv->nmembers; m++) {
 			const struct member *mb = &sv->members[m];
-			struct probe_target t = { .service = sv->name, .member = (uint16_t)m };
+			struct probe_target t = {.service = sv->name, .member = (uint16_t)m};
 
 			if (!mb->check)
 				continue;
 			t.check = conf_check_find(c, mb->check);
 			if (!t.check) {
 				dname_to_str(sv->name, name, sizeof(name));
-				log_warn("event=check_unknown service=%s member=%zu check=%s", name, m,
-					 mb->check);
+				log_warn("event=check_unknown service=%s member=%zu check=%s", name,
+					 m, mb->check);
 				continue;
 			}
 			if (mb->nipv4 + mb->nipv6 == 0) {
@@ -136,7 +136,7 @@ struct probe {
 	struct check_inst **insts;
 	size_t n;
 	struct event *report_ev;
-	int fd;                  /* one UDP socket for every report_to address */
+	int fd; /* one UDP socket for every report_to address */
 	int fd_family;
 	uint64_t seq;
 	uint8_t (*bufs)[REPORT_MAX_DATAGRAM];
@@ -144,7 +144,7 @@ struct probe {
 	size_t nbufs;
 	struct report_entry *entries;
 	size_t nentries_cap;
-	bool send_failing;       /* log a failing destination once, until it works again */
+	bool send_failing; /* log a failing destination once, until it works again */
 };
 
 static uint64_t now_wall_ms(void)
@@ -222,8 +222,8 @@ static void finish_run(struct check_inst *ci, bool ok, uint32_t load, const char
 
 	ci->running = false;
 	ci->run = NULL;
-	ci->rtt_us = ok ? (rtt >= REPORT_UNKNOWN ? REPORT_UNKNOWN - 1 : (uint32_t)rtt)
-			: REPORT_UNKNOWN;
+	ci->rtt_us =
+	    ok ? (rtt >= REPORT_UNKNOWN ? REPORT_UNKNOWN - 1 : (uint32_t)rtt) : REPORT_UNKNOWN;
 	if (ci->ck->type == CONF_CHECK_HAPROXY)
 		ci->load_permille = load;
 	if (probe_sm_result(&ci->sm, ok, ci->ck->rise, ci->ck->fall, now_wall_ms()))
@@ -357,7 +357,7 @@ static void send_report(evutil_socket_t fd, short what, void *arg)
 {
 	struct probe *p = arg;
 	const struct conf *c = p->c;
-	struct report_meta m = { .prober = p->id, .timestamp_ms = now_wall_ms() };
+	struct report_meta m = {.prober = p->id, .timestamp_ms = now_wall_ms()};
 	size_t nparts = 0;
 	int r, need;
 
@@ -439,8 +439,7 @@ static int open_socket(struct probe *p, char *err, size_t errlen)
 	int off = 0;
 
 	p->fd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (p->fd != -1 &&
-	    setsockopt(p->fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) == 0) {
+	if (p->fd != -1 && setsockopt(p->fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) == 0) {
 		p->fd_family = AF_INET6;
 		return 0;
 	}
@@ -563,7 +562,7 @@ struct probe *probe_new(struct event_base *base, const struct conf *c, const cha
 		goto fail;
 	}
 	SSL_CTX_set_min_proto_version(p->env.ssl_ctx, TLS1_2_VERSION);
-	struct ares_options ao = { .flags = ARES_FLAG_NOSEARCH };
+	struct ares_options ao = {.flags = ARES_FLAG_NOSEARCH};
 	p->env.resolver = evares_new(base, &ao, ARES_OPT_FLAGS);
 	if (!p->env.resolver)
 		log_warn("event=resolver_unavailable note=\"haproxy urls need address literals\"");

@@ -30,9 +30,9 @@ struct service;
 /* Rise/fall state of one instance. Pure: time is passed in. */
 struct probe_sm {
 	bool up;
-	int run;                 /* consecutive results that disagree with up */
+	int run;		 /* consecutive results that disagree with up */
 	uint64_t last_change_ms; /* unix ms of the last flip; 0 = none yet */
-	uint64_t results;        /* results seen */
+	uint64_t results;	 /* results seen */
 };
 
 /* Sets sm to state up (health.default) with no results. */
@@ -42,9 +42,9 @@ bool probe_sm_result(struct probe_sm *sm, bool ok, int rise, int fall, uint64_t 
 
 /* What to check: built from the config's services by probe_targets_build. */
 struct probe_target {
-	const uint8_t *service;  /* wire name, lowercased, points into the conf */
+	const uint8_t *service; /* wire name, lowercased, points into the conf */
 	uint16_t member;
-	uint8_t family;          /* 4, 6, or 0: the member as a whole (haproxy, CNAME member) */
+	uint8_t family; /* 4, 6, or 0: the member as a whole (haproxy, CNAME member) */
 	uint8_t addr[16];
 	const struct conf_check *check; /* points into the conf */
 };

@@ -4,11 +4,18 @@
 
 #include "probe.h"
 
+#include "report.h"
 #include "service.h"
 #include "unit.h"
 
+#include <event2/event.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #define T0 1700000000000ULL
 
@@ -109,28 +116,35 @@ END_TEST
 /* ---- instance list from services ---- */
 
 static struct conf_check checks[] = {
-	{ .name = "web", .type = CONF_CHECK_HTTP, .port = 80 },
-	{ .name = "stats", .type = CONF_CHECK_HAPROXY, .url = "http://127.0.0.1:8404/stats;csv",
-	  .proxy = "be" },
+    {.name = "web", .type = CONF_CHECK_HTTP, .port = 80},
+    {.name = "stats",
+     .type = CONF_CHECK_HAPROXY,
+     .url = "http://127.0.0.1:8404/stats;csv",
+     .proxy = "be"},
 };
-static struct region region = { .name = "eu" };
-static uint8_t v4[2][4] = { { 192, 0, 2, 1 }, { 192, 0, 2, 2 } };
-static uint8_t v6[1][16] = { { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 } };
+static struct region region = {.name = "eu"};
+static uint8_t v4[2][4] = {{192, 0, 2, 1}, {192, 0, 2, 2}};
+static uint8_t v6[1][16] = {{0x20, 0x01, 0x0d, 0xb8, [15] = 1}};
 static uint8_t cdn[] = "\3cdn\7example\3net";
 static uint8_t www[] = "\3www\7example\3com";
 
 START_TEST(targets_one_per_address)
 {
 	struct member m[5] = {
-		{ .index = 0, .region = &region, .ipv4 = v4, .nipv4 = 2, .ipv6 = v6, .nipv6 = 1,
-		  .check = "web" },
-		{ .index = 1, .region = &region, .ipv4 = v4, .nipv4 = 1 },          /* no check */
-		{ .index = 2, .region = &region, .cname = cdn, .check = "web" },    /* skipped */
-		{ .index = 3, .region = &region, .cname = cdn, .check = "stats" },  /* as a whole */
-		{ .index = 4, .region = &region, .ipv4 = v4, .nipv4 = 1, .check = "nope" },
+	    {.index = 0,
+	     .region = &region,
+	     .ipv4 = v4,
+	     .nipv4 = 2,
+	     .ipv6 = v6,
+	     .nipv6 = 1,
+	     .check = "web"},
+	    {.index = 1, .region = &region, .ipv4 = v4, .nipv4 = 1},	     /* no check */
+	    {.index = 2, .region = &region, .cname = cdn, .check = "web"},   /* skipped */
+	    {.index = 3, .region = &region, .cname = cdn, .check = "stats"}, /* as a whole */
+	    {.index = 4, .region = &region, .ipv4 = v4, .nipv4 = 1, .check = "nope"},
 	};
-	struct service sv = { .name = www, .members = m, .nmembers = 5 };
-	struct conf c = { .checks = checks, .nchecks = 2 };
+	struct service sv = {.name = www, .members = m, .nmembers = 5};
+	struct conf c = {.checks = checks, .nchecks = 2};
 	struct probe_target *t = NULL;
 	size_t n = 99;
 
@@ -153,7 +167,7 @@ END_TEST
 
 START_TEST(targets_none)
 {
-	struct conf c = { .checks = checks, .nchecks = 2 };
+	struct conf c = {.checks = checks, .nchecks = 2};
 	struct probe_target *t = NULL;
 	size_t n = 99;
 
@@ -163,11 +177,91 @@ START_TEST(targets_none)
 }
 END_TEST
 
-UNIT_SUITE("probe", { "starts_in_default_state", starts_in_default_state },
-	   { "falls_after_fall_failures", falls_after_fall_failures },
-	   { "success_resets_failure_run", success_resets_failure_run },
-	   { "rises_after_rise_successes", rises_after_rise_successes },
-	   { "one_result_flips_with_rise_fall_one", one_result_flips_with_rise_fall_one },
-	   { "full_cycle_down_and_up", full_cycle_down_and_up },
-	   { "targets_one_per_address", targets_one_per_address },
-	   { "targets_none", targets_none })
+/* ---- the probe on a loop: its reports verify with gslbd's parser ---- */
+
+static uint8_t secret[] = "0123456789abcdef0123456789abcdef-probe-test";
+
+START_TEST(reports_verify_with_the_parser)
+{
+	struct conf_health_key key = {
+	    .id = "k1", .secret = secret, .secret_len = sizeof(secret) - 1};
+	struct conf_check tcp = {.name = "conn",
+				 .type = CONF_CHECK_TCP,
+				 .port = 1,
+				 .interval = 0.1,
+				 .timeout = 0.05,
+				 .rise = 1,
+				 .fall = 1};
+	struct conf_addr to = {.text = "127.0.0.1"};
+	struct conf c = {.path = "test.conf", .checks = &tcp, .nchecks = 1};
+	struct probe_target t = {
+	    .service = www, .member = 3, .family = 4, .addr = {127, 0, 0, 1}, .check = &tcp};
+	struct sockaddr_in *sin = (struct sockaddr_in *)&to.ss;
+	static struct report_view v;
+	uint64_t last_seq = 0;
+	int fd, got = 0, down = 0;
+	char err[256];
+	uint8_t buf[2048];
+	ssize_t n;
+
+	/* a receiver on an ephemeral loopback port */
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	ck_assert_int_ne(fd, -1);
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	to.len = sizeof(*sin);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)sin, sizeof(*sin)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)sin, &to.len), 0);
+
+	c.health = (struct conf_health){
+	    .present = true, .keys = &key, .nkeys = 1, .default_up = true, .report_interval = 0.05};
+	c.probe = (struct conf_probe){.present = true,
+				      .id = "",
+				      .report_to = &to,
+				      .nreport_to = 1,
+				      .key = "k1",
+				      .key_ref = &key};
+	struct event_base *base = event_base_new();
+	ck_assert_ptr_nonnull(base);
+	ck_assert_ptr_null(probe_new(base, &c, "", &t, 1, err, sizeof(err))); /* no id */
+	ck_assert_ptr_nonnull(strstr(err, "probe.id"));
+	struct probe *p = probe_new(base, &c, "unit-probe", &t, 1, err, sizeof(err));
+	ck_assert_msg(p != NULL, "%s", err);
+	ck_assert_uint_eq(probe_count(p), 1);
+	struct timeval run = {0, 400000};
+	event_base_loopexit(base, &run);
+	event_base_dispatch(base);
+
+	while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) {
+		const char *why = NULL;
+
+		ck_assert_int_eq(report_verify_parse(buf, (size_t)n, &c.health, &v, &why), 0);
+		ck_assert_uint_eq(v.prober_len, 10);
+		ck_assert(!memcmp(v.prober, "unit-probe", 10));
+		ck_assert_uint_gt(v.seq, last_seq);
+		last_seq = v.seq;
+		ck_assert_uint_eq(v.nparts, 1);
+		ck_assert_uint_eq(v.nentries, 1);
+		ck_assert_uint_eq(v.entries[0].member, 3);
+		ck_assert_uint_eq(v.entries[0].family, 4);
+		ck_assert_mem_eq(v.entries[0].addr, t.addr, 4);
+		ck_assert_mem_eq(v.entries[0].service, www, sizeof(www));
+		down += !v.entries[0].up; /* port 1 refuses: down after one failure */
+		got++;
+	}
+	ck_assert_int_ge(got, 4); /* 400 ms at one report per 50 ms */
+	ck_assert_int_ge(down, 1);
+	probe_free(p);
+	event_base_free(base);
+	close(fd);
+}
+END_TEST
+
+UNIT_SUITE("probe", {"starts_in_default_state", starts_in_default_state},
+	   {"falls_after_fall_failures", falls_after_fall_failures},
+	   {"success_resets_failure_run", success_resets_failure_run},
+	   {"rises_after_rise_successes", rises_after_rise_successes},
+	   {"one_result_flips_with_rise_fall_one", one_result_flips_with_rise_fall_one},
+	   {"full_cycle_down_and_up", full_cycle_down_and_up},
+	   {"targets_one_per_address", targets_one_per_address}, {"targets_none", targets_none},
+	   {"reports_verify_with_the_parser", reports_verify_with_the_parser})

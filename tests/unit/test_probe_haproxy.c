@@ -12,19 +12,19 @@
 
 /* As HAProxy 2.6 writes it (columns cut after the ones that matter, plus a few more). */
 static const char csv[] =
-	"# pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,"
-	"wretr,wredis,status,weight,act,bck,chkfail,chkdown,lastchg,downtime,qlimit,pid,iid,"
-	"sid,throttle,lbtot,tracked,type,\n"
-	"stats,FRONTEND,,,1,2,100,5,0,0,0,0,0,,,,,OPEN,,,,,,,,,1,2,0,,,,0,\n"
-	"stats,BACKEND,0,0,0,0,10,0,0,0,0,0,,0,0,0,0,UP,0,0,0,,0,100,,,1,2,0,,0,,1,\n"
-	"web,FRONTEND,,,3,7,2000,9,0,0,0,0,0,,,,,OPEN,,,,,,,,,1,3,0,,,,0,\n"
-	"web,s1,0,0,1,2,,5,0,0,,0,,0,0,0,0,UP,1,1,0,0,0,100,0,,1,4,1,,5,,2,\n"
-	"web,s2,0,0,0,1,,4,0,0,,0,,0,0,0,0,DOWN,1,1,0,1,1,50,50,,1,4,2,,4,,2,\n"
-	"web,BACKEND,0,0,25,30,100,9,0,0,0,0,,0,0,0,0,UP,1,1,0,,0,100,0,,1,4,0,,9,,1,\n"
-	"dead,BACKEND,0,0,0,0,50,0,0,0,0,0,,0,0,0,0,DOWN,0,0,0,,1,20,20,,1,5,0,,0,,1,\n"
-	"front_only,FRONTEND,,,40,40,80,9,0,0,0,0,0,,,,,OPEN,,,,,,,,,1,6,0,,,,0,\n"
-	"stopped,FRONTEND,,,0,0,80,9,0,0,0,0,0,,,,,STOP,,,,,,,,,1,7,0,,,,0,\n"
-	"noslim,BACKEND,0,0,4,4,,9,0,0,0,0,,0,0,0,0,UP 1/3,1,1,0,,0,100,0,,1,8,0,,9,,1,\n";
+    "# pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,"
+    "wretr,wredis,status,weight,act,bck,chkfail,chkdown,lastchg,downtime,qlimit,pid,iid,"
+    "sid,throttle,lbtot,tracked,type,\n"
+    "stats,FRONTEND,,,1,2,100,5,0,0,0,0,0,,,,,OPEN,,,,,,,,,1,2,0,,,,0,\n"
+    "stats,BACKEND,0,0,0,0,10,0,0,0,0,0,,0,0,0,0,UP,0,0,0,,0,100,,,1,2,0,,0,,1,\n"
+    "web,FRONTEND,,,3,7,2000,9,0,0,0,0,0,,,,,OPEN,,,,,,,,,1,3,0,,,,0,\n"
+    "web,s1,0,0,1,2,,5,0,0,,0,,0,0,0,0,UP,1,1,0,0,0,100,0,,1,4,1,,5,,2,\n"
+    "web,s2,0,0,0,1,,4,0,0,,0,,0,0,0,0,DOWN,1,1,0,1,1,50,50,,1,4,2,,4,,2,\n"
+    "web,BACKEND,0,0,25,30,100,9,0,0,0,0,,0,0,0,0,UP,1,1,0,,0,100,0,,1,4,0,,9,,1,\n"
+    "dead,BACKEND,0,0,0,0,50,0,0,0,0,0,,0,0,0,0,DOWN,0,0,0,,1,20,20,,1,5,0,,0,,1,\n"
+    "front_only,FRONTEND,,,40,40,80,9,0,0,0,0,0,,,,,OPEN,,,,,,,,,1,6,0,,,,0,\n"
+    "stopped,FRONTEND,,,0,0,80,9,0,0,0,0,0,,,,,STOP,,,,,,,,,1,7,0,,,,0,\n"
+    "noslim,BACKEND,0,0,4,4,,9,0,0,0,0,,0,0,0,0,UP 1/3,1,1,0,,0,100,0,,1,8,0,,9,,1,\n";
 
 START_TEST(backend_row_up_with_load)
 {
@@ -102,32 +102,33 @@ START_TEST(url_split)
 	bool tls;
 
 	ck_assert_int_eq(check_url_split("http://127.0.0.1:8404/stats;csv", &tls, host,
-					 sizeof(host), &port, &path), 0);
+					 sizeof(host), &port, &path),
+			 0);
 	ck_assert(!tls);
 	ck_assert_str_eq(host, "127.0.0.1");
 	ck_assert_uint_eq(port, 8404);
 	ck_assert_str_eq(path, "/stats;csv");
-	ck_assert_int_eq(check_url_split("https://[::1]/s", &tls, host, sizeof(host), &port,
-					 &path), 0);
+	ck_assert_int_eq(check_url_split("https://[::1]/s", &tls, host, sizeof(host), &port, &path),
+			 0);
 	ck_assert(tls);
 	ck_assert_str_eq(host, "::1");
 	ck_assert_uint_eq(port, 443);
-	ck_assert_int_eq(check_url_split("http://lb.example", &tls, host, sizeof(host), &port,
-					 &path), 0);
+	ck_assert_int_eq(
+	    check_url_split("http://lb.example", &tls, host, sizeof(host), &port, &path), 0);
 	ck_assert_str_eq(path, "/");
 	ck_assert_uint_eq(port, 80);
 	ck_assert_int_eq(check_url_split("ftp://x/", &tls, host, sizeof(host), &port, &path),
 			 -EINVAL);
 	ck_assert_int_eq(check_url_split("http://x:0/", &tls, host, sizeof(host), &port, &path),
 			 -EINVAL);
-	ck_assert_int_eq(check_url_split("http://x:80a/", &tls, host, sizeof(host), &port,
-					 &path), -EINVAL);
+	ck_assert_int_eq(check_url_split("http://x:80a/", &tls, host, sizeof(host), &port, &path),
+			 -EINVAL);
 	ck_assert_int_eq(check_url_split("http:///p", &tls, host, sizeof(host), &port, &path),
 			 -EINVAL);
 }
 END_TEST
 
-UNIT_SUITE("probe_haproxy", { "backend_row_up_with_load", backend_row_up_with_load },
-	   { "backend_row_down", backend_row_down }, { "frontend_only_proxy", frontend_only_proxy },
-	   { "transitional_status_and_no_limit", transitional_status_and_no_limit },
-	   { "missing_proxy_and_bad_csv", missing_proxy_and_bad_csv }, { "url_split", url_split })
+UNIT_SUITE("probe_haproxy", {"backend_row_up_with_load", backend_row_up_with_load},
+	   {"backend_row_down", backend_row_down}, {"frontend_only_proxy", frontend_only_proxy},
+	   {"transitional_status_and_no_limit", transitional_status_and_no_limit},
+	   {"missing_proxy_and_bad_csv", missing_proxy_and_bad_csv}, {"url_split", url_split})
