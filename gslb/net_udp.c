@@ -13,14 +13,13 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -36,21 +35,31 @@
  * accepts, so the buffer never truncates before the client's limit does. */
 #define UDP_RESP_MAX 4096
 
+/* Socket buffers: the default (~200 KiB, rmem_default) holds only ~250
+ * queued datagrams (each costs its skb truesize, ~800 B on loopback), so a
+ * burst from many clients overflows it and is lost while the worker
+ * answers the previous batch. NSD asks for 1 MiB for the same reason. */
+#define UDP_RCVBUF (4 << 20)
+#define UDP_SNDBUF (1 << 20)
+
 /* Room for the one pktinfo control message we ask for or send. */
 union udp_cmsg {
 	char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(struct in_pktinfo))];
 	struct cmsghdr align;
 };
 
+/* One thread per (worker, listen address): it blocks in recvmmsg on its own
+ * socket, so a batch costs two syscalls (no poll), and SO_REUSEPORT spreads
+ * the datagrams over the threads of an address. */
 struct udp_worker {
 	struct answer_ctx ctx; /* first: the worker is cache-line aligned */
 	struct net_udp_stats st;
 	struct net_udp *u;
 	int id;
+	int fd;                /* owned */
+	bool wild;             /* bound to 0.0.0.0 or ::: replies carry pktinfo */
 	pthread_t tid;
 	bool started;
-	int *fds;              /* one per listen address, owned */
-	struct pollfd *pfds;   /* fds + the stop eventfd */
 	struct mmsghdr rmsg[UDP_BATCH];
 	struct mmsghdr smsg[UDP_BATCH];
 	struct iovec riov[UDP_BATCH];
@@ -63,11 +72,8 @@ struct udp_worker {
 };
 
 struct net_udp {
-	size_t nsocks;           /* listen addresses */
-	bool *wildcard;          /* per address: bound to 0.0.0.0 or :: */
-	int nworkers;
+	int nworkers;            /* threads: conf threads × listen addresses */
 	struct udp_worker **workers;
-	int stop_fd;             /* eventfd, readable once stop is requested */
 	atomic_bool stop;
 };
 
@@ -170,27 +176,13 @@ static size_t udp_reply_cmsg(const struct msghdr *rm, union udp_cmsg *out)
 	return 0;
 }
 
-/* Reads one batch from socket i, answers it and sends the replies.
+/* Answers the n datagrams just read and sends the replies.
  * Query path: no lock but RCU's, no allocation, no blocking call. */
-static void udp_batch(struct udp_worker *w, size_t i)
+static void udp_answer(struct udp_worker *w, int n)
 {
-	int fd = w->fds[i];
-	bool wild = w->u->wildcard[i];
 	const struct snapshot *snap;
-	int n, k, j, off;
+	int k = 0, j, off;
 
-	for (j = 0; j < UDP_BATCH; j++) {
-		struct msghdr *m = &w->rmsg[j].msg_hdr;
-
-		m->msg_namelen = sizeof(w->src[j]);
-		m->msg_controllen = wild ? sizeof(w->rctl[j]) : 0;
-		m->msg_flags = 0;
-	}
-	n = recvmmsg(fd, w->rmsg, UDP_BATCH, MSG_DONTWAIT, NULL);
-	if (n <= 0)
-		return; /* EAGAIN (another worker won the race) or a socket error */
-
-	k = 0;
 	rcu_read_lock();
 	snap = snapshot_get();
 	for (j = 0; j < n; j++) {
@@ -211,15 +203,17 @@ static void udp_batch(struct udp_worker *w, size_t i)
 		w->siov[k].iov_len = len;
 		sm->msg_name = &w->src[j];
 		sm->msg_namelen = rm->msg_namelen;
-		sm->msg_controllen = wild ? udp_reply_cmsg(rm, &w->sctl[k]) : 0;
-		sm->msg_control = sm->msg_controllen ? w->sctl[k].buf : NULL;
+		if (w->wild) {
+			sm->msg_controllen = udp_reply_cmsg(rm, &w->sctl[k]);
+			sm->msg_control = sm->msg_controllen ? w->sctl[k].buf : NULL;
+		}
 		k++;
 	}
 	rcu_read_unlock();
 
 	off = 0;
 	while (off < k) {
-		int r = sendmmsg(fd, w->smsg + off, (unsigned int)(k - off), MSG_DONTWAIT);
+		int r = sendmmsg(w->fd, w->smsg + off, (unsigned int)(k - off), MSG_DONTWAIT);
 
 		if (unlikely(r == -1)) {
 			if (errno == EINTR)
@@ -238,55 +232,62 @@ static void *udp_worker_main(void *arg)
 {
 	struct udp_worker *w = arg;
 	struct net_udp *u = w->u;
-	nfds_t nfds = (nfds_t)u->nsocks + 1;
+	int j, n = UDP_BATCH;
 
 	rcu_register_thread();
-	while (!atomic_load_explicit(&u->stop, memory_order_relaxed)) {
-		int r = poll(w->pfds, nfds, -1);
-		size_t i;
+	for (;;) {
+		/* Reset only the headers the last read used. */
+		for (j = 0; j < n; j++) {
+			struct msghdr *m = &w->rmsg[j].msg_hdr;
 
-		if (r == -1) {
-			if (errno == EINTR)
-				continue;
-			log_err("event=udp_poll_failed worker=%d error=\"%s\"", w->id,
-				strerror(errno));
-			break;
+			m->msg_namelen = sizeof(w->src[j]);
+			if (w->wild)
+				m->msg_controllen = sizeof(w->rctl[j]);
 		}
-		if (w->pfds[u->nsocks].revents != 0)
+		/* Blocks for the first datagram, then takes what is queued
+		 * without waiting: one syscall per batch, no poll. */
+		n = recvmmsg(w->fd, w->rmsg, UDP_BATCH, MSG_WAITFORONE, NULL);
+		/* Once net_udp_stop() has shut the socket down, every read
+		 * returns at once with empty "datagrams": leave. */
+		if (unlikely(atomic_load_explicit(&u->stop, memory_order_relaxed)))
 			break;
-		/* One batch per ready socket per round keeps addresses fair. */
-		for (i = 0; i < u->nsocks; i++) {
-			if (w->pfds[i].revents != 0)
-				udp_batch(w, i);
+		if (unlikely(n <= 0)) {
+			if (n == -1 && errno != EINTR && errno != EAGAIN)
+				log_err("event=udp_recv_failed worker=%d error=\"%s\"", w->id,
+					strerror(errno));
+			n = 0;
+			continue;
 		}
+		udp_answer(w, n);
 	}
 	rcu_unregister_thread();
 	return NULL;
 }
 
-static void udp_worker_free(struct udp_worker *w, size_t nsocks)
+static void udp_worker_free(struct udp_worker *w)
 {
-	size_t i;
-
 	if (w == NULL)
 		return;
-	if (w->fds != NULL) {
-		for (i = 0; i < nsocks; i++) {
-			if (w->fds[i] != -1)
-				close(w->fds[i]);
-		}
-	}
-	free(w->fds);
-	free(w->pfds);
+	if (w->fd != -1)
+		close(w->fd);
 	free(w);
 }
 
-static struct udp_worker *udp_worker_new(struct net_udp *u, const struct conf *conf, int id,
+/* Sets a socket buffer size: the FORCE option passes the sysctl cap while
+ * we still run as root; otherwise the kernel clamps to [rw]mem_max. Best
+ * effort: the default buffer still works, only with less room for bursts. */
+static void udp_set_buf(int fd, int force_opt, int opt, int size)
+{
+	if (setsockopt(fd, SOL_SOCKET, force_opt, &size, sizeof(size)) == 0)
+		return;
+	(void)setsockopt(fd, SOL_SOCKET, opt, &size, sizeof(size));
+}
+
+static struct udp_worker *udp_worker_new(struct net_udp *u, const struct conf_addr *a, int id,
 					 char *err, size_t errlen)
 {
 	struct udp_worker *w = NULL;
-	size_t i;
-	int j;
+	int j, fl;
 
 	/* Cache-line aligned so that workers' counters never share a line. */
 	if (posix_memalign((void **)&w, 64, sizeof(*w)) != 0) {
@@ -296,42 +297,62 @@ static struct udp_worker *udp_worker_new(struct net_udp *u, const struct conf *c
 	memset(w, 0, sizeof(*w));
 	w->u = u;
 	w->id = id;
-	w->fds = malloc(u->nsocks * sizeof(*w->fds));
-	w->pfds = calloc(u->nsocks + 1, sizeof(*w->pfds));
-	if (w->fds == NULL || w->pfds == NULL) {
-		snprintf(err, errlen, "udp: out of memory");
+	w->wild = addr_is_wildcard(&a->ss);
+	w->fd = net_bind(a, SOCK_DGRAM, err, errlen);
+	if (w->fd == -1)
+		goto fail;
+	udp_set_buf(w->fd, SO_RCVBUFFORCE, SO_RCVBUF, UDP_RCVBUF);
+	udp_set_buf(w->fd, SO_SNDBUFFORCE, SO_SNDBUF, UDP_SNDBUF);
+	/* The worker blocks in recvmmsg: make the socket blocking again. */
+	fl = fcntl(w->fd, F_GETFL);
+	if (fl == -1 || fcntl(w->fd, F_SETFL, fl & ~O_NONBLOCK) == -1) {
+		snprintf(err, errlen, "listen %s: udp: fcntl: %s", a->text, strerror(errno));
 		goto fail;
 	}
-	for (i = 0; i < u->nsocks; i++)
-		w->fds[i] = -1;
-	for (i = 0; i < u->nsocks; i++) {
-		w->fds[i] = net_bind(&conf->listen[i], SOCK_DGRAM, err, errlen);
-		if (w->fds[i] == -1)
-			goto fail;
-		w->pfds[i].fd = w->fds[i];
-		w->pfds[i].events = POLLIN;
-	}
-	w->pfds[u->nsocks].fd = u->stop_fd;
-	w->pfds[u->nsocks].events = POLLIN;
 	for (j = 0; j < UDP_BATCH; j++) {
 		w->riov[j].iov_base = w->req[j];
 		w->riov[j].iov_len = UDP_REQ_MAX;
 		w->rmsg[j].msg_hdr.msg_name = &w->src[j];
 		w->rmsg[j].msg_hdr.msg_iov = &w->riov[j];
 		w->rmsg[j].msg_hdr.msg_iovlen = 1;
-		w->rmsg[j].msg_hdr.msg_control = w->rctl[j].buf;
+		w->rmsg[j].msg_hdr.msg_control = w->wild ? w->rctl[j].buf : NULL;
 		w->siov[j].iov_base = w->resp[j];
 		w->smsg[j].msg_hdr.msg_iov = &w->siov[j];
 		w->smsg[j].msg_hdr.msg_iovlen = 1;
 	}
 	return w;
 fail:
-	udp_worker_free(w, u->nsocks);
+	udp_worker_free(w);
 	return NULL;
+}
+
+/* SO_REUSEPORT would silently share the port with another process of this
+ * user (a second gslbd): a plain bind first fails with EADDRINUSE then. */
+static int udp_probe_bind(const struct conf_addr *a, char *err, size_t errlen)
+{
+	int probe = socket(a->ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (probe == -1) {
+		snprintf(err, errlen, "listen %s: udp: socket: %s", a->text, strerror(errno));
+		return -1;
+	}
+	if (a->ss.ss_family == AF_INET6) {
+		int one = 1;
+
+		(void)setsockopt(probe, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	}
+	if (bind(probe, (const struct sockaddr *)&a->ss, a->len) == -1) {
+		snprintf(err, errlen, "listen %s: udp: bind: %s", a->text, strerror(errno));
+		close(probe);
+		return -1;
+	}
+	close(probe);
+	return 0;
 }
 
 struct net_udp *net_udp_new(const struct conf *conf, char *err, size_t errlen)
 {
+	int threads = conf->threads > 0 ? conf->threads : 1;
 	struct net_udp *u;
 	size_t i;
 	int t;
@@ -341,52 +362,25 @@ struct net_udp *net_udp_new(const struct conf *conf, char *err, size_t errlen)
 		snprintf(err, errlen, "udp: out of memory");
 		return NULL;
 	}
-	u->stop_fd = -1;
-	u->nsocks = conf->nlisten;
-	u->nworkers = conf->threads > 0 ? conf->threads : 1;
 	atomic_init(&u->stop, false);
-	u->wildcard = calloc(u->nsocks ? u->nsocks : 1, sizeof(*u->wildcard));
-	u->workers = calloc((size_t)u->nworkers, sizeof(*u->workers));
-	if (u->wildcard == NULL || u->workers == NULL) {
+	u->workers = calloc(conf->nlisten * (size_t)threads + 1, sizeof(*u->workers));
+	if (u->workers == NULL) {
 		snprintf(err, errlen, "udp: out of memory");
 		goto fail;
 	}
-	u->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (u->stop_fd == -1) {
-		snprintf(err, errlen, "udp: eventfd: %s", strerror(errno));
-		goto fail;
+	for (i = 0; i < conf->nlisten; i++) {
+		if (udp_probe_bind(&conf->listen[i], err, errlen) == -1)
+			goto fail;
 	}
-	for (i = 0; i < u->nsocks; i++) {
-		int probe;
+	for (t = 0; t < threads; t++) {
+		for (i = 0; i < conf->nlisten; i++) {
+			struct udp_worker *w;
 
-		u->wildcard[i] = addr_is_wildcard(&conf->listen[i].ss);
-		/* SO_REUSEPORT would silently share the port with another
-		 * process of this user (a second gslbd): a plain bind first
-		 * fails with EADDRINUSE in that case. */
-		probe = socket(conf->listen[i].ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-		if (probe == -1) {
-			snprintf(err, errlen, "listen %s: udp: socket: %s", conf->listen[i].text,
-				 strerror(errno));
-			goto fail;
+			w = udp_worker_new(u, &conf->listen[i], u->nworkers, err, errlen);
+			if (w == NULL)
+				goto fail;
+			u->workers[u->nworkers++] = w;
 		}
-		if (conf->listen[i].ss.ss_family == AF_INET6) {
-			int one = 1;
-
-			(void)setsockopt(probe, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-		}
-		if (bind(probe, (const struct sockaddr *)&conf->listen[i].ss, conf->listen[i].len) ==
-		    -1) {
-			snprintf(err, errlen, "listen %s: udp: bind: %s", conf->listen[i].text,
-				 strerror(errno));
-			close(probe);
-			goto fail;
-		}
-		close(probe);
-	}
-	for (t = 0; t < u->nworkers; t++) {
-		u->workers[t] = udp_worker_new(u, conf, t, err, errlen);
-		if (u->workers[t] == NULL)
-			goto fail;
 	}
 	return u;
 fail:
@@ -411,15 +405,20 @@ int net_udp_start(struct net_udp *u)
 
 void net_udp_stop(struct net_udp *u)
 {
-	uint64_t one = 1;
 	int t;
 
 	if (u == NULL)
 		return;
 	atomic_store(&u->stop, true);
-	/* Never read back: the eventfd stays readable and wakes every worker. */
-	if (write(u->stop_fd, &one, sizeof(one)) == -1)
-		log_err("event=udp_stop_failed error=\"%s\"", strerror(errno));
+	/* Shutting a UDP socket down for reading wakes a recvmmsg blocked on
+	 * it, and every later read returns at once (Linux), so a worker that
+	 * has not blocked yet cannot miss it. Replies can still leave. */
+	for (t = 0; t < u->nworkers; t++) {
+		struct udp_worker *w = u->workers[t];
+
+		if (w != NULL && w->started)
+			(void)shutdown(w->fd, SHUT_RD);
+	}
 	for (t = 0; t < u->nworkers; t++) {
 		struct udp_worker *w = u->workers[t];
 
@@ -439,12 +438,9 @@ void net_udp_free(struct net_udp *u)
 	net_udp_stop(u);
 	if (u->workers != NULL) {
 		for (t = 0; t < u->nworkers; t++)
-			udp_worker_free(u->workers[t], u->nsocks);
+			udp_worker_free(u->workers[t]);
 	}
 	free(u->workers);
-	free(u->wildcard);
-	if (u->stop_fd != -1)
-		close(u->stop_fd);
 	free(u);
 }
 
