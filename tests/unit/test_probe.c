@@ -177,7 +177,8 @@ START_TEST(targets_none)
 }
 END_TEST
 
-/* ---- the probe on a loop: its reports verify with gslbd's parser ---- */
+/* ---- the probe on a loop: reports reach every report_to (IPv4 and IPv6) and verify with
+ * gslbd's parser ---- */
 
 static uint8_t secret[] = "0123456789abcdef0123456789abcdef-probe-test";
 
@@ -192,33 +193,41 @@ START_TEST(reports_verify_with_the_parser)
 				 .timeout = 0.05,
 				 .rise = 1,
 				 .fall = 1};
-	struct conf_addr to = {.text = "127.0.0.1"};
+	struct conf_addr tos[2] = {{.text = "127.0.0.1"}, {.text = "[::1]"}};
 	struct conf c = {.path = "test.conf", .checks = &tcp, .nchecks = 1};
 	struct probe_target t = {
 	    .service = www, .member = 3, .family = 4, .addr = {127, 0, 0, 1}, .check = &tcp};
-	struct sockaddr_in *sin = (struct sockaddr_in *)&to.ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&tos[0].ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&tos[1].ss;
 	static struct report_view v;
 	uint64_t last_seq = 0;
-	int fd, got = 0, down = 0;
+	int fds[2], got[2] = {0, 0}, down = 0;
 	char err[256];
 	uint8_t buf[2048];
 	ssize_t n;
 
-	/* a receiver on an ephemeral loopback port */
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-	ck_assert_int_ne(fd, -1);
+	/* receivers on ephemeral loopback ports, IPv4 and IPv6: one socket sends to both */
+	fds[0] = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	fds[1] = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	ck_assert_int_ne(fds[0], -1);
+	ck_assert_int_ne(fds[1], -1);
 	sin->sin_family = AF_INET;
 	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	to.len = sizeof(*sin);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)sin, sizeof(*sin)), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)sin, &to.len), 0);
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_addr = in6addr_loopback;
+	for (int i = 0; i < 2; i++) {
+		tos[i].len = i ? sizeof(*sin6) : sizeof(*sin);
+		ck_assert_int_eq(bind(fds[i], (struct sockaddr *)&tos[i].ss, tos[i].len), 0);
+		ck_assert_int_eq(getsockname(fds[i], (struct sockaddr *)&tos[i].ss, &tos[i].len),
+				 0);
+	}
 
 	c.health = (struct conf_health){
 	    .present = true, .keys = &key, .nkeys = 1, .default_up = true, .report_interval = 0.05};
 	c.probe = (struct conf_probe){.present = true,
 				      .id = "",
-				      .report_to = &to,
-				      .nreport_to = 1,
+				      .report_to = tos,
+				      .nreport_to = 2,
 				      .key = "k1",
 				      .key_ref = &key};
 	struct event_base *base = event_base_new();
@@ -232,28 +241,33 @@ START_TEST(reports_verify_with_the_parser)
 	event_base_loopexit(base, &run);
 	event_base_dispatch(base);
 
-	while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) {
-		const char *why = NULL;
+	for (int i = 0; i < 2; i++) {
+		last_seq = 0;
+		while ((n = recv(fds[i], buf, sizeof(buf), 0)) > 0) {
+			const char *why = NULL;
 
-		ck_assert_int_eq(report_verify_parse(buf, (size_t)n, &c.health, &v, &why), 0);
-		ck_assert_uint_eq(v.prober_len, 10);
-		ck_assert(!memcmp(v.prober, "unit-probe", 10));
-		ck_assert_uint_gt(v.seq, last_seq);
-		last_seq = v.seq;
-		ck_assert_uint_eq(v.nparts, 1);
-		ck_assert_uint_eq(v.nentries, 1);
-		ck_assert_uint_eq(v.entries[0].member, 3);
-		ck_assert_uint_eq(v.entries[0].family, 4);
-		ck_assert_mem_eq(v.entries[0].addr, t.addr, 4);
-		ck_assert_mem_eq(v.entries[0].service, www, sizeof(www));
-		down += !v.entries[0].up; /* port 1 refuses: down after one failure */
-		got++;
+			ck_assert_int_eq(report_verify_parse(buf, (size_t)n, &c.health, &v, &why),
+					 0);
+			ck_assert_uint_eq(v.prober_len, 10);
+			ck_assert(!memcmp(v.prober, "unit-probe", 10));
+			ck_assert_uint_gt(v.seq, last_seq);
+			last_seq = v.seq;
+			ck_assert_uint_eq(v.nparts, 1);
+			ck_assert_uint_eq(v.nentries, 1);
+			ck_assert_uint_eq(v.entries[0].member, 3);
+			ck_assert_uint_eq(v.entries[0].family, 4);
+			ck_assert_mem_eq(v.entries[0].addr, t.addr, 4);
+			ck_assert_mem_eq(v.entries[0].service, www, sizeof(www));
+			down += !v.entries[0].up; /* port 1 refuses: down after one failure */
+			got[i]++;
+		}
+		ck_assert_int_ge(got[i], 4); /* 400 ms at one report per 50 ms */
 	}
-	ck_assert_int_ge(got, 4); /* 400 ms at one report per 50 ms */
 	ck_assert_int_ge(down, 1);
 	probe_free(p);
 	event_base_free(base);
-	close(fd);
+	close(fds[0]);
+	close(fds[1]);
 }
 END_TEST
 
