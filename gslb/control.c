@@ -45,12 +45,12 @@
 
 struct control {
 	struct control_params p;
-	struct conf_addr listen;  /* copy of p.listen, text owned */
+	struct conf_addr listen; /* copy of p.listen, text owned */
 	struct event_base *base;
 	struct evhttp *http;
 	struct event *stop_ev;
 	int fd;
-	int stop_fd;              /* eventfd: control_stop() wakes the loop */
+	int stop_fd; /* eventfd: control_stop() wakes the loop */
 	pthread_t thread;
 	bool started;
 	atomic_bool serving;
@@ -58,8 +58,8 @@ struct control {
 
 /* ------------------------------------------------------------ replies */
 
-static void reply_text(struct evhttp_request *req, int code, const char *reason,
-		       const char *ctype, const char *body, size_t len)
+static void reply_text(struct evhttp_request *req, int code, const char *reason, const char *ctype,
+		       const char *body, size_t len)
 {
 	struct evbuffer *b = evbuffer_new();
 
@@ -146,7 +146,7 @@ static json_t *failed_json(const char *text)
 }
 
 static void reply_error(struct evhttp_request *req, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void reply_error(struct evhttp_request *req, int code, const char *fmt, ...)
 {
@@ -192,10 +192,10 @@ static void handle_metrics(struct control *c, struct evhttp_request *req)
 	net_udp_stats(c->p.udp, &in.dns[METRICS_UDP], &in.udp);
 	net_tcp_stats(c->p.tcp, &in.dns[METRICS_TCP], &in.tcp);
 	if (c->p.daemon != NULL) {
-		in.reloads_ok = atomic_load_explicit(&c->p.daemon->reloads_ok,
-						     memory_order_relaxed);
-		in.reloads_failed = atomic_load_explicit(&c->p.daemon->reloads_failed,
-							 memory_order_relaxed);
+		in.reloads_ok =
+		    atomic_load_explicit(&c->p.daemon->reloads_ok, memory_order_relaxed);
+		in.reloads_failed =
+		    atomic_load_explicit(&c->p.daemon->reloads_failed, memory_order_relaxed);
 	}
 	in.serving = atomic_load(&c->serving);
 	in.now = time(NULL);
@@ -233,7 +233,7 @@ static json_t *member_json(struct control *c, const struct snapshot *s, const st
 			   const struct member *m)
 {
 	const struct member_health *h =
-		s->health != NULL && m->health < s->nhealth ? &s->health[m->health] : NULL;
+	    s->health != NULL && m->health < s->nhealth ? &s->health[m->health] : NULL;
 	json_t *j = json_object();
 	json_t *v4 = json_array();
 	json_t *v6 = json_array();
@@ -258,9 +258,9 @@ static json_t *member_json(struct control *c, const struct snapshot *s, const st
 	json_object_set_new(j, "check", m->check != NULL ? json_string(m->check) : json_null());
 
 	json_object_set_new(hj, "up", json_boolean(h == NULL || member_health_up(h)));
-	json_object_set_new(hj, "fresh",
-			    json_boolean(h != NULL &&
-					 atomic_load_explicit(&h->fresh, memory_order_relaxed)));
+	json_object_set_new(
+	    hj, "fresh",
+	    json_boolean(h != NULL && atomic_load_explicit(&h->fresh, memory_order_relaxed)));
 	if (h != NULL && member_health_load(h) != MEMBER_LOAD_UNKNOWN)
 		json_object_set_new(hj, "load", json_real(member_health_load(h) / 1000.0));
 	else
@@ -406,7 +406,8 @@ static int apply_override(struct control *c, const uint8_t *svc, uint32_t idx, c
 		return 0;
 	ret = health_override_set(c->p.health, svc, idx, o);
 	if (ret != 0)
-		snprintf(err, errlen, "override %s is in force but not saved to health.state_file: %s",
+		snprintf(err, errlen,
+			 "override %s is in force but not saved to health.state_file: %s",
 			 health_override_name(o), strerror(-ret));
 	return ret;
 }
@@ -415,8 +416,8 @@ static bool known_action(const char *a, bool region)
 {
 	if (strcmp(a, "drain") == 0 || strcmp(a, "undrain") == 0)
 		return true;
-	return !region && (strcmp(a, "up") == 0 || strcmp(a, "down") == 0 ||
-			   strcmp(a, "clear") == 0);
+	return !region &&
+	       (strcmp(a, "up") == 0 || strcmp(a, "down") == 0 || strcmp(a, "clear") == 0);
 }
 
 static void handle_member(struct control *c, struct evhttp_request *req, const char *service,
@@ -476,8 +477,8 @@ static void handle_member(struct control *c, struct evhttp_request *req, const c
 	}
 	if (dname_to_str(wire, svcname, sizeof(svcname)) != 0)
 		snprintf(svcname, sizeof(svcname), "%s", service);
-	log_info("event=override service=%s member=%lu action=%s override=%s", svcname, idx,
-		 action, health_override_name(result));
+	log_info("event=override service=%s member=%lu action=%s override=%s", svcname, idx, action,
+		 health_override_name(result));
 	j = json_object();
 	json_object_set_new(j, "result", json_string("ok"));
 	json_object_set_new(j, "service", json_string(svcname));
@@ -542,8 +543,8 @@ static void handle_region(struct control *c, struct evhttp_request *req, const c
 		goto out;
 	}
 	for (size_t i = 0; i < nrefs; i++) {
-		enum health_override cur = health_override_get(c->p.health, refs[i].service,
-							       refs[i].index);
+		enum health_override cur =
+		    health_override_get(c->p.health, refs[i].service, refs[i].index);
 		enum health_override want = HEALTH_OVERRIDE_DRAIN;
 		int r;
 
@@ -598,8 +599,8 @@ static bool token_equal(const char *got, const char *want)
 
 static bool authorized(struct evhttp_request *req)
 {
-	const char *hdr = evhttp_find_header(evhttp_request_get_input_headers(req),
-					     "Authorization");
+	const char *hdr =
+	    evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
 	const struct snapshot *s;
 	char *token = NULL;
 	bool open = false;

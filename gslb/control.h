@@ -42,10 +42,10 @@ typedef int control_reload_fn(void *arg, uint64_t *generation, char **errmsg);
 
 struct control_params {
 	const struct conf_addr *listen; /* copied */
-	struct net_udp *udp;            /* counters; must outlive control_stop() */
+	struct net_udp *udp;		/* counters; must outlive control_stop() */
 	struct net_tcp *tcp;
-	struct health_state *health;    /* overrides; NULL answers them with 503 */
-	struct metrics_daemon *daemon;  /* reload counters */
+	struct health_state *health;   /* overrides; NULL answers them with 503 */
+	struct metrics_daemon *daemon; /* reload counters */
 	control_reload_fn *reload;
 	void *reload_arg;
 };

@@ -26,15 +26,15 @@
 #define MAX_RESPONSE (64 << 20)
 
 struct opts {
-	const char *server;    /* -s, or from -c, or DEFAULT_SERVER */
-	const char *token;     /* -k, GSLBCTL_TOKEN, or from -c */
+	const char *server; /* -s, or from -c, or DEFAULT_SERVER */
+	const char *token;  /* -k, GSLBCTL_TOKEN, or from -c */
 	const char *conf;
 	bool json;
 };
 
 struct response {
 	int status;
-	char *body;            /* NUL-terminated, malloc'd */
+	char *body; /* NUL-terminated, malloc'd */
 	size_t len;
 };
 
@@ -92,8 +92,10 @@ static int read_conf(const char *path, struct opts *o)
 	config_lookup_string(&cfg, "server.control.listen", &listen);
 	config_lookup_string(&cfg, "server.control.token", &token);
 	if (listen[0] == '\0') {
-		fprintf(stderr, "gslbctl: %s: server.control.listen is \"\": the control endpoint "
-				"is disabled\n", path);
+		fprintf(stderr,
+			"gslbctl: %s: server.control.listen is \"\": the control endpoint "
+			"is disabled\n",
+			path);
 		ret = -1;
 		goto out;
 	}
@@ -146,8 +148,8 @@ static int split_server(const char *s, char *host, size_t hlen, char *port, size
 
 static int connect_server(const char *server)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
-	struct timeval tv = { .tv_sec = TIMEOUT_S };
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res, *ai;
+	struct timeval tv = {.tv_sec = TIMEOUT_S};
 	char host[256], port[16];
 	int fd = -1, err = 0, r;
 
@@ -307,7 +309,7 @@ static void print_errors(const char *what, int status, json_t *j)
 	fprintf(stderr, "gslbctl: %s failed (HTTP %d)%s\n", what, status,
 		json_array_size(errs) ? ":" : "");
 	json_array_foreach(errs, i, e)
-		fprintf(stderr, "  %s\n", json_string_value(e) ? json_string_value(e) : "?");
+	    fprintf(stderr, "  %s\n", json_string_value(e) ? json_string_value(e) : "?");
 	if (status == 401)
 		fprintf(stderr, "  (give the token with -k, $GSLBCTL_TOKEN or -c CONFIG)\n");
 }
@@ -368,12 +370,14 @@ static void member_addresses(json_t *m, char *buf, size_t size)
 		snprintf(buf, size, "CNAME %s", cname);
 		return;
 	}
-	json_array_foreach(json_object_get(m, "ipv4"), i, a) {
+	json_array_foreach(json_object_get(m, "ipv4"), i, a)
+	{
 		if (len < size)
 			len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? "," : "",
 						json_string_value(a));
 	}
-	json_array_foreach(json_object_get(m, "ipv6"), i, a) {
+	json_array_foreach(json_object_get(m, "ipv6"), i, a)
+	{
 		if (len < size)
 			len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? "," : "",
 						json_string_value(a));
@@ -398,7 +402,7 @@ static int cmd_status(const struct opts *o)
 	       (long long)json_integer_value(json_object_get(j, "age_seconds")));
 	printf("config %s\nzones ", jstr(j, "config", "?"));
 	json_array_foreach(json_object_get(j, "zones"), i, z)
-		printf("%s%s", i ? ", " : "", jstr(z, "name", "?"));
+	    printf("%s%s", i ? ", " : "", jstr(z, "name", "?"));
 	printf("\n");
 	if (json_array_size(json_object_get(j, "services")) == 0) {
 		printf("no services\n");
@@ -407,8 +411,10 @@ static int cmd_status(const struct opts *o)
 	}
 	printf("\n%-24s %3s  %-14s %-6s %-8s %6s %9s  %s\n", "SERVICE", "#", "REGION", "HEALTH",
 	       "OVERRIDE", "LOAD", "RTT", "ADDRESSES");
-	json_array_foreach(json_object_get(j, "services"), i, s) {
-		json_array_foreach(json_object_get(s, "members"), k, m) {
+	json_array_foreach(json_object_get(j, "services"), i, s)
+	{
+		json_array_foreach(json_object_get(s, "members"), k, m)
+		{
 			json_t *h = json_object_get(m, "health");
 			json_t *load = json_object_get(h, "load");
 			json_t *rtt = json_object_get(h, "rtt_ms");
@@ -417,7 +423,8 @@ static int cmd_status(const struct opts *o)
 
 			member_addresses(m, addrs, sizeof(addrs));
 			if (json_is_number(load))
-				snprintf(lbuf, sizeof(lbuf), "%.0f%%", json_number_value(load) * 100);
+				snprintf(lbuf, sizeof(lbuf), "%.0f%%",
+					 json_number_value(load) * 100);
 			if (json_is_number(rtt))
 				snprintf(rbuf, sizeof(rbuf), "%.1fms", json_number_value(rtt));
 			printf("%-24s %3lld  %-14s %-6s %-8s %6s %9s  %s\n",
@@ -520,7 +527,8 @@ static double metric_sum(const char *text, const char *name, const char *match, 
 	while (p != NULL && *p != '\0') {
 		const char *nl = strchr(p, '\n');
 
-		if (*p != '#' && strncmp(p, name, nlen) == 0 && (p[nlen] == '{' || p[nlen] == ' ')) {
+		if (*p != '#' && strncmp(p, name, nlen) == 0 &&
+		    (p[nlen] == '{' || p[nlen] == ' ')) {
 			const char *sp = p + nlen;
 			const char *end = nl != NULL ? nl : p + strlen(p);
 			bool ok = true;
@@ -560,8 +568,8 @@ static void stat_line(const char *text, const char *label, const char *name, con
 
 static int cmd_stats(const struct opts *o)
 {
-	static const char *const rcodes[] = { "NOERROR", "NXDOMAIN", "SERVFAIL", "REFUSED",
-					      "FORMERR", "NOTIMP",  "BADVERS" };
+	static const char *const rcodes[] = {"NOERROR", "NXDOMAIN", "SERVFAIL", "REFUSED",
+					     "FORMERR", "NOTIMP",   "BADVERS"};
 	struct response r;
 	bool found;
 	char match[64];
@@ -635,15 +643,15 @@ static bool need_args(const char *cmd, int have, int want)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "server", required_argument, NULL, 's' },
-		{ "token", required_argument, NULL, 'k' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"server", required_argument, NULL, 's'},
+	    {"token", required_argument, NULL, 'k'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
-	struct opts o = { 0 };
+	struct opts o = {0};
 	const char *cmd;
 	int ch, nargs, rc = 2;
 	char **args;

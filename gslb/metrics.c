@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+/* clang-format off */
 static const char *const rcode_names[24] = {
 	[0] = "NOERROR",  [1] = "FORMERR",  [2] = "SERVFAIL", [3] = "NXDOMAIN",
 	[4] = "NOTIMP",   [5] = "REFUSED",  [6] = "YXDOMAIN", [7] = "YXRRSET",
@@ -20,14 +21,15 @@ static const char *const rcode_names[24] = {
 	[17] = "BADKEY",  [18] = "BADTIME", [19] = "BADMODE", [20] = "BADNAME",
 	[21] = "BADALG",  [22] = "BADTRUNC", [23] = "BADCOOKIE",
 };
+/* clang-format on */
 
 /* Always shown, even at zero, so that rate() sees a series from the start. */
-static const unsigned rcodes_always[] = { 0, 1, 2, 3, 4, 5, 16 };
+static const unsigned rcodes_always[] = {0, 1, 2, 3, 4, 5, 16};
 
 /* a presentation name with every byte escaped as \DDD */
 #define NAME_TEXT_MAX (DNAME_MAXLEN * 4 + 2)
 
-static const char *const proto_names[METRICS_NPROTO] = { "udp", "tcp" };
+static const char *const proto_names[METRICS_NPROTO] = {"udp", "tcp"};
 
 const char *metrics_rcode_name(unsigned rcode)
 {
@@ -54,8 +56,8 @@ static void family(FILE *out, const char *name, const char *type, const char *he
 }
 
 /* One series per protocol of the answer_stats field at off. */
-static void per_proto(FILE *out, const struct metrics_input *in, const char *name,
-		      const char *help, size_t off)
+static void per_proto(FILE *out, const struct metrics_input *in, const char *name, const char *help,
+		      size_t off)
 {
 	family(out, name, "counter", help);
 	for (int p = 0; p < METRICS_NPROTO; p++) {
@@ -104,7 +106,8 @@ static void render_dns(FILE *out, const struct metrics_input *in)
 		  offsetof(struct answer_stats, edns));
 	per_proto(out, in, "gslb_dns_ecs_total", "Queries with an EDNS Client Subnet option.",
 		  offsetof(struct answer_stats, ecs));
-	per_proto(out, in, "gslb_service_answers_total", "Answers chosen by a service filter chain.",
+	per_proto(out, in, "gslb_service_answers_total",
+		  "Answers chosen by a service filter chain.",
 		  offsetof(struct answer_stats, service_answers));
 }
 
@@ -151,8 +154,7 @@ static void render_daemon(FILE *out, const struct metrics_input *in)
 	fprintf(out, "gslb_snapshot_generation %llu\n", (unsigned long long)in->snap->generation);
 	family(out, "gslb_snapshot_build_timestamp_seconds", "gauge",
 	       "Unix time the published snapshot was built.");
-	fprintf(out, "gslb_snapshot_build_timestamp_seconds %lld\n",
-		(long long)in->snap->built_at);
+	fprintf(out, "gslb_snapshot_build_timestamp_seconds %lld\n", (long long)in->snap->built_at);
 	family(out, "gslb_snapshot_age_seconds", "gauge", "Age of the published snapshot.");
 	fprintf(out, "gslb_snapshot_age_seconds %lld\n",
 		in->now > in->snap->built_at ? (long long)(in->now - in->snap->built_at) : 0LL);
@@ -170,18 +172,17 @@ enum member_metric {
 static const struct {
 	const char *name, *help;
 } member_families[MM_COUNT] = {
-	[MM_UP] = { "gslb_member_up", "1 when the member is answered (health and overrides)." },
-	[MM_FRESH] = { "gslb_member_fresh", "1 when a fresh probe report covers the member." },
-	[MM_LOAD] = { "gslb_member_load_ratio",
-		      "Reported load as a fraction of capacity (members with a fresh load)." },
-	[MM_RTT] = { "gslb_member_rtt_seconds", "Mean probe RTT (members with a fresh RTT)." },
-	[MM_OVERRIDE] = { "gslb_member_override",
-			  "1 for the operator override in force (drain, up, down)." },
+    [MM_UP] = {"gslb_member_up", "1 when the member is answered (health and overrides)."},
+    [MM_FRESH] = {"gslb_member_fresh", "1 when a fresh probe report covers the member."},
+    [MM_LOAD] = {"gslb_member_load_ratio",
+		 "Reported load as a fraction of capacity (members with a fresh load)."},
+    [MM_RTT] = {"gslb_member_rtt_seconds", "Mean probe RTT (members with a fresh RTT)."},
+    [MM_OVERRIDE] = {"gslb_member_override",
+		     "1 for the operator override in force (drain, up, down)."},
 };
 
 /* The labels that name one member: service, member index, region. */
-static void member_labels(FILE *out, enum member_metric k, const char *svc,
-			  const struct member *m)
+static void member_labels(FILE *out, enum member_metric k, const char *svc, const struct member *m)
 {
 	fprintf(out, "%s{service=\"", member_families[k].name);
 	metrics_label_escape(out, svc);
@@ -195,7 +196,7 @@ static void render_member(FILE *out, const struct metrics_input *in, enum member
 {
 	const struct snapshot *s = in->snap;
 	const struct member_health *h =
-		s->health != NULL && m->health < s->nhealth ? &s->health[m->health] : NULL;
+	    s->health != NULL && m->health < s->nhealth ? &s->health[m->health] : NULL;
 	enum health_override o;
 
 	switch (k) {

@@ -43,8 +43,8 @@ struct metrics_input {
 	struct net_udp_stats udp;
 	struct net_tcp_stats tcp;
 	uint64_t reloads_ok, reloads_failed;
-	bool serving;                 /* UDP workers running and not shutting down */
-	time_t now;                   /* for the snapshot's age */
+	bool serving; /* UDP workers running and not shutting down */
+	time_t now;   /* for the snapshot's age */
 	/* The published snapshot, or NULL; the caller holds the RCU read lock
 	 * while metrics_render runs. */
 	const struct snapshot *snap;
