@@ -278,8 +278,10 @@ static bool publish(struct health_state *s, struct mrec *m)
 		up = false;
 	m->up = up;
 	m->fresh = fresh;
-	if (m->slot >= 0 && (size_t)m->slot < s->npub)
+	if (m->slot >= 0 && (size_t)m->slot < s->npub) {
+		member_health_set_drained(&s->pub[m->slot], m->ovr == HEALTH_OVERRIDE_DRAIN);
 		member_health_set(&s->pub[m->slot], up, fresh, mean(lsum, ln), mean(rsum, rn));
+	}
 	return up != was;
 }
 

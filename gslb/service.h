@@ -73,6 +73,7 @@ struct service {
 
 struct member_health {
 	atomic_bool up;           /* combined verdict (quorum, overrides, grace) */
+	atomic_bool drained;      /* operator drain: out of answers even when failing open */
 	atomic_bool fresh;        /* at least one fresh report: load and rtt are meaningful */
 	atomic_uint_least32_t load_permille;
 	atomic_uint_least32_t rtt_us;
@@ -83,6 +84,7 @@ struct member_health {
 static inline void member_health_init(struct member_health *h)
 {
 	atomic_init(&h->up, true);
+	atomic_init(&h->drained, false);
 	atomic_init(&h->fresh, false);
 	atomic_init(&h->load_permille, MEMBER_LOAD_UNKNOWN);
 	atomic_init(&h->rtt_us, MEMBER_RTT_UNKNOWN);
@@ -91,6 +93,12 @@ static inline void member_health_init(struct member_health *h)
 static inline bool member_health_up(const struct member_health *h)
 {
 	return atomic_load_explicit(&h->up, memory_order_relaxed);
+}
+
+/* Drained by the operator: the up filter drops it before failing open over the rest. */
+static inline bool member_health_drained(const struct member_health *h)
+{
+	return atomic_load_explicit(&h->drained, memory_order_relaxed);
 }
 
 /* Load in permille, or MEMBER_LOAD_UNKNOWN when no fresh report has it. */
@@ -117,6 +125,12 @@ static inline void member_health_set(struct member_health *h, bool up, bool fres
 	atomic_store_explicit(&h->load_permille, load_permille, memory_order_relaxed);
 	atomic_store_explicit(&h->rtt_us, rtt_us, memory_order_relaxed);
 	atomic_store_explicit(&h->fresh, fresh, memory_order_relaxed);
+}
+
+/* Writer side: the drain override (health.c; a drained member is also published down). */
+static inline void member_health_set_drained(struct member_health *h, bool drained)
+{
+	atomic_store_explicit(&h->drained, drained, memory_order_relaxed);
 }
 
 #endif

@@ -66,6 +66,65 @@ START_TEST(no_health_all_up)
 }
 END_TEST
 
+START_TEST(drained_out)
+{
+	/* Drained is out even when its up bit says up (the bits are stored separately). */
+	setup4();
+	member_health_set_drained(&F.health[2], true);
+	ck_assert_uint_eq(fx_run1(&F, "up"), 3);
+	ck_assert_uint_eq(F.m[0]->index, 0);
+	ck_assert_uint_eq(F.m[1]->index, 1);
+	ck_assert_uint_eq(F.m[2]->index, 3);
+	ck_assert_uint_eq(F.thr.stats.fail_open, 0);
+}
+END_TEST
+
+START_TEST(drained_out_when_failing_open)
+{
+	/* Everything down: fail open over the members that are not drained. */
+	setup4();
+	for (int i = 0; i < 4; i++)
+		member_health_set(&F.health[i], false, true, 0, 0);
+	member_health_set_drained(&F.health[0], true);
+	member_health_set_drained(&F.health[3], true);
+	ck_assert_uint_eq(fx_run1(&F, "up"), 2);
+	ck_assert_uint_eq(F.m[0]->index, 1);
+	ck_assert_uint_eq(F.m[1]->index, 2);
+	ck_assert_uint_eq(F.thr.stats.fail_open, 1);
+}
+END_TEST
+
+START_TEST(drained_up_rest_down)
+{
+	/* The only up member drained, the rest down: the rest, not the drained one. */
+	setup4();
+	for (int i = 1; i < 4; i++)
+		member_health_set(&F.health[i], false, true, 0, 0);
+	member_health_set_drained(&F.health[0], true);
+	ck_assert_uint_eq(fx_run1(&F, "up"), 3);
+	for (int i = 0; i < 3; i++)
+		ck_assert_uint_eq(F.m[i]->index, i + 1);
+}
+END_TEST
+
+START_TEST(all_drained_keeps_all)
+{
+	/* Last resort: every member drained keeps them all rather than answer NODATA. */
+	setup4();
+	for (int i = 0; i < 4; i++) {
+		member_health_set(&F.health[i], false, true, 0, 0);
+		member_health_set_drained(&F.health[i], true);
+	}
+	ck_assert_uint_eq(fx_run1(&F, "up"), 4);
+	for (int i = 0; i < 4; i++)
+		ck_assert_uint_eq(F.m[i]->index, i);
+	ck_assert_uint_eq(F.thr.stats.fail_open, 1);
+	member_health_set_drained(&F.health[2], false);
+	ck_assert_uint_eq(fx_run(&F), 1);
+	ck_assert_uint_eq(F.m[0]->index, 2);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("flt_up");
@@ -78,6 +137,12 @@ static Suite *make_suite(void)
 	tc = tcase_create("fail_open");
 	tcase_add_test(tc, fail_open);
 	tcase_add_test(tc, no_health_all_up);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("drain");
+	tcase_add_test(tc, drained_out);
+	tcase_add_test(tc, drained_out_when_failing_open);
+	tcase_add_test(tc, drained_up_rest_down);
+	tcase_add_test(tc, all_drained_keeps_all);
 	suite_add_tcase(s, tc);
 	return s;
 }

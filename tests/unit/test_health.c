@@ -387,15 +387,19 @@ START_TEST(override_persistence)
 
 	ck_assert_int_eq(health_override_set(s, www, 0, HEALTH_OVERRIDE_DRAIN), 0);
 	ck_assert(!member_health_up(&pub[0]));     /* at once, without an evaluation */
+	ck_assert(member_health_drained(&pub[0])); /* so that fail-open skips it too */
 	ck_assert_int_eq(health_override_set(s, WWW, 1, HEALTH_OVERRIDE_UP), 0);
 	ck_assert(member_health_up(&pub[1]));      /* forced up although probes say down */
+	ck_assert(!member_health_drained(&pub[1]));
 	ck_assert_int_eq(health_override_set(s, other, 4, HEALTH_OVERRIDE_DOWN), 0);
 	ck_assert_int_eq(health_override_set(s, www, 2, HEALTH_OVERRIDE_DOWN), 0);
 	ck_assert_int_eq(health_override_set(s, www, 2, HEALTH_OVERRIDE_NONE), 0);
 	health_evaluate(s, now + SEC);
 	ck_assert(!member_health_up(&pub[0]));
+	ck_assert(member_health_drained(&pub[0]));
 	ck_assert(member_health_up(&pub[1]));
 	ck_assert(member_health_up(&pub[2]));
+	ck_assert(!member_health_drained(&pub[2])); /* forced down is not drained */
 	size_t n = 0;
 	health_foreach_member(s, count_member, &n);
 	ck_assert_uint_eq(n, 4); /* three bound members and other.example.com's override */
