@@ -8,6 +8,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "net.h"
+#include "net_health.h"
 #include "rrl.h"
 #include "snapshot.h"
 #include "zone.h"
@@ -54,6 +55,7 @@ struct daemon_state {
 	struct control *control;      /* NULL when server.control is off or its default failed */
 	char *control_text;           /* server.control.listen at startup */
 	struct health_state *health;  /* operator overrides and probe votes, across reloads */
+	struct net_health *health_rx; /* the probe report receiver feeding health */
 	struct metrics_daemon counters;
 	pthread_mutex_t reload_lock;  /* SIGHUP and the API reload one at a time */
 };
@@ -372,6 +374,7 @@ static int daemon_reload(void *arg, uint64_t *generation, char **errmsg)
 		log_warn("event=reload note=restart_needed setting=server.listen");
 	if (s->conf->threads != d->threads)
 		log_warn("event=reload note=restart_needed setting=server.threads");
+	net_health_reload_check(d->health_rx, s->conf);
 	if (strcmp(s->conf->control.listen_text, d->control_text) != 0)
 		log_warn("event=reload note=restart_needed setting=server.control.listen");
 	free(listen);
@@ -480,6 +483,12 @@ int main(int argc, char **argv)
 		snapshot_free(snap);
 		goto out;
 	}
+	d.health_rx = net_health_new(snap->conf, d.health, err, sizeof(err));
+	if (d.health_rx == NULL) {
+		startup_error(use_syslog, err);
+		snapshot_free(snap);
+		goto out;
+	}
 	if (snap->conf->control.listen.len > 0) {
 		struct control_params cp = {
 			.listen = &snap->conf->control.listen,
@@ -552,6 +561,8 @@ int main(int argc, char **argv)
 		r = net_tcp_start(d.tcp);
 	if (r == 0 && d.control != NULL)
 		r = control_start(d.control);
+	if (r == 0)
+		r = net_health_start(d.health_rx);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (r != 0) {
 		snprintf(err, sizeof(err), "cannot start threads: %s", strerror(-r));
@@ -581,6 +592,7 @@ out:
 	control_free(d.control); /* reads the listeners' counters: before them */
 	net_udp_free(d.udp);
 	net_tcp_free(d.tcp);
+	net_health_free(d.health_rx); /* feeds the health state: before it */
 	/* the health state writes into the snapshot's slots: gone first */
 	health_free(d.health);
 	rrl_shutdown(); /* after the UDP workers stopped */

@@ -20,6 +20,7 @@ GSLB_LIBS = libgslb.a $(LDNS_LIBS) $(LIBCONFIG_LIBS) $(URCU_LIBS) $(MAXMINDDB_LI
 
 sbin_PROGRAMS += gslbd
 gslbd_SOURCES = gslb/gslbd.c gslb/net.h gslb/net_udp.c gslb/net_tcp.c \
+	gslb/net_health.c gslb/net_health.h \
 	gslb/control.c gslb/control.h gslb/metrics.c gslb/metrics.h
 gslbd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(URCU_CFLAGS) $(JANSSON_CFLAGS)
 gslbd_LDADD = $(GSLB_LIBS)
