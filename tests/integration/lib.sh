@@ -8,7 +8,7 @@
 # here is stopped on exit; gslbd must exit 0 on SIGTERM.
 #
 # Environment: GSLBD (the binary, default $BUILD/gslbd), BUILD (default the
-# source root, as the README builds in-tree), IT_SERVER (gslbd | nsd),
+# source root, as the README builds in-tree, or the current directory), IT_SERVER (gslbd | nsd),
 # IT_KEEP=1 keeps the work directory.
 
 set -u
@@ -17,7 +17,12 @@ TESTDIR=$(cd "$(dirname "$0")" && pwd)
 TESTNAME=$(basename "$TESTDIR")
 ITDIR=$(cd "$TESTDIR/.." && pwd)
 SRCROOT=$(cd "$ITDIR/../.." && pwd)
-BUILD=${BUILD:-$SRCROOT}
+# The build directory: BUILD, else the source root (in-tree build), else the
+# current directory when it holds a gslbd (run-all started from a build dir).
+if [ -z "${BUILD:-}" ]; then
+	BUILD=$SRCROOT
+	[ ! -x "$SRCROOT/gslbd" ] && [ -x "$PWD/gslbd" ] && BUILD=$PWD
+fi
 GSLBD=${GSLBD:-$BUILD/gslbd}
 IT_SERVER=${IT_SERVER:-gslbd}
 NSD=${NSD:-nsd}
