@@ -78,7 +78,6 @@ struct check_inst {
 	struct event *deadline;
 	void *run;   /* the check's in-flight state */
 	void *priv;  /* the check's state between runs */
-	void *owner; /* the scheduler's */
 };
 
 struct check_ops {

@@ -303,7 +303,6 @@ static struct check_inst *inst_new(struct probe *p, const struct probe_target *t
 	memcpy(ci->addr, t->addr, sizeof(ci->addr));
 	ci->ck = t->check;
 	ci->env = &p->env;
-	ci->owner = p;
 	ci->rtt_us = REPORT_UNKNOWN;
 	ci->load_permille = REPORT_UNKNOWN;
 	probe_sm_init(&ci->sm, up);
