@@ -76,8 +76,8 @@ struct check_inst {
 	uint64_t started_us; /* monotonic */
 	struct event *tick;
 	struct event *deadline;
-	void *run;   /* the check's in-flight state */
-	void *priv;  /* the check's state between runs */
+	void *run;  /* the check's in-flight state */
+	void *priv; /* the check's state between runs */
 };
 
 struct check_ops {
