@@ -18,6 +18,54 @@
 #define MAX_CNAME_HOPS 8 /* chains longer than this are cut, like BIND and NSD do */
 #define OPT_FIXED_LEN 11 /* root owner, type, class, ttl, rdlength */
 
+const char *const answer_qtype_names[ANSWER_QTYPE_SLOTS] = {
+	"A", "AAAA", "CNAME", "MX", "NS", "SOA", "TXT", "SRV", "ANY", "other",
+};
+
+static unsigned qtype_slot(uint16_t qtype)
+{
+	switch (qtype) {
+	case TYPE_A:
+		return 0;
+	case TYPE_AAAA:
+		return 1;
+	case TYPE_CNAME:
+		return 2;
+	case TYPE_MX:
+		return 3;
+	case TYPE_NS:
+		return 4;
+	case TYPE_SOA:
+		return 5;
+	case TYPE_TXT:
+		return 6;
+	case TYPE_SRV:
+		return 7;
+	case TYPE_ANY:
+		return 8;
+	default:
+		return ANSWER_QTYPE_SLOTS - 1;
+	}
+}
+
+void answer_stats_add(struct answer_stats *dst, const struct answer_ctx *ctx)
+{
+	const struct answer_stats *s = &ctx->stats;
+
+	dst->queries += s->queries;
+	dst->dropped += s->dropped;
+	dst->truncated += s->truncated;
+	for (size_t i = 0; i < sizeof(dst->rcode) / sizeof(dst->rcode[0]); i++)
+		dst->rcode[i] += s->rcode[i];
+	dst->edns += s->edns;
+	dst->ecs += s->ecs;
+	dst->service_answers += s->service_answers;
+	for (size_t i = 0; i < ANSWER_QTYPE_SLOTS; i++)
+		dst->qtype[i] += s->qtype[i];
+	dst->fail_open += ctx->flt.stats.fail_open;
+	dst->geofence_fallback += ctx->flt.stats.geofence_fallback;
+}
+
 /* Everything one answer needs, kept on the stack of answer_packet(). */
 struct answer {
 	struct render r;
@@ -314,6 +362,8 @@ size_t answer_packet(struct answer_ctx *ctx, const struct snapshot *snap, const 
 		log_debug("event=drop reason=\"%s\"", q.reason);
 		return 0;
 	}
+	if (q.has_question)
+		ctx->stats.qtype[qtype_slot(q.qtype)]++;
 	a.ctx = ctx;
 	a.snap = snap;
 	a.src = src;

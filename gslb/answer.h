@@ -22,7 +22,11 @@ struct snapshot;
 
 #define ANSWER_MAX_TCP 65535
 
-/* Per-thread counters, summed by the metrics reader. */
+/* Query types counted one by one; the rest go to the last slot ("other"). */
+#define ANSWER_QTYPE_SLOTS 10
+extern const char *const answer_qtype_names[ANSWER_QTYPE_SLOTS];
+
+/* Per-thread counters, summed by the metrics reader (answer_stats_add). */
 struct answer_stats {
 	uint64_t queries;
 	uint64_t dropped;
@@ -31,6 +35,9 @@ struct answer_stats {
 	uint64_t edns;
 	uint64_t ecs;
 	uint64_t service_answers; /* answers chosen by a filter chain */
+	uint64_t qtype[ANSWER_QTYPE_SLOTS]; /* by answer_qtype_names */
+	uint64_t fail_open;       /* filter `up` found no member up and kept all */
+	uint64_t geofence_fallback; /* filter `geofence` matched no region */
 };
 
 /* Zero-initialise (calloc) before first use; the filter PRNG seeds itself. */
@@ -39,6 +46,11 @@ struct answer_ctx {
 	struct flt_thread flt;    /* round-robin counters, PRNG, filter counters */
 	struct geo_cache geo;     /* client locations by network; clears itself on a new db */
 };
+
+/* Adds the counters of ctx (its stats and its filter counters) to dst.
+ * Any thread: reads another thread's counters without a lock, so a sum
+ * may be a few queries behind. */
+void answer_stats_add(struct answer_stats *dst, const struct answer_ctx *ctx);
 
 /* Answers req (reqlen bytes) from client src into resp (respcap bytes,
  * at least 512; 65535 for TCP). tcp selects full answers; over UDP the

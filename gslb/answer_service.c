@@ -19,6 +19,19 @@
 #include "snapshot.h"
 #include "wire.h"
 
+/* Zeroes the bits of addr past prefix: a longer ECS prefix than the
+ * configured maximum is cut before the lookup, as gslb.conf(5) says. */
+static void mask_address(uint8_t *addr, uint8_t prefix)
+{
+	size_t full = prefix / 8u;
+
+	if (full >= 16)
+		return;
+	if (prefix % 8)
+		addr[full++] &= (uint8_t)(0xff << (8 - prefix % 8));
+	memset(addr + full, 0, 16 - full);
+}
+
 /* The client's address: the ECS address when the resolver sent one with a
  * non-zero source prefix (RFC 7871 §7.1.2: prefix 0 asks for no tailoring,
  * so the resolver's own address stands in), else the packet's source.
@@ -31,6 +44,7 @@ static void client_address(const struct wire_query *q, const struct sockaddr *sr
 		memcpy(c->addr, q->ecs.addr, sizeof(c->addr));
 		uint8_t cap = c->family == AF_INET ? g->ecs_max_prefix_v4 : g->ecs_max_prefix_v6;
 		c->prefix = q->ecs.source < cap ? q->ecs.source : cap;
+		mask_address(c->addr, c->prefix);
 		return;
 	}
 	c->family = 0;

@@ -109,6 +109,18 @@ static void render_dns(FILE *out, const struct metrics_input *in)
 	per_proto(out, in, "gslb_service_answers_total",
 		  "Answers chosen by a service filter chain.",
 		  offsetof(struct answer_stats, service_answers));
+	family(out, "gslb_dns_queries_by_type_total", "counter", "DNS queries by query type.");
+	for (unsigned t = 0; t < ANSWER_QTYPE_SLOTS; t++)
+		for (int p = 0; p < METRICS_NPROTO; p++)
+			fprintf(out, "gslb_dns_queries_by_type_total{proto=\"%s\",qtype=\"%s\"} %llu\n",
+				proto_names[p], answer_qtype_names[t],
+				(unsigned long long)in->dns[p].qtype[t]);
+	per_proto(out, in, "gslb_filter_fail_open_total",
+		  "Answers where filter `up` found no member up and kept all (fail-open).",
+		  offsetof(struct answer_stats, fail_open));
+	per_proto(out, in, "gslb_filter_geofence_fallback_total",
+		  "Answers where filter `geofence` matched no region and fell back.",
+		  offsetof(struct answer_stats, geofence_fallback));
 }
 
 static void render_net(FILE *out, const struct metrics_input *in)

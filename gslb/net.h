@@ -70,7 +70,4 @@ void net_tcp_free(struct net_tcp *t);
  * NULL). Any thread; lock-free reads, may be a moment old. */
 void net_tcp_stats(const struct net_tcp *t, struct answer_stats *sum, struct net_tcp_stats *ts);
 
-/* Adds src into dst field by field. */
-void net_stats_add(struct answer_stats *dst, const struct answer_stats *src);
-
 #endif

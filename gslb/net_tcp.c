@@ -452,7 +452,7 @@ void net_tcp_free(struct net_tcp *t)
 void net_tcp_stats(const struct net_tcp *t, struct answer_stats *sum, struct net_tcp_stats *ts)
 {
 	if (sum != NULL)
-		net_stats_add(sum, &t->ctx.stats);
+		answer_stats_add(sum, &t->ctx);
 	if (ts != NULL)
 		*ts = t->st;
 }

@@ -444,19 +444,6 @@ void net_udp_free(struct net_udp *u)
 	free(u);
 }
 
-void net_stats_add(struct answer_stats *dst, const struct answer_stats *src)
-{
-	size_t i;
-
-	dst->queries += src->queries;
-	dst->dropped += src->dropped;
-	dst->truncated += src->truncated;
-	for (i = 0; i < sizeof(dst->rcode) / sizeof(dst->rcode[0]); i++)
-		dst->rcode[i] += src->rcode[i];
-	dst->edns += src->edns;
-	dst->ecs += src->ecs;
-}
-
 void net_udp_stats(const struct net_udp *u, struct answer_stats *sum, struct net_udp_stats *us)
 {
 	int t;
@@ -469,7 +456,7 @@ void net_udp_stats(const struct net_udp *u, struct answer_stats *sum, struct net
 		const struct udp_worker *w = u->workers[t];
 
 		if (sum != NULL)
-			net_stats_add(sum, &w->ctx.stats);
+			answer_stats_add(sum, &w->ctx);
 		if (us != NULL) {
 			us->recv_truncated += w->st.recv_truncated;
 			us->send_errors += w->st.send_errors;
