@@ -285,6 +285,7 @@ void conf_finish_regions(struct conf_ctx *x, const struct conf_item *it, const c
 	for (size_t i = 0; i < c->nregions; i++) {
 		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
 
+		region_trig_init(&c->regions[i]);
 		if (!c->regions[i].name)
 			continue;
 		for (size_t j = 0; j < i; j++) {

@@ -37,6 +37,8 @@ struct region {
 	double lat, lon;          /* degrees, WGS84 */
 	uint32_t weight;          /* multiplies its members' weights; 0 drains (see weighted) */
 	double bias_km;           /* subtracted from the distance: > 0 attracts, < 0 repels */
+	double sin_lat, cos_lat;  /* of lat and lon, set by region_trig_init() at load so that */
+	double sin_lon, cos_lon;  /* distances cost no trigonometry per query; all 0 = not set */
 	char (*countries)[3];     /* ISO 3166 alpha-2 codes, uppercase, NUL-terminated (geofence) */
 	size_t ncountries;
 	char (*continents)[3];    /* MaxMind continent codes: AF AN AS EU NA OC SA (geofence) */
@@ -65,6 +67,9 @@ struct service {
 	size_t nmembers;          /* 1..SERVICE_MAX_MEMBERS */
 	struct flt_chain chain;   /* filter_chain_parse() or filter_chain_default() */
 };
+
+/* Precomputes the sines and cosines of a region's coordinates. */
+void region_trig_init(struct region *r);
 
 /* Load is a fraction of capacity in permille (0..1000, may exceed 1000
  * when overloaded); RTT in microseconds. UNKNOWN until a fresh report. */

@@ -22,6 +22,36 @@ double flt_nearest_distance_km(double lat1, double lon1, double lat2, double lon
 	return 2.0 * EARTH_RADIUS_KM * asin(sqrt(a));
 }
 
+void region_trig_init(struct region *r)
+{
+	r->sin_lat = sin(r->lat * DEG2RAD);
+	r->cos_lat = cos(r->lat * DEG2RAD);
+	r->sin_lon = sin(r->lon * DEG2RAD);
+	r->cos_lon = cos(r->lon * DEG2RAD);
+}
+
+/* Great-circle distance from the client's precomputed trig to a region,
+ * by the spherical law of cosines; a region whose trig is not set (a test
+ * building regions by hand) is computed on the fly. */
+static double distance_to(const struct region *client, const struct region *rg)
+{
+	struct region tmp;
+
+	if (rg->sin_lat == 0 && rg->cos_lat == 0) {
+		tmp = *rg;
+		region_trig_init(&tmp);
+		rg = &tmp;
+	}
+	double c = client->sin_lat * rg->sin_lat +
+		   client->cos_lat * rg->cos_lat *
+			   (client->cos_lon * rg->cos_lon + client->sin_lon * rg->sin_lon);
+	if (c > 1.0)
+		c = 1.0;
+	else if (c < -1.0)
+		c = -1.0;
+	return EARTH_RADIUS_KM * acos(c);
+}
+
 size_t flt_nearest_run(struct flt_ctx *ctx, const struct flt_step *step,
 		       const struct member **m, size_t n)
 {
@@ -36,6 +66,8 @@ size_t flt_nearest_run(struct flt_ctx *ctx, const struct flt_step *step,
 	/* Without a location every region is equally near: keep all. */
 	if (!ctx->client.has_location || n == 0)
 		return n;
+	struct region here = { .lat = ctx->client.lat, .lon = ctx->client.lon };
+	region_trig_init(&here);
 	for (size_t i = 0; i < n; i++) {
 		size_t r = 0;
 		while (r < nreg && reg[r] != m[i]->region)
@@ -43,9 +75,7 @@ size_t flt_nearest_run(struct flt_ctx *ctx, const struct flt_step *step,
 		if (r == nreg) {
 			const struct region *rg = m[i]->region;
 			reg[r] = rg;
-			dist[r] = flt_nearest_distance_km(ctx->client.lat, ctx->client.lon, rg->lat,
-							  rg->lon) -
-				  rg->bias_km;
+			dist[r] = distance_to(&here, rg) - rg->bias_km;
 			live[r] = false;
 			nreg++;
 		}
