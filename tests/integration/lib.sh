@@ -152,13 +152,14 @@ start_gslbd() {
 	wait_ready "$GSLBD_LOG" "$GSLBD_PORT" "$GSLBD_PID" gslbd
 }
 
-# stop_gslbd: SIGTERM, wait (5 s bound), the exit status must be 0.
+# stop_gslbd [TENTHS]: SIGTERM, wait (5 s bound by default), the exit status must be 0;
+# SIGKILL after the bound.
 stop_gslbd() {
 	local pid=$GSLBD_PID st _
 	[ -n "$pid" ] || return 0
 	GSLBD_PID=
 	kill -TERM "$pid" 2>/dev/null
-	for _ in $(seq 1 50); do
+	for _ in $(seq 1 "${1:-50}"); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
@@ -166,7 +167,7 @@ stop_gslbd() {
 		kill -KILL "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 		R=$(tail -n 20 "$GSLBD_LOG")
-		fail "gslbd did not exit within 5 s of SIGTERM"
+		fail "gslbd did not exit within $((${1:-50} / 10)) s of SIGTERM"
 		return 1
 	fi
 	wait "$pid"
@@ -229,7 +230,7 @@ stop_nsd() {
 	[ -n "$pid" ] || return 0
 	NSD_PID=
 	kill -TERM "$pid" 2>/dev/null
-	timeout 5 tail --pid="$pid" -f /dev/null || kill -KILL "$pid" 2>/dev/null
+	timeout 2 tail --pid="$pid" -f /dev/null || kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	return 0
 }
@@ -270,7 +271,8 @@ server_alive() {
 cleanup() {
 	local st=$?
 	trap - EXIT
-	stop_gslbd >/dev/null
+	# run-all's timeout follows its SIGTERM with SIGKILL after 5 s: be quicker
+	stop_gslbd 20 >/dev/null
 	stop_nsd
 	if [ -n "${IT_KEEP:-}" ]; then echo "work directory kept: $WORK"; else rm -rf "$WORK"; fi
 	exit "$st"
