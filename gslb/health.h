@@ -18,8 +18,10 @@
  * IPv6 VIP takes the member out rather than being handed out), fresh when
  * any address has a fresh vote, with RTT and load averaged over its fresh
  * addresses. An override wins: drain and force down publish down, force up
- * publishes up. Overrides are kept per (service, member index), persist in
- * health.state_file, and survive members leaving and returning.
+ * publishes up; drain also sets member_health.drained, so that the up
+ * filter keeps a drained member out even when it fails open over members
+ * that are all down. Overrides are kept per (service, member index),
+ * persist in health.state_file, and survive members leaving and returning.
  *
  * Threads: one mutex guards the state; every function may be called from
  * any thread (receiver, control, gslbctl handler). The query path never
