@@ -7,6 +7,7 @@
 #include "answer.h"
 #include "conf.h"
 #include "log.h"
+#include "rrl.h"
 #include "snapshot.h"
 
 #include <urcu.h>
@@ -181,10 +182,15 @@ static size_t udp_reply_cmsg(const struct msghdr *rm, union udp_cmsg *out)
 static void udp_answer(struct udp_worker *w, int n)
 {
 	const struct snapshot *snap;
+	struct rrl *rrl;
+	uint64_t now_ms = 0;
 	int k = 0, j, off;
 
 	rcu_read_lock();
 	snap = snapshot_get();
+	rrl = rrl_get();
+	if (rrl != NULL) /* one clock read per batch */
+		now_ms = rrl_now_ms();
 	for (j = 0; j < n; j++) {
 		const struct msghdr *rm = &w->rmsg[j].msg_hdr;
 		struct msghdr *sm = &w->smsg[k].msg_hdr;
@@ -200,6 +206,13 @@ static void udp_answer(struct udp_worker *w, int n)
 				    UDP_RESP_MAX, (const struct sockaddr *)&w->src[j], false);
 		if (len == 0)
 			continue;
+		if (rrl != NULL) {
+			/* response rate limiting: send, drop, or send the TC=1 slip form */
+			len = rrl_udp(rrl, w->resp[k], len, (const struct sockaddr *)&w->src[j],
+				      now_ms);
+			if (len == 0)
+				continue;
+		}
 		w->siov[k].iov_len = len;
 		sm->msg_name = &w->src[j];
 		sm->msg_namelen = rm->msg_namelen;
