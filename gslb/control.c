@@ -200,6 +200,8 @@ static void handle_metrics(struct control *c, struct evhttp_request *req)
 	in.serving = atomic_load(&c->serving);
 	in.now = time(NULL);
 	in.health = c->p.health;
+	if (c->p.health_rx != NULL)
+		net_health_stats(c->p.health_rx, &in.reports);
 	f = open_memstream(&buf, &len);
 	if (f == NULL) {
 		evhttp_send_error(req, HTTP_INTERNAL, NULL);
@@ -207,6 +209,7 @@ static void handle_metrics(struct control *c, struct evhttp_request *req)
 	}
 	rcu_read_lock();
 	in.snap = snapshot_get();
+	rrl_stats_published(&in.rrl);
 	ret = metrics_render(f, &in);
 	rcu_read_unlock();
 	if (fclose(f) != 0)

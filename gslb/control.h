@@ -32,6 +32,7 @@ struct control;
 struct health_state;
 struct metrics_daemon;
 struct net_tcp;
+struct net_health;
 struct net_udp;
 
 /* The daemon's reload, shared with SIGHUP: returns 0 and the published
@@ -45,6 +46,7 @@ struct control_params {
 	struct net_udp *udp;		/* counters; must outlive control_stop() */
 	struct net_tcp *tcp;
 	struct health_state *health;   /* overrides; NULL answers them with 503 */
+	struct net_health *health_rx;  /* probe report counters; may be NULL */
 	struct metrics_daemon *daemon; /* reload counters */
 	control_reload_fn *reload;
 	void *reload_arg;

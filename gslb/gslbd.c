@@ -495,6 +495,7 @@ int main(int argc, char **argv)
 			.udp = d.udp,
 			.tcp = d.tcp,
 			.health = d.health,
+			.health_rx = d.health_rx,
 			.daemon = &d.counters,
 			.reload = daemon_reload,
 			.reload_arg = &d,

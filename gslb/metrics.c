@@ -125,6 +125,25 @@ static void render_dns(FILE *out, const struct metrics_input *in)
 
 static void render_net(FILE *out, const struct metrics_input *in)
 {
+	family(out, "gslb_probe_reports_accepted_total", "counter",
+	       "Signed probe report datagrams verified and applied.");
+	fprintf(out, "gslb_probe_reports_accepted_total %llu\n",
+		(unsigned long long)in->reports.accepted);
+	family(out, "gslb_probe_reports_rejected_total", "counter",
+	       "Probe report datagrams dropped, by reason.");
+	for (int r = 0; r < NET_HEALTH_R_COUNT; r++)
+		fprintf(out, "gslb_probe_reports_rejected_total{reason=\"%s\"} %llu\n",
+			net_health_reason_name((enum net_health_reason)r),
+			(unsigned long long)in->reports.rejected[r]);
+	family(out, "gslb_health_changes_total", "counter",
+	       "Member health flips published from probe reports.");
+	fprintf(out, "gslb_health_changes_total %llu\n", (unsigned long long)in->reports.changes);
+	family(out, "gslb_rrl_dropped_total", "counter",
+	       "UDP answers dropped by response rate limiting.");
+	fprintf(out, "gslb_rrl_dropped_total %llu\n", (unsigned long long)in->rrl.dropped);
+	family(out, "gslb_rrl_slipped_total", "counter",
+	       "UDP answers rate limited and sent truncated (TC=1) instead.");
+	fprintf(out, "gslb_rrl_slipped_total %llu\n", (unsigned long long)in->rrl.slipped);
 	family(out, "gslb_udp_recv_truncated_total", "counter",
 	       "UDP datagrams longer than the receive buffer, dropped.");
 	fprintf(out, "gslb_udp_recv_truncated_total %llu\n",

@@ -20,6 +20,8 @@
 #include "answer.h"
 #include "health.h"
 #include "net.h"
+#include "net_health.h"
+#include "rrl.h"
 
 struct snapshot;
 
@@ -42,6 +44,8 @@ struct metrics_input {
 	struct answer_stats dns[METRICS_NPROTO]; /* summed answer counters per protocol */
 	struct net_udp_stats udp;
 	struct net_tcp_stats tcp;
+	struct rrl_stats rrl;    /* response rate limiting; zeros when off */
+	struct net_health_stats reports; /* probe report receiver; zeros without one */
 	uint64_t reloads_ok, reloads_failed;
 	bool serving; /* UDP workers running and not shutting down */
 	time_t now;   /* for the snapshot's age */
