@@ -808,6 +808,8 @@ static const struct conf_item conf_schema[] = {
 	  .finish = conf_finish_services },
 	{ "rrl", CT_GROUP, .off = offsetof(struct conf, rrl), .sub = conf_rrl_items,
 	  .finish = conf_finish_rrl },
+	{ "anycast", CT_GROUP, .off = offsetof(struct conf, anycast), .sub = conf_anycast_items,
+	  .finish = conf_finish_anycast },
 	{ NULL },
 };
 

@@ -149,6 +149,21 @@ struct conf_rrl {
 	size_t nexempt;
 };
 
+/* anycast: { ... }: read by gslb-anycast (anycast.h), which ties the BIRD protocol that
+ * originates the anycast prefixes to the local gslbd's health. */
+struct conf_anycast {
+	bool present;               /* the section is in the file */
+	char **prefixes;            /* "ADDR/LEN" the protocol originates, for logs and -t */
+	size_t nprefixes;
+	char *bird_socket;          /* BIRD's control socket; "/run/bird/bird.ctl" */
+	char *bird_protocol;        /* protocol enabled while healthy; "gslb_anycast" */
+	double interval;            /* seconds between checks of the local gslbd; 0.2 */
+	double timeout;             /* seconds each check may take; 0.5 */
+	int rise;                   /* consecutive good rounds to announce; 3 */
+	int fall;                   /* consecutive bad rounds to withdraw; 2 */
+	char *probe_name;           /* SOA asked of the local gslbd; "" in the file = zones[0] */
+};
+
 struct conf {
 	char *path;                 /* the config file */
 	char *dir;                  /* its directory, for relative paths */
@@ -174,6 +189,7 @@ struct conf {
 	/* geoip, regions, services (conf_service.c): all optional; services need regions */
 	struct conf_geoip geoip;
 	struct conf_rrl rrl;        /* conf_rrl.c */
+	struct conf_anycast anycast; /* conf_anycast.c */
 	struct region *regions;     /* service.h */
 	size_t nregions;
 	struct service *services;   /* index i = services[i].index */

@@ -146,4 +146,8 @@ conf_late_fn conf_late_services;
 extern const struct conf_item conf_rrl_items[];
 conf_hook_fn conf_finish_rrl;
 
+/* conf_anycast.c: anycast: { ... } */
+extern const struct conf_item conf_anycast_items[];
+conf_hook_fn conf_finish_anycast;
+
 #endif

@@ -1,0 +1,676 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* anycast.c — health rounds against the local gslbd and the BIRD control socket client */
+#include "config.h"
+
+#include "anycast.h"
+
+#include "conf.h"
+#include "log.h"
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <ldns/ldns.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Seconds between pushes of an unchanged state: a restarted BIRD learns it within this. */
+#define REASSERT_EVERY 5.0
+/* Seconds a BIRD command may take per step; BIRD is local and answers in microseconds. */
+#define BIRD_TIMEOUT 2.0
+
+/* ---------------------------------------------------------------- rise/fall */
+
+void anycast_fsm_init(struct anycast_fsm *f, int rise, int fall)
+{
+	memset(f, 0, sizeof(*f));
+	f->state = ANYCAST_WITHDRAWN;
+	f->rise = rise > 0 ? rise : 1;
+	f->fall = fall > 0 ? fall : 1;
+}
+
+bool anycast_fsm_feed(struct anycast_fsm *f, bool good)
+{
+	if (good) {
+		f->bad_run = 0;
+		if (f->good_run < f->rise)
+			f->good_run++;
+		if (f->state == ANYCAST_WITHDRAWN && f->good_run >= f->rise) {
+			f->state = ANYCAST_ANNOUNCED;
+			return true;
+		}
+		return false;
+	}
+	f->good_run = 0;
+	if (f->bad_run < f->fall)
+		f->bad_run++;
+	if (f->state == ANYCAST_ANNOUNCED && f->bad_run >= f->fall) {
+		f->state = ANYCAST_WITHDRAWN;
+		return true;
+	}
+	return false;
+}
+
+const char *anycast_state_name(enum anycast_state s)
+{
+	return s == ANYCAST_ANNOUNCED ? "announced" : "withdrawn";
+}
+
+/* ---------------------------------------------------------------- BIRD client */
+
+int anycast_bird_parse(const char *buf, size_t len, struct anycast_bird_reply *r)
+{
+	size_t pos = 0;
+	bool first = true;
+
+	memset(r, 0, sizeof(*r));
+	while (pos < len) {
+		const char *line = buf + pos;
+		const char *nl = memchr(line, '\n', len - pos);
+		size_t llen;
+		int code = 0;
+
+		if (!nl)
+			return 0;
+		llen = (size_t)(nl - line);
+		pos += llen + 1;
+		if (llen >= 1 && line[0] == ' ')
+			continue; /* continues the previous code */
+		if (llen < 5)
+			return -EPROTO;
+		for (int i = 0; i < 4; i++) {
+			if (line[i] < '0' || line[i] > '9')
+				return -EPROTO;
+			code = code * 10 + (line[i] - '0');
+		}
+		if (line[4] != ' ' && line[4] != '-')
+			return -EPROTO;
+		if (code >= 8000 && !r->error_code)
+			r->error_code = code;
+		if (code >= 8 && code <= 11 && !r->state_code)
+			r->state_code = code;
+		if (first && llen > 5) {
+			size_t n = llen - 5 < sizeof(r->text) - 1 ? llen - 5 : sizeof(r->text) - 1;
+
+			for (size_t i = 0; i < n; i++)
+				r->text[i] = line[5 + i] == '"' ? '\'' : line[5 + i];
+			r->text[n] = '\0';
+			first = false;
+		}
+		if (line[4] == ' ') {
+			r->final_code = code;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Reads one complete reply into buf; returns 0 or a negative errno. */
+static int bird_read(int fd, char *buf, size_t size, double timeout, struct anycast_bird_reply *r)
+{
+	size_t len = 0;
+
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int ret = poll(&p, 1, (int)(timeout * 1000));
+		ssize_t n;
+
+		if (ret == -1 && errno == EINTR)
+			continue;
+		if (ret == -1)
+			return -errno;
+		if (ret == 0)
+			return -ETIMEDOUT;
+		if (len >= size)
+			return -EPROTO; /* longer than any reply to enable/disable */
+		n = read(fd, buf + len, size - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -errno;
+		if (n == 0)
+			return -ECONNRESET;
+		len += (size_t)n;
+		ret = anycast_bird_parse(buf, len, r);
+		if (ret != 0)
+			return ret < 0 ? ret : 0;
+	}
+}
+
+int anycast_bird_set(const char *path, const char *protocol, bool announce, double timeout,
+		     struct anycast_bird_reply *r)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	char buf[4096];
+	char cmd[128];
+	int fd, ret, n;
+
+	memset(r, 0, sizeof(*r));
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	n = snprintf(cmd, sizeof(cmd), "%s %s\n", announce ? "enable" : "disable", protocol);
+	if (n < 0 || (size_t)n >= sizeof(cmd))
+		return -EINVAL;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd == -1)
+		return -errno;
+	/* A local stream socket connects at once or fails (EAGAIN: BIRD's backlog is full). */
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		ret = errno == EAGAIN ? -ETIMEDOUT : -errno;
+		goto out;
+	}
+	ret = bird_read(fd, buf, sizeof(buf), timeout, r); /* the "0001 BIRD x ready." greeting */
+	if (ret < 0)
+		goto out;
+	if (r->final_code != 1) {
+		ret = -EPROTO;
+		goto out;
+	}
+	if (send(fd, cmd, (size_t)n, MSG_NOSIGNAL) != n) {
+		ret = errno ? -errno : -EIO;
+		goto out;
+	}
+	ret = bird_read(fd, buf, sizeof(buf), timeout, r);
+	if (ret < 0)
+		goto out;
+	if (r->error_code || r->final_code != 0)
+		ret = -EINVAL;
+	else if (announce ? (r->state_code != 10 && r->state_code != 11)
+			  : (r->state_code != 8 && r->state_code != 9))
+		ret = -EINVAL; /* e.g. "enable" on something that is not a protocol */
+out:
+	close(fd);
+	return ret;
+}
+
+/* ---------------------------------------------------------------- health rounds */
+
+struct anycast {
+	struct event_base *base;
+	const struct conf *conf;
+	const struct conf_anycast *ac;
+	struct anycast_fsm fsm;
+	struct sockaddr_storage http_ss, dns_ss;
+	socklen_t http_len, dns_len;
+	char http_host[INET6_ADDRSTRLEN + 8];
+	struct event *tick;	/* starts a round */
+	struct event *deadline; /* ends a round that is still waiting */
+	struct event *finish;	/* ends a round off the I/O callbacks */
+	double round_start;
+	bool in_round;
+	/* the round's HTTP GET /healthz */
+	struct bufferevent *http;
+	bool http_done, http_ok;
+	char http_why[96];
+	/* the round's SOA query */
+	int dns_fd;
+	struct event *dns_ev;
+	uint16_t dns_id;
+	bool dns_done, dns_ok;
+	char dns_why[96];
+	/* what BIRD was told */
+	bool bird_synced;  /* BIRD confirmed fsm.state */
+	double bird_last;  /* when it last confirmed */
+	int bird_last_err; /* last error logged, to log a persistent one once */
+	char reason[128];  /* why the state is what it is */
+};
+
+static double now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static struct timeval tv_of(double s)
+{
+	struct timeval tv;
+
+	if (s < 0)
+		s = 0;
+	tv.tv_sec = (time_t)s;
+	tv.tv_usec = (suseconds_t)((s - (double)tv.tv_sec) * 1e6);
+	return tv;
+}
+
+/* Replaces a wildcard address with loopback of its family: the check is local. */
+static void localize(struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)ss;
+
+		if (in->sin_addr.s_addr == htonl(INADDR_ANY))
+			in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	} else if (ss->ss_family == AF_INET6) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+		if (IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr))
+			in6->sin6_addr = in6addr_loopback;
+	}
+}
+
+static void round_end(struct anycast *a);
+
+static void maybe_finish(struct anycast *a)
+{
+	if (a->in_round && a->http_done && a->dns_done)
+		event_active(a->finish, EV_TIMEOUT, 0);
+}
+
+static void http_fail(struct anycast *a, const char *why)
+{
+	if (a->http_done)
+		return;
+	a->http_done = true;
+	a->http_ok = false;
+	snprintf(a->http_why, sizeof(a->http_why), "healthz %s", why);
+	maybe_finish(a);
+}
+
+static void http_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct anycast *a = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	size_t n;
+	char *line;
+	int major, minor, status;
+
+	if (a->http_done)
+		return;
+	line = evbuffer_readln(in, &n, EVBUFFER_EOL_CRLF);
+	if (!line) {
+		if (evbuffer_get_length(in) > 1024)
+			http_fail(a, "bad status line");
+		return;
+	}
+	if (sscanf(line, "HTTP/%d.%d %d", &major, &minor, &status) != 3) {
+		free(line);
+		http_fail(a, "bad status line");
+		return;
+	}
+	free(line);
+	if (status != 200) {
+		char why[32];
+
+		snprintf(why, sizeof(why), "status %d", status);
+		http_fail(a, why);
+		return;
+	}
+	a->http_done = true;
+	a->http_ok = true;
+	maybe_finish(a);
+}
+
+static void http_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct anycast *a = arg;
+	char why[80];
+
+	(void)bev;
+	if (what & BEV_EVENT_CONNECTED)
+		return;
+	if (what & BEV_EVENT_EOF) {
+		http_fail(a, "closed before a status");
+		return;
+	}
+	snprintf(why, sizeof(why), "connect: %s",
+		 evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	http_fail(a, why);
+}
+
+static void http_start(struct anycast *a)
+{
+	a->http_done = false;
+	a->http_why[0] = '\0';
+	a->http = bufferevent_socket_new(a->base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (!a->http) {
+		http_fail(a, "cannot create a socket");
+		return;
+	}
+	bufferevent_setcb(a->http, http_read_cb, NULL, http_event_cb, a);
+	bufferevent_enable(a->http, EV_READ);
+	evbuffer_add_printf(bufferevent_get_output(a->http),
+			    "GET /healthz HTTP/1.1\r\nHost: %s\r\nUser-Agent: gslb-anycast\r\n"
+			    "Connection: close\r\n\r\n",
+			    a->http_host);
+	if (bufferevent_socket_connect(a->http, (struct sockaddr *)&a->http_ss, (int)a->http_len) !=
+	    0) {
+		char why[80];
+
+		snprintf(why, sizeof(why), "connect: %s", strerror(errno));
+		http_fail(a, why);
+	}
+}
+
+static void dns_fail(struct anycast *a, const char *why)
+{
+	if (a->dns_done)
+		return;
+	a->dns_done = true;
+	a->dns_ok = false;
+	snprintf(a->dns_why, sizeof(a->dns_why), "dns %s", why);
+	maybe_finish(a);
+}
+
+static void dns_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct anycast *a = arg;
+	uint8_t buf[4096];
+	ldns_pkt *pkt = NULL;
+	ssize_t n;
+
+	(void)what;
+	for (;;) {
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n == -1) {
+			char why[80];
+
+			if (errno == EAGAIN || errno == EINTR)
+				return; /* keep waiting within the round */
+			snprintf(why, sizeof(why), "recv: %s", strerror(errno));
+			dns_fail(a, why);
+			return;
+		}
+		if (ldns_wire2pkt(&pkt, buf, (size_t)n) != LDNS_STATUS_OK)
+			continue; /* garbage; the deadline ends the round if nothing better comes */
+		if (ldns_pkt_id(pkt) != a->dns_id || !ldns_pkt_qr(pkt)) {
+			ldns_pkt_free(pkt);
+			pkt = NULL;
+			continue; /* a late answer of an earlier round */
+		}
+		break;
+	}
+	if (ldns_pkt_get_rcode(pkt) != LDNS_RCODE_NOERROR) {
+		const ldns_lookup_table *lt =
+		    ldns_lookup_by_id(ldns_rcodes, (int)ldns_pkt_get_rcode(pkt));
+		char why[48];
+
+		snprintf(why, sizeof(why), "rcode %s", lt ? lt->name : "?");
+		dns_fail(a, why);
+	} else if (!ldns_pkt_aa(pkt) || ldns_pkt_ancount(pkt) == 0) {
+		dns_fail(a, "answer not authoritative or empty");
+	} else {
+		a->dns_done = true;
+		a->dns_ok = true;
+		maybe_finish(a);
+	}
+	ldns_pkt_free(pkt);
+}
+
+static void dns_start(struct anycast *a)
+{
+	ldns_pkt *q = NULL;
+	uint8_t *wire = NULL;
+	size_t size;
+	char why[80];
+
+	a->dns_done = false;
+	a->dns_why[0] = '\0';
+	if (a->dns_fd == -1) {
+		a->dns_fd =
+		    socket(a->dns_ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (a->dns_fd == -1 ||
+		    connect(a->dns_fd, (struct sockaddr *)&a->dns_ss, a->dns_len) == -1) {
+			snprintf(why, sizeof(why), "socket: %s", strerror(errno));
+			if (a->dns_fd != -1)
+				close(a->dns_fd);
+			a->dns_fd = -1;
+			dns_fail(a, why);
+			return;
+		}
+		a->dns_ev = event_new(a->base, a->dns_fd, EV_READ | EV_PERSIST, dns_read_cb, a);
+		if (!a->dns_ev || event_add(a->dns_ev, NULL) != 0) {
+			dns_fail(a, "cannot watch the socket");
+			return;
+		}
+	}
+	if (ldns_pkt_query_new_frm_str(&q, a->ac->probe_name, LDNS_RR_TYPE_SOA, LDNS_RR_CLASS_IN,
+				       0) != LDNS_STATUS_OK) {
+		dns_fail(a, "cannot build the query");
+		return;
+	}
+	a->dns_id = ldns_get_random();
+	ldns_pkt_set_id(q, a->dns_id);
+	if (ldns_pkt2wire(&wire, q, &size) != LDNS_STATUS_OK) {
+		ldns_pkt_free(q);
+		dns_fail(a, "cannot build the query");
+		return;
+	}
+	ldns_pkt_free(q);
+	if (send(a->dns_fd, wire, size, 0) == -1) {
+		snprintf(why, sizeof(why), "send: %s", strerror(errno));
+		dns_fail(a, why);
+	}
+	free(wire);
+}
+
+/* Pushes the state to BIRD when it is not confirmed yet or is due again. */
+static void bird_sync(struct anycast *a, double now)
+{
+	struct anycast_bird_reply r;
+	bool announce = a->fsm.state == ANYCAST_ANNOUNCED;
+	int ret;
+
+	if (a->bird_synced && now - a->bird_last < REASSERT_EVERY)
+		return;
+	ret =
+	    anycast_bird_set(a->ac->bird_socket, a->ac->bird_protocol, announce, BIRD_TIMEOUT, &r);
+	if (ret < 0) {
+		a->bird_synced = false;
+		/* A BIRD that stays away is logged once per kind of error, then on recovery. */
+		if (ret != a->bird_last_err) {
+			if (ret == -EINVAL)
+				log_err("event=bird_refused socket=%s protocol=%s command=%s "
+					"code=%d reply=\"%s\"",
+					a->ac->bird_socket, a->ac->bird_protocol,
+					announce ? "enable" : "disable",
+					r.error_code ? r.error_code : r.final_code, r.text);
+			else
+				log_err("event=bird_unreachable socket=%s error=\"%s\" "
+					"retry_every=%.2fs",
+					a->ac->bird_socket, strerror(-ret), a->ac->interval);
+		}
+		a->bird_last_err = ret;
+		return;
+	}
+	if (!a->bird_synced || a->bird_last_err || r.state_code == 9 || r.state_code == 11)
+		log_info("event=bird_%s protocol=%s state=%s reply=\"%s\"",
+			 a->bird_last_err ? "recovered" : "set", a->ac->bird_protocol,
+			 anycast_state_name(a->fsm.state), r.text);
+	a->bird_synced = true;
+	a->bird_last = now;
+	a->bird_last_err = 0;
+}
+
+static void round_start_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct anycast *a = arg;
+	struct timeval tv = tv_of(a->ac->timeout);
+
+	(void)fd;
+	(void)what;
+	a->in_round = true;
+	a->round_start = now_mono();
+	event_add(a->deadline, &tv);
+	http_start(a);
+	dns_start(a);
+}
+
+static void round_end(struct anycast *a)
+{
+	double now = now_mono();
+	bool good;
+	struct timeval tv;
+
+	if (!a->in_round)
+		return;
+	a->in_round = false;
+	event_del(a->deadline);
+	if (!a->http_done)
+		http_fail(a, "timeout");
+	if (!a->dns_done)
+		dns_fail(a, "timeout");
+	if (a->http) {
+		bufferevent_free(a->http);
+		a->http = NULL;
+	}
+	good = a->http_ok && a->dns_ok;
+	log_debug("event=anycast_round good=%d healthz=\"%s\" dns=\"%s\" ms=%.1f", good,
+		  a->http_ok ? "ok" : a->http_why, a->dns_ok ? "ok" : a->dns_why,
+		  (now - a->round_start) * 1000);
+	if (anycast_fsm_feed(&a->fsm, good)) {
+		if (good)
+			snprintf(a->reason, sizeof(a->reason), "%d checks passed", a->fsm.rise);
+		else
+			snprintf(a->reason, sizeof(a->reason), "%s",
+				 a->http_ok ? a->dns_why : a->http_why);
+		log_info("event=anycast_state state=%s reason=\"%s\" protocol=%s",
+			 anycast_state_name(a->fsm.state), a->reason, a->ac->bird_protocol);
+		a->bird_synced = false;
+	}
+	bird_sync(a, now);
+	tv = tv_of(a->round_start + a->ac->interval - now_mono());
+	event_add(a->tick, &tv);
+}
+
+static void deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	round_end(arg);
+}
+
+static void finish_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	round_end(arg);
+}
+
+struct anycast *anycast_new(struct event_base *base, const struct conf *c, char *err,
+			    size_t errsize)
+{
+	struct anycast *a;
+	struct anycast_bird_reply r;
+	struct timeval zero = {0, 0};
+	int ret;
+
+	if (!c->anycast.present) {
+		snprintf(err, errsize, "%s: anycast: missing section", c->path);
+		return NULL;
+	}
+	if (c->nlisten == 0) {
+		snprintf(err, errsize, "%s: server.listen: no address to query", c->path);
+		return NULL;
+	}
+	if (c->control.listen.len == 0) {
+		snprintf(err, errsize,
+			 "%s: server.control.listen: disabled; gslb-anycast needs /healthz",
+			 c->path);
+		return NULL;
+	}
+	a = calloc(1, sizeof(*a));
+	if (!a) {
+		snprintf(err, errsize, "out of memory");
+		return NULL;
+	}
+	a->base = base;
+	a->conf = c;
+	a->ac = &c->anycast;
+	a->dns_fd = -1;
+	anycast_fsm_init(&a->fsm, a->ac->rise, a->ac->fall);
+	memcpy(&a->http_ss, &c->control.listen.ss, c->control.listen.len);
+	a->http_len = c->control.listen.len;
+	memcpy(&a->dns_ss, &c->listen[0].ss, c->listen[0].len);
+	a->dns_len = c->listen[0].len;
+	localize(&a->http_ss);
+	localize(&a->dns_ss);
+	if (a->http_ss.ss_family == AF_INET6) {
+		char h[INET6_ADDRSTRLEN];
+
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&a->http_ss)->sin6_addr, h, sizeof(h));
+		snprintf(a->http_host, sizeof(a->http_host), "[%s]", h);
+	} else {
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&a->http_ss)->sin_addr, a->http_host,
+			  sizeof(a->http_host));
+	}
+	a->tick = evtimer_new(base, round_start_cb, a);
+	a->deadline = evtimer_new(base, deadline_cb, a);
+	a->finish = event_new(base, -1, 0, finish_cb, a);
+	if (!a->tick || !a->deadline || !a->finish) {
+		snprintf(err, errsize, "out of memory");
+		anycast_free(a);
+		return NULL;
+	}
+	snprintf(a->reason, sizeof(a->reason), "starting: %d checks needed", a->ac->rise);
+	log_info("event=anycast_state state=withdrawn reason=\"%s\" protocol=%s", a->reason,
+		 a->ac->bird_protocol);
+	/* Force the computed state at once: a route left enabled by an earlier run goes. */
+	ret = anycast_bird_set(a->ac->bird_socket, a->ac->bird_protocol, false, BIRD_TIMEOUT, &r);
+	if (ret == 0) {
+		a->bird_synced = true;
+		a->bird_last = now_mono();
+		log_info("event=bird_set protocol=%s state=withdrawn reply=\"%s\"",
+			 a->ac->bird_protocol, r.text);
+	} else {
+		bird_sync(a, now_mono()); /* logs the error; the rounds retry */
+	}
+	event_add(a->tick, &zero);
+	return a;
+}
+
+int anycast_withdraw(struct anycast *a, const char *reason)
+{
+	struct anycast_bird_reply r;
+	int ret;
+
+	a->fsm.state = ANYCAST_WITHDRAWN;
+	a->fsm.good_run = 0;
+	snprintf(a->reason, sizeof(a->reason), "%s", reason);
+	log_info("event=anycast_state state=withdrawn reason=\"%s\" protocol=%s", reason,
+		 a->ac->bird_protocol);
+	ret = anycast_bird_set(a->ac->bird_socket, a->ac->bird_protocol, false, BIRD_TIMEOUT, &r);
+	if (ret < 0)
+		log_err("event=bird_withdraw_failed socket=%s error=\"%s\" reply=\"%s\"",
+			a->ac->bird_socket, strerror(-ret), r.text);
+	else
+		a->bird_synced = true;
+	return ret;
+}
+
+enum anycast_state anycast_state(const struct anycast *a)
+{
+	return a->fsm.state;
+}
+
+void anycast_free(struct anycast *a)
+{
+	if (!a)
+		return;
+	if (a->http)
+		bufferevent_free(a->http);
+	if (a->dns_ev)
+		event_free(a->dns_ev);
+	if (a->dns_fd != -1)
+		close(a->dns_fd);
+	if (a->tick)
+		event_free(a->tick);
+	if (a->deadline)
+		event_free(a->deadline);
+	if (a->finish)
+		event_free(a->finish);
+	free(a);
+}

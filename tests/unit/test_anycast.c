@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* test_anycast.c — gslb-anycast: rise/fall, BIRD replies, the BIRD client, the config section */
+#include "config.h"
+
+#include "anycast.h"
+
+#include "conf.h"
+#include "unit.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define ZONE_FILE TEST_SRCDIR "/zones/example.com.zone"
+
+START_TEST(fsm_rise_fall)
+{
+	struct anycast_fsm f;
+
+	anycast_fsm_init(&f, 3, 2);
+	ck_assert_int_eq(f.state, ANYCAST_WITHDRAWN);
+	ck_assert(!anycast_fsm_feed(&f, true));
+	ck_assert(!anycast_fsm_feed(&f, true));
+	ck_assert(anycast_fsm_feed(&f, true)); /* third good round announces */
+	ck_assert_int_eq(f.state, ANYCAST_ANNOUNCED);
+	ck_assert(!anycast_fsm_feed(&f, true));
+	ck_assert(!anycast_fsm_feed(&f, false));
+	ck_assert(!anycast_fsm_feed(&f, true)); /* one bad round between good ones: nothing */
+	ck_assert(!anycast_fsm_feed(&f, false));
+	ck_assert(anycast_fsm_feed(&f, false)); /* second bad in a row withdraws */
+	ck_assert_int_eq(f.state, ANYCAST_WITHDRAWN);
+	ck_assert(!anycast_fsm_feed(&f, true));
+	ck_assert(!anycast_fsm_feed(&f, false)); /* a bad round resets the good run */
+	ck_assert(!anycast_fsm_feed(&f, true));
+	ck_assert(!anycast_fsm_feed(&f, true));
+	ck_assert(anycast_fsm_feed(&f, true));
+	ck_assert_str_eq(anycast_state_name(f.state), "announced");
+}
+END_TEST
+
+START_TEST(bird_parse)
+{
+	struct anycast_bird_reply r;
+	const char *ok = "0011-gslb_anycast: enabled\n0000 \n";
+	const char *multi = "2002-Name Proto\n1002-device1 Device\n gslb_anycast Static\n0000 \n";
+	const char *err = "9001 syntax error, unexpected \"x\"\n";
+
+	ck_assert_int_eq(anycast_bird_parse(ok, strlen(ok), &r), 1);
+	ck_assert_int_eq(r.state_code, 11);
+	ck_assert_int_eq(r.final_code, 0);
+	ck_assert_int_eq(r.error_code, 0);
+	ck_assert_str_eq(r.text, "gslb_anycast: enabled");
+	ck_assert_int_eq(anycast_bird_parse(ok, 10, &r), 0);            /* cut in a line */
+	ck_assert_int_eq(anycast_bird_parse(ok, 27, &r), 0);            /* only the "-" line */
+	ck_assert_int_eq(anycast_bird_parse(multi, strlen(multi), &r), 1);
+	ck_assert_int_eq(r.state_code, 0);
+	ck_assert_int_eq(anycast_bird_parse(err, strlen(err), &r), 1);
+	ck_assert_int_eq(r.error_code, 9001);
+	ck_assert_str_eq(r.text, "syntax error, unexpected 'x'");
+	ck_assert_int_eq(anycast_bird_parse("HTTP/1.1 200 OK\n", 16, &r), -EPROTO);
+	ck_assert_int_eq(anycast_bird_parse("00a1 x\n", 7, &r), -EPROTO);
+}
+END_TEST
+
+/* A fake BIRD: accepts one connection, greets, reads one command, sends a canned reply. */
+struct fake_bird {
+	int lfd;
+	const char *reply;
+	char got[128];
+};
+
+static void *fake_bird_run(void *arg)
+{
+	struct fake_bird *b = arg;
+	int fd = accept(b->lfd, NULL, NULL);
+	ssize_t n;
+
+	if (fd == -1)
+		return NULL;
+	if (write(fd, "0001 BIRD 2.0.12 ready.\n", 24) != 24)
+		goto out;
+	n = read(fd, b->got, sizeof(b->got) - 1);
+	if (n > 0) {
+		b->got[n] = '\0';
+		if (write(fd, b->reply, strlen(b->reply)) < 0)
+			goto out;
+	}
+out:
+	close(fd);
+	return NULL;
+}
+
+static int bird_exchange(const char *reply, bool announce, char *got, size_t gotsize,
+			 struct anycast_bird_reply *r)
+{
+	char dir[] = "/tmp/test_anycast.XXXXXX";
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct fake_bird b = { .reply = reply };
+	pthread_t t;
+	int ret;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/bird.ctl", dir);
+	b.lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_ne(b.lfd, -1);
+	ck_assert_int_eq(bind(b.lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	ck_assert_int_eq(listen(b.lfd, 1), 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, fake_bird_run, &b), 0);
+	ret = anycast_bird_set(sun.sun_path, "gslb_anycast", announce, 2.0, r);
+	pthread_join(t, NULL);
+	close(b.lfd);
+	snprintf(got, gotsize, "%s", b.got);
+	unlink(sun.sun_path);
+	rmdir(dir);
+	return ret;
+}
+
+START_TEST(bird_client)
+{
+	struct anycast_bird_reply r;
+	char got[128];
+
+	ck_assert_int_eq(bird_exchange("0011-gslb_anycast: enabled\n0000 \n", true, got,
+				       sizeof(got), &r), 0);
+	ck_assert_str_eq(got, "enable gslb_anycast\n");
+	ck_assert_int_eq(bird_exchange("0008-gslb_anycast: already disabled\n0000 \n", false,
+				       got, sizeof(got), &r), 0);
+	ck_assert_str_eq(got, "disable gslb_anycast\n");
+	/* A reply that does not confirm the asked state is a refusal. */
+	ck_assert_int_eq(bird_exchange("0009-gslb_anycast: disabled\n0000 \n", true, got,
+				       sizeof(got), &r), -EINVAL);
+	ck_assert_int_eq(bird_exchange("9001 syntax error\n", true, got, sizeof(got), &r),
+			 -EINVAL);
+	ck_assert_int_eq(r.error_code, 9001);
+	ck_assert_int_eq(bird_exchange("hello\n", true, got, sizeof(got), &r), -EPROTO);
+	/* No BIRD at all. */
+	ck_assert_int_eq(anycast_bird_set("/nonexistent/bird.ctl", "p", true, 1.0, &r), -ENOENT);
+}
+END_TEST
+
+static struct conf *load_text(const char *body, char **err)
+{
+	char path[] = "/tmp/test_anycast_conf.XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f;
+	struct conf *c;
+
+	ck_assert_int_ne(fd, -1);
+	f = fdopen(fd, "w");
+	fprintf(f,
+		"server: { listen = [\"127.0.0.1:5300\"]; };\n"
+		"zones = ( { name = \"example.com\"; file = \"%s\"; } );\n%s",
+		ZONE_FILE, body);
+	fclose(f);
+	c = conf_load(path, err);
+	unlink(path);
+	return c;
+}
+
+START_TEST(conf_section)
+{
+	char *err = NULL;
+	struct conf *c = load_text("", &err);
+
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert(!c->anycast.present);
+	conf_free(c);
+
+	c = load_text("anycast: { prefixes = [\"192.0.2.53/32\", \"2001:db8:53::53/128\"]; };\n",
+		      &err);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert(c->anycast.present);
+	ck_assert_uint_eq(c->anycast.nprefixes, 2);
+	ck_assert_str_eq(c->anycast.bird_socket, "/run/bird/bird.ctl");
+	ck_assert_str_eq(c->anycast.bird_protocol, "gslb_anycast");
+	ck_assert_str_eq(c->anycast.probe_name, "example.com"); /* the first zone */
+	ck_assert_double_eq_tol(c->anycast.interval, 0.2, 1e-9);
+	ck_assert_double_eq_tol(c->anycast.timeout, 0.5, 1e-9);
+	ck_assert_int_eq(c->anycast.rise, 3);
+	ck_assert_int_eq(c->anycast.fall, 2);
+	conf_free(c);
+
+	c = load_text("anycast: { prefixes = [\"192.0.2.1/24\"]; bird_protocol = \"a-b\"; };\n",
+		      &err);
+	ck_assert_ptr_null(c);
+	ck_assert_ptr_nonnull(strstr(err, "anycast.prefixes[0]: bad prefix \"192.0.2.1/24\""));
+	ck_assert_ptr_nonnull(strstr(err, "anycast.bird_protocol: \"a-b\" is not a BIRD"));
+	free(err);
+	err = NULL;
+	c = load_text("anycast: { rise = 0; };\n", &err);
+	ck_assert_ptr_null(c);
+	ck_assert_ptr_nonnull(strstr(err, "anycast.rise"));
+	free(err);
+}
+END_TEST
+
+UNIT_SUITE("anycast", {"fsm_rise_fall", fsm_rise_fall}, {"bird_parse", bird_parse},
+	   {"bird_client", bird_client}, {"conf_section", conf_section})
