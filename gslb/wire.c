@@ -68,6 +68,8 @@ static enum wire_verdict parse_opt(struct wire_cursor *c, struct wire_query *q)
 		REJECT(q, "opt rdata past end", WIRE_FORMERR);
 	size_t end = c->pos + rdlen;
 	while (c->pos < end) {
+		if (end - c->pos < 4)
+			REJECT(q, "edns option header past end of opt", WIRE_FORMERR);
 		uint16_t code = wire_u16(c);
 		uint16_t optlen = wire_u16(c);
 		if (c->err || end - c->pos < optlen)

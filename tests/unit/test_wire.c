@@ -150,6 +150,12 @@ START_TEST(verdicts)
 	put16(&p, 65001);
 	put16(&p, 10); /* option longer than the OPT rdata */
 	ck_assert_int_eq(wire_parse_query(p.b, p.len, &q), WIRE_FORMERR);
+	/* an option header cut by the OPT rdata end, with packet bytes after it
+	 * (found by fuzz_wire: the length check underflowed) */
+	query(&p, 0, TYPE_A, 1);
+	opt(&p, 1232, 0, 3);
+	put(&p, "\x00\x0a\x00\x10\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00", 19);
+	ck_assert_int_eq(wire_parse_query(p.b, p.len, &q), WIRE_FORMERR);
 }
 END_TEST
 
