@@ -180,6 +180,15 @@ static void handle_healthz(struct control *c, struct evhttp_request *req)
 			   "not serving\n", 12);
 }
 
+/* The health state's clock: unix ms, as the report receiver passes it (net_health.c). */
+static uint64_t realtime_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 static void handle_metrics(struct control *c, struct evhttp_request *req)
 {
 	struct metrics_input in;
@@ -199,6 +208,7 @@ static void handle_metrics(struct control *c, struct evhttp_request *req)
 	}
 	in.serving = atomic_load(&c->serving);
 	in.now = time(NULL);
+	in.now_ms = realtime_ms();
 	in.health = c->p.health;
 	if (c->p.health_rx != NULL)
 		net_health_stats(c->p.health_rx, &in.reports);
@@ -232,8 +242,85 @@ static json_t *addr_json(int family, const void *a)
 	return json_string(text);
 }
 
+/* null for REPORT_UNKNOWN, else v / div */
+static json_t *measure_json(uint32_t v, double div)
+{
+	return v == REPORT_UNKNOWN ? json_null() : json_real(v / div);
+}
+
+/* Key of a member in the targets object: "<service name> <index>". */
+static void member_key(const uint8_t *service, uint32_t index, char *buf, size_t size)
+{
+	char name[NAME_TEXT_MAX];
+
+	if (dname_to_str(service, name, sizeof(name)) != 0)
+		name[0] = '\0';
+	snprintf(buf, size, "%s %u", name, index);
+}
+
+/* health_foreach_target callback: appends the target to the array of its member in the
+ * object arg. */
+static void target_json(const struct health_target_info *t, void *arg)
+{
+	json_t *by_member = arg;
+	json_t *tj = json_object();
+	json_t *votes = json_array();
+	json_t *list;
+	char key[NAME_TEXT_MAX + 16];
+
+	json_object_set_new(tj, "family", json_integer(t->family));
+	if (t->family == 4)
+		json_object_set_new(tj, "address", addr_json(AF_INET, t->addr));
+	else if (t->family == 6)
+		json_object_set_new(tj, "address", addr_json(AF_INET6, t->addr));
+	else
+		json_object_set_new(tj, "address", json_null());
+	json_object_set_new(tj, "up", json_boolean(t->up));
+	json_object_set_new(tj, "fresh", json_boolean(t->fresh));
+	json_object_set_new(tj, "rtt_ms", measure_json(t->rtt_us, 1000.0));
+	json_object_set_new(tj, "load", measure_json(t->load_permille, 1000.0));
+	for (size_t i = 0; i < t->nvotes; i++) {
+		const struct health_vote_info *v = &t->votes[i];
+		json_t *vj = json_object();
+
+		json_object_set_new(vj, "prober", json_string(v->prober));
+		json_object_set_new(vj, "up", json_boolean(v->up));
+		json_object_set_new(vj, "fresh", json_boolean(v->fresh));
+		json_object_set_new(vj, "age_ms", json_integer((json_int_t)v->age_ms));
+		json_object_set_new(vj, "rtt_ms", measure_json(v->rtt_us, 1000.0));
+		json_object_set_new(vj, "load", measure_json(v->load_permille, 1000.0));
+		json_array_append_new(votes, vj);
+	}
+	json_object_set_new(tj, "votes", votes);
+	member_key(t->service, t->member, key, sizeof(key));
+	list = json_object_get(by_member, key);
+	if (list == NULL) {
+		list = json_array();
+		json_object_set_new(by_member, key, list);
+	}
+	json_array_append_new(list, tj);
+}
+
+struct prober_list {
+	json_t *array;
+	uint64_t stale_ms;
+};
+
+/* health_foreach_prober callback: appends the prober to the prober_list arg. */
+static void prober_json(const char *id, uint64_t last_seq, uint64_t age_ms, void *arg)
+{
+	struct prober_list *pl = arg;
+	json_t *pj = json_object();
+
+	json_object_set_new(pj, "id", json_string(id));
+	json_object_set_new(pj, "last_seq", json_integer((json_int_t)last_seq));
+	json_object_set_new(pj, "report_age_ms", json_integer((json_int_t)age_ms));
+	json_object_set_new(pj, "fresh", json_boolean(age_ms <= pl->stale_ms));
+	json_array_append_new(pl->array, pj);
+}
+
 static json_t *member_json(struct control *c, const struct snapshot *s, const struct service *sv,
-			   const struct member *m)
+			   const struct member *m, json_t *targets)
 {
 	const struct member_health *h =
 	    s->health != NULL && m->health < s->nhealth ? &s->health[m->health] : NULL;
@@ -242,7 +329,9 @@ static json_t *member_json(struct control *c, const struct snapshot *s, const st
 	json_t *v6 = json_array();
 	json_t *hj = json_object();
 	char name[NAME_TEXT_MAX];
+	char key[NAME_TEXT_MAX + 16];
 	enum health_override o = HEALTH_OVERRIDE_NONE;
+	json_t *tl;
 
 	json_object_set_new(j, "index", json_integer(m->index));
 	json_object_set_new(j, "region", json_string(m->region->name));
@@ -276,6 +365,10 @@ static json_t *member_json(struct control *c, const struct snapshot *s, const st
 	if (c->p.health != NULL)
 		o = health_override_get(c->p.health, sv->name, m->index);
 	json_object_set_new(j, "override", json_string(health_override_name(o)));
+	/* per address the combined state and every prober's last vote */
+	member_key(sv->name, m->index, key, sizeof(key));
+	tl = targets != NULL ? json_object_get(targets, key) : NULL;
+	json_object_set_new(j, "targets", tl != NULL ? json_incref(tl) : json_array());
 	return j;
 }
 
@@ -288,6 +381,18 @@ static json_t *state_json(struct control *c, const struct snapshot *s)
 	json_t *regions = json_array();
 	json_t *services = json_array();
 	time_t now = time(NULL);
+	uint64_t now_ms = realtime_ms();
+	json_t *targets = NULL;
+	struct prober_list probers = {.array = json_array()};
+
+	/* the health state first, under its lock; the members below pick their targets */
+	if (c->p.health != NULL) {
+		targets = json_object();
+		if (health_foreach_target(c->p.health, now_ms, target_json, targets) != 0)
+			log_warn("event=control_state error=\"out of memory listing votes\"");
+		probers.stale_ms = health_stale_after_ms(c->p.health);
+		health_foreach_prober(c->p.health, now_ms, prober_json, &probers);
+	}
 
 	json_object_set_new(j, "version", json_string(PACKAGE_VERSION));
 	json_object_set_new(j, "serving", json_boolean(atomic_load(&c->serving)));
@@ -297,6 +402,9 @@ static json_t *state_json(struct control *c, const struct snapshot *s)
 			    json_integer(now > s->built_at ? (json_int_t)(now - s->built_at) : 0));
 	json_object_set_new(j, "config", json_string(cf->path));
 	json_object_set_new(j, "overrides", json_boolean(c->p.health != NULL));
+	if (c->p.health != NULL)
+		json_object_set_new(j, "stale_after_ms",
+				    json_integer((json_int_t)probers.stale_ms));
 	for (size_t i = 0; i < cf->nzones; i++) {
 		json_t *z = json_object();
 
@@ -330,13 +438,16 @@ static json_t *state_json(struct control *c, const struct snapshot *s)
 		json_object_set_new(sj, "ttl", json_integer(sv->ttl));
 		json_object_set_new(sj, "chain", json_string(chain));
 		for (size_t k = 0; k < sv->nmembers; k++)
-			json_array_append_new(members, member_json(c, s, sv, &sv->members[k]));
+			json_array_append_new(members,
+					      member_json(c, s, sv, &sv->members[k], targets));
 		json_object_set_new(sj, "members", members);
 		json_array_append_new(services, sj);
 	}
 	json_object_set_new(j, "zones", zones);
 	json_object_set_new(j, "regions", regions);
 	json_object_set_new(j, "services", services);
+	json_object_set_new(j, "probers", probers.array);
+	json_decref(targets);
 	return j;
 }
 

@@ -46,7 +46,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: gslbctl [-s HOST:PORT] [-k TOKEN] [-c CONFIG] [--json] COMMAND [ARGS]\n"
 		"commands:\n"
-		"  status                         services, members, health and overrides\n"
+		"  status                         services, members, health, overrides, each\n"
+		"                                 prober's vote and report age\n"
 		"  stats                          a summary of the metrics\n"
 		"  reload                         reload the configuration and zones\n"
 		"  drain|undrain SERVICE INDEX    take a member out of answers, or put it back\n"
@@ -384,9 +385,119 @@ static void member_addresses(json_t *m, char *buf, size_t size)
 	}
 }
 
+/* "0.4s", "12.3s", "420s"; "?" for a negative ms (not in the answer). */
+static void format_age(json_int_t ms, char *buf, size_t size)
+{
+	if (ms < 0)
+		snprintf(buf, size, "?");
+	else if (ms < 100000)
+		snprintf(buf, size, "%.1fs", (double)ms / 1000.0);
+	else
+		snprintf(buf, size, "%.0fs", (double)ms / 1000.0);
+}
+
+/* The integer at key, or -1. */
+static json_int_t jms(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_integer(v) ? json_integer_value(v) : -1;
+}
+
+/* The most probers one member's VOTES column merges; more are counted as "+N". */
+#define VOTES_MAX_PROBERS 64
+
+struct member_vote {
+	const char *prober;
+	int up, down;      /* its votes on the member's addresses */
+	bool stale;        /* any of them */
+	json_int_t age_ms; /* the oldest */
+};
+
+/* The VOTES column of a member: each prober's vote merged over the member's addresses
+ * (up or down when they agree, else "mixed"; stale and the age of the oldest), e.g.
+ * "probe-eu-1:up(0.4s) probe-us-1:down(stale,31.0s)", or "-" without votes. The JSON
+ * answer has every address's votes. */
+static void member_votes(json_t *m, char *buf, size_t size)
+{
+	struct member_vote mv[VOTES_MAX_PROBERS];
+	size_t n = 0, more = 0, len = 0, i, k;
+	json_t *t, *v;
+
+	json_array_foreach(json_object_get(m, "targets"), i, t)
+	{
+		json_array_foreach(json_object_get(t, "votes"), k, v)
+		{
+			const char *id = jstr(v, "prober", "?");
+			json_int_t age = jms(v, "age_ms");
+			size_t x;
+
+			for (x = 0; x < n && strcmp(mv[x].prober, id) != 0; x++)
+				;
+			if (x == n) {
+				if (n == VOTES_MAX_PROBERS) {
+					more++;
+					continue;
+				}
+				mv[n++] = (struct member_vote){.prober = id, .age_ms = -1};
+			}
+			if (json_is_true(json_object_get(v, "up")))
+				mv[x].up++;
+			else
+				mv[x].down++;
+			mv[x].stale |= !json_is_true(json_object_get(v, "fresh"));
+			if (age > mv[x].age_ms)
+				mv[x].age_ms = age;
+		}
+	}
+	buf[0] = '\0';
+	for (i = 0; i < n && len < size; i++) {
+		const char *word = "mixed";
+		char age[32];
+
+		if (mv[i].down == 0)
+			word = "up";
+		else if (mv[i].up == 0)
+			word = "down";
+		format_age(mv[i].age_ms, age, sizeof(age));
+		len += (size_t)snprintf(buf + len, size - len, "%s%s:%s(%s%s)", i ? " " : "",
+					mv[i].prober, word, mv[i].stale ? "stale," : "", age);
+	}
+	if (more > 0 && len < size)
+		snprintf(buf + len, size - len, " +%zu", more);
+	if (n == 0)
+		snprintf(buf, size, "-");
+}
+
+/* The probers section: id, last sequence number, age of the last report. */
+static void print_probers(json_t *j)
+{
+	json_t *probers = json_object_get(j, "probers");
+	size_t i;
+	json_t *p;
+
+	if (!json_is_array(probers))
+		return; /* a gslbd without health state */
+	if (json_array_size(probers) == 0) {
+		printf("\nno probe reports received\n");
+		return;
+	}
+	printf("\n%-24s %20s %10s\n", "PROBER", "LAST SEQ", "REPORT AGE");
+	json_array_foreach(probers, i, p)
+	{
+		char age[32];
+
+		format_age(jms(p, "report_age_ms"), age, sizeof(age));
+		printf("%-24s %20lld %10s%s\n", jstr(p, "id", "?"),
+		       (long long)json_integer_value(json_object_get(p, "last_seq")), age,
+		       json_is_false(json_object_get(p, "fresh")) ? "  STALE" : "");
+	}
+}
+
 static int cmd_status(const struct opts *o)
 {
-	char built[64];
+	char built[64], votes[4096];
+	size_t vw = 5; /* strlen("VOTES") */
 	json_t *j, *s, *m, *z;
 	size_t i, k;
 	int rc;
@@ -406,11 +517,22 @@ static int cmd_status(const struct opts *o)
 	printf("\n");
 	if (json_array_size(json_object_get(j, "services")) == 0) {
 		printf("no services\n");
+		print_probers(j);
 		json_decref(j);
 		return 0;
 	}
-	printf("\n%-24s %3s  %-14s %-6s %-8s %6s %9s  %s\n", "SERVICE", "#", "REGION", "HEALTH",
-	       "OVERRIDE", "LOAD", "RTT", "ADDRESSES");
+	/* the VOTES column as wide as its widest entry, so that ADDRESSES stay aligned */
+	json_array_foreach(json_object_get(j, "services"), i, s)
+	{
+		json_array_foreach(json_object_get(s, "members"), k, m)
+		{
+			member_votes(m, votes, sizeof(votes));
+			if (strlen(votes) > vw)
+				vw = strlen(votes);
+		}
+	}
+	printf("\n%-24s %3s  %-14s %-6s %-8s %6s %9s  %-*s  %s\n", "SERVICE", "#", "REGION",
+	       "HEALTH", "OVERRIDE", "LOAD", "RTT", (int)vw, "VOTES", "ADDRESSES");
 	json_array_foreach(json_object_get(j, "services"), i, s)
 	{
 		json_array_foreach(json_object_get(s, "members"), k, m)
@@ -422,19 +544,22 @@ static int cmd_status(const struct opts *o)
 			const char *ov = jstr(m, "override", "none");
 
 			member_addresses(m, addrs, sizeof(addrs));
+			member_votes(m, votes, sizeof(votes));
 			if (json_is_number(load))
 				snprintf(lbuf, sizeof(lbuf), "%.0f%%",
 					 json_number_value(load) * 100);
 			if (json_is_number(rtt))
 				snprintf(rbuf, sizeof(rbuf), "%.1fms", json_number_value(rtt));
-			printf("%-24s %3lld  %-14s %-6s %-8s %6s %9s  %s\n",
+			printf("%-24s %3lld  %-14s %-6s %-8s %6s %9s  %-*s  %s\n",
 			       k == 0 ? jstr(s, "name", "?") : "",
 			       (long long)json_integer_value(json_object_get(m, "index")),
 			       jstr(m, "region", "?"),
 			       json_is_true(json_object_get(h, "up")) ? "up" : "DOWN",
-			       strcmp(ov, "none") == 0 ? "-" : ov, lbuf, rbuf, addrs);
+			       strcmp(ov, "none") == 0 ? "-" : ov, lbuf, rbuf, (int)vw, votes,
+			       addrs);
 		}
 	}
+	print_probers(j);
 	json_decref(j);
 	return 0;
 }

@@ -837,3 +837,99 @@ void health_foreach_member(struct health_state *s,
 	}
 	pthread_mutex_unlock(&s->lock);
 }
+
+static uint64_t age_at(uint64_t now, uint64_t then)
+{
+	return now > then ? now - then : 0;
+}
+
+static int vote_info_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct health_vote_info *)a)->prober,
+		      ((const struct health_vote_info *)b)->prober);
+}
+
+int health_foreach_target(struct health_state *s, uint64_t now_ms,
+			  void (*fn)(const struct health_target_info *t, void *arg), void *arg)
+{
+	struct health_vote_info *buf = NULL;
+	size_t cap = 0;
+	int ret = 0;
+
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < s->nm; i++) {
+		const struct mrec *m = &s->m[i];
+
+		if (m->slot < 0)
+			continue;
+		for (size_t j = 0; j < m->ntargets; j++) {
+			const struct target *t = &m->targets[j];
+
+			if (t->nvotes > cap) {
+				struct health_vote_info *nb = realloc(buf, t->nvotes * sizeof(*nb));
+
+				if (!nb) {
+					ret = -ENOMEM;
+					goto out;
+				}
+				buf = nb;
+				cap = t->nvotes;
+			}
+			for (size_t k = 0; k < t->nvotes; k++) {
+				const struct vote *v = &t->votes[k];
+
+				buf[k] = (struct health_vote_info){
+					.prober = s->probers[v->prober].id,
+					.up = v->up,
+					.fresh = now_ms >= v->at_ms &&
+						 now_ms - v->at_ms <= s->stale_ms,
+					.age_ms = age_at(now_ms, v->at_ms),
+					.rtt_us = v->rtt_us,
+					.load_permille = v->load_permille,
+				};
+			}
+			if (t->nvotes > 1)
+				qsort(buf, t->nvotes, sizeof(*buf), vote_info_cmp);
+			struct health_target_info info = {
+				.service = m->service,
+				.member = m->index,
+				.slot = m->slot,
+				.family = t->family,
+				.addr = t->addr,
+				.up = t->up,
+				.fresh = t->fresh,
+				.rtt_us = t->rtt_us,
+				.load_permille = t->load_permille,
+				.votes = buf,
+				.nvotes = t->nvotes,
+			};
+			fn(&info, arg);
+		}
+	}
+out:
+	pthread_mutex_unlock(&s->lock);
+	free(buf);
+	return ret;
+}
+
+void health_foreach_prober(struct health_state *s, uint64_t now_ms,
+			   void (*fn)(const char *id, uint64_t last_seq, uint64_t age_ms,
+				      void *arg),
+			   void *arg)
+{
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < s->nprobers; i++) {
+		const struct prober *p = &s->probers[i];
+
+		fn(p->id, p->last_seq, age_at(now_ms, p->last_ms), arg);
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+uint64_t health_stale_after_ms(struct health_state *s)
+{
+	pthread_mutex_lock(&s->lock);
+	uint64_t ms = s->stale_ms;
+	pthread_mutex_unlock(&s->lock);
+	return ms;
+}

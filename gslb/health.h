@@ -127,4 +127,48 @@ struct health_member_info {
 void health_foreach_member(struct health_state *s,
 			   void (*fn)(const struct health_member_info *m, void *arg), void *arg);
 
+/* One prober's last vote on one target, as gslbctl shows it. */
+struct health_vote_info {
+	const char *prober;      /* the prober's id; valid during the callback only */
+	bool up;
+	bool fresh;              /* received at most health.stale_after before now_ms */
+	uint64_t age_ms;         /* now_ms minus when gslbd received it (0 if in the future) */
+	uint32_t rtt_us;         /* REPORT_UNKNOWN when the prober did not measure it */
+	uint32_t load_permille;  /* REPORT_UNKNOWN likewise */
+};
+
+/* One member address (target) with its votes. up and fresh are as of the last
+ * health_evaluate (what is published); each vote's fresh and age are at now_ms. Pointers
+ * point into the state or a scratch buffer: valid during the callback only. */
+struct health_target_info {
+	const uint8_t *service;  /* lowercased wire name */
+	uint32_t member;
+	int64_t slot;
+	uint8_t family;          /* 4, 6, or 0 for a CNAME member as a whole */
+	const uint8_t *addr;     /* 4 or 16 bytes; unused for family 0 */
+	bool up, fresh;
+	uint32_t rtt_us, load_permille; /* means over fresh votes, or REPORT_UNKNOWN */
+	const struct health_vote_info *votes; /* sorted by prober id */
+	size_t nvotes;
+};
+
+/* Calls fn for every target of every member of the bound snapshot, members in the order
+ * they were first seen and targets in the member's address order, under the state's lock:
+ * fn must not call back into the state. Any thread. Returns 0, or -ENOMEM (a scratch
+ * buffer for the votes) after calling fn for the targets before. */
+int health_foreach_target(struct health_state *s, uint64_t now_ms,
+			  void (*fn)(const struct health_target_info *t, void *arg), void *arg);
+
+/* Calls fn for every prober that ever sent an accepted report, in order of first report,
+ * with its id (valid during the call), last sequence number and the age of its last
+ * report at now_ms (0 if in the future), under the state's lock: fn must not call back
+ * into the state. Any thread. */
+void health_foreach_prober(struct health_state *s, uint64_t now_ms,
+			   void (*fn)(const char *id, uint64_t last_seq, uint64_t age_ms,
+				      void *arg),
+			   void *arg);
+
+/* health.stale_after in ms: a prober or vote at most this old is fresh. Any thread. */
+uint64_t health_stale_after_ms(struct health_state *s);
+
 #endif

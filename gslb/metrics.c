@@ -166,6 +166,37 @@ static void render_net(FILE *out, const struct metrics_input *in)
 	fprintf(out, "gslb_tcp_bad_length_total %llu\n", (unsigned long long)in->tcp.bad_length);
 }
 
+struct prober_walk {
+	FILE *out;
+	uint64_t stale_ms;
+	size_t fresh;
+};
+
+static void prober_age(const char *id, uint64_t last_seq, uint64_t age_ms, void *arg)
+{
+	struct prober_walk *w = arg;
+
+	(void)last_seq;
+	fputs("gslb_probe_report_age_seconds{prober=\"", w->out);
+	metrics_label_escape(w->out, id);
+	fprintf(w->out, "\"} %.3f\n", age_ms / 1000.0);
+	w->fresh += age_ms <= w->stale_ms;
+}
+
+/* Per prober the age of its last accepted report: a prober that stops reporting shows as a
+ * growing age long before its votes go stale everywhere. */
+static void render_probers(FILE *out, const struct metrics_input *in)
+{
+	struct prober_walk w = {.out = out, .stale_ms = health_stale_after_ms(in->health)};
+
+	family(out, "gslb_probe_report_age_seconds", "gauge",
+	       "Seconds since the last accepted report of each prober.");
+	health_foreach_prober(in->health, in->now_ms, prober_age, &w);
+	family(out, "gslb_probers_fresh", "gauge",
+	       "Probers whose last accepted report is at most health.stale_after old.");
+	fprintf(out, "gslb_probers_fresh %zu\n", w.fresh);
+}
+
 static void render_daemon(FILE *out, const struct metrics_input *in)
 {
 	family(out, "gslb_build_info", "gauge", "The gslbd version.");
@@ -292,6 +323,8 @@ int metrics_render(FILE *out, const struct metrics_input *in)
 	render_daemon(out, in);
 	render_dns(out, in);
 	render_net(out, in);
+	if (in->health != NULL)
+		render_probers(out, in);
 	if (in->snap != NULL && in->snap->conf->nservices > 0)
 		render_members(out, in);
 	if (fflush(out) != 0 || ferror(out))

@@ -49,16 +49,19 @@ struct metrics_input {
 	uint64_t reloads_ok, reloads_failed;
 	bool serving; /* UDP workers running and not shutting down */
 	time_t now;   /* for the snapshot's age */
+	uint64_t now_ms; /* unix ms (the health clock), for the probers' report ages */
 	/* The published snapshot, or NULL; the caller holds the RCU read lock
 	 * while metrics_render runs. */
 	const struct snapshot *snap;
-	/* Operator overrides; NULL when the daemon runs without health state. */
+	/* Operator overrides and the probers' report ages; NULL when the daemon runs
+	 * without health state. */
 	struct health_state *health;
 };
 
 /* Writes every metric family of in to out. Returns 0, or -EIO when out
  * reports a write error. Any thread; it reads member health atomics and
- * takes the health state's lock once per member for its override. */
+ * takes the health state's lock once per member for its override and once
+ * for the probers. */
 int metrics_render(FILE *out, const struct metrics_input *in);
 
 /* "NOERROR", "NXDOMAIN", ... for rcode 0..23; NULL for rcodes without a

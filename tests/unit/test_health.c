@@ -456,8 +456,221 @@ START_TEST(override_persistence)
 }
 END_TEST
 
+/* What a health_foreach_target callback saw, copied out of the callback. */
+struct seen_target {
+	uint32_t member;
+	uint8_t family;
+	uint8_t addr[16];
+	bool up, fresh;
+	size_t nvotes;
+	struct {
+		char prober[CONF_ID_MAX + 1];
+		bool up, fresh;
+		uint64_t age_ms;
+		uint32_t rtt_us, load_permille;
+	} votes[4];
+};
+
+struct seen {
+	struct seen_target t[8];
+	size_t n;
+};
+
+static void see_target(const struct health_target_info *t, void *arg)
+{
+	struct seen *sn = arg;
+
+	ck_assert_uint_lt(sn->n, 8);
+	ck_assert_uint_le(t->nvotes, 4);
+	struct seen_target *st = &sn->t[sn->n++];
+	ck_assert_ptr_nonnull(t->service);
+	ck_assert_int_eq(t->slot, t->member); /* the test binds member i to slot i */
+	st->member = t->member;
+	st->family = t->family;
+	if (t->family)
+		memcpy(st->addr, t->addr, t->family == 4 ? 4 : 16);
+	st->up = t->up;
+	st->fresh = t->fresh;
+	st->nvotes = t->nvotes;
+	for (size_t i = 0; i < t->nvotes; i++) {
+		snprintf(st->votes[i].prober, sizeof(st->votes[i].prober), "%s",
+			 t->votes[i].prober);
+		st->votes[i].up = t->votes[i].up;
+		st->votes[i].fresh = t->votes[i].fresh;
+		st->votes[i].age_ms = t->votes[i].age_ms;
+		st->votes[i].rtt_us = t->votes[i].rtt_us;
+		st->votes[i].load_permille = t->votes[i].load_permille;
+	}
+}
+
+START_TEST(votes_per_target)
+{
+	struct conf_health h = params(1, true);
+	struct health_state *s = health_new(&h);
+	struct report_entry e[2];
+	struct seen sn;
+	uint64_t now = T0;
+
+	make_service(true);
+	struct member_health *pub = bind_svc(s, now);
+	memset(&sn, 0, sizeof(sn));
+	ck_assert_int_eq(health_foreach_target(s, now, see_target, &sn), 0);
+	/* 192.0.2.1; 192.0.2.2 and 2001:db8::2; the CNAME member as a whole; no votes yet */
+	ck_assert_uint_eq(sn.n, 4);
+	ck_assert_uint_eq(sn.t[0].family, 4);
+	ck_assert_mem_eq(sn.t[0].addr, v4a[0], 4);
+	ck_assert_uint_eq(sn.t[1].member, 1);
+	ck_assert_mem_eq(sn.t[1].addr, v4b[0], 4);
+	ck_assert_uint_eq(sn.t[2].family, 6);
+	ck_assert_mem_eq(sn.t[2].addr, v6b[0], 16);
+	ck_assert_uint_eq(sn.t[3].family, 0);
+	ck_assert_uint_eq(sn.t[3].member, 2);
+	for (size_t i = 0; i < 4; i++)
+		ck_assert_uint_eq(sn.t[i].nvotes, 0);
+
+	/* "zeta" votes first, "alpha" 2 s later: listed by id, each with its own age */
+	e[0] = ent(0, 4, v4a[0], false, 1500, REPORT_UNKNOWN);
+	report("zeta", 1, now, e, 1);
+	apply(s, now, 1);
+	e[0] = ent(0, 4, v4a[0], true, 2500, 250);
+	e[1] = ent(1, 6, v6b[0], true, 700, 70);
+	report("alpha", 1, now + 2 * SEC, e, 2);
+	apply(s, now + 2 * SEC, 2);
+	health_evaluate(s, now + 2 * SEC);
+	ck_assert(!member_health_up(&pub[0])); /* quorum 1: zeta's down is enough */
+
+	memset(&sn, 0, sizeof(sn));
+	ck_assert_int_eq(health_foreach_target(s, now + 2400, see_target, &sn), 0);
+	ck_assert_uint_eq(sn.n, 4);
+	ck_assert(!sn.t[0].up);
+	ck_assert(sn.t[0].fresh);
+	ck_assert_uint_eq(sn.t[0].nvotes, 2);
+	ck_assert_str_eq(sn.t[0].votes[0].prober, "alpha");
+	ck_assert(sn.t[0].votes[0].up);
+	ck_assert(sn.t[0].votes[0].fresh);
+	ck_assert_uint_eq(sn.t[0].votes[0].age_ms, 400);
+	ck_assert_uint_eq(sn.t[0].votes[0].rtt_us, 2500);
+	ck_assert_uint_eq(sn.t[0].votes[0].load_permille, 250);
+	ck_assert_str_eq(sn.t[0].votes[1].prober, "zeta");
+	ck_assert(!sn.t[0].votes[1].up);
+	ck_assert_uint_eq(sn.t[0].votes[1].age_ms, 2400);
+	ck_assert_uint_eq(sn.t[0].votes[1].load_permille, REPORT_UNKNOWN);
+	ck_assert_uint_eq(sn.t[1].nvotes, 0); /* 192.0.2.2 had no vote */
+	ck_assert_uint_eq(sn.t[2].nvotes, 1);
+	ck_assert_str_eq(sn.t[2].votes[0].prober, "alpha");
+
+	/* 5.5 s after zeta's vote it is stale (stale_after 5 s), alpha's still fresh; the
+	 * combined state is the last evaluation's until the next one */
+	memset(&sn, 0, sizeof(sn));
+	ck_assert_int_eq(health_foreach_target(s, now + 5500, see_target, &sn), 0);
+	ck_assert(!sn.t[0].up);
+	ck_assert(!sn.t[0].votes[1].fresh);
+	ck_assert_uint_eq(sn.t[0].votes[1].age_ms, 5500);
+	ck_assert(sn.t[0].votes[0].fresh);
+	health_evaluate(s, now + 5500);
+	memset(&sn, 0, sizeof(sn));
+	ck_assert_int_eq(health_foreach_target(s, now + 5500, see_target, &sn), 0);
+	ck_assert(sn.t[0].up);
+
+	/* a time before the votes (a clock step back) gives age 0, not a wrapped one */
+	memset(&sn, 0, sizeof(sn));
+	ck_assert_int_eq(health_foreach_target(s, now - SEC, see_target, &sn), 0);
+	ck_assert_uint_eq(sn.t[0].votes[0].age_ms, 0);
+	ck_assert(!sn.t[0].votes[0].fresh);
+
+	/* a member the new snapshot drops is no longer listed */
+	svc.nmembers = 1;
+	struct member_health *pub2 = bind_svc(s, now + 6 * SEC);
+	memset(&sn, 0, sizeof(sn));
+	ck_assert_int_eq(health_foreach_target(s, now + 6 * SEC, see_target, &sn), 0);
+	ck_assert_uint_eq(sn.n, 1);
+	ck_assert_uint_eq(sn.t[0].nvotes, 2); /* its votes survive the reload */
+	free(pub);
+	free(pub2);
+	health_free(s);
+}
+END_TEST
+
+struct seen_prober {
+	char id[CONF_ID_MAX + 1];
+	uint64_t seq, age_ms;
+};
+
+struct seen_probers {
+	struct seen_prober p[4];
+	size_t n;
+};
+
+static void see_prober(const char *id, uint64_t last_seq, uint64_t age_ms, void *arg)
+{
+	struct seen_probers *sp = arg;
+
+	ck_assert_uint_lt(sp->n, 4);
+	snprintf(sp->p[sp->n].id, sizeof(sp->p[sp->n].id), "%s", id);
+	sp->p[sp->n].seq = last_seq;
+	sp->p[sp->n].age_ms = age_ms;
+	sp->n++;
+}
+
+START_TEST(prober_report_age)
+{
+	struct conf_health h = params(1, true);
+	struct health_state *s = health_new(&h);
+	struct report_entry e[1];
+	struct seen_probers sp;
+	uint64_t now = T0;
+
+	ck_assert_uint_eq(health_stale_after_ms(s), 5000);
+	make_service(false);
+	struct member_health *pub = bind_svc(s, now);
+	memset(&sp, 0, sizeof(sp));
+	health_foreach_prober(s, now, see_prober, &sp);
+	ck_assert_uint_eq(sp.n, 0);
+
+	e[0] = ent(0, 4, v4a[0], true, 10, 1);
+	report("probe-eu-1", 7, now, e, 1);
+	apply(s, now, 1);
+	/* a report whose entries all miss still counts as the prober's last word */
+	e[0] = ent(9, 4, v4a[0], true, 10, 1);
+	report("probe-us-1", 3, now + 300, e, 1);
+	apply(s, now + 300, 0);
+	/* a rejected replay does not refresh the age */
+	report("probe-eu-1", 6, now + 900, e, 1);
+	reject(s, now + 900, REPORT_R_REPLAY);
+
+	memset(&sp, 0, sizeof(sp));
+	health_foreach_prober(s, now + SEC, see_prober, &sp);
+	ck_assert_uint_eq(sp.n, 2);
+	ck_assert_str_eq(sp.p[0].id, "probe-eu-1");
+	ck_assert_uint_eq(sp.p[0].seq, 7);
+	ck_assert_uint_eq(sp.p[0].age_ms, 1000);
+	ck_assert_str_eq(sp.p[1].id, "probe-us-1");
+	ck_assert_uint_eq(sp.p[1].seq, 3);
+	ck_assert_uint_eq(sp.p[1].age_ms, 700);
+
+	/* a newer report resets the age; a time before it reads as 0 */
+	report("probe-eu-1", 8, now + 2 * SEC, e, 1);
+	apply(s, now + 2 * SEC, 0);
+	memset(&sp, 0, sizeof(sp));
+	health_foreach_prober(s, now + 2500, see_prober, &sp);
+	ck_assert_uint_eq(sp.p[0].seq, 8);
+	ck_assert_uint_eq(sp.p[0].age_ms, 500);
+	ck_assert_uint_eq(sp.p[1].age_ms, 2200);
+	memset(&sp, 0, sizeof(sp));
+	health_foreach_prober(s, now, see_prober, &sp);
+	ck_assert_uint_eq(sp.p[0].age_ms, 0);
+
+	h.stale_after = 1.5;
+	ck_assert_int_eq(health_configure(s, &h), 0);
+	ck_assert_uint_eq(health_stale_after_ms(s), 1500);
+	free(pub);
+	health_free(s);
+}
+END_TEST
+
 UNIT_SUITE("health", { "quorum_stale_and_missing", quorum_stale_and_missing },
 	   { "grace_then_default", grace_then_default },
 	   { "replay_and_forgery", replay_and_forgery },
 	   { "reload_keeps_state", reload_keeps_state },
-	   { "override_persistence", override_persistence })
+	   { "override_persistence", override_persistence },
+	   { "votes_per_target", votes_per_target }, { "prober_report_age", prober_report_age })
