@@ -3,6 +3,8 @@
 EXTRA_DIST += conf/gslb.conf conf/demo.conf conf/probe.key.example \
 	conf/systemd/gslbd.service.in conf/systemd/gslb-probe.service.in \
 	conf/systemd/gslb.sysusers zones/example.com.zone
+# scripts/ has no fragment of its own: the tarball carries it too
+EXTRA_DIST += scripts/bootstrap scripts/demo scripts/test
 
 # Debian and most distributions: /usr/lib/systemd/system for prefix=/usr. Set
 # systemdsystemunitdir=$(pkg-config --variable=systemdsystemunitdir systemd)

@@ -1,6 +1,7 @@
 # tests/data/ — generators for test GeoIP databases, and the geo module's build
 MKMMDB = perl $(srcdir)/tests/data/mkmmdb
-EXTRA_DIST += tests/data/mkmmdb tests/data/demo-city.csv tests/data/test-city.csv
+EXTRA_DIST += tests/data/mkmmdb tests/data/demo-city.csv tests/data/test-city.csv \
+	tests/data/geolite2-fetch
 
 # The geo module (gslb/geo.c) joins libgslb here; gslb/local.mk is included first.
 libgslb_a_SOURCES += gslb/geo.c gslb/geo.h

@@ -9,8 +9,10 @@ UNIT_TESTS = \
 	tests/unit/test_answer
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
+# realpath: the loader names files by their canonical path, and distcheck's
+# abs_top_srcdir is not one (_build/sub/../..)
 UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LDNS_CFLAGS) $(URCU_CFLAGS) \
-	-DTEST_SRCDIR=\"$(abs_top_srcdir)\"
+	-DTEST_SRCDIR=\"$(realpath $(abs_top_srcdir))\"
 UNIT_LDADD = $(GSLB_LIBS) $(CHECK_LIBS)
 EXTRA_DIST += tests/unit/unit.h
 tests_unit_test_dname_CFLAGS = $(UNIT_CFLAGS)
@@ -29,6 +31,7 @@ tests_unit_test_answer_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_answer_LDADD = $(UNIT_LDADD)
 EXTRA_DIST += tests/unit/conf
 EXTRA_DIST += tests/unit/zones
+EXTRA_DIST += tests/unit/answer
 # report, health (probe reports and their aggregation)
 UNIT_TESTS += tests/unit/test_report
 tests_unit_test_report_CFLAGS = $(UNIT_CFLAGS)
