@@ -48,7 +48,10 @@ static bool name_at(const uint8_t *msg, size_t off, const uint8_t *name)
 	for (;;) {
 		uint8_t l = msg[off];
 		while ((l & 0xc0) == 0xc0) {
-			off = (size_t)(l & 0x3f) << 8 | msg[off + 1];
+			size_t to = (size_t)(l & 0x3f) << 8 | msg[off + 1];
+			if (to >= off)
+				return false; /* our pointers only go back; never loop */
+			off = to;
 			l = msg[off];
 		}
 		if (l != *name)
@@ -74,34 +77,41 @@ static int find_comp(const struct render *r, const uint8_t *suffix)
 int render_name(struct render *r, const uint8_t *name)
 {
 	size_t start = r->len;
-	uint16_t ncomp = r->ncomp;
+	uint16_t labels[DNAME_MAXLABELS];
+	size_t nlabels = 0;
 	const uint8_t *s = name;
+	int ptr = -1;
 
 	while (*s) {
-		int ptr = find_comp(r, s);
-		if (ptr >= 0) {
-			if (r->len + 2 > r->limit)
-				goto nospace;
-			wire_put16(r->buf + r->len, (uint16_t)(0xc000 | ptr));
-			r->len += 2;
-			return 0;
-		}
+		ptr = find_comp(r, s);
+		if (ptr >= 0)
+			break;
 		size_t l = (size_t)*s + 1;
 		if (r->len + l > r->limit)
 			goto nospace;
-		if (r->len <= COMP_MAX_OFFSET && r->ncomp < RENDER_MAX_COMP)
-			r->comp[r->ncomp++] = (uint16_t)r->len;
+		if (r->len <= COMP_MAX_OFFSET)
+			labels[nlabels++] = (uint16_t)r->len;
 		memcpy(r->buf + r->len, s, l);
 		r->len += l;
 		s += l;
 	}
-	if (r->len + 1 > r->limit)
-		goto nospace;
-	r->buf[r->len++] = 0;
+	if (ptr >= 0) {
+		if (r->len + 2 > r->limit)
+			goto nospace;
+		wire_put16(r->buf + r->len, (uint16_t)(0xc000 | ptr));
+		r->len += 2;
+	} else {
+		if (r->len + 1 > r->limit)
+			goto nospace;
+		r->buf[r->len++] = 0;
+	}
+	/* Only a complete name may serve as a compression target: a label
+	 * whose tail is not written yet would compare against stale bytes. */
+	for (size_t i = 0; i < nlabels && r->ncomp < RENDER_MAX_COMP; i++)
+		r->comp[r->ncomp++] = labels[i];
 	return 0;
 nospace:
 	r->len = start;
-	r->ncomp = ncomp;
 	return -ENOSPC;
 }
 

@@ -109,6 +109,28 @@ START_TEST(compression_is_case_insensitive)
 }
 END_TEST
 
-UNIT_SUITE("render", { "compression", compresses_owner_and_rdata_names },
+/* A reused buffer holds stale bytes past what is written; a name being
+ * written must not be compared against its own unwritten tail (found by
+ * fuzz_wire: a stale self-pointer made the compressor loop forever). */
+START_TEST(stale_buffer_bytes_are_never_read)
+{
+	uint8_t buf[512];
+	struct render r;
+	static const uint8_t aa[] = "\1a\1a";
+
+	for (size_t i = 0; i + 1 < sizeof(buf); i += 2) {
+		buf[i] = 0xc0;
+		buf[i + 1] = (uint8_t)i; /* a pointer to itself */
+	}
+	render_init(&r, buf, sizeof(buf), 1, DNS_FLAG_QR);
+	ck_assert_int_eq(render_question(&r, aa, TYPE_A, CLASS_IN), 0);
+	size_t len = render_finish(&r);
+	ck_assert_uint_eq(len, 12 + 5 + 4);
+	ldns_pkt *pkt = parse(buf, len);
+	ldns_pkt_free(pkt);
+}
+END_TEST
+
+UNIT_SUITE("render", { "stale", stale_buffer_bytes_are_never_read }, { "compression", compresses_owner_and_rdata_names },
 	   { "all-or-nothing", rrset_is_all_or_nothing }, { "header", header_flags_and_rcode },
 	   { "case", compression_is_case_insensitive })
