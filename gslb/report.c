@@ -229,7 +229,8 @@ static bool parse_entry(struct wire_cursor *c, struct report_entry *e)
 	if (c->err || (flags & ~ENTRY_UP) || (e->family != 0 && e->family != 4 && e->family != 6))
 		return false;
 	e->up = flags & ENTRY_UP;
-	if (!wire_avail(c, nl) || name_len(c->buf + c->pos, nl) != nl)
+	/* name_len() says 0 for a bad name: a zero length must not pass as a match */
+	if (nl == 0 || !wire_avail(c, nl) || name_len(c->buf + c->pos, nl) != nl)
 		return false;
 	e->service = c->buf + c->pos;
 	for (size_t i = 0; i < nl; i++)

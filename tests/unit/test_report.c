@@ -225,6 +225,7 @@ START_TEST(signed_but_malformed)
 		{ e0, 0x02 },                /* unknown entry flag */
 		{ e0 + 1, 5 },               /* family 5 */
 		{ e0 + 4, 18 },              /* name length past the name */
+		{ e0 + 4, 0 },               /* empty name (fuzz_report: read as a name past it) */
 		{ e0 + 5, 64 },              /* label too long */
 		{ e0 + 6, 'W' },             /* uppercase name */
 		{ 11, '!' },                 /* prober id not an id */
