@@ -422,6 +422,10 @@ static const struct conf_item member_items[] = {
 	  .def_int = 1 },
 	{ "priority", CT_INT, FIELD(struct member, priority), .min = -1000000, .max = 1000000 },
 	{ "check", CT_STRING, FIELD(struct member, check) },
+	{ "load_low", CT_INT, FIELD(struct member, load_low), .min = 0, .max = 10000,
+	  .def_int = 700 },
+	{ "load_high", CT_INT, FIELD(struct member, load_high), .min = 0, .max = 10000,
+	  .def_int = 900 },
 	{ NULL },
 };
 
@@ -460,6 +464,17 @@ static void finish_members(struct conf_ctx *x, const struct conf_item *it,
 			conf_err(x, e, epath, "has both addresses and a cname (want one of them)");
 		else if (!addrs && !cname)
 			conf_err(x, e, epath, "needs ipv4/ipv6 addresses or a cname");
+		if (m->load_low >= m->load_high) {
+			/* Blame load_high when written, else load_low (one of them is). */
+			const config_setting_t *k = config_setting_get_member(e, "load_high");
+			const char *key = k ? "load_high" : "load_low";
+
+			if (!k)
+				k = config_setting_get_member(e, key);
+			conf_path_fmt(epath, sizeof(epath), "%s[%zu].%s", path, i, key);
+			conf_err(x, k ? k : e, epath, "load_low %u must be below load_high %u",
+				 m->load_low, m->load_high);
+		}
 	}
 }
 

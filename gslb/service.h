@@ -57,6 +57,9 @@ struct member {
 	int32_t priority;         /* lower is preferred by the priority filter; default 0 */
 	uint32_t health;          /* slot in the member_health array */
 	char *check;              /* name of the check probing it, or NULL */
+	/* least_loaded watermarks in permille of capacity: full share up to load_low, none
+	 * from load_high; low < high. load_high 0 (not set by the loader): 700 and 900. */
+	uint32_t load_low, load_high;
 };
 
 struct service {

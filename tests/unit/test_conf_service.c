@@ -102,7 +102,7 @@ static const char full[] =
 	"  { name = \"WWW.example.com\"; ttl = 60; chain = [ \"up\", \"sticky\", \"first:2\" ];\n"
 	"    members = (\n"
 	"      { region = \"eu-west\"; ipv4 = [ \"192.0.2.10\" ]; ipv6 = [ \"2001:db8::10\" ];\n"
-	"        weight = 3; priority = -1; check = \"web\"; },\n"
+	"        weight = 3; priority = -1; check = \"web\"; load_low = 0; load_high = 10000; },\n"
 	"      { region = \"us-east\"; ipv4 = [ \"198.51.100.10\", \"198.51.100.11\" ]; }\n"
 	"    ); },\n"
 	"  { name = \"cdn.example.com\";\n"
@@ -176,6 +176,8 @@ START_TEST(valid_full)
 	ck_assert_int_eq(m->priority, -1);
 	ck_assert_str_eq(m->check, "web");
 	ck_assert_uint_eq(m->health, 0);
+	ck_assert_uint_eq(m->load_low, 0);
+	ck_assert_uint_eq(m->load_high, 10000);
 
 	m = &www->members[1];
 	ck_assert_uint_eq(m->index, 1);
@@ -188,6 +190,8 @@ START_TEST(valid_full)
 	ck_assert_int_eq(m->priority, 0);
 	ck_assert_ptr_null(m->check);
 	ck_assert_uint_eq(m->health, 1);
+	ck_assert_uint_eq(m->load_low, 700); /* defaults: 70 % and 90 % of capacity */
+	ck_assert_uint_eq(m->load_high, 900);
 
 	const struct service *cdn = &c->services[1];
 	ck_assert_uint_eq(cdn->index, 1);
@@ -372,6 +376,19 @@ static const struct bad bad_services[] = {
 		  " members = ( { region = \"eu-west\"; ipv4 = [ \"192.0.2.1\" ];\n"
 		  " weight = 1000001; } ); } );\n",
 	  "%1$s:7: services[0].members[0].weight: 1000001 is out of range 0..1000000" },
+	{ REGIONS "services = ( { name = \"www.example.com\";\n"
+		  " members = ( { region = \"eu-west\"; ipv4 = [ \"192.0.2.1\" ];\n"
+		  " load_high = 10001; } ); } );\n",
+	  "%1$s:7: services[0].members[0].load_high: 10001 is out of range 0..10000" },
+	{ REGIONS "services = ( { name = \"www.example.com\";\n"
+		  " members = ( { region = \"eu-west\"; ipv4 = [ \"192.0.2.1\" ];\n"
+		  " load_low = 800;\n load_high = 800; } ); } );\n",
+	  "%1$s:8: services[0].members[0].load_high: load_low 800 must be below load_high 800" },
+	{ REGIONS "services = ( { name = \"www.example.com\";\n"
+		  " members = ( { region = \"eu-west\"; ipv4 = [ \"192.0.2.1\" ]; },\n"
+		  " { region = \"us-east\"; ipv4 = [ \"192.0.2.2\" ];\n"
+		  " load_low = 950; } ); } );\n",
+	  "%1$s:8: services[0].members[1].load_low: load_low 950 must be below load_high 900" },
 	{ "services = ( { name = \"www.example.com\";\n"
 	  " members = ( { region = \"eu-west\"; ipv4 = [ \"192.0.2.1\" ]; } ); } );\n",
 	  "%1$s:3: services: needs a regions section" },
