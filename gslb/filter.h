@@ -37,7 +37,10 @@
  *   round_robin  rotated by a per-thread counter of the service, so
  *                successive queries on one thread start at each member in turn.
  *   random       uniformly shuffled.
- *   least_loaded ascending reported load; unknown load last; ties keep order.
+ *   least_loaded keeps each member with probability f(load): 1 up to its
+ *                load_low, falling linearly to 0 at load_high (unknown
+ *                load: 1), and orders the kept ones by weight; all above
+ *                high: all kept, ascending load. See gslb.conf(5).
  *   fastest      ascending probe RTT; unknown RTT last; ties keep order.
  *   sticky       ordered by weighted rendezvous hashing of the client subnet
  *                (family, address masked to client.prefix) with each
