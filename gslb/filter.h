@@ -12,7 +12,8 @@
  * qualifies it fails open and keeps what it got. The filters:
  *
  *   up           members whose health is up; none up: all, counted in
- *                stats.fail_open. No health array: all are up.
+ *                stats.fail_open. Drained members are left out even then,
+ *                unless every member is drained. No health array: all up.
  *   nearest[:N]  members of the N (default 1, 1..64) regions nearest to the
  *                client by great-circle distance (haversine, km) minus the
  *                region's bias_km; nearer regions first, order kept within a
