@@ -349,18 +349,10 @@ static void load_item(struct conf_ctx *x, const struct conf_item *it, const conf
 		return;
 	}
 	case CT_STRING:
-		if (it->store) {
+		if (it->store)
 			it->store(x, it, s, base, path);
-		} else {
-			char *v = strdup(config_setting_get_string(s));
-
-			if (!v) {
-				conf_oom(x, s, path);
-				return;
-			}
-			free(*(char **)p);
-			*(char **)p = v;
-		}
+		else
+			conf_store_string(x, it, s, base, path);
 		return;
 	case CT_BOOL:
 		if (it->store)
@@ -703,6 +695,36 @@ static void store_zone_name(struct conf_ctx *x, const struct conf_item *it,
 	z->name = strdup(name);
 	if (!z->name)
 		conf_oom(x, s, path);
+}
+
+bool conf_name_ok(const char *v, size_t max)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || n > max)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char ch = v[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-'))
+			return false;
+	}
+	return true;
+}
+
+void conf_store_string(struct conf_ctx *x, const struct conf_item *it,
+		       const config_setting_t *s, char *base, const char *path)
+{
+	char *v = strdup(config_setting_get_string(s));
+	char **dst = (char **)(base + it->off);
+
+	if (!v) {
+		conf_oom(x, s, path);
+		return;
+	}
+	free(*dst);
+	*dst = v;
 }
 
 char *conf_resolve(struct conf_ctx *x, const char *v)

@@ -66,38 +66,20 @@ const struct conf_health_key *conf_health_key_find(const struct conf_health *h, 
 /* Names, key ids and prober ids travel in reports and logs: keep them short and plain. */
 static bool id_ok(const char *v)
 {
-	size_t n = strlen(v);
-
-	if (n == 0 || n > CONF_ID_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char ch = v[i];
-
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		      (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-'))
-			return false;
-	}
-	return true;
+	return conf_name_ok(v, CONF_ID_MAX);
 }
 
 static void store_id(struct conf_ctx *x, const struct conf_item *it, const config_setting_t *s,
 		     char *base, const char *path)
 {
 	const char *v = config_setting_get_string(s);
-	char **dst = (char **)(base + it->off);
 
 	if (!id_ok(v)) {
 		conf_err(x, s, path, "bad name \"%s\" (want 1..%d of A-Z a-z 0-9 . _ -)", v,
 			 CONF_ID_MAX);
 		return;
 	}
-	char *copy = strdup(v);
-	if (!copy) {
-		conf_oom(x, s, path);
-		return;
-	}
-	free(*dst);
-	*dst = copy;
+	conf_store_string(x, it, s, base, path);
 }
 
 /* ---- checks ---- */
@@ -106,19 +88,12 @@ static void store_http_path(struct conf_ctx *x, const struct conf_item *it,
 			    const config_setting_t *s, char *base, const char *path)
 {
 	const char *v = config_setting_get_string(s);
-	char **dst = (char **)(base + it->off);
 
 	if (v[0] != '/' || strpbrk(v, " \t\r\n")) {
 		conf_err(x, s, path, "bad path \"%s\" (want /... without white space)", v);
 		return;
 	}
-	char *copy = strdup(v);
-	if (!copy) {
-		conf_oom(x, s, path);
-		return;
-	}
-	free(*dst);
-	*dst = copy;
+	conf_store_string(x, it, s, base, path);
 }
 
 const struct conf_item conf_check_items[] = {

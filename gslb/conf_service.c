@@ -137,19 +137,12 @@ static void store_schema(struct conf_ctx *x, const struct conf_item *it, const c
 			 char *base, const char *path)
 {
 	const char *v = config_setting_get_string(s);
-	char **dst = (char **)(base + it->off);
 
 	if (strcmp(v, "geoip2") != 0 && strcmp(v, "flat") != 0) {
 		conf_err(x, s, path, "unknown schema \"%s\" (want \"geoip2\" or \"flat\")", v);
 		return;
 	}
-	char *copy = strdup(v);
-	if (!copy) {
-		conf_oom(x, s, path);
-		return;
-	}
-	free(*dst);
-	*dst = copy;
+	conf_store_string(x, it, s, base, path);
 }
 
 static void finish_location(struct conf_ctx *x, const struct conf_item *it,
@@ -224,38 +217,20 @@ void conf_finish_geoip(struct conf_ctx *x, const struct conf_item *it, const con
 
 static bool name_ok(const char *v)
 {
-	size_t n = strlen(v);
-
-	if (n == 0 || n > NAME_MAX_LEN)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char ch = v[i];
-
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		      (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-'))
-			return false;
-	}
-	return true;
+	return conf_name_ok(v, NAME_MAX_LEN);
 }
 
 static void store_region_name(struct conf_ctx *x, const struct conf_item *it,
 			      const config_setting_t *s, char *base, const char *path)
 {
 	const char *v = config_setting_get_string(s);
-	char **dst = (char **)(base + it->off);
 
 	if (!name_ok(v)) {
 		conf_err(x, s, path, "bad name \"%s\" (want 1..%d of A-Z a-z 0-9 . _ -)", v,
 			 NAME_MAX_LEN);
 		return;
 	}
-	char *copy = strdup(v);
-	if (!copy) {
-		conf_oom(x, s, path);
-		return;
-	}
-	free(*dst);
-	*dst = copy;
+	conf_store_string(x, it, s, base, path);
 }
 
 const struct conf_item conf_region_items[] = {

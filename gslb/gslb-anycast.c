@@ -5,6 +5,7 @@
 #include "anycast.h"
 
 #include "conf.h"
+#include "daemon.h"
 #include "log.h"
 
 #include <event2/event.h>
@@ -19,16 +20,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define DEFAULT_CONF "/etc/gslb/gslb.conf"
-
-struct opts {
-	const char *conf_path;
-	bool test;
-	bool foreground;
-	bool debug;
-	int log_sink; /* -1 = default for the mode, 0 = stderr, 1 = syslog */
-};
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -41,90 +32,26 @@ static void usage(FILE *f)
 		"  -d, --debug            log every round\n"
 		"  -V, --version          print the version\n"
 		"  -h, --help             print this help\n",
-		DEFAULT_CONF);
+		DAEMON_DEFAULT_CONF);
 }
 
-static int parse_opts(int argc, char **argv, struct opts *o)
+static int parse_opts(int argc, char **argv, struct daemon_opts *o)
 {
 	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'}, {"test", no_argument, NULL, 't'},
-	    {"foreground", no_argument, NULL, 'f'},   {"log", required_argument, NULL, 'l'},
-	    {"debug", no_argument, NULL, 'd'},	      {"version", no_argument, NULL, 'V'},
-	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0},
+	    DAEMON_LONGOPTS,
+	    {NULL, 0, NULL, 0},
 	};
-	int ch;
+	const struct daemon_prog prog = {
+	    .name = "gslb-anycast",
+	    .optstring = "c:tfl:dVh",
+	    .longopts = longopts,
+	    .usage = usage,
+	};
 
-	memset(o, 0, sizeof(*o));
-	o->conf_path = DEFAULT_CONF;
-	o->log_sink = -1;
-	while ((ch = getopt_long(argc, argv, "c:tfl:dVh", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			o->conf_path = optarg;
-			break;
-		case 't':
-			o->test = true;
-			break;
-		case 'f':
-			o->foreground = true;
-			break;
-		case 'l':
-			if (!strcmp(optarg, "stderr")) {
-				o->log_sink = 0;
-			} else if (!strcmp(optarg, "syslog")) {
-				o->log_sink = 1;
-			} else {
-				fprintf(stderr,
-					"gslb-anycast: -l: expected stderr or syslog, got '%s'\n",
-					optarg);
-				return -1;
-			}
-			break;
-		case 'd':
-			o->debug = true;
-			break;
-		case 'V':
-			printf("gslb-anycast %s\n", PACKAGE_VERSION);
-			exit(0);
-		case 'h':
-			usage(stdout);
-			exit(0);
-		default:
-			usage(stderr);
-			return -1;
-		}
-	}
-	if (optind != argc) {
-		fprintf(stderr, "gslb-anycast: unexpected argument '%s'\n", argv[optind]);
-		usage(stderr);
-		return -1;
-	}
-	return 0;
+	return daemon_parse_opts(argc, argv, &prog, o);
 }
 
-static void log_error_lines(const char *event, const char *text)
-{
-	const char *p = text ? text : "unknown error";
-
-	while (*p) {
-		const char *nl = strchr(p, '\n');
-		int len = nl ? (int)(nl - p) : (int)strlen(p);
-		char line[1024];
-
-		if (len >= (int)sizeof(line))
-			len = (int)sizeof(line) - 1;
-		for (int i = 0; i < len; i++)
-			line[i] = p[i] == '"' ? '\'' : p[i];
-		line[len] = '\0';
-		if (len > 0)
-			log_err("%s error=\"%s\"", event, line);
-		if (!nl)
-			break;
-		p = nl + 1;
-	}
-}
-
-static int run_test(const struct opts *o)
+static int run_test(const struct daemon_opts *o)
 {
 	char *err = NULL;
 	struct conf *c = conf_load(o->conf_path, &err);
@@ -176,16 +103,14 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
 		log_info("event=reload result=ignored note=\"restart gslb-anycast to reload\"");
 		return;
 	}
-	log_info("event=stopping signal=%s", sig == SIGTERM ? "TERM" : "INT");
-	event_base_loopbreak(s->base);
+	daemon_stop(s->base, sig);
 }
 
 int main(int argc, char **argv)
 {
-	static const int sigs[3] = {SIGTERM, SIGINT, SIGHUP};
 	struct event *sigev[3] = {NULL, NULL, NULL};
 	struct state s;
-	struct opts o;
+	struct daemon_opts o;
 	struct conf *c = NULL;
 	char *err = NULL;
 	char msg[512];
@@ -197,12 +122,11 @@ int main(int argc, char **argv)
 	if (o.test)
 		return run_test(&o);
 	memset(&s, 0, sizeof(s));
-	use_syslog = o.log_sink == -1 ? !o.foreground : o.log_sink == 1;
-	gslb_log_open("gslb-anycast", use_syslog, o.debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	use_syslog = daemon_log_open("gslb-anycast", &o);
 	signal(SIGPIPE, SIG_IGN);
 	c = conf_load(o.conf_path, &err);
 	if (!c) {
-		log_error_lines("event=startup_failed", err);
+		daemon_log_lines("event=startup_failed", err);
 		if (use_syslog)
 			fprintf(stderr, "gslb-anycast: %s\n",
 				err ? err : "cannot load the configuration");
@@ -218,16 +142,13 @@ int main(int argc, char **argv)
 		log_err("event=startup_failed error=\"event_base_new failed\"");
 		goto out;
 	}
-	for (int i = 0; i < 3; i++) {
-		sigev[i] = evsignal_new(s.base, sigs[i], signal_cb, &s);
-		if (!sigev[i] || event_add(sigev[i], NULL) != 0) {
-			log_err("event=startup_failed error=\"cannot watch signals\"");
-			goto out;
-		}
+	if (daemon_signals(s.base, signal_cb, &s, sigev) != 0) {
+		log_err("event=startup_failed error=\"cannot watch signals\"");
+		goto out;
 	}
 	s.anycast = anycast_new(s.base, c, msg, sizeof(msg));
 	if (!s.anycast) {
-		log_error_lines("event=startup_failed", msg);
+		daemon_log_lines("event=startup_failed", msg);
 		goto out;
 	}
 	log_info("event=ready protocol=%s bird_socket=%s healthz=%s dns=%s probe_name=%s",
@@ -239,9 +160,7 @@ int main(int argc, char **argv)
 	ret = 0;
 out:
 	anycast_free(s.anycast);
-	for (int i = 0; i < 3; i++)
-		if (sigev[i])
-			event_free(sigev[i]);
+	daemon_signals_free(sigev);
 	if (s.base)
 		event_base_free(s.base);
 	conf_free(c);

@@ -4,6 +4,7 @@
 
 #include "conf.h"
 #include "control.h"
+#include "daemon.h"
 #include "health.h"
 #include "log.h"
 #include "metrics.h"
@@ -32,17 +33,6 @@
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
-
-#define DEFAULT_CONF "/etc/gslb/gslb.conf"
-
-struct opts {
-	const char *conf_path;
-	const char *pidfile;
-	bool test;
-	bool foreground;
-	bool debug;
-	int log_sink; /* -1 = default for the mode, 0 = stderr, 1 = syslog */
-};
 
 struct daemon_state {
 	char *conf_path;      /* absolute: a daemon runs in / */
@@ -73,120 +63,45 @@ static void usage(FILE *f)
 		"  -p, --pidfile FILE     write the daemon's pid to FILE\n"
 		"  -V, --version          print the version\n"
 		"  -h, --help             print this help\n",
-		DEFAULT_CONF);
+		DAEMON_DEFAULT_CONF);
 }
 
-static int parse_opts(int argc, char **argv, struct opts *o)
+/* -p: the one option of gslbd's own */
+static bool extra_opt(int ch, const char *value, void *ctx)
+{
+	const char **pidfile = ctx;
+
+	if (ch != 'p')
+		return false;
+	*pidfile = value;
+	return true;
+}
+
+static int parse_opts(int argc, char **argv, struct daemon_opts *o, const char **pidfile)
 {
 	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "test", no_argument, NULL, 't' },
-		{ "foreground", no_argument, NULL, 'f' },
-		{ "log", required_argument, NULL, 'l' },
-		{ "debug", no_argument, NULL, 'd' },
+		DAEMON_LONGOPTS,
 		{ "pidfile", required_argument, NULL, 'p' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int ch;
+	const struct daemon_prog prog = {
+		.name = "gslbd",
+		.optstring = "c:tfl:dp:Vh",
+		.longopts = longopts,
+		.usage = usage,
+		.extra = extra_opt,
+		.extra_ctx = pidfile,
+	};
 
-	memset(o, 0, sizeof(*o));
-	o->conf_path = DEFAULT_CONF;
-	o->log_sink = -1;
-	while ((ch = getopt_long(argc, argv, "c:tfl:dp:Vh", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			o->conf_path = optarg;
-			break;
-		case 't':
-			o->test = true;
-			break;
-		case 'f':
-			o->foreground = true;
-			break;
-		case 'l':
-			if (strcmp(optarg, "stderr") == 0) {
-				o->log_sink = 0;
-			} else if (strcmp(optarg, "syslog") == 0) {
-				o->log_sink = 1;
-			} else {
-				fprintf(stderr, "gslbd: -l: expected stderr or syslog, got '%s'\n",
-					optarg);
-				return -1;
-			}
-			break;
-		case 'd':
-			o->debug = true;
-			break;
-		case 'p':
-			o->pidfile = optarg;
-			break;
-		case 'V':
-			printf("gslbd %s\n", PACKAGE_VERSION);
-			exit(0);
-		case 'h':
-			usage(stdout);
-			exit(0);
-		default:
-			usage(stderr);
-			return -1;
-		}
-	}
-	if (optind != argc) {
-		fprintf(stderr, "gslbd: unexpected argument '%s'\n", argv[optind]);
-		usage(stderr);
-		return -1;
-	}
-	return 0;
-}
-
-/* Logs each line of a multi-line error text as one event. */
-static void log_error_lines(const char *event, const char *text)
-{
-	const char *p = text != NULL ? text : "unknown error";
-
-	while (*p != '\0') {
-		const char *nl = strchr(p, '\n');
-		int len = nl != NULL ? (int)(nl - p) : (int)strlen(p);
-		char line[1024];
-		int i;
-
-		if (len >= (int)sizeof(line))
-			len = (int)sizeof(line) - 1;
-		/* Keep the value one quoted token. */
-		for (i = 0; i < len; i++)
-			line[i] = p[i] == '"' ? '\'' : p[i];
-		line[len] = '\0';
-		if (len > 0)
-			log_err("%s error=\"%s\"", event, line);
-		if (nl == NULL)
-			break;
-		p = nl + 1;
-	}
+	*pidfile = NULL;
+	return daemon_parse_opts(argc, argv, &prog, o);
 }
 
 /* Startup failure: logged, and also printed when the log goes to syslog
  * but stderr is still the operator's terminal. */
 static void startup_error(bool to_stderr, const char *text)
 {
-	log_error_lines("event=startup_failed", text);
-	if (to_stderr)
-		fprintf(stderr, "gslbd: %s\n", text);
-}
-
-static char *absolute_path(const char *path)
-{
-	char cwd[PATH_MAX];
-	char *out;
-
-	if (path[0] == '/')
-		return strdup(path);
-	if (getcwd(cwd, sizeof(cwd)) == NULL)
-		return strdup(path);
-	if (asprintf(&out, "%s/%s", cwd, path) == -1)
-		return NULL;
-	return out;
+	daemon_startup_error("gslbd", to_stderr, text);
 }
 
 static int run_test(const char *conf_path)
@@ -202,47 +117,6 @@ static int run_test(const char *conf_path)
 	snapshot_free(s);
 	printf("%s: ok\n", conf_path);
 	return 0;
-}
-
-/* Forks; the parent waits until the child reports ready (exit 0) or dies
- * during startup (exit 1). Returns the write end of the ready pipe in the
- * child, or -1 on error. keep_stderr leaves stderr open for -l stderr. */
-static int daemonize(bool keep_stderr)
-{
-	int p[2];
-	pid_t pid;
-	int fd;
-
-	if (pipe(p) == -1)
-		return -1;
-	pid = fork();
-	if (pid == -1)
-		return -1;
-	if (pid > 0) {
-		char c;
-		ssize_t r;
-
-		close(p[1]);
-		do {
-			r = read(p[0], &c, 1);
-		} while (r == -1 && errno == EINTR);
-		_exit(r == 1 ? 0 : 1);
-	}
-	close(p[0]);
-	if (setsid() == -1)
-		return -1;
-	if (chdir("/") == -1)
-		return -1;
-	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (fd == -1)
-		return -1;
-	dup2(fd, STDIN_FILENO);
-	dup2(fd, STDOUT_FILENO);
-	if (!keep_stderr)
-		dup2(fd, STDERR_FILENO);
-	if (fd > STDERR_FILENO)
-		close(fd);
-	return p[1];
 }
 
 static int write_pidfile(const char *path)
@@ -391,7 +265,7 @@ static int daemon_reload(void *arg, uint64_t *generation, char **errmsg)
 	return 0;
 fail:
 	atomic_fetch_add_explicit(&d->counters.reloads_failed, 1, memory_order_relaxed);
-	log_error_lines("event=reload result=failed", err);
+	daemon_log_lines("event=reload result=failed", err);
 	*errmsg = err != NULL ? err : strdup("reload failed: out of memory");
 	pthread_mutex_unlock(&d->reload_lock);
 	return ret;
@@ -410,39 +284,37 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
 		free(err);
 		return;
 	}
-	log_info("event=stopping signal=%s", sig == SIGTERM ? "TERM" : "INT");
-	event_base_loopbreak(d->base);
+	daemon_stop(d->base, sig);
 }
 
 int main(int argc, char **argv)
 {
 	struct daemon_state d;
-	struct opts o;
+	struct daemon_opts o;
+	const char *pidfile;
 	struct snapshot *snap;
 	struct event *sigev[3] = { NULL, NULL, NULL };
-	static const int sigs[3] = { SIGTERM, SIGINT, SIGHUP };
 	char err[512];
 	char *serr = NULL;
 	sigset_t all, old;
 	bool use_syslog;
 	int ready_fd = -1;
 	int ret = 1;
-	int i, r;
+	int r;
 
-	if (parse_opts(argc, argv, &o) != 0)
+	if (parse_opts(argc, argv, &o, &pidfile) != 0)
 		return 2;
 	if (o.test)
 		return run_test(o.conf_path);
 
 	memset(&d, 0, sizeof(d));
 	pthread_mutex_init(&d.reload_lock, NULL);
-	use_syslog = o.log_sink == -1 ? !o.foreground : o.log_sink == 1;
-	gslb_log_open("gslbd", use_syslog, o.debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	use_syslog = daemon_log_open("gslbd", &o);
 	signal(SIGPIPE, SIG_IGN);
 
-	d.conf_path = absolute_path(o.conf_path);
-	d.pidfile = o.pidfile != NULL ? absolute_path(o.pidfile) : NULL;
-	if (d.conf_path == NULL || (o.pidfile != NULL && d.pidfile == NULL)) {
+	d.conf_path = daemon_absolute_path(o.conf_path);
+	d.pidfile = pidfile != NULL ? daemon_absolute_path(pidfile) : NULL;
+	if (d.conf_path == NULL || (pidfile != NULL && d.pidfile == NULL)) {
 		startup_error(use_syslog, "out of memory");
 		goto out;
 	}
@@ -515,7 +387,7 @@ int main(int argc, char **argv)
 	}
 
 	if (!o.foreground) {
-		ready_fd = daemonize(!use_syslog);
+		ready_fd = daemon_detach(!use_syslog);
 		if (ready_fd == -1) {
 			log_err("event=startup_failed error=\"daemonize: %s\"", strerror(errno));
 			snapshot_free(snap);
@@ -546,12 +418,9 @@ int main(int argc, char **argv)
 		startup_error(use_syslog && o.foreground, "event_base_new failed");
 		goto out;
 	}
-	for (i = 0; i < 3; i++) {
-		sigev[i] = evsignal_new(d.base, sigs[i], signal_cb, &d);
-		if (sigev[i] == NULL || event_add(sigev[i], NULL) != 0) {
-			startup_error(use_syslog && o.foreground, "cannot install signal handlers");
-			goto out;
-		}
+	if (daemon_signals(d.base, signal_cb, &d, sigev) != 0) {
+		startup_error(use_syslog && o.foreground, "cannot install signal handlers");
+		goto out;
 	}
 	/* Workers inherit a full mask: signals reach only this thread's loop
 	 * and never interrupt a worker's poll. */
@@ -575,14 +444,7 @@ int main(int argc, char **argv)
 	log_info("event=ready listen=%s zones=%zu threads=%d generation=%llu version=%s",
 		 d.listen_text, snap->zones->nzones, d.threads,
 		 (unsigned long long)snap->generation, PACKAGE_VERSION);
-	if (ready_fd != -1) {
-		char c = 1;
-
-		if (write(ready_fd, &c, 1) == -1)
-			log_warn("event=ready_notify_failed error=\"%s\"", strerror(errno));
-		close(ready_fd);
-		ready_fd = -1;
-	}
+	daemon_ready(&ready_fd);
 	event_base_dispatch(d.base);
 	ret = 0;
 out:
@@ -598,10 +460,7 @@ out:
 	health_free(d.health);
 	rrl_shutdown(); /* after the UDP workers stopped */
 	snapshot_shutdown();
-	for (i = 0; i < 3; i++) {
-		if (sigev[i] != NULL)
-			event_free(sigev[i]);
-	}
+	daemon_signals_free(sigev);
 	if (d.base != NULL)
 		event_base_free(d.base);
 	if (d.pidfile != NULL)

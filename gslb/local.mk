@@ -12,8 +12,10 @@ libgslb_a_SOURCES = \
 	gslb/snapshot.c gslb/snapshot.h \
 	gslb/report.c gslb/report.h \
 	gslb/rrl.c gslb/rrl.h \
-	gslb/health.c gslb/health.h
-libgslb_a_CFLAGS = $(AM_CFLAGS) $(LDNS_CFLAGS) $(LIBCONFIG_CFLAGS) $(URCU_CFLAGS)
+	gslb/health.c gslb/health.h \
+	gslb/daemon.c gslb/daemon.h
+libgslb_a_CFLAGS = $(AM_CFLAGS) $(LDNS_CFLAGS) $(LIBCONFIG_CFLAGS) $(URCU_CFLAGS) \
+	$(LIBEVENT_CFLAGS)
 
 GSLB_LIBS = libgslb.a $(LDNS_LIBS) $(LIBCONFIG_LIBS) $(URCU_LIBS) $(MAXMINDDB_LIBS) \
 	$(LIBEVENT_LIBS) $(OPENSSL_LIBS) $(JANSSON_LIBS) -lpthread -lm

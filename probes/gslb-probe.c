@@ -5,6 +5,7 @@
 #include "probe.h"
 
 #include "conf.h"
+#include "daemon.h"
 #include "log.h"
 #include "service.h"
 
@@ -21,15 +22,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#define DEFAULT_CONF "/etc/gslb/gslb.conf"
-
 struct opts {
-	const char *conf_path;
+	struct daemon_opts d;
 	const char *id; /* -i, overrides probe.id */
-	bool test;
-	bool foreground;
-	bool debug;
-	int log_sink; /* -1 = default for the mode, 0 = stderr, 1 = syslog */
 };
 
 struct state {
@@ -54,107 +49,38 @@ static void usage(FILE *f)
 		"  -d, --debug            log debug events (every check result, every report)\n"
 		"  -V, --version          print the version\n"
 		"  -h, --help             print this help\n",
-		DEFAULT_CONF);
+		DAEMON_DEFAULT_CONF);
+}
+
+/* -i: the one option of gslb-probe's own */
+static bool extra_opt(int ch, const char *value, void *ctx)
+{
+	struct opts *o = ctx;
+
+	if (ch != 'i')
+		return false;
+	o->id = value;
+	return true;
 }
 
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'},
+	    DAEMON_LONGOPTS,
 	    {"id", required_argument, NULL, 'i'},
-	    {"test", no_argument, NULL, 't'},
-	    {"foreground", no_argument, NULL, 'f'},
-	    {"log", required_argument, NULL, 'l'},
-	    {"debug", no_argument, NULL, 'd'},
-	    {"version", no_argument, NULL, 'V'},
-	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	int ch;
+	const struct daemon_prog prog = {
+	    .name = "gslb-probe",
+	    .optstring = "c:i:tfl:dVh",
+	    .longopts = longopts,
+	    .usage = usage,
+	    .extra = extra_opt,
+	    .extra_ctx = o,
+	};
 
-	memset(o, 0, sizeof(*o));
-	o->conf_path = DEFAULT_CONF;
-	o->log_sink = -1;
-	while ((ch = getopt_long(argc, argv, "c:i:tfl:dVh", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			o->conf_path = optarg;
-			break;
-		case 'i':
-			o->id = optarg;
-			break;
-		case 't':
-			o->test = true;
-			break;
-		case 'f':
-			o->foreground = true;
-			break;
-		case 'l':
-			if (!strcmp(optarg, "stderr")) {
-				o->log_sink = 0;
-			} else if (!strcmp(optarg, "syslog")) {
-				o->log_sink = 1;
-			} else {
-				fprintf(stderr,
-					"gslb-probe: -l: expected stderr or syslog, got '%s'\n",
-					optarg);
-				return -1;
-			}
-			break;
-		case 'd':
-			o->debug = true;
-			break;
-		case 'V':
-			printf("gslb-probe %s\n", PACKAGE_VERSION);
-			exit(0);
-		case 'h':
-			usage(stdout);
-			exit(0);
-		default:
-			usage(stderr);
-			return -1;
-		}
-	}
-	if (optind != argc) {
-		fprintf(stderr, "gslb-probe: unexpected argument '%s'\n", argv[optind]);
-		usage(stderr);
-		return -1;
-	}
-	return 0;
-}
-
-static void log_error_lines(const char *event, const char *text)
-{
-	const char *p = text ? text : "unknown error";
-
-	while (*p) {
-		const char *nl = strchr(p, '\n');
-		int len = nl ? (int)(nl - p) : (int)strlen(p);
-		char line[1024];
-
-		if (len >= (int)sizeof(line))
-			len = (int)sizeof(line) - 1;
-		for (int i = 0; i < len; i++)
-			line[i] = p[i] == '"' ? '\'' : p[i];
-		line[len] = '\0';
-		if (len > 0)
-			log_err("%s error=\"%s\"", event, line);
-		if (!nl)
-			break;
-		p = nl + 1;
-	}
-}
-
-static char *absolute_path(const char *path)
-{
-	char cwd[PATH_MAX];
-	char *out;
-
-	if (path[0] == '/' || !getcwd(cwd, sizeof(cwd)))
-		return strdup(path);
-	if (asprintf(&out, "%s/%s", cwd, path) == -1)
-		return NULL;
-	return out;
+	o->id = NULL;
+	return daemon_parse_opts(argc, argv, &prog, &o->d);
 }
 
 static const char *prober_id(const struct state *s, const struct conf *c)
@@ -185,21 +111,21 @@ static int run_test(const struct opts *o)
 	char *err = NULL;
 	const char *id;
 
-	if (load(o->conf_path, &c, &t, &n, &err) < 0) {
+	if (load(o->d.conf_path, &c, &t, &n, &err) < 0) {
 		fprintf(stderr, "%s\n", err ? err : "cannot load the configuration");
 		free(err);
 		return 1;
 	}
 	id = o->id ? o->id : c->probe.id;
 	if (!c->probe.present) {
-		fprintf(stderr, "%s: probe: missing section\n", o->conf_path);
+		fprintf(stderr, "%s: probe: missing section\n", o->d.conf_path);
 		goto fail;
 	}
 	if (!id[0]) {
-		fprintf(stderr, "%s: probe.id: empty; set it or give -i ID\n", o->conf_path);
+		fprintf(stderr, "%s: probe.id: empty; set it or give -i ID\n", o->d.conf_path);
 		goto fail;
 	}
-	printf("%s: ok, prober %s, %zu checks\n", o->conf_path, id, n);
+	printf("%s: ok, prober %s, %zu checks\n", o->d.conf_path, id, n);
 	free(t);
 	conf_free(c);
 	return 0;
@@ -219,12 +145,12 @@ static void reload(struct state *s)
 
 	log_info("event=reload_start conf=%s", s->conf_path);
 	if (load(s->conf_path, &c, &t, &n, &err) < 0) {
-		log_error_lines("event=reload result=failed", err);
+		daemon_log_lines("event=reload result=failed", err);
 		free(err);
 		return;
 	}
 	if (probe_reload(s->probe, c, prober_id(s, c), t, n, msg, sizeof(msg)) < 0) {
-		log_error_lines("event=reload result=failed", msg);
+		daemon_log_lines("event=reload result=failed", msg);
 		free(t);
 		conf_free(c);
 		return;
@@ -244,13 +170,11 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
 		reload(s);
 		return;
 	}
-	log_info("event=stopping signal=%s", sig == SIGTERM ? "TERM" : "INT");
-	event_base_loopbreak(s->base);
+	daemon_stop(s->base, sig);
 }
 
 int main(int argc, char **argv)
 {
-	static const int sigs[3] = {SIGTERM, SIGINT, SIGHUP};
 	struct event *sigev[3] = {NULL, NULL, NULL};
 	struct state s;
 	struct opts o;
@@ -262,27 +186,26 @@ int main(int argc, char **argv)
 
 	if (parse_opts(argc, argv, &o) != 0)
 		return 2;
-	if (o.test)
+	if (o.d.test)
 		return run_test(&o);
 	memset(&s, 0, sizeof(s));
-	use_syslog = o.log_sink == -1 ? !o.foreground : o.log_sink == 1;
-	gslb_log_open("gslb-probe", use_syslog, o.debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	use_syslog = daemon_log_open("gslb-probe", &o.d);
 	signal(SIGPIPE, SIG_IGN);
 	s.id_opt = o.id;
-	s.conf_path = absolute_path(o.conf_path);
+	s.conf_path = daemon_absolute_path(o.d.conf_path);
 	if (!s.conf_path) {
 		log_err("event=startup_failed error=\"out of memory\"");
 		return 1;
 	}
 	if (load(s.conf_path, &s.conf, &s.targets, &n, &err) < 0) {
-		log_error_lines("event=startup_failed", err);
+		daemon_log_lines("event=startup_failed", err);
 		if (use_syslog)
 			fprintf(stderr, "gslb-probe: %s\n",
 				err ? err : "cannot load the configuration");
 		free(err);
 		goto out;
 	}
-	if (!o.foreground && daemon(0, o.log_sink == 0) == -1) {
+	if (!o.d.foreground && daemon(0, o.d.log_sink == 0) == -1) {
 		log_err("event=startup_failed error=\"daemon: %s\"", strerror(errno));
 		goto out;
 	}
@@ -297,15 +220,12 @@ int main(int argc, char **argv)
 	}
 	s.probe = probe_new(s.base, s.conf, prober_id(&s, s.conf), s.targets, n, msg, sizeof(msg));
 	if (!s.probe) {
-		log_error_lines("event=startup_failed", msg);
+		daemon_log_lines("event=startup_failed", msg);
 		goto out;
 	}
-	for (int i = 0; i < 3; i++) {
-		sigev[i] = evsignal_new(s.base, sigs[i], signal_cb, &s);
-		if (!sigev[i] || event_add(sigev[i], NULL) != 0) {
-			log_err("event=startup_failed error=\"cannot watch signals\"");
-			goto out;
-		}
+	if (daemon_signals(s.base, signal_cb, &s, sigev) != 0) {
+		log_err("event=startup_failed error=\"cannot watch signals\"");
+		goto out;
 	}
 	log_info("event=ready prober=%s checks=%zu report_to=%zu conf=%s", prober_id(&s, s.conf),
 		 probe_count(s.probe), s.conf->probe.nreport_to, s.conf_path);
@@ -313,9 +233,7 @@ int main(int argc, char **argv)
 	ret = 0;
 out:
 	probe_free(s.probe);
-	for (int i = 0; i < 3; i++)
-		if (sigev[i])
-			event_free(sigev[i]);
+	daemon_signals_free(sigev);
 	if (s.base)
 		event_base_free(s.base);
 	free(s.targets);
