@@ -2,8 +2,8 @@
 EXTRA_DIST += tests/fuzz/fuzz_wire.c tests/fuzz/run tests/fuzz/seeds
 EXTRA_DIST += tests/fuzz/fuzz_report.c
 FUZZ_FLAGS = -g -O1 -DFUZZ_SRCDIR=\"$(abs_top_srcdir)\" -fsanitize=fuzzer,address,undefined -I$(top_srcdir)/gslb -I$(top_builddir) \
-	$(LDNS_CFLAGS) $(LIBCONFIG_CFLAGS) $(URCU_CFLAGS)
-FUZZ_LIBS = $(LDNS_LIBS) $(LIBCONFIG_LIBS) $(URCU_LIBS) $(MAXMINDDB_LIBS) $(OPENSSL_LIBS) -lpthread -lm
+	$(LDNS_CFLAGS) $(LIBCONFIG_CFLAGS) $(URCU_CFLAGS) $(LIBEVENT_CFLAGS)
+FUZZ_LIBS = $(LIBEVENT_LIBS) $(LDNS_LIBS) $(LIBCONFIG_LIBS) $(URCU_LIBS) $(MAXMINDDB_LIBS) $(OPENSSL_LIBS) -lpthread -lm
 fuzz: tests/fuzz/fuzz_wire
 tests/fuzz/fuzz_wire: $(srcdir)/tests/fuzz/fuzz_wire.c $(addprefix $(srcdir)/,$(filter %.c,$(libgslb_a_SOURCES)))
 	@$(MKDIR_P) tests/fuzz
