@@ -221,11 +221,50 @@ struct anycast {
 	bool dns_done, dns_ok;
 	char dns_why[96];
 	/* what BIRD was told */
-	bool bird_synced;  /* BIRD confirmed fsm.state */
-	double bird_last;  /* when it last confirmed */
-	int bird_last_err; /* last error logged, to log a persistent one once */
-	char reason[128];  /* why the state is what it is */
+	bool bird_synced;    /* BIRD confirmed fsm.state */
+	double bird_last;    /* when it last confirmed */
+	int bird_last_err;   /* last error logged, to log a persistent one once */
+	char reason[128];    /* why the state is what it is */
+	char protocols[256]; /* anycast.bird_protocol joined by ",", for logs */
 };
+
+/* What BIRD said to one enable/disable of every protocol. */
+struct bird_result {
+	int ret;		     /* 0, or the first error of anycast_bird_set */
+	const char *protocol;	     /* the protocol that failed first */
+	struct anycast_bird_reply r; /* its reply, or the last good one */
+	bool changed;		     /* some protocol changed state (not "already ...") */
+	char text[320];		     /* the first lines of the good replies, "; " between */
+};
+
+/* Enables (announce) or disables every protocol: dual stack takes one per address
+ * family. Each is tried even when another failed, so a withdrawal goes as far as it can. */
+static void bird_set_all(const struct anycast *a, bool announce, struct bird_result *res)
+{
+	size_t len = 0;
+
+	memset(res, 0, sizeof(*res));
+	for (size_t i = 0; i < a->ac->nbird_protocols; i++) {
+		const char *p = a->ac->bird_protocols[i];
+		struct anycast_bird_reply r;
+		int ret = anycast_bird_set(a->ac->bird_socket, p, announce, BIRD_TIMEOUT, &r);
+
+		if (ret < 0) {
+			if (res->ret == 0) {
+				res->ret = ret;
+				res->protocol = p;
+				res->r = r;
+			}
+			continue;
+		}
+		if (res->ret == 0)
+			res->r = r;
+		res->changed |= r.state_code == 9 || r.state_code == 11;
+		if (len < sizeof(res->text))
+			len += (size_t)snprintf(res->text + len, sizeof(res->text) - len, "%s%s",
+						len ? "; " : "", r.text);
+	}
+}
 
 static double now_mono(void)
 {
@@ -460,36 +499,36 @@ static void dns_start(struct anycast *a)
 /* Pushes the state to BIRD when it is not confirmed yet or is due again. */
 static void bird_sync(struct anycast *a, double now)
 {
-	struct anycast_bird_reply r;
+	struct bird_result res;
 	bool announce = a->fsm.state == ANYCAST_ANNOUNCED;
-	int ret;
 
 	if (a->bird_synced && now - a->bird_last < REASSERT_EVERY)
 		return;
-	ret =
-	    anycast_bird_set(a->ac->bird_socket, a->ac->bird_protocol, announce, BIRD_TIMEOUT, &r);
-	if (ret < 0) {
+	bird_set_all(a, announce, &res);
+	if (res.ret < 0) {
 		a->bird_synced = false;
 		/* A BIRD that stays away is logged once per kind of error, then on recovery. */
-		if (ret != a->bird_last_err) {
-			if (ret == -EINVAL)
+		if (res.ret != a->bird_last_err) {
+			if (res.ret == -EINVAL)
 				log_err("event=bird_refused socket=%s protocol=%s command=%s "
 					"code=%d reply=\"%s\"",
-					a->ac->bird_socket, a->ac->bird_protocol,
+					a->ac->bird_socket, res.protocol,
 					announce ? "enable" : "disable",
-					r.error_code ? r.error_code : r.final_code, r.text);
+					res.r.error_code ? res.r.error_code : res.r.final_code,
+					res.r.text);
 			else
-				log_err("event=bird_unreachable socket=%s error=\"%s\" "
+				log_err("event=bird_unreachable socket=%s protocol=%s error=\"%s\" "
 					"retry_every=%.2fs",
-					a->ac->bird_socket, strerror(-ret), a->ac->interval);
+					a->ac->bird_socket, res.protocol, strerror(-res.ret),
+					a->ac->interval);
 		}
-		a->bird_last_err = ret;
+		a->bird_last_err = res.ret;
 		return;
 	}
-	if (!a->bird_synced || a->bird_last_err || r.state_code == 9 || r.state_code == 11)
+	if (!a->bird_synced || a->bird_last_err || res.changed)
 		log_info("event=bird_%s protocol=%s state=%s reply=\"%s\"",
-			 a->bird_last_err ? "recovered" : "set", a->ac->bird_protocol,
-			 anycast_state_name(a->fsm.state), r.text);
+			 a->bird_last_err ? "recovered" : "set", a->protocols,
+			 anycast_state_name(a->fsm.state), res.text);
 	a->bird_synced = true;
 	a->bird_last = now;
 	a->bird_last_err = 0;
@@ -538,7 +577,7 @@ static void round_end(struct anycast *a)
 			snprintf(a->reason, sizeof(a->reason), "%s",
 				 a->http_ok ? a->dns_why : a->http_why);
 		log_info("event=anycast_state state=%s reason=\"%s\" protocol=%s",
-			 anycast_state_name(a->fsm.state), a->reason, a->ac->bird_protocol);
+			 anycast_state_name(a->fsm.state), a->reason, a->protocols);
 		a->bird_synced = false;
 	}
 	bird_sync(a, now);
@@ -564,9 +603,9 @@ struct anycast *anycast_new(struct event_base *base, const struct conf *c, char 
 			    size_t errsize)
 {
 	struct anycast *a;
-	struct anycast_bird_reply r;
+	struct bird_result res;
 	struct timeval zero = {0, 0};
-	int ret;
+	size_t len = 0;
 
 	if (!c->anycast.present) {
 		snprintf(err, errsize, "%s: anycast: missing section", c->path);
@@ -615,16 +654,19 @@ struct anycast *anycast_new(struct event_base *base, const struct conf *c, char 
 		anycast_free(a);
 		return NULL;
 	}
+	for (size_t i = 0; i < a->ac->nbird_protocols && len < sizeof(a->protocols); i++)
+		len += (size_t)snprintf(a->protocols + len, sizeof(a->protocols) - len, "%s%s",
+					i ? "," : "", a->ac->bird_protocols[i]);
 	snprintf(a->reason, sizeof(a->reason), "starting: %d checks needed", a->ac->rise);
 	log_info("event=anycast_state state=withdrawn reason=\"%s\" protocol=%s", a->reason,
-		 a->ac->bird_protocol);
+		 a->protocols);
 	/* Force the computed state at once: a route left enabled by an earlier run goes. */
-	ret = anycast_bird_set(a->ac->bird_socket, a->ac->bird_protocol, false, BIRD_TIMEOUT, &r);
-	if (ret == 0) {
+	bird_set_all(a, false, &res);
+	if (res.ret == 0) {
 		a->bird_synced = true;
 		a->bird_last = now_mono();
-		log_info("event=bird_set protocol=%s state=withdrawn reply=\"%s\"",
-			 a->ac->bird_protocol, r.text);
+		log_info("event=bird_set protocol=%s state=withdrawn reply=\"%s\"", a->protocols,
+			 res.text);
 	} else {
 		bird_sync(a, now_mono()); /* logs the error; the rounds retry */
 	}
@@ -634,26 +676,31 @@ struct anycast *anycast_new(struct event_base *base, const struct conf *c, char 
 
 int anycast_withdraw(struct anycast *a, const char *reason)
 {
-	struct anycast_bird_reply r;
-	int ret;
+	struct bird_result res;
 
 	a->fsm.state = ANYCAST_WITHDRAWN;
 	a->fsm.good_run = 0;
 	snprintf(a->reason, sizeof(a->reason), "%s", reason);
 	log_info("event=anycast_state state=withdrawn reason=\"%s\" protocol=%s", reason,
-		 a->ac->bird_protocol);
-	ret = anycast_bird_set(a->ac->bird_socket, a->ac->bird_protocol, false, BIRD_TIMEOUT, &r);
-	if (ret < 0)
-		log_err("event=bird_withdraw_failed socket=%s error=\"%s\" reply=\"%s\"",
-			a->ac->bird_socket, strerror(-ret), r.text);
+		 a->protocols);
+	bird_set_all(a, false, &res);
+	if (res.ret < 0)
+		log_err("event=bird_withdraw_failed socket=%s protocol=%s error=\"%s\" "
+			"reply=\"%s\"",
+			a->ac->bird_socket, res.protocol, strerror(-res.ret), res.r.text);
 	else
 		a->bird_synced = true;
-	return ret;
+	return res.ret;
 }
 
 enum anycast_state anycast_state(const struct anycast *a)
 {
 	return a->fsm.state;
+}
+
+const char *anycast_protocols(const struct anycast *a)
+{
+	return a->protocols;
 }
 
 void anycast_free(struct anycast *a)

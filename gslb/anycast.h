@@ -76,6 +76,8 @@ struct anycast *anycast_new(struct event_base *base, const struct conf *c, char 
  * error of anycast_bird_set. Loop thread. */
 int anycast_withdraw(struct anycast *a, const char *reason);
 enum anycast_state anycast_state(const struct anycast *a);
+/* The BIRD protocols it drives, "a,b", for logs. */
+const char *anycast_protocols(const struct anycast *a);
 void anycast_free(struct anycast *a);
 
 #endif

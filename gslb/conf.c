@@ -82,11 +82,11 @@ static const char *const expected_name[] = {
 	[CT_GROUP] = "a group",      [CT_LIST] = "a list of groups", [CT_ENUM] = "a string",
 };
 
-static bool type_ok(enum conf_type t, const config_setting_t *s)
+static bool type_ok(const struct conf_item *it, const config_setting_t *s)
 {
 	int st = config_setting_type(s);
 
-	switch (t) {
+	switch (it->type) {
 	case CT_INT:
 		return st == CONFIG_TYPE_INT || st == CONFIG_TYPE_INT64;
 	case CT_FLOAT:
@@ -97,7 +97,8 @@ static bool type_ok(enum conf_type t, const config_setting_t *s)
 	case CT_BOOL:
 		return st == CONFIG_TYPE_BOOL;
 	case CT_STRS:
-		return st == CONFIG_TYPE_ARRAY || st == CONFIG_TYPE_LIST;
+		return st == CONFIG_TYPE_ARRAY || st == CONFIG_TYPE_LIST ||
+		       ((it->flags & CONF_SCALAR_OK) && st == CONFIG_TYPE_STRING);
 	case CT_GROUP:
 		return st == CONFIG_TYPE_GROUP;
 	case CT_LIST: /* "[]" is the empty array, "()" the empty list */
@@ -232,14 +233,23 @@ void conf_join_path(char *out, size_t size, const char *path, const char *name)
 	conf_path_fmt(out, size, "%s%s%s", path, *path ? "." : "", name);
 }
 
+/* The i-th string of an array setting, or the setting itself when it is a lone string. */
+static const char *strs_elem(const config_setting_t *s, int i)
+{
+	if (config_setting_type(s) == CONFIG_TYPE_STRING)
+		return config_setting_get_string(s);
+	return config_setting_get_string_elem(s, i);
+}
+
 static void load_strs(struct conf_ctx *x, const struct conf_item *it, const config_setting_t *s,
 		      char *base, const char *path)
 {
-	int n = config_setting_length(s);
+	bool scalar = config_setting_type(s) == CONFIG_TYPE_STRING;
+	int n = scalar ? 1 : config_setting_length(s);
 	bool ok = true;
 	char epath[CONF_PATHLEN];
 
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < n && !scalar; i++) {
 		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
 
 		if (config_setting_type(e) != CONFIG_TYPE_STRING) {
@@ -266,7 +276,7 @@ static void load_strs(struct conf_ctx *x, const struct conf_item *it, const conf
 	}
 	*(char ***)(base + it->off) = v;
 	for (int i = 0; i < n; i++) {
-		v[i] = strdup(config_setting_get_string_elem(s, i));
+		v[i] = strdup(strs_elem(s, i));
 		if (!v[i]) {
 			conf_oom(x, s, path);
 			break;
@@ -314,8 +324,10 @@ static void load_item(struct conf_ctx *x, const struct conf_item *it, const conf
 {
 	char *p = base + it->off;
 
-	if (!type_ok(it->type, s)) {
-		conf_err(x, s, path, "expected %s, got %s", expected_name[it->type], conf_type_name(s));
+	if (!type_ok(it, s)) {
+		conf_err(x, s, path, "expected %s%s, got %s",
+			 it->flags & CONF_SCALAR_OK ? "a string or " : "", expected_name[it->type],
+			 conf_type_name(s));
 		return;
 	}
 	switch (it->type) {

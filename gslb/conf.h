@@ -156,7 +156,9 @@ struct conf_anycast {
 	char **prefixes;            /* "ADDR/LEN" the protocol originates, for logs and -t */
 	size_t nprefixes;
 	char *bird_socket;          /* BIRD's control socket; "/run/bird/bird.ctl" */
-	char *bird_protocol;        /* protocol enabled while healthy; "gslb_anycast" */
+	char **bird_protocols;      /* protocols enabled while healthy (one per address family
+				     * in BIRD 2); the file's bird_protocol, ["gslb_anycast"] */
+	size_t nbird_protocols;
 	double interval;            /* seconds between checks of the local gslbd; 0.2 */
 	double timeout;             /* seconds each check may take; 0.5 */
 	int rise;                   /* consecutive good rounds to announce; 3 */

@@ -59,12 +59,44 @@ static bool bird_symbol_valid(const char *s)
 	return true;
 }
 
+/* bird_protocol: BIRD symbols, each once; absent = the one protocol "gslb_anycast". */
+static void check_protocols(struct conf_ctx *x, const config_setting_t *s, struct conf_anycast *a,
+			    const char *path)
+{
+	const config_setting_t *set = config_setting_get_member(s, "bird_protocol");
+	char epath[CONF_PATHLEN];
+
+	if (!set && a->nbird_protocols == 0) {
+		a->bird_protocols = calloc(2, sizeof(*a->bird_protocols));
+		if (!a->bird_protocols || !(a->bird_protocols[0] = strdup("gslb_anycast"))) {
+			conf_oom(x, s, path);
+			return;
+		}
+		a->nbird_protocols = 1;
+		return;
+	}
+	for (size_t i = 0; i < a->nbird_protocols; i++) {
+		const char *p = a->bird_protocols[i];
+
+		if (config_setting_type(set) == CONFIG_TYPE_STRING)
+			conf_path_fmt(epath, sizeof(epath), "%s.bird_protocol", path);
+		else
+			conf_path_fmt(epath, sizeof(epath), "%s.bird_protocol[%zu]", path, i);
+		if (!bird_symbol_valid(p))
+			conf_err(x, set, epath,
+				 "\"%s\" is not a BIRD protocol name ([A-Za-z_][A-Za-z0-9_]*)", p);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(a->bird_protocols[j], p) == 0)
+				conf_err(x, set, epath, "\"%s\" is listed twice", p);
+	}
+}
+
 const struct conf_item conf_anycast_items[] = {
     {"prefixes", CT_STRS, ARRAY(struct conf_anycast, prefixes, nprefixes)},
     {"bird_socket", CT_STRING, FIELD(struct conf_anycast, bird_socket),
      .def_str = "/run/bird/bird.ctl"},
-    {"bird_protocol", CT_STRING, FIELD(struct conf_anycast, bird_protocol),
-     .def_str = "gslb_anycast"},
+    {"bird_protocol", CT_STRS, CONF_SCALAR_OK,
+     ARRAY(struct conf_anycast, bird_protocols, nbird_protocols), .min_count = 1},
     {"interval", CT_FLOAT, FIELD(struct conf_anycast, interval), .fmin = 0.05, .fmax = 60.0,
      .def_float = 0.2},
     {"timeout", CT_FLOAT, FIELD(struct conf_anycast, timeout), .fmin = 0.01, .fmax = 60.0,
@@ -97,12 +129,7 @@ void conf_finish_anycast(struct conf_ctx *x, const struct conf_item *it, const c
 		conf_path_fmt(epath, sizeof(epath), "%s.bird_socket", path);
 		conf_err(x, config_setting_get_member(s, "bird_socket"), epath, "empty path");
 	}
-	if (a->bird_protocol && !bird_symbol_valid(a->bird_protocol)) {
-		conf_path_fmt(epath, sizeof(epath), "%s.bird_protocol", path);
-		conf_err(x, config_setting_get_member(s, "bird_protocol"), epath,
-			 "\"%s\" is not a BIRD protocol name ([A-Za-z_][A-Za-z0-9_]*)",
-			 a->bird_protocol);
-	}
+	check_protocols(x, s, a, path);
 	/* The default question is the first zone's SOA: the one thing every gslbd serves. */
 	if (a->probe_name && !a->probe_name[0] && c->nzones > 0 && c->zones[0].name) {
 		char *name = strdup(c->zones[0].name);

@@ -41,6 +41,7 @@ enum conf_type {
 };
 
 #define CONF_REQUIRED 0x1
+#define CONF_SCALAR_OK 0x2 /* CT_STRS: a lone string stands for a one-element array */
 
 /* Setting paths for messages: "server.tcp.idle_timeout", "zones[1].file". Long paths are
  * cut, which only shortens a message. */

@@ -73,10 +73,12 @@ static int run_test(const struct daemon_opts *o)
 			o->conf_path);
 		goto fail;
 	}
-	printf("%s: ok, healthz http://%s/healthz, SOA %s at %s, BIRD %s protocol %s, "
-	       "interval %.3gs timeout %.3gs rise %d fall %d, prefixes",
-	       o->conf_path, c->control.listen.text, a->probe_name, c->listen[0].text,
-	       a->bird_socket, a->bird_protocol, a->interval, a->timeout, a->rise, a->fall);
+	printf("%s: ok, healthz http://%s/healthz, SOA %s at %s, BIRD %s protocol", o->conf_path,
+	       c->control.listen.text, a->probe_name, c->listen[0].text, a->bird_socket);
+	for (size_t i = 0; i < a->nbird_protocols; i++)
+		printf("%s%s", i ? "," : " ", a->bird_protocols[i]);
+	printf(", interval %.3gs timeout %.3gs rise %d fall %d, prefixes", a->interval, a->timeout,
+	       a->rise, a->fall);
 	for (size_t i = 0; i < a->nprefixes; i++)
 		printf(" %s", a->prefixes[i]);
 	printf("%s\n", a->nprefixes ? "" : " (none listed)");
@@ -152,7 +154,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	log_info("event=ready protocol=%s bird_socket=%s healthz=%s dns=%s probe_name=%s",
-		 c->anycast.bird_protocol, c->anycast.bird_socket, c->control.listen.text,
+		 anycast_protocols(s.anycast), c->anycast.bird_socket, c->control.listen.text,
 		 c->listen[0].text, c->anycast.probe_name);
 	event_base_dispatch(s.base);
 	/* A clean stop withdraws first, so that traffic has moved before gslbd goes. */

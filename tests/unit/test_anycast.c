@@ -8,6 +8,7 @@
 #include "unit.h"
 
 #include <errno.h>
+#include <event2/event.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,56 +68,93 @@ START_TEST(bird_parse)
 }
 END_TEST
 
-/* A fake BIRD: accepts one connection, greets, reads one command, sends a canned reply. */
+/* A fake BIRD: accepts `conns` connections one after the other; on each it greets, reads
+ * one command (appended to got), and answers "NAME: enabled/disabled" as BIRD does, or
+ * the canned reply when one is set. */
 struct fake_bird {
 	int lfd;
+	int conns;
 	const char *reply;
-	char got[128];
+	char got[256];
+	char dir[32];
+	char path[108];
 };
+
+static void fake_bird_answer(struct fake_bird *b, int fd)
+{
+	char cmd[128], reply[192];
+	ssize_t n;
+
+	if (write(fd, "0001 BIRD 2.0.12 ready.\n", 24) != 24)
+		return;
+	n = read(fd, cmd, sizeof(cmd) - 1);
+	if (n <= 0)
+		return;
+	cmd[n] = '\0';
+	strncat(b->got, cmd, sizeof(b->got) - strlen(b->got) - 1);
+	if (b->reply) {
+		snprintf(reply, sizeof(reply), "%s", b->reply);
+	} else {
+		bool enable = strncmp(cmd, "enable ", 7) == 0;
+		const char *name = strchr(cmd, ' ') + 1;
+
+		snprintf(reply, sizeof(reply), "%04d-%.*s: %s\n0000 \n", enable ? 11 : 9,
+			 (int)strcspn(name, "\n"), name, enable ? "enabled" : "disabled");
+	}
+	if (write(fd, reply, strlen(reply)) < 0)
+		return;
+}
 
 static void *fake_bird_run(void *arg)
 {
 	struct fake_bird *b = arg;
-	int fd = accept(b->lfd, NULL, NULL);
-	ssize_t n;
 
-	if (fd == -1)
-		return NULL;
-	if (write(fd, "0001 BIRD 2.0.12 ready.\n", 24) != 24)
-		goto out;
-	n = read(fd, b->got, sizeof(b->got) - 1);
-	if (n > 0) {
-		b->got[n] = '\0';
-		if (write(fd, b->reply, strlen(b->reply)) < 0)
-			goto out;
+	for (int i = 0; i < b->conns; i++) {
+		int fd = accept(b->lfd, NULL, NULL);
+
+		if (fd == -1)
+			return NULL;
+		fake_bird_answer(b, fd);
+		close(fd);
 	}
-out:
-	close(fd);
 	return NULL;
+}
+
+static void fake_bird_start(struct fake_bird *b, pthread_t *t)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+	snprintf(b->dir, sizeof(b->dir), "/tmp/test_anycast.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(b->dir));
+	snprintf(b->path, sizeof(b->path), "%s/bird.ctl", b->dir);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", b->path);
+	b->lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_ne(b->lfd, -1);
+	ck_assert_int_eq(bind(b->lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	ck_assert_int_eq(listen(b->lfd, 4), 0);
+	ck_assert_int_eq(pthread_create(t, NULL, fake_bird_run, b), 0);
+}
+
+static void fake_bird_stop(struct fake_bird *b, pthread_t t)
+{
+	pthread_join(t, NULL);
+	close(b->lfd);
+	unlink(b->path);
+	rmdir(b->dir);
 }
 
 static int bird_exchange(const char *reply, bool announce, char *got, size_t gotsize,
 			 struct anycast_bird_reply *r)
 {
-	char dir[] = "/tmp/test_anycast.XXXXXX";
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct fake_bird b = { .reply = reply };
+	struct fake_bird b = { .conns = 1, .reply = reply };
 	pthread_t t;
 	int ret;
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/bird.ctl", dir);
-	b.lfd = socket(AF_UNIX, SOCK_STREAM, 0);
-	ck_assert_int_ne(b.lfd, -1);
-	ck_assert_int_eq(bind(b.lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
-	ck_assert_int_eq(listen(b.lfd, 1), 0);
-	ck_assert_int_eq(pthread_create(&t, NULL, fake_bird_run, &b), 0);
-	ret = anycast_bird_set(sun.sun_path, "gslb_anycast", announce, 2.0, r);
-	pthread_join(t, NULL);
-	close(b.lfd);
-	snprintf(got, gotsize, "%s", b.got);
-	unlink(sun.sun_path);
-	rmdir(dir);
+	fake_bird_start(&b, &t);
+	ret = anycast_bird_set(b.path, "gslb_anycast", announce, 2.0, r);
+	fake_bird_stop(&b, t);
+	memcpy(got, b.got, gotsize < sizeof(b.got) ? gotsize : sizeof(b.got));
+	got[gotsize - 1] = '\0';
 	return ret;
 }
 
@@ -177,7 +215,8 @@ START_TEST(conf_section)
 	ck_assert(c->anycast.present);
 	ck_assert_uint_eq(c->anycast.nprefixes, 2);
 	ck_assert_str_eq(c->anycast.bird_socket, "/run/bird/bird.ctl");
-	ck_assert_str_eq(c->anycast.bird_protocol, "gslb_anycast");
+	ck_assert_uint_eq(c->anycast.nbird_protocols, 1);
+	ck_assert_str_eq(c->anycast.bird_protocols[0], "gslb_anycast");
 	ck_assert_str_eq(c->anycast.probe_name, "example.com"); /* the first zone */
 	ck_assert_double_eq_tol(c->anycast.interval, 0.2, 1e-9);
 	ck_assert_double_eq_tol(c->anycast.timeout, 0.5, 1e-9);
@@ -199,5 +238,78 @@ START_TEST(conf_section)
 }
 END_TEST
 
+/* bird_protocol: one name, or one per address family (BIRD 2 channels are per family). */
+START_TEST(conf_protocols)
+{
+	char *err = NULL;
+	struct conf *c = load_text("anycast: { bird_protocol = \"v4_only\"; };\n", &err);
+
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_uint_eq(c->anycast.nbird_protocols, 1);
+	ck_assert_str_eq(c->anycast.bird_protocols[0], "v4_only");
+	conf_free(c);
+	c = load_text("anycast: { bird_protocol = [ \"gslb_anycast4\", \"gslb_anycast6\" ]; };\n",
+		      &err);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_uint_eq(c->anycast.nbird_protocols, 2);
+	ck_assert_str_eq(c->anycast.bird_protocols[0], "gslb_anycast4");
+	ck_assert_str_eq(c->anycast.bird_protocols[1], "gslb_anycast6");
+	conf_free(c);
+
+	c = load_text("anycast: { bird_protocol = [ \"ok\", \"not ok\" ]; };\n", &err);
+	ck_assert_ptr_null(c);
+	ck_assert_msg(strstr(err, ":3: anycast.bird_protocol[1]: \"not ok\" is not a BIRD") != NULL,
+		      "%s", err);
+	free(err);
+	c = load_text("anycast: { bird_protocol = [ \"p\", \"p\" ]; };\n", &err);
+	ck_assert_ptr_null(c);
+	ck_assert_msg(strstr(err, "anycast.bird_protocol[1]: \"p\" is listed twice") != NULL, "%s",
+		      err);
+	free(err);
+	c = load_text("anycast: { bird_protocol = []; };\n", &err);
+	ck_assert_ptr_null(c);
+	ck_assert_msg(strstr(err, "anycast.bird_protocol: needs at least 1 entry") != NULL, "%s",
+		      err);
+	free(err);
+	c = load_text("anycast: { bird_protocol = 4; };\n", &err);
+	ck_assert_ptr_null(c);
+	ck_assert_msg(strstr(err, "anycast.bird_protocol: expected a string or an array of "
+				  "strings, got an integer") != NULL,
+		      "%s", err);
+	free(err);
+}
+END_TEST
+
+/* At start gslb-anycast withdraws every protocol it drives, in the listed order. */
+START_TEST(start_withdraws_all)
+{
+	struct fake_bird b = { .conns = 2 };
+	struct event_base *base = event_base_new();
+	char body[512], *err = NULL, msg[256];
+	struct anycast *a;
+	struct conf *c;
+	pthread_t t;
+
+	ck_assert_ptr_nonnull(base);
+	fake_bird_start(&b, &t);
+	snprintf(body, sizeof(body),
+		 "anycast: { bird_socket = \"%s\"; bird_protocol = [ \"gslb_anycast4\", "
+		 "\"gslb_anycast6\" ]; };\n",
+		 b.path);
+	c = load_text(body, &err);
+	ck_assert_msg(c != NULL, "%s", err);
+	a = anycast_new(base, c, msg, sizeof(msg));
+	ck_assert_msg(a != NULL, "%s", msg);
+	fake_bird_stop(&b, t);
+	ck_assert_str_eq(b.got, "disable gslb_anycast4\ndisable gslb_anycast6\n");
+	ck_assert_str_eq(anycast_protocols(a), "gslb_anycast4,gslb_anycast6");
+	ck_assert_int_eq(anycast_state(a), ANYCAST_WITHDRAWN);
+	anycast_free(a);
+	conf_free(c);
+	event_base_free(base);
+}
+END_TEST
+
 UNIT_SUITE("anycast", {"fsm_rise_fall", fsm_rise_fall}, {"bird_parse", bird_parse},
-	   {"bird_client", bird_client}, {"conf_section", conf_section})
+	   {"bird_client", bird_client}, {"conf_section", conf_section},
+	   {"conf_protocols", conf_protocols}, {"start_withdraws_all", start_withdraws_all})
