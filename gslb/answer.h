@@ -43,6 +43,7 @@ struct answer_stats {
 /* Zero-initialise (calloc) before first use; the filter PRNG seeds itself. */
 struct answer_ctx {
 	struct answer_stats stats;
+	unsigned row;             /* this thread's row in snapshot->answers (member_stats.h) */
 	struct flt_thread flt;    /* round-robin counters, PRNG, filter counters */
 	struct geo_cache geo;     /* client locations by network; clears itself on a new db */
 };

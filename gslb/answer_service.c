@@ -172,6 +172,7 @@ int service_answer(struct answer_ctx *ctx, const struct snapshot *snap,
 			      len) < 0)
 			return -ENOSPC;
 		*target = m[0]->cname;
+		member_stats_count(&snap->answers, ctx->row, m[0]->health);
 		return SVC_CNAME;
 	}
 	if (qtype == TYPE_CNAME)
@@ -186,5 +187,8 @@ int service_answer(struct answer_ctx *ctx, const struct snapshot *snap,
 	uint16_t before = r->count[SEC_ANSWER];
 	if (render_addresses(r, owner, type, svc->ttl, m, n) < 0)
 		return -ENOSPC;
+	for (size_t i = 0; i < n; i++)
+		if (!m[i]->cname && (type == TYPE_A ? m[i]->nipv4 : m[i]->nipv6) > 0)
+			member_stats_count(&snap->answers, ctx->row, m[i]->health);
 	return r->count[SEC_ANSWER] > before ? SVC_ANSWERED : SVC_NODATA;
 }

@@ -42,6 +42,7 @@ struct daemon_state {
 	struct net_tcp *tcp;
 	char *listen_text;    /* the addresses bound at startup, for the ready line */
 	int threads;
+	size_t answer_rows; /* answering threads: TCP + UDP workers (snapshot->answers) */
 	struct control *control;      /* NULL when server.control is off or its default failed */
 	char *control_text;           /* server.control.listen at startup */
 	struct health_state *health;  /* operator overrides and probe votes, across reloads */
@@ -229,6 +230,14 @@ static int daemon_reload(void *arg, uint64_t *generation, char **errmsg)
 		ret = -EINVAL;
 		goto fail;
 	}
+	/* before health_bind: from there on the health module writes into s */
+	if (member_stats_init(&s->answers, d->answer_rows, s->nhealth) != 0) {
+		snapshot_free(s);
+		ret = -ENOMEM;
+		if (asprintf(&err, "%s: out of memory for the answer counters", d->conf_path) == -1)
+			err = NULL;
+		goto fail;
+	}
 	if (d->health != NULL) {
 		ret = health_configure(d->health, &s->conf->health);
 		if (ret == 0)
@@ -404,6 +413,12 @@ int main(int argc, char **argv)
 	}
 	if (drop_privileges(snap->conf->user, err, sizeof(err)) != 0) {
 		startup_error(use_syslog && o.foreground, err);
+		snapshot_free(snap);
+		goto out;
+	}
+	d.answer_rows = net_udp_workers(d.udp) + 1;
+	if (member_stats_init(&snap->answers, d.answer_rows, snap->nhealth) != 0) {
+		startup_error(use_syslog && o.foreground, "out of memory for the answer counters");
 		snapshot_free(snap);
 		goto out;
 	}

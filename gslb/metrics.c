@@ -228,11 +228,12 @@ enum member_metric {
 	MM_LOAD,
 	MM_RTT,
 	MM_OVERRIDE,
+	MM_ANSWERS,
 	MM_COUNT,
 };
 
 static const struct {
-	const char *name, *help;
+	const char *name, *help, *type;
 } member_families[MM_COUNT] = {
     [MM_UP] = {"gslb_member_up", "1 when the member is answered (health and overrides)."},
     [MM_FRESH] = {"gslb_member_fresh", "1 when a fresh probe report covers the member."},
@@ -241,6 +242,8 @@ static const struct {
     [MM_RTT] = {"gslb_member_rtt_seconds", "Mean probe RTT (members with a fresh RTT)."},
     [MM_OVERRIDE] = {"gslb_member_override",
 		     "1 for the operator override in force (drain, up, down)."},
+    [MM_ANSWERS] = {"gslb_member_answers_total",
+		    "Answers that carried the member (its addresses, or its CNAME).", "counter"},
 };
 
 /* The labels that name one member: service, member index, region. */
@@ -292,6 +295,11 @@ static void render_member(FILE *out, const struct metrics_input *in, enum member
 		member_labels(out, k, svc, m);
 		fprintf(out, ",override=\"%s\"} 1\n", health_override_name(o));
 		return;
+	case MM_ANSWERS:
+		member_labels(out, k, svc, m);
+		fprintf(out, "} %llu\n",
+			(unsigned long long)member_stats_total(&s->answers, m->health));
+		return;
 	case MM_COUNT:
 		return;
 	}
@@ -304,7 +312,9 @@ static void render_members(FILE *out, const struct metrics_input *in)
 	for (int k = 0; k < MM_COUNT; k++) {
 		if (k == MM_OVERRIDE && in->health == NULL)
 			continue;
-		family(out, member_families[k].name, "gauge", member_families[k].help);
+		family(out, member_families[k].name,
+		       member_families[k].type ? member_families[k].type : "gauge",
+		       member_families[k].help);
 		for (size_t i = 0; i < c->nservices; i++) {
 			const struct service *sv = &c->services[i];
 			char svc[NAME_TEXT_MAX];

@@ -45,6 +45,8 @@ int net_bind(const struct conf_addr *a, int type, char *err, size_t errlen);
  * NULL and writes a message naming the address into err. Control thread;
  * the caller frees with net_udp_free(). */
 struct net_udp *net_udp_new(const struct conf *conf, char *err, size_t errlen);
+/* The number of UDP worker threads: their answer_ctx rows are 1..that (TCP's is 0). */
+size_t net_udp_workers(const struct net_udp *u);
 /* Starts the worker threads (blocking no signals itself: the caller masks
  * them first). Returns 0 or a negative errno. Control thread. */
 int net_udp_start(struct net_udp *u);

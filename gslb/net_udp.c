@@ -310,6 +310,7 @@ static struct udp_worker *udp_worker_new(struct net_udp *u, const struct conf_ad
 	memset(w, 0, sizeof(*w));
 	w->u = u;
 	w->id = id;
+	w->ctx.row = (unsigned)id + 1; /* row 0 is the TCP thread's */
 	w->wild = addr_is_wildcard(&a->ss);
 	w->fd = net_bind(a, SOCK_DGRAM, err, errlen);
 	if (w->fd == -1)
@@ -399,6 +400,11 @@ struct net_udp *net_udp_new(const struct conf *conf, char *err, size_t errlen)
 fail:
 	net_udp_free(u);
 	return NULL;
+}
+
+size_t net_udp_workers(const struct net_udp *u)
+{
+	return (size_t)u->nworkers;
 }
 
 int net_udp_start(struct net_udp *u)

@@ -199,6 +199,7 @@ void snapshot_free(struct snapshot *s)
 		return;
 	geo_close(s->geo);
 	free(s->health);
+	member_stats_free(&s->answers);
 	zonedb_free(s->zones);
 	conf_free(s->conf);
 	free(s);
@@ -209,11 +210,15 @@ void snapshot_publish(struct snapshot *s)
 	struct snapshot *old;
 
 	s->generation = ++generation;
+	old = rcu_dereference(current);
+	if (old != NULL)
+		member_stats_carry(&s->answers, s->conf, &old->answers, old->conf);
 	old = rcu_xchg_pointer(&current, s);
 	if (old != NULL) {
 		/* Readers hold the lock for one batch of queries at most, so
 		 * the wait is short and keeps the control thread simple. */
 		synchronize_rcu();
+		member_stats_fold(&s->answers, &old->answers);
 		snapshot_free(old);
 	}
 }

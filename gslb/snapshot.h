@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "member_stats.h"
+
 struct conf;
 struct geo_db;
 struct member_health;
@@ -29,6 +31,9 @@ struct snapshot {
 	 * snapshot until the health module carries states across reloads */
 	struct member_health *health;
 	size_t nhealth;            /* conf->nmembers_total */
+	/* answers per member slot and thread; empty (nothing counted) until the daemon sizes
+	 * it with member_stats_init before publishing */
+	struct member_stats answers;
 	uint64_t generation;   /* 1 for the first, +1 per publish */
 	time_t built_at;
 };
@@ -40,7 +45,8 @@ struct snapshot *snapshot_build(const char *conf_path, char **errmsg);
 void snapshot_free(struct snapshot *s);
 
 /* Publishes s (ownership passes) and frees the previous one after an RCU
- * grace period. Control thread only. */
+ * grace period; the member answer counters carry over (member_stats.h).
+ * Control thread only. */
 void snapshot_publish(struct snapshot *s);
 /* The current snapshot; call inside an RCU read-side section. */
 const struct snapshot *snapshot_get(void);

@@ -52,3 +52,7 @@ EXTRA_tests_unit_test_snapshot_DEPENDENCIES = $(GEO_TEST_DBS)
 UNIT_TESTS += tests/unit/test_rrl
 tests_unit_test_rrl_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_rrl_LDADD = $(UNIT_LDADD)
+# member_stats (answers per member)
+UNIT_TESTS += tests/unit/test_member_stats
+tests_unit_test_member_stats_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_member_stats_LDADD = $(UNIT_LDADD)
