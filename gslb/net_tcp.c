@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Accept backlog per listener: connections beyond max_clients are accepted
@@ -44,6 +45,8 @@ struct tcp_conn {
 	struct tcp_conn *prev, *next;
 	bool closing; /* no more reading: close once the output is flushed */
 	bool paused;  /* reading stopped until the output drains */
+	double idle_timeout;  /* seconds; from the snapshot at accept */
+	double partial_since; /* monotonic time the unfinished message began, or 0 */
 };
 
 struct net_tcp {
@@ -102,6 +105,27 @@ static bool conn_close_after_flush(struct tcp_conn *c)
 	return false;
 }
 
+/* True when an unfinished message (have bytes waiting) began more than idle_timeout ago.
+ * The read timeout restarts with every byte, so without this a client trickling one
+ * byte at a time would hold its connection slot for ever. */
+static bool conn_partial_expired(struct tcp_conn *c, size_t have)
+{
+	struct timespec ts;
+	double now;
+
+	if (have == 0) {
+		c->partial_since = 0;
+		return false;
+	}
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	if (c->partial_since == 0) {
+		c->partial_since = now;
+		return false;
+	}
+	return now - c->partial_since > c->idle_timeout;
+}
+
 /* Answers every complete message in the input, in order (pipelined queries
  * get their answers in the order they came). Returns false when c was
  * freed. */
@@ -121,15 +145,23 @@ static bool conn_process(struct tcp_conn *c)
 			c->paused = true;
 			return true;
 		}
-		if (evbuffer_copyout(in, hdr, 2) < 2)
-			return true; /* the length prefix itself may be split */
-		len = (size_t)hdr[0] << 8 | hdr[1];
+		size_t have = evbuffer_get_length(in);
+
+		/* the length prefix itself may be split, the rest may come later */
+		len = have >= 2 && evbuffer_copyout(in, hdr, 2) == 2 ? (size_t)hdr[0] << 8 | hdr[1]
+								    : SIZE_MAX;
 		if (len == 0) {
 			t->st.bad_length++;
 			return !conn_close_after_flush(c);
 		}
-		if (evbuffer_get_length(in) < 2 + len)
-			return true; /* the rest of the message comes later */
+		if (len == SIZE_MAX || have < 2 + len) {
+			if (!conn_partial_expired(c, have))
+				return true;
+			t->st.timeouts++;
+			conn_free(c);
+			return false;
+		}
+		c->partial_since = 0;
 		evbuffer_drain(in, 2);
 		evbuffer_remove(in, t->req, len);
 
@@ -227,6 +259,7 @@ static void tcp_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct s
 		return;
 	}
 	c->t = t;
+	c->idle_timeout = timeout;
 	if (salen > 0 && (size_t)salen <= sizeof(c->peer))
 		memcpy(&c->peer, sa, (size_t)salen);
 	c->bev = bufferevent_socket_new(t->base, fd, BEV_OPT_CLOSE_ON_FREE);
