@@ -19,7 +19,7 @@
 #define OPT_FIXED_LEN 11 /* root owner, type, class, ttl, rdlength */
 
 const char *const answer_qtype_names[ANSWER_QTYPE_SLOTS] = {
-	"A", "AAAA", "CNAME", "MX", "NS", "SOA", "TXT", "SRV", "ANY", "other",
+    "A", "AAAA", "CNAME", "MX", "NS", "SOA", "TXT", "SRV", "ANY", "other",
 };
 
 static unsigned qtype_slot(uint16_t qtype)
@@ -229,7 +229,7 @@ static int answer_in(struct answer *a)
 			continue;
 		}
 		const struct rrset *rs =
-			q->qtype == TYPE_ANY ? any_rrset(n) : node_rrset(n, q->qtype);
+		    q->qtype == TYPE_ANY ? any_rrset(n) : node_rrset(n, q->qtype);
 		if (rs) {
 			if (render_rrset(&a->r, SEC_ANSWER, owner, rs) < 0)
 				return -ENOSPC;
@@ -377,7 +377,8 @@ size_t answer_packet(struct answer_ctx *ctx, const struct snapshot *snap, const 
 	size_t limit = tcp ? ANSWER_MAX_TCP : udp_limit(&q, a.conf);
 	if (limit > respcap)
 		limit = respcap;
-	uint16_t flags = DNS_FLAG_QR | DNS_FLAG_AA | (q.flags & (DNS_FLAG_RD | DNS_FLAG_CD | 0x7800));
+	uint16_t flags =
+	    DNS_FLAG_QR | DNS_FLAG_AA | (q.flags & (DNS_FLAG_RD | DNS_FLAG_CD | 0x7800));
 	render_init(&a.r, resp, limit, q.id, flags);
 	if (q.has_question)
 		render_question(&a.r, q.qname_case, q.qtype, q.qclass);

@@ -31,21 +31,21 @@ struct answer_stats {
 	uint64_t queries;
 	uint64_t dropped;
 	uint64_t truncated;
-	uint64_t rcode[24];     /* by response rcode (extended included) */
+	uint64_t rcode[24]; /* by response rcode (extended included) */
 	uint64_t edns;
 	uint64_t ecs;
-	uint64_t service_answers; /* answers chosen by a filter chain */
+	uint64_t service_answers;	    /* answers chosen by a filter chain */
 	uint64_t qtype[ANSWER_QTYPE_SLOTS]; /* by answer_qtype_names */
-	uint64_t fail_open;       /* filter `up` found no member up and kept all */
-	uint64_t geofence_fallback; /* filter `geofence` matched no region */
+	uint64_t fail_open;		    /* filter `up` found no member up and kept all */
+	uint64_t geofence_fallback;	    /* filter `geofence` matched no region */
 };
 
 /* Zero-initialise (calloc) before first use; the filter PRNG seeds itself. */
 struct answer_ctx {
 	struct answer_stats stats;
-	unsigned row;             /* this thread's row in snapshot->answers (member_stats.h) */
-	struct flt_thread flt;    /* round-robin counters, PRNG, filter counters */
-	struct geo_cache geo;     /* client locations by network; clears itself on a new db */
+	unsigned row;	       /* this thread's row in snapshot->answers (member_stats.h) */
+	struct flt_thread flt; /* round-robin counters, PRNG, filter counters */
+	struct geo_cache geo;  /* client locations by network; clears itself on a new db */
 };
 
 /* Adds the counters of ctx (its stats and its filter counters) to dst.

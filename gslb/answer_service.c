@@ -138,10 +138,9 @@ static int render_addresses(struct render *r, const uint8_t *owner, uint16_t typ
 	return 0;
 }
 
-int service_answer(struct answer_ctx *ctx, const struct snapshot *snap,
-		   const struct wire_query *q, const struct sockaddr *src,
-		   const struct service *svc, const uint8_t *owner, struct render *r,
-		   uint8_t *scope, const uint8_t **target)
+int service_answer(struct answer_ctx *ctx, const struct snapshot *snap, const struct wire_query *q,
+		   const struct sockaddr *src, const struct service *svc, const uint8_t *owner,
+		   struct render *r, uint8_t *scope, const uint8_t **target)
 {
 	const struct member *m[SERVICE_MAX_MEMBERS];
 	uint16_t qtype = q->qtype;

@@ -22,17 +22,16 @@ struct wire_query;
 
 enum service_result {
 	SVC_ANSWERED = 0, /* address records rendered */
-	SVC_NODATA = 1,   /* nothing of that type: the caller adds the SOA */
-	SVC_CNAME = 2,    /* a CNAME rendered; *target is its lowercased target */
+	SVC_NODATA = 1,	  /* nothing of that type: the caller adds the SOA */
+	SVC_CNAME = 2,	  /* a CNAME rendered; *target is its lowercased target */
 };
 
 /* Renders the answer of svc for q under owner into r. Sets *scope to the
  * ECS scope prefix when the query carried a Client Subnet (the GeoIP
  * network's length, capped by geoip.ecs_max_prefix_v4/v6). Returns an
  * enum service_result, or -ENOSPC when the records do not fit. */
-int service_answer(struct answer_ctx *ctx, const struct snapshot *snap,
-		   const struct wire_query *q, const struct sockaddr *src,
-		   const struct service *svc, const uint8_t *owner, struct render *r,
-		   uint8_t *scope, const uint8_t **target);
+int service_answer(struct answer_ctx *ctx, const struct snapshot *snap, const struct wire_query *q,
+		   const struct sockaddr *src, const struct service *svc, const uint8_t *owner,
+		   struct render *r, uint8_t *scope, const uint8_t **target);
 
 #endif

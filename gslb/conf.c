@@ -26,8 +26,7 @@
 
 /* "file:line: path: message"; the file is the one the setting came from,
  * which differs from the main file inside @include. */
-void conf_err(struct conf_ctx *x, const config_setting_t *s, const char *path, const char *fmt,
-	      ...)
+void conf_err(struct conf_ctx *x, const config_setting_t *s, const char *path, const char *fmt, ...)
 {
 	const char *file = s ? config_setting_source_file(s) : NULL;
 	const char *dir = "";
@@ -41,8 +40,8 @@ void conf_err(struct conf_ctx *x, const config_setting_t *s, const char *path, c
 		dir = x->c->dir;
 	if (line == 0) /* the root group has no line of its own */
 		line = 1;
-	fprintf(x->err, "%s%s%s%s:%u: %s: ", x->nerr ? "\n" : "", dir, *dir ? "/" : "", file,
-		line, path);
+	fprintf(x->err, "%s%s%s%s:%u: %s: ", x->nerr ? "\n" : "", dir, *dir ? "/" : "", file, line,
+		path);
 	va_start(ap, fmt);
 	vfprintf(x->err, fmt, ap);
 	va_end(ap);
@@ -77,9 +76,10 @@ const char *conf_type_name(const config_setting_t *s)
 }
 
 static const char *const expected_name[] = {
-	[CT_INT] = "an integer",     [CT_FLOAT] = "a number", [CT_STRING] = "a string",
-	[CT_BOOL] = "a boolean",     [CT_STRS] = "an array of strings",
-	[CT_GROUP] = "a group",      [CT_LIST] = "a list of groups", [CT_ENUM] = "a string",
+    [CT_INT] = "an integer",	       [CT_FLOAT] = "a number",
+    [CT_STRING] = "a string",	       [CT_BOOL] = "a boolean",
+    [CT_STRS] = "an array of strings", [CT_GROUP] = "a group",
+    [CT_LIST] = "a list of groups",    [CT_ENUM] = "a string",
 };
 
 static bool type_ok(const struct conf_item *it, const config_setting_t *s)
@@ -216,8 +216,8 @@ static void release_table(const struct conf_item *tab, char *base)
 
 /* ---- the walker ---- */
 
-static void walk_group(struct conf_ctx *x, const config_setting_t *g,
-		       const struct conf_item *tab, char *base, const char *path);
+static void walk_group(struct conf_ctx *x, const config_setting_t *g, const struct conf_item *tab,
+		       char *base, const char *path);
 
 void conf_path_fmt(char *out, size_t size, const char *fmt, ...)
 {
@@ -347,8 +347,8 @@ static void load_item(struct conf_ctx *x, const struct conf_item *it, const conf
 	}
 	case CT_FLOAT: {
 		double v = config_setting_type(s) == CONFIG_TYPE_FLOAT
-				   ? config_setting_get_float(s)
-				   : (double)config_setting_get_int64(s);
+			       ? config_setting_get_float(s)
+			       : (double)config_setting_get_int64(s);
 
 		if ((it->fmin != 0 || it->fmax != 0) && !(v >= it->fmin && v <= it->fmax)) {
 			conf_err(x, s, path, "%g is out of range %g..%g", v, it->fmin, it->fmax);
@@ -410,8 +410,8 @@ static void load_item(struct conf_ctx *x, const struct conf_item *it, const conf
 	}
 }
 
-static void walk_group(struct conf_ctx *x, const config_setting_t *g,
-		       const struct conf_item *tab, char *base, const char *path)
+static void walk_group(struct conf_ctx *x, const config_setting_t *g, const struct conf_item *tab,
+		       char *base, const char *path)
 {
 	int n = config_setting_length(g);
 	char cpath[CONF_PATHLEN];
@@ -586,8 +586,8 @@ void conf_release_addrs(const struct conf_item *it, char *base)
 	*pn = 0;
 }
 
-static void finish_server(struct conf_ctx *x, const struct conf_item *it,
-			  const config_setting_t *s, char *base, const char *path)
+static void finish_server(struct conf_ctx *x, const struct conf_item *it, const config_setting_t *s,
+			  char *base, const char *path)
 {
 	struct conf *c = (struct conf *)base;
 
@@ -599,11 +599,11 @@ static void finish_server(struct conf_ctx *x, const struct conf_item *it,
 }
 
 static const struct conf_item tcp_items[] = {
-	{ "max_clients", CT_INT, FIELD(struct conf, tcp_max_clients), .min = 1, .max = 100000,
-	  .def_int = 1024 },
-	{ "idle_timeout", CT_FLOAT, FIELD(struct conf, tcp_idle_timeout), .fmin = 0.1,
-	  .fmax = 3600, .def_float = 10.0 },
-	{ NULL },
+    {"max_clients", CT_INT, FIELD(struct conf, tcp_max_clients), .min = 1, .max = 100000,
+     .def_int = 1024},
+    {"idle_timeout", CT_FLOAT, FIELD(struct conf, tcp_idle_timeout), .fmin = 0.1, .fmax = 3600,
+     .def_float = 10.0},
+    {NULL},
 };
 
 /* server.control.listen: parsed (and limited to loopback) in finish_control */
@@ -643,7 +643,8 @@ static void finish_control(struct conf_ctx *x, const struct conf_item *it,
 	for (const char *p = cc->token; p && *p; p++) {
 		/* it travels in an HTTP header */
 		if (*p <= ' ' || *p == 0x7f) {
-			conf_err(x, ts ? ts : s, cpath, "spaces and control characters are not allowed");
+			conf_err(x, ts ? ts : s, cpath,
+				 "spaces and control characters are not allowed");
 			break;
 		}
 	}
@@ -670,26 +671,26 @@ static void finish_control(struct conf_ctx *x, const struct conf_item *it,
 }
 
 static const struct conf_item control_items[] = {
-	{ "listen", CT_STRING, FIELD(struct conf_control, listen_text), .def_str = "127.0.0.1:9053",
-	  .release = release_control_listen },
-	{ "allow_remote", CT_BOOL, FIELD(struct conf_control, allow_remote), .def_int = 0 },
-	{ "token", CT_STRING, FIELD(struct conf_control, token), .def_str = "" },
-	{ NULL },
+    {"listen", CT_STRING, FIELD(struct conf_control, listen_text), .def_str = "127.0.0.1:9053",
+     .release = release_control_listen},
+    {"allow_remote", CT_BOOL, FIELD(struct conf_control, allow_remote), .def_int = 0},
+    {"token", CT_STRING, FIELD(struct conf_control, token), .def_str = ""},
+    {NULL},
 };
 
 static const struct conf_item server_items[] = {
-	{ "listen", CT_STRS, CONF_REQUIRED, ARRAY(struct conf, listen, nlisten), .min_count = 1,
-	  .def_int = CONF_DEFAULT_PORT, .store = conf_store_addrs, .release = conf_release_addrs },
-	{ "threads", CT_INT, FIELD(struct conf, threads), .min = 0, .max = 256, .def_int = 0 },
-	{ "identity", CT_STRING, FIELD(struct conf, identity), .def_str = "" },
-	{ "version", CT_STRING, FIELD(struct conf, version), .def_str = "" },
-	{ "user", CT_STRING, FIELD(struct conf, user), .def_str = "" },
-	{ "max_udp_size", CT_INT, FIELD(struct conf, max_udp_size), .min = 512, .max = 4096,
-	  .def_int = 1232 },
-	{ "tcp", CT_GROUP, .off = 0, .sub = tcp_items },
-	{ "control", CT_GROUP, .off = offsetof(struct conf, control), .sub = control_items,
-	  .finish = finish_control },
-	{ NULL },
+    {"listen", CT_STRS, CONF_REQUIRED, ARRAY(struct conf, listen, nlisten), .min_count = 1,
+     .def_int = CONF_DEFAULT_PORT, .store = conf_store_addrs, .release = conf_release_addrs},
+    {"threads", CT_INT, FIELD(struct conf, threads), .min = 0, .max = 256, .def_int = 0},
+    {"identity", CT_STRING, FIELD(struct conf, identity), .def_str = ""},
+    {"version", CT_STRING, FIELD(struct conf, version), .def_str = ""},
+    {"user", CT_STRING, FIELD(struct conf, user), .def_str = ""},
+    {"max_udp_size", CT_INT, FIELD(struct conf, max_udp_size), .min = 512, .max = 4096,
+     .def_int = 1232},
+    {"tcp", CT_GROUP, .off = 0, .sub = tcp_items},
+    {"control", CT_GROUP, .off = offsetof(struct conf, control), .sub = control_items,
+     .finish = finish_control},
+    {NULL},
 };
 
 /* ---- zones ---- */
@@ -725,8 +726,8 @@ bool conf_name_ok(const char *v, size_t max)
 	return true;
 }
 
-void conf_store_string(struct conf_ctx *x, const struct conf_item *it,
-		       const config_setting_t *s, char *base, const char *path)
+void conf_store_string(struct conf_ctx *x, const struct conf_item *it, const config_setting_t *s,
+		       char *base, const char *path)
 {
 	char *v = strdup(config_setting_get_string(s));
 	char **dst = (char **)(base + it->off);
@@ -752,8 +753,8 @@ char *conf_resolve(struct conf_ctx *x, const char *v)
 
 /* Checks that the file is readable, not merely present: a daemon started as root would
  * otherwise fail only after dropping privileges. */
-void conf_store_path(struct conf_ctx *x, const struct conf_item *it,
-		       const config_setting_t *s, char *base, const char *path)
+void conf_store_path(struct conf_ctx *x, const struct conf_item *it, const config_setting_t *s,
+		     char *base, const char *path)
 {
 	const char *v = config_setting_get_string(s);
 	char **dst = (char **)(base + it->off);
@@ -788,8 +789,8 @@ void conf_store_path(struct conf_ctx *x, const struct conf_item *it,
 	*dst = full;
 }
 
-static void finish_zones(struct conf_ctx *x, const struct conf_item *it,
-			 const config_setting_t *s, char *base, const char *path)
+static void finish_zones(struct conf_ctx *x, const struct conf_item *it, const config_setting_t *s,
+			 char *base, const char *path)
 {
 	struct conf *c = (struct conf *)base;
 	char epath[CONF_PATHLEN];
@@ -813,45 +814,41 @@ static void finish_zones(struct conf_ctx *x, const struct conf_item *it,
 }
 
 static const struct conf_item zone_items[] = {
-	{ "name", CT_STRING, CONF_REQUIRED, FIELD(struct conf_zone, name),
-	  .store = store_zone_name },
-	{ "file", CT_STRING, CONF_REQUIRED, FIELD(struct conf_zone, file), .store = conf_store_path },
-	{ NULL },
+    {"name", CT_STRING, CONF_REQUIRED, FIELD(struct conf_zone, name), .store = store_zone_name},
+    {"file", CT_STRING, CONF_REQUIRED, FIELD(struct conf_zone, file), .store = conf_store_path},
+    {NULL},
 };
 
 /* The top level: the one place that registers sections. */
 static const struct conf_item conf_schema[] = {
-	{ "server", CT_GROUP, CONF_REQUIRED, .off = 0, .sub = server_items,
-	  .finish = finish_server },
-	{ "zones", CT_LIST, CONF_REQUIRED, ARRAY(struct conf, zones, nzones), .min_count = 1,
-	  .elem_size = sizeof(struct conf_zone), .sub = zone_items, .finish = finish_zones },
-	{ "checks", CT_LIST, ARRAY(struct conf, checks, nchecks),
-	  .elem_size = sizeof(struct conf_check), .sub = conf_check_items,
-	  .finish = conf_finish_checks },
-	{ "health", CT_GROUP, .off = offsetof(struct conf, health), .sub = conf_health_items,
-	  .finish = conf_finish_health },
-	{ "probe", CT_GROUP, .off = offsetof(struct conf, probe), .sub = conf_probe_items,
-	  .finish = conf_finish_probe },
-	{ "geoip", CT_GROUP, .off = offsetof(struct conf, geoip), .sub = conf_geoip_items,
-	  .finish = conf_finish_geoip },
-	{ "regions", CT_LIST, ARRAY(struct conf, regions, nregions), .min_count = 1,
-	  .elem_size = sizeof(struct region), .sub = conf_region_items,
-	  .finish = conf_finish_regions },
-	{ "services", CT_LIST, ARRAY(struct conf, services, nservices),
-	  .elem_size = sizeof(struct service), .sub = conf_service_items,
-	  .finish = conf_finish_services },
-	{ "rrl", CT_GROUP, .off = offsetof(struct conf, rrl), .sub = conf_rrl_items,
-	  .finish = conf_finish_rrl },
-	{ "anycast", CT_GROUP, .off = offsetof(struct conf, anycast), .sub = conf_anycast_items,
-	  .finish = conf_finish_anycast },
-	{ NULL },
+    {"server", CT_GROUP, CONF_REQUIRED, .off = 0, .sub = server_items, .finish = finish_server},
+    {"zones", CT_LIST, CONF_REQUIRED, ARRAY(struct conf, zones, nzones), .min_count = 1,
+     .elem_size = sizeof(struct conf_zone), .sub = zone_items, .finish = finish_zones},
+    {"checks", CT_LIST, ARRAY(struct conf, checks, nchecks), .elem_size = sizeof(struct conf_check),
+     .sub = conf_check_items, .finish = conf_finish_checks},
+    {"health", CT_GROUP, .off = offsetof(struct conf, health), .sub = conf_health_items,
+     .finish = conf_finish_health},
+    {"probe", CT_GROUP, .off = offsetof(struct conf, probe), .sub = conf_probe_items,
+     .finish = conf_finish_probe},
+    {"geoip", CT_GROUP, .off = offsetof(struct conf, geoip), .sub = conf_geoip_items,
+     .finish = conf_finish_geoip},
+    {"regions", CT_LIST, ARRAY(struct conf, regions, nregions), .min_count = 1,
+     .elem_size = sizeof(struct region), .sub = conf_region_items, .finish = conf_finish_regions},
+    {"services", CT_LIST, ARRAY(struct conf, services, nservices),
+     .elem_size = sizeof(struct service), .sub = conf_service_items,
+     .finish = conf_finish_services},
+    {"rrl", CT_GROUP, .off = offsetof(struct conf, rrl), .sub = conf_rrl_items,
+     .finish = conf_finish_rrl},
+    {"anycast", CT_GROUP, .off = offsetof(struct conf, anycast), .sub = conf_anycast_items,
+     .finish = conf_finish_anycast},
+    {NULL},
 };
 
 /* Checks across sections, in order, once the whole file is read. */
 static conf_late_fn *const conf_late[] = {
-	conf_late_probe,
-	conf_late_services,
-	NULL,
+    conf_late_probe,
+    conf_late_services,
+    NULL,
 };
 
 /* ---- load ---- */
@@ -886,7 +883,7 @@ static int set_paths(struct conf *c, const char *path)
 
 struct conf *conf_load(const char *path, char **errmsg)
 {
-	struct conf_ctx x = { 0 };
+	struct conf_ctx x = {0};
 	struct conf *c = NULL;
 	config_t cfg;
 	bool cfg_inited = false;

@@ -18,133 +18,133 @@
 
 #include "dname.h"
 
-struct region;  /* service.h */
+struct region; /* service.h */
 struct service;
 
 #define CONF_DEFAULT_PORT 53
-#define CONF_HEALTH_PORT 8053   /* default port of health.listen and probe.report_to */
-#define CONF_ID_MAX 64          /* longest check name, key id or prober id (bytes) */
-#define CONF_SECRET_MIN 32      /* shortest accepted report key secret (bytes) */
-#define CONF_SECRET_MAX 1024    /* longest */
-#define CONF_CONTROL_PORT 9053  /* default port of server.control.listen */
+#define CONF_HEALTH_PORT 8053  /* default port of health.listen and probe.report_to */
+#define CONF_ID_MAX 64	       /* longest check name, key id or prober id (bytes) */
+#define CONF_SECRET_MIN 32     /* shortest accepted report key secret (bytes) */
+#define CONF_SECRET_MAX 1024   /* longest */
+#define CONF_CONTROL_PORT 9053 /* default port of server.control.listen */
 
 struct conf_addr {
 	struct sockaddr_storage ss; /* AF_INET or AF_INET6 with port */
 	socklen_t len;
-	char *text;                 /* as written, e.g. "[::1]:5300" */
+	char *text; /* as written, e.g. "[::1]:5300" */
 };
 
 struct conf_zone {
-	char *name;                 /* as written, e.g. "example.com" */
+	char *name;		    /* as written, e.g. "example.com" */
 	uint8_t apex[DNAME_MAXLEN]; /* lowercased wire form */
-	char *file;                 /* resolved path */
-	int line;                   /* line of the entry in the config */
+	char *file;		    /* resolved path */
+	int line;		    /* line of the entry in the config */
 };
 
 enum conf_check_type {
 	CONF_CHECK_TCP = 0, /* connect */
 	CONF_CHECK_HTTP,    /* GET path, status == expect, optional body substring */
 	CONF_CHECK_HTTPS,   /* the same over TLS, with verify and sni */
-	CONF_CHECK_DNS,     /* query/qtype via c-ares, expects NOERROR with an answer */
+	CONF_CHECK_DNS,	    /* query/qtype via c-ares, expects NOERROR with an answer */
 	CONF_CHECK_HAPROXY, /* HAProxy stats CSV at url: proxy's status and scur/slim as load */
 };
 
 /* One entry of checks = ( ... ). Keys that do not apply to the type are errors in the file;
  * here they keep their defaults. */
 struct conf_check {
-	char *name;                 /* unique, referred to by service members */
+	char *name; /* unique, referred to by service members */
 	enum conf_check_type type;
-	uint16_t port;              /* tcp, http, https, dns: required; haproxy: 0 */
-	char *path;                 /* http(s): request path, default "/" */
-	char *host;                 /* http(s): Host header; "" = the member address */
-	int expect;                 /* http(s): expected status, default 200, 100..599 */
-	char *body;                 /* http(s): substring the body must contain; "" = any */
-	bool verify;                /* https: verify the certificate chain and name; default true */
-	char *sni;                  /* https: server name sent and verified; "" = host, if any */
-	char *query;                /* dns: name to ask, required */
-	char *qtype;                /* dns: type as written, default "A" */
-	uint16_t qtype_num;         /* dns: its number */
-	char *url;                  /* haproxy: stats CSV URL (http:// or https://), required */
-	char *proxy;                /* haproxy: pxname whose BACKEND row gives state and load */
-	double interval;            /* seconds between checks, default 1.0 */
-	double timeout;             /* seconds, < interval; default 0.5 */
-	int rise;                   /* consecutive successes to turn up, default 2 */
-	int fall;                   /* consecutive failures to turn down, default 3 */
-	int line;                   /* line of the entry in the config */
+	uint16_t port;	    /* tcp, http, https, dns: required; haproxy: 0 */
+	char *path;	    /* http(s): request path, default "/" */
+	char *host;	    /* http(s): Host header; "" = the member address */
+	int expect;	    /* http(s): expected status, default 200, 100..599 */
+	char *body;	    /* http(s): substring the body must contain; "" = any */
+	bool verify;	    /* https: verify the certificate chain and name; default true */
+	char *sni;	    /* https: server name sent and verified; "" = host, if any */
+	char *query;	    /* dns: name to ask, required */
+	char *qtype;	    /* dns: type as written, default "A" */
+	uint16_t qtype_num; /* dns: its number */
+	char *url;	    /* haproxy: stats CSV URL (http:// or https://), required */
+	char *proxy;	    /* haproxy: pxname whose BACKEND row gives state and load */
+	double interval;    /* seconds between checks, default 1.0 */
+	double timeout;	    /* seconds, < interval; default 0.5 */
+	int rise;	    /* consecutive successes to turn up, default 2 */
+	int fall;	    /* consecutive failures to turn down, default 3 */
+	int line;	    /* line of the entry in the config */
 };
 
 /* A report key: the probe signs with it, gslbd accepts every key listed. */
 struct conf_health_key {
-	char *id;                   /* 1..CONF_ID_MAX bytes of [A-Za-z0-9._-] */
-	char *secret_file;          /* resolved path */
-	uint8_t *secret;            /* the file's content, trailing whitespace trimmed */
-	size_t secret_len;          /* CONF_SECRET_MIN..CONF_SECRET_MAX */
+	char *id;	   /* 1..CONF_ID_MAX bytes of [A-Za-z0-9._-] */
+	char *secret_file; /* resolved path */
+	uint8_t *secret;   /* the file's content, trailing whitespace trimmed */
+	size_t secret_len; /* CONF_SECRET_MIN..CONF_SECRET_MAX */
 };
 
 /* health: { ... }, read by gslbd (receiver and aggregation) and by the probe (keys). */
 struct conf_health {
-	bool present;               /* the section is in the file */
-	struct conf_addr *listen;   /* UDP addresses receiving reports */
+	bool present;		  /* the section is in the file */
+	struct conf_addr *listen; /* UDP addresses receiving reports */
 	size_t nlisten;
 	struct conf_health_key *keys;
-	size_t nkeys;               /* >= 1 when present; two during a rotation */
-	int quorum;                 /* down when >= quorum fresh probers say down; default 1 */
-	double stale_after;         /* seconds; a report older than this does not count; 5.0 */
-	double grace;               /* seconds the last state is kept with no fresh report; 30 */
-	bool default_up;            /* the state after grace; default true ("up") */
-	char *state_file;           /* operator overrides, resolved path; "" = not persisted */
-	double report_interval;     /* seconds between a probe's snapshots; default 1.0 */
-	double max_clock_skew;      /* seconds a report timestamp may differ from now; 30 */
+	size_t nkeys;		/* >= 1 when present; two during a rotation */
+	int quorum;		/* down when >= quorum fresh probers say down; default 1 */
+	double stale_after;	/* seconds; a report older than this does not count; 5.0 */
+	double grace;		/* seconds the last state is kept with no fresh report; 30 */
+	bool default_up;	/* the state after grace; default true ("up") */
+	char *state_file;	/* operator overrides, resolved path; "" = not persisted */
+	double report_interval; /* seconds between a probe's snapshots; default 1.0 */
+	double max_clock_skew;	/* seconds a report timestamp may differ from now; 30 */
 };
 
 /* probe: { ... }, read by gslb-probe. */
 struct conf_probe {
 	bool present;
-	char *id;                   /* prober id; "" = must be given with -i */
+	char *id;		     /* prober id; "" = must be given with -i */
 	struct conf_addr *report_to; /* the gslbd health.listen addresses */
 	size_t nreport_to;
-	char *key;                  /* id of the health.keys entry to sign with */
+	char *key;			       /* id of the health.keys entry to sign with */
 	const struct conf_health_key *key_ref; /* that entry, inside health.keys */
 };
 
 /* geoip: { ... }: where client locations come from (geo.h). */
 struct conf_geoip {
-	bool enabled;               /* the section is in the file */
-	char *database;             /* resolved path of the mmdb file (IPv4, or both families) */
-	char *database6;            /* resolved path of a separate IPv6 file, or NULL */
-	char *schema;               /* "geoip2" (default) or "flat" */
-	int ecs_max_prefix_v4;      /* longest ECS source prefix used for the lookup, 0..32; 24 */
-	int ecs_max_prefix_v6;      /* the same for IPv6, 0..128; 56 */
-	bool has_default_location;  /* default_location given: used for unknown addresses */
+	bool enabled;		   /* the section is in the file */
+	char *database;		   /* resolved path of the mmdb file (IPv4, or both families) */
+	char *database6;	   /* resolved path of a separate IPv6 file, or NULL */
+	char *schema;		   /* "geoip2" (default) or "flat" */
+	int ecs_max_prefix_v4;	   /* longest ECS source prefix used for the lookup, 0..32; 24 */
+	int ecs_max_prefix_v6;	   /* the same for IPv6, 0..128; 56 */
+	bool has_default_location; /* default_location given: used for unknown addresses */
 	double default_lat, default_lon; /* degrees */
-	char default_country[3];    /* ISO 3166 alpha-2, uppercase; "" = none */
-	char default_continent[3];  /* AF AN AS EU NA OC SA; "" = none */
+	char default_country[3];	 /* ISO 3166 alpha-2, uppercase; "" = none */
+	char default_continent[3];	 /* AF AN AS EU NA OC SA; "" = none */
 };
 
 /* server.control: { ... }: the HTTP endpoint of /healthz, /metrics and the gslbctl API. */
 struct conf_control {
-	char *listen_text;          /* as written; "" disables the endpoint */
-	struct conf_addr listen;    /* parsed from listen_text; len 0 when disabled */
-	bool listen_given;          /* written in the file: failing to bind it is fatal */
-	bool allow_remote;          /* accept a listen address outside loopback; default false */
-	char *token;                /* "" = none; else the API needs "Authorization: Bearer <token>" */
+	char *listen_text;	 /* as written; "" disables the endpoint */
+	struct conf_addr listen; /* parsed from listen_text; len 0 when disabled */
+	bool listen_given;	 /* written in the file: failing to bind it is fatal */
+	bool allow_remote;	 /* accept a listen address outside loopback; default false */
+	char *token;		 /* "" = none; else the API needs "Authorization: Bearer <token>" */
 };
 
 /* rrl: { ... }: response rate limiting of UDP answers (rrl.h); absent = off. */
 struct conf_rrl_net {
-	int family;                 /* AF_INET or AF_INET6 */
-	int prefix;                 /* 0..32 or 0..128 */
-	uint8_t addr[16];           /* network address, bits past prefix zeroed */
+	int family;	  /* AF_INET or AF_INET6 */
+	int prefix;	  /* 0..32 or 0..128 */
+	uint8_t addr[16]; /* network address, bits past prefix zeroed */
 };
 
 struct conf_rrl {
-	bool enabled;               /* the section is present and responses_per_second > 0 */
-	int responses_per_second;   /* per bucket, 0..100000; default 20; 0 = off */
-	int window;                 /* seconds of rate a bucket may bank (burst depth); 15 */
-	int slip;                   /* every slip-th limited answer goes out TC=1; 0..10; 2 */
-	int ipv4_prefix;            /* client network length, 0..32; 24 */
-	int ipv6_prefix;            /* 0..128; 56 */
-	int nxdomain_per_second;    /* rate of NXDOMAIN buckets (keyed by zone); 0 = the above */
+	bool enabled;		     /* the section is present and responses_per_second > 0 */
+	int responses_per_second;    /* per bucket, 0..100000; default 20; 0 = off */
+	int window;		     /* seconds of rate a bucket may bank (burst depth); 15 */
+	int slip;		     /* every slip-th limited answer goes out TC=1; 0..10; 2 */
+	int ipv4_prefix;	     /* client network length, 0..32; 24 */
+	int ipv6_prefix;	     /* 0..128; 56 */
+	int nxdomain_per_second;     /* rate of NXDOMAIN buckets (keyed by zone); 0 = the above */
 	struct conf_rrl_net *exempt; /* never limited */
 	size_t nexempt;
 };
@@ -152,33 +152,33 @@ struct conf_rrl {
 /* anycast: { ... }: read by gslb-anycast (anycast.h), which ties the BIRD protocol that
  * originates the anycast prefixes to the local gslbd's health. */
 struct conf_anycast {
-	bool present;               /* the section is in the file */
-	char **prefixes;            /* "ADDR/LEN" the protocol originates, for logs and -t */
+	bool present;	 /* the section is in the file */
+	char **prefixes; /* "ADDR/LEN" the protocol originates, for logs and -t */
 	size_t nprefixes;
-	char *bird_socket;          /* BIRD's control socket; "/run/bird/bird.ctl" */
-	char **bird_protocols;      /* protocols enabled while healthy (one per address family
-				     * in BIRD 2); the file's bird_protocol, ["gslb_anycast"] */
+	char *bird_socket;     /* BIRD's control socket; "/run/bird/bird.ctl" */
+	char **bird_protocols; /* protocols enabled while healthy (one per address family
+				* in BIRD 2); the file's bird_protocol, ["gslb_anycast"] */
 	size_t nbird_protocols;
-	double interval;            /* seconds between checks of the local gslbd; 0.2 */
-	double timeout;             /* seconds each check may take; 0.5 */
-	int rise;                   /* consecutive good rounds to announce; 3 */
-	int fall;                   /* consecutive bad rounds to withdraw; 2 */
-	char *probe_name;           /* SOA asked of the local gslbd; "" in the file = zones[0] */
+	double interval;  /* seconds between checks of the local gslbd; 0.2 */
+	double timeout;	  /* seconds each check may take; 0.5 */
+	int rise;	  /* consecutive good rounds to announce; 3 */
+	int fall;	  /* consecutive bad rounds to withdraw; 2 */
+	char *probe_name; /* SOA asked of the local gslbd; "" in the file = zones[0] */
 };
 
 struct conf {
-	char *path;                 /* the config file */
-	char *dir;                  /* its directory, for relative paths */
+	char *path; /* the config file */
+	char *dir;  /* its directory, for relative paths */
 	/* server: */
 	struct conf_addr *listen;
 	size_t nlisten;
-	int threads;                /* resolved: 0 in the file = one per core */
-	char *identity;             /* NSID and CHAOS id.server/hostname.bind; "" = none */
-	char *version;              /* CHAOS version.bind; "" = REFUSED */
-	char *user;                 /* "" = keep running as the starting user */
-	uint16_t max_udp_size;      /* clamp for the EDNS payload size, default 1232 */
-	int tcp_max_clients;        /* default 1024 */
-	double tcp_idle_timeout;    /* seconds, default 10.0 */
+	int threads;		 /* resolved: 0 in the file = one per core */
+	char *identity;		 /* NSID and CHAOS id.server/hostname.bind; "" = none */
+	char *version;		 /* CHAOS version.bind; "" = REFUSED */
+	char *user;		 /* "" = keep running as the starting user */
+	uint16_t max_udp_size;	 /* clamp for the EDNS payload size, default 1232 */
+	int tcp_max_clients;	 /* default 1024 */
+	double tcp_idle_timeout; /* seconds, default 10.0 */
 	struct conf_control control;
 	/* zones: */
 	struct conf_zone *zones;
@@ -190,14 +190,14 @@ struct conf {
 	struct conf_probe probe;
 	/* geoip, regions, services (conf_service.c): all optional; services need regions */
 	struct conf_geoip geoip;
-	struct conf_rrl rrl;        /* conf_rrl.c */
+	struct conf_rrl rrl;	     /* conf_rrl.c */
 	struct conf_anycast anycast; /* conf_anycast.c */
-	struct region *regions;     /* service.h */
+	struct region *regions;	     /* service.h */
 	size_t nregions;
-	struct service *services;   /* index i = services[i].index */
+	struct service *services; /* index i = services[i].index */
 	size_t nservices;
-	size_t nmembers_total;      /* member_health slots: members of all services */
-	int *service_lines;         /* config line of services[i], for errors found later */
+	size_t nmembers_total; /* member_health slots: members of all services */
+	int *service_lines;    /* config line of services[i], for errors found later */
 };
 
 /* The check named name, or NULL. */

@@ -19,12 +19,11 @@
 #include <unistd.h>
 
 static const char *const check_type_names[] = {
-	[CONF_CHECK_TCP] = "tcp",         [CONF_CHECK_HTTP] = "http", [CONF_CHECK_HTTPS] = "https",
-	[CONF_CHECK_DNS] = "dns",         [CONF_CHECK_HAPROXY] = "haproxy",
-	NULL,
+    [CONF_CHECK_TCP] = "tcp", [CONF_CHECK_HTTP] = "http",	[CONF_CHECK_HTTPS] = "https",
+    [CONF_CHECK_DNS] = "dns", [CONF_CHECK_HAPROXY] = "haproxy", NULL,
 };
 
-static const char *const state_names[] = { "down", "up", NULL }; /* index = default_up */
+static const char *const state_names[] = {"down", "up", NULL}; /* index = default_up */
 
 int conf_check_type_parse(const char *word)
 {
@@ -97,43 +96,41 @@ static void store_http_path(struct conf_ctx *x, const struct conf_item *it,
 }
 
 const struct conf_item conf_check_items[] = {
-	{ "name", CT_STRING, CONF_REQUIRED, FIELD(struct conf_check, name), .store = store_id },
-	/* -1 until a valid type is read, so that finish skips the type's checks */
-	{ "type", CT_ENUM, CONF_REQUIRED, FIELD(struct conf_check, type),
-	  .enums = check_type_names, .def_int = -1 },
-	{ "port", CT_INT, FIELD(struct conf_check, port), .min = 1, .max = 65535 },
-	{ "path", CT_STRING, FIELD(struct conf_check, path), .def_str = "/",
-	  .store = store_http_path },
-	{ "host", CT_STRING, FIELD(struct conf_check, host), .def_str = "" },
-	{ "expect", CT_INT, FIELD(struct conf_check, expect), .min = 100, .max = 599,
-	  .def_int = 200 },
-	{ "body", CT_STRING, FIELD(struct conf_check, body), .def_str = "" },
-	{ "verify", CT_BOOL, FIELD(struct conf_check, verify), .def_int = 1 },
-	{ "sni", CT_STRING, FIELD(struct conf_check, sni), .def_str = "" },
-	{ "query", CT_STRING, FIELD(struct conf_check, query), .def_str = "" },
-	{ "qtype", CT_STRING, FIELD(struct conf_check, qtype), .def_str = "A" },
-	{ "url", CT_STRING, FIELD(struct conf_check, url), .def_str = "" },
-	{ "proxy", CT_STRING, FIELD(struct conf_check, proxy), .def_str = "" },
-	{ "interval", CT_FLOAT, FIELD(struct conf_check, interval), .fmin = 0.1, .fmax = 3600,
-	  .def_float = 1.0 },
-	{ "timeout", CT_FLOAT, FIELD(struct conf_check, timeout), .fmin = 0.01, .fmax = 3600,
-	  .def_float = 0.5 },
-	{ "rise", CT_INT, FIELD(struct conf_check, rise), .min = 1, .max = 100, .def_int = 2 },
-	{ "fall", CT_INT, FIELD(struct conf_check, fall), .min = 1, .max = 100, .def_int = 3 },
-	{ NULL },
+    {"name", CT_STRING, CONF_REQUIRED, FIELD(struct conf_check, name), .store = store_id},
+    /* -1 until a valid type is read, so that finish skips the type's checks */
+    {"type", CT_ENUM, CONF_REQUIRED, FIELD(struct conf_check, type), .enums = check_type_names,
+     .def_int = -1},
+    {"port", CT_INT, FIELD(struct conf_check, port), .min = 1, .max = 65535},
+    {"path", CT_STRING, FIELD(struct conf_check, path), .def_str = "/", .store = store_http_path},
+    {"host", CT_STRING, FIELD(struct conf_check, host), .def_str = ""},
+    {"expect", CT_INT, FIELD(struct conf_check, expect), .min = 100, .max = 599, .def_int = 200},
+    {"body", CT_STRING, FIELD(struct conf_check, body), .def_str = ""},
+    {"verify", CT_BOOL, FIELD(struct conf_check, verify), .def_int = 1},
+    {"sni", CT_STRING, FIELD(struct conf_check, sni), .def_str = ""},
+    {"query", CT_STRING, FIELD(struct conf_check, query), .def_str = ""},
+    {"qtype", CT_STRING, FIELD(struct conf_check, qtype), .def_str = "A"},
+    {"url", CT_STRING, FIELD(struct conf_check, url), .def_str = ""},
+    {"proxy", CT_STRING, FIELD(struct conf_check, proxy), .def_str = ""},
+    {"interval", CT_FLOAT, FIELD(struct conf_check, interval), .fmin = 0.1, .fmax = 3600,
+     .def_float = 1.0},
+    {"timeout", CT_FLOAT, FIELD(struct conf_check, timeout), .fmin = 0.01, .fmax = 3600,
+     .def_float = 0.5},
+    {"rise", CT_INT, FIELD(struct conf_check, rise), .min = 1, .max = 100, .def_int = 2},
+    {"fall", CT_INT, FIELD(struct conf_check, fall), .min = 1, .max = 100, .def_int = 3},
+    {NULL},
 };
 
 /* Keys each type uses, besides name, type, interval, timeout, rise and fall. A key set for a
  * type that ignores it is an error: it would silently not do what it says. */
 static const char *const type_keys[][8] = {
-	[CONF_CHECK_TCP] = { "port", NULL },
-	[CONF_CHECK_HTTP] = { "port", "path", "host", "expect", "body", NULL },
-	[CONF_CHECK_HTTPS] = { "port", "path", "host", "expect", "body", "verify", "sni", NULL },
-	[CONF_CHECK_DNS] = { "port", "query", "qtype", NULL },
-	[CONF_CHECK_HAPROXY] = { "url", "proxy", NULL },
+    [CONF_CHECK_TCP] = {"port", NULL},
+    [CONF_CHECK_HTTP] = {"port", "path", "host", "expect", "body", NULL},
+    [CONF_CHECK_HTTPS] = {"port", "path", "host", "expect", "body", "verify", "sni", NULL},
+    [CONF_CHECK_DNS] = {"port", "query", "qtype", NULL},
+    [CONF_CHECK_HAPROXY] = {"url", "proxy", NULL},
 };
-static const char *const common_keys[] = { "name", "type", "interval", "timeout", "rise", "fall",
-					   NULL };
+static const char *const common_keys[] = {"name", "type", "interval", "timeout",
+					  "rise", "fall", NULL};
 
 static bool in_list(const char *const *list, const char *name)
 {
@@ -178,7 +175,7 @@ static void finish_one_check(struct conf_ctx *x, struct conf_check *ck, const co
 		conf_join_path(kpath, sizeof(kpath), epath, name);
 		conf_err(x, m, kpath, "not used by type \"%s\"", tname);
 	}
-	const char *required[3] = { NULL };
+	const char *required[3] = {NULL};
 	switch (ck->type) {
 	case CONF_CHECK_TCP:
 	case CONF_CHECK_HTTP:
@@ -220,8 +217,8 @@ static void finish_one_check(struct conf_ctx *x, struct conf_check *ck, const co
 	m = config_setting_get_member(e, "url");
 	if (ck->type == CONF_CHECK_HAPROXY && m && !url_ok(ck->url)) {
 		conf_join_path(kpath, sizeof(kpath), epath, "url");
-		conf_err(x, m, kpath, "bad URL \"%s\" (want http://host[:port]/path or https://...)",
-			 ck->url);
+		conf_err(x, m, kpath,
+			 "bad URL \"%s\" (want http://host[:port]/path or https://...)", ck->url);
 	}
 	m = config_setting_get_member(e, "proxy");
 	if (ck->type == CONF_CHECK_HAPROXY && m && ck->proxy[0] == '\0') {
@@ -337,10 +334,10 @@ static void release_secret(const struct conf_item *it, char *base)
 }
 
 static const struct conf_item key_items[] = {
-	{ "id", CT_STRING, CONF_REQUIRED, FIELD(struct conf_health_key, id), .store = store_id },
-	{ "secret_file", CT_STRING, CONF_REQUIRED, FIELD(struct conf_health_key, secret_file),
-	  .store = store_secret, .release = release_secret },
-	{ NULL },
+    {"id", CT_STRING, CONF_REQUIRED, FIELD(struct conf_health_key, id), .store = store_id},
+    {"secret_file", CT_STRING, CONF_REQUIRED, FIELD(struct conf_health_key, secret_file),
+     .store = store_secret, .release = release_secret},
+    {NULL},
 };
 
 static void finish_keys(struct conf_ctx *x, const struct conf_item *it, const config_setting_t *s,
@@ -384,26 +381,23 @@ static void store_state_file(struct conf_ctx *x, const struct conf_item *it,
 }
 
 const struct conf_item conf_health_items[] = {
-	{ "listen", CT_STRS, CONF_REQUIRED, ARRAY(struct conf_health, listen, nlisten),
-	  .min_count = 1, .def_int = CONF_HEALTH_PORT, .store = conf_store_addrs,
-	  .release = conf_release_addrs },
-	{ "keys", CT_LIST, CONF_REQUIRED, ARRAY(struct conf_health, keys, nkeys), .min_count = 1,
-	  .elem_size = sizeof(struct conf_health_key), .sub = key_items, .finish = finish_keys },
-	{ "quorum", CT_INT, FIELD(struct conf_health, quorum), .min = 1, .max = 100,
-	  .def_int = 1 },
-	{ "stale_after", CT_FLOAT, FIELD(struct conf_health, stale_after), .fmin = 0.1,
-	  .fmax = 86400, .def_float = 5.0 },
-	{ "grace", CT_FLOAT, FIELD(struct conf_health, grace), .fmin = 0, .fmax = 86400,
-	  .def_float = 30.0 },
-	{ "default", CT_ENUM, FIELD(struct conf_health, default_up), .enums = state_names,
-	  .def_int = 1 },
-	{ "state_file", CT_STRING, FIELD(struct conf_health, state_file), .def_str = "",
-	  .store = store_state_file },
-	{ "report_interval", CT_FLOAT, FIELD(struct conf_health, report_interval), .fmin = 0.05,
-	  .fmax = 3600, .def_float = 1.0 },
-	{ "max_clock_skew", CT_FLOAT, FIELD(struct conf_health, max_clock_skew), .fmin = 1,
-	  .fmax = 3600, .def_float = 30.0 },
-	{ NULL },
+    {"listen", CT_STRS, CONF_REQUIRED, ARRAY(struct conf_health, listen, nlisten), .min_count = 1,
+     .def_int = CONF_HEALTH_PORT, .store = conf_store_addrs, .release = conf_release_addrs},
+    {"keys", CT_LIST, CONF_REQUIRED, ARRAY(struct conf_health, keys, nkeys), .min_count = 1,
+     .elem_size = sizeof(struct conf_health_key), .sub = key_items, .finish = finish_keys},
+    {"quorum", CT_INT, FIELD(struct conf_health, quorum), .min = 1, .max = 100, .def_int = 1},
+    {"stale_after", CT_FLOAT, FIELD(struct conf_health, stale_after), .fmin = 0.1, .fmax = 86400,
+     .def_float = 5.0},
+    {"grace", CT_FLOAT, FIELD(struct conf_health, grace), .fmin = 0, .fmax = 86400,
+     .def_float = 30.0},
+    {"default", CT_ENUM, FIELD(struct conf_health, default_up), .enums = state_names, .def_int = 1},
+    {"state_file", CT_STRING, FIELD(struct conf_health, state_file), .def_str = "",
+     .store = store_state_file},
+    {"report_interval", CT_FLOAT, FIELD(struct conf_health, report_interval), .fmin = 0.05,
+     .fmax = 3600, .def_float = 1.0},
+    {"max_clock_skew", CT_FLOAT, FIELD(struct conf_health, max_clock_skew), .fmin = 1, .fmax = 3600,
+     .def_float = 30.0},
+    {NULL},
 };
 
 void conf_finish_health(struct conf_ctx *x, const struct conf_item *it, const config_setting_t *s,
@@ -428,12 +422,12 @@ void conf_finish_health(struct conf_ctx *x, const struct conf_item *it, const co
 /* ---- probe ---- */
 
 const struct conf_item conf_probe_items[] = {
-	{ "id", CT_STRING, FIELD(struct conf_probe, id), .def_str = "", .store = store_id },
-	{ "report_to", CT_STRS, CONF_REQUIRED, ARRAY(struct conf_probe, report_to, nreport_to),
-	  .min_count = 1, .def_int = CONF_HEALTH_PORT, .store = conf_store_addrs,
-	  .release = conf_release_addrs },
-	{ "key", CT_STRING, CONF_REQUIRED, FIELD(struct conf_probe, key), .store = store_id },
-	{ NULL },
+    {"id", CT_STRING, FIELD(struct conf_probe, id), .def_str = "", .store = store_id},
+    {"report_to", CT_STRS, CONF_REQUIRED, ARRAY(struct conf_probe, report_to, nreport_to),
+     .min_count = 1, .def_int = CONF_HEALTH_PORT, .store = conf_store_addrs,
+     .release = conf_release_addrs},
+    {"key", CT_STRING, CONF_REQUIRED, FIELD(struct conf_probe, key), .store = store_id},
+    {NULL},
 };
 
 void conf_finish_probe(struct conf_ctx *x, const struct conf_item *it, const config_setting_t *s,

@@ -75,9 +75,10 @@ static void store_exempt(struct conf_ctx *x, const struct conf_item *it, const c
 
 		conf_path_fmt(epath, sizeof(epath), "%s[%d]", path, i);
 		if (parse_net(text, &r->exempt[r->nexempt]) < 0) {
-			conf_err(x, e, epath,
-				 "bad network \"%s\" (want ADDR or ADDR/LEN with the host bits zero)",
-				 text);
+			conf_err(
+			    x, e, epath,
+			    "bad network \"%s\" (want ADDR or ADDR/LEN with the host bits zero)",
+			    text);
 			continue;
 		}
 		r->nexempt++;
@@ -95,19 +96,19 @@ static void release_exempt(const struct conf_item *it, char *base)
 }
 
 const struct conf_item conf_rrl_items[] = {
-	{ "responses_per_second", CT_INT, FIELD(struct conf_rrl, responses_per_second), .min = 0,
-	  .max = 100000, .def_int = 20 },
-	{ "window", CT_INT, FIELD(struct conf_rrl, window), .min = 1, .max = 3600, .def_int = 15 },
-	{ "slip", CT_INT, FIELD(struct conf_rrl, slip), .min = 0, .max = 10, .def_int = 2 },
-	{ "ipv4_prefix", CT_INT, FIELD(struct conf_rrl, ipv4_prefix), .min = 0, .max = 32,
-	  .def_int = 24 },
-	{ "ipv6_prefix", CT_INT, FIELD(struct conf_rrl, ipv6_prefix), .min = 0, .max = 128,
-	  .def_int = 56 },
-	{ "nxdomain_per_second", CT_INT, FIELD(struct conf_rrl, nxdomain_per_second), .min = 0,
-	  .max = 100000, .def_int = 0 },
-	{ "exempt", CT_STRS, ARRAY(struct conf_rrl, exempt, nexempt), .store = store_exempt,
-	  .release = release_exempt },
-	{ NULL },
+    {"responses_per_second", CT_INT, FIELD(struct conf_rrl, responses_per_second), .min = 0,
+     .max = 100000, .def_int = 20},
+    {"window", CT_INT, FIELD(struct conf_rrl, window), .min = 1, .max = 3600, .def_int = 15},
+    {"slip", CT_INT, FIELD(struct conf_rrl, slip), .min = 0, .max = 10, .def_int = 2},
+    {"ipv4_prefix", CT_INT, FIELD(struct conf_rrl, ipv4_prefix), .min = 0, .max = 32,
+     .def_int = 24},
+    {"ipv6_prefix", CT_INT, FIELD(struct conf_rrl, ipv6_prefix), .min = 0, .max = 128,
+     .def_int = 56},
+    {"nxdomain_per_second", CT_INT, FIELD(struct conf_rrl, nxdomain_per_second), .min = 0,
+     .max = 100000, .def_int = 0},
+    {"exempt", CT_STRS, ARRAY(struct conf_rrl, exempt, nexempt), .store = store_exempt,
+     .release = release_exempt},
+    {NULL},
 };
 
 void conf_finish_rrl(struct conf_ctx *x, const struct conf_item *it, const config_setting_t *s,

@@ -61,8 +61,8 @@ struct conf_item;
 /* A hook stores (or checks) a value instead of the default store; errors
  * go through conf_err. base is the struct the item's table describes. A
  * finish hook gets s = NULL when its group or list is absent. */
-typedef void conf_hook_fn(struct conf_ctx *x, const struct conf_item *it,
-			  const config_setting_t *s, char *base, const char *path);
+typedef void conf_hook_fn(struct conf_ctx *x, const struct conf_item *it, const config_setting_t *s,
+			  char *base, const char *path);
 /* Frees what a hook stored; called by conf_free. */
 typedef void conf_release_fn(const struct conf_item *it, char *base);
 /* A check across sections, run once the whole file is read (also after errors: it must
@@ -73,21 +73,21 @@ struct conf_item {
 	const char *name;
 	enum conf_type type;
 	unsigned flags;
-	size_t off;       /* value (or array pointer, or nested struct) in base */
-	size_t size;      /* CT_INT, CT_ENUM: width of the stored integer */
-	size_t count_off; /* CT_STRS, CT_LIST: where the element count goes */
-	size_t elem_size; /* CT_LIST: one element */
-	size_t min_count; /* CT_STRS, CT_LIST: at least this many elements */
-	int64_t min, max; /* CT_INT range */
-	double fmin, fmax;  /* CT_FLOAT range */
-	int64_t def_int;    /* CT_INT, CT_BOOL, CT_ENUM default; conf_store_addrs: default port */
-	double def_float;   /* CT_FLOAT default */
+	size_t off;	     /* value (or array pointer, or nested struct) in base */
+	size_t size;	     /* CT_INT, CT_ENUM: width of the stored integer */
+	size_t count_off;    /* CT_STRS, CT_LIST: where the element count goes */
+	size_t elem_size;    /* CT_LIST: one element */
+	size_t min_count;    /* CT_STRS, CT_LIST: at least this many elements */
+	int64_t min, max;    /* CT_INT range */
+	double fmin, fmax;   /* CT_FLOAT range */
+	int64_t def_int;     /* CT_INT, CT_BOOL, CT_ENUM default; conf_store_addrs: default port */
+	double def_float;    /* CT_FLOAT default */
 	const char *def_str; /* CT_STRING default (NULL = none) */
-	const char *const *enums; /* CT_ENUM: the accepted words, NULL-terminated */
+	const char *const *enums;    /* CT_ENUM: the accepted words, NULL-terminated */
 	const struct conf_item *sub; /* CT_GROUP keys; CT_LIST keys of each element */
-	conf_hook_fn *store;   /* replaces the default store */
-	conf_hook_fn *finish;  /* CT_GROUP, CT_LIST: checks after all keys are read */
-	conf_release_fn *release; /* frees what store kept */
+	conf_hook_fn *store;	     /* replaces the default store */
+	conf_hook_fn *finish;	     /* CT_GROUP, CT_LIST: checks after all keys are read */
+	conf_release_fn *release;    /* frees what store kept */
 };
 
 #define FIELD(st, m) .off = offsetof(st, m), .size = sizeof(((st *)0)->m)

@@ -20,7 +20,7 @@
 
 #define NAME_MAX_LEN 64 /* region names travel in metrics and logs */
 
-static const char *const continent_codes[] = { "AF", "AN", "AS", "EU", "NA", "OC", "SA", NULL };
+static const char *const continent_codes[] = {"AF", "AN", "AS", "EU", "NA", "OC", "SA", NULL};
 
 const struct region *conf_region_find(const struct conf *c, const char *name)
 {
@@ -77,8 +77,10 @@ static bool parse_code(struct conf_ctx *x, const config_setting_t *s, const char
 	out[1] = (char)(v[1] & ~0x20);
 	out[2] = '\0';
 	if (continent && !is_continent(out)) {
-		conf_err(x, s, path, "unknown continent code \"%s\" (want AF, AN, AS, EU, NA, OC "
-			 "or SA)", v);
+		conf_err(x, s, path,
+			 "unknown continent code \"%s\" (want AF, AN, AS, EU, NA, OC "
+			 "or SA)",
+			 v);
 		return false;
 	}
 	return true;
@@ -89,7 +91,7 @@ static void store_codes(struct conf_ctx *x, const struct conf_item *it, const co
 			char *base, const char *path, bool continent)
 {
 	int n = config_setting_length(s);
-	char (*v)[3] = calloc(n > 0 ? (size_t)n : 1, sizeof(*v));
+	char(*v)[3] = calloc(n > 0 ? (size_t)n : 1, sizeof(*v));
 	size_t cnt = 0;
 	char epath[CONF_PATHLEN];
 
@@ -161,30 +163,29 @@ static void finish_location(struct conf_ctx *x, const struct conf_item *it,
 
 /* Fields are char[3]: no def_str (the engine leaves them zeroed) and nothing to free. */
 static const struct conf_item location_items[] = {
-	{ "lat", CT_FLOAT, CONF_REQUIRED, FIELD(struct conf_geoip, default_lat), .fmin = -90,
-	  .fmax = 90 },
-	{ "lon", CT_FLOAT, CONF_REQUIRED, FIELD(struct conf_geoip, default_lon), .fmin = -180,
-	  .fmax = 180 },
-	{ "country", CT_STRING, FIELD(struct conf_geoip, default_country), .store = store_code1,
-	  .release = release_none },
-	{ "continent", CT_STRING, FIELD(struct conf_geoip, default_continent),
-	  .store = store_code1, .release = release_none },
-	{ NULL },
+    {"lat", CT_FLOAT, CONF_REQUIRED, FIELD(struct conf_geoip, default_lat), .fmin = -90,
+     .fmax = 90},
+    {"lon", CT_FLOAT, CONF_REQUIRED, FIELD(struct conf_geoip, default_lon), .fmin = -180,
+     .fmax = 180},
+    {"country", CT_STRING, FIELD(struct conf_geoip, default_country), .store = store_code1,
+     .release = release_none},
+    {"continent", CT_STRING, FIELD(struct conf_geoip, default_continent), .store = store_code1,
+     .release = release_none},
+    {NULL},
 };
 
 const struct conf_item conf_geoip_items[] = {
-	{ "database", CT_STRING, CONF_REQUIRED, FIELD(struct conf_geoip, database),
-	  .store = conf_store_path },
-	{ "database6", CT_STRING, FIELD(struct conf_geoip, database6), .store = conf_store_path },
-	{ "schema", CT_STRING, FIELD(struct conf_geoip, schema), .def_str = "geoip2",
-	  .store = store_schema },
-	{ "ecs_max_prefix_v4", CT_INT, FIELD(struct conf_geoip, ecs_max_prefix_v4), .min = 0,
-	  .max = 32, .def_int = 24 },
-	{ "ecs_max_prefix_v6", CT_INT, FIELD(struct conf_geoip, ecs_max_prefix_v6), .min = 0,
-	  .max = 128, .def_int = 56 },
-	{ "default_location", CT_GROUP, .off = 0, .sub = location_items,
-	  .finish = finish_location },
-	{ NULL },
+    {"database", CT_STRING, CONF_REQUIRED, FIELD(struct conf_geoip, database),
+     .store = conf_store_path},
+    {"database6", CT_STRING, FIELD(struct conf_geoip, database6), .store = conf_store_path},
+    {"schema", CT_STRING, FIELD(struct conf_geoip, schema), .def_str = "geoip2",
+     .store = store_schema},
+    {"ecs_max_prefix_v4", CT_INT, FIELD(struct conf_geoip, ecs_max_prefix_v4), .min = 0, .max = 32,
+     .def_int = 24},
+    {"ecs_max_prefix_v6", CT_INT, FIELD(struct conf_geoip, ecs_max_prefix_v6), .min = 0, .max = 128,
+     .def_int = 56},
+    {"default_location", CT_GROUP, .off = 0, .sub = location_items, .finish = finish_location},
+    {NULL},
 };
 
 /* Opens the database once now, so that a wrong file or schema fails the load (and a reload
@@ -234,19 +235,17 @@ static void store_region_name(struct conf_ctx *x, const struct conf_item *it,
 }
 
 const struct conf_item conf_region_items[] = {
-	{ "name", CT_STRING, CONF_REQUIRED, FIELD(struct region, name),
-	  .store = store_region_name },
-	{ "lat", CT_FLOAT, CONF_REQUIRED, FIELD(struct region, lat), .fmin = -90, .fmax = 90 },
-	{ "lon", CT_FLOAT, CONF_REQUIRED, FIELD(struct region, lon), .fmin = -180, .fmax = 180 },
-	{ "weight", CT_INT, FIELD(struct region, weight), .min = 0, .max = 1000000,
-	  .def_int = 100 },
-	/* km; half the Earth's circumference bounds any useful bias */
-	{ "bias", CT_FLOAT, FIELD(struct region, bias_km), .fmin = -20038, .fmax = 20038 },
-	{ "countries", CT_STRS, ARRAY(struct region, countries, ncountries),
-	  .store = store_countries, .release = release_array },
-	{ "continents", CT_STRS, ARRAY(struct region, continents, ncontinents),
-	  .store = store_continents, .release = release_array },
-	{ NULL },
+    {"name", CT_STRING, CONF_REQUIRED, FIELD(struct region, name), .store = store_region_name},
+    {"lat", CT_FLOAT, CONF_REQUIRED, FIELD(struct region, lat), .fmin = -90, .fmax = 90},
+    {"lon", CT_FLOAT, CONF_REQUIRED, FIELD(struct region, lon), .fmin = -180, .fmax = 180},
+    {"weight", CT_INT, FIELD(struct region, weight), .min = 0, .max = 1000000, .def_int = 100},
+    /* km; half the Earth's circumference bounds any useful bias */
+    {"bias", CT_FLOAT, FIELD(struct region, bias_km), .fmin = -20038, .fmax = 20038},
+    {"countries", CT_STRS, ARRAY(struct region, countries, ncountries), .store = store_countries,
+     .release = release_array},
+    {"continents", CT_STRS, ARRAY(struct region, continents, ncontinents),
+     .store = store_continents, .release = release_array},
+    {NULL},
 };
 
 void conf_finish_regions(struct conf_ctx *x, const struct conf_item *it, const config_setting_t *s,
@@ -267,9 +266,10 @@ void conf_finish_regions(struct conf_ctx *x, const struct conf_item *it, const c
 			if (!c->regions[j].name || strcmp(c->regions[j].name, c->regions[i].name))
 				continue;
 			conf_path_fmt(epath, sizeof(epath), "%s[%zu].name", path, i);
-			conf_err(x, config_setting_get_member(e, "name"), epath,
-				 "duplicate region \"%s\" (also at line %u)", c->regions[i].name,
-				 config_setting_source_line(config_setting_get_elem(s, (unsigned)j)));
+			conf_err(
+			    x, config_setting_get_member(e, "name"), epath,
+			    "duplicate region \"%s\" (also at line %u)", c->regions[i].name,
+			    config_setting_source_line(config_setting_get_elem(s, (unsigned)j)));
 			break;
 		}
 	}
@@ -346,8 +346,8 @@ static void store_ips(struct conf_ctx *x, const struct conf_item *it, const conf
 
 		conf_path_fmt(epath, sizeof(epath), "%s[%d]", path, i);
 		if (inet_pton(af, t, a) != 1) {
-			conf_err(x, e, epath, "bad %s address \"%s\"", af == AF_INET ? "IPv4" : "IPv6",
-				 t);
+			conf_err(x, e, epath, "bad %s address \"%s\"",
+				 af == AF_INET ? "IPv4" : "IPv6", t);
 			continue;
 		}
 		for (size_t j = 0; j < cnt && !dup; j++)
@@ -386,22 +386,19 @@ static void store_later(struct conf_ctx *x, const struct conf_item *it, const co
 }
 
 static const struct conf_item member_items[] = {
-	{ "region", CT_STRING, CONF_REQUIRED, FIELD(struct member, region), .store = store_later,
-	  .release = release_none },
-	{ "ipv4", CT_STRS, ARRAY(struct member, ipv4, nipv4), .store = store_ipv4,
-	  .release = release_array },
-	{ "ipv6", CT_STRS, ARRAY(struct member, ipv6, nipv6), .store = store_ipv6,
-	  .release = release_array },
-	{ "cname", CT_STRING, FIELD(struct member, cname), .store = store_cname },
-	{ "weight", CT_INT, FIELD(struct member, weight), .min = 0, .max = 1000000,
-	  .def_int = 1 },
-	{ "priority", CT_INT, FIELD(struct member, priority), .min = -1000000, .max = 1000000 },
-	{ "check", CT_STRING, FIELD(struct member, check) },
-	{ "load_low", CT_INT, FIELD(struct member, load_low), .min = 0, .max = 10000,
-	  .def_int = 700 },
-	{ "load_high", CT_INT, FIELD(struct member, load_high), .min = 0, .max = 10000,
-	  .def_int = 900 },
-	{ NULL },
+    {"region", CT_STRING, CONF_REQUIRED, FIELD(struct member, region), .store = store_later,
+     .release = release_none},
+    {"ipv4", CT_STRS, ARRAY(struct member, ipv4, nipv4), .store = store_ipv4,
+     .release = release_array},
+    {"ipv6", CT_STRS, ARRAY(struct member, ipv6, nipv6), .store = store_ipv6,
+     .release = release_array},
+    {"cname", CT_STRING, FIELD(struct member, cname), .store = store_cname},
+    {"weight", CT_INT, FIELD(struct member, weight), .min = 0, .max = 1000000, .def_int = 1},
+    {"priority", CT_INT, FIELD(struct member, priority), .min = -1000000, .max = 1000000},
+    {"check", CT_STRING, FIELD(struct member, check)},
+    {"load_low", CT_INT, FIELD(struct member, load_low), .min = 0, .max = 10000, .def_int = 700},
+    {"load_high", CT_INT, FIELD(struct member, load_high), .min = 0, .max = 10000, .def_int = 900},
+    {NULL},
 };
 
 /* Entries written under key (bad ones included, so one error is not reported twice). */
@@ -421,8 +418,7 @@ static void finish_members(struct conf_ctx *x, const struct conf_item *it,
 	if (!s)
 		return; /* required: reported */
 	if (svc->nmembers > SERVICE_MAX_MEMBERS) {
-		conf_err(x, s, path, "%zu members, at most %d", svc->nmembers,
-			 SERVICE_MAX_MEMBERS);
+		conf_err(x, s, path, "%zu members, at most %d", svc->nmembers, SERVICE_MAX_MEMBERS);
 		return;
 	}
 	for (size_t i = 0; i < svc->nmembers; i++) {
@@ -476,19 +472,17 @@ static void store_chain(struct conf_ctx *x, const struct conf_item *it, const co
 }
 
 const struct conf_item conf_service_items[] = {
-	{ "name", CT_STRING, CONF_REQUIRED, FIELD(struct service, name),
-	  .store = store_service_name },
-	{ "ttl", CT_INT, FIELD(struct service, ttl), .min = 0, .max = 86400, .def_int = 30 },
-	{ "chain", CT_STRS, .off = offsetof(struct service, chain), .store = store_chain,
-	  .release = release_none },
-	{ "members", CT_LIST, CONF_REQUIRED, ARRAY(struct service, members, nmembers),
-	  .min_count = 1, .elem_size = sizeof(struct member), .sub = member_items,
-	  .finish = finish_members },
-	{ NULL },
+    {"name", CT_STRING, CONF_REQUIRED, FIELD(struct service, name), .store = store_service_name},
+    {"ttl", CT_INT, FIELD(struct service, ttl), .min = 0, .max = 86400, .def_int = 30},
+    {"chain", CT_STRS, .off = offsetof(struct service, chain), .store = store_chain,
+     .release = release_none},
+    {"members", CT_LIST, CONF_REQUIRED, ARRAY(struct service, members, nmembers), .min_count = 1,
+     .elem_size = sizeof(struct member), .sub = member_items, .finish = finish_members},
+    {NULL},
 };
 
-void conf_finish_services(struct conf_ctx *x, const struct conf_item *it,
-			  const config_setting_t *s, char *base, const char *path)
+void conf_finish_services(struct conf_ctx *x, const struct conf_item *it, const config_setting_t *s,
+			  char *base, const char *path)
 {
 	struct conf *c = (struct conf *)base;
 	char epath[CONF_PATHLEN];
@@ -572,8 +566,8 @@ void conf_late_services(struct conf_ctx *x, const config_setting_t *root)
 				}
 			}
 			if (m->check && !conf_check_find(c, m->check)) {
-				conf_path_fmt(path, sizeof(path), "services[%zu].members[%zu].check",
-					      i, j);
+				conf_path_fmt(path, sizeof(path),
+					      "services[%zu].members[%zu].check", i, j);
 				conf_err(x, config_setting_get_member(me, "check"), path,
 					 "unknown check '%s'", m->check);
 			}

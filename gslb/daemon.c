@@ -170,7 +170,7 @@ void daemon_ready(int *fd)
 
 int daemon_signals(struct event_base *base, event_callback_fn cb, void *arg, struct event *ev[3])
 {
-	static const int sigs[3] = { SIGTERM, SIGINT, SIGHUP };
+	static const int sigs[3] = {SIGTERM, SIGINT, SIGHUP};
 	int i;
 
 	for (i = 0; i < 3; i++)

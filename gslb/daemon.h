@@ -14,18 +14,20 @@
 /* The options every daemon takes: -c -t -f -l stderr|syslog -d (-V and -h exit). */
 struct daemon_opts {
 	const char *conf_path; /* -c, default DAEMON_DEFAULT_CONF */
-	bool test;             /* -t */
+	bool test;	       /* -t */
 	bool foreground;       /* -f */
-	bool debug;            /* -d */
-	int log_sink;          /* -l: -1 = default for the mode, 0 = stderr, 1 = syslog */
+	bool debug;	       /* -d */
+	int log_sink;	       /* -l: -1 = default for the mode, 0 = stderr, 1 = syslog */
 };
 
 /* The long names of the common options, first in each program's option table. */
-#define DAEMON_LONGOPTS                                                                          \
-	{ "config", required_argument, NULL, 'c' }, { "test", no_argument, NULL, 't' },          \
-	{ "foreground", no_argument, NULL, 'f' }, { "log", required_argument, NULL, 'l' },       \
-	{ "debug", no_argument, NULL, 'd' }, { "version", no_argument, NULL, 'V' },              \
-	{ "help", no_argument, NULL, 'h' }
+#define DAEMON_LONGOPTS                                                                            \
+	{"config", required_argument, NULL, 'c'}, {"test", no_argument, NULL, 't'},                \
+	    {"foreground", no_argument, NULL, 'f'}, {"log", required_argument, NULL, 'l'},         \
+	    {"debug", no_argument, NULL, 'd'}, {"version", no_argument, NULL, 'V'},                \
+	{                                                                                          \
+		"help", no_argument, NULL, 'h'                                                     \
+	}
 
 /* Describes one program to daemon_parse_opts. optstring and longopts hold the common
  * options plus the program's own; extra (may be NULL) is called with each option letter

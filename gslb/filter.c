@@ -14,17 +14,17 @@
 
 /* One row per filter; a new filter adds its row here. */
 const struct flt_def filter_table[] = {
-	{ "up", flt_up_run, false, 0, 0, 0, NULL },
-	{ "nearest", flt_nearest_run, true, 1, 1, FLT_ARG_MAX, "a region count" },
-	{ "geofence", flt_geofence_run, false, 0, 0, 0, NULL },
-	{ "priority", flt_priority_run, false, 0, 0, 0, NULL },
-	{ "weighted", flt_weighted_run, false, 0, 0, 0, NULL },
-	{ "round_robin", flt_round_robin_run, false, 0, 0, 0, NULL },
-	{ "random", flt_random_run, false, 0, 0, 0, NULL },
-	{ "least_loaded", flt_least_loaded_run, false, 0, 0, 0, NULL },
-	{ "fastest", flt_fastest_run, false, 0, 0, 0, NULL },
-	{ "sticky", flt_sticky_run, false, 0, 0, 0, NULL },
-	{ "first", flt_first_run, true, 1, 1, FLT_ARG_MAX, "a count" },
+    {"up", flt_up_run, false, 0, 0, 0, NULL},
+    {"nearest", flt_nearest_run, true, 1, 1, FLT_ARG_MAX, "a region count"},
+    {"geofence", flt_geofence_run, false, 0, 0, 0, NULL},
+    {"priority", flt_priority_run, false, 0, 0, 0, NULL},
+    {"weighted", flt_weighted_run, false, 0, 0, 0, NULL},
+    {"round_robin", flt_round_robin_run, false, 0, 0, 0, NULL},
+    {"random", flt_random_run, false, 0, 0, 0, NULL},
+    {"least_loaded", flt_least_loaded_run, false, 0, 0, 0, NULL},
+    {"fastest", flt_fastest_run, false, 0, 0, 0, NULL},
+    {"sticky", flt_sticky_run, false, 0, 0, 0, NULL},
+    {"first", flt_first_run, true, 1, 1, FLT_ARG_MAX, "a count"},
 };
 const size_t filter_table_len = sizeof(filter_table) / sizeof(filter_table[0]);
 
@@ -86,7 +86,7 @@ int filter_chain_parse(const char *const *names, size_t n, struct flt_chain *out
 		snprintf(err, errlen, "chain has more than %d filters", FLT_CHAIN_MAX);
 		return -EINVAL;
 	}
-	struct flt_chain c = { .nsteps = n };
+	struct flt_chain c = {.nsteps = n};
 	for (size_t i = 0; i < n; i++) {
 		int ret = parse_step(names[i], &c.steps[i], err, errlen);
 		if (ret)
@@ -98,7 +98,7 @@ int filter_chain_parse(const char *const *names, size_t n, struct flt_chain *out
 
 void filter_chain_default(struct flt_chain *out)
 {
-	static const char *const names[] = { "up", "nearest", "weighted", "first:1" };
+	static const char *const names[] = {"up", "nearest", "weighted", "first:1"};
 	char err[64];
 	int ret = filter_chain_parse(names, 4, out, err, sizeof(err));
 
@@ -116,9 +116,10 @@ int filter_chain_format(const struct flt_chain *chain, char *buf, size_t size)
 	for (size_t i = 0; i < chain->nsteps; i++) {
 		const struct flt_step *st = &chain->steps[i];
 		const char *sep = i ? " " : "";
-		int w = st->def->takes_arg ?
-				snprintf(buf + off, size - off, "%s%s:%u", sep, st->def->name, st->arg) :
-				snprintf(buf + off, size - off, "%s%s", sep, st->def->name);
+		int w =
+		    st->def->takes_arg
+			? snprintf(buf + off, size - off, "%s%s:%u", sep, st->def->name, st->arg)
+			: snprintf(buf + off, size - off, "%s%s", sep, st->def->name);
 		if (w < 0 || (size_t)w >= size - off)
 			return -ENOSPC;
 		off += (size_t)w;
@@ -126,8 +127,8 @@ int filter_chain_format(const struct flt_chain *chain, char *buf, size_t size)
 	return 0;
 }
 
-size_t filter_chain_run(const struct flt_chain *chain, struct flt_ctx *ctx,
-			const struct member **m, size_t n)
+size_t filter_chain_run(const struct flt_chain *chain, struct flt_ctx *ctx, const struct member **m,
+			size_t n)
 {
 	if (n > FLT_MAX_MEMBERS)
 		n = FLT_MAX_MEMBERS;

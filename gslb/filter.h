@@ -67,43 +67,43 @@ struct member;
 struct member_health;
 struct service;
 
-#define FLT_MAX_MEMBERS 256  /* stack scratch per filter: 256 × 8 bytes */
-#define FLT_CHAIN_MAX 16     /* steps in one chain */
-#define FLT_RR_SLOTS 256     /* round-robin counters per thread, by service index */
-#define FLT_ARG_MAX 64       /* upper bound of nearest:N and first:N */
+#define FLT_MAX_MEMBERS 256 /* stack scratch per filter: 256 × 8 bytes */
+#define FLT_CHAIN_MAX 16    /* steps in one chain */
+#define FLT_RR_SLOTS 256    /* round-robin counters per thread, by service index */
+#define FLT_ARG_MAX 64	    /* upper bound of nearest:N and first:N */
 
 /* What the chain knows about the client. Filled by the answer path from
  * the ECS address (else the resolver's) and its GeoIP lookup. */
 struct flt_client {
-	bool has_location;        /* lat/lon valid */
-	double lat, lon;          /* degrees */
-	char country[3];          /* ISO 3166 alpha-2, uppercase; "" when unknown */
-	char continent[3];        /* "EU", "NA", ...; "" when unknown */
-	int family;               /* AF_INET, AF_INET6, or 0 when unknown */
-	uint8_t addr[16];         /* network byte order; 4 bytes used for AF_INET */
-	uint8_t prefix;           /* leading bits of addr naming the subnet (sticky) */
+	bool has_location; /* lat/lon valid */
+	double lat, lon;   /* degrees */
+	char country[3];   /* ISO 3166 alpha-2, uppercase; "" when unknown */
+	char continent[3]; /* "EU", "NA", ...; "" when unknown */
+	int family;	   /* AF_INET, AF_INET6, or 0 when unknown */
+	uint8_t addr[16];  /* network byte order; 4 bytes used for AF_INET */
+	uint8_t prefix;	   /* leading bits of addr naming the subnet (sticky) */
 };
 
 /* Per-thread counters, summed by the metrics reader. */
 struct flt_stats {
-	uint64_t runs;            /* filter_chain_run() calls */
-	uint64_t fail_open;       /* `up` found no member up and kept all */
+	uint64_t runs;		    /* filter_chain_run() calls */
+	uint64_t fail_open;	    /* `up` found no member up and kept all */
 	uint64_t geofence_fallback; /* geofence matched nothing and fell back */
 };
 
 /* Per-thread mutable state: one per worker, never shared. */
 struct flt_thread {
-	uint64_t rng;             /* splitmix64 state */
+	uint64_t rng;		   /* splitmix64 state */
 	uint32_t rr[FLT_RR_SLOTS]; /* round-robin counter of service index % FLT_RR_SLOTS */
 	struct flt_stats stats;
 };
 
 /* Per-query context. */
 struct flt_ctx {
-	const struct service *service;     /* may be NULL (round_robin then uses slot 0) */
+	const struct service *service; /* may be NULL (round_robin then uses slot 0) */
 	/* indexed by member->health; NULL: all up, no load or RTT known */
 	const struct member_health *health;
-	struct flt_thread *thread;          /* never NULL */
+	struct flt_thread *thread; /* never NULL */
 	struct flt_client client;
 };
 
@@ -118,19 +118,19 @@ typedef size_t flt_fn(struct flt_ctx *ctx, const struct flt_step *step, const st
 struct flt_def {
 	const char *name;
 	flt_fn *fn;
-	bool takes_arg;           /* accepts "name:N" */
+	bool takes_arg; /* accepts "name:N" */
 	uint32_t arg_default;
 	uint32_t arg_min, arg_max;
-	const char *arg_what;     /* for messages: "first takes a count 1..64" */
+	const char *arg_what; /* for messages: "first takes a count 1..64" */
 };
 
 struct flt_step {
 	const struct flt_def *def;
-	uint32_t arg;             /* def->arg_default when not given; 0 for filters without one */
+	uint32_t arg; /* def->arg_default when not given; 0 for filters without one */
 };
 
 struct flt_chain {
-	size_t nsteps;            /* 1..FLT_CHAIN_MAX */
+	size_t nsteps; /* 1..FLT_CHAIN_MAX */
 	struct flt_step steps[FLT_CHAIN_MAX];
 };
 
@@ -159,8 +159,8 @@ int filter_chain_format(const struct flt_chain *chain, char *buf, size_t size);
 /* Runs chain over m[0..n) in place and returns the number of members left
  * (at most n; at least 1 when n >= 1). n must be <= FLT_MAX_MEMBERS; extra
  * members are ignored. Query path: no lock, no allocation. */
-size_t filter_chain_run(const struct flt_chain *chain, struct flt_ctx *ctx,
-			const struct member **m, size_t n);
+size_t filter_chain_run(const struct flt_chain *chain, struct flt_ctx *ctx, const struct member **m,
+			size_t n);
 
 /* Convenience for the answer path: fills out (capacity cap) with pointers
  * to svc's members, sets ctx->service and runs svc->chain. Returns the

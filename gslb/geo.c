@@ -37,23 +37,23 @@ struct geo_db {
 };
 
 /* Paths into a record, per schema: latitude, longitude, country, continent. */
-static const char *const g_lat[] = { "location", "latitude", NULL };
-static const char *const g_lon[] = { "location", "longitude", NULL };
-static const char *const g_cc[] = { "country", "iso_code", NULL };
-static const char *const g_cont[] = { "continent", "code", NULL };
-static const char *const f_lat[] = { "latitude", NULL };
-static const char *const f_lon[] = { "longitude", NULL };
-static const char *const f_cc[] = { "country_code", NULL };
-static const char *const f_cont[] = { "continent_code", NULL };
+static const char *const g_lat[] = {"location", "latitude", NULL};
+static const char *const g_lon[] = {"location", "longitude", NULL};
+static const char *const g_cc[] = {"country", "iso_code", NULL};
+static const char *const g_cont[] = {"continent", "code", NULL};
+static const char *const f_lat[] = {"latitude", NULL};
+static const char *const f_lon[] = {"longitude", NULL};
+static const char *const f_cc[] = {"country_code", NULL};
+static const char *const f_cont[] = {"continent_code", NULL};
 
 static const char *const *const schema_paths[][4] = {
-	[GEO_SCHEMA_GEOIP2] = { g_lat, g_lon, g_cc, g_cont },
-	[GEO_SCHEMA_FLAT] = { f_lat, f_lon, f_cc, f_cont },
+    [GEO_SCHEMA_GEOIP2] = {g_lat, g_lon, g_cc, g_cont},
+    [GEO_SCHEMA_FLAT] = {f_lat, f_lon, f_cc, f_cont},
 };
 
 static const char *const schema_names[] = {
-	[GEO_SCHEMA_GEOIP2] = "geoip2",
-	[GEO_SCHEMA_FLAT] = "flat",
+    [GEO_SCHEMA_GEOIP2] = "geoip2",
+    [GEO_SCHEMA_FLAT] = "flat",
 };
 
 /* Country → continent, with MaxMind's assignment (RU, CY → EU; TR, the
@@ -62,42 +62,36 @@ static const char *const schema_names[] = {
  * the rest of the world's larger countries; unknown codes leave the continent
  * empty. Sorted by code for bsearch. */
 static const char continent_table[][2][3] = {
-	{ "AD", "EU" }, { "AE", "AS" }, { "AF", "AS" }, { "AG", "NA" }, { "AL", "EU" },
-	{ "AM", "AS" }, { "AO", "AF" }, { "AQ", "AN" }, { "AR", "SA" }, { "AT", "EU" },
-	{ "AU", "OC" }, { "AZ", "AS" }, { "BA", "EU" }, { "BB", "NA" }, { "BD", "AS" },
-	{ "BE", "EU" }, { "BF", "AF" }, { "BG", "EU" }, { "BH", "AS" }, { "BI", "AF" },
-	{ "BJ", "AF" }, { "BN", "AS" }, { "BO", "SA" }, { "BR", "SA" }, { "BS", "NA" },
-	{ "BT", "AS" }, { "BW", "AF" }, { "BY", "EU" }, { "BZ", "NA" }, { "CA", "NA" },
-	{ "CD", "AF" }, { "CF", "AF" }, { "CG", "AF" }, { "CH", "EU" }, { "CI", "AF" },
-	{ "CL", "SA" }, { "CM", "AF" }, { "CN", "AS" }, { "CO", "SA" }, { "CR", "NA" },
-	{ "CU", "NA" }, { "CV", "AF" }, { "CY", "EU" }, { "CZ", "EU" }, { "DE", "EU" },
-	{ "DJ", "AF" }, { "DK", "EU" }, { "DM", "NA" }, { "DO", "NA" }, { "DZ", "AF" },
-	{ "EC", "SA" }, { "EE", "EU" }, { "EG", "AF" }, { "ER", "AF" }, { "ES", "EU" },
-	{ "ET", "AF" }, { "FI", "EU" }, { "FJ", "OC" }, { "FR", "EU" }, { "GA", "AF" },
-	{ "GB", "EU" }, { "GE", "AS" }, { "GH", "AF" }, { "GM", "AF" }, { "GN", "AF" },
-	{ "GQ", "AF" }, { "GR", "EU" }, { "GT", "NA" }, { "GY", "SA" }, { "HK", "AS" },
-	{ "HN", "NA" }, { "HR", "EU" }, { "HT", "NA" }, { "HU", "EU" }, { "ID", "AS" },
-	{ "IE", "EU" }, { "IL", "AS" }, { "IN", "AS" }, { "IQ", "AS" }, { "IR", "AS" },
-	{ "IS", "EU" }, { "IT", "EU" }, { "JM", "NA" }, { "JO", "AS" }, { "JP", "AS" },
-	{ "KE", "AF" }, { "KG", "AS" }, { "KH", "AS" }, { "KP", "AS" }, { "KR", "AS" },
-	{ "KW", "AS" }, { "KZ", "AS" }, { "LA", "AS" }, { "LB", "AS" }, { "LI", "EU" },
-	{ "LK", "AS" }, { "LR", "AF" }, { "LS", "AF" }, { "LT", "EU" }, { "LU", "EU" },
-	{ "LV", "EU" }, { "LY", "AF" }, { "MA", "AF" }, { "MC", "EU" }, { "MD", "EU" },
-	{ "ME", "EU" }, { "MG", "AF" }, { "MK", "EU" }, { "ML", "AF" }, { "MM", "AS" },
-	{ "MN", "AS" }, { "MO", "AS" }, { "MR", "AF" }, { "MT", "EU" }, { "MU", "AF" },
-	{ "MV", "AS" }, { "MW", "AF" }, { "MX", "NA" }, { "MY", "AS" }, { "MZ", "AF" },
-	{ "NA", "AF" }, { "NC", "OC" }, { "NE", "AF" }, { "NG", "AF" }, { "NI", "NA" },
-	{ "NL", "EU" }, { "NO", "EU" }, { "NP", "AS" }, { "NZ", "OC" }, { "OM", "AS" },
-	{ "PA", "NA" }, { "PE", "SA" }, { "PG", "OC" }, { "PH", "AS" }, { "PK", "AS" },
-	{ "PL", "EU" }, { "PR", "NA" }, { "PS", "AS" }, { "PT", "EU" }, { "PY", "SA" },
-	{ "QA", "AS" }, { "RO", "EU" }, { "RS", "EU" }, { "RU", "EU" }, { "RW", "AF" },
-	{ "SA", "AS" }, { "SD", "AF" }, { "SE", "EU" }, { "SG", "AS" }, { "SI", "EU" },
-	{ "SK", "EU" }, { "SL", "AF" }, { "SN", "AF" }, { "SO", "AF" }, { "SR", "SA" },
-	{ "SS", "AF" }, { "SV", "NA" }, { "SY", "AS" }, { "TD", "AF" }, { "TG", "AF" },
-	{ "TH", "AS" }, { "TJ", "AS" }, { "TM", "AS" }, { "TN", "AF" }, { "TR", "AS" },
-	{ "TT", "NA" }, { "TW", "AS" }, { "TZ", "AF" }, { "UA", "EU" }, { "UG", "AF" },
-	{ "US", "NA" }, { "UY", "SA" }, { "UZ", "AS" }, { "VE", "SA" }, { "VN", "AS" },
-	{ "YE", "AS" }, { "ZA", "AF" }, { "ZM", "AF" }, { "ZW", "AF" },
+    {"AD", "EU"}, {"AE", "AS"}, {"AF", "AS"}, {"AG", "NA"}, {"AL", "EU"}, {"AM", "AS"},
+    {"AO", "AF"}, {"AQ", "AN"}, {"AR", "SA"}, {"AT", "EU"}, {"AU", "OC"}, {"AZ", "AS"},
+    {"BA", "EU"}, {"BB", "NA"}, {"BD", "AS"}, {"BE", "EU"}, {"BF", "AF"}, {"BG", "EU"},
+    {"BH", "AS"}, {"BI", "AF"}, {"BJ", "AF"}, {"BN", "AS"}, {"BO", "SA"}, {"BR", "SA"},
+    {"BS", "NA"}, {"BT", "AS"}, {"BW", "AF"}, {"BY", "EU"}, {"BZ", "NA"}, {"CA", "NA"},
+    {"CD", "AF"}, {"CF", "AF"}, {"CG", "AF"}, {"CH", "EU"}, {"CI", "AF"}, {"CL", "SA"},
+    {"CM", "AF"}, {"CN", "AS"}, {"CO", "SA"}, {"CR", "NA"}, {"CU", "NA"}, {"CV", "AF"},
+    {"CY", "EU"}, {"CZ", "EU"}, {"DE", "EU"}, {"DJ", "AF"}, {"DK", "EU"}, {"DM", "NA"},
+    {"DO", "NA"}, {"DZ", "AF"}, {"EC", "SA"}, {"EE", "EU"}, {"EG", "AF"}, {"ER", "AF"},
+    {"ES", "EU"}, {"ET", "AF"}, {"FI", "EU"}, {"FJ", "OC"}, {"FR", "EU"}, {"GA", "AF"},
+    {"GB", "EU"}, {"GE", "AS"}, {"GH", "AF"}, {"GM", "AF"}, {"GN", "AF"}, {"GQ", "AF"},
+    {"GR", "EU"}, {"GT", "NA"}, {"GY", "SA"}, {"HK", "AS"}, {"HN", "NA"}, {"HR", "EU"},
+    {"HT", "NA"}, {"HU", "EU"}, {"ID", "AS"}, {"IE", "EU"}, {"IL", "AS"}, {"IN", "AS"},
+    {"IQ", "AS"}, {"IR", "AS"}, {"IS", "EU"}, {"IT", "EU"}, {"JM", "NA"}, {"JO", "AS"},
+    {"JP", "AS"}, {"KE", "AF"}, {"KG", "AS"}, {"KH", "AS"}, {"KP", "AS"}, {"KR", "AS"},
+    {"KW", "AS"}, {"KZ", "AS"}, {"LA", "AS"}, {"LB", "AS"}, {"LI", "EU"}, {"LK", "AS"},
+    {"LR", "AF"}, {"LS", "AF"}, {"LT", "EU"}, {"LU", "EU"}, {"LV", "EU"}, {"LY", "AF"},
+    {"MA", "AF"}, {"MC", "EU"}, {"MD", "EU"}, {"ME", "EU"}, {"MG", "AF"}, {"MK", "EU"},
+    {"ML", "AF"}, {"MM", "AS"}, {"MN", "AS"}, {"MO", "AS"}, {"MR", "AF"}, {"MT", "EU"},
+    {"MU", "AF"}, {"MV", "AS"}, {"MW", "AF"}, {"MX", "NA"}, {"MY", "AS"}, {"MZ", "AF"},
+    {"NA", "AF"}, {"NC", "OC"}, {"NE", "AF"}, {"NG", "AF"}, {"NI", "NA"}, {"NL", "EU"},
+    {"NO", "EU"}, {"NP", "AS"}, {"NZ", "OC"}, {"OM", "AS"}, {"PA", "NA"}, {"PE", "SA"},
+    {"PG", "OC"}, {"PH", "AS"}, {"PK", "AS"}, {"PL", "EU"}, {"PR", "NA"}, {"PS", "AS"},
+    {"PT", "EU"}, {"PY", "SA"}, {"QA", "AS"}, {"RO", "EU"}, {"RS", "EU"}, {"RU", "EU"},
+    {"RW", "AF"}, {"SA", "AS"}, {"SD", "AF"}, {"SE", "EU"}, {"SG", "AS"}, {"SI", "EU"},
+    {"SK", "EU"}, {"SL", "AF"}, {"SN", "AF"}, {"SO", "AF"}, {"SR", "SA"}, {"SS", "AF"},
+    {"SV", "NA"}, {"SY", "AS"}, {"TD", "AF"}, {"TG", "AF"}, {"TH", "AS"}, {"TJ", "AS"},
+    {"TM", "AS"}, {"TN", "AF"}, {"TR", "AS"}, {"TT", "NA"}, {"TW", "AS"}, {"TZ", "AF"},
+    {"UA", "EU"}, {"UG", "AF"}, {"US", "NA"}, {"UY", "SA"}, {"UZ", "AS"}, {"VE", "SA"},
+    {"VN", "AS"}, {"YE", "AS"}, {"ZA", "AF"}, {"ZM", "AF"}, {"ZW", "AF"},
 };
 
 static int continent_cmp(const void *key, const void *elt)
@@ -109,9 +103,9 @@ static int continent_cmp(const void *key, const void *elt)
 
 const char *geo_continent(const char *country)
 {
-	const char(*row)[3] = bsearch(country, continent_table,
-				      sizeof(continent_table) / sizeof(continent_table[0]),
-				      sizeof(continent_table[0]), continent_cmp);
+	const char(*row)[3] =
+	    bsearch(country, continent_table, sizeof(continent_table) / sizeof(continent_table[0]),
+		    sizeof(continent_table[0]), continent_cmp);
 
 	return row ? row[1] : NULL;
 }
@@ -145,9 +139,9 @@ static int probe_first_record(MMDB_s *mm, MMDB_entry_s *entry)
 		if (MMDB_read_node(mm, n, &node) != MMDB_SUCCESS)
 			return -EINVAL;
 		/* Left first: push right, then left. */
-		const uint8_t types[2] = { node.left_record_type, node.right_record_type };
-		const uint64_t recs[2] = { node.left_record, node.right_record };
-		const MMDB_entry_s ents[2] = { node.left_record_entry, node.right_record_entry };
+		const uint8_t types[2] = {node.left_record_type, node.right_record_type};
+		const uint64_t recs[2] = {node.left_record, node.right_record};
+		const MMDB_entry_s ents[2] = {node.left_record_entry, node.right_record_entry};
 
 		for (int side = 0; side < 2; side++) {
 			if (types[side] == MMDB_RECORD_TYPE_DATA) {
@@ -321,15 +315,15 @@ static void copy_code(char dst[3], const MMDB_entry_data_s *d)
 
 static bool is_v4mapped(const uint8_t *a)
 {
-	static const uint8_t pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	static const uint8_t pfx[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
 	return !memcmp(a, pfx, sizeof(pfx));
 }
 
 int geo_lookup(const struct geo_db *db, int family, const uint8_t *addr, struct geo_loc *out)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6 };
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6};
 	const struct sockaddr *sa;
 	MMDB_lookup_result_s res;
 	MMDB_entry_data_s d, d2;

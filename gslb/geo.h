@@ -26,12 +26,12 @@
 struct geo_db;
 
 struct geo_loc {
-	bool found;        /* the database places the address: latitude and longitude;
+	bool found;	   /* the database places the address: latitude and longitude;
 			    * country/continent may be set without them */
 	double lat, lon;   /* degrees; 0 when not found */
 	char country[3];   /* ISO 3166-1 alpha-2, uppercase; "" when unknown */
 	char continent[3]; /* AF AN AS EU NA OC SA; "" when unknown */
-	uint8_t prefix;    /* prefix length of the matched (or empty) network, in the
+	uint8_t prefix;	   /* prefix length of the matched (or empty) network, in the
 			    * address's own family: IPv4 0..32, IPv6 0..128 */
 };
 

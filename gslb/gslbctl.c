@@ -309,8 +309,8 @@ static void print_errors(const char *what, int status, json_t *j)
 
 	fprintf(stderr, "gslbctl: %s failed (HTTP %d)%s\n", what, status,
 		json_array_size(errs) ? ":" : "");
-	json_array_foreach(errs, i, e)
-	    fprintf(stderr, "  %s\n", json_string_value(e) ? json_string_value(e) : "?");
+	json_array_foreach (errs, i, e)
+		fprintf(stderr, "  %s\n", json_string_value(e) ? json_string_value(e) : "?");
 	if (status == 401)
 		fprintf(stderr, "  (give the token with -k, $GSLBCTL_TOKEN or -c CONFIG)\n");
 }
@@ -371,14 +371,12 @@ static void member_addresses(json_t *m, char *buf, size_t size)
 		snprintf(buf, size, "CNAME %s", cname);
 		return;
 	}
-	json_array_foreach(json_object_get(m, "ipv4"), i, a)
-	{
+	json_array_foreach (json_object_get(m, "ipv4"), i, a) {
 		if (len < size)
 			len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? "," : "",
 						json_string_value(a));
 	}
-	json_array_foreach(json_object_get(m, "ipv6"), i, a)
-	{
+	json_array_foreach (json_object_get(m, "ipv6"), i, a) {
 		if (len < size)
 			len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? "," : "",
 						json_string_value(a));
@@ -409,8 +407,8 @@ static json_int_t jms(json_t *o, const char *key)
 
 struct member_vote {
 	const char *prober;
-	int up, down;      /* its votes on the member's addresses */
-	bool stale;        /* any of them */
+	int up, down;	   /* its votes on the member's addresses */
+	bool stale;	   /* any of them */
 	json_int_t age_ms; /* the oldest */
 };
 
@@ -424,10 +422,8 @@ static void member_votes(json_t *m, char *buf, size_t size)
 	size_t n = 0, more = 0, len = 0, i, k;
 	json_t *t, *v;
 
-	json_array_foreach(json_object_get(m, "targets"), i, t)
-	{
-		json_array_foreach(json_object_get(t, "votes"), k, v)
-		{
+	json_array_foreach (json_object_get(m, "targets"), i, t) {
+		json_array_foreach (json_object_get(t, "votes"), k, v) {
 			const char *id = jstr(v, "prober", "?");
 			json_int_t age = jms(v, "age_ms");
 			size_t x;
@@ -483,8 +479,7 @@ static void print_probers(json_t *j)
 		return;
 	}
 	printf("\n%-24s %20s %10s\n", "PROBER", "LAST SEQ", "REPORT AGE");
-	json_array_foreach(probers, i, p)
-	{
+	json_array_foreach (probers, i, p) {
 		char age[32];
 
 		format_age(jms(p, "report_age_ms"), age, sizeof(age));
@@ -512,8 +507,8 @@ static int cmd_status(const struct opts *o)
 	       (long long)json_integer_value(json_object_get(j, "generation")), built,
 	       (long long)json_integer_value(json_object_get(j, "age_seconds")));
 	printf("config %s\nzones ", jstr(j, "config", "?"));
-	json_array_foreach(json_object_get(j, "zones"), i, z)
-	    printf("%s%s", i ? ", " : "", jstr(z, "name", "?"));
+	json_array_foreach (json_object_get(j, "zones"), i, z)
+		printf("%s%s", i ? ", " : "", jstr(z, "name", "?"));
 	printf("\n");
 	if (json_array_size(json_object_get(j, "services")) == 0) {
 		printf("no services\n");
@@ -522,10 +517,8 @@ static int cmd_status(const struct opts *o)
 		return 0;
 	}
 	/* the VOTES column as wide as its widest entry, so that ADDRESSES stay aligned */
-	json_array_foreach(json_object_get(j, "services"), i, s)
-	{
-		json_array_foreach(json_object_get(s, "members"), k, m)
-		{
+	json_array_foreach (json_object_get(j, "services"), i, s) {
+		json_array_foreach (json_object_get(s, "members"), k, m) {
 			member_votes(m, votes, sizeof(votes));
 			if (strlen(votes) > vw)
 				vw = strlen(votes);
@@ -533,10 +526,8 @@ static int cmd_status(const struct opts *o)
 	}
 	printf("\n%-24s %3s  %-14s %-6s %-8s %6s %9s  %-*s  %s\n", "SERVICE", "#", "REGION",
 	       "HEALTH", "OVERRIDE", "LOAD", "RTT", (int)vw, "VOTES", "ADDRESSES");
-	json_array_foreach(json_object_get(j, "services"), i, s)
-	{
-		json_array_foreach(json_object_get(s, "members"), k, m)
-		{
+	json_array_foreach (json_object_get(j, "services"), i, s) {
+		json_array_foreach (json_object_get(s, "members"), k, m) {
 			json_t *h = json_object_get(m, "health");
 			json_t *load = json_object_get(h, "load");
 			json_t *rtt = json_object_get(h, "rtt_ms");

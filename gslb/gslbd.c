@@ -35,20 +35,20 @@
 #include <unistd.h>
 
 struct daemon_state {
-	char *conf_path;      /* absolute: a daemon runs in / */
-	char *pidfile;        /* absolute, or NULL */
+	char *conf_path; /* absolute: a daemon runs in / */
+	char *pidfile;	 /* absolute, or NULL */
 	struct event_base *base;
 	struct net_udp *udp;
 	struct net_tcp *tcp;
-	char *listen_text;    /* the addresses bound at startup, for the ready line */
+	char *listen_text; /* the addresses bound at startup, for the ready line */
 	int threads;
-	size_t answer_rows; /* answering threads: TCP + UDP workers (snapshot->answers) */
+	size_t answer_rows;	      /* answering threads: TCP + UDP workers (snapshot->answers) */
 	struct control *control;      /* NULL when server.control is off or its default failed */
-	char *control_text;           /* server.control.listen at startup */
+	char *control_text;	      /* server.control.listen at startup */
 	struct health_state *health;  /* operator overrides and probe votes, across reloads */
 	struct net_health *health_rx; /* the probe report receiver feeding health */
 	struct metrics_daemon counters;
-	pthread_mutex_t reload_lock;  /* SIGHUP and the API reload one at a time */
+	pthread_mutex_t reload_lock; /* SIGHUP and the API reload one at a time */
 };
 
 static void usage(FILE *f)
@@ -81,17 +81,17 @@ static bool extra_opt(int ch, const char *value, void *ctx)
 static int parse_opts(int argc, char **argv, struct daemon_opts *o, const char **pidfile)
 {
 	static const struct option longopts[] = {
-		DAEMON_LONGOPTS,
-		{ "pidfile", required_argument, NULL, 'p' },
-		{ NULL, 0, NULL, 0 },
+	    DAEMON_LONGOPTS,
+	    {"pidfile", required_argument, NULL, 'p'},
+	    {NULL, 0, NULL, 0},
 	};
 	const struct daemon_prog prog = {
-		.name = "gslbd",
-		.optstring = "c:tfl:dp:Vh",
-		.longopts = longopts,
-		.usage = usage,
-		.extra = extra_opt,
-		.extra_ctx = pidfile,
+	    .name = "gslbd",
+	    .optstring = "c:tfl:dp:Vh",
+	    .longopts = longopts,
+	    .usage = usage,
+	    .extra = extra_opt,
+	    .extra_ctx = pidfile,
 	};
 
 	*pidfile = NULL;
@@ -302,7 +302,7 @@ int main(int argc, char **argv)
 	struct daemon_opts o;
 	const char *pidfile;
 	struct snapshot *snap;
-	struct event *sigev[3] = { NULL, NULL, NULL };
+	struct event *sigev[3] = {NULL, NULL, NULL};
 	char err[512];
 	char *serr = NULL;
 	sigset_t all, old;
@@ -372,14 +372,14 @@ int main(int argc, char **argv)
 	}
 	if (snap->conf->control.listen.len > 0) {
 		struct control_params cp = {
-			.listen = &snap->conf->control.listen,
-			.udp = d.udp,
-			.tcp = d.tcp,
-			.health = d.health,
-			.health_rx = d.health_rx,
-			.daemon = &d.counters,
-			.reload = daemon_reload,
-			.reload_arg = &d,
+		    .listen = &snap->conf->control.listen,
+		    .udp = d.udp,
+		    .tcp = d.tcp,
+		    .health = d.health,
+		    .health_rx = d.health_rx,
+		    .daemon = &d.counters,
+		    .reload = daemon_reload,
+		    .reload_arg = &d,
 		};
 
 		d.control = control_new(&cp, err, sizeof(err));

@@ -17,12 +17,12 @@
 
 /* One prober's last word on one target. */
 struct vote {
-	uint32_t prober;          /* index in s->probers */
+	uint32_t prober; /* index in s->probers */
 	bool up;
 	uint32_t rtt_us;
 	uint32_t load_permille;
-	uint64_t at_ms;           /* when gslbd received it */
-	uint64_t last_change_ms;  /* as the prober reported */
+	uint64_t at_ms;		 /* when gslbd received it */
+	uint64_t last_change_ms; /* as the prober reported */
 };
 
 /* One address of a member (family 0: the member as a whole). */
@@ -31,21 +31,21 @@ struct target {
 	uint8_t addr[16];
 	struct vote *votes;
 	size_t nvotes;
-	bool up;                  /* combined */
+	bool up; /* combined */
 	bool fresh;
 	uint32_t rtt_us, load_permille; /* means over fresh votes, or REPORT_UNKNOWN */
-	uint64_t stale_since_ms;  /* grace runs from here when no vote is fresh */
+	uint64_t stale_since_ms;	/* grace runs from here when no vote is fresh */
 };
 
 /* One member, by (service, index): survives reloads and holds the override. */
 struct mrec {
-	uint8_t *service;         /* lowercased wire name */
+	uint8_t *service; /* lowercased wire name */
 	uint32_t index;
-	int64_t slot;             /* in s->pub, or -1 when not in the bound snapshot */
+	int64_t slot; /* in s->pub, or -1 when not in the bound snapshot */
 	struct target *targets;
 	size_t ntargets;
 	enum health_override ovr;
-	bool up, fresh;           /* as last published */
+	bool up, fresh; /* as last published */
 };
 
 struct prober {
@@ -61,11 +61,11 @@ struct health_state {
 	int quorum;
 	uint64_t stale_ms, grace_ms, skew_ms;
 	bool default_up;
-	char *state_file;         /* NULL = none */
+	char *state_file; /* NULL = none */
 	/* members: array plus an open-addressing index (size a power of two, > 2 × n) */
 	struct mrec *m;
 	size_t nm, capm;
-	uint32_t *idx;            /* m index + 1; 0 = empty */
+	uint32_t *idx; /* m index + 1; 0 = empty */
 	size_t nidx;
 	struct prober *probers;
 	size_t nprobers, capprobers;
@@ -73,7 +73,7 @@ struct health_state {
 	size_t npub;
 };
 
-static const char *const override_names[] = { "none", "drain", "up", "down" };
+static const char *const override_names[] = {"none", "drain", "up", "down"};
 
 const char *health_override_name(enum health_override o)
 {
@@ -309,7 +309,7 @@ static int rebind_targets(struct health_state *s, struct mrec *m, const struct m
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		struct target *t = &v[k];
-		uint8_t addr[16] = { 0 };
+		uint8_t addr[16] = {0};
 		uint8_t family;
 
 		if (i < mb->nipv4) {
@@ -523,8 +523,7 @@ static void votes_text(const struct health_state *s, const struct target *t, uin
 		snprintf(buf, size, "none");
 }
 
-static bool evaluate_target(struct health_state *s, struct mrec *m, struct target *t,
-			    uint64_t now)
+static bool evaluate_target(struct health_state *s, struct mrec *m, struct target *t, uint64_t now)
 {
 	size_t nfresh = 0, ndown = 0, rn = 0, ln = 0;
 	uint64_t rsum = 0, lsum = 0, latest = 0;
@@ -607,8 +606,8 @@ int health_override_set(struct health_state *s, const uint8_t *service, uint32_t
 	int ret = 0;
 
 	pthread_mutex_lock(&s->lock);
-	struct mrec *m = o == HEALTH_OVERRIDE_NONE ? mfind(s, service, member)
-						   : mget(s, service, member);
+	struct mrec *m =
+	    o == HEALTH_OVERRIDE_NONE ? mfind(s, service, member) : mget(s, service, member);
 	if (!m) {
 		ret = o == HEALTH_OVERRIDE_NONE ? 0 : -ENOMEM;
 		goto out;
@@ -820,13 +819,13 @@ void health_foreach_member(struct health_state *s,
 	for (size_t i = 0; i < s->nm; i++) {
 		const struct mrec *m = &s->m[i];
 		struct health_member_info info = {
-			.service = m->service,
-			.member = m->index,
-			.slot = m->slot,
-			.up = m->up,
-			.fresh = m->fresh,
-			.override = m->ovr,
-			.ntargets = m->ntargets,
+		    .service = m->service,
+		    .member = m->index,
+		    .slot = m->slot,
+		    .up = m->up,
+		    .fresh = m->fresh,
+		    .override = m->ovr,
+		    .ntargets = m->ntargets,
 		};
 
 		if (m->slot < 0 && m->ovr == HEALTH_OVERRIDE_NONE)
@@ -879,29 +878,28 @@ int health_foreach_target(struct health_state *s, uint64_t now_ms,
 				const struct vote *v = &t->votes[k];
 
 				buf[k] = (struct health_vote_info){
-					.prober = s->probers[v->prober].id,
-					.up = v->up,
-					.fresh = now_ms >= v->at_ms &&
-						 now_ms - v->at_ms <= s->stale_ms,
-					.age_ms = age_at(now_ms, v->at_ms),
-					.rtt_us = v->rtt_us,
-					.load_permille = v->load_permille,
+				    .prober = s->probers[v->prober].id,
+				    .up = v->up,
+				    .fresh = now_ms >= v->at_ms && now_ms - v->at_ms <= s->stale_ms,
+				    .age_ms = age_at(now_ms, v->at_ms),
+				    .rtt_us = v->rtt_us,
+				    .load_permille = v->load_permille,
 				};
 			}
 			if (t->nvotes > 1)
 				qsort(buf, t->nvotes, sizeof(*buf), vote_info_cmp);
 			struct health_target_info info = {
-				.service = m->service,
-				.member = m->index,
-				.slot = m->slot,
-				.family = t->family,
-				.addr = t->addr,
-				.up = t->up,
-				.fresh = t->fresh,
-				.rtt_us = t->rtt_us,
-				.load_permille = t->load_permille,
-				.votes = buf,
-				.nvotes = t->nvotes,
+			    .service = m->service,
+			    .member = m->index,
+			    .slot = m->slot,
+			    .family = t->family,
+			    .addr = t->addr,
+			    .up = t->up,
+			    .fresh = t->fresh,
+			    .rtt_us = t->rtt_us,
+			    .load_permille = t->load_permille,
+			    .votes = buf,
+			    .nvotes = t->nvotes,
 			};
 			fn(&info, arg);
 		}

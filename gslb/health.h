@@ -115,8 +115,8 @@ int health_save(struct health_state *s);
 struct health_member_info {
 	const uint8_t *service;
 	uint32_t member;
-	int64_t slot;                  /* -1 when not in the current snapshot */
-	bool up;                       /* as published */
+	int64_t slot; /* -1 when not in the current snapshot */
+	bool up;      /* as published */
 	bool fresh;
 	enum health_override override;
 	size_t ntargets;
@@ -129,25 +129,25 @@ void health_foreach_member(struct health_state *s,
 
 /* One prober's last vote on one target, as gslbctl shows it. */
 struct health_vote_info {
-	const char *prober;      /* the prober's id; valid during the callback only */
+	const char *prober; /* the prober's id; valid during the callback only */
 	bool up;
-	bool fresh;              /* received at most health.stale_after before now_ms */
-	uint64_t age_ms;         /* now_ms minus when gslbd received it (0 if in the future) */
-	uint32_t rtt_us;         /* REPORT_UNKNOWN when the prober did not measure it */
-	uint32_t load_permille;  /* REPORT_UNKNOWN likewise */
+	bool fresh;		/* received at most health.stale_after before now_ms */
+	uint64_t age_ms;	/* now_ms minus when gslbd received it (0 if in the future) */
+	uint32_t rtt_us;	/* REPORT_UNKNOWN when the prober did not measure it */
+	uint32_t load_permille; /* REPORT_UNKNOWN likewise */
 };
 
 /* One member address (target) with its votes. up and fresh are as of the last
  * health_evaluate (what is published); each vote's fresh and age are at now_ms. Pointers
  * point into the state or a scratch buffer: valid during the callback only. */
 struct health_target_info {
-	const uint8_t *service;  /* lowercased wire name */
+	const uint8_t *service; /* lowercased wire name */
 	uint32_t member;
 	int64_t slot;
-	uint8_t family;          /* 4, 6, or 0 for a CNAME member as a whole */
-	const uint8_t *addr;     /* 4 or 16 bytes; unused for family 0 */
+	uint8_t family;	     /* 4, 6, or 0 for a CNAME member as a whole */
+	const uint8_t *addr; /* 4 or 16 bytes; unused for family 0 */
 	bool up, fresh;
-	uint32_t rtt_us, load_permille; /* means over fresh votes, or REPORT_UNKNOWN */
+	uint32_t rtt_us, load_permille;	      /* means over fresh votes, or REPORT_UNKNOWN */
 	const struct health_vote_info *votes; /* sorted by prober id */
 	size_t nvotes;
 };

@@ -12,8 +12,8 @@
 int gslb_log_level = LOG_LVL_INFO;
 static bool log_to_syslog;
 
-static const char *const level_names[] = { "err", "warn", "info", "debug" };
-static const int syslog_prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+static const char *const level_names[] = {"err", "warn", "info", "debug"};
+static const int syslog_prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
 
 void gslb_log_open(const char *ident, bool use_syslog, int level)
 {

@@ -53,7 +53,8 @@ static uint64_t rows_sum(const struct member_stats *ms, size_t slot)
 	uint64_t sum = 0;
 
 	for (size_t r = 0; r < ms->nrows; r++)
-		sum += atomic_load_explicit(&ms->count[r * ms->stride + slot], memory_order_relaxed);
+		sum +=
+		    atomic_load_explicit(&ms->count[r * ms->stride + slot], memory_order_relaxed);
 	return sum;
 }
 
@@ -61,8 +62,7 @@ uint64_t member_stats_total(const struct member_stats *ms, uint32_t slot)
 {
 	if (ms->count == NULL || slot >= ms->nslots)
 		return 0;
-	return atomic_load_explicit(&ms->carried[slot], memory_order_relaxed) +
-	       rows_sum(ms, slot);
+	return atomic_load_explicit(&ms->carried[slot], memory_order_relaxed) + rows_sum(ms, slot);
 }
 
 static const struct service *service_named(const struct conf *c, const uint8_t *name)
@@ -101,11 +101,11 @@ void member_stats_carry(struct member_stats *to, const struct conf *to_conf,
 				continue;
 			to->from[nm->health] = om->health;
 			to->seen[nm->health] = rows_sum(from, om->health);
-			atomic_store_explicit(&to->carried[nm->health],
-					      atomic_load_explicit(&from->carried[om->health],
-								   memory_order_relaxed) +
-						  to->seen[nm->health],
-					      memory_order_relaxed);
+			atomic_store_explicit(
+			    &to->carried[nm->health],
+			    atomic_load_explicit(&from->carried[om->health], memory_order_relaxed) +
+				to->seen[nm->health],
+			    memory_order_relaxed);
 		}
 	}
 }

@@ -21,12 +21,12 @@ struct conf;
 
 struct member_stats {
 	size_t nrows, nslots;
-	size_t stride;             /* slots per row, rounded up to whole cache lines */
+	size_t stride;		   /* slots per row, rounded up to whole cache lines */
 	_Atomic uint64_t *count;   /* [nrows][stride]; NULL: nothing is counted */
 	_Atomic uint64_t *carried; /* [nslots]: totals from earlier snapshots */
 	/* from member_stats_carry to member_stats_fold: */
-	int64_t *from;             /* [nslots]: the member's slot in the previous table, or -1 */
-	uint64_t *seen;            /* [nslots]: that slot's row sum already carried */
+	int64_t *from;	/* [nslots]: the member's slot in the previous table, or -1 */
+	uint64_t *seen; /* [nslots]: that slot's row sum already carried */
 };
 
 /* Sizes ms (zeroed or freed before) for nrows threads and nslots members. Returns 0 or

@@ -112,7 +112,8 @@ static void render_dns(FILE *out, const struct metrics_input *in)
 	family(out, "gslb_dns_queries_by_type_total", "counter", "DNS queries by query type.");
 	for (unsigned t = 0; t < ANSWER_QTYPE_SLOTS; t++)
 		for (int p = 0; p < METRICS_NPROTO; p++)
-			fprintf(out, "gslb_dns_queries_by_type_total{proto=\"%s\",qtype=\"%s\"} %llu\n",
+			fprintf(out,
+				"gslb_dns_queries_by_type_total{proto=\"%s\",qtype=\"%s\"} %llu\n",
 				proto_names[p], answer_qtype_names[t],
 				(unsigned long long)in->dns[p].qtype[t]);
 	per_proto(out, in, "gslb_filter_fail_open_total",

@@ -44,11 +44,11 @@ struct metrics_input {
 	struct answer_stats dns[METRICS_NPROTO]; /* summed answer counters per protocol */
 	struct net_udp_stats udp;
 	struct net_tcp_stats tcp;
-	struct rrl_stats rrl;    /* response rate limiting; zeros when off */
+	struct rrl_stats rrl;		 /* response rate limiting; zeros when off */
 	struct net_health_stats reports; /* probe report receiver; zeros without one */
 	uint64_t reloads_ok, reloads_failed;
-	bool serving; /* UDP workers running and not shutting down */
-	time_t now;   /* for the snapshot's age */
+	bool serving;	 /* UDP workers running and not shutting down */
+	time_t now;	 /* for the snapshot's age */
 	uint64_t now_ms; /* unix ms (the health clock), for the probers' report ages */
 	/* The published snapshot, or NULL; the caller holds the RCU read lock
 	 * while metrics_render runs. */

@@ -27,12 +27,12 @@ struct net_tcp_stats {
 	uint64_t rejected;   /* closed at once: max_clients reached */
 	uint64_t timeouts;   /* closed after idle_timeout */
 	uint64_t bad_length; /* closed: message length 0 */
-	uint64_t open;       /* connections open now */
+	uint64_t open;	     /* connections open now */
 };
 
 struct net_udp_stats {
 	uint64_t recv_truncated; /* datagrams longer than the receive buffer, dropped */
-	uint64_t send_errors;    /* replies the kernel refused (full buffer, unreachable) */
+	uint64_t send_errors;	 /* replies the kernel refused (full buffer, unreachable) */
 };
 
 /* Makes a non-blocking socket of type (SOCK_DGRAM with SO_REUSEPORT, or

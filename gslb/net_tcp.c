@@ -43,8 +43,8 @@ struct tcp_conn {
 	struct bufferevent *bev;
 	struct sockaddr_storage peer;
 	struct tcp_conn *prev, *next;
-	bool closing; /* no more reading: close once the output is flushed */
-	bool paused;  /* reading stopped until the output drains */
+	bool closing;	      /* no more reading: close once the output is flushed */
+	bool paused;	      /* reading stopped until the output drains */
 	double idle_timeout;  /* seconds; from the snapshot at accept */
 	double partial_since; /* monotonic time the unfinished message began, or 0 */
 };
@@ -53,17 +53,17 @@ struct net_tcp {
 	struct answer_ctx ctx;
 	struct net_tcp_stats st;
 	size_t nfds;
-	int *fds;                        /* bound sockets until the listeners own them */
+	int *fds; /* bound sockets until the listeners own them */
 	struct evconnlistener **ls;
 	struct event_base *base;
 	struct event *stop_ev;
 	struct event *flush_ev;
-	struct event *resume_ev;         /* re-enables the listeners after EMFILE */
+	struct event *resume_ev; /* re-enables the listeners after EMFILE */
 	int stop_fd;
 	pthread_t tid;
 	bool started;
 	bool stopping;
-	struct tcp_conn *conns;          /* open connections */
+	struct tcp_conn *conns; /* open connections */
 	size_t nconns;
 	uint8_t req[ANSWER_MAX_TCP];
 	uint8_t resp[2 + ANSWER_MAX_TCP]; /* length prefix + message */
@@ -149,7 +149,7 @@ static bool conn_process(struct tcp_conn *c)
 
 		/* the length prefix itself may be split, the rest may come later */
 		len = have >= 2 && evbuffer_copyout(in, hdr, 2) == 2 ? (size_t)hdr[0] << 8 | hdr[1]
-								    : SIZE_MAX;
+								     : SIZE_MAX;
 		if (len == 0) {
 			t->st.bad_length++;
 			return !conn_close_after_flush(c);
@@ -167,9 +167,10 @@ static bool conn_process(struct tcp_conn *c)
 
 		rcu_read_lock();
 		snap = snapshot_get();
-		rlen = snap != NULL ? answer_packet(&t->ctx, snap, t->req, len, t->resp + 2,
-						    ANSWER_MAX_TCP, (struct sockaddr *)&c->peer, true)
-				    : 0;
+		rlen = snap != NULL
+			   ? answer_packet(&t->ctx, snap, t->req, len, t->resp + 2, ANSWER_MAX_TCP,
+					   (struct sockaddr *)&c->peer, true)
+			   : 0;
 		rcu_read_unlock();
 		if (rlen == 0) {
 			/* Nothing to say to this stream (not a query): hang up
@@ -300,7 +301,7 @@ static void tcp_resume_cb(evutil_socket_t fd, short what, void *arg)
 static void tcp_accept_error_cb(struct evconnlistener *l, void *arg)
 {
 	struct net_tcp *t = arg;
-	struct timeval pause = { 0, TCP_EMFILE_PAUSE_MS * 1000 };
+	struct timeval pause = {0, TCP_EMFILE_PAUSE_MS * 1000};
 	int err = EVUTIL_SOCKET_ERROR();
 	size_t i;
 
@@ -308,8 +309,8 @@ static void tcp_accept_error_cb(struct evconnlistener *l, void *arg)
 	if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM)
 		return; /* per-connection errors (ECONNABORTED): nothing to do */
 	/* Logged once per pause, so at most ten lines a second. */
-	log_warn("event=tcp_accept_paused error=\"%s\" open=%zu", evutil_socket_error_to_string(err),
-		 t->nconns);
+	log_warn("event=tcp_accept_paused error=\"%s\" open=%zu",
+		 evutil_socket_error_to_string(err), t->nconns);
 	for (i = 0; i < t->nfds; i++) {
 		if (t->ls[i] != NULL)
 			evconnlistener_disable(t->ls[i]);
@@ -331,7 +332,7 @@ static void tcp_flush_timeout_cb(evutil_socket_t fd, short what, void *arg)
 static void tcp_stop_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct net_tcp *t = arg;
-	struct timeval flush = { TCP_FLUSH_SECONDS, 0 };
+	struct timeval flush = {TCP_FLUSH_SECONDS, 0};
 	struct tcp_conn *c, *next;
 	size_t i;
 

@@ -57,8 +57,8 @@ struct udp_worker {
 	struct net_udp_stats st;
 	struct net_udp *u;
 	int id;
-	int fd;                /* owned */
-	bool wild;             /* bound to 0.0.0.0 or ::: replies carry pktinfo */
+	int fd;	   /* owned */
+	bool wild; /* bound to 0.0.0.0 or ::: replies carry pktinfo */
 	pthread_t tid;
 	bool started;
 	struct mmsghdr rmsg[UDP_BATCH];
@@ -73,7 +73,7 @@ struct udp_worker {
 };
 
 struct net_udp {
-	int nworkers;            /* threads: conf threads × listen addresses */
+	int nworkers; /* threads: conf threads × listen addresses */
 	struct udp_worker **workers;
 	atomic_bool stop;
 };
@@ -121,8 +121,8 @@ int net_bind(const struct conf_addr *a, int type, char *err, size_t errlen)
 	 * or the client drops the reply: ask for it with each datagram. */
 	if (type == SOCK_DGRAM && addr_is_wildcard(&a->ss)) {
 		int r = family == AF_INET
-				? setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one))
-				: setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
+			    ? setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one))
+			    : setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
 		if (r == -1)
 			goto fail_opt;
 	}

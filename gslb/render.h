@@ -27,9 +27,9 @@ enum render_section {
 
 struct render {
 	uint8_t *buf;
-	size_t limit;       /* bytes the message may use */
-	size_t len;         /* bytes used */
-	uint16_t count[3];  /* records per section */
+	size_t limit;	   /* bytes the message may use */
+	size_t len;	   /* bytes used */
+	uint16_t count[3]; /* records per section */
 	uint16_t ncomp;
 	uint16_t comp[RENDER_MAX_COMP]; /* offsets of names (label starts) usable as pointers */
 };

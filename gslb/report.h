@@ -28,17 +28,17 @@
 
 #include "conf.h"
 
-#define REPORT_MAGIC "GSHR"        /* gslb health report */
+#define REPORT_MAGIC "GSHR" /* gslb health report */
 #define REPORT_MAGIC_LEN 4
 #define REPORT_VERSION 1
-#define REPORT_MAX_DATAGRAM 1400   /* fits any path with a 1500-byte MTU, tunnels included */
-#define REPORT_MAC_LEN 32          /* HMAC-SHA256 */
-#define REPORT_MAX_PARTS 256       /* per snapshot; the receiver tracks parts in a bitmap */
+#define REPORT_MAX_DATAGRAM 1400 /* fits any path with a 1500-byte MTU, tunnels included */
+#define REPORT_MAC_LEN 32	 /* HMAC-SHA256 */
+#define REPORT_MAX_PARTS 256	 /* per snapshot; the receiver tracks parts in a bitmap */
 /* Smallest entry: flags, family, member, name "\1a\0" (3 bytes, length-prefixed), rtt, load,
  * last change: 1 + 1 + 2 + 1 + 3 + 4 + 4 + 8 = 24 bytes. */
 #define REPORT_MIN_ENTRY 24
 #define REPORT_MAX_ENTRIES (REPORT_MAX_DATAGRAM / REPORT_MIN_ENTRY)
-#define REPORT_UNKNOWN UINT32_MAX  /* rtt_us or load_permille not measured */
+#define REPORT_UNKNOWN UINT32_MAX /* rtt_us or load_permille not measured */
 
 /* Rejection reasons, as logged and counted. */
 #define REPORT_R_OVERSIZED "oversized"
@@ -46,40 +46,40 @@
 #define REPORT_R_BAD_VERSION "bad_version"
 #define REPORT_R_UNKNOWN_KEY "unknown_key"
 #define REPORT_R_BAD_MAC "bad_mac"
-#define REPORT_R_REPLAY "replay"                     /* health.c */
+#define REPORT_R_REPLAY "replay"		     /* health.c */
 #define REPORT_R_STALE_TIMESTAMP "stale_timestamp"   /* health.c */
 #define REPORT_R_FUTURE_TIMESTAMP "future_timestamp" /* health.c */
 
 /* One (member, address) as seen by one prober. */
 struct report_entry {
-	const uint8_t *service;  /* uncompressed wire name, lowercased; in a parsed view it
-				  * points into the datagram */
-	uint16_t member;         /* index in the service's member list */
-	uint8_t family;          /* 4, 6, or 0 = the member as a whole (no address) */
-	uint8_t addr[16];        /* 4 or 16 bytes used, network order; zeroed beyond */
+	const uint8_t *service; /* uncompressed wire name, lowercased; in a parsed view it
+				 * points into the datagram */
+	uint16_t member;	/* index in the service's member list */
+	uint8_t family;		/* 4, 6, or 0 = the member as a whole (no address) */
+	uint8_t addr[16];	/* 4 or 16 bytes used, network order; zeroed beyond */
 	bool up;
-	uint32_t rtt_us;         /* REPORT_UNKNOWN if not measured */
-	uint32_t load_permille;  /* REPORT_UNKNOWN if not measured; may exceed 1000 */
+	uint32_t rtt_us;	 /* REPORT_UNKNOWN if not measured */
+	uint32_t load_permille;	 /* REPORT_UNKNOWN if not measured; may exceed 1000 */
 	uint64_t last_change_ms; /* unix ms of the last up/down change the prober saw; 0 = none */
 };
 
 /* What identifies a snapshot; the same for all its parts. */
 struct report_meta {
-	const char *prober;      /* the prober's id (conf_probe.id rules), NUL-terminated */
-	uint64_t seq;            /* strictly increasing per prober, also across restarts */
-	uint64_t timestamp_ms;   /* unix ms when the snapshot was taken */
+	const char *prober;    /* the prober's id (conf_probe.id rules), NUL-terminated */
+	uint64_t seq;	       /* strictly increasing per prober, also across restarts */
+	uint64_t timestamp_ms; /* unix ms when the snapshot was taken */
 };
 
 /* One verified datagram. Pointers point into the datagram buffer, which must outlive the
  * view; key points into the conf_health it was verified against. */
 struct report_view {
 	const struct conf_health_key *key;
-	const char *prober;      /* not NUL-terminated: prober_len bytes of [A-Za-z0-9._-] */
+	const char *prober; /* not NUL-terminated: prober_len bytes of [A-Za-z0-9._-] */
 	size_t prober_len;
 	uint64_t seq;
 	uint64_t timestamp_ms;
-	uint16_t part;           /* 0 .. nparts - 1 */
-	uint16_t nparts;         /* 1 .. REPORT_MAX_PARTS */
+	uint16_t part;	 /* 0 .. nparts - 1 */
+	uint16_t nparts; /* 1 .. REPORT_MAX_PARTS */
 	size_t nentries;
 	struct report_entry entries[REPORT_MAX_ENTRIES];
 };

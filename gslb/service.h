@@ -34,41 +34,41 @@
 
 struct region {
 	char *name;
-	double lat, lon;          /* degrees, WGS84 */
-	uint32_t weight;          /* multiplies its members' weights; 0 drains (see weighted) */
-	double bias_km;           /* subtracted from the distance: > 0 attracts, < 0 repels */
-	double sin_lat, cos_lat;  /* of lat and lon, set by region_trig_init() at load so that */
-	double sin_lon, cos_lon;  /* distances cost no trigonometry per query; all 0 = not set */
-	char (*countries)[3];     /* ISO 3166 alpha-2 codes, uppercase, NUL-terminated (geofence) */
+	double lat, lon;	 /* degrees, WGS84 */
+	uint32_t weight;	 /* multiplies its members' weights; 0 drains (see weighted) */
+	double bias_km;		 /* subtracted from the distance: > 0 attracts, < 0 repels */
+	double sin_lat, cos_lat; /* of lat and lon, set by region_trig_init() at load so that */
+	double sin_lon, cos_lon; /* distances cost no trigonometry per query; all 0 = not set */
+	char (*countries)[3];	 /* ISO 3166 alpha-2 codes, uppercase, NUL-terminated (geofence) */
 	size_t ncountries;
-	char (*continents)[3];    /* MaxMind continent codes: AF AN AS EU NA OC SA (geofence) */
+	char (*continents)[3]; /* MaxMind continent codes: AF AN AS EU NA OC SA (geofence) */
 	size_t ncontinents;
 };
 
 struct member {
-	uint32_t index;           /* position in service->members */
+	uint32_t index;		     /* position in service->members */
 	const struct region *region; /* never NULL */
-	uint8_t (*ipv4)[4];       /* network byte order */
+	uint8_t (*ipv4)[4];	     /* network byte order */
 	size_t nipv4;
 	uint8_t (*ipv6)[16];
 	size_t nipv6;
-	uint8_t *cname;           /* lowercased wire name (dname.h), or NULL for a VIP member */
-	uint32_t weight;          /* default 1; effective weight = region->weight × weight */
-	int32_t priority;         /* lower is preferred by the priority filter; default 0 */
-	uint32_t health;          /* slot in the member_health array */
-	char *check;              /* name of the check probing it, or NULL */
+	uint8_t *cname;	  /* lowercased wire name (dname.h), or NULL for a VIP member */
+	uint32_t weight;  /* default 1; effective weight = region->weight × weight */
+	int32_t priority; /* lower is preferred by the priority filter; default 0 */
+	uint32_t health;  /* slot in the member_health array */
+	char *check;	  /* name of the check probing it, or NULL */
 	/* least_loaded watermarks in permille of capacity: full share up to load_low, none
 	 * from load_high; low < high. load_high 0 (not set by the loader): 700 and 900. */
 	uint32_t load_low, load_high;
 };
 
 struct service {
-	uint8_t *name;            /* lowercased wire name */
-	uint32_t index;           /* position in the snapshot's service table */
+	uint8_t *name;	/* lowercased wire name */
+	uint32_t index; /* position in the snapshot's service table */
 	uint32_t ttl;
 	struct member *members;
-	size_t nmembers;          /* 1..SERVICE_MAX_MEMBERS */
-	struct flt_chain chain;   /* filter_chain_parse() or filter_chain_default() */
+	size_t nmembers;	/* 1..SERVICE_MAX_MEMBERS */
+	struct flt_chain chain; /* filter_chain_parse() or filter_chain_default() */
 };
 
 /* Precomputes the sines and cosines of a region's coordinates. */
@@ -80,9 +80,9 @@ void region_trig_init(struct region *r);
 #define MEMBER_RTT_UNKNOWN UINT32_MAX
 
 struct member_health {
-	atomic_bool up;           /* combined verdict (quorum, overrides, grace) */
-	atomic_bool drained;      /* operator drain: out of answers even when failing open */
-	atomic_bool fresh;        /* at least one fresh report: load and rtt are meaningful */
+	atomic_bool up;	     /* combined verdict (quorum, overrides, grace) */
+	atomic_bool drained; /* operator drain: out of answers even when failing open */
+	atomic_bool fresh;   /* at least one fresh report: load and rtt are meaningful */
 	atomic_uint_least32_t load_permille;
 	atomic_uint_least32_t rtt_us;
 };

@@ -62,8 +62,10 @@ static int attach_services(const struct conf *conf, struct zonedb *db, FILE *ef)
 				 "%s:%d: services[%zu].name: %s is at or below a zone cut in %s",
 				 conf->path, conf->service_lines[i], i, name, z->name);
 		else if (r == -EINVAL)
-			snprintf(msg, sizeof(msg), "%s:%d: services[%zu].name: %s: not inside any "
-				 "served zone", conf->path, conf->service_lines[i], i, name);
+			snprintf(msg, sizeof(msg),
+				 "%s:%d: services[%zu].name: %s: not inside any "
+				 "served zone",
+				 conf->path, conf->service_lines[i], i, name);
 		else
 			snprintf(msg, sizeof(msg), "%s:%d: services[%zu].name: %s: %s", conf->path,
 				 conf->service_lines[i], i, name, strerror(-r));

@@ -25,16 +25,16 @@ struct zonedb;
 
 struct snapshot {
 	struct conf *conf;
-	struct zonedb *zones;      /* service names attached to their nodes (node->service) */
-	struct geo_db *geo;        /* from conf->geoip; NULL without a geoip section */
+	struct zonedb *zones; /* service names attached to their nodes (node->service) */
+	struct geo_db *geo;   /* from conf->geoip; NULL without a geoip section */
 	/* one per member slot (member->health), member_health_init'ed; owned by the
 	 * snapshot until the health module carries states across reloads */
 	struct member_health *health;
-	size_t nhealth;            /* conf->nmembers_total */
+	size_t nhealth; /* conf->nmembers_total */
 	/* answers per member slot and thread; empty (nothing counted) until the daemon sizes
 	 * it with member_stats_init before publishing */
 	struct member_stats answers;
-	uint64_t generation;   /* 1 for the first, +1 per publish */
+	uint64_t generation; /* 1 for the first, +1 per publish */
 	time_t built_at;
 };
 

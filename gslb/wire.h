@@ -153,7 +153,7 @@ static inline uint32_t wire_get32(const uint8_t *p)
 /* What to do with a packet after parsing. */
 enum wire_verdict {
 	WIRE_ANSWER = 0,  /* well-formed query: look it up */
-	WIRE_DROP = 1,    /* too short to answer, or a response: send nothing */
+	WIRE_DROP = 1,	  /* too short to answer, or a response: send nothing */
 	WIRE_FORMERR = 2, /* reply FORMERR (question echoed if q->has_question) */
 	WIRE_NOTIMP = 3,  /* opcode other than QUERY */
 	WIRE_BADVERS = 4, /* EDNS version > 0 */
@@ -161,33 +161,33 @@ enum wire_verdict {
 
 /* Client Subnet option as sent (RFC 7871). */
 struct wire_ecs {
-	uint16_t family;   /* 1 = IPv4, 2 = IPv6 */
-	uint8_t source;    /* source prefix length */
-	uint8_t scope;     /* scope prefix length as sent (must be 0) */
-	uint8_t addr[16];  /* address, bits beyond source zeroed */
+	uint16_t family;  /* 1 = IPv4, 2 = IPv6 */
+	uint8_t source;	  /* source prefix length */
+	uint8_t scope;	  /* scope prefix length as sent (must be 0) */
+	uint8_t addr[16]; /* address, bits beyond source zeroed */
 };
 
 struct wire_query {
 	uint16_t id;
-	uint16_t flags;           /* header flags as received */
+	uint16_t flags; /* header flags as received */
 	bool has_question;
-	uint8_t qname[DNAME_MAXLEN];  /* lowercased for lookup */
+	uint8_t qname[DNAME_MAXLEN]; /* lowercased for lookup */
 	uint8_t qname_len;
 	uint8_t qname_case[DNAME_MAXLEN]; /* as sent, case kept, for the echoed question */
 	uint16_t qtype;
 	uint16_t qclass;
-	size_t question_end;      /* offset just after the question */
+	size_t question_end; /* offset just after the question */
 	/* EDNS (RFC 6891) */
 	bool edns;
 	uint8_t edns_version;
-	uint16_t edns_flags;      /* DO bit etc. */
-	uint16_t udp_size;        /* requestor's payload size, >= 512 */
-	bool nsid;                /* NSID requested (RFC 5001) */
-	bool has_ecs;             /* valid Client Subnet present */
+	uint16_t edns_flags; /* DO bit etc. */
+	uint16_t udp_size;   /* requestor's payload size, >= 512 */
+	bool nsid;	     /* NSID requested (RFC 5001) */
+	bool has_ecs;	     /* valid Client Subnet present */
 	struct wire_ecs ecs;
-	uint8_t cookie_len;       /* client cookie (8 bytes) + server cookie */
+	uint8_t cookie_len; /* client cookie (8 bytes) + server cookie */
 	uint8_t cookie[40];
-	const char *reason;       /* why the packet was rejected, for debug logs */
+	const char *reason; /* why the packet was rejected, for debug logs */
 };
 
 /* Parses a query of len bytes. Fills q as far as it could read and returns

@@ -16,7 +16,7 @@
 struct zonedb_impl {
 	struct zonedb db;
 	uint32_t *slots; /* zone index + 1, 0 = empty */
-	size_t nslots;   /* power of two */
+	size_t nslots;	 /* power of two */
 };
 
 /* Exact equality of two lowercased wire names, reading neither past its end. */
@@ -236,7 +236,7 @@ int zone_attach_service(struct zone *z, const uint8_t *name, const struct servic
 	for (i = 0; i < k; i++) {
 		if (dname_is_wildcard(names[i]))
 			((struct zone_node *)zone_find(z, dname_parent(names[i])))->flags |=
-				NODE_HAS_WILDCARD;
+			    NODE_HAS_WILDCARD;
 	}
 	return 0;
 nomem:

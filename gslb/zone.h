@@ -26,46 +26,46 @@ struct service; /* dynamic answers, see service.h */
 /* All records of one type at one owner, with the smallest TTL of them. */
 struct rrset {
 	uint16_t type;
-	uint16_t count;       /* number of records */
+	uint16_t count; /* number of records */
 	uint32_t ttl;
-	uint32_t rdata_len;   /* bytes in rdata */
-	uint8_t *rdata;       /* count × (u16 big-endian rdlength, rdlength bytes), uncompressed */
+	uint32_t rdata_len; /* bytes in rdata */
+	uint8_t *rdata;	    /* count × (u16 big-endian rdlength, rdlength bytes), uncompressed */
 };
 
 enum node_flags {
-	NODE_APEX = 1 << 0,       /* the zone apex */
-	NODE_DELEGATION = 1 << 1, /* NS below the apex: a zone cut */
-	NODE_ENT = 1 << 2,        /* empty non-terminal, no RRsets */
+	NODE_APEX = 1 << 0,	    /* the zone apex */
+	NODE_DELEGATION = 1 << 1,   /* NS below the apex: a zone cut */
+	NODE_ENT = 1 << 2,	    /* empty non-terminal, no RRsets */
 	NODE_HAS_WILDCARD = 1 << 3, /* a child "*" node exists */
-	NODE_GLUE = 1 << 4,       /* at or below a zone cut: only glue, never answered */
+	NODE_GLUE = 1 << 4,	    /* at or below a zone cut: only glue, never answered */
 };
 
 struct zone_node {
-	uint8_t *name;            /* lowercased wire name */
-	uint32_t flags;           /* enum node_flags */
+	uint8_t *name;	/* lowercased wire name */
+	uint32_t flags; /* enum node_flags */
 	uint16_t nrrsets;
-	struct rrset *rrsets;     /* sorted by type */
+	struct rrset *rrsets;	       /* sorted by type */
 	const struct service *service; /* set when the name is a service (issue 3), else NULL */
 };
 
 struct zone {
-	uint8_t *apex;            /* lowercased wire name */
-	char *name;               /* presentation form, "example.com." */
-	char *file;               /* master file it was loaded from */
+	uint8_t *apex; /* lowercased wire name */
+	char *name;    /* presentation form, "example.com." */
+	char *file;    /* master file it was loaded from */
 	struct zone_node *apex_node;
-	const struct rrset *soa;  /* the apex SOA */
-	uint32_t neg_ttl;         /* min(SOA TTL, SOA MINIMUM), RFC 2308 */
+	const struct rrset *soa; /* the apex SOA */
+	uint32_t neg_ttl;	 /* min(SOA TTL, SOA MINIMUM), RFC 2308 */
 	struct zone_node *nodes;
 	size_t nnodes;
-	uint32_t *slots;          /* open-addressing hash: node index + 1, 0 = empty */
-	size_t nslots;            /* power of two */
+	uint32_t *slots; /* open-addressing hash: node index + 1, 0 = empty */
+	size_t nslots;	 /* power of two */
 	bool has_delegations;
 };
 
 struct zonedb {
 	struct zone **zones;
 	size_t nzones;
-	int max_apex_labels;      /* deepest apex, bounds the suffix walk */
+	int max_apex_labels; /* deepest apex, bounds the suffix walk */
 };
 
 /* Loads and checks a zone from a master file. $ORIGIN, $TTL and $INCLUDE
@@ -90,7 +90,7 @@ enum lookup_kind {
 struct lookup_result {
 	enum lookup_kind kind;
 	const struct zone_node *node; /* answer node, wildcard node, or delegation point */
-	bool wildcard;                /* node is the wildcard that matched */
+	bool wildcard;		      /* node is the wildcard that matched */
 };
 
 /* Finds the answer for a lowercased qname inside zone z (qname must be at

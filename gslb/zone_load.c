@@ -37,7 +37,7 @@ struct rec {
 	uint16_t rdlen;
 	uint32_t file; /* index into loader.files */
 	uint32_t line;
-	size_t seq;    /* position in reading order */
+	size_t seq; /* position in reading order */
 };
 
 struct loader {
@@ -45,7 +45,7 @@ struct loader {
 	char apex_str[DNAME_MAXLEN * 4 + 2];
 	struct rec *recs;
 	size_t nrecs, caprecs;
-	char **files;  /* every file read, for messages */
+	char **files; /* every file read, for messages */
 	size_t nfiles;
 	char *stack[INCLUDE_MAX_DEPTH]; /* realpath of the open files, for loops */
 	int depth;
@@ -104,7 +104,7 @@ static const char *field_str(const uint8_t *owner, uint16_t type, char *buf, siz
 
 /* Fails for a record found in the post-load checks, keeping the earliest in reading order. */
 static void fail_rec(struct loader *l, const struct rec *r, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void fail_rec(struct loader *l, const struct rec *r, const char *fmt, ...)
 {
@@ -221,8 +221,8 @@ oom:
 	fail(l, file, line, field, "out of memory");
 }
 
-static void load_file(struct loader *l, const char *path, const ldns_rdf *origin_in,
-		      uint32_t *ttl, const char *from_file, unsigned from_line);
+static void load_file(struct loader *l, const char *path, const ldns_rdf *origin_in, uint32_t *ttl,
+		      const char *from_file, unsigned from_line);
 
 /* Handles "$INCLUDE file [origin]" read from file:line whose current origin is origin. */
 static void do_include(struct loader *l, char *text, const char *file, unsigned line,
@@ -362,8 +362,8 @@ static int directive(struct loader *l, FILE *fp, const char *file, int *line_nr,
 
 /* Reads one file into l->recs. origin_in is the origin at its start; from_file:from_line is
  * the $INCLUDE that names it (NULL for the zone's own file). */
-static void load_file(struct loader *l, const char *path, const ldns_rdf *origin_in,
-		      uint32_t *ttl, const char *from_file, unsigned from_line)
+static void load_file(struct loader *l, const char *path, const ldns_rdf *origin_in, uint32_t *ttl,
+		      const char *from_file, unsigned from_line)
 {
 	ldns_rdf *origin = NULL, *prev = NULL;
 	const char *where = from_file ? from_file : path;
@@ -661,15 +661,15 @@ static void check_zone(struct loader *l, struct zone *z, const size_t *first)
 			/* Below a cut only glue; at a cut also what the parent holds. */
 			bool below = n->flags & NODE_GLUE;
 			const struct zone_node *cut =
-				below ? cut_above(z, dname_parent(n->name)) : n;
+			    below ? cut_above(z, dname_parent(n->name)) : n;
 
 			if (dname_to_str(cut->name, name, sizeof(name)) != 0)
 				name[0] = '\0';
 			for (r = first[i]; r < first[i + 1]; r++) {
 				uint16_t t = l->recs[r].type;
-				bool ok = glue_type(t) ||
-					  (!below && (t == TYPE_NS || t == TYPE_DS ||
-						      t == TYPE_RRSIG || t == TYPE_NSEC));
+				bool ok =
+				    glue_type(t) || (!below && (t == TYPE_NS || t == TYPE_DS ||
+								t == TYPE_RRSIG || t == TYPE_NSEC));
 
 				if (!ok)
 					fail_rec(l, &l->recs[r], "occluded by the zone cut at %s",
@@ -800,7 +800,7 @@ void zone_free(struct zone *z)
 
 struct zone *zone_load(const char *origin, const char *file, char *err, size_t errlen)
 {
-	struct loader l = { .err = err, .errlen = errlen };
+	struct loader l = {.err = err, .errlen = errlen};
 	ldns_rdf *lorigin = NULL;
 	struct zone *z = NULL;
 	uint32_t ttl = DEFAULT_TTL;

@@ -7,8 +7,8 @@
 
 #include <math.h>
 
-size_t flt_fastest_run(struct flt_ctx *ctx, const struct flt_step *step,
-		       const struct member **m, size_t n)
+size_t flt_fastest_run(struct flt_ctx *ctx, const struct flt_step *step, const struct member **m,
+		       size_t n)
 {
 	double key[FLT_MAX_MEMBERS];
 

@@ -28,8 +28,8 @@ static bool region_unfenced(const struct region *r)
 	return r->ncountries == 0 && r->ncontinents == 0;
 }
 
-size_t flt_geofence_run(struct flt_ctx *ctx, const struct flt_step *step,
-			const struct member **m, size_t n)
+size_t flt_geofence_run(struct flt_ctx *ctx, const struct flt_step *step, const struct member **m,
+			size_t n)
 {
 	size_t k = 0;
 

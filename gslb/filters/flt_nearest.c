@@ -44,7 +44,7 @@ static double distance_to(const struct region *client, const struct region *rg)
 	}
 	double c = client->sin_lat * rg->sin_lat +
 		   client->cos_lat * rg->cos_lat *
-			   (client->cos_lon * rg->cos_lon + client->sin_lon * rg->sin_lon);
+		       (client->cos_lon * rg->cos_lon + client->sin_lon * rg->sin_lon);
 	if (c > 1.0)
 		c = 1.0;
 	else if (c < -1.0)
@@ -52,13 +52,13 @@ static double distance_to(const struct region *client, const struct region *rg)
 	return EARTH_RADIUS_KM * acos(c);
 }
 
-size_t flt_nearest_run(struct flt_ctx *ctx, const struct flt_step *step,
-		       const struct member **m, size_t n)
+size_t flt_nearest_run(struct flt_ctx *ctx, const struct flt_step *step, const struct member **m,
+		       size_t n)
 {
 	const struct region *reg[FLT_MAX_MEMBERS];
 	double dist[FLT_MAX_MEMBERS];
 	uint16_t slot[FLT_MAX_MEMBERS]; /* member i -> index into reg[] */
-	bool live[FLT_MAX_MEMBERS];     /* region has a member of weight > 0 */
+	bool live[FLT_MAX_MEMBERS];	/* region has a member of weight > 0 */
 	double key[FLT_MAX_MEMBERS];
 	size_t nreg = 0, k = 0;
 	bool any_live = false;
@@ -66,7 +66,7 @@ size_t flt_nearest_run(struct flt_ctx *ctx, const struct flt_step *step,
 	/* Without a location every region is equally near: keep all. */
 	if (!ctx->client.has_location || n == 0)
 		return n;
-	struct region here = { .lat = ctx->client.lat, .lon = ctx->client.lon };
+	struct region here = {.lat = ctx->client.lat, .lon = ctx->client.lon};
 	region_trig_init(&here);
 	for (size_t i = 0; i < n; i++) {
 		size_t r = 0;

@@ -5,8 +5,8 @@
 #include "filter.h"
 #include "service.h"
 
-size_t flt_priority_run(struct flt_ctx *ctx, const struct flt_step *step,
-			const struct member **m, size_t n)
+size_t flt_priority_run(struct flt_ctx *ctx, const struct flt_step *step, const struct member **m,
+			size_t n)
 {
 	size_t k = 0;
 

@@ -32,10 +32,10 @@ static uint64_t mix(uint64_t z)
 
 static uint64_t subnet_hash(const struct flt_client *c)
 {
-	uint8_t addr[16] = { 0 };
+	uint8_t addr[16] = {0};
 	size_t len = c->family == AF_INET ? 4 : c->family == AF_INET6 ? 16 : 0;
 	unsigned bits = c->prefix > len * 8 ? (unsigned)len * 8 : c->prefix;
-	uint8_t hdr[2] = { (uint8_t)c->family, (uint8_t)bits };
+	uint8_t hdr[2] = {(uint8_t)c->family, (uint8_t)bits};
 
 	memcpy(addr, c->addr, bits / 8);
 	if (bits % 8)

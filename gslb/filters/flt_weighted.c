@@ -12,8 +12,8 @@
  * which member i comes first with probability w_i / sum(w). One draw per
  * member, no cumulative tables, and the whole order is weighted, so
  * `first:2` after it is a weighted sample without replacement. */
-size_t flt_weighted_run(struct flt_ctx *ctx, const struct flt_step *step,
-			const struct member **m, size_t n)
+size_t flt_weighted_run(struct flt_ctx *ctx, const struct flt_step *step, const struct member **m,
+			size_t n)
 {
 	double key[FLT_MAX_MEMBERS];
 	size_t k = 0;
