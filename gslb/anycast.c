@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -213,6 +214,8 @@ struct anycast {
 	/* the round's HTTP GET /healthz */
 	struct bufferevent *http;
 	bool http_done, http_ok;
+	bool http_status_ok; /* the status line said 200: headers follow */
+	long long http_age;  /* X-Gslb-Snapshot-Age, or -1 */
 	char http_why[96];
 	/* the round's SOA query */
 	int dns_fd;
@@ -319,38 +322,67 @@ static void http_fail(struct anycast *a, const char *why)
 	maybe_finish(a);
 }
 
-static void http_read_cb(struct bufferevent *bev, void *arg)
+/* The status line: true when it is 200 (else the check failed). */
+static bool http_status(struct anycast *a, const char *line)
 {
-	struct anycast *a = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
-	size_t n;
-	char *line;
 	int major, minor, status;
+	char why[32];
 
-	if (a->http_done)
-		return;
-	line = evbuffer_readln(in, &n, EVBUFFER_EOL_CRLF);
-	if (!line) {
-		if (evbuffer_get_length(in) > 1024)
-			http_fail(a, "bad status line");
-		return;
-	}
 	if (sscanf(line, "HTTP/%d.%d %d", &major, &minor, &status) != 3) {
-		free(line);
 		http_fail(a, "bad status line");
+		return false;
+	}
+	if (status != 200) {
+		snprintf(why, sizeof(why), "status %d", status);
+		http_fail(a, why);
+		return false;
+	}
+	return true;
+}
+
+/* After the headers of a 200: with max_snapshot_age, the data must be young enough. */
+static void http_headers_done(struct anycast *a)
+{
+	double max = a->ac->max_snapshot_age;
+	char why[80];
+
+	if (max > 0 && a->http_age < 0) {
+		http_fail(a, "no X-Gslb-Snapshot-Age header (gslbd too old for max_snapshot_age?)");
 		return;
 	}
-	free(line);
-	if (status != 200) {
-		char why[32];
-
-		snprintf(why, sizeof(why), "status %d", status);
+	if (max > 0 && (double)a->http_age > max) {
+		snprintf(why, sizeof(why), "snapshot %lld s old (max_snapshot_age %g)", a->http_age,
+			 max);
 		http_fail(a, why);
 		return;
 	}
 	a->http_done = true;
 	a->http_ok = true;
 	maybe_finish(a);
+}
+
+static void http_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct anycast *a = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	size_t n;
+	char *line;
+
+	while (!a->http_done && (line = evbuffer_readln(in, &n, EVBUFFER_EOL_CRLF)) != NULL) {
+		if (!a->http_status_ok) {
+			a->http_status_ok = http_status(a, line);
+		} else if (n == 0) {
+			http_headers_done(a);
+		} else if (strncasecmp(line, "X-Gslb-Snapshot-Age:", 20) == 0) {
+			char *end;
+			long long v = strtoll(line + 20, &end, 10);
+
+			a->http_age = end != line + 20 && v >= 0 ? v : -1;
+		}
+		free(line);
+	}
+	if (!a->http_done && evbuffer_get_length(in) > 4096)
+		http_fail(a, "response header too long");
 }
 
 static void http_event_cb(struct bufferevent *bev, short what, void *arg)
@@ -373,6 +405,8 @@ static void http_event_cb(struct bufferevent *bev, short what, void *arg)
 static void http_start(struct anycast *a)
 {
 	a->http_done = false;
+	a->http_status_ok = false;
+	a->http_age = -1;
 	a->http_why[0] = '\0';
 	a->http = bufferevent_socket_new(a->base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (!a->http) {

@@ -159,11 +159,12 @@ struct conf_anycast {
 	char **bird_protocols; /* protocols enabled while healthy (one per address family
 				* in BIRD 2); the file's bird_protocol, ["gslb_anycast"] */
 	size_t nbird_protocols;
-	double interval;  /* seconds between checks of the local gslbd; 0.2 */
-	double timeout;	  /* seconds each check may take; 0.5 */
-	int rise;	  /* consecutive good rounds to announce; 3 */
-	int fall;	  /* consecutive bad rounds to withdraw; 2 */
-	char *probe_name; /* SOA asked of the local gslbd; "" in the file = zones[0] */
+	double interval;	 /* seconds between checks of the local gslbd; 0.2 */
+	double timeout;		 /* seconds each check may take; 0.5 */
+	int rise;		 /* consecutive good rounds to announce; 3 */
+	int fall;		 /* consecutive bad rounds to withdraw; 2 */
+	char *probe_name;	 /* SOA asked of the local gslbd; "" in the file = zones[0] */
+	double max_snapshot_age; /* withdraw when gslbd's data is older (s); 0 = no limit */
 };
 
 struct conf {

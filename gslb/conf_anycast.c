@@ -104,6 +104,8 @@ const struct conf_item conf_anycast_items[] = {
     {"rise", CT_INT, FIELD(struct conf_anycast, rise), .min = 1, .max = 100, .def_int = 3},
     {"fall", CT_INT, FIELD(struct conf_anycast, fall), .min = 1, .max = 100, .def_int = 2},
     {"probe_name", CT_STRING, FIELD(struct conf_anycast, probe_name), .def_str = ""},
+    {"max_snapshot_age", CT_FLOAT, FIELD(struct conf_anycast, max_snapshot_age), .fmin = 0,
+     .fmax = 31536000, .def_float = 0},
     {NULL},
 };
 

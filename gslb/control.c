@@ -161,21 +161,34 @@ static void reply_error(struct evhttp_request *req, int code, const char *fmt, .
 
 /* ------------------------------------------------------------ /healthz, /metrics */
 
-static bool snapshot_published(void)
+/* Seconds since the published snapshot was built, or -1 when there is none. */
+static long long snapshot_age(void)
 {
-	bool ok;
+	const struct snapshot *s;
+	time_t now = time(NULL);
+	long long age = -1;
 
 	rcu_read_lock();
-	ok = snapshot_get() != NULL;
+	s = snapshot_get();
+	if (s != NULL)
+		age = now > s->built_at ? (long long)(now - s->built_at) : 0;
 	rcu_read_unlock();
-	return ok;
+	return age;
 }
 
+/* 200 while serving; X-Gslb-Snapshot-Age tells gslb-anycast how old the data is, for
+ * anycast.max_snapshot_age. */
 static void handle_healthz(struct control *c, struct evhttp_request *req)
 {
-	if (atomic_load(&c->serving) && snapshot_published())
+	long long age = snapshot_age();
+	char hdr[24];
+
+	snprintf(hdr, sizeof(hdr), "%lld", age);
+	if (atomic_load(&c->serving) && age >= 0) {
+		evhttp_add_header(evhttp_request_get_output_headers(req), "X-Gslb-Snapshot-Age",
+				  hdr);
 		reply_text(req, 200, "OK", "text/plain; charset=utf-8", "ok\n", 3);
-	else
+	} else
 		reply_text(req, 503, "Service Unavailable", "text/plain; charset=utf-8",
 			   "not serving\n", 12);
 }

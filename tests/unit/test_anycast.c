@@ -222,6 +222,7 @@ START_TEST(conf_section)
 	ck_assert_double_eq_tol(c->anycast.timeout, 0.5, 1e-9);
 	ck_assert_int_eq(c->anycast.rise, 3);
 	ck_assert_int_eq(c->anycast.fall, 2);
+	ck_assert_double_eq(c->anycast.max_snapshot_age, 0); /* no limit */
 	conf_free(c);
 
 	c = load_text("anycast: { prefixes = [\"192.0.2.1/24\"]; bird_protocol = \"a-b\"; };\n",
@@ -234,6 +235,11 @@ START_TEST(conf_section)
 	c = load_text("anycast: { rise = 0; };\n", &err);
 	ck_assert_ptr_null(c);
 	ck_assert_ptr_nonnull(strstr(err, "anycast.rise"));
+	free(err);
+	c = load_text("anycast: { max_snapshot_age = -1.0; };\n", &err);
+	ck_assert_ptr_null(c);
+	ck_assert_msg(strstr(err, ":3: anycast.max_snapshot_age: -1 is out of range") != NULL, "%s",
+		      err);
 	free(err);
 }
 END_TEST
