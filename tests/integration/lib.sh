@@ -69,11 +69,12 @@ port_in_use() {
 	ss -Hlntu 2>/dev/null | awk '{print $5}' | grep -Eq "[:.]$1\$"
 }
 
-# free_port: prints a random loopback port in 20000-60000 free for UDP and TCP.
+# free_port: prints a random loopback port free for UDP and TCP, in 20000-32767: below
+# the kernel's ephemeral range (32768-60999), where clients' own sockets would collide.
 free_port() {
 	local p _
 	for _ in $(seq 1 50); do
-		p=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40001))
+		p=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 12768))
 		if ! port_in_use "$p"; then
 			echo "$p"
 			return 0
@@ -143,13 +144,19 @@ start_gslbd() {
 		echo "lib.sh: $GSLBD not built" >&2
 		return 1
 	fi
-	GSLBD_PORT=$(free_port) || return 1
 	GSLBD_CONF=$WORK/gslbd/gslbd.conf
 	GSLBD_LOG=$WORK/gslbd/gslbd.log
-	write_conf "$tpl" "$GSLBD_PORT" "$GSLBD_CONF"
-	"$GSLBD" -c "$GSLBD_CONF" -f >"$GSLBD_LOG" 2>&1 &
-	GSLBD_PID=$!
-	wait_ready "$GSLBD_LOG" "$GSLBD_PORT" "$GSLBD_PID" gslbd
+	# another program may take the port between free_port and the bind: try another
+	for _ in 1 2 3; do
+		GSLBD_PORT=$(free_port) || return 1
+		write_conf "$tpl" "$GSLBD_PORT" "$GSLBD_CONF"
+		"$GSLBD" -c "$GSLBD_CONF" -f >"$GSLBD_LOG" 2>&1 &
+		GSLBD_PID=$!
+		wait_ready "$GSLBD_LOG" "$GSLBD_PORT" "$GSLBD_PID" gslbd 2>"$WORK/ready.err" && return 0
+		grep -q "listen 127.0.0.1:$GSLBD_PORT: .*Address already in use" "$GSLBD_LOG" || break
+	done
+	cat "$WORK/ready.err" >&2
+	return 1
 }
 
 # stop_gslbd [TENTHS]: SIGTERM, wait (5 s bound by default), the exit status must be 0;
