@@ -61,6 +61,7 @@ struct conf_check {
 	char *body;	    /* http(s): substring the body must contain; "" = any */
 	bool verify;	    /* https: verify the certificate chain and name; default true */
 	char *sni;	    /* https: server name sent and verified; "" = host, if any */
+	char *ca_file;	    /* https: PEM CAs to verify against; NULL = the system's store */
 	char *query;	    /* dns: name to ask, required */
 	char *qtype;	    /* dns: type as written, default "A" */
 	uint16_t qtype_num; /* dns: its number */

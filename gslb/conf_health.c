@@ -107,6 +107,7 @@ const struct conf_item conf_check_items[] = {
     {"body", CT_STRING, FIELD(struct conf_check, body), .def_str = ""},
     {"verify", CT_BOOL, FIELD(struct conf_check, verify), .def_int = 1},
     {"sni", CT_STRING, FIELD(struct conf_check, sni), .def_str = ""},
+    {"ca_file", CT_STRING, FIELD(struct conf_check, ca_file), .store = conf_store_path},
     {"query", CT_STRING, FIELD(struct conf_check, query), .def_str = ""},
     {"qtype", CT_STRING, FIELD(struct conf_check, qtype), .def_str = "A"},
     {"url", CT_STRING, FIELD(struct conf_check, url), .def_str = ""},
@@ -122,10 +123,11 @@ const struct conf_item conf_check_items[] = {
 
 /* Keys each type uses, besides name, type, interval, timeout, rise and fall. A key set for a
  * type that ignores it is an error: it would silently not do what it says. */
-static const char *const type_keys[][8] = {
+static const char *const type_keys[][9] = {
     [CONF_CHECK_TCP] = {"port", NULL},
     [CONF_CHECK_HTTP] = {"port", "path", "host", "expect", "body", NULL},
-    [CONF_CHECK_HTTPS] = {"port", "path", "host", "expect", "body", "verify", "sni", NULL},
+    [CONF_CHECK_HTTPS] = {"port", "path", "host", "expect", "body", "verify", "sni", "ca_file",
+			  NULL},
     [CONF_CHECK_DNS] = {"port", "query", "qtype", NULL},
     [CONF_CHECK_HAPROXY] = {"url", "proxy", NULL},
 };

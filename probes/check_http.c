@@ -65,6 +65,7 @@ static int http_start(struct check_inst *ci, const char **reason)
 	    .verify = ck->verify,
 	    .sni = name,
 	    .verify_name = name,
+	    .ca_store = ci->ca_store,
 	    .host = r->host,
 	    .path = ck->path,
 	};

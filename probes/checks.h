@@ -27,6 +27,7 @@
 struct event;
 struct event_base;
 struct ssl_ctx_st;
+struct x509_store_st;
 
 #define CHECK_ADDR_TEXT 64	 /* an IPv6 address in text, with room */
 #define CHECK_NAME_TEXT 1024	 /* a domain name in text, escapes included */
@@ -68,6 +69,7 @@ struct check_inst {
 	socklen_t sslen;
 	const struct conf_check *ck;
 	const struct check_env *env;
+	struct x509_store_st *ca_store; /* https with ca_file: its CAs (a reference), else NULL */
 	/* state */
 	struct probe_sm sm;
 	uint32_t rtt_us;	/* of the last successful run, or REPORT_UNKNOWN */
@@ -105,10 +107,11 @@ struct httpc_req {
 	const struct sockaddr *sa;
 	socklen_t salen;
 	bool tls;
-	bool verify;		 /* verify the chain and verify_name */
-	const char *sni;	 /* sent as SNI when non-empty */
-	const char *verify_name; /* DNS name to verify; NULL or "" = the address (IP SAN) */
-	const char *host;	 /* Host header */
+	bool verify;			/* verify the chain and verify_name */
+	const char *sni;		/* sent as SNI when non-empty */
+	const char *verify_name;	/* DNS name to verify; NULL or "" = the address (IP SAN) */
+	struct x509_store_st *ca_store; /* CAs to verify against; NULL = env's default store */
+	const char *host;		/* Host header */
 	const char *path;
 };
 

@@ -225,6 +225,11 @@ static SSL *make_ssl(const struct check_env *env, const struct httpc_req *r, con
 		X509_VERIFY_PARAM *vp = SSL_get0_param(ssl);
 
 		SSL_set_verify(ssl, SSL_VERIFY_PEER, NULL);
+		if (r->ca_store && !SSL_set1_verify_cert_store(ssl, r->ca_store)) {
+			SSL_free(ssl);
+			*err = "cannot use ca_file";
+			return NULL;
+		}
 		if (r->verify_name && r->verify_name[0] && is_ip(r->verify_name)) {
 			if (!X509_VERIFY_PARAM_set1_ip_asc(vp, r->verify_name))
 				goto fail;

@@ -14,6 +14,7 @@
 #include <event2/event.h>
 #include <event2/util.h>
 #include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -286,6 +287,7 @@ static void inst_free(struct check_inst *ci)
 		event_free(ci->tick);
 	if (ci->deadline)
 		event_free(ci->deadline);
+	X509_STORE_free(ci->ca_store);
 	free(ci);
 }
 
@@ -474,22 +476,69 @@ static int check_conf(const struct conf *c, const char *id, char *err, size_t er
 	return 0;
 }
 
-/* Builds the instances for t; copies the state of matching ones from old[0..nold). */
+/* The CAs of every check with a ca_file, read once and shared by its instances; NULL
+ * entries for the others. Returns the array (c->nchecks entries), or NULL with err set. */
+static X509_STORE **load_ca_stores(const struct conf *c, char *err, size_t errlen)
+{
+	X509_STORE **st = calloc(c->nchecks ? c->nchecks : 1, sizeof(*st));
+
+	if (!st) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < c->nchecks; i++) {
+		const char *f = c->checks[i].ca_file;
+
+		if (!f || c->checks[i].type != CONF_CHECK_HTTPS)
+			continue;
+		st[i] = X509_STORE_new();
+		if (!st[i] || !X509_STORE_load_file(st[i], f)) {
+			snprintf(err, errlen,
+				 "%s: checks[%zu].ca_file: no CA certificate read from "
+				 "\"%s\" (want PEM)",
+				 c->path, i, f);
+			for (size_t j = 0; j <= i; j++)
+				X509_STORE_free(st[j]);
+			free(st);
+			return NULL;
+		}
+	}
+	return st;
+}
+
+static void free_ca_stores(const struct conf *c, X509_STORE **st)
+{
+	for (size_t i = 0; i < c->nchecks; i++)
+		X509_STORE_free(st[i]);
+	free(st);
+}
+
+/* Builds the instances for t; copies the state of matching ones from old[0..nold). Returns
+ * 0, or a negative errno with err set. */
 static int build_insts(struct probe *p, const struct conf *c, const struct probe_target *t,
 		       size_t n, struct check_inst ***out, struct check_inst **old, size_t nold,
-		       size_t *kept)
+		       size_t *kept, char *err, size_t errlen)
 {
 	struct check_inst **v = calloc(n ? n : 1, sizeof(*v));
 	struct report_entry *ent;
 	bool up = c->health.present ? c->health.default_up : true;
+	X509_STORE **ca = load_ca_stores(c, err, errlen);
 
 	*kept = 0;
+	if (!ca) {
+		free(v);
+		return -EINVAL;
+	}
 	if (!v)
-		return -ENOMEM;
+		goto oom;
 	for (size_t i = 0; i < n; i++) {
+		X509_STORE *s = ca[t[i].check - c->checks];
+
 		v[i] = inst_new(p, &t[i], up);
 		if (!v[i])
 			goto oom;
+		if (s && X509_STORE_up_ref(s))
+			v[i]->ca_store = s;
 		for (size_t j = 0; j < nold; j++) {
 			if (!same_inst(v[i], old[j]))
 				continue;
@@ -507,12 +556,15 @@ static int build_insts(struct probe *p, const struct conf *c, const struct probe
 		p->entries = ent;
 		p->nentries_cap = n;
 	}
+	free_ca_stores(c, ca);
 	*out = v;
 	return 0;
 oom:
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; v && i < n; i++)
 		inst_free(v[i]);
 	free(v);
+	free_ca_stores(c, ca);
+	snprintf(err, errlen, "out of memory");
 	return -ENOMEM;
 }
 
@@ -572,10 +624,8 @@ struct probe *probe_new(struct event_base *base, const struct conf *c, const cha
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	if (build_insts(p, c, t, n, &p->insts, NULL, 0, &kept) < 0) {
-		snprintf(err, errlen, "out of memory");
+	if (build_insts(p, c, t, n, &p->insts, NULL, 0, &kept, err, errlen) < 0)
 		goto fail;
-	}
 	p->n = n;
 	if (start(p, c, id) < 0) {
 		snprintf(err, errlen, "cannot schedule the report");
@@ -597,11 +647,9 @@ int probe_reload(struct probe *p, const struct conf *c, const char *id,
 	r = check_conf(c, id, err, errlen);
 	if (r < 0)
 		return r;
-	r = build_insts(p, c, t, n, &v, p->insts, p->n, &kept);
-	if (r < 0) {
-		snprintf(err, errlen, "out of memory");
+	r = build_insts(p, c, t, n, &v, p->insts, p->n, &kept, err, errlen);
+	if (r < 0)
 		return r;
-	}
 	for (size_t i = 0; i < p->n; i++)
 		inst_free(p->insts[i]);
 	free(p->insts);
