@@ -361,6 +361,8 @@ static json_t *member_json(struct control *c, const struct snapshot *s, const st
 	json_object_set_new(j, "weight", json_integer(m->weight));
 	json_object_set_new(j, "priority", json_integer(m->priority));
 	json_object_set_new(j, "check", m->check != NULL ? json_string(m->check) : json_null());
+	json_object_set_new(j, "answers",
+			    json_integer((json_int_t)member_stats_total(&s->answers, m->health)));
 
 	json_object_set_new(hj, "up", json_boolean(h == NULL || member_health_up(h)));
 	json_object_set_new(

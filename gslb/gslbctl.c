@@ -524,8 +524,8 @@ static int cmd_status(const struct opts *o)
 				vw = strlen(votes);
 		}
 	}
-	printf("\n%-24s %3s  %-14s %-6s %-8s %6s %9s  %-*s  %s\n", "SERVICE", "#", "REGION",
-	       "HEALTH", "OVERRIDE", "LOAD", "RTT", (int)vw, "VOTES", "ADDRESSES");
+	printf("\n%-24s %3s  %-14s %-6s %-8s %6s %9s %10s  %-*s  %s\n", "SERVICE", "#", "REGION",
+	       "HEALTH", "OVERRIDE", "LOAD", "RTT", "ANSWERS", (int)vw, "VOTES", "ADDRESSES");
 	json_array_foreach (json_object_get(j, "services"), i, s) {
 		json_array_foreach (json_object_get(s, "members"), k, m) {
 			json_t *h = json_object_get(m, "health");
@@ -541,13 +541,14 @@ static int cmd_status(const struct opts *o)
 					 json_number_value(load) * 100);
 			if (json_is_number(rtt))
 				snprintf(rbuf, sizeof(rbuf), "%.1fms", json_number_value(rtt));
-			printf("%-24s %3lld  %-14s %-6s %-8s %6s %9s  %-*s  %s\n",
+			printf("%-24s %3lld  %-14s %-6s %-8s %6s %9s %10lld  %-*s  %s\n",
 			       k == 0 ? jstr(s, "name", "?") : "",
 			       (long long)json_integer_value(json_object_get(m, "index")),
 			       jstr(m, "region", "?"),
 			       json_is_true(json_object_get(h, "up")) ? "up" : "DOWN",
-			       strcmp(ov, "none") == 0 ? "-" : ov, lbuf, rbuf, (int)vw, votes,
-			       addrs);
+			       strcmp(ov, "none") == 0 ? "-" : ov, lbuf, rbuf,
+			       (long long)json_integer_value(json_object_get(m, "answers")),
+			       (int)vw, votes, addrs);
 		}
 	}
 	print_probers(j);
