@@ -100,35 +100,70 @@ static uint8_t client_location(struct answer_ctx *ctx, const struct snapshot *sn
 	return loc.prefix < cap ? loc.prefix : cap;
 }
 
-/* Members that can answer qtype: addresses of its family, or a CNAME.
+/* The member's down addresses as the health table says (member_health.down_addrs). */
+static uint64_t down_addrs(const struct member_health *health, const struct member *mb)
+{
+	return health ? member_health_down_addrs(&health[mb->health]) : 0;
+}
+
+/* Whether mb has a live address of the family (4 or 6): one not marked down. */
+static bool live_family(const struct member *mb, int family, uint64_t down)
+{
+	size_t first = family == 4 ? 0 : mb->nipv4, n = family == 4 ? mb->nipv4 : mb->nipv6;
+
+	for (size_t j = first; j < first + n; j++)
+		if (j >= MEMBER_MAX_MARKED_ADDRS || !(down >> j & 1))
+			return true;
+	return false;
+}
+
+/* Members that can answer qtype: live addresses of its family, or a CNAME.
  * Filtering before the chain is the fall-through rule: an AAAA query is
- * never sent to a v4-only member while a member with IPv6 exists, and
- * gets NODATA only when no member at all can answer it. */
-static size_t candidates(const struct service *svc, uint16_t qtype, const struct member **m)
+ * never sent to a v4-only member (or one whose IPv6 addresses are all down
+ * while its IPv4 ones are up) while a member with live IPv6 exists, and
+ * gets NODATA only when no member at all has IPv6. When no member has a
+ * live address of the family, the members with any such address are taken
+ * (failing open, as the up filter does). */
+static size_t candidates(const struct service *svc, const struct member_health *health,
+			 uint16_t qtype, const struct member **m)
 {
 	size_t n = 0;
+	bool v4 = qtype == TYPE_A || qtype == TYPE_ANY,
+	     v6 = qtype == TYPE_AAAA || qtype == TYPE_ANY;
 
-	for (size_t i = 0; i < svc->nmembers; i++) {
-		const struct member *mb = &svc->members[i];
-		bool ok = mb->cname != NULL;
-		if (qtype == TYPE_A || qtype == TYPE_ANY)
-			ok = ok || mb->nipv4 > 0;
-		if (qtype == TYPE_AAAA || qtype == TYPE_ANY)
-			ok = ok || mb->nipv6 > 0;
-		if (ok)
-			m[n++] = mb;
+	for (int strict = 1; strict >= 0 && n == 0; strict--) {
+		for (size_t i = 0; i < svc->nmembers; i++) {
+			const struct member *mb = &svc->members[i];
+			uint64_t down = strict ? down_addrs(health, mb) : 0;
+			bool ok = mb->cname != NULL;
+			if (v4)
+				ok = ok || live_family(mb, 4, down);
+			if (v6)
+				ok = ok || live_family(mb, 6, down);
+			if (ok)
+				m[n++] = mb;
+		}
 	}
 	return n;
 }
 
+/* The members' addresses of type, leaving out those marked down (unless all of a member's
+ * are: then the member was taken failing open and gives them all). */
 static int render_addresses(struct render *r, const uint8_t *owner, uint16_t type, uint32_t ttl,
-			    const struct member **m, size_t n)
+			    const struct member **m, size_t n, const struct member_health *health)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (m[i]->cname)
 			continue; /* a CNAME cannot stand beside addresses */
 		size_t count = type == TYPE_A ? m[i]->nipv4 : m[i]->nipv6;
+		size_t first = type == TYPE_A ? 0 : m[i]->nipv4;
+		uint64_t down = down_addrs(health, m[i]);
+		if (!live_family(m[i], type == TYPE_A ? 4 : 6, down))
+			down = 0;
 		for (size_t j = 0; j < count; j++) {
+			size_t bit = first + j;
+			if (bit < MEMBER_MAX_MARKED_ADDRS && (down >> bit & 1))
+				continue;
 			const uint8_t *rd = type == TYPE_A ? m[i]->ipv4[j] : m[i]->ipv6[j];
 			if (render_rr(r, SEC_ANSWER, owner, type, CLASS_IN, ttl, rd,
 				      type == TYPE_A ? 4 : 16) < 0)
@@ -158,7 +193,7 @@ int service_answer(struct answer_ctx *ctx, const struct snapshot *snap, const st
 	if (q->has_ecs && q->ecs.source > 0)
 		*scope = sc;
 
-	size_t n = candidates(svc, qtype == TYPE_CNAME ? TYPE_ANY : qtype, m);
+	size_t n = candidates(svc, snap->health, qtype == TYPE_CNAME ? TYPE_ANY : qtype, m);
 	if (n == 0)
 		return SVC_NODATA;
 	n = filter_chain_run(&svc->chain, &fctx, m, n);
@@ -184,7 +219,7 @@ int service_answer(struct answer_ctx *ctx, const struct snapshot *snap, const st
 	if (qtype == TYPE_ANY && !any_v4)
 		type = TYPE_AAAA;
 	uint16_t before = r->count[SEC_ANSWER];
-	if (render_addresses(r, owner, type, svc->ttl, m, n) < 0)
+	if (render_addresses(r, owner, type, svc->ttl, m, n, snap->health) < 0)
 		return -ENOSPC;
 	for (size_t i = 0; i < n; i++)
 		if (!m[i]->cname && (type == TYPE_A ? m[i]->nipv4 : m[i]->nipv6) > 0)

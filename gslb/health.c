@@ -33,6 +33,7 @@ struct target {
 	size_t nvotes;
 	bool up; /* combined */
 	bool fresh;
+	uint64_t addr_bits; /* the member's addresses it stands for (member_health.down_addrs) */
 	uint32_t rtt_us, load_permille; /* means over fresh votes, or REPORT_UNKNOWN */
 	uint64_t stale_since_ms;	/* grace runs from here when no vote is fresh */
 };
@@ -253,17 +254,20 @@ static uint32_t mean(uint64_t sum, size_t n)
 }
 
 /* Combines the member's targets with its override and stores the atomics; returns whether
- * up changed. */
+ * up changed. A member is up while any of its addresses is; the down ones are published in
+ * down_addrs and left out of answers. */
 static bool publish(struct health_state *s, struct mrec *m)
 {
-	bool up = true, fresh = false, was = m->up;
-	uint64_t rsum = 0, lsum = 0;
+	bool up = false, fresh = false, was = m->up;
+	uint64_t rsum = 0, lsum = 0, down = 0;
 	size_t rn = 0, ln = 0;
 
 	for (size_t i = 0; i < m->ntargets; i++) {
 		const struct target *t = &m->targets[i];
 
-		up = up && t->up;
+		up = up || t->up;
+		if (!t->up)
+			down |= t->addr_bits;
 		if (!t->fresh)
 			continue;
 		fresh = true;
@@ -276,10 +280,13 @@ static bool publish(struct health_state *s, struct mrec *m)
 		up = true;
 	else if (m->ovr == HEALTH_OVERRIDE_DOWN || m->ovr == HEALTH_OVERRIDE_DRAIN)
 		up = false;
+	if (!up || m->ovr == HEALTH_OVERRIDE_UP)
+		down = 0; /* forced up: every address; down: failing open hands out every one */
 	m->up = up;
 	m->fresh = fresh;
 	if (m->slot >= 0 && (size_t)m->slot < s->npub) {
 		member_health_set_drained(&s->pub[m->slot], m->ovr == HEALTH_OVERRIDE_DRAIN);
+		member_health_set_down_addrs(&s->pub[m->slot], down);
 		member_health_set(&s->pub[m->slot], up, fresh, mean(lsum, ln), mean(rsum, rn));
 	}
 	return up != was;
@@ -321,12 +328,16 @@ static int rebind_targets(struct health_state *s, struct mrec *m, const struct m
 		} else {
 			family = 0;
 		}
+		uint64_t bit = family && i < MEMBER_MAX_MARKED_ADDRS ? UINT64_C(1) << i : 0;
 		struct target *old = tfind(m, family, addr);
 		bool dup = false;
-		for (size_t j = 0; j < k; j++)
-			dup = dup || (v[j].family == family && !memcmp(v[j].addr, addr, 16));
+		for (size_t j = 0; j < k && !dup; j++) {
+			dup = v[j].family == family && !memcmp(v[j].addr, addr, 16);
+			if (dup)
+				v[j].addr_bits |= bit; /* an address listed twice is one target */
+		}
 		if (dup)
-			continue; /* an address listed twice is one target */
+			continue;
 		if (old) {
 			*t = *old;
 			old->votes = NULL; /* moved */
@@ -337,6 +348,7 @@ static int rebind_targets(struct health_state *s, struct mrec *m, const struct m
 			t->rtt_us = t->load_permille = REPORT_UNKNOWN;
 			t->stale_since_ms = now_ms;
 		}
+		t->addr_bits = bit;
 		k++;
 	}
 	for (size_t i = 0; i < m->ntargets; i++)

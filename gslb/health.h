@@ -13,11 +13,11 @@
  * default; a new target starts in the default state. RTT and load are the
  * means over the fresh votes that carry them.
  *
- * struct member_health (service.h) is one per member, not per address, so
- * a member is published up when every one of its addresses is up (a broken
- * IPv6 VIP takes the member out rather than being handed out), fresh when
- * any address has a fresh vote, with RTT and load averaged over its fresh
- * addresses. An override wins: drain and force down publish down, force up
+ * struct member_health (service.h) is one per member: it is published up
+ * while any of its addresses is up, with the down ones in down_addrs (the
+ * answer leaves them out, so one failed VIP does not move a region's traffic),
+ * fresh when any address has a fresh vote, with RTT and load averaged over its
+ * fresh addresses. An override wins: drain and force down publish down, force up
  * publishes up; drain also sets member_health.drained, so that the up
  * filter keeps a drained member out even when it fails open over members
  * that are all down. Overrides are kept per (service, member index),

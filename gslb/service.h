@@ -85,7 +85,12 @@ struct member_health {
 	atomic_bool fresh;   /* at least one fresh report: load and rtt are meaningful */
 	atomic_uint_least32_t load_permille;
 	atomic_uint_least32_t rtt_us;
+	/* bit i: the member's address i (its ipv4 ones, then its ipv6 ones) is down while
+	 * the member is up; addresses past the 64th are never marked */
+	atomic_uint_least64_t down_addrs;
 };
+
+#define MEMBER_MAX_MARKED_ADDRS 64
 
 /* Sets h to up, not fresh, load and RTT unknown. Not thread-safe: call
  * before the array is shared. */
@@ -96,11 +101,19 @@ static inline void member_health_init(struct member_health *h)
 	atomic_init(&h->fresh, false);
 	atomic_init(&h->load_permille, MEMBER_LOAD_UNKNOWN);
 	atomic_init(&h->rtt_us, MEMBER_RTT_UNKNOWN);
+	atomic_init(&h->down_addrs, 0);
 }
 
 static inline bool member_health_up(const struct member_health *h)
 {
 	return atomic_load_explicit(&h->up, memory_order_relaxed);
+}
+
+/* The member's down addresses (bit i: address i, ipv4 first, then ipv6); 0 when none, or
+ * when the member is down as a whole (then every address goes out if it is answered). */
+static inline uint64_t member_health_down_addrs(const struct member_health *h)
+{
+	return atomic_load_explicit(&h->down_addrs, memory_order_relaxed);
 }
 
 /* Drained by the operator: the up filter drops it before failing open over the rest. */
@@ -133,6 +146,12 @@ static inline void member_health_set(struct member_health *h, bool up, bool fres
 	atomic_store_explicit(&h->load_permille, load_permille, memory_order_relaxed);
 	atomic_store_explicit(&h->rtt_us, rtt_us, memory_order_relaxed);
 	atomic_store_explicit(&h->fresh, fresh, memory_order_relaxed);
+}
+
+/* Writer side: the down addresses of an up member (health.c). */
+static inline void member_health_set_down_addrs(struct member_health *h, uint64_t mask)
+{
+	atomic_store_explicit(&h->down_addrs, mask, memory_order_relaxed);
 }
 
 /* Writer side: the drain override (health.c; a drained member is also published down). */

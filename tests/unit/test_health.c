@@ -151,7 +151,8 @@ START_TEST(quorum_stale_and_missing)
 	}
 	ck_assert_uint_eq(member_health_rtt(&pub[0]), 500);
 
-	/* member 1: its IPv6 address down by quorum takes the member down, IPv4 still up */
+	/* member 1: its IPv6 address (address 1, after the IPv4 one) down by quorum, IPv4 up:
+	 * the member stays up and only the IPv6 address is marked down */
 	e[0] = ent(1, 4, v4b[0], true, 100, 10);
 	e[1] = ent(1, 6, v6b[0], false, 100, 10);
 	report("a", 8, now, e, 2);
@@ -159,19 +160,32 @@ START_TEST(quorum_stale_and_missing)
 	report("c", 1, now, e, 2);
 	apply(s, now, 2);
 	health_evaluate(s, now);
-	ck_assert(!member_health_up(&pub[1]));
+	ck_assert(member_health_up(&pub[1]));
+	ck_assert_uint_eq(member_health_down_addrs(&pub[1]), 2);
 	ck_assert(member_health_up(&pub[2])); /* never reported, default up, within grace */
 	e[1] = ent(1, 6, v6b[0], true, 100, 10);
 	report("c", 2, now, e, 2);
 	apply(s, now, 2);
 	health_evaluate(s, now);
 	ck_assert(member_health_up(&pub[1]));
+	ck_assert_uint_eq(member_health_down_addrs(&pub[1]), 0); /* one down vote: below quorum */
+	/* both addresses down: the member is down, and no address is singled out (failing
+	 * open would hand out all of them) */
+	e[0] = ent(1, 4, v4b[0], false, 100, 10);
+	e[1] = ent(1, 6, v6b[0], false, 100, 10);
+	report("a", 9, now, e, 2);
+	apply(s, now, 2);
+	report("c", 3, now, e, 2);
+	apply(s, now, 2);
+	health_evaluate(s, now);
+	ck_assert(!member_health_up(&pub[1]));
+	ck_assert_uint_eq(member_health_down_addrs(&pub[1]), 0);
 
 	/* the CNAME member as a whole */
 	e[0] = ent(2, 0, NULL, false, 0, 0);
-	report("a", 9, now, e, 1);
+	report("a", 10, now, e, 1);
 	apply(s, now, 1);
-	report("c", 3, now, e, 1);
+	report("c", 4, now, e, 1);
 	apply(s, now, 1);
 	health_evaluate(s, now);
 	ck_assert(!member_health_up(&pub[2]));
@@ -327,7 +341,8 @@ START_TEST(reload_keeps_state)
 	report("a", 1, now, e, 2);
 	apply(s, now, 2);
 	health_evaluate(s, now);
-	ck_assert(!member_health_up(&pub[1]));
+	ck_assert(member_health_up(&pub[1])); /* up by its IPv4 address */
+	ck_assert_uint_eq(member_health_down_addrs(&pub[1]), 2);
 
 	/* the new config drops the IPv6 address and moves member 1 to slot 0 */
 	make_service(false);
@@ -335,6 +350,7 @@ START_TEST(reload_keeps_state)
 	members[0].health = 1;
 	struct member_health *pub2 = bind_svc(s, now + SEC);
 	ck_assert(member_health_up(&pub2[0]));     /* its remaining address is up */
+	ck_assert_uint_eq(member_health_down_addrs(&pub2[0]), 0);
 	ck_assert_uint_eq(member_health_load(&pub2[0]), 1);
 	ck_assert_uint_eq(member_health_load(&pub2[1]), MEMBER_LOAD_UNKNOWN);
 	/* the old array is no longer written */
@@ -343,7 +359,8 @@ START_TEST(reload_keeps_state)
 	apply(s, now + SEC, 1);
 	health_evaluate(s, now + SEC);
 	ck_assert(!member_health_up(&pub2[0]));
-	ck_assert(!member_health_up(&pub[1]));
+	ck_assert(member_health_up(&pub[1])); /* as it was: the old array is not written */
+	ck_assert_uint_eq(member_health_down_addrs(&pub[1]), 2);
 	ck_assert(member_health_up(&pub[0]));
 	free(pub);
 	free(pub2);
@@ -365,7 +382,7 @@ START_TEST(override_persistence)
 	char dir[] = "/tmp/test_health.XXXXXX";
 	char *file = NULL;
 	struct conf_health h = params(1, true);
-	struct report_entry e[1];
+	struct report_entry e[2];
 	uint64_t now = T0;
 	char *err = NULL;
 
@@ -380,8 +397,9 @@ START_TEST(override_persistence)
 	make_service(true);
 	struct member_health *pub = bind_svc(s, now);
 	e[0] = ent(1, 4, v4b[0], false, 10, 1);
-	report("a", 1, now, e, 1);
-	apply(s, now, 1);
+	e[1] = ent(1, 6, v6b[0], false, 10, 1);
+	report("a", 1, now, e, 2);
+	apply(s, now, 2);
 	health_evaluate(s, now);
 	ck_assert(!member_health_up(&pub[1]));
 
