@@ -683,6 +683,39 @@ static void stat_line(const char *text, const char *label, const char *name, con
 		printf("  %-28s %.0f\n", label, v);
 }
 
+/* "answers by region": gslb_member_answers_total summed per region label, in the order the
+ * regions first appear (at most 64 regions listed). */
+static void region_answers(const char *text)
+{
+	static const char series[] = "\ngslb_member_answers_total{";
+	char regions[64][72], match[96];
+	size_t n = 0;
+
+	for (const char *p = strstr(text, series); p && n < 64; p = strstr(p + 1, series)) {
+		const char *r = strstr(p + 1, "region=\""), *eol = strchr(p + 1, '\n');
+		const char *end = r ? strchr(r + 8, '"') : NULL;
+		size_t len, i;
+
+		if (!r || !end || (eol && r > eol) || (size_t)(end - r - 8) >= sizeof(regions[0]))
+			continue;
+		len = (size_t)(end - r - 8);
+		for (i = 0; i < n; i++)
+			if (strlen(regions[i]) == len && !memcmp(regions[i], r + 8, len))
+				break;
+		if (i == n) {
+			memcpy(regions[n], r + 8, len);
+			regions[n++][len] = '\0';
+		}
+	}
+	if (n == 0)
+		return;
+	printf("answers by region\n");
+	for (size_t i = 0; i < n; i++) {
+		snprintf(match, sizeof(match), "region=\"%.70s\"", regions[i]);
+		stat_line(text, regions[i], "gslb_member_answers_total", match);
+	}
+}
+
 static int cmd_stats(const struct opts *o)
 {
 	static const char *const rcodes[] = {"NOERROR", "NXDOMAIN", "SERVFAIL", "REFUSED",
@@ -721,6 +754,7 @@ static int cmd_stats(const struct opts *o)
 	}
 	stat_line(r.body, "truncated (TC=1)", "gslb_dns_truncated_total", NULL);
 	stat_line(r.body, "service answers", "gslb_service_answers_total", NULL);
+	region_answers(r.body);
 	printf("transport\n");
 	stat_line(r.body, "tcp connections open", "gslb_tcp_connections_open", NULL);
 	stat_line(r.body, "tcp connections total", "gslb_tcp_connections_total", NULL);
