@@ -22,28 +22,47 @@ conf/systemd/%.service: $(srcdir)/conf/systemd/%.service.in Makefile
 		$(srcdir)/conf/systemd/$*.service.in >$@.tmp && mv $@.tmp $@
 
 # The examples never overwrite a file already there (an operator's edit);
-# uninstall removes them only while they are unchanged.
+# uninstall removes them only while they are unchanged. With them go the demo
+# zone (zones/) and the demo GeoIP database, and the configs' "../zones/" paths
+# become "zones/", so that `gslbd -t -c $(sysconfdir)/gslb/demo.conf.example` works
+# where they are installed.
 GSLB_CONF_EXAMPLES = gslb.conf demo.conf probe.key.example
+GSLB_EXAMPLE_SED = sed -e 's|"\.\./zones/|"zones/|'
+GSLB_ETC = $(DESTDIR)$(sysconfdir)/gslb
 install-data-local: install-gslb-examples
-install-gslb-examples:
-	$(MKDIR_P) '$(DESTDIR)$(sysconfdir)/gslb'
+install-gslb-examples: conf/demo-city.mmdb
+	$(MKDIR_P) '$(GSLB_ETC)/zones'
 	$(MKDIR_P) '$(DESTDIR)$(sysusersdir)'
 	$(INSTALL_DATA) $(srcdir)/conf/systemd/gslb.sysusers '$(DESTDIR)$(sysusersdir)/gslb.conf'
 	@for f in $(GSLB_CONF_EXAMPLES); do \
 		case $$f in *.example) d=$$f ;; *) d=$$f.example ;; esac; \
-		if [ -e '$(DESTDIR)$(sysconfdir)/gslb/'"$$d" ]; then \
-			echo "  kept $(DESTDIR)$(sysconfdir)/gslb/$$d"; \
+		t='$(GSLB_ETC)/'"$$d"; \
+		if [ -e "$$t" ]; then \
+			echo "  kept $$t"; \
 		else \
-			echo " $(INSTALL_DATA) $(srcdir)/conf/$$f '$(DESTDIR)$(sysconfdir)/gslb/$$d'"; \
-			$(INSTALL_DATA) $(srcdir)/conf/$$f '$(DESTDIR)$(sysconfdir)/gslb/'"$$d" || exit 1; \
+			echo "  install $(srcdir)/conf/$$f -> $$t"; \
+			$(GSLB_EXAMPLE_SED) $(srcdir)/conf/$$f >"$$t.tmp" && chmod 644 "$$t.tmp" && \
+				mv "$$t.tmp" "$$t" || exit 1; \
 		fi; \
+	done
+	@for pair in $(srcdir)/zones/example.com.zone:zones/example.com.zone \
+		conf/demo-city.mmdb:demo-city.mmdb; do \
+		s=$${pair%%:*}; t='$(GSLB_ETC)/'$${pair#*:}; \
+		if [ -e "$$t" ]; then echo "  kept $$t"; \
+		else echo " $(INSTALL_DATA) $$s $$t"; $(INSTALL_DATA) "$$s" "$$t" || exit 1; fi; \
 	done
 uninstall-local:
 	rm -f '$(DESTDIR)$(sysusersdir)/gslb.conf'
 	@for f in $(GSLB_CONF_EXAMPLES); do \
 		case $$f in *.example) d=$$f ;; *) d=$$f.example ;; esac; \
-		t='$(DESTDIR)$(sysconfdir)/gslb/'"$$d"; \
-		if [ -f "$$t" ] && cmp -s $(srcdir)/conf/$$f "$$t"; then rm -f "$$t"; fi; \
+		t='$(GSLB_ETC)/'"$$d"; \
+		if [ -f "$$t" ] && $(GSLB_EXAMPLE_SED) $(srcdir)/conf/$$f | cmp -s - "$$t"; then \
+			rm -f "$$t"; fi; \
 	done
-	-rmdir '$(DESTDIR)$(sysconfdir)/gslb' 2>/dev/null
+	@for pair in $(srcdir)/zones/example.com.zone:zones/example.com.zone \
+		conf/demo-city.mmdb:demo-city.mmdb; do \
+		s=$${pair%%:*}; t='$(GSLB_ETC)/'$${pair#*:}; \
+		if [ -f "$$t" ] && cmp -s "$$s" "$$t"; then rm -f "$$t"; fi; \
+	done
+	-rmdir '$(GSLB_ETC)/zones' '$(GSLB_ETC)' 2>/dev/null
 .PHONY: install-gslb-examples
