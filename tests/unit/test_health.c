@@ -97,6 +97,14 @@ static void apply(struct health_state *s, uint64_t now, int want)
 	ck_assert_ptr_null(reason);
 }
 
+/* Sends a one-part report that must be accepted whole (report + apply). */
+static void deliver(struct health_state *s, const char *id, uint64_t seq, uint64_t ts,
+		    const struct report_entry *e, size_t n)
+{
+	report(id, seq, ts, e, n);
+	apply(s, ts, (int)n);
+}
+
 static void reject(struct health_state *s, uint64_t now, const char *want)
 {
 	const char *reason = NULL;
@@ -120,11 +128,9 @@ START_TEST(quorum_stale_and_missing)
 
 	/* one of three probers says down, one says up, one is missing: up */
 	e[0] = ent(0, 4, v4a[0], false, 1000, 100);
-	report("a", 1, now, e, 1);
-	apply(s, now, 1);
+	deliver(s, "a", 1, now, e, 1);
 	e[0] = ent(0, 4, v4a[0], true, 3000, 300);
-	report("b", 1, now, e, 1);
-	apply(s, now, 1);
+	deliver(s, "b", 1, now, e, 1);
 	ck_assert_int_eq(health_evaluate(s, now), 0);
 	ck_assert(member_health_up(&pub[0]));
 	ck_assert_uint_eq(member_health_rtt(&pub[0]), 2000);
@@ -133,8 +139,7 @@ START_TEST(quorum_stale_and_missing)
 	/* the second says down: quorum reached */
 	now += SEC;
 	e[0] = ent(0, 4, v4a[0], false, 3000, REPORT_UNKNOWN);
-	report("b", 2, now, e, 1);
-	apply(s, now, 1);
+	deliver(s, "b", 2, now, e, 1);
 	ck_assert_int_eq(health_evaluate(s, now), 2); /* the address and the member */
 	ck_assert(!member_health_up(&pub[0]));
 	ck_assert_uint_eq(member_health_load(&pub[0]), 100); /* b has no load now */
@@ -143,8 +148,7 @@ START_TEST(quorum_stale_and_missing)
 	for (uint64_t seq = 2; seq <= 7; seq++) {
 		now += SEC;
 		e[0] = ent(0, 4, v4a[0], false, 500, 50);
-		report("a", seq, now, e, 1);
-		apply(s, now, 1);
+		deliver(s, "a", seq, now, e, 1);
 		health_evaluate(s, now);
 		/* b's vote was taken at T0 + 1 s and is fresh for 5 s */
 		ck_assert_int_eq(member_health_up(&pub[0]), now - (T0 + SEC) > 5 * SEC);
@@ -155,17 +159,14 @@ START_TEST(quorum_stale_and_missing)
 	 * the member stays up and only the IPv6 address is marked down */
 	e[0] = ent(1, 4, v4b[0], true, 100, 10);
 	e[1] = ent(1, 6, v6b[0], false, 100, 10);
-	report("a", 8, now, e, 2);
-	apply(s, now, 2);
-	report("c", 1, now, e, 2);
-	apply(s, now, 2);
+	deliver(s, "a", 8, now, e, 2);
+	deliver(s, "c", 1, now, e, 2);
 	health_evaluate(s, now);
 	ck_assert(member_health_up(&pub[1]));
 	ck_assert_uint_eq(member_health_down_addrs(&pub[1]), 2);
 	ck_assert(member_health_up(&pub[2])); /* never reported, default up, within grace */
 	e[1] = ent(1, 6, v6b[0], true, 100, 10);
-	report("c", 2, now, e, 2);
-	apply(s, now, 2);
+	deliver(s, "c", 2, now, e, 2);
 	health_evaluate(s, now);
 	ck_assert(member_health_up(&pub[1]));
 	ck_assert_uint_eq(member_health_down_addrs(&pub[1]), 0); /* one down vote: below quorum */
@@ -173,20 +174,16 @@ START_TEST(quorum_stale_and_missing)
 	 * open would hand out all of them) */
 	e[0] = ent(1, 4, v4b[0], false, 100, 10);
 	e[1] = ent(1, 6, v6b[0], false, 100, 10);
-	report("a", 9, now, e, 2);
-	apply(s, now, 2);
-	report("c", 3, now, e, 2);
-	apply(s, now, 2);
+	deliver(s, "a", 9, now, e, 2);
+	deliver(s, "c", 3, now, e, 2);
 	health_evaluate(s, now);
 	ck_assert(!member_health_up(&pub[1]));
 	ck_assert_uint_eq(member_health_down_addrs(&pub[1]), 0);
 
 	/* the CNAME member as a whole */
 	e[0] = ent(2, 0, NULL, false, 0, 0);
-	report("a", 10, now, e, 1);
-	apply(s, now, 1);
-	report("c", 4, now, e, 1);
-	apply(s, now, 1);
+	deliver(s, "a", 10, now, e, 1);
+	deliver(s, "c", 4, now, e, 1);
 	health_evaluate(s, now);
 	ck_assert(!member_health_up(&pub[2]));
 
@@ -210,8 +207,7 @@ START_TEST(grace_then_default)
 	ck_assert(!member_health_up(&pub[1]));
 
 	e[0] = ent(0, 4, v4a[0], true, 10, 1);
-	report("a", 1, now, e, 1);
-	apply(s, now, 1);
+	deliver(s, "a", 1, now, e, 1);
 	health_evaluate(s, now);
 	ck_assert(member_health_up(&pub[0]));
 	ck_assert(member_health_load(&pub[0]) == 1);
@@ -227,8 +223,7 @@ START_TEST(grace_then_default)
 
 	/* a fresh report brings it back */
 	now += 40 * SEC;
-	report("a", 2, now, e, 1);
-	apply(s, now, 1);
+	deliver(s, "a", 2, now, e, 1);
 	health_evaluate(s, now);
 	ck_assert(member_health_up(&pub[0]));
 
@@ -236,8 +231,7 @@ START_TEST(grace_then_default)
 	h = params(1, true);
 	ck_assert_int_eq(health_configure(s, &h), 0);
 	e[0] = ent(0, 4, v4a[0], false, 10, 1);
-	report("a", 3, now, e, 1);
-	apply(s, now, 1);
+	deliver(s, "a", 3, now, e, 1);
 	health_evaluate(s, now);
 	ck_assert(!member_health_up(&pub[0]));
 	health_evaluate(s, now + 35 * SEC);
@@ -266,8 +260,7 @@ START_TEST(replay_and_forgery)
 	struct member_health *pub = bind_svc(s, now);
 
 	e[0] = ent(0, 4, v4a[0], true, 10, 1);
-	report("a", 100, now, e, 1);
-	apply(s, now, 1);
+	deliver(s, "a", 100, now, e, 1);
 	reject(s, now, REPORT_R_REPLAY);           /* the same datagram again */
 	view.seq = 99;
 	reject(s, now, REPORT_R_REPLAY);           /* an older snapshot */
@@ -338,8 +331,7 @@ START_TEST(reload_keeps_state)
 	struct member_health *pub = bind_svc(s, now);
 	e[0] = ent(1, 4, v4b[0], true, 10, 1);
 	e[1] = ent(1, 6, v6b[0], false, 10, 1);
-	report("a", 1, now, e, 2);
-	apply(s, now, 2);
+	deliver(s, "a", 1, now, e, 2);
 	health_evaluate(s, now);
 	ck_assert(member_health_up(&pub[1])); /* up by its IPv4 address */
 	ck_assert_uint_eq(member_health_down_addrs(&pub[1]), 2);
@@ -355,8 +347,7 @@ START_TEST(reload_keeps_state)
 	ck_assert_uint_eq(member_health_load(&pub2[1]), MEMBER_LOAD_UNKNOWN);
 	/* the old array is no longer written */
 	e[0] = ent(1, 4, v4b[0], false, 10, 1);
-	report("a", 2, now + SEC, e, 1);
-	apply(s, now + SEC, 1);
+	deliver(s, "a", 2, now + SEC, e, 1);
 	health_evaluate(s, now + SEC);
 	ck_assert(!member_health_up(&pub2[0]));
 	ck_assert(member_health_up(&pub[1])); /* as it was: the old array is not written */
@@ -398,8 +389,7 @@ START_TEST(override_persistence)
 	struct member_health *pub = bind_svc(s, now);
 	e[0] = ent(1, 4, v4b[0], false, 10, 1);
 	e[1] = ent(1, 6, v6b[0], false, 10, 1);
-	report("a", 1, now, e, 2);
-	apply(s, now, 2);
+	deliver(s, "a", 1, now, e, 2);
 	health_evaluate(s, now);
 	ck_assert(!member_health_up(&pub[1]));
 
@@ -548,12 +538,10 @@ START_TEST(votes_per_target)
 
 	/* "zeta" votes first, "alpha" 2 s later: listed by id, each with its own age */
 	e[0] = ent(0, 4, v4a[0], false, 1500, REPORT_UNKNOWN);
-	report("zeta", 1, now, e, 1);
-	apply(s, now, 1);
+	deliver(s, "zeta", 1, now, e, 1);
 	e[0] = ent(0, 4, v4a[0], true, 2500, 250);
 	e[1] = ent(1, 6, v6b[0], true, 700, 70);
-	report("alpha", 1, now + 2 * SEC, e, 2);
-	apply(s, now + 2 * SEC, 2);
+	deliver(s, "alpha", 1, now + 2 * SEC, e, 2);
 	health_evaluate(s, now + 2 * SEC);
 	ck_assert(!member_health_up(&pub[0])); /* quorum 1: zeta's down is enough */
 
@@ -646,8 +634,7 @@ START_TEST(prober_report_age)
 	ck_assert_uint_eq(sp.n, 0);
 
 	e[0] = ent(0, 4, v4a[0], true, 10, 1);
-	report("probe-eu-1", 7, now, e, 1);
-	apply(s, now, 1);
+	deliver(s, "probe-eu-1", 7, now, e, 1);
 	/* a report whose entries all miss still counts as the prober's last word */
 	e[0] = ent(9, 4, v4a[0], true, 10, 1);
 	report("probe-us-1", 3, now + 300, e, 1);
