@@ -4,6 +4,7 @@
 
 #include "anycast.h"
 
+#include "clock.h"
 #include "conf.h"
 #include "log.h"
 
@@ -267,14 +268,6 @@ static void bird_set_all(const struct anycast *a, bool announce, struct bird_res
 			len += (size_t)snprintf(res->text + len, sizeof(res->text) - len, "%s%s",
 						len ? "; " : "", r.text);
 	}
-}
-
-static double now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static struct timeval tv_of(double s)
@@ -576,7 +569,7 @@ static void round_start_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	a->in_round = true;
-	a->round_start = now_mono();
+	a->round_start = clock_mono_s();
 	event_add(a->deadline, &tv);
 	http_start(a);
 	dns_start(a);
@@ -584,7 +577,7 @@ static void round_start_cb(evutil_socket_t fd, short what, void *arg)
 
 static void round_end(struct anycast *a)
 {
-	double now = now_mono();
+	double now = clock_mono_s();
 	bool good;
 	struct timeval tv;
 
@@ -615,7 +608,7 @@ static void round_end(struct anycast *a)
 		a->bird_synced = false;
 	}
 	bird_sync(a, now);
-	tv = tv_of(a->round_start + a->ac->interval - now_mono());
+	tv = tv_of(a->round_start + a->ac->interval - clock_mono_s());
 	event_add(a->tick, &tv);
 }
 
@@ -698,11 +691,11 @@ struct anycast *anycast_new(struct event_base *base, const struct conf *c, char 
 	bird_set_all(a, false, &res);
 	if (res.ret == 0) {
 		a->bird_synced = true;
-		a->bird_last = now_mono();
+		a->bird_last = clock_mono_s();
 		log_info("event=bird_set protocol=%s state=withdrawn reply=\"%s\"", a->protocols,
 			 res.text);
 	} else {
-		bird_sync(a, now_mono()); /* logs the error; the rounds retry */
+		bird_sync(a, clock_mono_s()); /* logs the error; the rounds retry */
 	}
 	event_add(a->tick, &zero);
 	return a;

@@ -4,6 +4,7 @@
 
 #include "control.h"
 
+#include "clock.h"
 #include "conf.h"
 #include "dname.h"
 #include "filter.h"
@@ -193,15 +194,6 @@ static void handle_healthz(struct control *c, struct evhttp_request *req)
 			   "not serving\n", 12);
 }
 
-/* The health state's clock: unix ms, as the report receiver passes it (net_health.c). */
-static uint64_t realtime_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void handle_metrics(struct control *c, struct evhttp_request *req)
 {
 	struct metrics_input in;
@@ -221,7 +213,7 @@ static void handle_metrics(struct control *c, struct evhttp_request *req)
 	}
 	in.serving = atomic_load(&c->serving);
 	in.now = time(NULL);
-	in.now_ms = realtime_ms();
+	in.now_ms = clock_wall_ms();
 	in.health = c->p.health;
 	if (c->p.health_rx != NULL)
 		net_health_stats(c->p.health_rx, &in.reports);
@@ -396,7 +388,7 @@ static json_t *state_json(struct control *c, const struct snapshot *s)
 	json_t *regions = json_array();
 	json_t *services = json_array();
 	time_t now = time(NULL);
-	uint64_t now_ms = realtime_ms();
+	uint64_t now_ms = clock_wall_ms();
 	json_t *targets = NULL;
 	struct prober_list probers = {.array = json_array()};
 

@@ -2,6 +2,7 @@
 /* gslbd.c — the daemon: options, startup, privilege drop, signals, reload */
 #include "config.h"
 
+#include "clock.h"
 #include "conf.h"
 #include "control.h"
 #include "daemon.h"
@@ -199,14 +200,6 @@ static char *join_listen(const struct conf *c)
 	return buf;
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* The one reload, for SIGHUP (main thread) and POST /api/v1/reload (control
  * thread; control_reload_fn): builds a snapshot, binds the health state to
  * it and publishes it. Returns 0 and the new generation, or -EINVAL (-ENOMEM)
@@ -242,7 +235,7 @@ static int daemon_reload(void *arg, uint64_t *generation, char **errmsg)
 		ret = health_configure(d->health, &s->conf->health);
 		if (ret == 0)
 			ret = health_bind(d->health, s->conf->services, s->conf->nservices,
-					  s->health, s->nhealth, now_ms());
+					  s->health, s->nhealth, clock_wall_ms());
 		if (ret != 0) {
 			snapshot_free(s);
 			if (asprintf(&err, "%s: health: cannot carry the health state over: %s",
@@ -345,7 +338,7 @@ int main(int argc, char **argv)
 	}
 	if (health_load(d.health, &serr) != 0 ||
 	    health_bind(d.health, snap->conf->services, snap->conf->nservices, snap->health,
-			snap->nhealth, now_ms()) != 0) {
+			snap->nhealth, clock_wall_ms()) != 0) {
 		startup_error(use_syslog, serr != NULL ? serr : "health: out of memory");
 		free(serr);
 		snapshot_free(snap);

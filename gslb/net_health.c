@@ -4,6 +4,7 @@
 
 #include "net_health.h"
 
+#include "clock.h"
 #include "conf.h"
 #include "health.h"
 #include "log.h"
@@ -76,22 +77,6 @@ static enum net_health_reason reason_of(const char *name)
 		if (name && !strcmp(name, reason_names[i]))
 			return (enum net_health_reason)i;
 	return NET_HEALTH_R_OTHER;
-}
-
-static uint64_t realtime_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /* Unlike net_bind(): no SO_REUSEPORT, so that a second gslbd on the same address fails to
@@ -207,7 +192,7 @@ static void receive_one(struct net_health *nh, const uint8_t *buf, size_t len,
 			const struct sockaddr_storage *from)
 {
 	const char *reason = NULL;
-	uint64_t now = realtime_ms();
+	uint64_t now = clock_wall_ms();
 	int r = -EAGAIN;
 
 	rcu_read_lock();
@@ -220,7 +205,7 @@ static void receive_one(struct net_health *nh, const uint8_t *buf, size_t len,
 	}
 	rcu_read_unlock();
 	if (r < 0) {
-		count_reject(nh, reason_of(reason), from, mono_ms());
+		count_reject(nh, reason_of(reason), from, clock_mono_ms());
 		return;
 	}
 	atomic_fetch_add_explicit(&nh->accepted, 1, memory_order_relaxed);
@@ -252,7 +237,7 @@ static void drain_socket(struct net_health *nh, int fd)
 
 static void evaluate(struct net_health *nh)
 {
-	int n = health_evaluate(nh->hs, realtime_ms());
+	int n = health_evaluate(nh->hs, clock_wall_ms());
 
 	atomic_fetch_add_explicit(&nh->evaluations, 1, memory_order_relaxed);
 	if (n > 0)
@@ -263,7 +248,7 @@ static void *receiver_main(void *arg)
 {
 	struct net_health *nh = arg;
 	struct pollfd *pfd = calloc(nh->nfds + 1, sizeof(*pfd));
-	uint64_t next = mono_ms() + NET_HEALTH_TICK_MS;
+	uint64_t next = clock_mono_ms() + NET_HEALTH_TICK_MS;
 
 	if (!pfd) {
 		log_err("event=health_receiver_failed error=\"out of memory\"");
@@ -277,7 +262,7 @@ static void *receiver_main(void *arg)
 		pfd[i + 1].events = POLLIN;
 	}
 	for (;;) {
-		uint64_t now = mono_ms();
+		uint64_t now = clock_mono_ms();
 		int timeout = now >= next ? 0 : (int)(next - now);
 
 		if (poll(pfd, nh->nfds + 1, timeout) == -1 && errno != EINTR) {
@@ -289,7 +274,7 @@ static void *receiver_main(void *arg)
 		for (size_t i = 0; i < nh->nfds; i++)
 			if (pfd[i + 1].revents)
 				drain_socket(nh, nh->fds[i]);
-		now = mono_ms();
+		now = clock_mono_ms();
 		if (now >= next) {
 			evaluate(nh);
 			/* a late tick does not trigger a catch-up burst */

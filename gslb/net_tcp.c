@@ -5,6 +5,7 @@
 #include "net.h"
 
 #include "answer.h"
+#include "clock.h"
 #include "conf.h"
 #include "log.h"
 #include "snapshot.h"
@@ -110,15 +111,13 @@ static bool conn_close_after_flush(struct tcp_conn *c)
  * byte at a time would hold its connection slot for ever. */
 static bool conn_partial_expired(struct tcp_conn *c, size_t have)
 {
-	struct timespec ts;
 	double now;
 
 	if (have == 0) {
 		c->partial_since = 0;
 		return false;
 	}
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	now = (double)clock_coarse_ms() / 1e3;
 	if (c->partial_since == 0) {
 		c->partial_since = now;
 		return false;

@@ -5,6 +5,7 @@
 #include "net.h"
 
 #include "answer.h"
+#include "clock.h"
 #include "conf.h"
 #include "log.h"
 #include "rrl.h"
@@ -190,7 +191,7 @@ static void udp_answer(struct udp_worker *w, int n)
 	snap = snapshot_get();
 	rrl = rrl_get();
 	if (rrl != NULL) /* one clock read per batch */
-		now_ms = rrl_now_ms();
+		now_ms = clock_coarse_ms();
 	for (j = 0; j < n; j++) {
 		const struct msghdr *rm = &w->rmsg[j].msg_hdr;
 		struct msghdr *sm = &w->smsg[k].msg_hdr;

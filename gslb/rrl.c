@@ -439,14 +439,6 @@ size_t rrl_udp(struct rrl *r, uint8_t *resp, size_t len, const struct sockaddr *
 	return len;
 }
 
-uint64_t rrl_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 void rrl_stats(const struct rrl *r, struct rrl_stats *st)
 {
 	memset(st, 0, sizeof(*st));

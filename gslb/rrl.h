@@ -95,9 +95,6 @@ size_t rrl_slip_response(uint8_t *resp, size_t len, size_t qend);
 size_t rrl_udp(struct rrl *r, uint8_t *resp, size_t len, const struct sockaddr *client,
 	       uint64_t now_ms);
 
-/* Monotonic milliseconds (CLOCK_MONOTONIC_COARSE: a vDSO read, no syscall). */
-uint64_t rrl_now_ms(void);
-
 /* Sums r's counters into st (overwritten); NULL r gives zeros. Any thread,
  * relaxed reads. */
 void rrl_stats(const struct rrl *r, struct rrl_stats *st);

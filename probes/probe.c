@@ -5,6 +5,7 @@
 #include "probe.h"
 
 #include "checks.h"
+#include "clock.h"
 #include "dname.h"
 #include "log.h"
 #include "report.h"
@@ -148,22 +149,6 @@ struct probe {
 	bool send_failing; /* log a failing destination once, until it works again */
 };
 
-static uint64_t now_wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static uint64_t now_mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
 static struct timeval tv_of(double s)
 {
 	struct timeval tv;
@@ -219,7 +204,7 @@ static void log_state(const struct check_inst *ci, const char *reason)
 /* Ends the run: the result goes through the state machine. */
 static void finish_run(struct check_inst *ci, bool ok, uint32_t load, const char *reason)
 {
-	uint64_t rtt = now_mono_us() - ci->started_us;
+	uint64_t rtt = clock_mono_us() - ci->started_us;
 
 	ci->running = false;
 	ci->run = NULL;
@@ -227,7 +212,7 @@ static void finish_run(struct check_inst *ci, bool ok, uint32_t load, const char
 	    ok ? (rtt >= REPORT_UNKNOWN ? REPORT_UNKNOWN - 1 : (uint32_t)rtt) : REPORT_UNKNOWN;
 	if (ci->ck->type == CONF_CHECK_HAPROXY)
 		ci->load_permille = load;
-	if (probe_sm_result(&ci->sm, ok, ci->ck->rise, ci->ck->fall, now_wall_ms()))
+	if (probe_sm_result(&ci->sm, ok, ci->ck->rise, ci->ck->fall, clock_wall_ms()))
 		log_state(ci, reason);
 	else
 		log_debug("event=check_result service=%s member=%u addr=%s check=%s ok=%d "
@@ -266,7 +251,7 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 	if (ci->running) /* timeout < interval makes this impossible; be safe */
 		return;
 	ci->running = true;
-	ci->started_us = now_mono_us();
+	ci->started_us = clock_mono_us();
 	event_add(ci->deadline, &to);
 	/* start may end the run at once through check_done */
 	if (ops_of(ci->ck->type)->start(ci, &reason) < 0 && ci->running) {
@@ -358,7 +343,7 @@ static void send_report(evutil_socket_t fd, short what, void *arg)
 {
 	struct probe *p = arg;
 	const struct conf *c = p->c;
-	struct report_meta m = {.prober = p->id, .timestamp_ms = now_wall_ms()};
+	struct report_meta m = {.prober = p->id, .timestamp_ms = clock_wall_ms()};
 	size_t nparts = 0;
 	int r, need;
 
@@ -593,7 +578,6 @@ struct probe *probe_new(struct event_base *base, const struct conf *c, const cha
 {
 	struct probe *p;
 	size_t kept;
-	struct timespec ts;
 
 	if (check_conf(c, id, err, errlen) < 0)
 		return NULL;
@@ -605,8 +589,7 @@ struct probe *probe_new(struct event_base *base, const struct conf *c, const cha
 	p->fd = -1;
 	p->base = base;
 	p->env.base = base;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	p->seq = report_seq_start((uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000);
+	p->seq = report_seq_start(clock_wall_us());
 	p->env.ssl_ctx = SSL_CTX_new(TLS_client_method());
 	if (!p->env.ssl_ctx || !SSL_CTX_set_default_verify_paths(p->env.ssl_ctx)) {
 		snprintf(err, errlen, "cannot set up OpenSSL");
