@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* http_client.h — the project's one HTTP client (libevent evhttp, TLS through OpenSSL) and URL parser
+ *
+ * Every HTTP exchange of every program goes through here: the prober's http,
+ * https and haproxy checks, gslb-anycast's /healthz check, gslbctl's calls to
+ * the control API, and any future client (the etcd store). One request is one
+ * connection (Connection: close): checks must measure a fresh connect, and the
+ * callers are few and slow. evhttp does the HTTP/1.1 parsing (status line,
+ * headers, Content-Length, chunked), bounded by max_body; TLS is a
+ * bufferevent_openssl with SNI, hostname or IP verification and an optional
+ * per-request CA store.
+ *
+ * Asynchronous use runs on the caller's libevent loop; http_client_fetch wraps
+ * one request in a private loop for blocking command-line use.
+ */
+#ifndef GSLB_HTTP_CLIENT_H
+#define GSLB_HTTP_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+struct event_base;
+struct evdns_base;
+struct ssl_ctx_st;
+struct x509_store_st;
+
+#define HTTP_URL_HOST_MAX 256 /* host of a URL, brackets removed, NUL included */
+
+/* A parsed http:// or https:// URL (evhttp_uri_parse underneath). */
+struct http_url {
+	bool tls;			/* https */
+	char host[HTTP_URL_HOST_MAX];	/* name or address, without IPv6 brackets */
+	uint16_t port;			/* given, else 80 / 443 */
+	char path[1024];		/* path and query, "/" when empty */
+};
+
+/* Parses url: scheme http or https, a host, an optional port 1..65535, no userinfo, no
+ * fragment. Returns 0, or -EINVAL with a reason in err (e.g. "port out of range"). Any
+ * thread. This is the one URL parser: config validation and every client use it. */
+int http_url_parse(const char *url, struct http_url *u, char *err, size_t errlen);
+
+/* What a client shares between requests: the loop, a TLS context (system CAs, or
+ * SSL_CERT_FILE/SSL_CERT_DIR) and a resolver for host names (NULL: numeric hosts only). */
+struct http_client_env {
+	struct event_base *base;
+	struct ssl_ctx_st *ssl_ctx;
+	struct evdns_base *dns;
+};
+
+/* Sets up env on base: a TLS client context with the default verify paths and, when
+ * with_dns, an evdns resolver from resolv.conf. Returns 0 or -1 with a message in err. */
+int http_client_env_init(struct http_client_env *env, struct event_base *base, bool with_dns,
+			 char *err, size_t errlen);
+/* Frees what http_client_env_init made (not the base). Fine on a zeroed env. */
+void http_client_env_release(struct http_client_env *env);
+
+struct http_request {
+	const char *method;		/* "GET" (NULL) or "POST", "PUT", "DELETE" */
+	const char *host;		/* connect to this name or address, and send it as Host */
+	uint16_t port;
+	const struct sockaddr *sa;	/* when set, connect here instead of resolving host */
+	socklen_t salen;
+	const char *path;		/* path and query */
+	bool tls;
+	bool verify;			/* verify the chain and the name (tls) */
+	const char *sni;		/* SNI and the name verified; NULL/"" = host if a name */
+	struct x509_store_st *ca_store; /* CAs to verify against; NULL = env's */
+	const char *const *headers;	/* extra "Name", "value" pairs, NULL-terminated */
+	const char *body;		/* request body (POST/PUT), body_len bytes */
+	size_t body_len;
+	size_t max_body;		/* response bytes kept; larger = error; 0 = 1 MiB */
+	double timeout;			/* seconds for the whole exchange; 0 = 5 */
+};
+
+struct http_response {
+	int status;	    /* HTTP status; 0 when the exchange failed (err says why) */
+	const char *body;   /* NUL-terminated, len bytes */
+	size_t len;
+	const char *err;    /* NULL on success: "connect refused", "timeout", "tls: ..." */
+	const void *priv_;  /* for http_response_header */
+};
+
+/* A response header's value (first match, case-insensitive), or NULL. Valid during the
+ * callback only, like the whole response. */
+const char *http_response_header(const struct http_response *r, const char *name);
+
+struct http_client;
+
+/* Called exactly once per started request (unless http_client_cancel comes first),
+ * on the loop's thread. r and everything in it are valid during the call only. */
+typedef void (*http_client_cb)(void *arg, const struct http_response *r);
+
+/* Starts req on env's loop; the strings in req are copied. Returns a handle, or NULL
+ * with a static reason in *err on immediate failure (cb is not called). The handle is
+ * freed by the client after cb returns; http_client_cancel before that stops the
+ * request without calling cb. Loop thread only. */
+struct http_client *http_client_start(const struct http_client_env *env,
+				      const struct http_request *req, http_client_cb cb, void *arg,
+				      const char **err);
+/* Stops a request whose callback has not run yet, and frees it. NULL is fine. */
+void http_client_cancel(struct http_client *h);
+
+/* Blocking: runs req on a private loop (no resolver unless req names a host that is not an
+ * address). Fills status, a malloc'd NUL-terminated body (*body, *len; caller frees) and,
+ * on failure, a message in err. Returns 0 when an HTTP response arrived (any status), -1
+ * otherwise. For command-line tools; not for a thread running a loop. */
+int http_client_fetch(const struct http_request *req, int *status, char **body, size_t *len,
+		      char *err, size_t errlen);
+
+#endif
