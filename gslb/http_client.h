@@ -22,7 +22,6 @@
 #include <sys/socket.h>
 
 struct event_base;
-struct evdns_base;
 struct ssl_ctx_st;
 struct x509_store_st;
 
@@ -41,26 +40,25 @@ struct http_url {
  * thread. This is the one URL parser: config validation and every client use it. */
 int http_url_parse(const char *url, struct http_url *u, char *err, size_t errlen);
 
-/* What a client shares between requests: the loop, a TLS context (system CAs, or
- * SSL_CERT_FILE/SSL_CERT_DIR) and a resolver for host names (NULL: numeric hosts only). */
+/* What a client shares between requests: the loop and a TLS context (system CAs, or
+ * SSL_CERT_FILE/SSL_CERT_DIR). The client resolves no names: the project's one DNS client
+ * is c-ares (probes/dns_client.h); a caller with a host name resolves it there first. */
 struct http_client_env {
 	struct event_base *base;
 	struct ssl_ctx_st *ssl_ctx;
-	struct evdns_base *dns;
 };
 
-/* Sets up env on base: a TLS client context with the default verify paths and, when
- * with_dns, an evdns resolver from resolv.conf. Returns 0 or -1 with a message in err. */
-int http_client_env_init(struct http_client_env *env, struct event_base *base, bool with_dns,
-			 char *err, size_t errlen);
+/* Sets up env on base: a TLS client context with the default verify paths. Returns 0 or
+ * -1 with a message in err. */
+int http_client_env_init(struct http_client_env *env, struct event_base *base, char *err,
+			 size_t errlen);
 /* Frees what http_client_env_init made (not the base). Fine on a zeroed env. */
 void http_client_env_release(struct http_client_env *env);
 
 struct http_request {
 	const char *method;		/* "GET" (NULL) or "POST", "PUT", "DELETE" */
-	const char *host;		/* connect to this name or address, and send it as Host */
-	uint16_t port;
-	const struct sockaddr *sa;	/* when set, connect here instead of resolving host */
+	const char *host;		/* Host header (and SNI default); "" = the address */
+	const struct sockaddr *sa;	/* where to connect, with the port */
 	socklen_t salen;
 	const char *path;		/* path and query */
 	bool tls;
@@ -102,8 +100,7 @@ struct http_client *http_client_start(const struct http_client_env *env,
 /* Stops a request whose callback has not run yet, and frees it. NULL is fine. */
 void http_client_cancel(struct http_client *h);
 
-/* Blocking: runs req on a private loop (no resolver unless req names a host that is not an
- * address). Fills status, a malloc'd NUL-terminated body (*body, *len; caller frees) and,
+/* Blocking: runs req on a private loop. Fills status, a malloc'd NUL-terminated body (*body, *len; caller frees) and,
  * on failure, a message in err. Returns 0 when an HTTP response arrived (any status), -1
  * otherwise. For command-line tools; not for a thread running a loop. */
 int http_client_fetch(const struct http_request *req, int *status, char **body, size_t *len,
