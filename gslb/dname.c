@@ -19,6 +19,7 @@ int dname_unpack(const uint8_t *pkt, size_t len, size_t *pos, uint8_t *out)
 	size_t olen = 0;
 	size_t limit = p; /* pointers must go strictly below this */
 	bool jumped = false;
+	int hops = 0;
 
 	for (;;) {
 		if (p >= len)
@@ -30,6 +31,8 @@ int dname_unpack(const uint8_t *pkt, size_t len, size_t *pos, uint8_t *out)
 			size_t target = (size_t)(l & 0x3f) << 8 | pkt[p + 1];
 			if (target >= limit)
 				return -EBADMSG; /* forward or self pointer: possible loop */
+			if (++hops > DNAME_MAXPTRS)
+				return -EBADMSG;
 			if (!jumped)
 				*pos = p + 2;
 			jumped = true;
@@ -50,6 +53,32 @@ int dname_unpack(const uint8_t *pkt, size_t len, size_t *pos, uint8_t *out)
 	if (!jumped)
 		*pos = p;
 	return (int)olen;
+}
+
+int dname_skip(const uint8_t *pkt, size_t len, size_t *pos)
+{
+	size_t p = *pos;
+
+	for (;;) {
+		if (p >= len || p - *pos >= DNAME_MAXLEN)
+			return -EBADMSG;
+		uint8_t l = pkt[p];
+		if ((l & 0xc0) == 0xc0) {
+			if (p + 1 >= len)
+				return -EBADMSG;
+			*pos = p + 2;
+			return 0;
+		}
+		if (l & 0xc0)
+			return -EBADMSG;
+		p += (size_t)l + 1;
+		if (l == 0)
+			break;
+	}
+	if (p > len)
+		return -EBADMSG;
+	*pos = p;
+	return 0;
 }
 
 size_t dname_len(const uint8_t *name)

@@ -18,13 +18,24 @@
 #define DNAME_MAXLABELS 128
 #define DNAME_MAXLABEL 63
 
+/* Compression pointers followed for one name at most: a name of 255 bytes has at most 127
+ * labels, so a longer chain can only be an attack on the CPU (a backward chain of thousands
+ * of hops costs as many memory reads per name). */
+#define DNAME_MAXPTRS DNAME_MAXLABELS
+
 /* Reads the possibly compressed name at *pos of pkt[0..len) into out
  * (DNAME_MAXLEN bytes), uncompressed, case kept. Compression pointers must
- * point strictly backwards, which rules out loops. Advances *pos past the
- * name as it is stored in place. Returns the length written (>= 1) or
- * -EBADMSG for a truncated name, a bad label type, a label > 63 or a name
- * > 255 bytes. Query path. */
+ * point strictly backwards, which rules out loops, and at most DNAME_MAXPTRS
+ * are followed. Advances *pos past the name as it is stored in place.
+ * Returns the length written (>= 1) or -EBADMSG for a truncated name, a bad
+ * label type, a label > 63, a name > 255 bytes or too many pointers. Query path. */
 int dname_unpack(const uint8_t *pkt, size_t len, size_t *pos, uint8_t *out);
+
+/* Advances *pos past the name stored at *pos of pkt[0..len) without following its
+ * compression pointer, if any: a constant cost per name, for names that are not read
+ * (the owners of a query's RRs). Returns 0, or -EBADMSG for a truncated name, a bad label
+ * type or more than 255 bytes in place. Query path. */
+int dname_skip(const uint8_t *pkt, size_t len, size_t *pos);
 
 /* Length of a trusted uncompressed name, root byte included. */
 size_t dname_len(const uint8_t *name);

@@ -66,6 +66,62 @@ START_TEST(unpack_rejects_hostile_names)
 }
 END_TEST
 
+/* A backward chain of n pointers ending at a root label: buf[0] = 0, then pointers to
+ * the one before. Returns the offset of the last pointer. */
+static size_t pointer_chain(uint8_t *buf, size_t n)
+{
+	buf[0] = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t at = 1 + 2 * i, prev = i ? at - 2 : 0;
+		buf[at] = (uint8_t)(0xc0 | prev >> 8);
+		buf[at + 1] = (uint8_t)prev;
+	}
+	return 1 + 2 * (n - 1);
+}
+
+/* Each hop of a chain is a memory read: at most DNAME_MAXPTRS are followed per name. */
+START_TEST(unpack_caps_pointer_hops)
+{
+	uint8_t buf[1 + 2 * 1000], out[DNAME_MAXLEN];
+	size_t pos;
+
+	pos = pointer_chain(buf, DNAME_MAXPTRS);
+	ck_assert_int_eq(dname_unpack(buf, 1 + 2 * DNAME_MAXPTRS, &pos, out), 1);
+	pos = pointer_chain(buf, DNAME_MAXPTRS + 1);
+	ck_assert_int_eq(dname_unpack(buf, 1 + 2 * (DNAME_MAXPTRS + 1), &pos, out), -EBADMSG);
+	pos = pointer_chain(buf, 1000);
+	ck_assert_int_eq(dname_unpack(buf, sizeof(buf), &pos, out), -EBADMSG);
+}
+END_TEST
+
+/* dname_skip steps over a name in place without following its pointer. */
+START_TEST(skip_in_place)
+{
+	static const uint8_t plain[] = "\3www\7example\3com";
+	static const uint8_t ptr[] = { 3, 'w', 'w', 'w', 0xc0, 0x7f, 0xff };
+	static const uint8_t trunc[] = { 3, 'w', 'w' };
+	static const uint8_t cut_ptr[] = { 3, 'w', 'w', 'w', 0xc0 };
+	uint8_t huge[300];
+	size_t pos;
+
+	pos = 0;
+	ck_assert_int_eq(dname_skip(plain, sizeof(plain), &pos), 0);
+	ck_assert_uint_eq(pos, sizeof(plain));
+	pos = 0; /* the pointer's target (0x3fff) is past the packet: not followed, not read */
+	ck_assert_int_eq(dname_skip(ptr, sizeof(ptr), &pos), 0);
+	ck_assert_uint_eq(pos, 6);
+	pos = 0;
+	ck_assert_int_eq(dname_skip(trunc, sizeof(trunc), &pos), -EBADMSG);
+	pos = 0;
+	ck_assert_int_eq(dname_skip(cut_ptr, sizeof(cut_ptr), &pos), -EBADMSG);
+	pos = 0;
+	ck_assert_int_eq(dname_skip((const uint8_t *)"\x41", 2, &pos), -EBADMSG);
+	memset(huge, 1, sizeof(huge)); /* 150 labels "\1\1": more than 255 bytes in place */
+	pos = 0;
+	ck_assert_int_eq(dname_skip(huge, sizeof(huge), &pos), -EBADMSG);
+}
+END_TEST
+
 START_TEST(compare_and_hierarchy)
 {
 	uint8_t a[DNAME_MAXLEN], b[DNAME_MAXLEN], apex[DNAME_MAXLEN];
@@ -110,5 +166,6 @@ START_TEST(text_forms)
 END_TEST
 
 UNIT_SUITE("dname", { "unpack", unpack_plain_and_compressed },
-	   { "hostile", unpack_rejects_hostile_names }, { "compare", compare_and_hierarchy },
+	   { "hostile", unpack_rejects_hostile_names }, { "hops", unpack_caps_pointer_hops },
+	   { "skip", skip_in_place }, { "compare", compare_and_hierarchy },
 	   { "text", text_forms })

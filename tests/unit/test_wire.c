@@ -191,6 +191,43 @@ START_TEST(ecs_validation)
 }
 END_TEST
 
+/* The owners of a query's RRs are skipped, not decompressed: a pointer that would be
+ * rejected if followed (forward) costs nothing and harms nothing; OPT's owner must still be
+ * the root, written as a zero byte or as a pointer to one. */
+START_TEST(rr_owners_not_decompressed)
+{
+	struct pkt p;
+	struct wire_query q;
+
+	query(&p, 0, TYPE_A, 0);
+	wire_put16(p.b + 6, 1); /* ANCOUNT 1: an A record owned by a forward pointer */
+	put(&p, "\xc0\xff", 2);
+	put16(&p, TYPE_A);
+	put16(&p, CLASS_IN);
+	put(&p, "\0\0\0\0\0\4\1\2\3\4", 10);
+	ck_assert_int_eq(wire_parse_query(p.b, p.len, &q), WIRE_ANSWER);
+	query(&p, 0, TYPE_A, 1); /* OPT owned by a pointer to the root label ending the qname */
+	put(&p, "\xc0\x1c", 2);
+	put16(&p, TYPE_OPT);
+	put16(&p, 1232);
+	put16(&p, 0);
+	put16(&p, 0);
+	put16(&p, 0);
+	ck_assert_uint_eq(p.b[0x1c], 0);
+	ck_assert_int_eq(wire_parse_query(p.b, p.len, &q), WIRE_ANSWER);
+	ck_assert(q.edns);
+	query(&p, 0, TYPE_A, 1); /* OPT owned by a pointer to "com" */
+	put(&p, "\xc0\x18", 2);
+	put16(&p, TYPE_OPT);
+	put16(&p, 1232);
+	put16(&p, 0);
+	put16(&p, 0);
+	put16(&p, 0);
+	ck_assert_int_eq(wire_parse_query(p.b, p.len, &q), WIRE_FORMERR);
+	ck_assert_str_eq(q.reason, "opt owner not root");
+}
+END_TEST
+
 START_TEST(cursor_is_sticky)
 {
 	static const uint8_t buf[3] = { 1, 2, 3 };
@@ -206,4 +243,5 @@ END_TEST
 
 UNIT_SUITE("wire", { "plain", plain_query }, { "edns", edns_options },
 	   { "payload", small_payload_raised_to_512 }, { "verdicts", verdicts },
-	   { "ecs", ecs_validation }, { "cursor", cursor_is_sticky })
+	   { "ecs", ecs_validation }, { "owners", rr_owners_not_decompressed },
+	   { "cursor", cursor_is_sticky })
