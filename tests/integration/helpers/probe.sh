@@ -157,6 +157,24 @@ $(tail -n 15 "$PROBE_LOG")"
 	return 1
 }
 
+# flip_run MEMBER ADDR STATE: from the probe's debug log (start it with -d), how many results
+# in a row led to the last flip of that instance to STATE: the flipping one and the
+# check_result lines just before it that agreed with it. Must equal fall (down) or rise (up).
+flip_run() {
+	awk -v key="member=$1 addr=$2 " -v want="$3" '
+		index($0, key) == 0 { next }
+		/event=check_result/ {
+			if (/ ok=0 /) { bad++; good = 0 } else if (/ ok=1 /) { good++; bad = 0 }
+			next
+		}
+		/event=check_state/ {
+			if (/ state=down /) { if (want == "down") n = bad + 1 }
+			else if (want == "up") n = good + 1
+			bad = 0; good = 0
+		}
+		END { print n + 0 }' "$PROBE_LOG"
+}
+
 # expect_rx_clean: the receiver saw reports and no bad MAC, malformed datagram or old seq.
 expect_rx_clean() {
 	R=$(cat "$RX/errors" 2>/dev/null)
