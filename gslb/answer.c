@@ -212,6 +212,8 @@ static int answer_in(struct answer *a)
 		}
 		const struct zone_node *n = res.node;
 		const uint8_t *owner = res.wildcard ? cur : n->name;
+		if (res.wildcard && !a->ctx->rrl_owner)
+			a->ctx->rrl_owner = n->name;
 		if (n->service && !res.wildcard) {
 			const uint8_t *target = NULL;
 			int sr = service_answer(a->ctx, a->snap, q, a->src, n->service, owner,
@@ -357,6 +359,7 @@ size_t answer_packet(struct answer_ctx *ctx, const struct snapshot *snap, const 
 	enum wire_verdict v = wire_parse_query(req, reqlen, &q);
 
 	ctx->stats.queries++;
+	ctx->rrl_owner = NULL;
 	if (unlikely(v == WIRE_DROP)) {
 		ctx->stats.dropped++;
 		log_debug("event=drop reason=\"%s\"", q.reason);

@@ -46,6 +46,11 @@ struct answer_ctx {
 	unsigned row;	       /* this thread's row in snapshot->answers (member_stats.h) */
 	struct flt_thread flt; /* round-robin counters, PRNG, filter counters */
 	struct geo_cache geo;  /* client locations by network; clears itself on a new db */
+	/* Set by answer_packet for the caller's rate limiter: the wildcard owner ("*.zone")
+	 * an answer was synthesised from, so that random labels under a wildcard share one
+	 * RRL bucket; NULL otherwise. Points into the snapshot: valid under the same RCU
+	 * read lock as the call. */
+	const uint8_t *rrl_owner;
 };
 
 /* Adds the counters of ctx (its stats and its filter counters) to dst.

@@ -210,7 +210,7 @@ static void udp_answer(struct udp_worker *w, int n)
 		if (rrl != NULL) {
 			/* response rate limiting: send, drop, or send the TC=1 slip form */
 			len = rrl_udp(rrl, w->resp[k], len, (const struct sockaddr *)&w->src[j],
-				      now_ms);
+				      w->ctx.rrl_owner, now_ms);
 			if (len == 0)
 				continue;
 		}

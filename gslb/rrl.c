@@ -43,9 +43,10 @@
 
 /* The kinds of answer, each its own bucket. */
 enum rrl_kind {
-	KIND_ANSWER = 0, /* NOERROR: qname + qtype */
+	KIND_ANSWER = 0, /* NOERROR with records: qname (or wildcard owner) + qtype */
 	KIND_NXDOMAIN,	 /* zone apex, at nxdomain_per_second */
 	KIND_ERROR,	 /* other rcodes: the rcode alone */
+	KIND_EMPTY,	 /* NOERROR without answers (NODATA, referral): zone or cut, any qtype */
 };
 
 struct rrl_counter {
@@ -228,7 +229,12 @@ enum rrl_action rrl_decide(struct rrl *r, const struct sockaddr *client, const u
 	for (size_t i = 0; i < alen; i++)
 		addr[i] &= mask[i];
 
-	if (rcode == RCODE_NOERROR) {
+	if (rcode == RCODE_NOERROR && qtype == RRL_QTYPE_EMPTY) {
+		kind = KIND_EMPTY;
+		qtype = 0;
+		t = r->t_us;
+		tau = r->tau_us;
+	} else if (rcode == RCODE_NOERROR) {
 		kind = KIND_ANSWER;
 		t = r->t_us;
 		tau = r->tau_us;
@@ -370,19 +376,25 @@ int rrl_parse_response(const uint8_t *resp, size_t len, struct rrl_resp *out)
 	out->qtype = rd16(resp + pos);
 	pos += 4;
 	out->qend = pos;
-	if (out->rcode != RCODE_NXDOMAIN)
-		return 0;
-
-	/* NXDOMAIN: the zone is the owner of the SOA in the authority section */
 	unsigned an = rd16(resp + 6), ns = rd16(resp + 8);
+	bool empty = out->rcode == RCODE_NOERROR && an == 0;
+	if (out->rcode != RCODE_NXDOMAIN && !empty)
+		return 0;
+	if (empty)
+		out->qtype = RRL_QTYPE_EMPTY;
+
+	/* NXDOMAIN, NODATA: the zone is the owner of the SOA in the authority section; a
+	 * referral: the cut, owner of the NS records. Random names (NXDOMAIN) or random
+	 * qtypes (NODATA) then all land in one bucket. */
 	for (unsigned i = 0; i < an; i++)
 		if (skip_rr(resp, len, &pos) < 0)
 			return 0;
 	for (unsigned i = 0; i < ns; i++) {
 		uint8_t owner[DNAME_MAXLEN];
 		size_t at = pos;
+		int type = skip_rr(resp, len, &pos);
 
-		if (skip_rr(resp, len, &pos) != TYPE_SOA)
+		if (type != TYPE_SOA && (type != TYPE_NS || !empty))
 			continue;
 		if (dname_unpack(resp, len, &at, owner) > 0) {
 			dname_copy_lower(out->name, owner);
@@ -422,12 +434,14 @@ size_t rrl_slip_response(uint8_t *resp, size_t len, size_t qend)
 }
 
 size_t rrl_udp(struct rrl *r, uint8_t *resp, size_t len, const struct sockaddr *client,
-	       uint64_t now_ms)
+	       const uint8_t *wildcard, uint64_t now_ms)
 {
 	struct rrl_resp p;
 
 	if (!r || rrl_parse_response(resp, len, &p) < 0)
 		return len;
+	if (wildcard && p.rcode == RCODE_NOERROR && p.qtype != RRL_QTYPE_EMPTY)
+		dname_copy_lower(p.name, wildcard);
 	switch (rrl_decide(r, client, p.name, p.qtype, p.rcode, now_ms)) {
 	case RRL_SEND:
 		return len;

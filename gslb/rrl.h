@@ -2,10 +2,12 @@
 /* rrl.h — response rate limiting (RRL) of UDP answers against reflection attacks
  *
  * Every UDP answer is charged to a bucket keyed by (client network, name,
- * kind of answer): the client's address cut to ipv4_prefix/ipv6_prefix;
- * for NOERROR the qname and qtype; for NXDOMAIN the zone apex (a flood of
- * random names under one zone is one bucket) at its own rate; for other
- * rcodes the rcode alone, so random names cannot spread over buckets.
+ * kind of answer), as BIND and Knot do: the client's address cut to
+ * ipv4_prefix/ipv6_prefix; for a NOERROR answer the qname (the wildcard's
+ * owner for a synthesised one) and qtype; for NODATA the zone apex and for a
+ * referral the cut, whatever the qtype; for NXDOMAIN the zone apex at its own
+ * rate; for other rcodes the rcode alone. So random names, random qtypes and
+ * random labels under a wildcard cannot spread a flood over buckets.
  *
  * A bucket is a token bucket in GCRA form: one "theoretical arrival time"
  * per bucket. It refills at rate per second and holds at most rate × window
@@ -70,17 +72,23 @@ void rrl_free(struct rrl *r);
 /* True when r was made from a config equal to c (both NULL/disabled counts). */
 bool rrl_conf_equal(const struct rrl *r, const struct conf_rrl *c);
 
+/* qtype given to rrl_decide for a NOERROR response without answers (NODATA, referral):
+ * keyed on the zone or cut for any qtype, as NXDOMAIN is for any name. 0 is no real qtype. */
+#define RRL_QTYPE_EMPTY 0
+
 /* Charges one answer to the bucket of (client network, name, qtype, rcode)
  * at now_ms (any monotonic clock) and says what to do with it. name is a
- * lowercased uncompressed wire name: the qname, or the zone apex for
- * NXDOMAIN; it is ignored for rcodes other than NOERROR and NXDOMAIN.
+ * lowercased uncompressed wire name: the qname (the wildcard owner for a
+ * synthesised answer), or the zone apex for NXDOMAIN and NODATA (qtype
+ * RRL_QTYPE_EMPTY), the cut for a referral; it is ignored for other rcodes.
  * Query path: lock-free, no allocation; any thread, concurrently. */
 enum rrl_action rrl_decide(struct rrl *r, const struct sockaddr *client, const uint8_t *name,
 			   uint16_t qtype, uint16_t rcode, uint64_t now_ms);
 
-/* Reads the rcode, qname and qtype of a response and, for NXDOMAIN, the
- * owner of the first SOA in the authority section (the zone apex; the
- * qname if there is none). Returns 0 or -EBADMSG. Query path. */
+/* Reads the rcode, qname and qtype of a response; for NXDOMAIN and NOERROR without answers
+ * (whose qtype becomes RRL_QTYPE_EMPTY) the name becomes the owner of the first SOA in the
+ * authority section (the zone apex), or for a referral of its NS records (the cut); the
+ * qname if there is none. Returns 0 or -EBADMSG. Query path. */
 int rrl_parse_response(const uint8_t *resp, size_t len, struct rrl_resp *out);
 
 /* Rewrites the response resp[0..len) in place into its slip form: TC=1,
@@ -91,8 +99,11 @@ size_t rrl_slip_response(uint8_t *resp, size_t len, size_t qend);
 
 /* The whole UDP step: parses resp, decides for client at now_ms, and
  * returns len (send as is), the shorter slip length (send that), or 0
- * (drop). An unparsable response is sent as is. Query path. */
+ * (drop). wildcard is the owner of the wildcard a positive answer was
+ * synthesised from (answer_ctx.rrl_owner), else NULL. An unparsable
+ * response is sent as is. Query path. */
 size_t rrl_udp(struct rrl *r, uint8_t *resp, size_t len, const struct sockaddr *client,
+	       const uint8_t *wildcard,
 	       uint64_t now_ms);
 
 /* Sums r's counters into st (overwritten); NULL r gives zeros. Any thread,

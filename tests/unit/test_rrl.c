@@ -475,6 +475,106 @@ START_TEST(parse_nxdomain_zone)
 }
 END_TEST
 
+/* A NOERROR response to qname/qtype: with one A answer (answer), else empty with the SOA
+ * of example.com in authority (NODATA) or, with ns, a referral to ns (an NS record). */
+static size_t build_response(uint8_t *p, const char *qname, uint16_t qtype, bool answer,
+			     const char *ns)
+{
+	size_t n = 0;
+
+	n += put16(p + n, 7);
+	n += put16(p + n, 0x8400);
+	n += put16(p + n, 1);
+	n += put16(p + n, answer ? 1 : 0);
+	n += put16(p + n, answer ? 0 : 1);
+	n += put16(p + n, 0);
+	n += put_name(p + n, qname);
+	n += put16(p + n, qtype);
+	n += put16(p + n, CLASS_IN);
+	if (answer) {
+		n += put16(p + n, 0xc00c);
+		n += put16(p + n, TYPE_A);
+		n += put16(p + n, CLASS_IN);
+		n += put16(p + n, 0);
+		n += put16(p + n, 60);
+		n += put16(p + n, 4);
+		memcpy(p + n, "\xc0\x00\x02\x01", 4);
+		return n + 4;
+	}
+	n += put_name(p + n, ns ? ns : "example.com");
+	n += put16(p + n, ns ? TYPE_NS : TYPE_SOA);
+	n += put16(p + n, CLASS_IN);
+	n += put16(p + n, 0);
+	n += put16(p + n, 60);
+	n += put16(p + n, ns ? 2 : 24);
+	n += put16(p + n, 0xc00c);
+	if (!ns) {
+		n += put16(p + n, 0xc00c);
+		memset(p + n, 0, 20);
+		n += 20;
+	}
+	return n;
+}
+
+/* Sends k responses built by mk(i) from one client through rrl_udp (rate 2, window 1, no
+ * slip) and returns how many went out unchanged. */
+static int sent_of(struct rrl *r, int k, size_t (*mk)(uint8_t *p, int i),
+		   const uint8_t *wildcard)
+{
+	struct sockaddr_storage a = v4("192.0.2.9");
+	uint8_t p[512];
+	int sent = 0;
+
+	for (int i = 0; i < k; i++) {
+		size_t len = mk(p, i);
+		sent += rrl_udp(r, p, len, (struct sockaddr *)&a, wildcard, T0) == len;
+	}
+	return sent;
+}
+
+static size_t nodata_any_type(uint8_t *p, int i)
+{
+	return build_response(p, "example.com", (uint16_t)(100 + i), false, NULL);
+}
+
+static size_t random_label(uint8_t *p, int i)
+{
+	char q[64];
+
+	snprintf(q, sizeof(q), "r%d.apps.example.com", i);
+	return build_response(p, q, TYPE_A, true, NULL);
+}
+
+static size_t referral_below_cut(uint8_t *p, int i)
+{
+	char q[64];
+
+	snprintf(q, sizeof(q), "x%d.sub.example.com", i);
+	return build_response(p, q, TYPE_A, false, "sub.example.com");
+}
+
+/* Random qtypes at the apex (NODATA), random labels under a wildcard and random names below
+ * a delegation are each one bucket: they used to be one bucket per qname and qtype, so a
+ * flood of them was never limited. Distinct real answers still get a bucket each. */
+START_TEST(empty_wildcard_referral_buckets)
+{
+	struct conf_rrl c = base_conf(2, 1, 0);
+	struct rrl *r = rrl_new(&c);
+	struct rrl_resp rr;
+	uint8_t p[512];
+	size_t len = nodata_any_type(p, 0);
+
+	ck_assert_int_eq(rrl_parse_response(p, len, &rr), 0);
+	ck_assert_uint_eq(rr.qtype, RRL_QTYPE_EMPTY);
+	ck_assert(dname_equal(rr.name, name("example.com")));
+	ck_assert_int_eq(sent_of(r, 10, nodata_any_type, NULL), 2);
+	ck_assert_int_eq(sent_of(r, 10, random_label, name("*.apps.example.com")), 2);
+	ck_assert_int_eq(sent_of(r, 10, referral_below_cut, NULL), 2);
+	ck_assert_int_eq(sent_of(r, 10, random_label, NULL), 10); /* no wildcard: real names */
+	rrl_free(r);
+}
+END_TEST
+
 START_TEST(udp_step)
 {
 	struct conf_rrl c = base_conf(2, 1, 2);
@@ -485,7 +585,7 @@ START_TEST(udp_step)
 
 	for (int i = 0; i < 6; i++) {
 		len = build_answer(p, &qend);
-		got[i] = rrl_udp(r, p, len, (struct sockaddr *)&a, T0);
+		got[i] = rrl_udp(r, p, len, (struct sockaddr *)&a, NULL, T0);
 	}
 	ck_assert_uint_eq(got[0], len);
 	ck_assert_uint_eq(got[1], len);
@@ -495,7 +595,7 @@ START_TEST(udp_step)
 	ck_assert_uint_eq(got[5], qend + 15);
 	/* RRL off: everything goes */
 	len = build_answer(p, &qend);
-	ck_assert_uint_eq(rrl_udp(NULL, p, len, (struct sockaddr *)&a, T0), len);
+	ck_assert_uint_eq(rrl_udp(NULL, p, len, (struct sockaddr *)&a, NULL, T0), len);
 	rrl_free(r);
 }
 END_TEST
@@ -613,5 +713,6 @@ UNIT_SUITE("rrl", { "flood_slip_ratio", flood_slip_ratio }, { "slip_zero_and_one
 	   { "clock_wrap", clock_wrap }, { "collisions_reset", collisions_reset },
 	   { "threads_share_exactly", threads_share_exactly },
 	   { "parse_and_slip", parse_and_slip }, { "parse_nxdomain_zone", parse_nxdomain_zone },
+	   { "empty_wildcard_referral", empty_wildcard_referral_buckets },
 	   { "udp_step", udp_step }, { "conf_section", conf_section },
 	   { "conf_errors", conf_errors })
