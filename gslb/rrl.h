@@ -103,8 +103,7 @@ size_t rrl_slip_response(uint8_t *resp, size_t len, size_t qend);
  * synthesised from (answer_ctx.rrl_owner), else NULL. An unparsable
  * response is sent as is. Query path. */
 size_t rrl_udp(struct rrl *r, uint8_t *resp, size_t len, const struct sockaddr *client,
-	       const uint8_t *wildcard,
-	       uint64_t now_ms);
+	       const uint8_t *wildcard, uint64_t now_ms);
 
 /* Sums r's counters into st (overwritten); NULL r gives zeros. Any thread,
  * relaxed reads. */
