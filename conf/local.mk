@@ -2,6 +2,7 @@
 # into systemdsystemunitdir and the examples into $(sysconfdir)/gslb
 EXTRA_DIST += conf/gslb.conf conf/demo.conf conf/probe.key.example \
 	conf/systemd/gslbd.service.in conf/systemd/gslb-probe.service.in \
+	conf/systemd/gslb-anycast.service.in \
 	conf/systemd/gslb.sysusers zones/example.com.zone
 # scripts/ has no fragment of its own: the tarball carries it too
 EXTRA_DIST += scripts/bootstrap scripts/demo scripts/test
@@ -11,7 +12,8 @@ EXTRA_DIST += scripts/bootstrap scripts/demo scripts/test
 # on the make command line to follow the system's systemd instead.
 systemdsystemunitdir = $(prefix)/lib/systemd/system
 sysusersdir = $(prefix)/lib/sysusers.d
-systemdsystemunit_DATA = conf/systemd/gslbd.service conf/systemd/gslb-probe.service
+systemdsystemunit_DATA = conf/systemd/gslbd.service conf/systemd/gslb-probe.service \
+	conf/systemd/gslb-anycast.service
 CLEANFILES += $(systemdsystemunit_DATA)
 
 # The units name the installed programs and config: substituted at make time,
