@@ -24,28 +24,47 @@
 
 /* The engine; the types and the shared hooks are in conf_schema.h. */
 
-/* "file:line: path: message"; the file is the one the setting came from,
- * which differs from the main file inside @include. */
+/* The file and line of s: the file is the one the setting came from, which differs from
+ * the main file inside @include; dir is "" or the directory to print before it. */
+static unsigned source_of(struct conf_ctx *x, const config_setting_t *s, const char **file,
+			  const char **dir)
+{
+	unsigned line = s ? config_setting_source_line(s) : 0;
+
+	*file = s ? config_setting_source_file(s) : NULL;
+	*dir = "";
+	/* libconfig records an @include by the name written, which is relative to c->dir */
+	if (!*file || !strcmp(*file, x->c->path))
+		*file = x->c->path;
+	else if ((*file)[0] != '/')
+		*dir = x->c->dir;
+	return line == 0 ? 1 : line; /* the root group has no line of its own */
+}
+
+/* "file:line: path: message" */
 void conf_err(struct conf_ctx *x, const config_setting_t *s, const char *path, const char *fmt, ...)
 {
-	const char *file = s ? config_setting_source_file(s) : NULL;
-	const char *dir = "";
-	unsigned line = s ? config_setting_source_line(s) : 0;
+	const char *file, *dir;
+	unsigned line = source_of(x, s, &file, &dir);
 	va_list ap;
 
-	/* libconfig records an @include by the name written, which is relative to c->dir */
-	if (!file || !strcmp(file, x->c->path))
-		file = x->c->path;
-	else if (file[0] != '/')
-		dir = x->c->dir;
-	if (line == 0) /* the root group has no line of its own */
-		line = 1;
 	fprintf(x->err, "%s%s%s%s:%u: %s: ", x->nerr ? "\n" : "", dir, *dir ? "/" : "", file, line,
 		path);
 	va_start(ap, fmt);
 	vfprintf(x->err, fmt, ap);
 	va_end(ap);
 	x->nerr++;
+}
+
+char *conf_where(struct conf_ctx *x, const config_setting_t *s)
+{
+	const char *file, *dir;
+	unsigned line = source_of(x, s, &file, &dir);
+	char *out = NULL;
+
+	if (asprintf(&out, "%s%s%s:%u", dir, *dir ? "/" : "", file, line) < 0)
+		return NULL;
+	return out;
 }
 
 void conf_oom(struct conf_ctx *x, const config_setting_t *s, const char *path)

@@ -113,6 +113,8 @@ struct conf_geoip {
 	bool enabled;		   /* the section is in the file */
 	char *database;		   /* resolved path of the mmdb file (IPv4, or both families) */
 	char *database6;	   /* resolved path of a separate IPv6 file, or NULL */
+	char *database_at;	   /* "file:line" of database, for the errors of opening it */
+	char *database6_at;	   /* the same for database6, or NULL */
 	char *schema;		   /* "geoip2" (default) or "flat" */
 	int ecs_max_prefix_v4;	   /* longest ECS source prefix used for the lookup, 0..32; 24 */
 	int ecs_max_prefix_v6;	   /* the same for IPv6, 0..128; 56 */

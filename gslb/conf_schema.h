@@ -98,6 +98,10 @@ __attribute__((format(printf, 4, 5))) void conf_err(struct conf_ctx *x, const co
 						    const char *path, const char *fmt, ...);
 void conf_oom(struct conf_ctx *x, const config_setting_t *s, const char *path);
 
+/* "file:line" of s as conf_err prints it (malloc'd, caller frees), or NULL when out of
+ * memory: for errors found after the load, when the file is no longer open. */
+char *conf_where(struct conf_ctx *x, const config_setting_t *s);
+
 /* snprintf into a path buffer (CONF_PATHLEN); truncation only shortens messages. */
 __attribute__((format(printf, 3, 4))) void conf_path_fmt(char *out, size_t size, const char *fmt,
 							 ...);

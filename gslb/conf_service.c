@@ -13,6 +13,7 @@
 #include <libconfig.h>
 
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,10 +175,24 @@ static const struct conf_item location_items[] = {
     {NULL},
 };
 
+/* database and database6 keep their "file:line" beside them (conf_finish_geoip). */
+static void release_database(const struct conf_item *it, char *base)
+{
+	struct conf_geoip *g = (struct conf_geoip *)base;
+	bool six = it->off == offsetof(struct conf_geoip, database6);
+	char **at = six ? &g->database6_at : &g->database_at;
+
+	free(*(char **)(base + it->off));
+	*(char **)(base + it->off) = NULL;
+	free(*at);
+	*at = NULL;
+}
+
 const struct conf_item conf_geoip_items[] = {
     {"database", CT_STRING, CONF_REQUIRED, FIELD(struct conf_geoip, database),
-     .store = conf_store_path},
-    {"database6", CT_STRING, FIELD(struct conf_geoip, database6), .store = conf_store_path},
+     .store = conf_store_path, .release = release_database},
+    {"database6", CT_STRING, FIELD(struct conf_geoip, database6), .store = conf_store_path,
+     .release = release_database},
     {"schema", CT_STRING, FIELD(struct conf_geoip, schema), .def_str = "geoip2",
      .store = store_schema},
     {"ecs_max_prefix_v4", CT_INT, FIELD(struct conf_geoip, ecs_max_prefix_v4), .min = 0, .max = 32,
@@ -188,30 +203,21 @@ const struct conf_item conf_geoip_items[] = {
     {NULL},
 };
 
-/* Opens the database once now, so that a wrong file or schema fails the load (and a reload
- * keeps the old snapshot) with the setting's line; snapshot_build opens it for real. */
+/* The database is opened by snapshot_build, once (the rows checked that the files are
+ * readable); it blames the setting's line, kept here, when the file is not a usable
+ * database. */
 void conf_finish_geoip(struct conf_ctx *x, const struct conf_item *it, const config_setting_t *s,
 		       char *base, const char *path)
 {
 	struct conf_geoip *g = (struct conf_geoip *)(base + it->off);
+	const config_setting_t *db = s ? config_setting_get_member(s, "database") : NULL;
 	const config_setting_t *db6 = s ? config_setting_get_member(s, "database6") : NULL;
-	char err[1024] = "";
-	char kpath[CONF_PATHLEN];
 
 	g->enabled = s != NULL;
-	if (!s || !g->database || !g->schema || (db6 && !g->database6))
-		return; /* absent, or reported */
-	struct geo_db *db = geo_open2(g->database, g->database6, g->schema, err, sizeof(err));
-	if (db) {
-		geo_close(db);
-		return;
-	}
-	/* blame database6 when the message is about that file */
-	bool six = g->database6 && !strncmp(err, g->database6, strlen(g->database6)) &&
-		   err[strlen(g->database6)] == ':';
-	conf_join_path(kpath, sizeof(kpath), path, six ? "database6" : "database");
-	conf_err(x, config_setting_get_member(s, six ? "database6" : "database"), kpath, "%s",
-		 err[0] ? err : "cannot open");
+	if (db && !(g->database_at = conf_where(x, db)))
+		conf_oom(x, db, path);
+	if (db6 && !(g->database6_at = conf_where(x, db6)))
+		conf_oom(x, db6, path);
 }
 
 /* ---- regions ---- */

@@ -75,22 +75,33 @@ static int attach_services(const struct conf *conf, struct zonedb *db, FILE *ef)
 	return ret;
 }
 
-/* The GeoIP database and the member health slots. */
-static int open_geo_health(struct snapshot *s, FILE *ef)
+/* Opens the GeoIP database of conf, the one time it is opened for a snapshot; NULL in *geo
+ * without a geoip section. The config only checked that the files are readable: a file
+ * that is not a database of the schema fails here, blamed on the line of its setting. */
+static int open_geo(const struct conf *conf, struct geo_db **geo, FILE *ef)
 {
-	const struct conf_geoip *g = &s->conf->geoip;
+	const struct conf_geoip *g = &conf->geoip;
+	char err[1024] = "", msg[1400];
+	bool six;
 
-	if (g->enabled) {
-		char err[1024] = "", msg[1200];
+	*geo = NULL;
+	if (!g->enabled)
+		return 0;
+	*geo = geo_open2(g->database, g->database6, g->schema, err, sizeof(err));
+	if (*geo != NULL)
+		return 0;
+	/* blame database6 when the message is about that file */
+	six = g->database6 && !strncmp(err, g->database6, strlen(g->database6)) &&
+	      err[strlen(g->database6)] == ':';
+	snprintf(msg, sizeof(msg), "%s: geoip.%s: %s", six ? g->database6_at : g->database_at,
+		 six ? "database6" : "database", err[0] ? err : "cannot open");
+	err_append(ef, msg);
+	return -EINVAL;
+}
 
-		s->geo = geo_open2(g->database, g->database6, g->schema, err, sizeof(err));
-		if (s->geo == NULL) {
-			snprintf(msg, sizeof(msg), "%s: geoip: %s", s->conf->path,
-				 err[0] ? err : "cannot open the database");
-			err_append(ef, msg);
-			return -EINVAL;
-		}
-	}
+/* The member health slots. */
+static int init_health(struct snapshot *s, FILE *ef)
+{
 	s->nhealth = s->conf->nmembers_total;
 	s->health = calloc(s->nhealth ? s->nhealth : 1, sizeof(*s->health));
 	if (s->health == NULL) {
@@ -108,6 +119,7 @@ struct snapshot *snapshot_build(const char *conf_path, char **errmsg)
 	struct conf *conf = NULL;
 	struct zone **zones = NULL;
 	struct zonedb *db = NULL;
+	struct geo_db *geo = NULL;
 	char *cerr = NULL;
 	char *buf = NULL;
 	size_t buflen = 0;
@@ -125,6 +137,11 @@ struct snapshot *snapshot_build(const char *conf_path, char **errmsg)
 	if (conf == NULL) {
 		err_append(ef, cerr != NULL ? cerr : "config: cannot load");
 		free(cerr);
+		failed = true;
+		goto out;
+	}
+	/* a database that does not open is a config error: no zones are loaded after one */
+	if (open_geo(conf, &geo, ef) != 0) {
 		failed = true;
 		goto out;
 	}
@@ -169,10 +186,12 @@ struct snapshot *snapshot_build(const char *conf_path, char **errmsg)
 	}
 	s->conf = conf;
 	s->zones = db;
+	s->geo = geo;
 	s->built_at = time(NULL);
 	conf = NULL;
 	db = NULL;
-	if (open_geo_health(s, ef) != 0) {
+	geo = NULL;
+	if (init_health(s, ef) != 0) {
 		failed = true;
 		snapshot_free(s);
 		s = NULL;
@@ -185,6 +204,7 @@ out:
 		buf = NULL;
 	}
 	free(buf);
+	geo_close(geo);
 	zonedb_free(db);
 	if (zones != NULL && conf != NULL) {
 		for (i = 0; i < conf->nzones; i++)

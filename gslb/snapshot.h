@@ -3,8 +3,10 @@
  *
  * Config, compiled zones, the GeoIP handle, the service tables and (for
  * now) the member health slots form one snapshot. snapshot_build() makes a
- * new one off the query path; snapshot_publish() swaps it in with
- * rcu_assign_pointer() and frees the old one after a grace period.
+ * new one off the query path, and is the one place that opens the GeoIP
+ * database (the config loader only checks that its files are readable);
+ * snapshot_publish() swaps it in with rcu_assign_pointer() and frees the
+ * old one after a grace period.
  * Readers (query threads, registered with liburcu) call snapshot_get()
  * inside rcu_read_lock()/rcu_read_unlock() and must not keep the pointer
  * past the unlock.

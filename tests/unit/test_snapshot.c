@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #define DB TEST_BUILDDIR "/tests/data/test-city.mmdb"
+#define FLAT4 TEST_BUILDDIR "/tests/data/test-city-flat4.mmdb"
 #define ZONE_FILE TEST_SRCDIR "/zones/example.com.zone"
 
 #define HEAD                                                                                       \
@@ -170,12 +171,42 @@ START_TEST(below_cut)
 }
 END_TEST
 
+/* The config only checks that the database files are readable; opening them is the
+ * snapshot's, which blames the setting's line as the loader did. Zones are not loaded
+ * after such an error. */
+START_TEST(geoip_errors)
+{
+	static const struct {
+		const char *body, *want;
+	} bad[] = {
+		{"geoip: { database = \"" DB "\"; schema = \"flat\"; };\n",
+		 "%1$s:4: geoip.database: " DB ": records do not follow schema \"flat\" "
+		 "(database_type 'GeoIP2-City'); try schema \"geoip2\""},
+		{"geoip: { database = \"" FLAT4 "\";\n database6 = \"" FLAT4 "\"; schema = \"flat\"; };\n",
+		 "%1$s:5: geoip.database6: " FLAT4 ": not an IPv6 database (ip_version 4)"},
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *err, *want = NULL;
+		struct snapshot *s = build(bad[i].body, &err);
+
+		ck_assert_msg(s == NULL, "built: %s", bad[i].body);
+		ck_assert_ptr_nonnull(err);
+		ck_assert_int_ge(asprintf(&want, bad[i].want, path), 0);
+		ck_assert_str_eq(err, want);
+		free(want);
+		free(err);
+	}
+}
+END_TEST
+
 static Suite *snapshot_suite(void)
 {
 	const struct unit_case cases[] = {
 		{ "services_attached", services_attached },
 		{ "no_geoip", no_geoip },
 		{ "below_cut", below_cut },
+		{ "geoip_errors", geoip_errors },
 	};
 	Suite *s = suite_create("snapshot");
 
