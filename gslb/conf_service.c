@@ -402,8 +402,10 @@ static const struct conf_item member_items[] = {
     {"weight", CT_INT, FIELD(struct member, weight), .min = 0, .max = 1000000, .def_int = 1},
     {"priority", CT_INT, FIELD(struct member, priority), .min = -1000000, .max = 1000000},
     {"check", CT_STRING, FIELD(struct member, check)},
-    {"load_low", CT_INT, FIELD(struct member, load_low), .min = 0, .max = 10000, .def_int = 700},
-    {"load_high", CT_INT, FIELD(struct member, load_high), .min = 0, .max = 10000, .def_int = 900},
+    {"load_low", CT_INT, FIELD(struct member, load_low), .min = 0, .max = 10000,
+     .def_int = MEMBER_LOAD_LOW_DEFAULT},
+    {"load_high", CT_INT, FIELD(struct member, load_high), .min = 0, .max = 10000,
+     .def_int = MEMBER_LOAD_HIGH_DEFAULT},
     {NULL},
 };
 
