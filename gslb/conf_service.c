@@ -532,7 +532,8 @@ void conf_finish_services(struct conf_ctx *x, const struct conf_item *it, const 
 }
 
 /* Member regions and checks, and service names against the zones: each may be defined later
- * in the file than the service naming it. */
+ * in the file than the service naming it. Checks and zones are checked when loaded (the
+ * probe reads no zones). */
 void conf_late_services(struct conf_ctx *x, const config_setting_t *root)
 {
 	struct conf *c = x->c;
@@ -553,7 +554,7 @@ void conf_late_services(struct conf_ctx *x, const config_setting_t *root)
 
 		for (size_t z = 0; svc->name && z < c->nzones && !inside; z++)
 			inside = c->zones[z].name && dname_is_sub(svc->name, c->zones[z].apex);
-		if (svc->name && !inside) {
+		if (svc->name && !inside && (x->sections & CONF_S_ZONES)) {
 			conf_path_fmt(path, sizeof(path), "services[%zu].name", i);
 			conf_err(x, config_setting_get_member(e, "name"), path,
 				 "not inside any served zone");
@@ -573,7 +574,8 @@ void conf_late_services(struct conf_ctx *x, const config_setting_t *root)
 					conf_err(x, r, path, "unknown region '%s'", rn);
 				}
 			}
-			if (m->check && !conf_check_find(c, m->check)) {
+			if (m->check && (x->sections & CONF_S_CHECKS) &&
+			    !conf_check_find(c, m->check)) {
 				conf_path_fmt(path, sizeof(path),
 					      "services[%zu].members[%zu].check", i, j);
 				conf_err(x, config_setting_get_member(me, "check"), path,

@@ -40,10 +40,12 @@ struct snapshot {
 	time_t built_at;
 };
 
-/* Loads the config at path and every zone it names. On failure returns
- * NULL and sets *errmsg (malloc'd, "file:line: setting: message" lines).
- * Any thread; never touches the published snapshot. */
-struct snapshot *snapshot_build(const char *conf_path, char **errmsg);
+/* Loads the config at path (the sections gslbd reads, CONF_S_GSLBD), opens
+ * its GeoIP database and loads every zone it names. On failure returns NULL
+ * and writes to err (errlen bytes; CONF_ERRLEN is generous) every error,
+ * one "file:line: setting: message" per line. Any thread; never touches
+ * the published snapshot. */
+struct snapshot *snapshot_build(const char *conf_path, char *err, size_t errlen);
 void snapshot_free(struct snapshot *s);
 
 /* Publishes s (ownership passes) and frees the previous one after an RCU
