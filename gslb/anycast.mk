@@ -2,7 +2,7 @@
 sbin_PROGRAMS += gslb-anycast
 gslb_anycast_SOURCES = gslb/gslb-anycast.c gslb/anycast.c gslb/anycast.h
 gslb_anycast_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(LDNS_CFLAGS) $(LIBCONFIG_CFLAGS)
-gslb_anycast_LDADD = $(GSLB_LIBS)
+gslb_anycast_LDADD = $(GSLB_CORE_LIBS)
 
 dist_man_MANS += docs/gslb-anycast.8
 

@@ -24,28 +24,47 @@
 
 /* The engine; the types and the shared hooks are in conf_schema.h. */
 
-/* "file:line: path: message"; the file is the one the setting came from,
- * which differs from the main file inside @include. */
+/* The file and line of s: the file is the one the setting came from, which differs from
+ * the main file inside @include; dir is "" or the directory to print before it. */
+static unsigned source_of(struct conf_ctx *x, const config_setting_t *s, const char **file,
+			  const char **dir)
+{
+	unsigned line = s ? config_setting_source_line(s) : 0;
+
+	*file = s ? config_setting_source_file(s) : NULL;
+	*dir = "";
+	/* libconfig records an @include by the name written, which is relative to c->dir */
+	if (!*file || !strcmp(*file, x->c->path))
+		*file = x->c->path;
+	else if ((*file)[0] != '/')
+		*dir = x->c->dir;
+	return line == 0 ? 1 : line; /* the root group has no line of its own */
+}
+
+/* "file:line: path: message" */
 void conf_err(struct conf_ctx *x, const config_setting_t *s, const char *path, const char *fmt, ...)
 {
-	const char *file = s ? config_setting_source_file(s) : NULL;
-	const char *dir = "";
-	unsigned line = s ? config_setting_source_line(s) : 0;
+	const char *file, *dir;
+	unsigned line = source_of(x, s, &file, &dir);
 	va_list ap;
 
-	/* libconfig records an @include by the name written, which is relative to c->dir */
-	if (!file || !strcmp(file, x->c->path))
-		file = x->c->path;
-	else if (file[0] != '/')
-		dir = x->c->dir;
-	if (line == 0) /* the root group has no line of its own */
-		line = 1;
 	fprintf(x->err, "%s%s%s%s:%u: %s: ", x->nerr ? "\n" : "", dir, *dir ? "/" : "", file, line,
 		path);
 	va_start(ap, fmt);
 	vfprintf(x->err, fmt, ap);
 	va_end(ap);
 	x->nerr++;
+}
+
+char *conf_where(struct conf_ctx *x, const config_setting_t *s)
+{
+	const char *file, *dir;
+	unsigned line = source_of(x, s, &file, &dir);
+	char *out = NULL;
+
+	if (asprintf(&out, "%s%s%s:%u", dir, *dir ? "/" : "", file, line) < 0)
+		return NULL;
+	return out;
 }
 
 void conf_oom(struct conf_ctx *x, const config_setting_t *s, const char *path)
@@ -410,6 +429,12 @@ static void load_item(struct conf_ctx *x, const struct conf_item *it, const conf
 	}
 }
 
+/* A top-level section the caller does not read: known, not validated. */
+static bool skipped(const struct conf_ctx *x, const struct conf_item *it)
+{
+	return it->section && !(it->section & x->sections);
+}
+
 static void walk_group(struct conf_ctx *x, const config_setting_t *g, const struct conf_item *tab,
 		       char *base, const char *path)
 {
@@ -428,10 +453,13 @@ static void walk_group(struct conf_ctx *x, const config_setting_t *g, const stru
 			conf_err(x, s, cpath, "unknown setting");
 			continue;
 		}
+		if (skipped(x, it))
+			continue;
 		load_item(x, it, s, base, cpath);
 	}
 	for (const struct conf_item *it = tab; it->name; it++) {
-		if (!(it->flags & CONF_REQUIRED) || config_setting_get_member(g, it->name))
+		if (!(it->flags & CONF_REQUIRED) || skipped(x, it) ||
+		    config_setting_get_member(g, it->name))
 			continue;
 		conf_join_path(cpath, sizeof(cpath), path, it->name);
 		conf_err(x, g, cpath, "missing required setting");
@@ -439,7 +467,7 @@ static void walk_group(struct conf_ctx *x, const config_setting_t *g, const stru
 	/* absent groups and lists still get their finish check (s = NULL), which may resolve
 	 * defaults */
 	for (const struct conf_item *it = tab; it->name; it++) {
-		if (!it->finish || config_setting_get_member(g, it->name))
+		if (!it->finish || skipped(x, it) || config_setting_get_member(g, it->name))
 			continue;
 		conf_join_path(cpath, sizeof(cpath), path, it->name);
 		it->finish(x, it, NULL, base, cpath);
@@ -819,37 +847,60 @@ static const struct conf_item zone_items[] = {
     {NULL},
 };
 
-/* The top level: the one place that registers sections. */
+/* The top level: the one place that registers sections. A finish hook may read the
+ * sections before its own in this table (listed in .needs, loaded with it); a check
+ * against a later one goes in conf_late. */
 static const struct conf_item conf_schema[] = {
-    {"server", CT_GROUP, CONF_REQUIRED, .off = 0, .sub = server_items, .finish = finish_server},
+    {"server", CT_GROUP, CONF_REQUIRED, .off = 0, .sub = server_items, .finish = finish_server,
+     .section = CONF_S_SERVER},
     {"zones", CT_LIST, CONF_REQUIRED, ARRAY(struct conf, zones, nzones), .min_count = 1,
-     .elem_size = sizeof(struct conf_zone), .sub = zone_items, .finish = finish_zones},
+     .elem_size = sizeof(struct conf_zone), .sub = zone_items, .finish = finish_zones,
+     .section = CONF_S_ZONES},
     {"checks", CT_LIST, ARRAY(struct conf, checks, nchecks), .elem_size = sizeof(struct conf_check),
-     .sub = conf_check_items, .finish = conf_finish_checks},
+     .sub = conf_check_items, .finish = conf_finish_checks, .section = CONF_S_CHECKS},
     {"health", CT_GROUP, .off = offsetof(struct conf, health), .sub = conf_health_items,
-     .finish = conf_finish_health},
+     .finish = conf_finish_health, .section = CONF_S_HEALTH},
     {"probe", CT_GROUP, .off = offsetof(struct conf, probe), .sub = conf_probe_items,
-     .finish = conf_finish_probe},
+     .finish = conf_finish_probe, .section = CONF_S_PROBE, .needs = CONF_S_HEALTH},
     {"geoip", CT_GROUP, .off = offsetof(struct conf, geoip), .sub = conf_geoip_items,
-     .finish = conf_finish_geoip},
+     .finish = conf_finish_geoip, .section = CONF_S_GEOIP},
     {"regions", CT_LIST, ARRAY(struct conf, regions, nregions), .min_count = 1,
-     .elem_size = sizeof(struct region), .sub = conf_region_items, .finish = conf_finish_regions},
+     .elem_size = sizeof(struct region), .sub = conf_region_items, .finish = conf_finish_regions,
+     .section = CONF_S_REGIONS},
     {"services", CT_LIST, ARRAY(struct conf, services, nservices),
-     .elem_size = sizeof(struct service), .sub = conf_service_items,
-     .finish = conf_finish_services},
+     .elem_size = sizeof(struct service), .sub = conf_service_items, .finish = conf_finish_services,
+     .section = CONF_S_SERVICES, .needs = CONF_S_REGIONS},
     {"rrl", CT_GROUP, .off = offsetof(struct conf, rrl), .sub = conf_rrl_items,
-     .finish = conf_finish_rrl},
+     .finish = conf_finish_rrl, .section = CONF_S_RRL},
     {"anycast", CT_GROUP, .off = offsetof(struct conf, anycast), .sub = conf_anycast_items,
-     .finish = conf_finish_anycast},
+     .finish = conf_finish_anycast, .section = CONF_S_ANYCAST, .needs = CONF_S_ZONES},
     {NULL},
 };
 
-/* Checks across sections, in order, once the whole file is read. */
-static conf_late_fn *const conf_late[] = {
-    conf_late_probe,
-    conf_late_services,
-    NULL,
+/* Checks across sections, in order, once the whole file is read; each runs when its
+ * section is loaded. */
+static const struct {
+	conf_late_fn *fn;
+	unsigned section;
+} conf_late[] = {
+    {conf_late_probe, CONF_S_PROBE},
+    {conf_late_services, CONF_S_SERVICES},
+    {NULL, 0},
 };
+
+/* sections with the ones they need (none needs more than one level today; loop anyway) */
+static unsigned with_needs(unsigned sections)
+{
+	unsigned prev;
+
+	do {
+		prev = sections;
+		for (const struct conf_item *it = conf_schema; it->name; it++)
+			if (it->section & sections)
+				sections |= it->needs;
+	} while (sections != prev);
+	return sections;
+}
 
 /* ---- load ---- */
 
@@ -881,18 +932,21 @@ static int set_paths(struct conf *c, const char *path)
 	return 0;
 }
 
-struct conf *conf_load(const char *path, char **errmsg)
+struct conf *conf_load(const char *path, unsigned sections, char *err, size_t errlen)
 {
-	struct conf_ctx x = {0};
+	struct conf_ctx x = {.sections = with_needs(sections)};
 	struct conf *c = NULL;
 	config_t cfg;
 	bool cfg_inited = false;
 	int ret;
 
-	*errmsg = NULL;
+	if (errlen > 0)
+		err[0] = '\0';
 	x.err = open_memstream(&x.errbuf, &x.errlen);
-	if (!x.err)
+	if (!x.err) {
+		snprintf(err, errlen, "%s: out of memory", path);
 		return NULL;
+	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		fprintf(x.err, "%s: out of memory", path);
@@ -926,8 +980,9 @@ struct conf *conf_load(const char *path, char **errmsg)
 		goto fail;
 	}
 	walk_group(&x, config_root_setting(&cfg), conf_schema, (char *)c, "");
-	for (size_t i = 0; conf_late[i]; i++)
-		conf_late[i](&x, config_root_setting(&cfg));
+	for (size_t i = 0; conf_late[i].fn; i++)
+		if (conf_late[i].section & x.sections)
+			conf_late[i].fn(&x, config_root_setting(&cfg));
 	if (x.nerr)
 		goto fail;
 	config_destroy(&cfg);
@@ -939,7 +994,8 @@ fail:
 	if (cfg_inited)
 		config_destroy(&cfg);
 	fclose(x.err);
-	*errmsg = x.errbuf;
+	snprintf(err, errlen, "%s", x.errbuf ? x.errbuf : "");
+	free(x.errbuf);
 	conf_free(c);
 	return NULL;
 }

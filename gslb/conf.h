@@ -113,6 +113,8 @@ struct conf_geoip {
 	bool enabled;		   /* the section is in the file */
 	char *database;		   /* resolved path of the mmdb file (IPv4, or both families) */
 	char *database6;	   /* resolved path of a separate IPv6 file, or NULL */
+	char *database_at;	   /* "file:line" of database, for the errors of opening it */
+	char *database6_at;	   /* the same for database6, or NULL */
 	char *schema;		   /* "geoip2" (default) or "flat" */
 	int ecs_max_prefix_v4;	   /* longest ECS source prefix used for the lookup, 0..32; 24 */
 	int ecs_max_prefix_v6;	   /* the same for IPv6, 0..128; 56 */
@@ -218,10 +220,43 @@ const struct region *conf_region_find(const struct conf *c, const char *name);
  * returns 0 or -EINVAL. The caller frees a->text. */
 int conf_parse_addr(const char *text, uint16_t default_port, struct conf_addr *a);
 
-/* Loads and validates path. On success returns the conf (caller frees with
- * conf_free). On failure returns NULL and sets *errmsg to a malloc'd text of
- * one or more lines "file:line: setting: message" (caller frees). */
-struct conf *conf_load(const char *path, char **errmsg);
+/* Sections of the file, for conf_load: each program names the ones it reads. */
+#define CONF_S_SERVER 0x001u
+#define CONF_S_ZONES 0x002u
+#define CONF_S_CHECKS 0x004u
+#define CONF_S_HEALTH 0x008u
+#define CONF_S_PROBE 0x010u
+#define CONF_S_GEOIP 0x020u
+#define CONF_S_REGIONS 0x040u
+#define CONF_S_SERVICES 0x080u
+#define CONF_S_RRL 0x100u
+#define CONF_S_ANYCAST 0x200u
+#define CONF_S_ALL 0x3ffu
+/* What each program reads. gslbd: answers (zones, services, GeoIP), reports (health, the
+ * checks members name) and rate limiting; gslb-probe: the members to check, with their
+ * checks, the keys and its own section; gslb-anycast: the listen and control addresses
+ * it probes, the first zone (its SOA probe) and its own section. */
+#define CONF_S_GSLBD                                                                               \
+	(CONF_S_SERVER | CONF_S_ZONES | CONF_S_GEOIP | CONF_S_REGIONS | CONF_S_SERVICES |          \
+	 CONF_S_CHECKS | CONF_S_HEALTH | CONF_S_RRL)
+#define CONF_S_GSLB_PROBE                                                                          \
+	(CONF_S_REGIONS | CONF_S_SERVICES | CONF_S_CHECKS | CONF_S_HEALTH | CONF_S_PROBE)
+#define CONF_S_GSLB_ANYCAST (CONF_S_SERVER | CONF_S_ZONES | CONF_S_ANYCAST)
+
+/* A generous size for conf_load's (and snapshot_build's) err buffer: every error of a
+ * file with many mistakes, one per line. */
+#define CONF_ERRLEN 8192
+
+/* Loads path and validates the sections named in the sections mask (CONF_S_*, plus those
+ * they read: services their regions, probe the health keys, anycast the zones). Another
+ * section is recognised but not read: its fields keep their defaults, its errors are not
+ * reported, and nothing checks against it (no "not inside any served zone" without zones).
+ * An unknown top-level name is an error whatever the mask. On success returns the conf
+ * (caller frees with conf_free). On failure returns NULL and writes to err (errlen bytes,
+ * may be 0) every error found, one "file:line: setting: message" per line, cut only at
+ * errlen (CONF_ERRLEN is enough for any real file). Any thread; a struct conf is
+ * immutable once returned. */
+struct conf *conf_load(const char *path, unsigned sections, char *err, size_t errlen);
 void conf_free(struct conf *c);
 
 #endif

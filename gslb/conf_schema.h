@@ -13,7 +13,9 @@
  * struct conf), a table of its keys, a row in conf_schema[], and hooks only
  * for values that need more than a type and a range. Checks that span
  * sections (a key id named in one section and defined in another) go in
- * conf_late[] in conf.c; they run after the whole file is read.
+ * conf_late[] in conf.c; they run after the whole file is read, when their
+ * section is loaded. A program loads only the sections it reads (conf.h,
+ * CONF_S_*): a check against another section tests x->sections first.
  *
  * Everything here runs on the thread that calls conf_load.
  */
@@ -50,7 +52,8 @@ enum conf_type {
 /* The state of one load: the conf being filled and the error stream. */
 struct conf_ctx {
 	struct conf *c;
-	FILE *err; /* open_memstream over errbuf */
+	unsigned sections; /* CONF_S_* read this time, with the ones they need */
+	FILE *err;	   /* open_memstream over errbuf */
 	char *errbuf;
 	size_t errlen;
 	int nerr;
@@ -88,6 +91,8 @@ struct conf_item {
 	conf_hook_fn *store;	     /* replaces the default store */
 	conf_hook_fn *finish;	     /* CT_GROUP, CT_LIST: checks after all keys are read */
 	conf_release_fn *release;    /* frees what store kept */
+	unsigned section;	     /* top level: the CONF_S_* bit of this section */
+	unsigned needs;		     /* top level: sections its hooks read (loaded with it) */
 };
 
 #define FIELD(st, m) .off = offsetof(st, m), .size = sizeof(((st *)0)->m)
@@ -97,6 +102,10 @@ struct conf_item {
 __attribute__((format(printf, 4, 5))) void conf_err(struct conf_ctx *x, const config_setting_t *s,
 						    const char *path, const char *fmt, ...);
 void conf_oom(struct conf_ctx *x, const config_setting_t *s, const char *path);
+
+/* "file:line" of s as conf_err prints it (malloc'd, caller frees), or NULL when out of
+ * memory: for errors found after the load, when the file is no longer open. */
+char *conf_where(struct conf_ctx *x, const config_setting_t *s);
 
 /* snprintf into a path buffer (CONF_PATHLEN); truncation only shortens messages. */
 __attribute__((format(printf, 3, 4))) void conf_path_fmt(char *out, size_t size, const char *fmt,

@@ -13,6 +13,7 @@
 #include <libconfig.h>
 
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,10 +175,24 @@ static const struct conf_item location_items[] = {
     {NULL},
 };
 
+/* database and database6 keep their "file:line" beside them (conf_finish_geoip). */
+static void release_database(const struct conf_item *it, char *base)
+{
+	struct conf_geoip *g = (struct conf_geoip *)base;
+	bool six = it->off == offsetof(struct conf_geoip, database6);
+	char **at = six ? &g->database6_at : &g->database_at;
+
+	free(*(char **)(base + it->off));
+	*(char **)(base + it->off) = NULL;
+	free(*at);
+	*at = NULL;
+}
+
 const struct conf_item conf_geoip_items[] = {
     {"database", CT_STRING, CONF_REQUIRED, FIELD(struct conf_geoip, database),
-     .store = conf_store_path},
-    {"database6", CT_STRING, FIELD(struct conf_geoip, database6), .store = conf_store_path},
+     .store = conf_store_path, .release = release_database},
+    {"database6", CT_STRING, FIELD(struct conf_geoip, database6), .store = conf_store_path,
+     .release = release_database},
     {"schema", CT_STRING, FIELD(struct conf_geoip, schema), .def_str = "geoip2",
      .store = store_schema},
     {"ecs_max_prefix_v4", CT_INT, FIELD(struct conf_geoip, ecs_max_prefix_v4), .min = 0, .max = 32,
@@ -188,30 +203,21 @@ const struct conf_item conf_geoip_items[] = {
     {NULL},
 };
 
-/* Opens the database once now, so that a wrong file or schema fails the load (and a reload
- * keeps the old snapshot) with the setting's line; snapshot_build opens it for real. */
+/* The database is opened by snapshot_build, once (the rows checked that the files are
+ * readable); it blames the setting's line, kept here, when the file is not a usable
+ * database. */
 void conf_finish_geoip(struct conf_ctx *x, const struct conf_item *it, const config_setting_t *s,
 		       char *base, const char *path)
 {
 	struct conf_geoip *g = (struct conf_geoip *)(base + it->off);
+	const config_setting_t *db = s ? config_setting_get_member(s, "database") : NULL;
 	const config_setting_t *db6 = s ? config_setting_get_member(s, "database6") : NULL;
-	char err[1024] = "";
-	char kpath[CONF_PATHLEN];
 
 	g->enabled = s != NULL;
-	if (!s || !g->database || !g->schema || (db6 && !g->database6))
-		return; /* absent, or reported */
-	struct geo_db *db = geo_open2(g->database, g->database6, g->schema, err, sizeof(err));
-	if (db) {
-		geo_close(db);
-		return;
-	}
-	/* blame database6 when the message is about that file */
-	bool six = g->database6 && !strncmp(err, g->database6, strlen(g->database6)) &&
-		   err[strlen(g->database6)] == ':';
-	conf_join_path(kpath, sizeof(kpath), path, six ? "database6" : "database");
-	conf_err(x, config_setting_get_member(s, six ? "database6" : "database"), kpath, "%s",
-		 err[0] ? err : "cannot open");
+	if (db && !(g->database_at = conf_where(x, db)))
+		conf_oom(x, db, path);
+	if (db6 && !(g->database6_at = conf_where(x, db6)))
+		conf_oom(x, db6, path);
 }
 
 /* ---- regions ---- */
@@ -396,8 +402,10 @@ static const struct conf_item member_items[] = {
     {"weight", CT_INT, FIELD(struct member, weight), .min = 0, .max = 1000000, .def_int = 1},
     {"priority", CT_INT, FIELD(struct member, priority), .min = -1000000, .max = 1000000},
     {"check", CT_STRING, FIELD(struct member, check)},
-    {"load_low", CT_INT, FIELD(struct member, load_low), .min = 0, .max = 10000, .def_int = 700},
-    {"load_high", CT_INT, FIELD(struct member, load_high), .min = 0, .max = 10000, .def_int = 900},
+    {"load_low", CT_INT, FIELD(struct member, load_low), .min = 0, .max = 10000,
+     .def_int = MEMBER_LOAD_LOW_DEFAULT},
+    {"load_high", CT_INT, FIELD(struct member, load_high), .min = 0, .max = 10000,
+     .def_int = MEMBER_LOAD_HIGH_DEFAULT},
     {NULL},
 };
 
@@ -524,7 +532,8 @@ void conf_finish_services(struct conf_ctx *x, const struct conf_item *it, const 
 }
 
 /* Member regions and checks, and service names against the zones: each may be defined later
- * in the file than the service naming it. */
+ * in the file than the service naming it. Checks and zones are checked when loaded (the
+ * probe reads no zones). */
 void conf_late_services(struct conf_ctx *x, const config_setting_t *root)
 {
 	struct conf *c = x->c;
@@ -545,7 +554,7 @@ void conf_late_services(struct conf_ctx *x, const config_setting_t *root)
 
 		for (size_t z = 0; svc->name && z < c->nzones && !inside; z++)
 			inside = c->zones[z].name && dname_is_sub(svc->name, c->zones[z].apex);
-		if (svc->name && !inside) {
+		if (svc->name && !inside && (x->sections & CONF_S_ZONES)) {
 			conf_path_fmt(path, sizeof(path), "services[%zu].name", i);
 			conf_err(x, config_setting_get_member(e, "name"), path,
 				 "not inside any served zone");
@@ -565,7 +574,8 @@ void conf_late_services(struct conf_ctx *x, const config_setting_t *root)
 					conf_err(x, r, path, "unknown region '%s'", rn);
 				}
 			}
-			if (m->check && !conf_check_find(c, m->check)) {
+			if (m->check && (x->sections & CONF_S_CHECKS) &&
+			    !conf_check_find(c, m->check)) {
 				conf_path_fmt(path, sizeof(path),
 					      "services[%zu].members[%zu].check", i, j);
 				conf_err(x, config_setting_get_member(me, "check"), path,

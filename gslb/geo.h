@@ -68,7 +68,8 @@ int geo_lookup(const struct geo_db *db, int family, const uint8_t *addr, struct 
 
 /* Continent code for an ISO country code (case-sensitive, uppercase), or NULL
  * if the table does not know it. The table covers the countries of the test and
- * demo data and the ~120 most populous or connected countries; see geo.c. */
+ * demo data and the ~120 most populous or connected countries; see geo_continent.c.
+ * Links without libmaxminddb (the config loader uses it). */
 const char *geo_continent(const char *country);
 
 #define GEO_CACHE_SIZE 1024 /* entries, a power of two; 56 KiB per thread */

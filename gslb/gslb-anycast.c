@@ -53,13 +53,12 @@ static int parse_opts(int argc, char **argv, struct daemon_opts *o)
 
 static int run_test(const struct daemon_opts *o)
 {
-	char *err = NULL;
-	struct conf *c = conf_load(o->conf_path, &err);
+	char err[CONF_ERRLEN];
+	struct conf *c = conf_load(o->conf_path, CONF_S_GSLB_ANYCAST, err, sizeof(err));
 	const struct conf_anycast *a;
 
 	if (!c) {
-		fprintf(stderr, "%s\n", err ? err : "cannot load the configuration");
-		free(err);
+		fprintf(stderr, "%s\n", err[0] ? err : "cannot load the configuration");
 		return 1;
 	}
 	a = &c->anycast;
@@ -114,7 +113,7 @@ int main(int argc, char **argv)
 	struct state s;
 	struct daemon_opts o;
 	struct conf *c = NULL;
-	char *err = NULL;
+	char err[CONF_ERRLEN];
 	char msg[512];
 	bool use_syslog;
 	int ret = 1;
@@ -126,13 +125,12 @@ int main(int argc, char **argv)
 	memset(&s, 0, sizeof(s));
 	use_syslog = daemon_log_open("gslb-anycast", &o);
 	signal(SIGPIPE, SIG_IGN);
-	c = conf_load(o.conf_path, &err);
+	c = conf_load(o.conf_path, CONF_S_GSLB_ANYCAST, err, sizeof(err));
 	if (!c) {
 		daemon_log_lines("event=startup_failed", err);
 		if (use_syslog)
 			fprintf(stderr, "gslb-anycast: %s\n",
-				err ? err : "cannot load the configuration");
-		free(err);
+				err[0] ? err : "cannot load the configuration");
 		goto out;
 	}
 	if (!o.foreground && daemon(0, o.log_sink == 0) == -1) {

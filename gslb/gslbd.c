@@ -108,12 +108,11 @@ static void startup_error(bool to_stderr, const char *text)
 
 static int run_test(const char *conf_path)
 {
-	char *err = NULL;
-	struct snapshot *s = snapshot_build(conf_path, &err);
+	char err[CONF_ERRLEN];
+	struct snapshot *s = snapshot_build(conf_path, err, sizeof(err));
 
 	if (s == NULL) {
-		fprintf(stderr, "%s\n", err != NULL ? err : "unknown error");
-		free(err);
+		fprintf(stderr, "%s\n", err[0] ? err : "unknown error");
 		return 1;
 	}
 	snapshot_free(s);
@@ -208,7 +207,7 @@ static char *join_listen(const struct conf *c)
 static int daemon_reload(void *arg, uint64_t *generation, char **errmsg)
 {
 	struct daemon_state *d = arg;
-	char *err = NULL;
+	char err[CONF_ERRLEN]; /* on the control thread's stack: every line of a bad file */
 	struct snapshot *s;
 	char *listen;
 	int ret = 0;
@@ -218,7 +217,7 @@ static int daemon_reload(void *arg, uint64_t *generation, char **errmsg)
 	atomic_store_explicit(&d->counters.last_reload, (int_least64_t)time(NULL),
 			      memory_order_relaxed);
 	log_info("event=reload_start conf=%s", d->conf_path);
-	s = snapshot_build(d->conf_path, &err);
+	s = snapshot_build(d->conf_path, err, sizeof(err));
 	if (s == NULL) {
 		ret = -EINVAL;
 		goto fail;
@@ -227,8 +226,8 @@ static int daemon_reload(void *arg, uint64_t *generation, char **errmsg)
 	if (member_stats_init(&s->answers, d->answer_rows, s->nhealth) != 0) {
 		snapshot_free(s);
 		ret = -ENOMEM;
-		if (asprintf(&err, "%s: out of memory for the answer counters", d->conf_path) == -1)
-			err = NULL;
+		snprintf(err, sizeof(err), "%s: out of memory for the answer counters",
+			 d->conf_path);
 		goto fail;
 	}
 	if (d->health != NULL) {
@@ -238,9 +237,9 @@ static int daemon_reload(void *arg, uint64_t *generation, char **errmsg)
 					  s->health, s->nhealth, clock_wall_ms());
 		if (ret != 0) {
 			snapshot_free(s);
-			if (asprintf(&err, "%s: health: cannot carry the health state over: %s",
-				     d->conf_path, strerror(-ret)) == -1)
-				err = NULL;
+			snprintf(err, sizeof(err),
+				 "%s: health: cannot carry the health state over: %s", d->conf_path,
+				 strerror(-ret));
 			goto fail;
 		}
 	}
@@ -268,7 +267,7 @@ static int daemon_reload(void *arg, uint64_t *generation, char **errmsg)
 fail:
 	atomic_fetch_add_explicit(&d->counters.reloads_failed, 1, memory_order_relaxed);
 	daemon_log_lines("event=reload result=failed", err);
-	*errmsg = err != NULL ? err : strdup("reload failed: out of memory");
+	*errmsg = strdup(err[0] ? err : "reload failed");
 	pthread_mutex_unlock(&d->reload_lock);
 	return ret;
 }
@@ -298,6 +297,7 @@ int main(int argc, char **argv)
 	struct event *sigev[3] = {NULL, NULL, NULL};
 	char err[512];
 	char *serr = NULL;
+	char berr[CONF_ERRLEN]; /* snapshot_build's: every line of a bad file */
 	sigset_t all, old;
 	bool use_syslog;
 	int ready_fd = -1;
@@ -320,10 +320,9 @@ int main(int argc, char **argv)
 		startup_error(use_syslog, "out of memory");
 		goto out;
 	}
-	snap = snapshot_build(d.conf_path, &serr);
+	snap = snapshot_build(d.conf_path, berr, sizeof(berr));
 	if (snap == NULL) {
-		startup_error(use_syslog, serr != NULL ? serr : "cannot load the configuration");
-		free(serr);
+		startup_error(use_syslog, berr[0] ? berr : "cannot load the configuration");
 		goto out;
 	}
 	d.threads = snap->conf->threads;

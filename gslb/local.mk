@@ -6,6 +6,7 @@ libgslb_a_SOURCES = \
 	gslb/wire.c gslb/wire.h \
 	gslb/conf.c gslb/conf.h gslb/conf_schema.h gslb/conf_health.c gslb/conf_service.c \
 	gslb/conf_rrl.c \
+	gslb/geo_continent.c \
 	gslb/zone_load.c gslb/zone.c gslb/zone.h \
 	gslb/render.c gslb/render.h \
 	gslb/answer.c gslb/answer.h gslb/answer_service.c gslb/answer_service.h \
@@ -17,8 +18,17 @@ libgslb_a_SOURCES = \
 libgslb_a_CFLAGS = $(AM_CFLAGS) $(LDNS_CFLAGS) $(LIBCONFIG_CFLAGS) $(URCU_CFLAGS) \
 	$(LIBEVENT_CFLAGS)
 
+# libgslb.a is a static archive: a program gets only the objects it references. Each
+# program lists the libraries of those objects and no more, so a link that fails names an
+# object the program should not have pulled in (geo.o and libmaxminddb, say).
+# GSLB_LIBS: everything, for gslbd and the unit tests.
 GSLB_LIBS = libgslb.a $(LDNS_LIBS) $(LIBCONFIG_LIBS) $(URCU_LIBS) $(MAXMINDDB_LIBS) \
 	$(LIBEVENT_LIBS) $(OPENSSL_LIBS) $(JANSSON_LIBS) -lpthread -lm
+# GSLB_CORE_LIBS: what the config loader (every section: conf*.c, the filter table,
+# geo_continent.c), log, dname and daemon need, for gslb-probe and gslb-anycast. ldns is for
+# the dns check's qtype (conf_health.c); report.c's OpenSSL comes with the probe's list.
+# Not here: liburcu (snapshot, rrl), libmaxminddb (geo.c), jansson (gslbd's control API).
+GSLB_CORE_LIBS = libgslb.a $(LDNS_LIBS) $(LIBCONFIG_LIBS) $(LIBEVENT_LIBS) -lm
 
 sbin_PROGRAMS += gslbd
 gslbd_SOURCES = gslb/gslbd.c gslb/net.h gslb/net_udp.c gslb/net_tcp.c \

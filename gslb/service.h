@@ -45,6 +45,10 @@ struct region {
 	size_t ncontinents;
 };
 
+/* least_loaded watermarks (permille) of a member that does not set them. */
+#define MEMBER_LOAD_LOW_DEFAULT 700
+#define MEMBER_LOAD_HIGH_DEFAULT 900
+
 struct member {
 	uint32_t index;		     /* position in service->members */
 	const struct region *region; /* never NULL */
@@ -58,7 +62,8 @@ struct member {
 	uint32_t health;  /* slot in the member_health array */
 	char *check;	  /* name of the check probing it, or NULL */
 	/* least_loaded watermarks in permille of capacity: full share up to load_low, none
-	 * from load_high; low < high. load_high 0 (not set by the loader): 700 and 900. */
+	 * from load_high; low < high. load_high 0 (a member not built by the loader): the
+	 * MEMBER_LOAD_*_DEFAULT values, which are also the loader's defaults. */
 	uint32_t load_low, load_high;
 };
 

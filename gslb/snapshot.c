@@ -23,25 +23,24 @@ static struct snapshot *current;
 /* Publish count; only the control thread touches it. */
 static uint64_t generation;
 
-/* Appends text (one or more lines) to the error stream, one line per
- * message, without a trailing newline on the last. */
-static void err_append(FILE *f, const char *text)
+/* Appends text (one or more lines) to err, one line per message, without a
+ * trailing newline on the last; what does not fit in errlen is cut. */
+static void err_append(char *err, size_t errlen, const char *text)
 {
-	size_t len = strlen(text);
+	size_t len = strlen(text), used;
 
 	while (len > 0 && text[len - 1] == '\n')
 		len--;
-	if (len == 0)
+	if (len == 0 || errlen == 0)
 		return;
-	if (ftell(f) > 0)
-		fputc('\n', f);
-	fwrite(text, 1, len, f);
+	used = strlen(err);
+	snprintf(err + used, errlen - used, "%s%.*s", used > 0 ? "\n" : "", (int)len, text);
 }
 
 /* Hangs every service on its node in the deepest zone containing it. The
  * config checked that some served zone contains each name; zone cuts are
  * only known now. */
-static int attach_services(const struct conf *conf, struct zonedb *db, FILE *ef)
+static int attach_services(const struct conf *conf, struct zonedb *db, char *err, size_t errlen)
 {
 	int ret = 0;
 
@@ -69,32 +68,43 @@ static int attach_services(const struct conf *conf, struct zonedb *db, FILE *ef)
 		else
 			snprintf(msg, sizeof(msg), "%s:%d: services[%zu].name: %s: %s", conf->path,
 				 conf->service_lines[i], i, name, strerror(-r));
-		err_append(ef, msg);
+		err_append(err, errlen, msg);
 		ret = -EINVAL;
 	}
 	return ret;
 }
 
-/* The GeoIP database and the member health slots. */
-static int open_geo_health(struct snapshot *s, FILE *ef)
+/* Opens the GeoIP database of conf, the one time it is opened for a snapshot; NULL in *geo
+ * without a geoip section. The config only checked that the files are readable: a file
+ * that is not a database of the schema fails here, blamed on the line of its setting. */
+static int open_geo(const struct conf *conf, struct geo_db **geo, char *err, size_t errlen)
 {
-	const struct conf_geoip *g = &s->conf->geoip;
+	const struct conf_geoip *g = &conf->geoip;
+	char gerr[1024] = "", msg[1400];
+	bool six;
 
-	if (g->enabled) {
-		char err[1024] = "", msg[1200];
+	*geo = NULL;
+	if (!g->enabled)
+		return 0;
+	*geo = geo_open2(g->database, g->database6, g->schema, gerr, sizeof(gerr));
+	if (*geo != NULL)
+		return 0;
+	/* blame database6 when the message is about that file */
+	six = g->database6 && !strncmp(gerr, g->database6, strlen(g->database6)) &&
+	      gerr[strlen(g->database6)] == ':';
+	snprintf(msg, sizeof(msg), "%s: geoip.%s: %s", six ? g->database6_at : g->database_at,
+		 six ? "database6" : "database", gerr[0] ? gerr : "cannot open");
+	err_append(err, errlen, msg);
+	return -EINVAL;
+}
 
-		s->geo = geo_open2(g->database, g->database6, g->schema, err, sizeof(err));
-		if (s->geo == NULL) {
-			snprintf(msg, sizeof(msg), "%s: geoip: %s", s->conf->path,
-				 err[0] ? err : "cannot open the database");
-			err_append(ef, msg);
-			return -EINVAL;
-		}
-	}
+/* The member health slots. */
+static int init_health(struct snapshot *s, char *err, size_t errlen)
+{
 	s->nhealth = s->conf->nmembers_total;
 	s->health = calloc(s->nhealth ? s->nhealth : 1, sizeof(*s->health));
 	if (s->health == NULL) {
-		err_append(ef, "snapshot: out of memory");
+		err_append(err, errlen, "snapshot: out of memory");
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < s->nhealth; i++)
@@ -102,35 +112,31 @@ static int open_geo_health(struct snapshot *s, FILE *ef)
 	return 0;
 }
 
-struct snapshot *snapshot_build(const char *conf_path, char **errmsg)
+struct snapshot *snapshot_build(const char *conf_path, char *err, size_t errlen)
 {
 	struct snapshot *s = NULL;
 	struct conf *conf = NULL;
 	struct zone **zones = NULL;
 	struct zonedb *db = NULL;
-	char *cerr = NULL;
-	char *buf = NULL;
-	size_t buflen = 0;
+	struct geo_db *geo = NULL;
 	size_t i;
 	bool failed = false;
-	FILE *ef;
 
-	*errmsg = NULL;
-	ef = open_memstream(&buf, &buflen);
-	if (ef == NULL) {
-		*errmsg = strdup("snapshot: out of memory");
-		return NULL;
-	}
-	conf = conf_load(conf_path, &cerr);
+	if (errlen > 0)
+		err[0] = '\0';
+	conf = conf_load(conf_path, CONF_S_GSLBD, err, errlen);
 	if (conf == NULL) {
-		err_append(ef, cerr != NULL ? cerr : "config: cannot load");
-		free(cerr);
+		failed = true;
+		goto out;
+	}
+	/* a database that does not open is a config error: no zones are loaded after one */
+	if (open_geo(conf, &geo, err, errlen) != 0) {
 		failed = true;
 		goto out;
 	}
 	zones = calloc(conf->nzones ? conf->nzones : 1, sizeof(*zones));
 	if (zones == NULL) {
-		err_append(ef, "snapshot: out of memory");
+		err_append(err, errlen, "snapshot: out of memory");
 		failed = true;
 		goto out;
 	}
@@ -144,7 +150,7 @@ struct snapshot *snapshot_build(const char *conf_path, char **errmsg)
 			if (zerr[0] == '\0')
 				snprintf(zerr, sizeof(zerr), "%s:%d: zones: %s: cannot load zone",
 					 conf->path, conf->zones[i].line, conf->zones[i].name);
-			err_append(ef, zerr);
+			err_append(err, errlen, zerr);
 			failed = true;
 		}
 	}
@@ -152,39 +158,36 @@ struct snapshot *snapshot_build(const char *conf_path, char **errmsg)
 		goto out;
 	db = zonedb_new(zones, conf->nzones);
 	if (db == NULL) {
-		err_append(ef, "snapshot: out of memory");
+		err_append(err, errlen, "snapshot: out of memory");
 		failed = true;
 		goto out;
 	}
 	zones = NULL; /* owned by db now */
-	if (attach_services(conf, db, ef) != 0) {
+	if (attach_services(conf, db, err, errlen) != 0) {
 		failed = true;
 		goto out;
 	}
 	s = calloc(1, sizeof(*s));
 	if (s == NULL) {
-		err_append(ef, "snapshot: out of memory");
+		err_append(err, errlen, "snapshot: out of memory");
 		failed = true;
 		goto out;
 	}
 	s->conf = conf;
 	s->zones = db;
+	s->geo = geo;
 	s->built_at = time(NULL);
 	conf = NULL;
 	db = NULL;
-	if (open_geo_health(s, ef) != 0) {
+	geo = NULL;
+	if (init_health(s, err, errlen) != 0) {
 		failed = true;
 		snapshot_free(s);
 		s = NULL;
 		goto out;
 	}
 out:
-	fclose(ef);
-	if (failed) {
-		*errmsg = buf;
-		buf = NULL;
-	}
-	free(buf);
+	geo_close(geo);
 	zonedb_free(db);
 	if (zones != NULL && conf != NULL) {
 		for (i = 0; i < conf->nzones; i++)

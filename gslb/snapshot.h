@@ -3,8 +3,10 @@
  *
  * Config, compiled zones, the GeoIP handle, the service tables and (for
  * now) the member health slots form one snapshot. snapshot_build() makes a
- * new one off the query path; snapshot_publish() swaps it in with
- * rcu_assign_pointer() and frees the old one after a grace period.
+ * new one off the query path, and is the one place that opens the GeoIP
+ * database (the config loader only checks that its files are readable);
+ * snapshot_publish() swaps it in with rcu_assign_pointer() and frees the
+ * old one after a grace period.
  * Readers (query threads, registered with liburcu) call snapshot_get()
  * inside rcu_read_lock()/rcu_read_unlock() and must not keep the pointer
  * past the unlock.
@@ -38,10 +40,12 @@ struct snapshot {
 	time_t built_at;
 };
 
-/* Loads the config at path and every zone it names. On failure returns
- * NULL and sets *errmsg (malloc'd, "file:line: setting: message" lines).
- * Any thread; never touches the published snapshot. */
-struct snapshot *snapshot_build(const char *conf_path, char **errmsg);
+/* Loads the config at path (the sections gslbd reads, CONF_S_GSLBD), opens
+ * its GeoIP database and loads every zone it names. On failure returns NULL
+ * and writes to err (errlen bytes; CONF_ERRLEN is generous) every error,
+ * one "file:line: setting: message" per line. Any thread; never touches
+ * the published snapshot. */
+struct snapshot *snapshot_build(const char *conf_path, char *err, size_t errlen);
 void snapshot_free(struct snapshot *s);
 
 /* Publishes s (ownership passes) and frees the previous one after an RCU

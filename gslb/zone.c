@@ -245,6 +245,27 @@ nomem:
 	return -ENOMEM;
 }
 
+/* Frees what zone_load and zone_attach_service allocated: the zone is this file's struct. */
+void zone_free(struct zone *z)
+{
+	size_t i, k;
+
+	if (z == NULL)
+		return;
+	for (i = 0; i < z->nnodes; i++) {
+		for (k = 0; k < z->nodes[i].nrrsets; k++)
+			free(z->nodes[i].rrsets[k].rdata);
+		free(z->nodes[i].rrsets);
+		free(z->nodes[i].name);
+	}
+	free(z->nodes);
+	free(z->slots);
+	free(z->apex);
+	free(z->name);
+	free(z->file);
+	free(z);
+}
+
 struct zonedb *zonedb_new(struct zone **zones, size_t nzones)
 {
 	struct zonedb_impl *d = calloc(1, sizeof(*d));

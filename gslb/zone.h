@@ -74,6 +74,8 @@ struct zonedb {
  * in-zone NS targets below cuts. On error returns NULL and writes
  * "file:line: field: message" into err. The caller owns the zone. */
 struct zone *zone_load(const char *origin, const char *file, char *err, size_t errlen);
+/* Frees z and everything it holds; NULL is fine. In zone.c, beside the struct, so that the
+ * lookups and the zonedb do not depend on the loader (zone_load.c, ldns). */
 void zone_free(struct zone *z);
 
 /* The node of a lowercased name, or NULL. Query path. */

@@ -778,26 +778,6 @@ out:
 	return ret;
 }
 
-void zone_free(struct zone *z)
-{
-	size_t i, k;
-
-	if (z == NULL)
-		return;
-	for (i = 0; i < z->nnodes; i++) {
-		for (k = 0; k < z->nodes[i].nrrsets; k++)
-			free(z->nodes[i].rrsets[k].rdata);
-		free(z->nodes[i].rrsets);
-		free(z->nodes[i].name);
-	}
-	free(z->nodes);
-	free(z->slots);
-	free(z->apex);
-	free(z->name);
-	free(z->file);
-	free(z);
-}
-
 struct zone *zone_load(const char *origin, const char *file, char *err, size_t errlen)
 {
 	struct loader l = {.err = err, .errlen = errlen};

@@ -91,9 +91,13 @@ static const char *prober_id(const struct state *s, const struct conf *c)
 /* Loads the config and its targets; returns 0 or -1 with the message in *err (malloc'd). */
 static int load(const char *path, struct conf **c, struct probe_target **t, size_t *n, char **err)
 {
-	*c = conf_load(path, err);
-	if (!*c)
+	char buf[CONF_ERRLEN];
+
+	*c = conf_load(path, CONF_S_GSLB_PROBE, buf, sizeof(buf));
+	if (!*c) {
+		*err = strdup(buf);
 		return -1;
+	}
 	if (probe_targets_build(*c, (*c)->services, (*c)->nservices, t, n) < 0) {
 		conf_free(*c);
 		*c = NULL;

@@ -10,7 +10,7 @@ libgslbprobe_a_SOURCES = \
 PROBE_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/probes $(LIBEVENT_CFLAGS) $(CARES_CFLAGS) \
 	$(OPENSSL_CFLAGS)
 libgslbprobe_a_CFLAGS = $(PROBE_CFLAGS)
-PROBE_LIBS = libgslbprobe.a $(GSLB_LIBS) $(CARES_LIBS) $(LIBEVENT_LIBS) $(OPENSSL_LIBS)
+PROBE_LIBS = libgslbprobe.a $(GSLB_CORE_LIBS) $(CARES_LIBS) $(LIBEVENT_LIBS) $(OPENSSL_LIBS)
 
 sbin_PROGRAMS += gslb-probe
 gslb_probe_SOURCES = probes/gslb-probe.c

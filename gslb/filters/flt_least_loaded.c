@@ -7,19 +7,15 @@
 
 #include <math.h>
 
-/* Watermarks of members not built by the config loader (load_high == 0). */
-#define LOAD_LOW_DEFAULT 700
-#define LOAD_HIGH_DEFAULT 900
-
 /* Share factor of a member at load (permille): 1 up to low, falling linearly to 0 at high,
  * 0 above. Unknown load is a full share: a member nobody measures is not shed. */
 static double share(const struct member *m, uint32_t load)
 {
 	uint32_t lo = m->load_low, hi = m->load_high;
 
-	if (hi == 0) {
-		lo = LOAD_LOW_DEFAULT;
-		hi = LOAD_HIGH_DEFAULT;
+	if (hi == 0) { /* a member not built by the config loader */
+		lo = MEMBER_LOAD_LOW_DEFAULT;
+		hi = MEMBER_LOAD_HIGH_DEFAULT;
 	}
 	if (load == MEMBER_LOAD_UNKNOWN || load <= lo)
 		return 1.0;

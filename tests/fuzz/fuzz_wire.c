@@ -29,13 +29,13 @@ static uint8_t resp[ANSWER_MAX_TCP];
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	const char *path = getenv("GSLB_FUZZ_CONF");
-	char *err = NULL;
+	char err[CONF_ERRLEN];
 
 	if (!path)
 		path = FUZZ_SRCDIR "/conf/demo.conf";
-	snap = snapshot_build(path, &err);
+	snap = snapshot_build(path, err, sizeof(err));
 	if (!snap) {
-		fprintf(stderr, "fuzz_wire: cannot load %s:\n%s\n", path, err ? err : "");
+		fprintf(stderr, "fuzz_wire: cannot load %s:\n%s\n", path, err);
 		exit(1);
 	}
 	return 0;

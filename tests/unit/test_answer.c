@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "answer.h"
+#include "conf.h"
 #include "snapshot.h"
 #include "unit.h"
 #include "wire.h"
@@ -21,10 +22,10 @@ static struct answer_ctx actx;
 
 static void setup(void)
 {
-	char *err = NULL;
+	char err[CONF_ERRLEN];
 
-	snap = snapshot_build(TEST_SRCDIR "/tests/unit/answer/answer.conf", &err);
-	ck_assert_msg(snap != NULL, "snapshot: %s", err ? err : "?");
+	snap = snapshot_build(TEST_SRCDIR "/tests/unit/answer/answer.conf", err, sizeof(err));
+	ck_assert_msg(snap != NULL, "snapshot: %s", err);
 }
 
 static void teardown(void)

@@ -195,7 +195,9 @@ static struct conf *load_text(const char *body, char **err)
 		"zones = ( { name = \"example.com\"; file = \"%s\"; } );\n%s",
 		ZONE_FILE, body);
 	fclose(f);
-	c = conf_load(path, err);
+	char buf[CONF_ERRLEN];
+	c = conf_load(path, CONF_S_GSLB_ANYCAST, buf, sizeof(buf));
+	*err = c ? NULL : strdup(buf);
 	unlink(path);
 	return c;
 }

@@ -5,6 +5,7 @@
 #include "conf.h"
 
 #include "dname.h"
+#include "service.h"
 #include "unit.h"
 
 #include <arpa/inet.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define CONF_DIR TEST_SRCDIR "/tests/unit/conf"
 #define ZONE_FILE TEST_SRCDIR "/zones/example.com.zone"
@@ -28,11 +30,11 @@ static char *fixture(const char *name)
 static struct conf *load_ok(const char *name)
 {
 	char *path = fixture(name);
-	char *err = NULL;
-	struct conf *c = conf_load(path, &err);
+	char err[CONF_ERRLEN] = "(unset)";
+	struct conf *c = conf_load(path, CONF_S_ALL, err, sizeof(err));
 
-	ck_assert_msg(c != NULL, "%s: %s", name, err ? err : "(no message)");
-	ck_assert_ptr_null(err);
+	ck_assert_msg(c != NULL, "%s: %s", name, err);
+	ck_assert_str_eq(err, ""); /* cleared */
 	ck_assert_str_eq(c->path, path);
 	free(path);
 	return c;
@@ -43,16 +45,14 @@ static struct conf *load_ok(const char *name)
 static void load_fails(const char *name, const char *want)
 {
 	char *path = fixture(name);
-	char *err = NULL;
+	char err[CONF_ERRLEN];
 	char *expect = NULL;
-	struct conf *c = conf_load(path, &err);
+	struct conf *c = conf_load(path, CONF_S_ALL, err, sizeof(err));
 
 	ck_assert_msg(c == NULL, "%s loaded", name);
-	ck_assert_ptr_nonnull(err);
 	ck_assert_int_ge(asprintf(&expect, want, path), 0);
 	ck_assert_str_eq(err, expect);
 	free(expect);
-	free(err);
 	free(path);
 }
 
@@ -373,6 +373,124 @@ START_TEST(error_all_reported)
 }
 END_TEST
 
+/* The caller's buffer holds every line and is cut only at its size. */
+START_TEST(error_buffer)
+{
+	char *path = fixture("multi.conf");
+	char full[CONF_ERRLEN], small[40];
+	size_t len;
+
+	ck_assert_ptr_null(conf_load(path, CONF_S_ALL, full, sizeof(full)));
+	len = strlen(full);
+	ck_assert_ptr_nonnull(strchr(full, '\n'));
+	ck_assert_ptr_null(conf_load(path, CONF_S_ALL, small, sizeof(small)));
+	ck_assert_uint_eq(strlen(small), sizeof(small) - 1);
+	ck_assert_int_eq(strncmp(small, full, sizeof(small) - 1), 0);
+	/* exactly enough room */
+	char *exact = malloc(len + 1);
+	ck_assert_ptr_nonnull(exact);
+	ck_assert_ptr_null(conf_load(path, CONF_S_ALL, exact, len + 1));
+	ck_assert_str_eq(exact, full);
+	free(exact);
+	/* no room at all: still fails, writes nothing */
+	ck_assert_ptr_null(conf_load(path, CONF_S_ALL, NULL, 0));
+	free(path);
+}
+END_TEST
+
+/* Writes body to a temporary config; returns its path (static buffer). */
+static const char *write_tmp(const char *body)
+{
+	static char path[64];
+	FILE *f;
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/test_conf.XXXXXX");
+	fd = mkstemp(path);
+	ck_assert_int_ne(fd, -1);
+	f = fdopen(fd, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(body, f);
+	ck_assert_int_eq(fclose(f), 0);
+	return path;
+}
+
+#define SERVER_ZONES                                                                               \
+	"server: { listen = [ \"127.0.0.1:5300\" ]; };\n"                                          \
+	"zones = ( { name = \"example.com\"; file = \"" ZONE_FILE "\"; } );\n"
+#define REGION "regions = ( { name = \"eu\"; lat = 1; lon = 2; } );\n"
+
+/* A section the caller does not read is known (an unknown name is still an error) but not
+ * validated, and no check runs against it; one it reads is checked as with CONF_S_ALL. */
+START_TEST(sections)
+{
+	char err[CONF_ERRLEN];
+	struct conf *c;
+	const char *p;
+
+	/* a bad anycast section: gslbd does not read it, gslb-anycast does */
+	p = write_tmp(SERVER_ZONES "anycast: { rise = 0; };\n");
+	c = conf_load(p, CONF_S_GSLBD, err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert(!c->anycast.present);
+	conf_free(c);
+	ck_assert_ptr_null(conf_load(p, CONF_S_GSLB_ANYCAST, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, ":3: anycast.rise: 0 is out of range"));
+	ck_assert_ptr_null(conf_load(p, CONF_S_ALL, err, sizeof(err)));
+	unlink(p);
+
+	/* an unknown top-level name fails whatever the mask */
+	p = write_tmp(SERVER_ZONES "colour = \"blue\";\n");
+	ck_assert_ptr_null(conf_load(p, CONF_S_GSLB_ANYCAST, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, ":3: colour: unknown setting"));
+	ck_assert_ptr_null(conf_load(p, CONF_S_PROBE, err, sizeof(err)));
+	unlink(p);
+
+	/* the probe reads no server or zones: neither is required, a service outside every
+	 * zone and a bad server section are gslbd's errors */
+	p = write_tmp("server: { threads = -1; };\n" REGION
+		      "services = ( { name = \"www.example.org\"; members = (\n"
+		      " { region = \"eu\"; ipv4 = [ \"192.0.2.1\" ]; } ); } );\n");
+	c = conf_load(p, CONF_S_GSLB_PROBE, err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_uint_eq(c->nservices, 1);
+	ck_assert_ptr_eq(c->services[0].members[0].region, &c->regions[0]);
+	ck_assert_uint_eq(c->nzones, 0);
+	conf_free(c);
+	ck_assert_ptr_null(conf_load(p, CONF_S_GSLBD, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, ":1: server.threads: -1 is out of range"));
+	ck_assert_ptr_nonnull(strstr(err, ":1: zones: missing required setting"));
+	ck_assert_ptr_nonnull(strstr(err, "services[0].name: not inside any served zone"));
+	unlink(p);
+
+	/* a member's check is checked when the checks are read (gslbd, the probe) */
+	p = write_tmp(SERVER_ZONES REGION
+		      "services = ( { name = \"www.example.com\"; members = (\n"
+		      " { region = \"eu\"; ipv4 = [ \"192.0.2.1\" ]; check = \"web\"; } ); } );\n");
+	ck_assert_ptr_null(conf_load(p, CONF_S_GSLB_PROBE, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "services[0].members[0].check: unknown check 'web'"));
+	ck_assert_ptr_null(conf_load(p, CONF_S_GSLBD, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "unknown check 'web'"));
+	unlink(p);
+
+	/* a section comes with the ones its hooks read: services their regions */
+	p = write_tmp(SERVER_ZONES REGION
+		      "services = ( { name = \"www.example.com\"; members = (\n"
+		      " { region = \"eu\"; ipv4 = [ \"192.0.2.1\" ]; } ); } );\n");
+	c = conf_load(p, CONF_S_SERVICES, err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_uint_eq(c->nregions, 1);
+	ck_assert_ptr_eq(c->services[0].members[0].region, &c->regions[0]);
+	conf_free(c);
+	c = conf_load(p, CONF_S_SERVER | CONF_S_ZONES, err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_uint_eq(c->nservices, 0);
+	ck_assert_uint_eq(c->nregions, 0);
+	conf_free(c);
+	unlink(p);
+}
+END_TEST
+
 static void addr_ok(const char *text, int family, const char *host, unsigned port)
 {
 	struct conf_addr a;
@@ -446,6 +564,8 @@ static Suite *make_suite(void)
 		{ "error_include", error_include },
 		{ "valid_health", valid_health },
 		{ "error_health", error_health },
+		{ "error_buffer", error_buffer },
+		{ "sections", sections },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -617,8 +617,9 @@ static struct conf *load_text(const char *rrl, char **err)
 		"%s\n",
 		TEST_SRCDIR, rrl);
 	fclose(f);
-	*err = NULL;
-	c = conf_load(path, err);
+	char buf[CONF_ERRLEN];
+	c = conf_load(path, CONF_S_GSLBD, buf, sizeof(buf));
+	*err = c ? NULL : strdup(buf);
 	unlink(path);
 	return c;
 }
