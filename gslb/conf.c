@@ -46,13 +46,24 @@ void conf_err(struct conf_ctx *x, const config_setting_t *s, const char *path, c
 {
 	const char *file, *dir;
 	unsigned line = source_of(x, s, &file, &dir);
+	char msg[1024];
 	va_list ap;
 
 	fprintf(x->err, "%s%s%s%s:%u: %s: ", x->nerr ? "\n" : "", dir, *dir ? "/" : "", file, line,
 		path);
 	va_start(ap, fmt);
-	vfprintf(x->err, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* Messages quote values from the file: a control character in one (a newline inside
+	 * a string) must not break the one-line-per-error form or reach a terminal raw. */
+	for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
+		if (*p == '\n')
+			fputs("\\n", x->err);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(x->err, "\\x%02x", *p);
+		else
+			fputc(*p, x->err);
+	}
 	x->nerr++;
 }
 

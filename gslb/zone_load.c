@@ -803,7 +803,8 @@ struct zone *zone_load(const char *origin, const char *file, char *err, size_t e
 	load_file(&l, file, lorigin, &ttl, NULL, 0);
 	if (l.failed)
 		goto out;
-	qsort(l.recs, l.nrecs, sizeof(*l.recs), rec_cmp);
+	if (l.nrecs > 0) /* an empty file: recs is NULL, which qsort must not get */
+		qsort(l.recs, l.nrecs, sizeof(*l.recs), rec_cmp);
 	dedup(&l);
 
 	z->apex = malloc(dname_len(l.apex));

@@ -15,3 +15,11 @@ tests/fuzz/fuzz_report: $(srcdir)/tests/fuzz/fuzz_report.c $(addprefix $(srcdir)
 	$(CLANG) $(FUZZ_FLAGS) -o $@ $^ $(FUZZ_LIBS)
 CLEANFILES += tests/fuzz/fuzz_report
 .PHONY: fuzz
+# the loaders: config (libconfig and every section's schema) and zone files (ldns + checks)
+EXTRA_DIST += tests/fuzz/fuzz_file.h tests/fuzz/fuzz_conf.c tests/fuzz/fuzz_zone.c tests/fuzz/lsan.supp
+fuzz: tests/fuzz/fuzz_conf tests/fuzz/fuzz_zone
+tests/fuzz/fuzz_conf tests/fuzz/fuzz_zone: tests/fuzz/fuzz_%: $(srcdir)/tests/fuzz/fuzz_%.c \
+		$(srcdir)/tests/fuzz/fuzz_file.h $(addprefix $(srcdir)/,$(filter %.c,$(libgslb_a_SOURCES)))
+	@$(MKDIR_P) tests/fuzz
+	$(CLANG) $(FUZZ_FLAGS) -o $@ $(filter %.c,$^) $(FUZZ_LIBS)
+CLEANFILES += tests/fuzz/fuzz_conf tests/fuzz/fuzz_zone
