@@ -15,10 +15,10 @@
  *
  * /api/ requires "Authorization: Bearer <server.control.token>" when the
  * token is set; the token is read from the published snapshot, so a reload
- * changes it. Overrides go to the health module (health.h). A region has no
- * override of its own there: draining a region drains each of its members
- * in the current snapshot, and undraining clears those members' drains
- * (forced up/down members keep their force).
+ * changes it. This
+ * file is the server: lifecycle, request limits, routing, the token check,
+ * /healthz and /metrics; the /api/v1 handlers are control_api.h's, and what
+ * an override action means is health_override.h's.
  */
 #ifndef GSLB_CONTROL_H
 #define GSLB_CONTROL_H

@@ -13,6 +13,7 @@ libgslb_a_SOURCES = \
 	gslb/report.c gslb/report.h \
 	gslb/rrl.c gslb/rrl.h \
 	gslb/health.c gslb/health.h \
+	gslb/health_override.c gslb/health_override.h \
 	gslb/daemon.c gslb/daemon.h
 libgslb_a_CFLAGS = $(AM_CFLAGS) $(LDNS_CFLAGS) $(LIBCONFIG_CFLAGS) $(URCU_CFLAGS) \
 	$(LIBEVENT_CFLAGS)
@@ -23,7 +24,8 @@ GSLB_LIBS = libgslb.a $(LDNS_LIBS) $(LIBCONFIG_LIBS) $(URCU_LIBS) $(MAXMINDDB_LI
 sbin_PROGRAMS += gslbd
 gslbd_SOURCES = gslb/gslbd.c gslb/net.h gslb/net_udp.c gslb/net_tcp.c \
 	gslb/net_health.c gslb/net_health.h \
-	gslb/control.c gslb/control.h gslb/metrics.c gslb/metrics.h
+	gslb/control.c gslb/control.h gslb/metrics.c gslb/metrics.h \
+	gslb/control_api.c gslb/control_api.h
 gslbd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(URCU_CFLAGS) $(JANSSON_CFLAGS)
 gslbd_LDADD = $(GSLB_LIBS)
 

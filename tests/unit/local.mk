@@ -39,6 +39,9 @@ tests_unit_test_report_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_health
 tests_unit_test_health_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_health_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_health_override
+tests_unit_test_health_override_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_health_override_LDADD = $(UNIT_LDADD)
 # geoip, regions, services config sections and their snapshot; they open the GeoIP fixtures
 # of tests/data at run time, so build those with the programs
 UNIT_TESTS += tests/unit/test_conf_service tests/unit/test_snapshot
