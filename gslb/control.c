@@ -85,7 +85,7 @@ static void handle_healthz(struct control *c, struct evhttp_request *req)
 				       "not serving\n", 12);
 }
 
-/* What /metrics shows, but the snapshot and RRL figures, which the caller
+/* What /metrics and /api/v1/stats show, but the snapshot and RRL figures, which the caller
  * reads under the RCU read lock. */
 static void gather(struct control *c, struct metrics_input *in)
 {
@@ -133,6 +133,14 @@ static void handle_metrics(struct control *c, struct evhttp_request *req)
 		control_api_reply_text(req, 200, "OK", "text/plain; version=0.0.4; charset=utf-8",
 				       buf, len);
 	free(buf);
+}
+
+static void handle_stats(struct control *c, struct evhttp_request *req)
+{
+	struct metrics_input in;
+
+	gather(c, &in);
+	control_api_stats(&in, req);
 }
 
 /* Constant-time comparison: the token must not leak through timing. */
@@ -226,8 +234,12 @@ static void handle_api(struct control *c, struct evhttp_request *req, const char
 {
 	char *seg[8];
 	int n = split_path(path, seg, 8);
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	/* GET /api/v1/stats shows /metrics' figures, which scrapers read without a token */
+	bool open = n == 3 && strcmp(seg[1], "v1") == 0 && strcmp(seg[2], "stats") == 0 &&
+		    (cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD);
 
-	if (!authorized(req)) {
+	if (!open && !authorized(req)) {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
 				  "Bearer realm=\"gslbd\"");
 		control_api_reply_error(req, 401,
@@ -240,6 +252,9 @@ static void handle_api(struct control *c, struct evhttp_request *req, const char
 	} else if (n == 3 && strcmp(seg[2], "state") == 0) {
 		if (method_is(req, EVHTTP_REQ_GET, "GET"))
 			control_api_state(&c->p, atomic_load(&c->serving), req);
+	} else if (n == 3 && strcmp(seg[2], "stats") == 0) {
+		if (method_is(req, EVHTTP_REQ_GET, "GET"))
+			handle_stats(c, req);
 	} else if (n == 3 && strcmp(seg[2], "reload") == 0) {
 		if (method_is(req, EVHTTP_REQ_POST, "POST"))
 			control_api_reload(&c->p, req);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* control_api.c — gslbd's /api/v1 handlers: state, reload, member and region overrides */
+/* control_api.c — gslbd's /api/v1 handlers: state, stats, reload, member and region overrides */
 #include "config.h"
 
 #include "control_api.h"
@@ -532,4 +532,167 @@ void control_api_region(const struct control_params *p, struct evhttp_request *r
 	reply_json(req, 200, j);
 out:
 	free(refs);
+}
+
+/* ------------------------------------------------------------ /api/v1/stats */
+
+/* {"udp": u, "tcp": t, "total": u + t} */
+static json_t *per_proto_json(uint64_t udp, uint64_t tcp)
+{
+	json_t *j = json_object();
+
+	json_object_set_new(j, "udp", json_integer((json_int_t)udp));
+	json_object_set_new(j, "tcp", json_integer((json_int_t)tcp));
+	json_object_set_new(j, "total", json_integer((json_int_t)(udp + tcp)));
+	return j;
+}
+
+#define PER_PROTO(in, field)                                                                       \
+	per_proto_json((in)->dns[METRICS_UDP].field, (in)->dns[METRICS_TCP].field)
+
+static json_t *dns_json(const struct metrics_input *in)
+{
+	json_t *j = json_object();
+	json_t *rcodes = json_object();
+	json_t *qtypes = json_object();
+
+	json_object_set_new(j, "queries", PER_PROTO(in, queries));
+	json_object_set_new(j, "dropped", PER_PROTO(in, dropped));
+	json_object_set_new(j, "truncated", PER_PROTO(in, truncated));
+	json_object_set_new(j, "edns", PER_PROTO(in, edns));
+	json_object_set_new(j, "ecs", PER_PROTO(in, ecs));
+	json_object_set_new(j, "service_answers", PER_PROTO(in, service_answers));
+	json_object_set_new(j, "fail_open", PER_PROTO(in, fail_open));
+	json_object_set_new(j, "geofence_fallback", PER_PROTO(in, geofence_fallback));
+	/* every rcode with a mnemonic, as gslb_dns_responses_total names them */
+	for (unsigned r = 0; r < 24; r++) {
+		char buf[16];
+		const char *name = metrics_rcode_name(r);
+
+		if (name == NULL) {
+			if (in->dns[METRICS_UDP].rcode[r] == 0 &&
+			    in->dns[METRICS_TCP].rcode[r] == 0)
+				continue;
+			snprintf(buf, sizeof(buf), "RCODE%u", r);
+			name = buf;
+		}
+		json_object_set_new(rcodes, name, PER_PROTO(in, rcode[r]));
+	}
+	json_object_set_new(j, "responses", rcodes);
+	for (unsigned t = 0; t < ANSWER_QTYPE_SLOTS; t++)
+		json_object_set_new(qtypes, answer_qtype_names[t], PER_PROTO(in, qtype[t]));
+	json_object_set_new(j, "queries_by_type", qtypes);
+	return j;
+}
+
+static json_t *transport_json(const struct metrics_input *in)
+{
+	json_t *j = json_object();
+	json_t *tcp = json_object();
+	json_t *udp = json_object();
+
+	json_object_set_new(tcp, "open", json_integer((json_int_t)in->tcp.open));
+	json_object_set_new(tcp, "accepted", json_integer((json_int_t)in->tcp.accepted));
+	json_object_set_new(tcp, "refused", json_integer((json_int_t)in->tcp.rejected));
+	json_object_set_new(tcp, "idle_timeouts", json_integer((json_int_t)in->tcp.timeouts));
+	json_object_set_new(tcp, "bad_length", json_integer((json_int_t)in->tcp.bad_length));
+	json_object_set_new(udp, "recv_truncated",
+			    json_integer((json_int_t)in->udp.recv_truncated));
+	json_object_set_new(udp, "send_errors", json_integer((json_int_t)in->udp.send_errors));
+	json_object_set_new(j, "tcp", tcp);
+	json_object_set_new(j, "udp", udp);
+	return j;
+}
+
+/* The snapshot's members: how many are up and overridden, and the answers per region in
+ * the order regions first appear among the services' members. */
+static void members_json(json_t *j, const struct metrics_input *in)
+{
+	const struct snapshot *s = in->snap;
+	json_t *regions = json_array();
+	json_t *by_name = json_object(); /* region name -> its entry in regions */
+	json_int_t total = 0, up = 0, overridden = 0;
+	json_t *mj = json_object();
+
+	for (size_t i = 0; i < s->conf->nservices; i++) {
+		const struct service *sv = &s->conf->services[i];
+
+		for (size_t k = 0; k < sv->nmembers; k++) {
+			const struct member *m = &sv->members[k];
+			const struct member_health *h = s->health != NULL && m->health < s->nhealth
+							    ? &s->health[m->health]
+							    : NULL;
+			json_int_t answers = (json_int_t)member_stats_total(&s->answers, m->health);
+			json_t *r = json_object_get(by_name, m->region->name);
+
+			total++;
+			up += h == NULL || member_health_up(h);
+			overridden += in->health != NULL &&
+				      health_override_get(in->health, sv->name, m->index) !=
+					  HEALTH_OVERRIDE_NONE;
+			if (r == NULL) {
+				r = json_object();
+				json_object_set_new(r, "region", json_string(m->region->name));
+				json_object_set_new(r, "answers", json_integer(0));
+				json_array_append_new(regions, r);
+				json_object_set(by_name, m->region->name, r);
+			}
+			json_integer_set(json_object_get(r, "answers"),
+					 json_integer_value(json_object_get(r, "answers")) +
+					     answers);
+		}
+	}
+	json_decref(by_name);
+	json_object_set_new(mj, "total", json_integer(total));
+	json_object_set_new(mj, "up", json_integer(up));
+	json_object_set_new(mj, "overridden",
+			    in->health != NULL ? json_integer(overridden) : json_null());
+	json_object_set_new(j, "members", mj);
+	json_object_set_new(j, "answers_by_region", regions);
+}
+
+json_t *control_api_stats_json(const struct metrics_input *in)
+{
+	json_t *j = json_object();
+	json_t *reloads = json_object();
+	json_t *rrl = json_object();
+	const struct snapshot *s = in->snap;
+
+	json_object_set_new(j, "version", json_string(PACKAGE_VERSION));
+	json_object_set_new(j, "serving", json_boolean(in->serving && s != NULL));
+	json_object_set_new(j, "generation",
+			    s != NULL ? json_integer((json_int_t)s->generation) : json_null());
+	json_object_set_new(j, "age_seconds",
+			    s == NULL ? json_null()
+			    : in->now > s->built_at
+				? json_integer((json_int_t)(in->now - s->built_at))
+				: json_integer(0));
+	json_object_set_new(j, "dns", dns_json(in));
+	json_object_set_new(j, "transport", transport_json(in));
+	json_object_set_new(reloads, "ok", json_integer((json_int_t)in->reloads_ok));
+	json_object_set_new(reloads, "failed", json_integer((json_int_t)in->reloads_failed));
+	json_object_set_new(j, "reloads", reloads);
+	json_object_set_new(rrl, "dropped", json_integer((json_int_t)in->rrl.dropped));
+	json_object_set_new(rrl, "slipped", json_integer((json_int_t)in->rrl.slipped));
+	json_object_set_new(j, "rrl", rrl);
+	if (s != NULL)
+		members_json(j, in);
+	else {
+		json_object_set_new(j, "members", json_null());
+		json_object_set_new(j, "answers_by_region", json_array());
+	}
+	return j;
+}
+
+void control_api_stats(struct metrics_input *in, struct evhttp_request *req)
+{
+	json_t *j;
+
+	rcu_read_lock();
+	in->snap = snapshot_get();
+	rrl_stats_published(&in->rrl);
+	j = control_api_stats_json(in);
+	rcu_read_unlock();
+	in->snap = NULL;
+	reply_json(req, 200, j);
 }
