@@ -65,3 +65,7 @@ tests_unit_test_rrl_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_member_stats
 tests_unit_test_member_stats_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_member_stats_LDADD = $(UNIT_LDADD)
+# counter.h (single-writer counters read by another thread)
+UNIT_TESTS += tests/unit/test_counter
+tests_unit_test_counter_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_counter_LDADD = $(UNIT_LDADD)
