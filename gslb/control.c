@@ -135,14 +135,6 @@ static void handle_metrics(struct control *c, struct evhttp_request *req)
 	free(buf);
 }
 
-static void handle_stats(struct control *c, struct evhttp_request *req)
-{
-	struct metrics_input in;
-
-	gather(c, &in);
-	control_api_stats(&in, req);
-}
-
 /* Constant-time comparison: the token must not leak through timing. */
 static bool token_equal(const char *got, const char *want)
 {
@@ -230,54 +222,89 @@ static bool method_is(struct evhttp_request *req, enum evhttp_cmd_type want, con
 	return false;
 }
 
+/* ------------------------------------------------------------ /api/v1 routes */
+
+/* Each gets the path's segments: seg[0] "api", seg[1] "v1", seg[2] the route's name. */
+static void route_state(struct control *c, struct evhttp_request *req, char **seg)
+{
+	(void)seg;
+	control_api_state(&c->p, atomic_load(&c->serving), req);
+}
+
+static void route_stats(struct control *c, struct evhttp_request *req, char **seg)
+{
+	struct metrics_input in;
+
+	(void)seg;
+	gather(c, &in);
+	control_api_stats(&in, req);
+}
+
+static void route_reload(struct control *c, struct evhttp_request *req, char **seg)
+{
+	(void)seg;
+	control_api_reload(&c->p, req);
+}
+
+static void route_member(struct control *c, struct evhttp_request *req, char **seg)
+{
+	control_api_member(&c->p, req, seg[3], seg[4], seg[5]);
+}
+
+static void route_region(struct control *c, struct evhttp_request *req, char **seg)
+{
+	control_api_region(&c->p, req, seg[3], seg[4]);
+}
+
+static const struct route {
+	const char *name;	     /* seg[2] */
+	int nseg;		     /* segments in the path, "api" and "v1" included */
+	enum evhttp_cmd_type method; /* GET also answers HEAD */
+	const char *allow;
+	bool open;	/* no token needed: GET /api/v1/stats shows /metrics' figures */
+	bool overrides; /* needs the health state (503 without) */
+	void (*fn)(struct control *c, struct evhttp_request *req, char **seg);
+} routes[] = {
+    {"state", 3, EVHTTP_REQ_GET, "GET", false, false, route_state},
+    {"stats", 3, EVHTTP_REQ_GET, "GET", true, false, route_stats},
+    {"reload", 3, EVHTTP_REQ_POST, "POST", false, false, route_reload},
+    {"members", 6, EVHTTP_REQ_POST, "POST", false, true, route_member}, /* SERVICE/INDEX/ACTION */
+    {"regions", 5, EVHTTP_REQ_POST, "POST", false, true, route_region}, /* REGION/ACTION */
+};
+
+static const struct route *route_find(char **seg, int n)
+{
+	if (n < 3 || strcmp(seg[1], "v1") != 0)
+		return NULL;
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		if (routes[i].nseg == n && strcmp(routes[i].name, seg[2]) == 0)
+			return &routes[i];
+	return NULL;
+}
+
 static void handle_api(struct control *c, struct evhttp_request *req, const char *path)
 {
 	char *seg[8];
 	int n = split_path(path, seg, 8);
+	const struct route *r = route_find(seg, n);
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
-	/* GET /api/v1/stats shows /metrics' figures, which scrapers read without a token */
-	bool open = n == 3 && strcmp(seg[1], "v1") == 0 && strcmp(seg[2], "stats") == 0 &&
-		    (cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD);
+	bool open = r != NULL && r->open && (cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD);
 
+	/* the token first: without it, even a wrong path answers 401 */
 	if (!open && !authorized(req)) {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
 				  "Bearer realm=\"gslbd\"");
 		control_api_reply_error(req, 401,
 					"missing or wrong token (Authorization: Bearer <token>)");
-		goto out;
-	}
-	/* seg[0] = "api", seg[1] = "v1" */
-	if (n < 3 || strcmp(seg[1], "v1") != 0) {
+	} else if (r == NULL) {
 		control_api_reply_error(req, 404, "no such endpoint");
-	} else if (n == 3 && strcmp(seg[2], "state") == 0) {
-		if (method_is(req, EVHTTP_REQ_GET, "GET"))
-			control_api_state(&c->p, atomic_load(&c->serving), req);
-	} else if (n == 3 && strcmp(seg[2], "stats") == 0) {
-		if (method_is(req, EVHTTP_REQ_GET, "GET"))
-			handle_stats(c, req);
-	} else if (n == 3 && strcmp(seg[2], "reload") == 0) {
-		if (method_is(req, EVHTTP_REQ_POST, "POST"))
-			control_api_reload(&c->p, req);
-	} else if (n == 6 && strcmp(seg[2], "members") == 0) {
-		if (!method_is(req, EVHTTP_REQ_POST, "POST"))
-			goto out;
-		if (c->p.health == NULL)
-			control_api_reply_error(req, 503,
-						"overrides are not available: no health state");
-		else
-			control_api_member(&c->p, req, seg[3], seg[4], seg[5]);
-	} else if (n == 5 && strcmp(seg[2], "regions") == 0) {
-		if (!method_is(req, EVHTTP_REQ_POST, "POST"))
-			goto out;
-		if (c->p.health == NULL)
-			control_api_reply_error(req, 503,
-						"overrides are not available: no health state");
-		else
-			control_api_region(&c->p, req, seg[3], seg[4]);
+	} else if (!method_is(req, r->method, r->allow)) {
+		/* answered 405 */
+	} else if (r->overrides && c->p.health == NULL) {
+		control_api_reply_error(req, 503, "overrides are not available: no health state");
 	} else {
-		control_api_reply_error(req, 404, "no such endpoint");
+		r->fn(c, req, seg);
 	}
-out:
 	while (n > 0)
 		free(seg[--n]);
 }
