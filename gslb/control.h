@@ -9,16 +9,17 @@
  *   GET  /healthz                 200 "ok" while serving, else 503 (BIRD's check)
  *   GET  /metrics                 Prometheus text (metrics.h)
  *   GET  /api/v1/state            snapshot, zones, regions, services, members, health
+ *   GET  /api/v1/stats            the figures of gslbctl stats as JSON (no token needed)
  *   POST /api/v1/reload           the daemon's reload; 200 ok or 422 with the errors
  *   POST /api/v1/members/SERVICE/INDEX/drain|undrain|up|down|clear
  *   POST /api/v1/regions/REGION/drain|undrain
  *
  * /api/ requires "Authorization: Bearer <server.control.token>" when the
- * token is set; the token is read from the published snapshot, so a reload
- * changes it. Overrides go to the health module (health.h). A region has no
- * override of its own there: draining a region drains each of its members
- * in the current snapshot, and undraining clears those members' drains
- * (forced up/down members keep their force).
+ * token is set, but for /api/v1/stats, which shows /metrics' figures; the
+ * token is read from the published snapshot, so a reload changes it. This
+ * file is the server: lifecycle, request limits, routing, the token check,
+ * /healthz and /metrics; the /api/v1 handlers are control_api.h's, and what
+ * an override action means is health_override.h's.
  */
 #ifndef GSLB_CONTROL_H
 #define GSLB_CONTROL_H

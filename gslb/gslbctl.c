@@ -633,151 +633,72 @@ static int cmd_region(const struct opts *o, const char *action, const char *regi
 
 /* ------------------------------------------------------------ stats */
 
-/* Sum of the samples of family name whose labels contain match (NULL: all). */
-static double metric_sum(const char *text, const char *name, const char *match, bool *found)
+/* The integer at o.key.sub (sub NULL: o.key), 0 when absent. */
+static long long jnum(json_t *o, const char *key, const char *sub)
 {
-	size_t nlen = strlen(name);
-	const char *p = text;
-	double sum = 0;
+	json_t *v = json_object_get(o, key);
 
-	*found = false;
-	while (p != NULL && *p != '\0') {
-		const char *nl = strchr(p, '\n');
-
-		if (*p != '#' && strncmp(p, name, nlen) == 0 &&
-		    (p[nlen] == '{' || p[nlen] == ' ')) {
-			const char *sp = p + nlen;
-			const char *end = nl != NULL ? nl : p + strlen(p);
-			bool ok = true;
-
-			if (*sp == '{') {
-				const char *close = memchr(sp, '}', (size_t)(end - sp));
-
-				if (close == NULL)
-					ok = false;
-				else if (match != NULL) {
-					char labels[512];
-
-					snprintf(labels, sizeof(labels), "%.*s", (int)(close - sp),
-						 sp);
-					ok = strstr(labels, match) != NULL;
-				}
-				sp = close != NULL ? close + 1 : end;
-			}
-			if (ok) {
-				sum += strtod(sp, NULL);
-				*found = true;
-			}
-		}
-		p = nl != NULL ? nl + 1 : NULL;
-	}
-	return sum;
+	if (sub != NULL)
+		v = json_object_get(v, sub);
+	return (long long)json_integer_value(v);
 }
 
-static void stat_line(const char *text, const char *label, const char *name, const char *match)
+static void stat_line(const char *label, long long v)
 {
-	bool found;
-	double v = metric_sum(text, name, match, &found);
-
-	if (found)
-		printf("  %-28s %.0f\n", label, v);
+	printf("  %-28s %lld\n", label, v);
 }
 
-/* "answers by region": gslb_member_answers_total summed per region label, in the order the
- * regions first appear (at most 64 regions listed). */
-static void region_answers(const char *text)
-{
-	static const char series[] = "\ngslb_member_answers_total{";
-	char regions[64][72], match[96];
-	size_t n = 0;
-
-	for (const char *p = strstr(text, series); p && n < 64; p = strstr(p + 1, series)) {
-		const char *r = strstr(p + 1, "region=\""), *eol = strchr(p + 1, '\n');
-		const char *end = r ? strchr(r + 8, '"') : NULL;
-		size_t len, i;
-
-		if (!r || !end || (eol && r > eol) || (size_t)(end - r - 8) >= sizeof(regions[0]))
-			continue;
-		len = (size_t)(end - r - 8);
-		for (i = 0; i < n; i++)
-			if (strlen(regions[i]) == len && !memcmp(regions[i], r + 8, len))
-				break;
-		if (i == n) {
-			memcpy(regions[n], r + 8, len);
-			regions[n++][len] = '\0';
-		}
-	}
-	if (n == 0)
-		return;
-	printf("answers by region\n");
-	for (size_t i = 0; i < n; i++) {
-		snprintf(match, sizeof(match), "region=\"%.70s\"", regions[i]);
-		stat_line(text, regions[i], "gslb_member_answers_total", match);
-	}
-}
-
+/* GET /api/v1/stats, printed as a summary (the JSON names the figures, so a renamed
+ * metric cannot change what this shows). */
 static int cmd_stats(const struct opts *o)
 {
 	static const char *const rcodes[] = {"NOERROR", "NXDOMAIN", "SERVFAIL", "REFUSED",
 					     "FORMERR", "NOTIMP",   "BADVERS"};
-	struct response r;
-	bool found;
-	char match[64];
+	json_t *j, *dns, *resp, *tr, *members, *region;
+	size_t i;
+	int rc;
 
-	if (http(o, "GET", "/metrics", &r) != 0)
-		return 1;
-	if (r.status != 200) {
-		fprintf(stderr, "gslbctl: /metrics: HTTP %d\n", r.status);
-		free(r.body);
-		return 1;
-	}
-	if (o->json) {
-		fwrite(r.body, 1, r.len, stdout);
-		free(r.body);
-		return 0;
-	}
-	printf("gslbd at %s: %s, snapshot generation %.0f (%.0f s old)\n", o->server,
-	       metric_sum(r.body, "gslb_serving", NULL, &found) > 0 ? "serving" : "NOT SERVING",
-	       metric_sum(r.body, "gslb_snapshot_generation", NULL, &found),
-	       metric_sum(r.body, "gslb_snapshot_age_seconds", NULL, &found));
+	j = api(o, "GET", "/api/v1/stats", "stats", &rc);
+	if (j == NULL)
+		return rc;
+	dns = json_object_get(j, "dns");
+	resp = json_object_get(dns, "responses");
+	tr = json_object_get(j, "transport");
+	members = json_object_get(j, "members");
+	printf("gslbd at %s: %s, snapshot generation %lld (%lld s old)\n", o->server,
+	       json_is_true(json_object_get(j, "serving")) ? "serving" : "NOT SERVING",
+	       jnum(j, "generation", NULL), jnum(j, "age_seconds", NULL));
 	printf("queries\n");
-	stat_line(r.body, "total", "gslb_dns_queries_total", NULL);
-	stat_line(r.body, "udp", "gslb_dns_queries_total", "proto=\"udp\"");
-	stat_line(r.body, "tcp", "gslb_dns_queries_total", "proto=\"tcp\"");
-	stat_line(r.body, "dropped", "gslb_dns_dropped_total", NULL);
-	stat_line(r.body, "with EDNS", "gslb_dns_edns_total", NULL);
-	stat_line(r.body, "with client subnet", "gslb_dns_ecs_total", NULL);
+	stat_line("total", jnum(dns, "queries", "total"));
+	stat_line("udp", jnum(dns, "queries", "udp"));
+	stat_line("tcp", jnum(dns, "queries", "tcp"));
+	stat_line("dropped", jnum(dns, "dropped", "total"));
+	stat_line("with EDNS", jnum(dns, "edns", "total"));
+	stat_line("with client subnet", jnum(dns, "ecs", "total"));
 	printf("responses\n");
-	for (size_t i = 0; i < sizeof(rcodes) / sizeof(rcodes[0]); i++) {
-		snprintf(match, sizeof(match), "rcode=\"%s\"", rcodes[i]);
-		stat_line(r.body, rcodes[i], "gslb_dns_responses_total", match);
-	}
-	stat_line(r.body, "truncated (TC=1)", "gslb_dns_truncated_total", NULL);
-	stat_line(r.body, "service answers", "gslb_service_answers_total", NULL);
-	region_answers(r.body);
+	for (i = 0; i < sizeof(rcodes) / sizeof(rcodes[0]); i++)
+		stat_line(rcodes[i], jnum(resp, rcodes[i], "total"));
+	stat_line("truncated (TC=1)", jnum(dns, "truncated", "total"));
+	stat_line("service answers", jnum(dns, "service_answers", "total"));
+	if (json_array_size(json_object_get(j, "answers_by_region")) > 0)
+		printf("answers by region\n");
+	json_array_foreach (json_object_get(j, "answers_by_region"), i, region)
+		stat_line(jstr(region, "region", "?"), jnum(region, "answers", NULL));
 	printf("transport\n");
-	stat_line(r.body, "tcp connections open", "gslb_tcp_connections_open", NULL);
-	stat_line(r.body, "tcp connections total", "gslb_tcp_connections_total", NULL);
-	stat_line(r.body, "tcp connections refused", "gslb_tcp_connections_refused_total", NULL);
-	stat_line(r.body, "udp receive truncated", "gslb_udp_recv_truncated_total", NULL);
-	stat_line(r.body, "udp send errors", "gslb_udp_send_errors_total", NULL);
+	stat_line("tcp connections open", jnum(tr, "tcp", "open"));
+	stat_line("tcp connections total", jnum(tr, "tcp", "accepted"));
+	stat_line("tcp connections refused", jnum(tr, "tcp", "refused"));
+	stat_line("udp receive truncated", jnum(tr, "udp", "recv_truncated"));
+	stat_line("udp send errors", jnum(tr, "udp", "send_errors"));
 	printf("operations\n");
-	stat_line(r.body, "reloads ok", "gslb_reloads_total", "result=\"ok\"");
-	stat_line(r.body, "reloads failed", "gslb_reloads_total", "result=\"failed\"");
-	if (metric_sum(r.body, "gslb_member_up", NULL, &found) >= 0 && found) {
-		double up = metric_sum(r.body, "gslb_member_up", NULL, &found);
-		double all = 0;
-		const char *p = r.body;
-
-		/* one gslb_member_up series per member */
-		while ((p = strstr(p, "\ngslb_member_up{")) != NULL) {
-			all++;
-			p++;
-		}
-		printf("  %-28s %.0f of %.0f\n", "members up", up, all);
-	}
-	stat_line(r.body, "members overridden", "gslb_member_override", NULL);
-	free(r.body);
+	stat_line("reloads ok", jnum(j, "reloads", "ok"));
+	stat_line("reloads failed", jnum(j, "reloads", "failed"));
+	if (jnum(members, "total", NULL) > 0)
+		printf("  %-28s %lld of %lld\n", "members up", jnum(members, "up", NULL),
+		       jnum(members, "total", NULL));
+	if (jnum(members, "overridden", NULL) > 0)
+		stat_line("members overridden", jnum(members, "overridden", NULL));
+	json_decref(j);
 	return 0;
 }
 

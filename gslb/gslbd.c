@@ -335,7 +335,7 @@ int main(int argc, char **argv)
 		snapshot_free(snap);
 		goto out;
 	}
-	if (health_load(d.health, &serr) != 0 ||
+	if (health_override_load(d.health, &serr) != 0 ||
 	    health_bind(d.health, snap->conf->services, snap->conf->nservices, snap->health,
 			snap->nhealth, clock_wall_ms()) != 0) {
 		startup_error(use_syslog, serr != NULL ? serr : "health: out of memory");

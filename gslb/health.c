@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* health.c — combining probe reports into member health, and operator overrides */
+/* health.c — combining probe reports into member health, and the overrides it publishes */
 #include "config.h"
 
 #include "health.h"
@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* One prober's last word on one target. */
 struct vote {
@@ -73,21 +72,6 @@ struct health_state {
 	struct member_health *pub; /* the bound snapshot's array */
 	size_t npub;
 };
-
-static const char *const override_names[] = {"none", "drain", "up", "down"};
-
-const char *health_override_name(enum health_override o)
-{
-	return (unsigned)o < 4 ? override_names[o] : "?";
-}
-
-int health_override_parse(const char *word)
-{
-	for (int i = 0; i < 4; i++)
-		if (!strcmp(word, override_names[i]))
-			return i;
-	return -EINVAL;
-}
 
 static uint64_t secs_to_ms(double s)
 {
@@ -608,22 +592,34 @@ int health_evaluate(struct health_state *s, uint64_t now_ms)
 	return changes;
 }
 
-/* ---- overrides ---- */
+/* ---- the override store (health_override.c) ---- */
 
-static int save_locked(struct health_state *s);
+void health_lock(struct health_state *s)
+{
+	pthread_mutex_lock(&s->lock);
+}
 
-int health_override_set(struct health_state *s, const uint8_t *service, uint32_t member,
+void health_unlock(struct health_state *s)
+{
+	pthread_mutex_unlock(&s->lock);
+}
+
+enum health_override health_get_override(struct health_state *s, const uint8_t *service,
+					 uint32_t member)
+{
+	const struct mrec *m = mfind(s, service, member);
+
+	return m ? m->ovr : HEALTH_OVERRIDE_NONE;
+}
+
+int health_put_override(struct health_state *s, const uint8_t *service, uint32_t member,
 			enum health_override o)
 {
-	int ret = 0;
-
-	pthread_mutex_lock(&s->lock);
 	struct mrec *m =
 	    o == HEALTH_OVERRIDE_NONE ? mfind(s, service, member) : mget(s, service, member);
-	if (!m) {
-		ret = o == HEALTH_OVERRIDE_NONE ? 0 : -ENOMEM;
-		goto out;
-	}
+
+	if (!m)
+		return o == HEALTH_OVERRIDE_NONE ? 0 : -ENOMEM;
 	if (m->ovr != o) {
 		char where[DNAME_MAXLEN * 4 + 96];
 
@@ -634,195 +630,42 @@ int health_override_set(struct health_state *s, const uint8_t *service, uint32_t
 	m->ovr = o;
 	if (m->slot >= 0)
 		publish(s, m);
-	ret = save_locked(s);
-out:
-	pthread_mutex_unlock(&s->lock);
-	return ret;
-}
-
-enum health_override health_override_get(struct health_state *s, const uint8_t *service,
-					 uint32_t member)
-{
-	pthread_mutex_lock(&s->lock);
-	struct mrec *m = mfind(s, service, member);
-	enum health_override o = m ? m->ovr : HEALTH_OVERRIDE_NONE;
-	pthread_mutex_unlock(&s->lock);
-	return o;
-}
-
-static int save_locked(struct health_state *s)
-{
-	char *tmp = NULL;
-	int ret = 0;
-	FILE *f;
-
-	if (!s->state_file)
-		return 0;
-	if (asprintf(&tmp, "%s.tmp", s->state_file) < 0)
-		return -ENOMEM;
-	f = fopen(tmp, "w");
-	if (!f) {
-		ret = -errno;
-		log_err("event=override_save file=%s error=\"%s\"", tmp, strerror(-ret));
-		goto out;
-	}
-	fprintf(f, "# gslb operator overrides: service member drain|up|down (written by gslbd)\n");
-	for (size_t i = 0; i < s->nm; i++) {
-		char name[DNAME_MAXLEN * 4 + 2];
-
-		if (s->m[i].ovr == HEALTH_OVERRIDE_NONE ||
-		    dname_to_str(s->m[i].service, name, sizeof(name)) < 0)
-			continue;
-		fprintf(f, "%s %u %s\n", name, s->m[i].index, health_override_name(s->m[i].ovr));
-	}
-	if (fflush(f) != 0 || fsync(fileno(f)) == -1)
-		ret = -errno;
-	if (fclose(f) != 0 && ret == 0)
-		ret = -errno;
-	if (ret == 0 && rename(tmp, s->state_file) == -1)
-		ret = -errno;
-	if (ret < 0) {
-		log_err("event=override_save file=%s error=\"%s\"", s->state_file, strerror(-ret));
-		unlink(tmp);
-	}
-out:
-	free(tmp);
-	return ret;
-}
-
-int health_save(struct health_state *s)
-{
-	pthread_mutex_lock(&s->lock);
-	int ret = save_locked(s);
-	pthread_mutex_unlock(&s->lock);
-	return ret;
-}
-
-struct parsed_override {
-	uint8_t service[DNAME_MAXLEN];
-	uint32_t member;
-	enum health_override o;
-};
-
-/* Parses the file completely before changing anything. */
-static int load_file(FILE *f, const char *path, struct parsed_override **out, size_t *nout,
-		     char **errmsg)
-{
-	char line[1200];
-	int lineno = 0;
-	struct parsed_override *v = NULL;
-	size_t n = 0;
-
-	while (fgets(line, sizeof(line), f)) {
-		char name[1024], word[16], extra[2];
-		unsigned long member;
-		int k;
-
-		lineno++;
-		if (!strchr(line, '\n') && !feof(f)) {
-			if (asprintf(errmsg, "%s:%d: line: too long", path, lineno) < 0)
-				*errmsg = NULL;
-			goto bad;
-		}
-		char *hash = strchr(line, '#');
-		if (hash)
-			*hash = '\0';
-		k = sscanf(line, "%1023s %lu %15s %1s", name, &member, word, extra);
-		if (k <= 0)
-			continue; /* blank or comment */
-		struct parsed_override p;
-		const char *field = NULL, *msg = NULL;
-		if (k != 3) {
-			field = "line";
-			msg = "want \"<service> <member> drain|up|down\"";
-		} else if (dname_from_str(name, p.service) < 0) {
-			field = "service";
-			msg = "bad domain name";
-		} else if (member > UINT32_MAX) {
-			field = "member";
-			msg = "out of range";
-		} else {
-			int o = health_override_parse(word);
-
-			if (o <= 0) {
-				field = "override";
-				msg = "want drain, up or down";
-			}
-			p.o = (enum health_override)o;
-		}
-		if (field) {
-			if (asprintf(errmsg, "%s:%d: %s: %s", path, lineno, field, msg) < 0)
-				*errmsg = NULL;
-			goto bad;
-		}
-		p.member = (uint32_t)member;
-		struct parsed_override *nv = realloc(v, (n + 1) * sizeof(*nv));
-		if (!nv) {
-			if (asprintf(errmsg, "%s: out of memory", path) < 0)
-				*errmsg = NULL;
-			goto bad;
-		}
-		v = nv;
-		v[n++] = p;
-	}
-	if (ferror(f)) {
-		if (asprintf(errmsg, "%s: cannot read", path) < 0)
-			*errmsg = NULL;
-		goto bad;
-	}
-	*out = v;
-	*nout = n;
 	return 0;
-bad:
-	free(v);
-	return -EINVAL;
 }
 
-int health_load(struct health_state *s, char **errmsg)
+void health_foreach_override(struct health_state *s,
+			     void (*fn)(const uint8_t *service, uint32_t member,
+					enum health_override o, void *arg),
+			     void *arg)
 {
-	struct parsed_override *v = NULL;
-	size_t n = 0;
-	int ret = 0;
+	for (size_t i = 0; i < s->nm; i++)
+		if (s->m[i].ovr != HEALTH_OVERRIDE_NONE)
+			fn(s->m[i].service, s->m[i].index, s->m[i].ovr, arg);
+}
 
-	*errmsg = NULL;
-	pthread_mutex_lock(&s->lock);
-	if (!s->state_file)
-		goto out;
-	FILE *f = fopen(s->state_file, "r");
-	if (!f) {
-		if (errno == ENOENT)
-			goto out;
-		ret = -errno;
-		if (asprintf(errmsg, "%s: cannot open: %s", s->state_file, strerror(errno)) < 0)
-			*errmsg = NULL;
-		goto out;
-	}
-	ret = load_file(f, s->state_file, &v, &n, errmsg);
-	fclose(f);
-	if (ret < 0)
-		goto out;
+int health_replace_overrides(struct health_state *s, const struct health_member_ref *v,
+			     const enum health_override *o, size_t n)
+{
 	/* make every record first: out of memory then changes nothing */
-	for (size_t i = 0; i < n; i++) {
-		if (!mget(s, v[i].service, v[i].member)) {
-			ret = -ENOMEM;
-			if (asprintf(errmsg, "%s: out of memory", s->state_file) < 0)
-				*errmsg = NULL;
-			goto out;
-		}
-	}
+	for (size_t i = 0; i < n; i++)
+		if (!mget(s, v[i].service, v[i].index))
+			return -ENOMEM;
 	for (size_t i = 0; i < s->nm; i++)
 		s->m[i].ovr = HEALTH_OVERRIDE_NONE;
 	for (size_t i = 0; i < n; i++)
-		mfind(s, v[i].service, v[i].member)->ovr = v[i].o;
+		mfind(s, v[i].service, v[i].index)->ovr = o[i];
 	for (size_t i = 0; i < s->nm; i++)
 		if (s->m[i].slot >= 0)
 			publish(s, &s->m[i]);
-	log_info("event=overrides_loaded file=%s count=%zu", s->state_file, n);
-out:
-	pthread_mutex_unlock(&s->lock);
-	free(v);
-	return ret;
+	return 0;
 }
+
+const char *health_state_file(struct health_state *s)
+{
+	return s->state_file;
+}
+
+/* ---- introspection ---- */
 
 void health_foreach_member(struct health_state *s,
 			   void (*fn)(const struct health_member_info *m, void *arg), void *arg)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* health.h — combining probe reports into member health, and operator overrides
+/* health.h — combining probe reports into member health; what the health state holds
  *
  * The receiver-side state of gslbd: per prober its last sequence number and
  * report time; per member address (a "target": service, member index,
@@ -20,8 +20,9 @@
  * fresh addresses. An override wins: drain and force down publish down, force up
  * publishes up; drain also sets member_health.drained, so that the up
  * filter keeps a drained member out even when it fails open over members
- * that are all down. Overrides are kept per (service, member index),
- * persist in health.state_file, and survive members leaving and returning.
+ * that are all down. Overrides are kept per (service, member index) and
+ * survive members leaving and returning; what an operator's action means and
+ * the state file they persist in are health_override.h's.
  *
  * Threads: one mutex guards the state; every function may be called from
  * any thread (receiver, control, gslbctl handler). The query path never
@@ -35,18 +36,12 @@
 #include <stdint.h>
 
 #include "conf.h"
+#include "health_override.h"
 #include "report.h"
 #include "service.h"
 
 #define HEALTH_MAX_PROBERS 1024 /* reports from more distinct prober ids are rejected */
 #define HEALTH_R_TOO_MANY_PROBERS "too_many_probers"
-
-enum health_override {
-	HEALTH_OVERRIDE_NONE = 0,
-	HEALTH_OVERRIDE_DRAIN, /* take out of answers (published down) */
-	HEALTH_OVERRIDE_UP,    /* up whatever the probes say */
-	HEALTH_OVERRIDE_DOWN,  /* down whatever the probes say */
-};
 
 struct health_state;
 
@@ -86,29 +81,28 @@ int health_apply_report(struct health_state *s, const struct report_view *v, uin
  * whose up/down state changed. Call about every report_interval. */
 int health_evaluate(struct health_state *s, uint64_t now_ms);
 
-/* Sets the override of member index member of the service named service (lowercased wire
- * name); HEALTH_OVERRIDE_NONE clears it. Publishes the member at once when it is bound and
- * saves the state file when one is configured. Returns 0, -ENOMEM, or the save's error
- * (the override is set in memory even then). */
-int health_override_set(struct health_state *s, const uint8_t *service, uint32_t member,
-			enum health_override o);
-enum health_override health_override_get(struct health_state *s, const uint8_t *service,
+/* The override store, for health_override.c: these run between health_lock and
+ * health_unlock, so that reading, changing and saving the overrides is one step. */
+void health_lock(struct health_state *s);
+void health_unlock(struct health_state *s);
+/* The override of (service, member); service is a wire name in any case. */
+enum health_override health_get_override(struct health_state *s, const uint8_t *service,
 					 uint32_t member);
-/* "none", "drain", "up", "down" and back; parse returns -EINVAL for another word. */
-const char *health_override_name(enum health_override o);
-int health_override_parse(const char *word);
-
-/* Reads the state file (if configured and present; a missing file is no override) and sets
- * its overrides, replacing those in memory. Text, one override per line:
- *     <service name with trailing dot> <member index> drain|up|down
- * with '#' comments. Returns 0, or a negative errno with *errmsg (malloc'd,
- * "file:line: field: message") when the file is unreadable or malformed; then nothing is
- * changed. */
-int health_load(struct health_state *s, char **errmsg);
-/* Writes the overrides to the state file through a temporary file and rename(), so that a
- * crash leaves the old or the new file. Returns 0 (also when no file is configured) or a
- * negative errno. */
-int health_save(struct health_state *s);
+/* Sets it (HEALTH_OVERRIDE_NONE clears it), logs a change and publishes the member at once
+ * when it is bound. Returns 0 or -ENOMEM (nothing changed). */
+int health_put_override(struct health_state *s, const uint8_t *service, uint32_t member,
+			enum health_override o);
+/* Calls fn for every override in force, in the order members were first seen. */
+void health_foreach_override(struct health_state *s,
+			     void (*fn)(const uint8_t *service, uint32_t member,
+					enum health_override o, void *arg),
+			     void *arg);
+/* Replaces every override with v[0..n) (services lowercased or not) and publishes the
+ * bound members. Returns 0, or -ENOMEM with nothing changed. */
+int health_replace_overrides(struct health_state *s, const struct health_member_ref *v,
+			     const enum health_override *o, size_t n);
+/* health.state_file, or NULL when none is configured; valid until health_unlock. */
+const char *health_state_file(struct health_state *s);
 
 /* One member as gslbctl and the metrics show it. service points into the state: valid
  * during the callback only. */

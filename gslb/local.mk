@@ -2,6 +2,7 @@
 noinst_LIBRARIES += libgslb.a
 libgslb_a_SOURCES = \
 	gslb/log.c gslb/log.h gslb/clock.h \
+	gslb/counter.h \
 	gslb/dname.c gslb/dname.h \
 	gslb/wire.c gslb/wire.h \
 	gslb/conf.c gslb/conf.h gslb/conf_schema.h gslb/conf_health.c gslb/conf_service.c \
@@ -14,6 +15,7 @@ libgslb_a_SOURCES = \
 	gslb/report.c gslb/report.h \
 	gslb/rrl.c gslb/rrl.h \
 	gslb/health.c gslb/health.h \
+	gslb/health_override.c gslb/health_override.h \
 	gslb/daemon.c gslb/daemon.h
 libgslb_a_CFLAGS = $(AM_CFLAGS) $(LDNS_CFLAGS) $(LIBCONFIG_CFLAGS) $(URCU_CFLAGS) \
 	$(LIBEVENT_CFLAGS)
@@ -33,7 +35,8 @@ GSLB_CORE_LIBS = libgslb.a $(LDNS_LIBS) $(LIBCONFIG_LIBS) $(LIBEVENT_LIBS) -lm
 sbin_PROGRAMS += gslbd
 gslbd_SOURCES = gslb/gslbd.c gslb/net.h gslb/net_udp.c gslb/net_tcp.c \
 	gslb/net_health.c gslb/net_health.h \
-	gslb/control.c gslb/control.h gslb/metrics.c gslb/metrics.h
+	gslb/control.c gslb/control.h gslb/metrics.c gslb/metrics.h \
+	gslb/control_api.c gslb/control_api.h
 gslbd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(URCU_CFLAGS) $(JANSSON_CFLAGS)
 gslbd_LDADD = $(GSLB_LIBS)
 

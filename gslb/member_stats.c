@@ -53,8 +53,7 @@ static uint64_t rows_sum(const struct member_stats *ms, size_t slot)
 	uint64_t sum = 0;
 
 	for (size_t r = 0; r < ms->nrows; r++)
-		sum +=
-		    atomic_load_explicit(&ms->count[r * ms->stride + slot], memory_order_relaxed);
+		sum += counter_get(&ms->count[r * ms->stride + slot]);
 	return sum;
 }
 

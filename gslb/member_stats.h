@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "counter.h"
+
 struct conf;
 
 struct member_stats {
@@ -39,9 +41,7 @@ static inline void member_stats_count(const struct member_stats *ms, unsigned ro
 {
 	if (ms->count == NULL || row >= ms->nrows || slot >= ms->nslots)
 		return;
-	_Atomic uint64_t *c = &ms->count[row * ms->stride + slot];
-	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1,
-			      memory_order_relaxed);
+	counter_inc(&ms->count[row * ms->stride + slot]);
 }
 
 /* The member's answers since it appeared (a few behind while threads count). Any thread. */

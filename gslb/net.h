@@ -7,7 +7,7 @@
  * TCP runs on a libevent loop in one thread. Both read the published
  * snapshot under rcu_read_lock() and answer with answer_packet(). The
  * listen addresses and thread count are fixed at startup; a reload does not
- * rebind. Counters are per thread and summed by the *_stats() readers.
+ * rebind. Counters are per thread (counter.h), summed by the *_stats() readers.
  */
 #ifndef GSLB_NET_H
 #define GSLB_NET_H

@@ -7,6 +7,7 @@
 #include "answer.h"
 #include "clock.h"
 #include "conf.h"
+#include "counter.h"
 #include "log.h"
 #include "snapshot.h"
 
@@ -50,9 +51,15 @@ struct tcp_conn {
 	double partial_since; /* monotonic time the unfinished message began, or 0 */
 };
 
+/* The TCP thread's counters (struct net_tcp_stats), read by net_tcp_stats(). */
+struct tcp_counters {
+	_Atomic uint64_t accepted, rejected, timeouts, bad_length;
+	_Atomic uint64_t open; /* a gauge */
+};
+
 struct net_tcp {
 	struct answer_ctx ctx;
-	struct net_tcp_stats st;
+	struct tcp_counters st; /* written by the TCP thread only */
 	size_t nfds;
 	int *fds; /* bound sockets until the listeners own them */
 	struct evconnlistener **ls;
@@ -89,7 +96,7 @@ static void conn_free(struct tcp_conn *c)
 	bufferevent_free(c->bev);
 	free(c);
 	t->nconns--;
-	t->st.open = t->nconns;
+	counter_set(&t->st.open, t->nconns);
 	tcp_maybe_done(t);
 }
 
@@ -150,13 +157,13 @@ static bool conn_process(struct tcp_conn *c)
 		len = have >= 2 && evbuffer_copyout(in, hdr, 2) == 2 ? (size_t)hdr[0] << 8 | hdr[1]
 								     : SIZE_MAX;
 		if (len == 0) {
-			t->st.bad_length++;
+			counter_inc(&t->st.bad_length);
 			return !conn_close_after_flush(c);
 		}
 		if (len == SIZE_MAX || have < 2 + len) {
 			if (!conn_partial_expired(c, have))
 				return true;
-			t->st.timeouts++;
+			counter_inc(&t->st.timeouts);
 			conn_free(c);
 			return false;
 		}
@@ -215,7 +222,7 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
 
 	(void)bev;
 	if (what & BEV_EVENT_TIMEOUT) {
-		c->t->st.timeouts++;
+		counter_inc(&c->t->st.timeouts);
 		conn_free(c);
 	} else if (what & BEV_EVENT_ERROR) {
 		conn_free(c);
@@ -249,7 +256,7 @@ static void tcp_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct s
 	timeout = snap != NULL ? snap->conf->tcp_idle_timeout : 0;
 	rcu_read_unlock();
 	if (t->nconns >= max_clients) {
-		t->st.rejected++;
+		counter_inc(&t->st.rejected);
 		close(fd);
 		return;
 	}
@@ -280,8 +287,8 @@ static void tcp_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct s
 		t->conns->prev = c;
 	t->conns = c;
 	t->nconns++;
-	t->st.accepted++;
-	t->st.open = t->nconns;
+	counter_inc(&t->st.accepted);
+	counter_set(&t->st.open, t->nconns);
 }
 
 static void tcp_resume_cb(evutil_socket_t fd, short what, void *arg)
@@ -486,6 +493,11 @@ void net_tcp_stats(const struct net_tcp *t, struct answer_stats *sum, struct net
 {
 	if (sum != NULL)
 		answer_stats_add(sum, &t->ctx);
-	if (ts != NULL)
-		*ts = t->st;
+	if (ts != NULL) {
+		ts->accepted = counter_get(&t->st.accepted);
+		ts->rejected = counter_get(&t->st.rejected);
+		ts->timeouts = counter_get(&t->st.timeouts);
+		ts->bad_length = counter_get(&t->st.bad_length);
+		ts->open = counter_get(&t->st.open);
+	}
 }

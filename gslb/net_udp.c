@@ -7,6 +7,7 @@
 #include "answer.h"
 #include "clock.h"
 #include "conf.h"
+#include "counter.h"
 #include "log.h"
 #include "rrl.h"
 #include "snapshot.h"
@@ -50,12 +51,18 @@ union udp_cmsg {
 	struct cmsghdr align;
 };
 
+/* A worker's socket counters (struct net_udp_stats), read by net_udp_stats(). */
+struct udp_counters {
+	_Atomic uint64_t recv_truncated;
+	_Atomic uint64_t send_errors;
+};
+
 /* One thread per (worker, listen address): it blocks in recvmmsg on its own
  * socket, so a batch costs two syscalls (no poll), and SO_REUSEPORT spreads
  * the datagrams over the threads of an address. */
 struct udp_worker {
 	struct answer_ctx ctx; /* first: the worker is cache-line aligned */
-	struct net_udp_stats st;
+	struct udp_counters st;
 	struct net_udp *u;
 	int id;
 	int fd;	   /* owned */
@@ -198,7 +205,7 @@ static void udp_answer(struct udp_worker *w, int n)
 		size_t len;
 
 		if (unlikely(rm->msg_flags & MSG_TRUNC)) {
-			w->st.recv_truncated++;
+			counter_inc(&w->st.recv_truncated);
 			continue;
 		}
 		if (unlikely(snap == NULL))
@@ -234,7 +241,7 @@ static void udp_answer(struct udp_worker *w, int n)
 				continue;
 			/* The first pending reply failed (full buffer, no route):
 			 * drop it and go on with the rest. */
-			w->st.send_errors++;
+			counter_inc(&w->st.send_errors);
 			off++;
 			continue;
 		}
@@ -478,8 +485,8 @@ void net_udp_stats(const struct net_udp *u, struct answer_stats *sum, struct net
 		if (sum != NULL)
 			answer_stats_add(sum, &w->ctx);
 		if (us != NULL) {
-			us->recv_truncated += w->st.recv_truncated;
-			us->send_errors += w->st.send_errors;
+			us->recv_truncated += counter_get(&w->st.recv_truncated);
+			us->send_errors += counter_get(&w->st.send_errors);
 		}
 	}
 }

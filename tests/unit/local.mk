@@ -39,6 +39,15 @@ tests_unit_test_report_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_health
 tests_unit_test_health_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_health_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test_health_override
+tests_unit_test_health_override_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_health_override_LDADD = $(UNIT_LDADD)
+# the control API's JSON (gslbd's sources: the handlers and the metrics they share)
+UNIT_TESTS += tests/unit/test_control_api
+tests_unit_test_control_api_SOURCES = tests/unit/test_control_api.c gslb/control_api.c \
+	gslb/metrics.c gslb/net_health.c
+tests_unit_test_control_api_CFLAGS = $(UNIT_CFLAGS) $(LIBEVENT_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_test_control_api_LDADD = $(UNIT_LDADD)
 # geoip, regions, services config sections and their snapshot; they open the GeoIP fixtures
 # of tests/data at run time, so build those with the programs
 UNIT_TESTS += tests/unit/test_conf_service tests/unit/test_snapshot
@@ -56,3 +65,7 @@ tests_unit_test_rrl_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_member_stats
 tests_unit_test_member_stats_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_member_stats_LDADD = $(UNIT_LDADD)
+# counter.h (single-writer counters read by another thread)
+UNIT_TESTS += tests/unit/test_counter
+tests_unit_test_counter_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_counter_LDADD = $(UNIT_LDADD)

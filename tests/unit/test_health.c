@@ -383,7 +383,7 @@ START_TEST(override_persistence)
 	struct health_state *s = health_new(&h);
 
 	/* no file yet: no overrides */
-	ck_assert_int_eq(health_load(s, &err), 0);
+	ck_assert_int_eq(health_override_load(s, &err), 0);
 	ck_assert_ptr_null(err);
 	make_service(true);
 	struct member_health *pub = bind_svc(s, now);
@@ -426,7 +426,7 @@ START_TEST(override_persistence)
 					   "other.example.com. 4 down\n"));
 	ck_assert_ptr_null(strstr(text, " 2 "));
 	s = health_new(&h);
-	ck_assert_int_eq(health_load(s, &err), 0);
+	ck_assert_int_eq(health_override_load(s, &err), 0);
 	ck_assert_int_eq(health_override_get(s, www, 0), HEALTH_OVERRIDE_DRAIN);
 	ck_assert_int_eq(health_override_get(s, www, 1), HEALTH_OVERRIDE_UP);
 	ck_assert_int_eq(health_override_get(s, WWW, 2), HEALTH_OVERRIDE_NONE);
@@ -440,7 +440,7 @@ START_TEST(override_persistence)
 	ck_assert_ptr_nonnull(f);
 	fputs("# comment\nwww.example.com. 2 down\nwww.example.com. 0 sideways\n", f);
 	fclose(f);
-	ck_assert_int_eq(health_load(s, &err), -EINVAL);
+	ck_assert_int_eq(health_override_load(s, &err), -EINVAL);
 	ck_assert_ptr_nonnull(err);
 	char *want = NULL;
 	ck_assert_int_ge(asprintf(&want, "%s:3: override: want drain, up or down", file), 0);

@@ -1,0 +1,698 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* control_api.c — gslbd's /api/v1 handlers: state, stats, reload, member and region overrides */
+#include "config.h"
+
+#include "control_api.h"
+
+#include "clock.h"
+#include "conf.h"
+#include "dname.h"
+#include "filter.h"
+#include "health.h"
+#include "log.h"
+#include "metrics.h"
+#include "service.h"
+#include "snapshot.h"
+
+#include <arpa/inet.h>
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <jansson.h>
+#include <urcu.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#define NAME_TEXT_MAX (DNAME_MAXLEN * 4 + 2)
+
+/* ------------------------------------------------------------ replies */
+
+void control_api_reply_text(struct evhttp_request *req, int code, const char *reason,
+			    const char *ctype, const char *body, size_t len)
+{
+	struct evbuffer *b = evbuffer_new();
+
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", ctype);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "no-store");
+	if (b != NULL && evbuffer_add(b, body, len) == 0) {
+		evhttp_send_reply(req, code, reason, b);
+	} else {
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+	}
+	if (b != NULL)
+		evbuffer_free(b);
+}
+
+static const char *reason_of(int code)
+{
+	switch (code) {
+	case 200:
+		return "OK";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 409:
+		return "Conflict";
+	case 422:
+		return "Unprocessable Entity";
+	case 503:
+		return "Service Unavailable";
+	default:
+		return "Internal Server Error";
+	}
+}
+
+/* Sends j (reference stolen) as the body. */
+static void reply_json(struct evhttp_request *req, int code, json_t *j)
+{
+	char *text = j != NULL ? json_dumps(j, JSON_INDENT(2)) : NULL;
+
+	json_decref(j);
+	if (text == NULL) {
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		return;
+	}
+	/* a final newline for terminals and curl */
+	size_t len = strlen(text);
+	char *body = realloc(text, len + 2);
+
+	if (body == NULL) {
+		free(text);
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		return;
+	}
+	body[len] = '\n';
+	body[len + 1] = '\0';
+	control_api_reply_text(req, code, reason_of(code), "application/json", body, len + 1);
+	free(body);
+}
+
+/* {"result":"failed","errors":[one entry per line of text]} */
+static json_t *failed_json(const char *text)
+{
+	json_t *j = json_object();
+	json_t *errs = json_array();
+	const char *p = text != NULL ? text : "unknown error";
+
+	while (*p != '\0') {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl != NULL ? (size_t)(nl - p) : strlen(p);
+
+		if (len > 0)
+			json_array_append_new(errs, json_stringn(p, len));
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+	}
+	json_object_set_new(j, "result", json_string("failed"));
+	json_object_set_new(j, "errors", errs);
+	return j;
+}
+
+void control_api_reply_error(struct evhttp_request *req, int code, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	reply_json(req, code, failed_json(msg));
+}
+
+/* ------------------------------------------------------------ /api/v1/state */
+
+static json_t *addr_json(int family, const void *a)
+{
+	char text[INET6_ADDRSTRLEN];
+
+	if (inet_ntop(family, a, text, sizeof(text)) == NULL)
+		return json_null();
+	return json_string(text);
+}
+
+/* null for REPORT_UNKNOWN, else v / div */
+static json_t *measure_json(uint32_t v, double div)
+{
+	return v == REPORT_UNKNOWN ? json_null() : json_real(v / div);
+}
+
+/* Key of a member in the targets object: "<service name> <index>". */
+static void member_key(const uint8_t *service, uint32_t index, char *buf, size_t size)
+{
+	char name[NAME_TEXT_MAX];
+
+	if (dname_to_str(service, name, sizeof(name)) != 0)
+		name[0] = '\0';
+	snprintf(buf, size, "%s %u", name, index);
+}
+
+/* health_foreach_target callback: appends the target to the array of its member in the
+ * object arg. */
+static void target_json(const struct health_target_info *t, void *arg)
+{
+	json_t *by_member = arg;
+	json_t *tj = json_object();
+	json_t *votes = json_array();
+	json_t *list;
+	char key[NAME_TEXT_MAX + 16];
+
+	json_object_set_new(tj, "family", json_integer(t->family));
+	if (t->family == 4)
+		json_object_set_new(tj, "address", addr_json(AF_INET, t->addr));
+	else if (t->family == 6)
+		json_object_set_new(tj, "address", addr_json(AF_INET6, t->addr));
+	else
+		json_object_set_new(tj, "address", json_null());
+	json_object_set_new(tj, "up", json_boolean(t->up));
+	json_object_set_new(tj, "fresh", json_boolean(t->fresh));
+	json_object_set_new(tj, "rtt_ms", measure_json(t->rtt_us, 1000.0));
+	json_object_set_new(tj, "load", measure_json(t->load_permille, 1000.0));
+	for (size_t i = 0; i < t->nvotes; i++) {
+		const struct health_vote_info *v = &t->votes[i];
+		json_t *vj = json_object();
+
+		json_object_set_new(vj, "prober", json_string(v->prober));
+		json_object_set_new(vj, "up", json_boolean(v->up));
+		json_object_set_new(vj, "fresh", json_boolean(v->fresh));
+		json_object_set_new(vj, "age_ms", json_integer((json_int_t)v->age_ms));
+		json_object_set_new(vj, "rtt_ms", measure_json(v->rtt_us, 1000.0));
+		json_object_set_new(vj, "load", measure_json(v->load_permille, 1000.0));
+		json_array_append_new(votes, vj);
+	}
+	json_object_set_new(tj, "votes", votes);
+	member_key(t->service, t->member, key, sizeof(key));
+	list = json_object_get(by_member, key);
+	if (list == NULL) {
+		list = json_array();
+		json_object_set_new(by_member, key, list);
+	}
+	json_array_append_new(list, tj);
+}
+
+struct prober_list {
+	json_t *array;
+	uint64_t stale_ms;
+};
+
+/* health_foreach_prober callback: appends the prober to the prober_list arg. */
+static void prober_json(const char *id, uint64_t last_seq, uint64_t age_ms, void *arg)
+{
+	struct prober_list *pl = arg;
+	json_t *pj = json_object();
+
+	json_object_set_new(pj, "id", json_string(id));
+	json_object_set_new(pj, "last_seq", json_integer((json_int_t)last_seq));
+	json_object_set_new(pj, "report_age_ms", json_integer((json_int_t)age_ms));
+	json_object_set_new(pj, "fresh", json_boolean(age_ms <= pl->stale_ms));
+	json_array_append_new(pl->array, pj);
+}
+
+static json_t *member_json(const struct control_params *p, const struct snapshot *s,
+			   const struct service *sv, const struct member *m, json_t *targets)
+{
+	const struct member_health *h =
+	    s->health != NULL && m->health < s->nhealth ? &s->health[m->health] : NULL;
+	json_t *j = json_object();
+	json_t *v4 = json_array();
+	json_t *v6 = json_array();
+	json_t *hj = json_object();
+	char name[NAME_TEXT_MAX];
+	char key[NAME_TEXT_MAX + 16];
+	enum health_override o = HEALTH_OVERRIDE_NONE;
+	json_t *tl;
+
+	json_object_set_new(j, "index", json_integer(m->index));
+	json_object_set_new(j, "region", json_string(m->region->name));
+	for (size_t i = 0; i < m->nipv4; i++)
+		json_array_append_new(v4, addr_json(AF_INET, m->ipv4[i]));
+	for (size_t i = 0; i < m->nipv6; i++)
+		json_array_append_new(v6, addr_json(AF_INET6, m->ipv6[i]));
+	json_object_set_new(j, "ipv4", v4);
+	json_object_set_new(j, "ipv6", v6);
+	if (m->cname != NULL && dname_to_str(m->cname, name, sizeof(name)) == 0)
+		json_object_set_new(j, "cname", json_string(name));
+	else
+		json_object_set_new(j, "cname", json_null());
+	json_object_set_new(j, "weight", json_integer(m->weight));
+	json_object_set_new(j, "priority", json_integer(m->priority));
+	json_object_set_new(j, "check", m->check != NULL ? json_string(m->check) : json_null());
+	json_object_set_new(j, "answers",
+			    json_integer((json_int_t)member_stats_total(&s->answers, m->health)));
+
+	json_object_set_new(hj, "up", json_boolean(h == NULL || member_health_up(h)));
+	json_object_set_new(
+	    hj, "fresh",
+	    json_boolean(h != NULL && atomic_load_explicit(&h->fresh, memory_order_relaxed)));
+	if (h != NULL && member_health_load(h) != MEMBER_LOAD_UNKNOWN)
+		json_object_set_new(hj, "load", json_real(member_health_load(h) / 1000.0));
+	else
+		json_object_set_new(hj, "load", json_null());
+	if (h != NULL && member_health_rtt(h) != MEMBER_RTT_UNKNOWN)
+		json_object_set_new(hj, "rtt_ms", json_real(member_health_rtt(h) / 1000.0));
+	else
+		json_object_set_new(hj, "rtt_ms", json_null());
+	json_object_set_new(j, "health", hj);
+	if (p->health != NULL)
+		o = health_override_get(p->health, sv->name, m->index);
+	json_object_set_new(j, "override", json_string(health_override_name(o)));
+	/* per address the combined state and every prober's last vote */
+	member_key(sv->name, m->index, key, sizeof(key));
+	tl = targets != NULL ? json_object_get(targets, key) : NULL;
+	json_object_set_new(j, "targets", tl != NULL ? json_incref(tl) : json_array());
+	return j;
+}
+
+/* The whole state; caller holds the RCU read lock and s is not NULL. */
+static json_t *state_json(const struct control_params *p, bool serving, const struct snapshot *s)
+{
+	const struct conf *cf = s->conf;
+	json_t *j = json_object();
+	json_t *zones = json_array();
+	json_t *regions = json_array();
+	json_t *services = json_array();
+	time_t now = time(NULL);
+	uint64_t now_ms = clock_wall_ms();
+	json_t *targets = NULL;
+	struct prober_list probers = {.array = json_array()};
+
+	/* the health state first, under its lock; the members below pick their targets */
+	if (p->health != NULL) {
+		targets = json_object();
+		if (health_foreach_target(p->health, now_ms, target_json, targets) != 0)
+			log_warn("event=control_state error=\"out of memory listing votes\"");
+		probers.stale_ms = health_stale_after_ms(p->health);
+		health_foreach_prober(p->health, now_ms, prober_json, &probers);
+	}
+
+	json_object_set_new(j, "version", json_string(PACKAGE_VERSION));
+	json_object_set_new(j, "serving", json_boolean(serving));
+	json_object_set_new(j, "generation", json_integer((json_int_t)s->generation));
+	json_object_set_new(j, "built_at", json_integer((json_int_t)s->built_at));
+	json_object_set_new(j, "age_seconds",
+			    json_integer(now > s->built_at ? (json_int_t)(now - s->built_at) : 0));
+	json_object_set_new(j, "config", json_string(cf->path));
+	json_object_set_new(j, "overrides", json_boolean(p->health != NULL));
+	if (p->health != NULL)
+		json_object_set_new(j, "stale_after_ms",
+				    json_integer((json_int_t)probers.stale_ms));
+	for (size_t i = 0; i < cf->nzones; i++) {
+		json_t *z = json_object();
+
+		json_object_set_new(z, "name", json_string(cf->zones[i].name));
+		json_object_set_new(z, "file", json_string(cf->zones[i].file));
+		json_array_append_new(zones, z);
+	}
+	for (size_t i = 0; i < cf->nregions; i++) {
+		const struct region *r = &cf->regions[i];
+		json_t *rj = json_object();
+
+		json_object_set_new(rj, "name", json_string(r->name));
+		json_object_set_new(rj, "lat", json_real(r->lat));
+		json_object_set_new(rj, "lon", json_real(r->lon));
+		json_object_set_new(rj, "weight", json_integer(r->weight));
+		json_object_set_new(rj, "bias_km", json_real(r->bias_km));
+		json_array_append_new(regions, rj);
+	}
+	for (size_t i = 0; i < cf->nservices; i++) {
+		const struct service *sv = &cf->services[i];
+		json_t *sj = json_object();
+		json_t *members = json_array();
+		char name[NAME_TEXT_MAX];
+		char chain[256];
+
+		if (dname_to_str(sv->name, name, sizeof(name)) != 0)
+			name[0] = '\0';
+		if (filter_chain_format(&sv->chain, chain, sizeof(chain)) != 0)
+			chain[0] = '\0';
+		json_object_set_new(sj, "name", json_string(name));
+		json_object_set_new(sj, "ttl", json_integer(sv->ttl));
+		json_object_set_new(sj, "chain", json_string(chain));
+		for (size_t k = 0; k < sv->nmembers; k++)
+			json_array_append_new(members,
+					      member_json(p, s, sv, &sv->members[k], targets));
+		json_object_set_new(sj, "members", members);
+		json_array_append_new(services, sj);
+	}
+	json_object_set_new(j, "zones", zones);
+	json_object_set_new(j, "regions", regions);
+	json_object_set_new(j, "services", services);
+	json_object_set_new(j, "probers", probers.array);
+	json_decref(targets);
+	return j;
+}
+
+void control_api_state(const struct control_params *p, bool serving, struct evhttp_request *req)
+{
+	const struct snapshot *s;
+	json_t *j = NULL;
+
+	rcu_read_lock();
+	s = snapshot_get();
+	if (s != NULL)
+		j = state_json(p, serving, s);
+	rcu_read_unlock();
+	if (j == NULL) {
+		control_api_reply_error(req, 503, "no snapshot is published");
+		return;
+	}
+	reply_json(req, 200, j);
+}
+
+/* ------------------------------------------------------------ /api/v1/reload */
+
+void control_api_reload(const struct control_params *p, struct evhttp_request *req)
+{
+	uint64_t gen = 0;
+	char *err = NULL;
+	json_t *j;
+
+	log_info("event=control_reload");
+	if (p->reload(p->reload_arg, &gen, &err) != 0) {
+		reply_json(req, 422, failed_json(err));
+		free(err);
+		return;
+	}
+	j = json_object();
+	json_object_set_new(j, "result", json_string("ok"));
+	json_object_set_new(j, "generation", json_integer((json_int_t)gen));
+	reply_json(req, 200, j);
+}
+
+/* ------------------------------------------------------------ overrides */
+
+void control_api_member(const struct control_params *p, struct evhttp_request *req,
+			const char *service, const char *index, const char *action)
+{
+	uint8_t wire[DNAME_MAXLEN];
+	enum health_override result;
+	const struct snapshot *s;
+	unsigned long idx;
+	char *end;
+	char err[256];
+	int found = 0; /* 0: no service, 1: no member, 2: found */
+	char svcname[NAME_TEXT_MAX];
+	json_t *j;
+	int a = health_override_action_parse(action);
+	int ret;
+
+	if (a < 0) {
+		control_api_reply_error(
+		    req, 404, "unknown action '%s' (want drain, undrain, up, down, clear)", action);
+		return;
+	}
+	errno = 0;
+	idx = strtoul(index, &end, 10);
+	if (index[0] < '0' || index[0] > '9' || *end != '\0' || errno != 0 || idx > UINT32_MAX) {
+		control_api_reply_error(req, 400, "member index '%s' is not a number", index);
+		return;
+	}
+	if (dname_from_str(service, wire) < 0) {
+		control_api_reply_error(req, 400, "'%s' is not a domain name", service);
+		return;
+	}
+	rcu_read_lock();
+	s = snapshot_get();
+	for (size_t i = 0; s != NULL && i < s->conf->nservices && found == 0; i++) {
+		const struct service *sv = &s->conf->services[i];
+
+		if (dname_equal(sv->name, wire))
+			found = idx < sv->nmembers ? 2 : 1;
+	}
+	rcu_read_unlock();
+	if (found == 0) {
+		control_api_reply_error(req, 404, "no service '%s'", service);
+		return;
+	}
+	if (found == 1) {
+		control_api_reply_error(req, 404, "service '%s' has no member %lu", service, idx);
+		return;
+	}
+	ret = health_override_member(p->health, wire, (uint32_t)idx, (enum health_override_action)a,
+				     &result, err, sizeof(err));
+	if (ret == -EBUSY) {
+		control_api_reply_error(req, 409, "%s", err);
+		return;
+	}
+	if (ret != 0) {
+		control_api_reply_error(req, 500, "%s", err);
+		return;
+	}
+	if (dname_to_str(wire, svcname, sizeof(svcname)) != 0)
+		snprintf(svcname, sizeof(svcname), "%s", service);
+	log_info("event=override service=%s member=%lu action=%s override=%s", svcname, idx, action,
+		 health_override_name(result));
+	j = json_object();
+	json_object_set_new(j, "result", json_string("ok"));
+	json_object_set_new(j, "service", json_string(svcname));
+	json_object_set_new(j, "member", json_integer((json_int_t)idx));
+	json_object_set_new(j, "override", json_string(health_override_name(result)));
+	reply_json(req, 200, j);
+}
+
+void control_api_region(const struct control_params *p, struct evhttp_request *req,
+			const char *region, const char *action)
+{
+	struct health_member_ref *refs = NULL;
+	size_t nrefs = 0, cap = 0;
+	const struct snapshot *s;
+	bool known = false;
+	size_t changed = 0, forced = 0;
+	int a = health_override_action_parse(action);
+	char err[256] = "";
+	int ret = 0;
+	json_t *j;
+
+	if (a != HEALTH_ACTION_DRAIN && a != HEALTH_ACTION_UNDRAIN) {
+		control_api_reply_error(req, 404, "unknown action '%s' (want drain, undrain)",
+					action);
+		return;
+	}
+	/* the members are copied out: the state file is not written under the RCU read lock */
+	rcu_read_lock();
+	s = snapshot_get();
+	known = s != NULL && conf_region_find(s->conf, region) != NULL;
+	for (size_t i = 0; known && i < s->conf->nservices; i++) {
+		const struct service *sv = &s->conf->services[i];
+
+		for (size_t k = 0; k < sv->nmembers; k++) {
+			if (strcmp(sv->members[k].region->name, region) != 0)
+				continue;
+			if (nrefs == cap) {
+				size_t ncap = cap ? cap * 2 : 16;
+				struct health_member_ref *n = realloc(refs, ncap * sizeof(*n));
+
+				if (n == NULL) {
+					ret = -ENOMEM;
+					break;
+				}
+				refs = n;
+				cap = ncap;
+			}
+			dname_copy_lower(refs[nrefs].service, sv->name);
+			refs[nrefs].index = sv->members[k].index;
+			nrefs++;
+		}
+	}
+	rcu_read_unlock();
+	if (!known) {
+		control_api_reply_error(req, 404, "no region '%s'", region);
+		goto out;
+	}
+	if (ret != 0) {
+		control_api_reply_error(req, 500, "out of memory");
+		goto out;
+	}
+	ret = health_override_region(p->health, refs, nrefs, a == HEALTH_ACTION_DRAIN, &changed,
+				     &forced, err, sizeof(err));
+	log_info("event=override region=%s action=%s members=%zu changed=%zu", region, action,
+		 nrefs, changed);
+	if (ret != 0) {
+		control_api_reply_error(req, 500, "%s", err);
+		goto out;
+	}
+	j = json_object();
+	json_object_set_new(j, "result", json_string("ok"));
+	json_object_set_new(j, "region", json_string(region));
+	json_object_set_new(j, "members", json_integer((json_int_t)nrefs));
+	json_object_set_new(j, "changed", json_integer((json_int_t)changed));
+	if (forced > 0)
+		json_object_set_new(j, "forced_kept", json_integer((json_int_t)forced));
+	reply_json(req, 200, j);
+out:
+	free(refs);
+}
+
+/* ------------------------------------------------------------ /api/v1/stats */
+
+/* {"udp": u, "tcp": t, "total": u + t} */
+static json_t *per_proto_json(uint64_t udp, uint64_t tcp)
+{
+	json_t *j = json_object();
+
+	json_object_set_new(j, "udp", json_integer((json_int_t)udp));
+	json_object_set_new(j, "tcp", json_integer((json_int_t)tcp));
+	json_object_set_new(j, "total", json_integer((json_int_t)(udp + tcp)));
+	return j;
+}
+
+#define PER_PROTO(in, field)                                                                       \
+	per_proto_json((in)->dns[METRICS_UDP].field, (in)->dns[METRICS_TCP].field)
+
+static json_t *dns_json(const struct metrics_input *in)
+{
+	json_t *j = json_object();
+	json_t *rcodes = json_object();
+	json_t *qtypes = json_object();
+
+	json_object_set_new(j, "queries", PER_PROTO(in, queries));
+	json_object_set_new(j, "dropped", PER_PROTO(in, dropped));
+	json_object_set_new(j, "truncated", PER_PROTO(in, truncated));
+	json_object_set_new(j, "edns", PER_PROTO(in, edns));
+	json_object_set_new(j, "ecs", PER_PROTO(in, ecs));
+	json_object_set_new(j, "service_answers", PER_PROTO(in, service_answers));
+	json_object_set_new(j, "fail_open", PER_PROTO(in, fail_open));
+	json_object_set_new(j, "geofence_fallback", PER_PROTO(in, geofence_fallback));
+	/* every rcode with a mnemonic, as gslb_dns_responses_total names them */
+	for (unsigned r = 0; r < 24; r++) {
+		char buf[16];
+		const char *name = metrics_rcode_name(r);
+
+		if (name == NULL) {
+			if (in->dns[METRICS_UDP].rcode[r] == 0 &&
+			    in->dns[METRICS_TCP].rcode[r] == 0)
+				continue;
+			snprintf(buf, sizeof(buf), "RCODE%u", r);
+			name = buf;
+		}
+		json_object_set_new(rcodes, name, PER_PROTO(in, rcode[r]));
+	}
+	json_object_set_new(j, "responses", rcodes);
+	for (unsigned t = 0; t < ANSWER_QTYPE_SLOTS; t++)
+		json_object_set_new(qtypes, answer_qtype_names[t], PER_PROTO(in, qtype[t]));
+	json_object_set_new(j, "queries_by_type", qtypes);
+	return j;
+}
+
+static json_t *transport_json(const struct metrics_input *in)
+{
+	json_t *j = json_object();
+	json_t *tcp = json_object();
+	json_t *udp = json_object();
+
+	json_object_set_new(tcp, "open", json_integer((json_int_t)in->tcp.open));
+	json_object_set_new(tcp, "accepted", json_integer((json_int_t)in->tcp.accepted));
+	json_object_set_new(tcp, "refused", json_integer((json_int_t)in->tcp.rejected));
+	json_object_set_new(tcp, "idle_timeouts", json_integer((json_int_t)in->tcp.timeouts));
+	json_object_set_new(tcp, "bad_length", json_integer((json_int_t)in->tcp.bad_length));
+	json_object_set_new(udp, "recv_truncated",
+			    json_integer((json_int_t)in->udp.recv_truncated));
+	json_object_set_new(udp, "send_errors", json_integer((json_int_t)in->udp.send_errors));
+	json_object_set_new(j, "tcp", tcp);
+	json_object_set_new(j, "udp", udp);
+	return j;
+}
+
+/* The snapshot's members: how many are up and overridden, and the answers per region in
+ * the order regions first appear among the services' members. */
+static void members_json(json_t *j, const struct metrics_input *in)
+{
+	const struct snapshot *s = in->snap;
+	json_t *regions = json_array();
+	json_t *by_name = json_object(); /* region name -> its entry in regions */
+	json_int_t total = 0, up = 0, overridden = 0;
+	json_t *mj = json_object();
+
+	for (size_t i = 0; i < s->conf->nservices; i++) {
+		const struct service *sv = &s->conf->services[i];
+
+		for (size_t k = 0; k < sv->nmembers; k++) {
+			const struct member *m = &sv->members[k];
+			const struct member_health *h = s->health != NULL && m->health < s->nhealth
+							    ? &s->health[m->health]
+							    : NULL;
+			json_int_t answers = (json_int_t)member_stats_total(&s->answers, m->health);
+			json_t *r = json_object_get(by_name, m->region->name);
+
+			total++;
+			up += h == NULL || member_health_up(h);
+			overridden += in->health != NULL &&
+				      health_override_get(in->health, sv->name, m->index) !=
+					  HEALTH_OVERRIDE_NONE;
+			if (r == NULL) {
+				r = json_object();
+				json_object_set_new(r, "region", json_string(m->region->name));
+				json_object_set_new(r, "answers", json_integer(0));
+				json_array_append_new(regions, r);
+				json_object_set(by_name, m->region->name, r);
+			}
+			json_integer_set(json_object_get(r, "answers"),
+					 json_integer_value(json_object_get(r, "answers")) +
+					     answers);
+		}
+	}
+	json_decref(by_name);
+	json_object_set_new(mj, "total", json_integer(total));
+	json_object_set_new(mj, "up", json_integer(up));
+	json_object_set_new(mj, "overridden",
+			    in->health != NULL ? json_integer(overridden) : json_null());
+	json_object_set_new(j, "members", mj);
+	json_object_set_new(j, "answers_by_region", regions);
+}
+
+json_t *control_api_stats_json(const struct metrics_input *in)
+{
+	json_t *j = json_object();
+	json_t *reloads = json_object();
+	json_t *rrl = json_object();
+	const struct snapshot *s = in->snap;
+
+	json_object_set_new(j, "version", json_string(PACKAGE_VERSION));
+	json_object_set_new(j, "serving", json_boolean(in->serving && s != NULL));
+	json_object_set_new(j, "generation",
+			    s != NULL ? json_integer((json_int_t)s->generation) : json_null());
+	json_object_set_new(j, "age_seconds",
+			    s == NULL ? json_null()
+			    : in->now > s->built_at
+				? json_integer((json_int_t)(in->now - s->built_at))
+				: json_integer(0));
+	json_object_set_new(j, "dns", dns_json(in));
+	json_object_set_new(j, "transport", transport_json(in));
+	json_object_set_new(reloads, "ok", json_integer((json_int_t)in->reloads_ok));
+	json_object_set_new(reloads, "failed", json_integer((json_int_t)in->reloads_failed));
+	json_object_set_new(j, "reloads", reloads);
+	json_object_set_new(rrl, "dropped", json_integer((json_int_t)in->rrl.dropped));
+	json_object_set_new(rrl, "slipped", json_integer((json_int_t)in->rrl.slipped));
+	json_object_set_new(j, "rrl", rrl);
+	if (s != NULL)
+		members_json(j, in);
+	else {
+		json_object_set_new(j, "members", json_null());
+		json_object_set_new(j, "answers_by_region", json_array());
+	}
+	return j;
+}
+
+void control_api_stats(struct metrics_input *in, struct evhttp_request *req)
+{
+	json_t *j;
+
+	rcu_read_lock();
+	in->snap = snapshot_get();
+	rrl_stats_published(&in->rrl);
+	j = control_api_stats_json(in);
+	rcu_read_unlock();
+	in->snap = NULL;
+	reply_json(req, 200, j);
+}

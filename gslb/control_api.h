@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* control_api.h — gslbd's /api/v1 handlers: state, stats, reload, member and region overrides
+ *
+ * The endpoint (control.c) routes, checks the method and the token, then calls one
+ * handler here with the request's decoded path segments. Each handler answers JSON:
+ * {"result":"ok",...} or the state on success, {"result":"failed","errors":[...]} with a
+ * 4xx/5xx status otherwise. The handlers read the published snapshot under the RCU read
+ * lock and leave it before anything slow (a reload, writing the state file).
+ *
+ *   GET  /api/v1/state    control_api_state
+ *   GET  /api/v1/stats    control_api_stats: the figures gslbctl stats shows (metrics.h's
+ *                         input as JSON, so a renamed metric cannot break the CLI)
+ *   POST /api/v1/reload   control_api_reload
+ *   POST /api/v1/members/SERVICE/INDEX/ACTION   control_api_member
+ *   POST /api/v1/regions/REGION/drain|undrain   control_api_region
+ *
+ * Every function runs on the control thread (an RCU reader).
+ */
+#ifndef GSLB_CONTROL_API_H
+#define GSLB_CONTROL_API_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "control.h"
+
+struct evhttp_request;
+struct metrics_input;
+
+/* Sends body (len bytes, copied) with status code, reason and Content-Type ctype, never
+ * cached. */
+void control_api_reply_text(struct evhttp_request *req, int code, const char *reason,
+			    const char *ctype, const char *body, size_t len);
+/* Sends {"result":"failed","errors":[message]} with status code. */
+void control_api_reply_error(struct evhttp_request *req, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The snapshot, zones, regions, services with their members, health and overrides, and
+ * the probers; serving is the endpoint's flag. 503 when no snapshot is published. */
+void control_api_state(const struct control_params *p, bool serving, struct evhttp_request *req);
+/* Runs p->reload: 200 with the generation, or 422 with the errors, one per line. */
+void control_api_reload(const struct control_params *p, struct evhttp_request *req);
+/* Applies action (drain, undrain, up, down, clear: health_override.h) to member index of
+ * service. 400 for a bad name or index, 404 for an unknown action, service or member, 409
+ * for undrain on a forced member, 500 when the state file was not saved. p->health must
+ * not be NULL. */
+void control_api_member(const struct control_params *p, struct evhttp_request *req,
+			const char *service, const char *index, const char *action);
+/* Drains or undrains every member of region in the published snapshot. 404 for an unknown
+ * action or region. p->health must not be NULL. */
+void control_api_region(const struct control_params *p, struct evhttp_request *req,
+			const char *region, const char *action);
+
+/* The stats of in as JSON (new reference): in->snap NULL or held under the RCU read lock.
+ *   version, serving, generation, age_seconds (null without a snapshot),
+ *   dns: queries, dropped, truncated, edns, ecs, service_answers, fail_open,
+ *        geofence_fallback: each {"udp","tcp","total"};
+ *        responses: by rcode name (those with a mnemonic, others as RCODEn when non-zero);
+ *        queries_by_type: by answer_qtype_names,
+ *   transport: tcp {open, accepted, refused, idle_timeouts, bad_length},
+ *              udp {recv_truncated, send_errors},
+ *   reloads {ok, failed}, rrl {dropped, slipped},
+ *   members {total, up, overridden (null without health state)} (null without a snapshot),
+ *   answers_by_region: [{"region", "answers"}] in the order regions first appear among
+ *   the services' members.
+ * The same sums as metrics_render's families. */
+json_t *control_api_stats_json(const struct metrics_input *in);
+/* Answers control_api_stats_json of in, with in->snap and in->rrl taken from the published
+ * snapshot (in->snap is NULL again on return). */
+void control_api_stats(struct metrics_input *in, struct evhttp_request *req);
+
+#endif

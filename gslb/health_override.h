@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* health_override.h — operator overrides of member health: policy and the state file
+ *
+ * An override is kept per (service, member index) in the health state (health.h), which
+ * publishes it with the member: drain and force down publish down, force up publishes up,
+ * drain also marks the member drained. This module is what an operator's action means and
+ * how it outlives a restart:
+ *
+ *   - the actions gslbctl sends: drain, up, down and clear set or clear the override;
+ *     undrain only clears a drain, so a member forced up or down keeps its force;
+ *   - a region has no override of its own: draining it drains each member the caller
+ *     found in it, undraining clears those members' drains and keeps their forces;
+ *   - health.state_file holds the overrides in force, rewritten whole on every change
+ *     and read back at startup.
+ *
+ * Threads: every function takes the health state's lock; any thread may call them. The
+ * state file is written under that lock, so writers never race on its temporary file.
+ */
+#ifndef GSLB_HEALTH_OVERRIDE_H
+#define GSLB_HEALTH_OVERRIDE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dname.h"
+
+struct health_state;
+
+enum health_override {
+	HEALTH_OVERRIDE_NONE = 0,
+	HEALTH_OVERRIDE_DRAIN, /* take out of answers (published down) */
+	HEALTH_OVERRIDE_UP,    /* up whatever the probes say */
+	HEALTH_OVERRIDE_DOWN,  /* down whatever the probes say */
+};
+
+/* What an operator asks of a member (or, drain and undrain only, of a region). */
+enum health_override_action {
+	HEALTH_ACTION_DRAIN = 0,
+	HEALTH_ACTION_UNDRAIN, /* clears a drain; a forced member stays forced */
+	HEALTH_ACTION_UP,
+	HEALTH_ACTION_DOWN,
+	HEALTH_ACTION_CLEAR, /* clears any override */
+};
+
+/* "none", "drain", "up", "down" and back; parse returns -EINVAL for another word. */
+const char *health_override_name(enum health_override o);
+int health_override_parse(const char *word);
+/* "drain", "undrain", "up", "down", "clear" to an action; -EINVAL for another word. */
+int health_override_action_parse(const char *word);
+
+/* Sets the override of member index member of the service named service (wire name, any
+ * case); HEALTH_OVERRIDE_NONE clears it. Publishes the member at once when it is bound and
+ * saves the state file when one is configured. Returns 0, -ENOMEM, or the save's error
+ * (the override is set in memory even then). */
+int health_override_set(struct health_state *s, const uint8_t *service, uint32_t member,
+			enum health_override o);
+enum health_override health_override_get(struct health_state *s, const uint8_t *service,
+					 uint32_t member);
+
+/* Applies action a to one member and sets *result to the override in force afterwards.
+ * Saves the state file only when the override changed. Returns 0; -EBUSY for undrain on a
+ * member forced up or down (nothing changed); or -ENOMEM or the save's error with the
+ * override in force in memory. err says why on error. */
+int health_override_member(struct health_state *s, const uint8_t *service, uint32_t member,
+			   enum health_override_action a, enum health_override *result, char *err,
+			   size_t errlen);
+
+/* One member of a region, copied out of the snapshot by the caller (which must not hold
+ * the RCU read lock while the file is written). service is a lowercased wire name. */
+struct health_member_ref {
+	uint8_t service[DNAME_MAXLEN];
+	uint32_t index;
+};
+
+/* A region's drain (drain true) or undrain over its members refs[0..n): drain drains
+ * each; undrain clears each drain and leaves forced members as they are, counted in
+ * *forced_kept. *changed counts the members whose override changed. Saves the state file
+ * once when anything changed. Returns 0, or -ENOMEM or the save's error (err says so) with
+ * the overrides in force in memory. */
+int health_override_region(struct health_state *s, const struct health_member_ref *refs, size_t n,
+			   bool drain, size_t *changed, size_t *forced_kept, char *err,
+			   size_t errlen);
+
+/* Reads the state file (if configured and present; a missing file is no override) and sets
+ * its overrides, replacing those in memory. Text, one override per line:
+ *     <service name with trailing dot> <member index> drain|up|down
+ * with '#' comments. Returns 0, or a negative errno with *errmsg (malloc'd,
+ * "file:line: field: message", or "file: why" for an unreadable file) when the file is
+ * unreadable or malformed; then nothing is changed. */
+int health_override_load(struct health_state *s, char **errmsg);
+/* Writes the overrides to the state file through a temporary file and rename(), so that a
+ * crash leaves the old or the new file. Returns 0 (also when no file is configured) or a
+ * negative errno. */
+int health_override_save(struct health_state *s);
+
+#endif

@@ -1,0 +1,355 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* test_health_override.c — override policy (undrain, region drains) and the state file */
+#include "config.h"
+
+#include "health_override.h"
+
+#include "health.h"
+#include "service.h"
+#include "unit.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define T0 1700000000000ULL /* unix ms */
+
+static const uint8_t www[] = "\3www\7example\3com";
+static const uint8_t WWW[] = "\3WWW\7example\3COM";
+
+static uint8_t v4[3][1][4] = { { { 192, 0, 2, 1 } }, { { 192, 0, 2, 2 } }, { { 192, 0, 2, 3 } } };
+static struct region region = { .name = "eu" };
+static struct member members[3];
+static struct service svc;
+static struct member_health pub[3];
+
+/* A temporary directory per test, and the state file path in it. */
+static char dir[64];
+static char file[128];
+
+static struct conf_health params(const char *state_file)
+{
+	return (struct conf_health){ .quorum = 1, .stale_after = 5.0, .grace = 30.0,
+				     .default_up = true, .state_file = (char *)state_file,
+				     .report_interval = 1.0, .max_clock_skew = 30.0 };
+}
+
+/* www.example.com with members 0..2 (one IPv4 address each) in slots 0..2, bound to s. */
+static struct health_state *new_bound(const char *state_file)
+{
+	struct conf_health h = params(state_file);
+	struct health_state *s = health_new(&h);
+
+	ck_assert_ptr_nonnull(s);
+	for (uint32_t i = 0; i < 3; i++)
+		members[i] = (struct member){ .index = i, .region = &region, .ipv4 = v4[i],
+					      .nipv4 = 1, .health = i };
+	svc = (struct service){ .name = (uint8_t *)www, .members = members, .nmembers = 3 };
+	ck_assert_int_eq(health_bind(s, &svc, 1, pub, 3, T0), 0);
+	return s;
+}
+
+static void make_dir(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/test_health_override.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(file, sizeof(file), "%s/overrides", dir);
+}
+
+static void remove_dir(void)
+{
+	char tmp[160];
+
+	unlink(file);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", file);
+	unlink(tmp);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+
+static void write_file(const char *text)
+{
+	FILE *f = fopen(file, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+static void read_file(char *buf, size_t size)
+{
+	FILE *f = fopen(file, "r");
+
+	ck_assert_ptr_nonnull(f);
+	size_t len = fread(buf, 1, size - 1, f);
+	fclose(f);
+	buf[len] = '\0';
+}
+
+/* Applies action a to member m of www, which must succeed with want in force. */
+static void act(struct health_state *s, uint32_t m, enum health_override_action a,
+		enum health_override want)
+{
+	enum health_override got = HEALTH_OVERRIDE_NONE;
+	char err[256] = "";
+
+	ck_assert_int_eq(health_override_member(s, www, m, a, &got, err, sizeof(err)), 0);
+	ck_assert_str_eq(err, "");
+	ck_assert_int_eq(got, want);
+	ck_assert_int_eq(health_override_get(s, www, m), want);
+}
+
+START_TEST(names_and_words)
+{
+	ck_assert_str_eq(health_override_name(HEALTH_OVERRIDE_NONE), "none");
+	ck_assert_str_eq(health_override_name(HEALTH_OVERRIDE_DOWN), "down");
+	ck_assert_str_eq(health_override_name((enum health_override)9), "?");
+	ck_assert_int_eq(health_override_parse("up"), HEALTH_OVERRIDE_UP);
+	ck_assert_int_eq(health_override_parse("Up"), -EINVAL);
+	ck_assert_int_eq(health_override_action_parse("drain"), HEALTH_ACTION_DRAIN);
+	ck_assert_int_eq(health_override_action_parse("undrain"), HEALTH_ACTION_UNDRAIN);
+	ck_assert_int_eq(health_override_action_parse("clear"), HEALTH_ACTION_CLEAR);
+	ck_assert_int_eq(health_override_action_parse("none"), -EINVAL);
+	ck_assert_int_eq(health_override_action_parse(""), -EINVAL);
+}
+END_TEST
+
+START_TEST(undrain_only_clears_a_drain)
+{
+	struct health_state *s = new_bound("");
+	enum health_override got = HEALTH_OVERRIDE_DRAIN;
+	char err[256] = "";
+
+	act(s, 0, HEALTH_ACTION_DRAIN, HEALTH_OVERRIDE_DRAIN);
+	ck_assert(!member_health_up(&pub[0]));
+	ck_assert(member_health_drained(&pub[0]));
+	act(s, 0, HEALTH_ACTION_UNDRAIN, HEALTH_OVERRIDE_NONE);
+	ck_assert(member_health_up(&pub[0]));
+	ck_assert(!member_health_drained(&pub[0]));
+	/* undrain on a member without override is a no-op, not an error */
+	act(s, 0, HEALTH_ACTION_UNDRAIN, HEALTH_OVERRIDE_NONE);
+
+	/* a forced member stays forced */
+	act(s, 1, HEALTH_ACTION_DOWN, HEALTH_OVERRIDE_DOWN);
+	ck_assert(!member_health_up(&pub[1]));
+	ck_assert(!member_health_drained(&pub[1]));
+	ck_assert_int_eq(health_override_member(s, www, 1, HEALTH_ACTION_UNDRAIN, &got, err,
+						sizeof(err)),
+			 -EBUSY);
+	ck_assert_str_eq(err, "member is forced down, not drained (use clear)");
+	ck_assert_int_eq(health_override_get(s, www, 1), HEALTH_OVERRIDE_DOWN);
+	ck_assert(!member_health_up(&pub[1]));
+	act(s, 1, HEALTH_ACTION_UP, HEALTH_OVERRIDE_UP);
+	ck_assert_int_eq(health_override_member(s, WWW, 1, HEALTH_ACTION_UNDRAIN, &got, err,
+						sizeof(err)),
+			 -EBUSY);
+	ck_assert_str_eq(err, "member is forced up, not drained (use clear)");
+	act(s, 1, HEALTH_ACTION_CLEAR, HEALTH_OVERRIDE_NONE);
+	/* drain wins over a force, and clear clears a drain too */
+	act(s, 2, HEALTH_ACTION_UP, HEALTH_OVERRIDE_UP);
+	act(s, 2, HEALTH_ACTION_DRAIN, HEALTH_OVERRIDE_DRAIN);
+	act(s, 2, HEALTH_ACTION_CLEAR, HEALTH_OVERRIDE_NONE);
+	ck_assert(member_health_up(&pub[2]));
+	health_free(s);
+}
+END_TEST
+
+START_TEST(region_drain_and_undrain)
+{
+	struct health_member_ref refs[3];
+	struct health_state *s;
+	size_t changed = 99, forced = 99;
+	char err[256] = "";
+	char text[512];
+
+	make_dir();
+	s = new_bound(file);
+	for (uint32_t i = 0; i < 3; i++) {
+		memcpy(refs[i].service, www, sizeof(www));
+		refs[i].index = i;
+	}
+	act(s, 1, HEALTH_ACTION_DOWN, HEALTH_OVERRIDE_DOWN);
+	act(s, 2, HEALTH_ACTION_DRAIN, HEALTH_OVERRIDE_DRAIN);
+
+	/* drain: every member drained, a force included; the drained one is unchanged */
+	ck_assert_int_eq(
+	    health_override_region(s, refs, 3, true, &changed, &forced, err, sizeof(err)), 0);
+	ck_assert_uint_eq(changed, 2);
+	ck_assert_uint_eq(forced, 0);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(health_override_get(s, www, (uint32_t)i), HEALTH_OVERRIDE_DRAIN);
+		ck_assert(member_health_drained(&pub[i]));
+	}
+	read_file(text, sizeof(text));
+	ck_assert_ptr_nonnull(strstr(text, "\nwww.example.com. 0 drain\n"
+					   "www.example.com. 1 drain\n"
+					   "www.example.com. 2 drain\n"));
+
+	/* undrain: drains cleared, a force kept and counted */
+	act(s, 1, HEALTH_ACTION_UP, HEALTH_OVERRIDE_UP);
+	ck_assert_int_eq(
+	    health_override_region(s, refs, 3, false, &changed, &forced, err, sizeof(err)), 0);
+	ck_assert_uint_eq(changed, 2);
+	ck_assert_uint_eq(forced, 1);
+	ck_assert_int_eq(health_override_get(s, www, 0), HEALTH_OVERRIDE_NONE);
+	ck_assert_int_eq(health_override_get(s, www, 1), HEALTH_OVERRIDE_UP);
+	ck_assert_int_eq(health_override_get(s, www, 2), HEALTH_OVERRIDE_NONE);
+	ck_assert(member_health_up(&pub[0]) && !member_health_drained(&pub[0]));
+	read_file(text, sizeof(text));
+	ck_assert_ptr_nonnull(strstr(text, "\nwww.example.com. 1 up\n"));
+	ck_assert_ptr_null(strstr(text, " drain\n"));
+
+	/* nothing to change: no error, nothing counted */
+	ck_assert_int_eq(
+	    health_override_region(s, refs, 3, false, &changed, &forced, err, sizeof(err)), 0);
+	ck_assert_uint_eq(changed, 0);
+	ck_assert_uint_eq(forced, 1);
+	ck_assert_int_eq(health_override_region(s, refs, 0, true, &changed, &forced, err,
+						sizeof(err)),
+			 0);
+	ck_assert_uint_eq(changed, 0);
+
+	/* an unwritable file: the drain is in force, the error says it is not saved */
+	remove_dir();
+	ck_assert_int_lt(
+	    health_override_region(s, refs, 3, true, &changed, &forced, err, sizeof(err)), 0);
+	ck_assert_uint_eq(changed, 3);
+	ck_assert_str_eq(err, "overrides are in force but not saved to health.state_file: "
+			      "No such file or directory");
+	ck_assert_int_eq(health_override_get(s, www, 1), HEALTH_OVERRIDE_DRAIN);
+	enum health_override got;
+	ck_assert_int_lt(health_override_member(s, www, 0, HEALTH_ACTION_DOWN, &got, err,
+						sizeof(err)),
+			 0);
+	ck_assert_int_eq(got, HEALTH_OVERRIDE_DOWN);
+	ck_assert_str_eq(err, "override down is in force but not saved to health.state_file: "
+			      "No such file or directory");
+	ck_assert_int_eq(health_override_get(s, www, 0), HEALTH_OVERRIDE_DOWN);
+	health_free(s);
+}
+END_TEST
+
+START_TEST(state_file_round_trip)
+{
+	static const uint8_t other[] = "\5other\7example\3com";
+	struct health_state *s;
+	char *err = NULL;
+	char text[512];
+
+	make_dir();
+	s = new_bound(file);
+	/* no file yet: no overrides, no error; a save writes the header alone */
+	ck_assert_int_eq(health_override_load(s, &err), 0);
+	ck_assert_ptr_null(err);
+	ck_assert_int_eq(health_override_save(s), 0);
+	read_file(text, sizeof(text));
+	ck_assert_str_eq(text, "# gslb operator overrides: service member drain|up|down "
+			       "(written by gslbd)\n");
+	ck_assert_int_eq(health_override_set(s, WWW, 0, HEALTH_OVERRIDE_DRAIN), 0);
+	ck_assert_int_eq(health_override_set(s, www, 2, HEALTH_OVERRIDE_UP), 0);
+	ck_assert_int_eq(health_override_set(s, other, 4000000000u, HEALTH_OVERRIDE_DOWN), 0);
+	health_free(s);
+
+	/* a restart: the same overrides, published to the bound members */
+	s = new_bound(file);
+	ck_assert(member_health_up(&pub[0]));
+	ck_assert_int_eq(health_override_load(s, &err), 0);
+	ck_assert_ptr_null(err);
+	ck_assert_int_eq(health_override_get(s, www, 0), HEALTH_OVERRIDE_DRAIN);
+	ck_assert_int_eq(health_override_get(s, www, 1), HEALTH_OVERRIDE_NONE);
+	ck_assert_int_eq(health_override_get(s, WWW, 2), HEALTH_OVERRIDE_UP);
+	ck_assert_int_eq(health_override_get(s, other, 4000000000u), HEALTH_OVERRIDE_DOWN);
+	ck_assert(!member_health_up(&pub[0]));
+	ck_assert(member_health_drained(&pub[0]));
+
+	/* a file written by hand: comments, blanks, any case; it replaces what is in memory */
+	write_file("# by hand\n\n  WWW.Example.COM.   1 down # forced\n");
+	ck_assert_int_eq(health_override_load(s, &err), 0);
+	ck_assert_int_eq(health_override_get(s, www, 0), HEALTH_OVERRIDE_NONE);
+	ck_assert_int_eq(health_override_get(s, www, 1), HEALTH_OVERRIDE_DOWN);
+	ck_assert_int_eq(health_override_get(s, other, 4000000000u), HEALTH_OVERRIDE_NONE);
+	ck_assert(member_health_up(&pub[0]));
+	ck_assert(!member_health_up(&pub[1]));
+	ck_assert_int_eq(health_override_save(s), 0);
+	read_file(text, sizeof(text));
+	ck_assert_ptr_nonnull(strstr(text, "\nwww.example.com. 1 down\n"));
+
+	/* the file gone: a missing file is no override, and keeps those in memory */
+	ck_assert_int_eq(unlink(file), 0);
+	ck_assert_int_eq(health_override_load(s, &err), 0);
+	ck_assert_int_eq(health_override_get(s, www, 1), HEALTH_OVERRIDE_DOWN);
+	health_free(s);
+	remove_dir();
+}
+END_TEST
+
+/* Loads text as the state file: it must fail with message want (after "FILE"), leaving
+ * member 0 drained and member 1 forced up as before. */
+static void refused(struct health_state *s, const char *text, int ret, const char *want)
+{
+	char *err = NULL, *full = NULL;
+
+	if (text != NULL)
+		write_file(text);
+	ck_assert_int_eq(health_override_load(s, &err), ret);
+	ck_assert_ptr_nonnull(err);
+	ck_assert_int_ge(asprintf(&full, "%s%s", file, want), 0);
+	ck_assert_str_eq(err, full);
+	free(full);
+	free(err);
+	ck_assert_int_eq(health_override_get(s, www, 0), HEALTH_OVERRIDE_DRAIN);
+	ck_assert_int_eq(health_override_get(s, www, 1), HEALTH_OVERRIDE_UP);
+	ck_assert_int_eq(health_override_get(s, www, 2), HEALTH_OVERRIDE_NONE);
+	ck_assert(member_health_drained(&pub[0]));
+	ck_assert(member_health_up(&pub[1]));
+}
+
+START_TEST(corrupt_file_keeps_state)
+{
+	char longline[1400];
+	struct health_state *s;
+
+	make_dir();
+	s = new_bound(file);
+	ck_assert_int_eq(health_override_set(s, www, 0, HEALTH_OVERRIDE_DRAIN), 0);
+	ck_assert_int_eq(health_override_set(s, www, 1, HEALTH_OVERRIDE_UP), 0);
+
+	/* the good lines before the bad one are not applied either */
+	refused(s, "www.example.com. 2 down\nwww.example.com. 0 sideways\n", -EINVAL,
+		":2: override: want drain, up or down");
+	refused(s, "www.example.com. 2 none\n", -EINVAL, ":1: override: want drain, up or down");
+	refused(s, "# c\nwww.example.com. 2\n", -EINVAL,
+		":2: line: want \"<service> <member> drain|up|down\"");
+	refused(s, "www.example.com. 2 down extra\n", -EINVAL,
+		":1: line: want \"<service> <member> drain|up|down\"");
+	refused(s, "www..example.com. 2 down\n", -EINVAL, ":1: service: bad domain name");
+	refused(s, "www.example.com. 4294967296 down\n", -EINVAL, ":1: member: out of range");
+	refused(s, "\x01\x02\x03\xff\n", -EINVAL,
+		":1: line: want \"<service> <member> drain|up|down\"");
+	memset(longline, 'a', sizeof(longline) - 2);
+	longline[sizeof(longline) - 2] = '\n';
+	longline[sizeof(longline) - 1] = '\0';
+	refused(s, longline, -EINVAL, ":1: line: too long");
+	/* a directory in its place opens but cannot be read */
+	ck_assert_int_eq(unlink(file), 0);
+	ck_assert_int_eq(mkdir(file, 0700), 0);
+	refused(s, NULL, -EIO, ": cannot read");
+	ck_assert_int_eq(rmdir(file), 0);
+	/* and a good file after all that still loads */
+	write_file("www.example.com. 2 drain\n");
+	char *err = NULL;
+	ck_assert_int_eq(health_override_load(s, &err), 0);
+	ck_assert_int_eq(health_override_get(s, www, 0), HEALTH_OVERRIDE_NONE);
+	ck_assert_int_eq(health_override_get(s, www, 2), HEALTH_OVERRIDE_DRAIN);
+	health_free(s);
+	remove_dir();
+}
+END_TEST
+
+UNIT_SUITE("health_override", { "names_and_words", names_and_words },
+	   { "undrain_only_clears_a_drain", undrain_only_clears_a_drain },
+	   { "region_drain_and_undrain", region_drain_and_undrain },
+	   { "state_file_round_trip", state_file_round_trip },
+	   { "corrupt_file_keeps_state", corrupt_file_keeps_state })
