@@ -16,9 +16,10 @@ libgslb_a_SOURCES = \
 	gslb/rrl.c gslb/rrl.h \
 	gslb/health.c gslb/health.h \
 	gslb/health_override.c gslb/health_override.h \
-	gslb/daemon.c gslb/daemon.h
+	gslb/daemon.c gslb/daemon.h \
+	gslb/http_client.c gslb/http_client.h
 libgslb_a_CFLAGS = $(AM_CFLAGS) $(LDNS_CFLAGS) $(LIBCONFIG_CFLAGS) $(URCU_CFLAGS) \
-	$(LIBEVENT_CFLAGS)
+	$(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS)
 
 # libgslb.a is a static archive: a program gets only the objects it references. Each
 # program lists the libraries of those objects and no more, so a link that fails names an
@@ -43,4 +44,4 @@ gslbd_LDADD = $(GSLB_LIBS)
 bin_PROGRAMS += gslbctl
 gslbctl_SOURCES = gslb/gslbctl.c
 gslbctl_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(LIBCONFIG_CFLAGS)
-gslbctl_LDADD = $(JANSSON_LIBS) $(LIBCONFIG_LIBS)
+gslbctl_LDADD = libgslb.a $(LIBEVENT_LIBS) $(OPENSSL_LIBS) $(JANSSON_LIBS) $(LIBCONFIG_LIBS)

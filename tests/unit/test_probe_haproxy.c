@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* test_probe_haproxy.c — gslb-probe: HAProxy stats CSV rows, and stats URLs */
+/* test_probe_haproxy.c — gslb-probe: HAProxy stats CSV rows */
 #include "config.h"
 
-#include "checks.h"
+#include "haproxy_csv.h"
 
 #include "report.h"
 #include "unit.h"
@@ -30,7 +30,7 @@ START_TEST(backend_row_up_with_load)
 {
 	struct haproxy_row r;
 
-	ck_assert_int_eq(check_haproxy_parse(csv, strlen(csv), "web", &r), 0);
+	ck_assert_int_eq(haproxy_csv_parse(csv, strlen(csv), "web", &r), 0);
 	ck_assert(r.up);
 	ck_assert(!r.frontend);
 	ck_assert_str_eq(r.status, "UP");
@@ -42,7 +42,7 @@ START_TEST(backend_row_down)
 {
 	struct haproxy_row r;
 
-	ck_assert_int_eq(check_haproxy_parse(csv, strlen(csv), "dead", &r), 0);
+	ck_assert_int_eq(haproxy_csv_parse(csv, strlen(csv), "dead", &r), 0);
 	ck_assert(!r.up);
 	ck_assert_str_eq(r.status, "DOWN");
 	ck_assert_uint_eq(r.load_permille, 0);
@@ -53,11 +53,11 @@ START_TEST(frontend_only_proxy)
 {
 	struct haproxy_row r;
 
-	ck_assert_int_eq(check_haproxy_parse(csv, strlen(csv), "front_only", &r), 0);
+	ck_assert_int_eq(haproxy_csv_parse(csv, strlen(csv), "front_only", &r), 0);
 	ck_assert(r.up);
 	ck_assert(r.frontend);
 	ck_assert_uint_eq(r.load_permille, 500);
-	ck_assert_int_eq(check_haproxy_parse(csv, strlen(csv), "stopped", &r), 0);
+	ck_assert_int_eq(haproxy_csv_parse(csv, strlen(csv), "stopped", &r), 0);
 	ck_assert(!r.up);
 	ck_assert_str_eq(r.status, "STOP");
 }
@@ -67,7 +67,7 @@ START_TEST(transitional_status_and_no_limit)
 {
 	struct haproxy_row r;
 
-	ck_assert_int_eq(check_haproxy_parse(csv, strlen(csv), "noslim", &r), 0);
+	ck_assert_int_eq(haproxy_csv_parse(csv, strlen(csv), "noslim", &r), 0);
 	ck_assert(r.up); /* "UP 1/3": going down, still up */
 	ck_assert_str_eq(r.status, "UP 1/3");
 	ck_assert_uint_eq(r.load_permille, REPORT_UNKNOWN);
@@ -81,54 +81,20 @@ START_TEST(missing_proxy_and_bad_csv)
 	static const char nocols[] = "# pxname,svname,status\nweb,BACKEND,UP\n";
 	static const char crlf[] = "# pxname,svname,scur,slim,status\r\nweb,BACKEND,1,4,UP\r\n";
 
-	ck_assert_int_eq(check_haproxy_parse(csv, strlen(csv), "nothere", &r), -ENOENT);
-	ck_assert_int_eq(check_haproxy_parse(csv, strlen(csv), "we", &r), -ENOENT);
-	ck_assert_int_eq(check_haproxy_parse(noheader, strlen(noheader), "web", &r), -EBADMSG);
-	ck_assert_int_eq(check_haproxy_parse(nocols, strlen(nocols), "web", &r), -EBADMSG);
-	ck_assert_int_eq(check_haproxy_parse("", 0, "web", &r), -EBADMSG);
-	ck_assert_int_eq(check_haproxy_parse(crlf, strlen(crlf), "web", &r), 0);
+	ck_assert_int_eq(haproxy_csv_parse(csv, strlen(csv), "nothere", &r), -ENOENT);
+	ck_assert_int_eq(haproxy_csv_parse(csv, strlen(csv), "we", &r), -ENOENT);
+	ck_assert_int_eq(haproxy_csv_parse(noheader, strlen(noheader), "web", &r), -EBADMSG);
+	ck_assert_int_eq(haproxy_csv_parse(nocols, strlen(nocols), "web", &r), -EBADMSG);
+	ck_assert_int_eq(haproxy_csv_parse("", 0, "web", &r), -EBADMSG);
+	ck_assert_int_eq(haproxy_csv_parse(crlf, strlen(crlf), "web", &r), 0);
 	ck_assert_str_eq(r.status, "UP");
 	ck_assert_uint_eq(r.load_permille, 250);
 	/* a truncated body: the last row cut short is ignored, not read past */
-	ck_assert_int_eq(check_haproxy_parse(csv, strlen(csv) - 60, "noslim", &r), -ENOENT);
-}
-END_TEST
-
-START_TEST(url_split)
-{
-	char host[64];
-	uint16_t port;
-	const char *path;
-	bool tls;
-
-	ck_assert_int_eq(check_url_split("http://127.0.0.1:8404/stats;csv", &tls, host,
-					 sizeof(host), &port, &path),
-			 0);
-	ck_assert(!tls);
-	ck_assert_str_eq(host, "127.0.0.1");
-	ck_assert_uint_eq(port, 8404);
-	ck_assert_str_eq(path, "/stats;csv");
-	ck_assert_int_eq(check_url_split("https://[::1]/s", &tls, host, sizeof(host), &port, &path),
-			 0);
-	ck_assert(tls);
-	ck_assert_str_eq(host, "::1");
-	ck_assert_uint_eq(port, 443);
-	ck_assert_int_eq(
-	    check_url_split("http://lb.example", &tls, host, sizeof(host), &port, &path), 0);
-	ck_assert_str_eq(path, "/");
-	ck_assert_uint_eq(port, 80);
-	ck_assert_int_eq(check_url_split("ftp://x/", &tls, host, sizeof(host), &port, &path),
-			 -EINVAL);
-	ck_assert_int_eq(check_url_split("http://x:0/", &tls, host, sizeof(host), &port, &path),
-			 -EINVAL);
-	ck_assert_int_eq(check_url_split("http://x:80a/", &tls, host, sizeof(host), &port, &path),
-			 -EINVAL);
-	ck_assert_int_eq(check_url_split("http:///p", &tls, host, sizeof(host), &port, &path),
-			 -EINVAL);
+	ck_assert_int_eq(haproxy_csv_parse(csv, strlen(csv) - 60, "noslim", &r), -ENOENT);
 }
 END_TEST
 
 UNIT_SUITE("probe_haproxy", {"backend_row_up_with_load", backend_row_up_with_load},
 	   {"backend_row_down", backend_row_down}, {"frontend_only_proxy", frontend_only_proxy},
 	   {"transitional_status_and_no_limit", transitional_status_and_no_limit},
-	   {"missing_proxy_and_bad_csv", missing_proxy_and_bad_csv}, {"url_split", url_split})
+	   {"missing_proxy_and_bad_csv", missing_proxy_and_bad_csv})
