@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "conf.h"
 #include "log.h"
+#include "probe.h"
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -32,37 +33,7 @@
 /* Seconds a BIRD command may take per step; BIRD is local and answers in microseconds. */
 #define BIRD_TIMEOUT 2.0
 
-/* ---------------------------------------------------------------- rise/fall */
-
-void anycast_fsm_init(struct anycast_fsm *f, int rise, int fall)
-{
-	memset(f, 0, sizeof(*f));
-	f->state = ANYCAST_WITHDRAWN;
-	f->rise = rise > 0 ? rise : 1;
-	f->fall = fall > 0 ? fall : 1;
-}
-
-bool anycast_fsm_feed(struct anycast_fsm *f, bool good)
-{
-	if (good) {
-		f->bad_run = 0;
-		if (f->good_run < f->rise)
-			f->good_run++;
-		if (f->state == ANYCAST_WITHDRAWN && f->good_run >= f->rise) {
-			f->state = ANYCAST_ANNOUNCED;
-			return true;
-		}
-		return false;
-	}
-	f->good_run = 0;
-	if (f->bad_run < f->fall)
-		f->bad_run++;
-	if (f->state == ANYCAST_ANNOUNCED && f->bad_run >= f->fall) {
-		f->state = ANYCAST_WITHDRAWN;
-		return true;
-	}
-	return false;
-}
+/* ---------------------------------------------------------------- state */
 
 const char *anycast_state_name(enum anycast_state s)
 {
@@ -203,7 +174,7 @@ struct anycast {
 	struct event_base *base;
 	const struct conf *conf;
 	const struct conf_anycast *ac;
-	struct anycast_fsm fsm;
+	struct probe_sm sm; /* up = announced; starts withdrawn */
 	struct sockaddr_storage http_ss, dns_ss;
 	socklen_t http_len, dns_len;
 	char http_host[INET6_ADDRSTRLEN + 8];
@@ -225,7 +196,7 @@ struct anycast {
 	bool dns_done, dns_ok;
 	char dns_why[96];
 	/* what BIRD was told */
-	bool bird_synced;    /* BIRD confirmed fsm.state */
+	bool bird_synced;    /* BIRD confirmed sm.up */
 	double bird_last;    /* when it last confirmed */
 	int bird_last_err;   /* last error logged, to log a persistent one once */
 	char reason[128];    /* why the state is what it is */
@@ -527,7 +498,7 @@ static void dns_start(struct anycast *a)
 static void bird_sync(struct anycast *a, double now)
 {
 	struct bird_result res;
-	bool announce = a->fsm.state == ANYCAST_ANNOUNCED;
+	bool announce = a->sm.up;
 
 	if (a->bird_synced && now - a->bird_last < REASSERT_EVERY)
 		return;
@@ -555,7 +526,7 @@ static void bird_sync(struct anycast *a, double now)
 	if (!a->bird_synced || a->bird_last_err || res.changed)
 		log_info("event=bird_%s protocol=%s state=%s reply=\"%s\"",
 			 a->bird_last_err ? "recovered" : "set", a->protocols,
-			 anycast_state_name(a->fsm.state), res.text);
+			 anycast_state_name(anycast_state(a)), res.text);
 	a->bird_synced = true;
 	a->bird_last = now;
 	a->bird_last_err = 0;
@@ -597,14 +568,14 @@ static void round_end(struct anycast *a)
 	log_debug("event=anycast_round good=%d healthz=\"%s\" dns=\"%s\" ms=%.1f", good,
 		  a->http_ok ? "ok" : a->http_why, a->dns_ok ? "ok" : a->dns_why,
 		  (now - a->round_start) * 1000);
-	if (anycast_fsm_feed(&a->fsm, good)) {
+	if (probe_sm_result(&a->sm, good, a->ac->rise, a->ac->fall, clock_wall_ms())) {
 		if (good)
-			snprintf(a->reason, sizeof(a->reason), "%d checks passed", a->fsm.rise);
+			snprintf(a->reason, sizeof(a->reason), "%d checks passed", a->ac->rise);
 		else
 			snprintf(a->reason, sizeof(a->reason), "%s",
 				 a->http_ok ? a->dns_why : a->http_why);
 		log_info("event=anycast_state state=%s reason=\"%s\" protocol=%s",
-			 anycast_state_name(a->fsm.state), a->reason, a->protocols);
+			 anycast_state_name(anycast_state(a)), a->reason, a->protocols);
 		a->bird_synced = false;
 	}
 	bird_sync(a, now);
@@ -657,7 +628,7 @@ struct anycast *anycast_new(struct event_base *base, const struct conf *c, char 
 	a->conf = c;
 	a->ac = &c->anycast;
 	a->dns_fd = -1;
-	anycast_fsm_init(&a->fsm, a->ac->rise, a->ac->fall);
+	probe_sm_init(&a->sm, false);
 	memcpy(&a->http_ss, &c->control.listen.ss, c->control.listen.len);
 	a->http_len = c->control.listen.len;
 	memcpy(&a->dns_ss, &c->listen[0].ss, c->listen[0].len);
@@ -705,8 +676,7 @@ int anycast_withdraw(struct anycast *a, const char *reason)
 {
 	struct bird_result res;
 
-	a->fsm.state = ANYCAST_WITHDRAWN;
-	a->fsm.good_run = 0;
+	probe_sm_init(&a->sm, false); /* and rise good rounds again to announce */
 	snprintf(a->reason, sizeof(a->reason), "%s", reason);
 	log_info("event=anycast_state state=withdrawn reason=\"%s\" protocol=%s", reason,
 		 a->protocols);
@@ -722,7 +692,7 @@ int anycast_withdraw(struct anycast *a, const char *reason)
 
 enum anycast_state anycast_state(const struct anycast *a)
 {
-	return a->fsm.state;
+	return a->sm.up ? ANYCAST_ANNOUNCED : ANYCAST_WITHDRAWN;
 }
 
 const char *anycast_protocols(const struct anycast *a)
