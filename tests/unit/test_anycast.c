@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* test_anycast.c — gslb-anycast: rise/fall (the probe's machine), BIRD replies, the BIRD client, the config section */
+/* test_anycast.c — gslb-anycast: rise/fall (probe_sm), BIRD replies and client, config section */
 #include "config.h"
 
 #include "anycast.h"
