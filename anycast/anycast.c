@@ -597,6 +597,25 @@ static void finish_cb(evutil_socket_t fd, short what, void *arg)
 	round_end(arg);
 }
 
+int anycast_conf_check(const struct conf *c, char *err, size_t errlen)
+{
+	if (!c->anycast.present) {
+		snprintf(err, errlen, "%s: anycast: missing section", c->path);
+		return -EINVAL;
+	}
+	if (c->nlisten == 0) {
+		snprintf(err, errlen, "%s: server.listen: no address to query", c->path);
+		return -EINVAL;
+	}
+	if (c->control.listen.len == 0) {
+		snprintf(err, errlen,
+			 "%s: server.control.listen: disabled; gslb-anycast needs /healthz",
+			 c->path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 struct anycast *anycast_new(struct event_base *base, const struct conf *c, char *err,
 			    size_t errsize)
 {
@@ -605,20 +624,8 @@ struct anycast *anycast_new(struct event_base *base, const struct conf *c, char 
 	struct timeval zero = {0, 0};
 	size_t len = 0;
 
-	if (!c->anycast.present) {
-		snprintf(err, errsize, "%s: anycast: missing section", c->path);
+	if (anycast_conf_check(c, err, errsize) != 0)
 		return NULL;
-	}
-	if (c->nlisten == 0) {
-		snprintf(err, errsize, "%s: server.listen: no address to query", c->path);
-		return NULL;
-	}
-	if (c->control.listen.len == 0) {
-		snprintf(err, errsize,
-			 "%s: server.control.listen: disabled; gslb-anycast needs /healthz",
-			 c->path);
-		return NULL;
-	}
 	a = calloc(1, sizeof(*a));
 	if (!a) {
 		snprintf(err, errsize, "out of memory");

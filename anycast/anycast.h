@@ -58,6 +58,11 @@ int anycast_bird_set(const char *path, const char *protocol, bool announce, doub
 
 struct anycast;
 
+/* Checks that c has what gslb-anycast needs: the anycast section, a listen address to ask
+ * the SOA of and the control endpoint for /healthz. Returns 0, or -EINVAL with
+ * "file: field: message" in err. Any thread. */
+int anycast_conf_check(const struct conf *c, char *err, size_t errlen);
+
 /* Starts the rounds on base, reading c->anycast, c->listen[0] and c->control.listen
  * (wildcard addresses are asked on loopback). c must outlive the result. Returns NULL
  * with a message in err when the config cannot be used. Loop thread only. */
