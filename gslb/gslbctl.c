@@ -2,6 +2,8 @@
 /* gslbctl.c — the operator CLI: state, stats, reload and overrides over gslbd's control API */
 #include "config.h"
 
+#include "http_client.h"
+
 #include <jansson.h>
 #include <libconfig.h>
 
@@ -120,7 +122,7 @@ out:
 	return ret;
 }
 
-/* ------------------------------------------------------------ HTTP/1.0 */
+/* ------------------------------------------------------------ HTTP */
 
 /* Splits "host:port", "[v6]:port", "host" or a bare IPv6 address. */
 static int split_server(const char *s, char *host, size_t hlen, char *port, size_t plen)
@@ -147,143 +149,58 @@ static int split_server(const char *s, char *host, size_t hlen, char *port, size
 	return host[0] != '\0' && port[0] != '\0' ? 0 : -1;
 }
 
-static int connect_server(const char *server)
+/* One request through the project's HTTP client, to each address of the server until one
+ * answers; the response in r. Returns 0, or -1 after printing why. */
+static int http(const struct opts *o, const char *method, const char *path, struct response *r)
 {
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res, *ai;
-	struct timeval tv = {.tv_sec = TIMEOUT_S};
-	char host[256], port[16];
-	int fd = -1, err = 0, r;
+	char host[256], port[16], err[256] = "no address", auth[1024];
+	const char *headers[] = {"Accept", "application/json, text/plain", NULL, NULL, NULL};
+	int gai;
 
-	if (split_server(server, host, sizeof(host), port, sizeof(port)) != 0) {
+	memset(r, 0, sizeof(*r));
+	if (split_server(o->server, host, sizeof(host), port, sizeof(port)) != 0) {
 		fprintf(stderr, "gslbctl: bad server '%s' (want HOST:PORT or [IPv6]:PORT)\n",
-			server);
+			o->server);
 		return -1;
 	}
-	r = getaddrinfo(host, port, &hints, &res);
-	if (r != 0) {
-		fprintf(stderr, "gslbctl: %s: %s\n", server, gai_strerror(r));
+	if (o->token) {
+		snprintf(auth, sizeof(auth), "Bearer %s", o->token);
+		headers[2] = "Authorization";
+		headers[3] = auth;
+	}
+	gai = getaddrinfo(host, port, &hints, &res);
+	if (gai != 0) {
+		fprintf(stderr, "gslbctl: %s: %s\n", o->server, gai_strerror(gai));
 		return -1;
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-		if (fd == -1) {
-			err = errno;
-			continue;
-		}
-		/* also bounds connect() on Linux */
-		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+		struct http_request req = {
+		    .method = method,
+		    .host = o->server,
+		    .sa = ai->ai_addr,
+		    .salen = ai->ai_addrlen,
+		    .path = path,
+		    .headers = headers,
+		    .max_body = MAX_RESPONSE,
+		    .timeout = TIMEOUT_S,
+		};
+		if (http_client_fetch(&req, &r->status, &r->body, &r->len, err, sizeof(err)) == 0)
 			break;
-		err = errno;
-		close(fd);
-		fd = -1;
+		if (strcmp(err, "connection refused") != 0 && strncmp(err, "connect:", 8) != 0)
+			break; /* it answered, badly: another address would not help */
 	}
 	freeaddrinfo(res);
-	if (fd == -1)
+	if (r->body != NULL)
+		return 0;
+	if (!strcmp(err, "connection refused") || !strncmp(err, "connect:", 8))
 		fprintf(stderr,
 			"gslbctl: cannot reach gslbd at %s: %s\n"
 			"  (is gslbd running with server.control.listen = \"%s\"? see -s and -c)\n",
-			server, strerror(err), server);
-	return fd;
-}
-
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* One request; the response in r. Returns 0, or -1 after printing why. */
-static int http(const struct opts *o, const char *method, const char *path, struct response *r)
-{
-	char *req = NULL, *buf = NULL, *hdr_end;
-	size_t len = 0, cap = 0;
-	int fd, n, ret = -1;
-
-	memset(r, 0, sizeof(*r));
-	fd = connect_server(o->server);
-	if (fd == -1)
-		return -1;
-	n = asprintf(&req,
-		     "%s %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: gslbctl/%s\r\n"
-		     "Accept: application/json, text/plain\r\nContent-Length: 0\r\n%s%s%s\r\n",
-		     method, path, o->server, PACKAGE_VERSION,
-		     o->token ? "Authorization: Bearer " : "", o->token ? o->token : "",
-		     o->token ? "\r\n" : "");
-	if (n == -1) {
-		fprintf(stderr, "gslbctl: out of memory\n");
-		goto out;
-	}
-	if (write_all(fd, req, (size_t)n) != 0) {
-		fprintf(stderr, "gslbctl: %s: sending the request: %s\n", o->server,
-			strerror(errno));
-		goto out;
-	}
-	for (;;) {
-		ssize_t got;
-
-		if (len + 4096 + 1 > cap) {
-			char *nb;
-
-			cap = cap ? cap * 2 : 16384;
-			if (cap > MAX_RESPONSE) {
-				fprintf(stderr, "gslbctl: %s: response too large\n", o->server);
-				goto out;
-			}
-			nb = realloc(buf, cap);
-			if (nb == NULL) {
-				fprintf(stderr, "gslbctl: out of memory\n");
-				goto out;
-			}
-			buf = nb;
-		}
-		got = read(fd, buf + len, cap - len - 1);
-		if (got == -1 && errno == EINTR)
-			continue;
-		if (got == -1) {
-			fprintf(stderr, "gslbctl: %s: reading the response: %s\n", o->server,
-				errno == EAGAIN ? "timed out" : strerror(errno));
-			goto out;
-		}
-		if (got == 0)
-			break;
-		len += (size_t)got;
-	}
-	if (buf == NULL || len == 0) {
-		fprintf(stderr, "gslbctl: %s: empty response (not a gslbd control endpoint?)\n",
-			o->server);
-		goto out;
-	}
-	buf[len] = '\0';
-	if (sscanf(buf, "HTTP/%*d.%*d %d", &r->status) != 1 ||
-	    (hdr_end = strstr(buf, "\r\n\r\n")) == NULL) {
-		fprintf(stderr, "gslbctl: %s: not an HTTP response\n", o->server);
-		goto out;
-	}
-	r->len = len - (size_t)(hdr_end + 4 - buf);
-	r->body = malloc(r->len + 1);
-	if (r->body == NULL) {
-		fprintf(stderr, "gslbctl: out of memory\n");
-		goto out;
-	}
-	memcpy(r->body, hdr_end + 4, r->len);
-	r->body[r->len] = '\0';
-	ret = 0;
-out:
-	free(req);
-	free(buf);
-	close(fd);
-	return ret;
+			o->server, err, o->server);
+	else
+		fprintf(stderr, "gslbctl: %s: %s\n", o->server, err);
+	return -1;
 }
 
 /* ------------------------------------------------------------ JSON answers */

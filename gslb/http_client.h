@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* http_client.h — the project's one HTTP client (libevent evhttp, TLS through OpenSSL) and URL parser
+/* http_client.h — the project's one HTTP client (libevent evhttp, TLS through OpenSSL) and URL
+ * parser
  *
  * Every HTTP exchange of every program goes through here: the prober's http,
  * https and haproxy checks, gslb-anycast's /healthz check, gslbctl's calls to
@@ -29,10 +30,10 @@ struct x509_store_st;
 
 /* A parsed http:// or https:// URL (evhttp_uri_parse underneath). */
 struct http_url {
-	bool tls;			/* https */
-	char host[HTTP_URL_HOST_MAX];	/* name or address, without IPv6 brackets */
-	uint16_t port;			/* given, else 80 / 443 */
-	char path[1024];		/* path and query, "/" when empty */
+	bool tls;		      /* https */
+	char host[HTTP_URL_HOST_MAX]; /* name or address, without IPv6 brackets */
+	uint16_t port;		      /* given, else 80 / 443 */
+	char path[1024];	      /* path and query, "/" when empty */
 };
 
 /* Parses url: scheme http or https, a host, an optional port 1..65535, no userinfo, no
@@ -56,11 +57,11 @@ int http_client_env_init(struct http_client_env *env, struct event_base *base, c
 void http_client_env_release(struct http_client_env *env);
 
 struct http_request {
-	const char *method;		/* "GET" (NULL) or "POST", "PUT", "DELETE" */
-	const char *host;		/* Host header (and SNI default); "" = the address */
-	const struct sockaddr *sa;	/* where to connect, with the port */
+	const char *method;	   /* "GET" (NULL) or "POST", "PUT", "DELETE" */
+	const char *host;	   /* Host header (and SNI default); "" = the address */
+	const struct sockaddr *sa; /* where to connect, with the port */
 	socklen_t salen;
-	const char *path;		/* path and query */
+	const char *path; /* path and query */
 	bool tls;
 	bool verify;			/* verify the chain and the name (tls) */
 	const char *sni;		/* SNI and the name verified; NULL/"" = host if a name */
@@ -68,16 +69,16 @@ struct http_request {
 	const char *const *headers;	/* extra "Name", "value" pairs, NULL-terminated */
 	const char *body;		/* request body (POST/PUT), body_len bytes */
 	size_t body_len;
-	size_t max_body;		/* response bytes kept; larger = error; 0 = 1 MiB */
-	double timeout;			/* seconds for the whole exchange; 0 = 5 */
+	size_t max_body; /* response bytes kept; larger = error; 0 = 1 MiB */
+	double timeout;	 /* seconds for the whole exchange; 0 = 5 */
 };
 
 struct http_response {
-	int status;	    /* HTTP status; 0 when the exchange failed (err says why) */
-	const char *body;   /* NUL-terminated, len bytes */
+	int status;	  /* HTTP status; 0 when the exchange failed (err says why) */
+	const char *body; /* NUL-terminated, len bytes */
 	size_t len;
-	const char *err;    /* NULL on success: "connect refused", "timeout", "tls: ..." */
-	const void *priv_;  /* for http_response_header */
+	const char *err;   /* NULL on success: "connect refused", "timeout", "tls: ..." */
+	const void *priv_; /* for http_response_header */
 };
 
 /* A response header's value (first match, case-insensitive), or NULL. Valid during the
@@ -100,9 +101,9 @@ struct http_client *http_client_start(const struct http_client_env *env,
 /* Stops a request whose callback has not run yet, and frees it. NULL is fine. */
 void http_client_cancel(struct http_client *h);
 
-/* Blocking: runs req on a private loop. Fills status, a malloc'd NUL-terminated body (*body, *len; caller frees) and,
- * on failure, a message in err. Returns 0 when an HTTP response arrived (any status), -1
- * otherwise. For command-line tools; not for a thread running a loop. */
+/* Blocking: runs req on a private loop. Fills status, a malloc'd NUL-terminated body (*body, *len;
+ * caller frees) and, on failure, a message in err. Returns 0 when an HTTP response arrived (any
+ * status), -1 otherwise. For command-line tools; not for a thread running a loop. */
 int http_client_fetch(const struct http_request *req, int *status, char **body, size_t *len,
 		      char *err, size_t errlen);
 

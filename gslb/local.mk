@@ -13,9 +13,10 @@ libgslb_a_SOURCES = \
 	gslb/report.c gslb/report.h \
 	gslb/rrl.c gslb/rrl.h \
 	gslb/health.c gslb/health.h \
-	gslb/daemon.c gslb/daemon.h
+	gslb/daemon.c gslb/daemon.h \
+	gslb/http_client.c gslb/http_client.h
 libgslb_a_CFLAGS = $(AM_CFLAGS) $(LDNS_CFLAGS) $(LIBCONFIG_CFLAGS) $(URCU_CFLAGS) \
-	$(LIBEVENT_CFLAGS)
+	$(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS)
 
 GSLB_LIBS = libgslb.a $(LDNS_LIBS) $(LIBCONFIG_LIBS) $(URCU_LIBS) $(MAXMINDDB_LIBS) \
 	$(LIBEVENT_LIBS) $(OPENSSL_LIBS) $(JANSSON_LIBS) -lpthread -lm
@@ -30,4 +31,4 @@ gslbd_LDADD = $(GSLB_LIBS)
 bin_PROGRAMS += gslbctl
 gslbctl_SOURCES = gslb/gslbctl.c
 gslbctl_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(LIBCONFIG_CFLAGS)
-gslbctl_LDADD = $(JANSSON_LIBS) $(LIBCONFIG_LIBS)
+gslbctl_LDADD = libgslb.a $(LIBEVENT_LIBS) $(OPENSSL_LIBS) $(JANSSON_LIBS) $(LIBCONFIG_LIBS)

@@ -56,3 +56,7 @@ tests_unit_test_rrl_LDADD = $(UNIT_LDADD)
 UNIT_TESTS += tests/unit/test_member_stats
 tests_unit_test_member_stats_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_member_stats_LDADD = $(UNIT_LDADD)
+# http_client: against an in-process evhttp server (plain and TLS)
+UNIT_TESTS += tests/unit/test_http_client
+tests_unit_test_http_client_CFLAGS = $(UNIT_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS)
+tests_unit_test_http_client_LDADD = $(UNIT_LDADD)

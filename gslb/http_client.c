@@ -1,0 +1,621 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* http_client.c — the one HTTP client: evhttp over (TLS) bufferevents, and the one URL parser
+ *
+ * One request is one evhttp_connection of its own, freed with the request.
+ * Lifetimes: evhttp frees the evhttp_request itself after our completion
+ * callback returns, and evhttp_connection_free frees any request still
+ * queued without calling it; so we never free a request, copy what the
+ * caller needs during the callback, and free the connection either from our
+ * own timer (timeout, cancel) or at the end of evhttp's callback, after
+ * which evhttp no longer touches the connection (no AUTOFREE flag).
+ */
+#include "config.h"
+
+#include "http_client.h"
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define HTTP_CLIENT_MAX_BODY (1u << 20)
+#define HTTP_CLIENT_TIMEOUT 5.0
+#define HTTP_CLIENT_MAX_HEADERS (64 << 10)
+#define HTTP_CLIENT_ADDR_TEXT 64
+
+/* ---- URL ---- */
+
+/* The port digits of url's authority, for a reason evhttp_uri_parse does not give. */
+static bool port_out_of_range(const char *url)
+{
+	const char *a = strstr(url, "://"), *end, *colon;
+	long port = 0;
+
+	if (!a)
+		return false;
+	a += 3;
+	end = a + strcspn(a, "/?#");
+	if (*a == '[') {
+		const char *rb = memchr(a, ']', (size_t)(end - a));
+
+		if (!rb)
+			return false;
+		a = rb;
+	}
+	colon = memchr(a, ':', (size_t)(end - a));
+	if (!colon || colon + 1 == end)
+		return colon != NULL;
+	for (const char *p = colon + 1; p < end; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		if (port <= 65535)
+			port = port * 10 + (*p - '0');
+	}
+	return port < 1 || port > 65535;
+}
+
+int http_url_parse(const char *url, struct http_url *u, char *err, size_t errlen)
+{
+	struct evhttp_uri *uri = evhttp_uri_parse(url);
+	const char *scheme, *host, *path, *query;
+	size_t hl;
+	int port, ret = -EINVAL;
+
+	memset(u, 0, sizeof(*u));
+	if (!uri) {
+		snprintf(err, errlen, "%s",
+			 port_out_of_range(url) ? "port out of range" : "not a URL");
+		return -EINVAL;
+	}
+	scheme = evhttp_uri_get_scheme(uri);
+	host = evhttp_uri_get_host(uri);
+	port = evhttp_uri_get_port(uri);
+	path = evhttp_uri_get_path(uri);
+	query = evhttp_uri_get_query(uri);
+	if (!scheme || (strcasecmp(scheme, "http") && strcasecmp(scheme, "https"))) {
+		snprintf(err, errlen, "scheme is not http or https");
+		goto out;
+	}
+	u->tls = !strcasecmp(scheme, "https");
+	if (evhttp_uri_get_userinfo(uri)) {
+		snprintf(err, errlen, "user info not allowed");
+		goto out;
+	}
+	if (evhttp_uri_get_fragment(uri)) {
+		snprintf(err, errlen, "fragment not allowed");
+		goto out;
+	}
+	if (!host || !host[0]) {
+		snprintf(err, errlen, "no host");
+		goto out;
+	}
+	hl = strlen(host);
+	if (host[0] == '[') { /* evhttp keeps the brackets of an IP literal */
+		host++;
+		hl -= 2;
+	}
+	if (hl == 0 || hl >= sizeof(u->host)) {
+		snprintf(err, errlen, hl ? "host too long" : "no host");
+		goto out;
+	}
+	memcpy(u->host, host, hl);
+	u->host[hl] = '\0';
+	if (port == 0 || port > 65535) {
+		snprintf(err, errlen, "port out of range");
+		goto out;
+	}
+	u->port = port < 0 ? (u->tls ? 443 : 80) : (uint16_t)port;
+	if (snprintf(u->path, sizeof(u->path), "%s%s%s", path && path[0] ? path : "/",
+		     query ? "?" : "", query ? query : "") >= (int)sizeof(u->path)) {
+		snprintf(err, errlen, "path too long");
+		goto out;
+	}
+	ret = 0;
+out:
+	evhttp_uri_free(uri);
+	return ret;
+}
+
+/* ---- environment ---- */
+
+int http_client_env_init(struct http_client_env *env, struct event_base *base, char *err,
+			 size_t errlen)
+{
+	memset(env, 0, sizeof(*env));
+	env->base = base;
+	env->ssl_ctx = SSL_CTX_new(TLS_client_method());
+	if (!env->ssl_ctx || !SSL_CTX_set_default_verify_paths(env->ssl_ctx) ||
+	    !SSL_CTX_set_min_proto_version(env->ssl_ctx, TLS1_2_VERSION)) {
+		SSL_CTX_free(env->ssl_ctx);
+		env->ssl_ctx = NULL;
+		snprintf(err, errlen, "cannot set up OpenSSL");
+		return -1;
+	}
+	return 0;
+}
+
+void http_client_env_release(struct http_client_env *env)
+{
+	SSL_CTX_free(env->ssl_ctx);
+	env->ssl_ctx = NULL;
+}
+
+/* ---- one request ---- */
+
+struct http_client {
+	struct evhttp_connection *evcon;
+	struct evhttp_request *req; /* owned by evcon until it completes */
+	SSL *ssl;		    /* owned by the bufferevent */
+	bool verify;
+	struct event *timer; /* the whole exchange's deadline */
+	http_client_cb cb;
+	void *arg;
+	bool in_cb; /* the caller's callback is running: cancel is a no-op */
+	/* what evhttp told us before the completion callback */
+	bool have_req_error;
+	enum evhttp_request_error req_error;
+	int sock_error;			 /* errno of a failed connect, else 0 */
+	unsigned long tls_error;	 /* OpenSSL error of a failed handshake, else 0 */
+	bufferevent_event_cb connect_cb; /* evhttp's, wrapped by connect_event_cb */
+	char err[256];
+};
+
+const char *http_response_header(const struct http_response *r, const char *name)
+{
+	return r->priv_ ? evhttp_find_header((struct evkeyvalq *)r->priv_, name) : NULL;
+}
+
+static void client_free(struct http_client *h)
+{
+	if (h->evcon)
+		evhttp_connection_free(h->evcon); /* and a request still queued, and the SSL */
+	if (h->timer)
+		event_free(h->timer);
+	free(h);
+}
+
+/* Calls the caller's callback once with r, then frees h. */
+static void finish(struct http_client *h, struct http_response *r)
+{
+	event_del(h->timer);
+	h->in_cb = true;
+	h->cb(h->arg, r);
+	client_free(h);
+}
+
+static void fail(struct http_client *h, const char *why)
+{
+	struct http_response r = {.err = why, .body = ""};
+
+	finish(h, &r);
+}
+
+/* Why a TLS exchange failed, when it did in TLS; NULL otherwise. */
+static const char *tls_reason(struct http_client *h)
+{
+	long vr;
+	unsigned long e;
+
+	if (!h->ssl)
+		return NULL;
+	vr = SSL_get_verify_result(h->ssl);
+	if (h->verify && vr != X509_V_OK) {
+		snprintf(h->err, sizeof(h->err), "tls: certificate verify failed: %s",
+			 X509_verify_cert_error_string(vr));
+		return h->err;
+	}
+	e = h->tls_error ? h->tls_error : ERR_peek_last_error();
+	if (e) {
+		char buf[160];
+
+		ERR_error_string_n(e, buf, sizeof(buf));
+		ERR_clear_error();
+		snprintf(h->err, sizeof(h->err), "tls: %s", buf);
+		return h->err;
+	}
+	return NULL;
+}
+
+static const char *failure_reason(struct http_client *h)
+{
+	const char *t = tls_reason(h);
+
+	if (t)
+		return t;
+	if (h->sock_error == ECONNREFUSED)
+		return "connection refused";
+	if (h->sock_error) {
+		snprintf(h->err, sizeof(h->err), "connect: %s", strerror(h->sock_error));
+		return h->err;
+	}
+	if (!h->have_req_error)
+		return "connection failed";
+	switch (h->req_error) {
+	case EVREQ_HTTP_TIMEOUT:
+		return "timeout";
+	case EVREQ_HTTP_DATA_TOO_LONG: /* also what evhttp says of a corrupt chunked body */
+		return "response too large";
+	case EVREQ_HTTP_INVALID_HEADER:
+		return "bad response";
+	case EVREQ_HTTP_EOF:
+		return "connection closed";
+	default:
+		return "connection failed";
+	}
+}
+
+static void request_error_cb(enum evhttp_request_error e, void *arg)
+{
+	struct http_client *h = arg;
+
+	h->have_req_error = true;
+	h->req_error = e;
+}
+
+/* evhttp's connect-phase event callback, wrapped: evhttp does not say why a connect or a
+ * TLS handshake failed (it reads errno, then overwrites it while resetting), so keep the
+ * reason first. h may be freed by evhttp's callback: nothing touches it after. */
+static void connect_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct http_client *h = arg;
+	bufferevent_event_cb ecb = h->connect_cb;
+	int serr = EVUTIL_SOCKET_ERROR();
+
+	if (!(what & BEV_EVENT_CONNECTED) && (what & BEV_EVENT_ERROR)) {
+		h->tls_error = h->ssl ? bufferevent_get_openssl_error(bev) : 0;
+		if (!h->tls_error)
+			h->sock_error = serr;
+	}
+	bufferevent_setcb(bev, NULL, NULL, ecb, h->evcon);
+	EVUTIL_SET_SOCKET_ERROR(serr);
+	ecb(bev, what, h->evcon);
+}
+
+static void request_done_cb(struct evhttp_request *req, void *arg)
+{
+	struct http_client *h = arg;
+	struct http_response r = {.body = ""};
+	struct evbuffer *in;
+	char *body = NULL;
+
+	h->req = NULL; /* evhttp frees it after this callback */
+	if (!req || evhttp_request_get_response_code(req) == 0) {
+		fail(h, failure_reason(h));
+		return;
+	}
+	in = evhttp_request_get_input_buffer(req);
+	r.len = evbuffer_get_length(in);
+	body = malloc(r.len + 1);
+	if (!body) {
+		fail(h, "out of memory");
+		return;
+	}
+	evbuffer_copyout(in, body, r.len);
+	body[r.len] = '\0';
+	r.body = body;
+	r.status = evhttp_request_get_response_code(req);
+	r.priv_ = evhttp_request_get_input_headers(req);
+	finish(h, &r);
+	free(body);
+}
+
+static void timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	fail(arg, "timeout");
+}
+
+static bool is_ip(const char *s)
+{
+	uint8_t a[16];
+
+	return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
+}
+
+static int sa_text(const struct sockaddr *sa, char *ip, size_t iplen, uint16_t *port)
+{
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *s = (const struct sockaddr_in *)sa;
+
+		*port = ntohs(s->sin_port);
+		return inet_ntop(AF_INET, &s->sin_addr, ip, (socklen_t)iplen) ? 0 : -EINVAL;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)sa;
+
+		*port = ntohs(s->sin6_port);
+		return inet_ntop(AF_INET6, &s->sin6_addr, ip, (socklen_t)iplen) ? 0 : -EINVAL;
+	}
+	return -EAFNOSUPPORT;
+}
+
+/* name without a ":port" suffix or IPv6 brackets, into out. */
+static void strip_port(const char *name, char *out, size_t outlen)
+{
+	const char *end;
+
+	if (name[0] == '[') {
+		end = strchr(name, ']');
+		snprintf(out, outlen, "%.*s", end ? (int)(end - name - 1) : 0, name + 1);
+		return;
+	}
+	end = strchr(name, ':');
+	if (end && strchr(end + 1, ':'))
+		end = NULL; /* a bare IPv6 address */
+	snprintf(out, outlen, "%.*s", end ? (int)(end - name) : (int)strlen(name), name);
+}
+
+static SSL *make_ssl(const struct http_client_env *env, const struct http_request *req,
+		     const char *ip, const char **err)
+{
+	SSL *ssl = SSL_new(env->ssl_ctx);
+	char name[HTTP_URL_HOST_MAX];
+
+	if (!ssl) {
+		*err = "tls: SSL_new failed";
+		return NULL;
+	}
+	strip_port(req->sni && req->sni[0] ? req->sni
+		   : req->host		   ? req->host
+					   : "",
+		   name, sizeof(name));
+	if (!name[0])
+		snprintf(name, sizeof(name), "%s", ip);
+	/* RFC 6066: SNI carries host names only, never address literals. */
+	if (!is_ip(name) && !SSL_set_tlsext_host_name(ssl, name))
+		goto fail;
+	if (req->verify) {
+		X509_VERIFY_PARAM *vp = SSL_get0_param(ssl);
+
+		SSL_set_verify(ssl, SSL_VERIFY_PEER, NULL);
+		if (req->ca_store && !SSL_set1_verify_cert_store(ssl, req->ca_store))
+			goto fail;
+		if (is_ip(name)) {
+			if (!X509_VERIFY_PARAM_set1_ip_asc(vp, name))
+				goto fail;
+		} else {
+			X509_VERIFY_PARAM_set_hostflags(vp, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+			if (!SSL_set1_host(ssl, name))
+				goto fail;
+		}
+	} else {
+		SSL_set_verify(ssl, SSL_VERIFY_NONE, NULL);
+	}
+	return ssl;
+fail:
+	SSL_free(ssl);
+	*err = "tls: setup failed";
+	return NULL;
+}
+
+static enum evhttp_cmd_type method_of(const char *m)
+{
+	if (!m || !strcmp(m, "GET"))
+		return EVHTTP_REQ_GET;
+	if (!strcmp(m, "POST"))
+		return EVHTTP_REQ_POST;
+	if (!strcmp(m, "PUT"))
+		return EVHTTP_REQ_PUT;
+	if (!strcmp(m, "DELETE"))
+		return EVHTTP_REQ_DELETE;
+	if (!strcmp(m, "HEAD"))
+		return EVHTTP_REQ_HEAD;
+	return (enum evhttp_cmd_type)0;
+}
+
+static int add_headers(struct evhttp_request *er, const struct http_request *req, const char *ip,
+		       uint16_t port)
+{
+	struct evkeyvalq *out = evhttp_request_get_output_headers(er);
+	char host[HTTP_URL_HOST_MAX + 16];
+	bool v6 = strchr(ip, ':') != NULL;
+
+	if (req->host && req->host[0])
+		snprintf(host, sizeof(host), "%s", req->host);
+	else if (port == (req->tls ? 443 : 80))
+		snprintf(host, sizeof(host), v6 ? "[%s]" : "%s", ip);
+	else
+		snprintf(host, sizeof(host), v6 ? "[%s]:%u" : "%s:%u", ip, port);
+	if (evhttp_add_header(out, "Host", host) || evhttp_add_header(out, "Connection", "close") ||
+	    evhttp_add_header(out, "User-Agent", PACKAGE_NAME "/" PACKAGE_VERSION))
+		return -ENOMEM;
+	if (evhttp_add_header(out, "Accept", "*/*"))
+		return -ENOMEM;
+	for (size_t i = 0; req->headers && req->headers[i] && req->headers[i + 1]; i += 2) {
+		evhttp_remove_header(out, req->headers[i]);
+		if (evhttp_add_header(out, req->headers[i], req->headers[i + 1]))
+			return -ENOMEM;
+	}
+	if (req->body_len &&
+	    evbuffer_add(evhttp_request_get_output_buffer(er), req->body, req->body_len))
+		return -ENOMEM;
+	return 0;
+}
+
+struct http_client *http_client_start(const struct http_client_env *env,
+				      const struct http_request *req, http_client_cb cb, void *arg,
+				      const char **err)
+{
+	struct http_client *h = calloc(1, sizeof(*h));
+	struct bufferevent *bev = NULL;
+	enum evhttp_cmd_type method = method_of(req->method);
+	char ip[HTTP_CLIENT_ADDR_TEXT];
+	uint16_t port;
+	double t = req->timeout > 0 ? req->timeout : HTTP_CLIENT_TIMEOUT;
+	struct timeval tv = {.tv_sec = (time_t)t,
+			     .tv_usec = (suseconds_t)((t - (double)(time_t)t) * 1e6)};
+	struct evhttp_request *er;
+
+	if (!h) {
+		*err = "out of memory";
+		return NULL;
+	}
+	h->cb = cb;
+	h->arg = arg;
+	h->verify = req->tls && req->verify;
+	if (!method) {
+		*err = "unsupported method";
+		goto fail;
+	}
+	if (!req->sa || sa_text(req->sa, ip, sizeof(ip), &port) < 0) {
+		*err = "bad address";
+		goto fail;
+	}
+	h->timer = evtimer_new(env->base, timeout_cb, h);
+	if (!h->timer) {
+		*err = "out of memory";
+		goto fail;
+	}
+	/* Deferred callbacks: nothing runs inside this function, and errno survives to ours. */
+	if (req->tls) {
+		h->ssl = make_ssl(env, req, ip, err);
+		if (!h->ssl)
+			goto fail;
+		bev = bufferevent_openssl_socket_new(
+		    env->base, -1, h->ssl, BUFFEREVENT_SSL_CONNECTING,
+		    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+		if (!bev)
+			SSL_free(h->ssl);
+		else /* servers that close without close_notify after a whole response */
+			bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	} else {
+		bev = bufferevent_socket_new(env->base, -1,
+					     BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+	}
+	if (!bev) {
+		h->ssl = NULL;
+		*err = "out of memory";
+		goto fail;
+	}
+	/* ip is numeric: without a dns_base evhttp resolves it at once, without blocking */
+	h->evcon = evhttp_connection_base_bufferevent_new(env->base, NULL, bev, ip, port);
+	if (!h->evcon) {
+		bufferevent_free(bev);
+		h->ssl = NULL;
+		*err = "out of memory";
+		goto fail;
+	}
+	evhttp_connection_set_retries(h->evcon, 0);
+	/* ours bounds the whole exchange; evhttp's only backs it up */
+	evhttp_connection_set_timeout(h->evcon, (int)t + 2);
+	evhttp_connection_set_max_body_size(
+	    h->evcon, (ev_ssize_t)(req->max_body ? req->max_body : HTTP_CLIENT_MAX_BODY));
+	evhttp_connection_set_max_headers_size(h->evcon, HTTP_CLIENT_MAX_HEADERS);
+	er = evhttp_request_new(request_done_cb, h);
+	if (!er) {
+		*err = "out of memory";
+		goto fail;
+	}
+	evhttp_request_set_error_cb(er, request_error_cb);
+	if (add_headers(er, req, ip, port) < 0) {
+		evhttp_request_free(er);
+		*err = "out of memory";
+		goto fail;
+	}
+	/* On failure evhttp has freed er, or left it queued on evcon, which frees it. */
+	if (evhttp_make_request(h->evcon, er, method,
+				req->path && req->path[0] ? req->path : "/")) {
+		*err = "cannot start the request";
+		goto fail;
+	}
+	h->req = er;
+	bufferevent_getcb(bev, NULL, NULL, &h->connect_cb, NULL);
+	bufferevent_setcb(bev, NULL, NULL, connect_event_cb, h);
+	evtimer_add(h->timer, &tv);
+	return h;
+fail:
+	client_free(h);
+	return NULL;
+}
+
+void http_client_cancel(struct http_client *h)
+{
+	if (!h || h->in_cb)
+		return; /* from its own callback: freed when the callback returns */
+	client_free(h);
+}
+
+/* ---- blocking ---- */
+
+struct fetch_result {
+	bool done;
+	int status;
+	char *body;
+	size_t len;
+	char err[256];
+};
+
+static void fetch_cb(void *arg, const struct http_response *r)
+{
+	struct fetch_result *f = arg;
+
+	f->done = true;
+	f->status = r->status;
+	if (r->err) {
+		snprintf(f->err, sizeof(f->err), "%s", r->err);
+		return;
+	}
+	f->body = malloc(r->len + 1);
+	if (!f->body) {
+		f->status = 0;
+		snprintf(f->err, sizeof(f->err), "out of memory");
+		return;
+	}
+	memcpy(f->body, r->body, r->len + 1);
+	f->len = r->len;
+}
+
+int http_client_fetch(const struct http_request *req, int *status, char **body, size_t *len,
+		      char *err, size_t errlen)
+{
+	struct event_base *base = event_base_new();
+	struct http_client_env env = {0};
+	struct fetch_result f = {0};
+	const char *why = NULL;
+	int ret = -1;
+
+	*status = 0;
+	*body = NULL;
+	*len = 0;
+	if (!base) {
+		snprintf(err, errlen, "cannot create an event loop");
+		return -1;
+	}
+	if (http_client_env_init(&env, base, err, errlen) < 0)
+		goto out;
+	if (!http_client_start(&env, req, fetch_cb, &f, &why)) {
+		snprintf(err, errlen, "%s", why);
+		goto out;
+	}
+	while (!f.done)
+		if (event_base_loop(base, EVLOOP_ONCE) < 0)
+			break;
+	if (!f.done) {
+		snprintf(err, errlen, "event loop failed");
+		goto out;
+	}
+	if (!f.body) {
+		snprintf(err, errlen, "%s", f.err);
+		goto out;
+	}
+	*status = f.status;
+	*body = f.body;
+	*len = f.len;
+	ret = 0;
+out:
+	http_client_env_release(&env);
+	event_base_free(base);
+	return ret;
+}
