@@ -6,6 +6,7 @@
 
 #include "conf_schema.h"
 #include "dname.h"
+#include "http_client.h"
 
 #include <ldns/ldns.h>
 #include <libconfig.h>
@@ -142,19 +143,6 @@ static bool in_list(const char *const *list, const char *name)
 	return false;
 }
 
-static bool url_ok(const char *u)
-{
-	const char *rest;
-
-	if (!strncmp(u, "http://", 7))
-		rest = u + 7;
-	else if (!strncmp(u, "https://", 8))
-		rest = u + 8;
-	else
-		return false;
-	return rest[0] != '\0' && rest[0] != '/' && !strpbrk(u, " \t\r\n");
-}
-
 static void finish_one_check(struct conf_ctx *x, struct conf_check *ck, const config_setting_t *e,
 			     const char *epath)
 {
@@ -217,10 +205,16 @@ static void finish_one_check(struct conf_ctx *x, struct conf_check *ck, const co
 		}
 	}
 	m = config_setting_get_member(e, "url");
-	if (ck->type == CONF_CHECK_HAPROXY && m && !url_ok(ck->url)) {
-		conf_join_path(kpath, sizeof(kpath), epath, "url");
-		conf_err(x, m, kpath,
-			 "bad URL \"%s\" (want http://host[:port]/path or https://...)", ck->url);
+	if (ck->type == CONF_CHECK_HAPROXY && m) {
+		struct http_url u;
+		char why[128];
+
+		if (http_url_parse(ck->url, &u, why, sizeof(why)) < 0) {
+			conf_join_path(kpath, sizeof(kpath), epath, "url");
+			conf_err(x, m, kpath,
+				 "bad URL \"%s\": %s (want http://host[:port]/path or https://...)",
+				 ck->url, why);
+		}
 	}
 	m = config_setting_get_member(e, "proxy");
 	if (ck->type == CONF_CHECK_HAPROXY && m && ck->proxy[0] == '\0') {

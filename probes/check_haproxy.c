@@ -6,17 +6,17 @@
  * Up when the status starts with "UP" (backend) or "OPEN" (frontend); the
  * load is scur * 1000 / slim in permille. Columns are found by name in the
  * header line, so the CSV's column set may grow between HAProxy versions.
- * A host name in the URL is resolved with c-ares (the system's resolvers) at
- * the instance's first run, without blocking the loop; https URLs are
- * verified against the URL's host with the default CA store.
+ * A host name in the URL is resolved with the DNS client (the system's
+ * resolvers) at the instance's first run, without blocking the loop; https
+ * URLs are verified against the URL's host with the default CA store.
  */
 #include "config.h"
 
 #include "checks.h"
 
+#include "dns_client.h"
+#include "http_client.h"
 #include "report.h"
-
-#include <ares.h>
 
 #include <errno.h>
 #include <netdb.h>
@@ -145,70 +145,19 @@ int check_haproxy_parse(const char *csv, size_t len, const char *proxy, struct h
 	return 0;
 }
 
-int check_url_split(const char *url, bool *tls, char *host, size_t hostlen, uint16_t *port,
-		    const char **path)
-{
-	const char *h, *hend, *rest;
-	long pt;
-
-	if (!strncmp(url, "http://", 7)) {
-		*tls = false;
-		h = url + 7;
-	} else if (!strncmp(url, "https://", 8)) {
-		*tls = true;
-		h = url + 8;
-	} else {
-		return -EINVAL;
-	}
-	rest = h + strcspn(h, "/");
-	*path = *rest ? rest : "/";
-	if (*h == '[') {
-		hend = memchr(h, ']', (size_t)(rest - h));
-		if (!hend)
-			return -EINVAL;
-		h++;
-	} else {
-		hend = memchr(h, ':', (size_t)(rest - h));
-		if (!hend)
-			hend = rest;
-	}
-	if (hend == h || (size_t)(hend - h) >= hostlen)
-		return -EINVAL;
-	memcpy(host, h, (size_t)(hend - h));
-	host[hend - h] = '\0';
-	if (*hend == ']')
-		hend++;
-	pt = *tls ? 443 : 80;
-	if (hend < rest) {
-		char *e;
-
-		if (*hend != ':')
-			return -EINVAL;
-		pt = strtol(hend + 1, &e, 10);
-		if (e != rest || pt < 1 || pt > 65535)
-			return -EINVAL;
-	}
-	*port = (uint16_t)pt;
-	return 0;
-}
-
-/* Kept between runs: the URL, resolved once. While a name is being resolved, the run waits;
- * if the instance goes away meanwhile, the resolver's callback frees this (ci = NULL). */
+/* Kept between runs: the URL, its address once resolved, and the client resolving it. */
 struct hap_priv {
-	struct check_inst *ci;
-	bool tls;
+	struct http_url url;
 	bool resolved;
 	bool resolving;
-	char host[256];
-	char port[8];
-	const char *path;
 	struct sockaddr_storage ss;
 	socklen_t sslen;
-	char hosthdr[300];
-	struct httpc *h;
+	char hosthdr[HTTP_URL_HOST_MAX + 8];
+	struct dns_client *dns; /* the system's resolvers; NULL for an address literal */
+	struct http_client *h;	/* the fetch in flight */
 };
 
-static void hap_cb(void *arg, int status, const char *body, size_t len, const char *err)
+static void hap_cb(void *arg, const struct http_response *resp)
 {
 	struct check_inst *ci = arg;
 	struct hap_priv *hp = ci->priv;
@@ -218,11 +167,11 @@ static void hap_cb(void *arg, int status, const char *body, size_t len, const ch
 	uint32_t load = REPORT_UNKNOWN;
 	int r;
 
-	if (err) {
-		snprintf(reason, sizeof(reason), "stats: %s", err);
-	} else if (status != 200) {
-		snprintf(reason, sizeof(reason), "stats: status %d", status);
-	} else if ((r = check_haproxy_parse(body, len, ci->ck->proxy, &row)) < 0) {
+	if (resp->err) {
+		snprintf(reason, sizeof(reason), "stats: %s", resp->err);
+	} else if (resp->status != 200) {
+		snprintf(reason, sizeof(reason), "stats: status %d", resp->status);
+	} else if ((r = check_haproxy_parse(resp->body, resp->len, ci->ck->proxy, &row)) < 0) {
 		snprintf(reason, sizeof(reason), "stats: %s",
 			 r == -ENOENT ? "proxy not found" : "not a stats CSV");
 	} else {
@@ -231,26 +180,27 @@ static void hap_cb(void *arg, int status, const char *body, size_t len, const ch
 		snprintf(reason, sizeof(reason), "%s status %s",
 			 row.frontend ? "frontend" : "backend", row.status);
 	}
-	httpc_free(hp->h);
-	hp->h = NULL;
+	hp->h = NULL; /* the client frees itself after this callback */
 	ci->run = NULL;
 	check_done(ci, ok, load, ok ? NULL : reason);
 }
 
 static int fetch(struct check_inst *ci, struct hap_priv *hp, const char **reason)
 {
-	struct httpc_req req = {
+	struct http_request req = {
+	    .host = hp->hosthdr,
 	    .sa = (const struct sockaddr *)&hp->ss,
 	    .salen = hp->sslen,
-	    .tls = hp->tls,
+	    .path = hp->url.path,
+	    .tls = hp->url.tls,
 	    .verify = true,
-	    .sni = hp->host,
-	    .verify_name = hp->host,
-	    .host = hp->hosthdr,
-	    .path = hp->path,
+	    .sni = hp->url.host,
+	    .max_body = CHECK_MAX_BODY,
+	    .timeout = ci->ck->timeout + 1.0, /* the scheduler's deadline comes first */
 	};
+
 	ci->run = hp;
-	hp->h = httpc_get(ci->env, &req, hap_cb, ci, reason);
+	hp->h = http_client_start(&ci->env->http, &req, hap_cb, ci, reason);
 	if (!hp->h) {
 		ci->run = NULL;
 		return -EIO;
@@ -258,31 +208,24 @@ static int fetch(struct check_inst *ci, struct hap_priv *hp, const char **reason
 	return 0;
 }
 
-static void resolved_cb(void *arg, int status, int timeouts, struct ares_addrinfo *res)
+static void resolved_cb(void *arg, const struct sockaddr *sa, socklen_t len, const char *err)
 {
-	struct hap_priv *hp = arg;
-	struct check_inst *ci = hp->ci;
+	struct check_inst *ci = arg;
+	struct hap_priv *hp = ci->priv;
 	const char *reason = NULL;
 	char why[384];
 
 	hp->resolving = false;
-	if (!ci) { /* orphaned by hap_release */
-		ares_freeaddrinfo(res);
-		free(hp);
-		return;
-	}
-	if (status == ARES_SUCCESS && res && res->nodes &&
-	    res->nodes->ai_addrlen <= sizeof(hp->ss)) {
-		memcpy(&hp->ss, res->nodes->ai_addr, res->nodes->ai_addrlen);
-		hp->sslen = res->nodes->ai_addrlen;
+	if (sa && len <= sizeof(hp->ss)) {
+		memcpy(&hp->ss, sa, len);
+		hp->sslen = len;
 		hp->resolved = true;
 	}
-	ares_freeaddrinfo(res);
 	if (ci->run != hp)
 		return; /* the run timed out meanwhile; the next one uses the address */
 	if (!hp->resolved) {
-		snprintf(why, sizeof(why), "cannot resolve %s: %s", hp->host,
-			 status == ARES_SUCCESS ? "no address" : ares_strerror(status));
+		snprintf(why, sizeof(why), "cannot resolve %s: %s", hp->url.host,
+			 err ? err : "address too long");
 		ci->run = NULL;
 		check_done(ci, false, REPORT_UNKNOWN, why);
 		return;
@@ -296,24 +239,22 @@ static struct hap_priv *hap_new(struct check_inst *ci, const char **reason)
 	struct hap_priv *hp = calloc(1, sizeof(*hp));
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST};
 	struct addrinfo *ai = NULL;
-	uint16_t port;
+	char err[128], port[8];
 
 	if (!hp) {
 		*reason = "out of memory";
 		return NULL;
 	}
-	hp->ci = ci;
-	if (check_url_split(ci->ck->url, &hp->tls, hp->host, sizeof(hp->host), &port, &hp->path) <
-	    0) {
+	if (http_url_parse(ci->ck->url, &hp->url, err, sizeof(err)) < 0) {
 		free(hp);
 		*reason = "bad url";
 		return NULL;
 	}
-	snprintf(hp->port, sizeof(hp->port), "%u", port);
-	snprintf(hp->hosthdr, sizeof(hp->hosthdr), strchr(hp->host, ':') ? "[%s]:%u" : "%s:%u",
-		 hp->host, port);
+	snprintf(hp->hosthdr, sizeof(hp->hosthdr), strchr(hp->url.host, ':') ? "[%s]:%u" : "%s:%u",
+		 hp->url.host, hp->url.port);
+	snprintf(port, sizeof(port), "%u", hp->url.port);
 	/* An address literal needs no resolver (and never blocks). */
-	if (getaddrinfo(hp->host, hp->port, &hints, &ai) == 0 && ai) {
+	if (getaddrinfo(hp->url.host, port, &hints, &ai) == 0 && ai) {
 		memcpy(&hp->ss, ai->ai_addr, ai->ai_addrlen);
 		hp->sslen = ai->ai_addrlen;
 		hp->resolved = true;
@@ -326,6 +267,7 @@ static struct hap_priv *hap_new(struct check_inst *ci, const char **reason)
 static int hap_start(struct check_inst *ci, const char **reason)
 {
 	struct hap_priv *hp = ci->priv;
+	char err[128];
 
 	if (!hp) {
 		hp = hap_new(ci, reason);
@@ -335,19 +277,23 @@ static int hap_start(struct check_inst *ci, const char **reason)
 	}
 	if (hp->resolved)
 		return fetch(ci, hp, reason);
-	if (!ci->env->resolver) {
-		*reason = "no resolver";
-		return -EHOSTUNREACH;
+	if (!hp->dns) {
+		hp->dns = dns_client_new(ci->env->base, NULL, 0, ci->ck->timeout, err, sizeof(err));
+		if (!hp->dns) {
+			*reason = "no resolver";
+			return -EHOSTUNREACH;
+		}
 	}
 	ci->run = hp;
 	if (!hp->resolving) {
-		struct ares_addrinfo_hints hints = {.ai_family = AF_UNSPEC,
-						    .ai_socktype = SOCK_STREAM};
-
 		hp->resolving = true;
-		ares_getaddrinfo(evares_channel(ci->env->resolver), hp->host, hp->port, &hints,
-				 resolved_cb, hp);
-		evares_kick(ci->env->resolver);
+		/* may answer at once (/etc/hosts): resolved_cb then ends the run */
+		if (dns_client_resolve(hp->dns, hp->url.host, hp->url.port, resolved_cb, ci) < 0) {
+			hp->resolving = false;
+			ci->run = NULL;
+			*reason = "out of memory";
+			return -ENOMEM;
+		}
 	}
 	return 0;
 }
@@ -359,7 +305,7 @@ static void hap_cancel(struct check_inst *ci)
 	ci->run = NULL;
 	if (!hp)
 		return;
-	httpc_free(hp->h);
+	http_client_cancel(hp->h);
 	hp->h = NULL;
 }
 
@@ -371,10 +317,8 @@ static void hap_release(struct check_inst *ci)
 	ci->priv = NULL;
 	if (!hp)
 		return;
-	if (hp->resolving)
-		hp->ci = NULL; /* resolved_cb frees it */
-	else
-		free(hp);
+	dns_client_free(hp->dns); /* a lookup still pending calls nothing back */
+	free(hp);
 }
 
 const struct check_ops check_haproxy_ops = {

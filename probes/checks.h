@@ -20,42 +20,24 @@
 
 #include "conf.h"
 #include "dname.h"
+#include "http_client.h"
 #include "probe.h"
 
 #include <netinet/in.h>
 
 struct event;
 struct event_base;
-struct ssl_ctx_st;
 struct x509_store_st;
 
 #define CHECK_ADDR_TEXT 64	 /* an IPv6 address in text, with room */
 #define CHECK_NAME_TEXT 1024	 /* a domain name in text, escapes included */
-#define CHECK_MAX_BODY (1 << 20) /* bytes of an HTTP response kept (status line + body) */
+#define CHECK_MAX_BODY (1 << 20) /* bytes of an HTTP response body kept */
 
-struct evares;
-
-/* What the checks share: the loop, the TLS context and a resolver for host names. */
+/* What the checks share: the loop and the HTTP client's TLS context. */
 struct check_env {
 	struct event_base *base;
-	struct ssl_ctx_st *ssl_ctx; /* default verify paths (SSL_CERT_FILE/SSL_CERT_DIR honoured) */
-	struct evares *resolver;    /* the system's resolvers (resolv.conf), for stats URLs */
+	struct http_client_env http; /* default verify paths (SSL_CERT_FILE/SSL_CERT_DIR) */
 };
-
-/* ---- c-ares on the loop (check_dns.c) ---- */
-
-struct ares_options;
-struct ares_channeldata;
-
-/* A c-ares channel whose sockets are watched by events on base. o and mask as for
- * ares_init_options (the socket state callback is set here). Returns NULL on failure. */
-struct evares *evares_new(struct event_base *base, struct ares_options *o, int mask);
-/* The channel, for ares_query, ares_getaddrinfo, ares_set_servers_ports. */
-struct ares_channeldata *evares_channel(struct evares *e);
-/* Arms the timer for c-ares' timeouts; call after submitting a query. */
-void evares_kick(struct evares *e);
-/* Destroys the channel: pending callbacks run with ARES_EDESTRUCTION. NULL is fine. */
-void evares_free(struct evares *e);
 
 struct check_inst {
 	/* identity */
@@ -99,33 +81,6 @@ extern const struct check_ops check_haproxy_ops;
  * a reason for a failure (copied; NULL for success). Implemented by probe.c. */
 void check_done(struct check_inst *ci, bool ok, uint32_t load_permille, const char *reason);
 
-/* ---- a small HTTP/1.0 GET client over bufferevents (httpc.c) ---- */
-
-struct httpc;
-
-struct httpc_req {
-	const struct sockaddr *sa;
-	socklen_t salen;
-	bool tls;
-	bool verify;			/* verify the chain and verify_name */
-	const char *sni;		/* sent as SNI when non-empty */
-	const char *verify_name;	/* DNS name to verify; NULL or "" = the address (IP SAN) */
-	struct x509_store_st *ca_store; /* CAs to verify against; NULL = env's default store */
-	const char *host;		/* Host header */
-	const char *path;
-};
-
-/* status is the HTTP status (0 when the exchange failed: err says why), body its body
- * (NUL-terminated, len bytes), both valid during the call only. */
-typedef void (*httpc_cb)(void *arg, int status, const char *body, size_t len, const char *err);
-
-/* Starts a GET; cb is called once, unless httpc_free comes first. Returns NULL with a
- * static reason in *err on immediate failure. The caller frees the request with httpc_free,
- * which may be called from cb. */
-struct httpc *httpc_get(const struct check_env *env, const struct httpc_req *r, httpc_cb cb,
-			void *arg, const char **err);
-void httpc_free(struct httpc *h);
-
 /* ---- HAProxy stats CSV (check_haproxy.c) ---- */
 
 struct haproxy_row {
@@ -139,10 +94,5 @@ struct haproxy_row {
  * line is the "# pxname,svname,..." header. Returns 0 and fills *row, -ENOENT when the proxy
  * is absent, -EBADMSG when the header lacks pxname, svname, status, scur or slim. */
 int check_haproxy_parse(const char *csv, size_t len, const char *proxy, struct haproxy_row *row);
-
-/* Splits an http:// or https:// URL into host (without brackets), port and path (default
- * "/"). Returns 0 or -EINVAL. */
-int check_url_split(const char *url, bool *tls, char *host, size_t hostlen, uint16_t *port,
-		    const char **path);
 
 #endif

@@ -2,7 +2,7 @@
 noinst_LIBRARIES += libgslbprobe.a
 libgslbprobe_a_SOURCES = \
 	probes/probe.c probes/probe.h probes/checks.h \
-	probes/httpc.c \
+	probes/dns_client.c probes/dns_client.h \
 	probes/check_tcp.c \
 	probes/check_http.c \
 	probes/check_dns.c \
@@ -19,10 +19,12 @@ gslb_probe_LDADD = $(PROBE_LIBS)
 
 dist_man_MANS += docs/gslb-probe.8
 
-PROBE_TESTS = tests/unit/test_probe tests/unit/test_probe_haproxy
+PROBE_TESTS = tests/unit/test_probe tests/unit/test_probe_haproxy tests/unit/test_dns_client
 check_PROGRAMS += $(PROBE_TESTS)
 TESTS += $(PROBE_TESTS)
 tests_unit_test_probe_CFLAGS = $(UNIT_CFLAGS) $(PROBE_CFLAGS)
 tests_unit_test_probe_LDADD = $(PROBE_LIBS) $(CHECK_LIBS)
 tests_unit_test_probe_haproxy_CFLAGS = $(UNIT_CFLAGS) $(PROBE_CFLAGS)
 tests_unit_test_probe_haproxy_LDADD = $(PROBE_LIBS) $(CHECK_LIBS)
+tests_unit_test_dns_client_CFLAGS = $(UNIT_CFLAGS) $(PROBE_CFLAGS)
+tests_unit_test_dns_client_LDADD = $(PROBE_LIBS) $(CHECK_LIBS)

@@ -11,10 +11,8 @@
 #include "report.h"
 #include "service.h"
 
-#include <ares.h>
 #include <event2/event.h>
 #include <event2/util.h>
-#include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
 #include <arpa/inet.h>
@@ -590,16 +588,8 @@ struct probe *probe_new(struct event_base *base, const struct conf *c, const cha
 	p->base = base;
 	p->env.base = base;
 	p->seq = report_seq_start(clock_wall_us());
-	p->env.ssl_ctx = SSL_CTX_new(TLS_client_method());
-	if (!p->env.ssl_ctx || !SSL_CTX_set_default_verify_paths(p->env.ssl_ctx)) {
-		snprintf(err, errlen, "cannot set up OpenSSL");
+	if (http_client_env_init(&p->env.http, base, err, errlen) < 0)
 		goto fail;
-	}
-	SSL_CTX_set_min_proto_version(p->env.ssl_ctx, TLS1_2_VERSION);
-	struct ares_options ao = {.flags = ARES_FLAG_NOSEARCH};
-	p->env.resolver = evares_new(base, &ao, ARES_OPT_FLAGS);
-	if (!p->env.resolver)
-		log_warn("event=resolver_unavailable note=\"haproxy urls need address literals\"");
 	if (open_socket(p, err, errlen) < 0)
 		goto fail;
 	p->report_ev = event_new(base, -1, EV_PERSIST, send_report, p);
@@ -654,8 +644,7 @@ void probe_free(struct probe *p)
 		event_free(p->report_ev);
 	if (p->fd != -1)
 		close(p->fd);
-	evares_free(p->env.resolver); /* after the instances: orphaned lookups end here */
-	SSL_CTX_free(p->env.ssl_ctx);
+	http_client_env_release(&p->env.http);
 	free(p->bufs);
 	free(p->lens);
 	free(p->entries);

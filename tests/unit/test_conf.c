@@ -250,7 +250,7 @@ START_TEST(error_health)
 		   "%1$s:8: checks[3].name: duplicate check \"c\" (also at line 7)\n"
 		   "%1$s:9: checks[4].query: missing, required by type \"dns\"\n"
 		   "%1$s:9: checks[4].qtype: unknown RR type \"BOGUS\"\n"
-		   "%1$s:10: checks[5].url: bad URL \"ftp://x\" "
+		   "%1$s:10: checks[5].url: bad URL \"ftp://x\": scheme is not http or https "
 		   "(want http://host[:port]/path or https://...)\n"
 		   "%1$s:10: checks[5].proxy: empty proxy name\n"
 		   "%1$s:14: health.keys[0].secret_file: secret in \"" CONF_DIR

@@ -529,6 +529,9 @@ START_TEST(test_url_good)
 	ck_assert_str_eq(u.host, "2001:db8::1");
 	ck_assert_uint_eq(u.port, 443);
 	ck_assert_str_eq(u.path, "/a?b=c");
+	ck_assert_int_eq(http_url_parse("http://lb.example", &u, err, sizeof(err)), 0);
+	ck_assert_str_eq(u.path, "/");
+	ck_assert_uint_eq(u.port, 80);
 	ck_assert_int_eq(http_url_parse("http://[::1]:65535/", &u, err, sizeof(err)), 0);
 	ck_assert_str_eq(u.host, "::1");
 	ck_assert_uint_eq(u.port, 65535);
@@ -551,6 +554,7 @@ START_TEST(test_url_bad)
 	    {"http://user:pw@h/", "user info not allowed"},
 	    {"http://h/#frag", "fragment not allowed"},
 	    {"http://h/a b", "not a URL"},
+	    {"http://x:80a/", "not a URL"},
 	};
 	struct http_url u;
 	char err[128];

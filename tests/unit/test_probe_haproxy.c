@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* test_probe_haproxy.c — gslb-probe: HAProxy stats CSV rows, and stats URLs */
+/* test_probe_haproxy.c — gslb-probe: HAProxy stats CSV rows */
 #include "config.h"
 
 #include "checks.h"
@@ -94,41 +94,7 @@ START_TEST(missing_proxy_and_bad_csv)
 }
 END_TEST
 
-START_TEST(url_split)
-{
-	char host[64];
-	uint16_t port;
-	const char *path;
-	bool tls;
-
-	ck_assert_int_eq(check_url_split("http://127.0.0.1:8404/stats;csv", &tls, host,
-					 sizeof(host), &port, &path),
-			 0);
-	ck_assert(!tls);
-	ck_assert_str_eq(host, "127.0.0.1");
-	ck_assert_uint_eq(port, 8404);
-	ck_assert_str_eq(path, "/stats;csv");
-	ck_assert_int_eq(check_url_split("https://[::1]/s", &tls, host, sizeof(host), &port, &path),
-			 0);
-	ck_assert(tls);
-	ck_assert_str_eq(host, "::1");
-	ck_assert_uint_eq(port, 443);
-	ck_assert_int_eq(
-	    check_url_split("http://lb.example", &tls, host, sizeof(host), &port, &path), 0);
-	ck_assert_str_eq(path, "/");
-	ck_assert_uint_eq(port, 80);
-	ck_assert_int_eq(check_url_split("ftp://x/", &tls, host, sizeof(host), &port, &path),
-			 -EINVAL);
-	ck_assert_int_eq(check_url_split("http://x:0/", &tls, host, sizeof(host), &port, &path),
-			 -EINVAL);
-	ck_assert_int_eq(check_url_split("http://x:80a/", &tls, host, sizeof(host), &port, &path),
-			 -EINVAL);
-	ck_assert_int_eq(check_url_split("http:///p", &tls, host, sizeof(host), &port, &path),
-			 -EINVAL);
-}
-END_TEST
-
 UNIT_SUITE("probe_haproxy", {"backend_row_up_with_load", backend_row_up_with_load},
 	   {"backend_row_down", backend_row_down}, {"frontend_only_proxy", frontend_only_proxy},
 	   {"transitional_status_and_no_limit", transitional_status_and_no_limit},
-	   {"missing_proxy_and_bad_csv", missing_proxy_and_bad_csv}, {"url_split", url_split})
+	   {"missing_proxy_and_bad_csv", missing_proxy_and_bad_csv})
