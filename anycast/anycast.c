@@ -6,16 +6,15 @@
 
 #include "clock.h"
 #include "conf.h"
+#include "dns_client.h"
 #include "http_client.h"
 #include "log.h"
 #include "probe.h"
 
 #include <event2/event.h>
-#include <ldns/ldns.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -30,6 +29,9 @@
 #define REASSERT_EVERY 5.0
 /* Seconds a BIRD command may take per step; BIRD is local and answers in microseconds. */
 #define BIRD_TIMEOUT 2.0
+/* The SOA question of the DNS check (RFC 1035 3.2.2, 3.2.4). */
+#define DNS_CLASS_IN 1
+#define DNS_TYPE_SOA 6
 
 /* ---------------------------------------------------------------- state */
 
@@ -190,10 +192,8 @@ struct anycast {
 	struct http_client_env http_env;
 	struct http_client *http_req; /* in flight; the client frees it after its callback */
 	struct check http;
-	/* the round's SOA query */
-	int dns_fd;
-	struct event *dns_ev;
-	uint16_t dns_id;
+	/* the round's SOA query, through the project's DNS client */
+	struct dns_client *dns_client;
 	struct check dns;
 	/* what BIRD was told */
 	bool bird_synced;    /* BIRD confirmed sm.up */
@@ -355,92 +355,34 @@ static void dns_fail(struct anycast *a, const char *why)
 	check_end(a, &a->dns, false, "dns", why);
 }
 
-static void dns_read_cb(evutil_socket_t fd, short what, void *arg)
+/* The answer to the SOA query: good when NOERROR with an answer. */
+static void dns_cb(void *arg, int rcode, unsigned ancount, const char *err)
 {
+	/* RFC 1035 and RFC 2136 names, as dig prints them */
+	static const char *const rcodes[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
+					     "NOTIMP",	"REFUSED", "YXDOMAIN", "YXRRSET",
+					     "NXRRSET", "NOTAUTH", "NOTZONE"};
 	struct anycast *a = arg;
-	uint8_t buf[4096];
-	ldns_pkt *pkt = NULL;
-	ssize_t n;
+	char why[48];
 
-	(void)what;
-	for (;;) {
-		n = recv(fd, buf, sizeof(buf), 0);
-		if (n == -1) {
-			char why[80];
-
-			if (errno == EAGAIN || errno == EINTR)
-				return; /* keep waiting within the round */
-			snprintf(why, sizeof(why), "recv: %s", strerror(errno));
-			dns_fail(a, why);
-			return;
-		}
-		if (ldns_wire2pkt(&pkt, buf, (size_t)n) != LDNS_STATUS_OK)
-			continue; /* garbage; the deadline ends the round if nothing better comes */
-		if (ldns_pkt_id(pkt) != a->dns_id || !ldns_pkt_qr(pkt)) {
-			ldns_pkt_free(pkt);
-			pkt = NULL;
-			continue; /* a late answer of an earlier round */
-		}
-		break;
-	}
-	if (ldns_pkt_get_rcode(pkt) != LDNS_RCODE_NOERROR) {
-		const ldns_lookup_table *lt =
-		    ldns_lookup_by_id(ldns_rcodes, (int)ldns_pkt_get_rcode(pkt));
-		char why[48];
-
-		snprintf(why, sizeof(why), "rcode %s", lt ? lt->name : "?");
+	if (rcode < 0) {
+		dns_fail(a, err);
+	} else if (rcode != 0) {
+		snprintf(why, sizeof(why), "rcode %s",
+			 (size_t)rcode < sizeof(rcodes) / sizeof(rcodes[0]) ? rcodes[rcode] : "?");
 		dns_fail(a, why);
-	} else if (!ldns_pkt_aa(pkt) || ldns_pkt_ancount(pkt) == 0) {
-		dns_fail(a, "answer not authoritative or empty");
+	} else if (ancount == 0) {
+		dns_fail(a, "empty answer");
 	} else {
 		check_end(a, &a->dns, true, "dns", NULL);
 	}
-	ldns_pkt_free(pkt);
 }
 
 static void dns_start(struct anycast *a)
 {
-	ldns_pkt *q = NULL;
-	uint8_t *wire = NULL;
-	size_t size;
-	char why[80];
-
-	if (a->dns_fd == -1) {
-		a->dns_fd =
-		    socket(a->dns_ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (a->dns_fd == -1 ||
-		    connect(a->dns_fd, (struct sockaddr *)&a->dns_ss, a->dns_len) == -1) {
-			snprintf(why, sizeof(why), "socket: %s", strerror(errno));
-			if (a->dns_fd != -1)
-				close(a->dns_fd);
-			a->dns_fd = -1;
-			dns_fail(a, why);
-			return;
-		}
-		a->dns_ev = event_new(a->base, a->dns_fd, EV_READ | EV_PERSIST, dns_read_cb, a);
-		if (!a->dns_ev || event_add(a->dns_ev, NULL) != 0) {
-			dns_fail(a, "cannot watch the socket");
-			return;
-		}
-	}
-	if (ldns_pkt_query_new_frm_str(&q, a->ac->probe_name, LDNS_RR_TYPE_SOA, LDNS_RR_CLASS_IN,
-				       0) != LDNS_STATUS_OK) {
-		dns_fail(a, "cannot build the query");
-		return;
-	}
-	a->dns_id = ldns_get_random();
-	ldns_pkt_set_id(q, a->dns_id);
-	if (ldns_pkt2wire(&wire, q, &size) != LDNS_STATUS_OK) {
-		ldns_pkt_free(q);
-		dns_fail(a, "cannot build the query");
-		return;
-	}
-	ldns_pkt_free(q);
-	if (send(a->dns_fd, wire, size, 0) == -1) {
-		snprintf(why, sizeof(why), "send: %s", strerror(errno));
-		dns_fail(a, why);
-	}
-	free(wire);
+	if (dns_client_query(a->dns_client, a->ac->probe_name, DNS_CLASS_IN, DNS_TYPE_SOA, dns_cb,
+			     a) < 0)
+		dns_fail(a, "out of memory");
 }
 
 /* Pushes the state to BIRD when it is not confirmed yet or is due again. */
@@ -509,6 +451,7 @@ static void round_end(struct anycast *a)
 	event_del(a->deadline);
 	http_client_cancel(a->http_req);
 	a->http_req = NULL;
+	dns_client_cancel(a->dns_client);
 	http_fail(a, "timeout"); /* each only when still waiting */
 	dns_fail(a, "timeout");
 	good = a->http.ok && a->dns.ok;
@@ -581,7 +524,6 @@ struct anycast *anycast_new(struct event_base *base, const struct conf *c, char 
 	a->base = base;
 	a->conf = c;
 	a->ac = &c->anycast;
-	a->dns_fd = -1;
 	probe_sm_init(&a->sm, false);
 	memcpy(&a->http_ss, &c->control.listen.ss, c->control.listen.len);
 	a->http_len = c->control.listen.len;
@@ -590,6 +532,12 @@ struct anycast *anycast_new(struct event_base *base, const struct conf *c, char 
 	localize(&a->http_ss);
 	localize(&a->dns_ss);
 	if (http_client_env_init(&a->http_env, base, err, errsize) != 0) {
+		anycast_free(a);
+		return NULL;
+	}
+	a->dns_client = dns_client_new(base, (const struct sockaddr *)&a->dns_ss, a->dns_len,
+				       a->ac->timeout, err, errsize);
+	if (!a->dns_client) {
 		anycast_free(a);
 		return NULL;
 	}
@@ -655,10 +603,7 @@ void anycast_free(struct anycast *a)
 		return;
 	http_client_cancel(a->http_req);
 	http_client_env_release(&a->http_env);
-	if (a->dns_ev)
-		event_free(a->dns_ev);
-	if (a->dns_fd != -1)
-		close(a->dns_fd);
+	dns_client_free(a->dns_client);
 	if (a->tick)
 		event_free(a->tick);
 	if (a->deadline)

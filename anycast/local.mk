@@ -3,7 +3,7 @@
 # (through PROBE_LIBS) for the config, logging, the HTTP client and the daemon helpers.
 sbin_PROGRAMS += gslb-anycast
 gslb_anycast_SOURCES = anycast/gslb-anycast.c anycast/anycast.c anycast/anycast.h
-ANYCAST_CFLAGS = $(PROBE_CFLAGS) -I$(top_srcdir)/anycast $(LIBCONFIG_CFLAGS) $(LDNS_CFLAGS)
+ANYCAST_CFLAGS = $(PROBE_CFLAGS) -I$(top_srcdir)/anycast $(LIBCONFIG_CFLAGS)
 gslb_anycast_CFLAGS = $(ANYCAST_CFLAGS)
 gslb_anycast_LDADD = $(PROBE_LIBS)
 
