@@ -2,13 +2,15 @@
 /* anycast.h — gslb-anycast: announce the anycast prefixes through BIRD only while gslbd is healthy
  *
  * Every interval one round checks the local gslbd twice, in parallel on the
- * libevent loop: its control endpoint's /healthz must answer 200 and a SOA
- * query for probe_name to its first listen address must answer NOERROR, both
- * within timeout. A round with both good is good. The probe's rise/fall
- * machine (struct probe_sm, probes/probe.h) turns rounds into a state,
- * announced (up) or withdrawn; the state is pushed to BIRD
- * as "enable <protocol>" / "disable <protocol>" on its control socket, the
- * protocol being the static (or BGP) protocol that originates the prefixes.
+ * libevent loop: its control endpoint's /healthz must answer 200 (through the
+ * project's HTTP client, gslb/http_client.h) and a SOA query for probe_name
+ * to its first listen address must answer NOERROR with an answer (through the
+ * DNS client, probes/dns_client.h), both within timeout. A round with both
+ * good is good. The probe's rise/fall machine (struct probe_sm,
+ * probes/probe.h) turns rounds into a state, announced (up) or withdrawn; the
+ * state is pushed to BIRD as "enable <protocol>" / "disable <protocol>" on
+ * its control socket, the protocol being the static (or BGP) protocol that
+ * originates the prefixes.
  * The state is withdrawn from the start until rise good rounds are seen, and
  * it is pushed again every few seconds, so that a restarted BIRD (whose
  * config should say "disabled;") learns it too. A BIRD that is down or
