@@ -425,7 +425,8 @@ static void walk_group(struct conf_ctx *x, const config_setting_t *g, const stru
 			it++;
 		conf_join_path(cpath, sizeof(cpath), path, name);
 		if (!it->name) {
-			conf_err(x, s, cpath, "unknown setting");
+			if (!(it->flags & CONF_OPEN))
+				conf_err(x, s, cpath, "unknown setting");
 			continue;
 		}
 		load_item(x, it, s, base, cpath);
@@ -444,6 +445,23 @@ static void walk_group(struct conf_ctx *x, const config_setting_t *g, const stru
 		conf_join_path(cpath, sizeof(cpath), path, it->name);
 		it->finish(x, it, NULL, base, cpath);
 	}
+}
+
+/* For tables a program registers at run time (conf_health.c: the check types' keys). */
+void conf_table_defaults(const struct conf_item *tab, char *base)
+{
+	set_defaults(tab, base);
+}
+
+void conf_table_load(struct conf_ctx *x, const struct conf_item *it, const config_setting_t *s,
+		     char *base, const char *path)
+{
+	load_item(x, it, s, base, path);
+}
+
+void conf_table_release(const struct conf_item *tab, char *base)
+{
+	release_table(tab, base);
 }
 
 /* ---- server ---- */

@@ -41,37 +41,45 @@ struct conf_zone {
 	int line;		    /* line of the entry in the config */
 };
 
-enum conf_check_type {
-	CONF_CHECK_TCP = 0, /* connect */
-	CONF_CHECK_HTTP,    /* GET path, status == expect, optional body substring */
-	CONF_CHECK_HTTPS,   /* the same over TLS, with verify and sni */
-	CONF_CHECK_DNS,	    /* query/qtype via c-ares, expects NOERROR with an answer */
-	CONF_CHECK_HAPROXY, /* HAProxy stats CSV at url: proxy's status and scur/slim as load */
+struct conf_ctx; /* conf_schema.h */
+struct conf_item;
+struct conf_check;
+struct config_setting_t; /* libconfig */
+struct check_ops;	 /* probes/checks.h: opaque here */
+
+#define CONF_CHECK_WHOLE_MEMBER 0x1 /* runs without a member address (CNAME members too) */
+#define CONF_CHECK_LOAD 0x2	    /* reports a load */
+
+/* A check type, as the program that runs checks registers it (conf_check_types_register):
+ * its own keys, the struct they are stored in, and a hook for what a key table cannot say.
+ * The loader knows no type; gslb-probe's table is probes/check_types.c. */
+struct conf_check_type {
+	const char *name;
+	const struct conf_item *keys; /* conf_schema.h rows, offsets into the params struct */
+	size_t params_size;
+	/* After the keys are stored: checks across them, and sets ck->port; errors go through
+	 * conf_err with path "checks[i].key". e is the check's group. May be NULL. */
+	void (*validate)(struct conf_ctx *x, struct conf_check *ck,
+			 const struct config_setting_t *e, const char *path);
+	void (*release)(void *params); /* frees what validate kept besides the keys; or NULL */
+	const struct check_ops *ops;   /* what runs it; the loader does not look */
+	unsigned flags;		       /* CONF_CHECK_* */
 };
 
-/* One entry of checks = ( ... ). Keys that do not apply to the type are errors in the file;
- * here they keep their defaults. */
+/* One entry of checks = ( ... ): the keys every type has, and the type's own. Without a
+ * registered type table (gslbd) any type word is accepted and the type's keys are not
+ * read: gslbd only needs check names. */
 struct conf_check {
-	char *name; /* unique, referred to by service members */
-	enum conf_check_type type;
-	uint16_t port;	    /* tcp, http, https, dns: required; haproxy: 0 */
-	char *path;	    /* http(s): request path, default "/" */
-	char *host;	    /* http(s): Host header; "" = the member address */
-	int expect;	    /* http(s): expected status, default 200, 100..599 */
-	char *body;	    /* http(s): substring the body must contain; "" = any */
-	bool verify;	    /* https: verify the certificate chain and name; default true */
-	char *sni;	    /* https: server name sent and verified; "" = host, if any */
-	char *ca_file;	    /* https: PEM CAs to verify against; NULL = the system's store */
-	char *query;	    /* dns: name to ask, required */
-	char *qtype;	    /* dns: type as written, default "A" */
-	uint16_t qtype_num; /* dns: its number */
-	char *url;	    /* haproxy: stats CSV URL (http:// or https://), required */
-	char *proxy;	    /* haproxy: pxname whose BACKEND row gives state and load */
-	double interval;    /* seconds between checks, default 1.0 */
-	double timeout;	    /* seconds, < interval; default 0.5 */
-	int rise;	    /* consecutive successes to turn up, default 2 */
-	int fall;	    /* consecutive failures to turn down, default 3 */
-	int line;	    /* line of the entry in the config */
+	char *name;			    /* unique, referred to by service members */
+	char *type_name;		    /* as written */
+	const struct conf_check_type *type; /* NULL without a registered table */
+	void *params;			    /* type->params_size bytes, or NULL */
+	uint16_t port;	 /* the port checked on each member address (set by the type); 0 = none */
+	double interval; /* seconds between checks, default 1.0 */
+	double timeout;	 /* seconds, < interval; default 0.5 */
+	int rise;	 /* consecutive successes to turn up, default 2 */
+	int fall;	 /* consecutive failures to turn down, default 3 */
+	int line;	 /* line of the entry in the config */
 };
 
 /* A report key: the probe signs with it, gslbd accepts every key listed. */
@@ -207,9 +215,12 @@ const struct conf_check *conf_check_find(const struct conf *c, const char *name)
 /* The health key with this id (len bytes, not NUL-terminated), or NULL. */
 const struct conf_health_key *conf_health_key_find(const struct conf_health *h, const char *id,
 						   size_t len);
-/* Parses a check type word ("tcp", "http", ...); returns the type or -EINVAL. */
-int conf_check_type_parse(const char *word);
-const char *conf_check_type_name(enum conf_check_type t);
+/* Makes the loader read and validate the check types of table (NULL-terminated; static, kept
+ * for the process's life) from the next conf_load on. Call before conf_load, on the thread
+ * that loads; NULL goes back to reading checks leniently. */
+void conf_check_types_register(const struct conf_check_type *const *table);
+/* The registered type named name, or NULL. */
+const struct conf_check_type *conf_check_type_find(const char *name);
 
 /* The region named name, or NULL. */
 const struct region *conf_region_find(const struct conf *c, const char *name);

@@ -6,9 +6,7 @@
 
 #include "conf_schema.h"
 #include "dname.h"
-#include "http_client.h"
 
-#include <ldns/ldns.h>
 #include <libconfig.h>
 
 #include <errno.h>
@@ -19,27 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *const check_type_names[] = {
-    [CONF_CHECK_TCP] = "tcp", [CONF_CHECK_HTTP] = "http",	[CONF_CHECK_HTTPS] = "https",
-    [CONF_CHECK_DNS] = "dns", [CONF_CHECK_HAPROXY] = "haproxy", NULL,
-};
-
 static const char *const state_names[] = {"down", "up", NULL}; /* index = default_up */
-
-int conf_check_type_parse(const char *word)
-{
-	for (int i = 0; check_type_names[i]; i++)
-		if (!strcmp(check_type_names[i], word))
-			return i;
-	return -EINVAL;
-}
-
-const char *conf_check_type_name(enum conf_check_type t)
-{
-	if ((unsigned)t >= sizeof(check_type_names) / sizeof(check_type_names[0]) - 1)
-		return "?";
-	return check_type_names[t];
-}
 
 const struct conf_check *conf_check_find(const struct conf *c, const char *name)
 {
@@ -84,145 +62,139 @@ static void store_id(struct conf_ctx *x, const struct conf_item *it, const confi
 
 /* ---- checks ---- */
 
-static void store_http_path(struct conf_ctx *x, const struct conf_item *it,
-			    const config_setting_t *s, char *base, const char *path)
-{
-	const char *v = config_setting_get_string(s);
+/* The program's check types (gslb-probe's probes/check_types.c), or NULL. */
+static const struct conf_check_type *const *check_types;
 
-	if (v[0] != '/' || strpbrk(v, " \t\r\n")) {
-		conf_err(x, s, path, "bad path \"%s\" (want /... without white space)", v);
-		return;
-	}
-	conf_store_string(x, it, s, base, path);
+void conf_check_types_register(const struct conf_check_type *const *table)
+{
+	check_types = table;
 }
 
+const struct conf_check_type *conf_check_type_find(const char *name)
+{
+	for (size_t i = 0; check_types && check_types[i]; i++)
+		if (!strcmp(check_types[i]->name, name))
+			return check_types[i];
+	return NULL;
+}
+
+/* Frees the type's params with the type name: the "type" row owns both. */
+static void release_type(const struct conf_item *it, char *base)
+{
+	struct conf_check *ck = (struct conf_check *)base;
+
+	if (ck->params) {
+		if (ck->type->release)
+			ck->type->release(ck->params);
+		conf_table_release(ck->type->keys, ck->params);
+		free(ck->params);
+		ck->params = NULL;
+	}
+	free(ck->type_name);
+	ck->type_name = NULL;
+}
+
+/* The keys every type has; the type's own are left to conf_finish_checks (CONF_OPEN). */
 const struct conf_item conf_check_items[] = {
     {"name", CT_STRING, CONF_REQUIRED, FIELD(struct conf_check, name), .store = store_id},
-    /* -1 until a valid type is read, so that finish skips the type's checks */
-    {"type", CT_ENUM, CONF_REQUIRED, FIELD(struct conf_check, type), .enums = check_type_names,
-     .def_int = -1},
-    {"port", CT_INT, FIELD(struct conf_check, port), .min = 1, .max = 65535},
-    {"path", CT_STRING, FIELD(struct conf_check, path), .def_str = "/", .store = store_http_path},
-    {"host", CT_STRING, FIELD(struct conf_check, host), .def_str = ""},
-    {"expect", CT_INT, FIELD(struct conf_check, expect), .min = 100, .max = 599, .def_int = 200},
-    {"body", CT_STRING, FIELD(struct conf_check, body), .def_str = ""},
-    {"verify", CT_BOOL, FIELD(struct conf_check, verify), .def_int = 1},
-    {"sni", CT_STRING, FIELD(struct conf_check, sni), .def_str = ""},
-    {"ca_file", CT_STRING, FIELD(struct conf_check, ca_file), .store = conf_store_path},
-    {"query", CT_STRING, FIELD(struct conf_check, query), .def_str = ""},
-    {"qtype", CT_STRING, FIELD(struct conf_check, qtype), .def_str = "A"},
-    {"url", CT_STRING, FIELD(struct conf_check, url), .def_str = ""},
-    {"proxy", CT_STRING, FIELD(struct conf_check, proxy), .def_str = ""},
+    {"type", CT_STRING, CONF_REQUIRED, FIELD(struct conf_check, type_name),
+     .release = release_type},
     {"interval", CT_FLOAT, FIELD(struct conf_check, interval), .fmin = 0.1, .fmax = 3600,
      .def_float = 1.0},
     {"timeout", CT_FLOAT, FIELD(struct conf_check, timeout), .fmin = 0.01, .fmax = 3600,
      .def_float = 0.5},
     {"rise", CT_INT, FIELD(struct conf_check, rise), .min = 1, .max = 100, .def_int = 2},
     {"fall", CT_INT, FIELD(struct conf_check, fall), .min = 1, .max = 100, .def_int = 3},
-    {NULL},
+    {NULL, .flags = CONF_OPEN},
 };
 
-/* Keys each type uses, besides name, type, interval, timeout, rise and fall. A key set for a
- * type that ignores it is an error: it would silently not do what it says. */
-static const char *const type_keys[][9] = {
-    [CONF_CHECK_TCP] = {"port", NULL},
-    [CONF_CHECK_HTTP] = {"port", "path", "host", "expect", "body", NULL},
-    [CONF_CHECK_HTTPS] = {"port", "path", "host", "expect", "body", "verify", "sni", "ca_file",
-			  NULL},
-    [CONF_CHECK_DNS] = {"port", "query", "qtype", NULL},
-    [CONF_CHECK_HAPROXY] = {"url", "proxy", NULL},
-};
-static const char *const common_keys[] = {"name", "type", "interval", "timeout",
-					  "rise", "fall", NULL};
-
-static bool in_list(const char *const *list, const char *name)
+static const struct conf_item *row_of(const struct conf_item *tab, const char *name)
 {
-	for (; *list; list++)
-		if (!strcmp(*list, name))
+	for (; tab->name; tab++)
+		if (!strcmp(tab->name, name))
+			return tab;
+	return NULL;
+}
+
+/* True when some registered type has key name: set for another type, it is a mistake worth
+ * its own message. */
+static bool any_type_key(const char *name)
+{
+	for (size_t i = 0; check_types[i]; i++)
+		if (row_of(check_types[i]->keys, name))
 			return true;
 	return false;
+}
+
+static void unknown_type(struct conf_ctx *x, const struct conf_check *ck, const config_setting_t *e,
+			 const char *epath)
+{
+	char want[256] = "", kpath[CONF_PATHLEN];
+	size_t len = 0;
+
+	for (size_t j = 0; check_types[j] && len < sizeof(want); j++)
+		len += (size_t)snprintf(want + len, sizeof(want) - len, "%s\"%s\"", j ? ", " : "",
+					check_types[j]->name);
+	conf_join_path(kpath, sizeof(kpath), epath, "type");
+	conf_err(x, config_setting_get_member(e, "type"), kpath, "unknown value \"%s\" (want %s)",
+		 ck->type_name, want);
+}
+
+/* Reads the type's own keys of check e into fresh params, then runs its validate hook. */
+static void load_type_keys(struct conf_ctx *x, struct conf_check *ck, const config_setting_t *e,
+			   const char *epath)
+{
+	const struct conf_check_type *t = conf_check_type_find(ck->type_name);
+	char kpath[CONF_PATHLEN];
+
+	if (!t) {
+		unknown_type(x, ck, e, epath);
+		return;
+	}
+	ck->params = calloc(1, t->params_size ? t->params_size : 1);
+	if (!ck->params) {
+		conf_oom(x, e, epath);
+		return;
+	}
+	ck->type = t;
+	conf_table_defaults(t->keys, ck->params);
+	for (int i = 0; i < config_setting_length(e); i++) {
+		const config_setting_t *m = config_setting_get_elem(e, (unsigned)i);
+		const char *name = config_setting_name(m);
+		const struct conf_item *it = row_of(t->keys, name);
+
+		if (row_of(conf_check_items, name))
+			continue;
+		conf_join_path(kpath, sizeof(kpath), epath, name);
+		if (it)
+			conf_table_load(x, it, m, ck->params, kpath);
+		else if (any_type_key(name))
+			conf_err(x, m, kpath, "not used by type \"%s\"", t->name);
+		else
+			conf_err(x, m, kpath, "unknown setting");
+	}
+	for (const struct conf_item *it = t->keys; it->name; it++) {
+		if (!(it->flags & CONF_REQUIRED) || config_setting_get_member(e, it->name))
+			continue;
+		conf_join_path(kpath, sizeof(kpath), epath, it->name);
+		conf_err(x, e, kpath, "missing, required by type \"%s\"", t->name);
+	}
+	if (t->validate)
+		t->validate(x, ck, e, epath);
 }
 
 static void finish_one_check(struct conf_ctx *x, struct conf_check *ck, const config_setting_t *e,
 			     const char *epath)
 {
-	const char *tname = conf_check_type_name(ck->type);
 	char kpath[CONF_PATHLEN];
 
 	ck->line = (int)config_setting_source_line(e);
-	if ((unsigned)ck->type > CONF_CHECK_HAPROXY)
-		return; /* missing or bad, reported; the type's keys cannot be checked */
-	for (int i = 0; i < config_setting_length(e); i++) {
-		const config_setting_t *m = config_setting_get_elem(e, (unsigned)i);
-		const char *name = config_setting_name(m);
-
-		if (in_list(common_keys, name) || in_list(type_keys[ck->type], name))
-			continue;
-		if (!in_list(type_keys[CONF_CHECK_HTTPS], name) &&
-		    !in_list(type_keys[CONF_CHECK_DNS], name) &&
-		    !in_list(type_keys[CONF_CHECK_HAPROXY], name))
-			continue; /* unknown: reported by the walker */
-		conf_join_path(kpath, sizeof(kpath), epath, name);
-		conf_err(x, m, kpath, "not used by type \"%s\"", tname);
-	}
-	const char *required[3] = {NULL};
-	switch (ck->type) {
-	case CONF_CHECK_TCP:
-	case CONF_CHECK_HTTP:
-	case CONF_CHECK_HTTPS:
-		required[0] = "port";
-		break;
-	case CONF_CHECK_DNS:
-		required[0] = "port";
-		required[1] = "query";
-		break;
-	case CONF_CHECK_HAPROXY:
-		required[0] = "url";
-		required[1] = "proxy";
-		break;
-	}
-	for (size_t i = 0; required[i]; i++) {
-		if (config_setting_get_member(e, required[i]))
-			continue;
-		conf_join_path(kpath, sizeof(kpath), epath, required[i]);
-		conf_err(x, e, kpath, "missing, required by type \"%s\"", tname);
-	}
-
-	const config_setting_t *m;
-	if (ck->type == CONF_CHECK_DNS) {
-		uint8_t wire[DNAME_MAXLEN];
-
-		m = config_setting_get_member(e, "query");
-		if (m && (ck->query[0] == '\0' || dname_from_str(ck->query, wire) < 0)) {
-			conf_join_path(kpath, sizeof(kpath), epath, "query");
-			conf_err(x, m, kpath, "bad domain name \"%s\"", ck->query);
-		}
-		ck->qtype_num = (uint16_t)ldns_get_rr_type_by_name(ck->qtype);
-		if (ck->qtype_num == 0) {
-			conf_join_path(kpath, sizeof(kpath), epath, "qtype");
-			conf_err(x, config_setting_get_member(e, "qtype"), kpath,
-				 "unknown RR type \"%s\"", ck->qtype);
-		}
-	}
-	m = config_setting_get_member(e, "url");
-	if (ck->type == CONF_CHECK_HAPROXY && m) {
-		struct http_url u;
-		char why[128];
-
-		if (http_url_parse(ck->url, &u, why, sizeof(why)) < 0) {
-			conf_join_path(kpath, sizeof(kpath), epath, "url");
-			conf_err(x, m, kpath,
-				 "bad URL \"%s\": %s (want http://host[:port]/path or https://...)",
-				 ck->url, why);
-		}
-	}
-	m = config_setting_get_member(e, "proxy");
-	if (ck->type == CONF_CHECK_HAPROXY && m && ck->proxy[0] == '\0') {
-		conf_join_path(kpath, sizeof(kpath), epath, "proxy");
-		conf_err(x, m, kpath, "empty proxy name");
-	}
+	/* without a type (reported) the type's keys cannot be read */
+	if (check_types && ck->type_name)
+		load_type_keys(x, ck, e, epath);
 	if (!(ck->timeout < ck->interval)) {
-		m = config_setting_get_member(e, "timeout");
+		const config_setting_t *m = config_setting_get_member(e, "timeout");
+
 		conf_join_path(kpath, sizeof(kpath), epath, "timeout");
 		conf_err(x, m ? m : e, kpath, "%g must be shorter than interval %g", ck->timeout,
 			 ck->interval);

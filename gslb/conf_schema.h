@@ -42,6 +42,7 @@ enum conf_type {
 
 #define CONF_REQUIRED 0x1
 #define CONF_SCALAR_OK 0x2 /* CT_STRS: a lone string stands for a one-element array */
+#define CONF_OPEN 0x4	   /* on a table's NULL row: keys not in it are left to finish */
 
 /* Setting paths for messages: "server.tcp.idle_timeout", "zones[1].file". Long paths are
  * cut, which only shortens a message. */
@@ -130,6 +131,13 @@ void conf_store_path(struct conf_ctx *x, const struct conf_item *it, const confi
 void conf_store_addrs(struct conf_ctx *x, const struct conf_item *it, const config_setting_t *s,
 		      char *base, const char *path);
 void conf_release_addrs(const struct conf_item *it, char *base);
+
+/* A table known only at run time (a check type's keys): its defaults, one key (type and
+ * range checked, stored), and its release, as the walker does them. */
+void conf_table_defaults(const struct conf_item *tab, char *base);
+void conf_table_load(struct conf_ctx *x, const struct conf_item *it, const config_setting_t *s,
+		     char *base, const char *path);
+void conf_table_release(const struct conf_item *tab, char *base);
 
 /* ---- sections defined outside conf.c ---- */
 

@@ -14,6 +14,9 @@
 
 #include "checks.h"
 
+#include "conf_schema.h"
+#include "haproxy_csv.h"
+
 #include "dns_client.h"
 #include "http_client.h"
 #include "report.h"
@@ -26,6 +29,11 @@
 #include <sys/socket.h>
 
 #define CSV_MAX_FIELDS 128
+
+struct hap_params {
+	char *url;   /* stats CSV URL (http:// or https://), required */
+	char *proxy; /* pxname whose BACKEND row gives state and load */
+};
 
 /* Splits line[0..len) at commas into f (pointers into line, lengths in fl). HAProxy's CSV
  * does not quote fields. Returns the number of fields. */
@@ -63,7 +71,7 @@ static long field_num(const char *f, size_t fl)
 	return v;
 }
 
-int check_haproxy_parse(const char *csv, size_t len, const char *proxy, struct haproxy_row *row)
+int haproxy_csv_parse(const char *csv, size_t len, const char *proxy, struct haproxy_row *row)
 {
 	const char *f[CSV_MAX_FIELDS];
 	size_t fl[CSV_MAX_FIELDS], nf;
@@ -148,6 +156,7 @@ int check_haproxy_parse(const char *csv, size_t len, const char *proxy, struct h
 /* Kept between runs: the URL, its address once resolved, and the client resolving it. */
 struct hap_priv {
 	struct http_url url;
+	const char *proxy;
 	bool resolved;
 	bool resolving;
 	struct sockaddr_storage ss;
@@ -171,7 +180,7 @@ static void hap_cb(void *arg, const struct http_response *resp)
 		snprintf(reason, sizeof(reason), "stats: %s", resp->err);
 	} else if (resp->status != 200) {
 		snprintf(reason, sizeof(reason), "stats: status %d", resp->status);
-	} else if ((r = check_haproxy_parse(resp->body, resp->len, ci->ck->proxy, &row)) < 0) {
+	} else if ((r = haproxy_csv_parse(resp->body, resp->len, hp->proxy, &row)) < 0) {
 		snprintf(reason, sizeof(reason), "stats: %s",
 			 r == -ENOENT ? "proxy not found" : "not a stats CSV");
 	} else {
@@ -245,7 +254,10 @@ static struct hap_priv *hap_new(struct check_inst *ci, const char **reason)
 		*reason = "out of memory";
 		return NULL;
 	}
-	if (http_url_parse(ci->ck->url, &hp->url, err, sizeof(err)) < 0) {
+	const struct hap_params *p = ci->ck->params;
+
+	hp->proxy = p->proxy;
+	if (http_url_parse(p->url, &hp->url, err, sizeof(err)) < 0) {
 		free(hp);
 		*reason = "bad url";
 		return NULL;
@@ -321,8 +333,46 @@ static void hap_release(struct check_inst *ci)
 	free(hp);
 }
 
-const struct check_ops check_haproxy_ops = {
+static const struct check_ops hap_ops = {
     .start = hap_start,
     .cancel = hap_cancel,
     .release = hap_release,
+};
+
+static const struct conf_item hap_keys[] = {
+    {"url", CT_STRING, CONF_REQUIRED, FIELD(struct hap_params, url), .def_str = ""},
+    {"proxy", CT_STRING, CONF_REQUIRED, FIELD(struct hap_params, proxy), .def_str = ""},
+    {NULL},
+};
+
+/* The URL is parsed as the check will parse it, so that -t rejects what would fail later. */
+static void hap_validate(struct conf_ctx *x, struct conf_check *ck, const config_setting_t *e,
+			 const char *path)
+{
+	const struct hap_params *p = ck->params;
+	const config_setting_t *m = config_setting_get_member(e, "url");
+	char kpath[CONF_PATHLEN], why[128];
+	struct http_url u;
+
+	ck->port = 0; /* the member's address is not what the check asks */
+	if (m && http_url_parse(p->url, &u, why, sizeof(why)) < 0) {
+		conf_join_path(kpath, sizeof(kpath), path, "url");
+		conf_err(x, m, kpath,
+			 "bad URL \"%s\": %s (want http://host[:port]/path or https://...)", p->url,
+			 why);
+	}
+	m = config_setting_get_member(e, "proxy");
+	if (m && p->proxy[0] == '\0') {
+		conf_join_path(kpath, sizeof(kpath), path, "proxy");
+		conf_err(x, m, kpath, "empty proxy name");
+	}
+}
+
+const struct conf_check_type check_haproxy_type = {
+    .name = "haproxy",
+    .keys = hap_keys,
+    .params_size = sizeof(struct hap_params),
+    .validate = hap_validate,
+    .ops = &hap_ops,
+    .flags = CONF_CHECK_WHOLE_MEMBER | CONF_CHECK_LOAD,
 };

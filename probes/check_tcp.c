@@ -4,6 +4,8 @@
 
 #include "checks.h"
 
+#include "conf_schema.h"
+
 #include "report.h"
 
 #include <event2/bufferevent.h>
@@ -78,7 +80,30 @@ static void tcp_cancel(struct check_inst *ci)
 	ci->run = NULL;
 }
 
-const struct check_ops check_tcp_ops = {
+static const struct check_ops tcp_ops = {
     .start = tcp_start,
     .cancel = tcp_cancel,
+};
+
+struct tcp_params {
+	uint16_t port;
+};
+
+static const struct conf_item tcp_keys[] = {
+    {"port", CT_INT, CONF_REQUIRED, FIELD(struct tcp_params, port), .min = 1, .max = 65535},
+    {NULL},
+};
+
+static void tcp_validate(struct conf_ctx *x, struct conf_check *ck, const config_setting_t *e,
+			 const char *path)
+{
+	ck->port = ((const struct tcp_params *)ck->params)->port;
+}
+
+const struct conf_check_type check_tcp_type = {
+    .name = "tcp",
+    .keys = tcp_keys,
+    .params_size = sizeof(struct tcp_params),
+    .validate = tcp_validate,
+    .ops = &tcp_ops,
 };

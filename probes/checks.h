@@ -8,6 +8,11 @@
  * must not call check_done for that run. ops->release frees what the check
  * keeps between runs (inst->priv) when the instance goes away.
  *
+ * A check type is one file, check_<type>.c: its params struct, its keys (a
+ * conf_schema.h table the loader stores into the params), a validate hook
+ * and its ops, exported as one struct conf_check_type row that
+ * check_types.c lists.
+ *
  * All of it runs on the loop's thread.
  */
 #ifndef GSLB_CHECK_H
@@ -27,7 +32,6 @@
 
 struct event;
 struct event_base;
-struct x509_store_st;
 
 #define CHECK_ADDR_TEXT 64	 /* an IPv6 address in text, with room */
 #define CHECK_NAME_TEXT 1024	 /* a domain name in text, escapes included */
@@ -51,7 +55,6 @@ struct check_inst {
 	socklen_t sslen;
 	const struct conf_check *ck;
 	const struct check_env *env;
-	struct x509_store_st *ca_store; /* https with ca_file: its CAs (a reference), else NULL */
 	/* state */
 	struct probe_sm sm;
 	uint32_t rtt_us;	/* of the last successful run, or REPORT_UNKNOWN */
@@ -72,27 +75,12 @@ struct check_ops {
 	void (*release)(struct check_inst *ci); /* may be NULL */
 };
 
-extern const struct check_ops check_tcp_ops;
-extern const struct check_ops check_http_ops; /* http and https */
-extern const struct check_ops check_dns_ops;
-extern const struct check_ops check_haproxy_ops;
+/* The check types (check_types.c), NULL-terminated: what gslb-probe registers with the
+ * config loader (conf_check_types_register). A row's ops are a struct check_ops. */
+extern const struct conf_check_type *const check_types[];
 
 /* Ends the current run of ci: ok or not, with the load measured (REPORT_UNKNOWN if none) and
  * a reason for a failure (copied; NULL for success). Implemented by probe.c. */
 void check_done(struct check_inst *ci, bool ok, uint32_t load_permille, const char *reason);
-
-/* ---- HAProxy stats CSV (check_haproxy.c) ---- */
-
-struct haproxy_row {
-	char status[32];	/* as in the CSV, e.g. "UP", "DOWN", "OPEN", "UP 1/3" */
-	bool up;		/* status starts with UP (backend, server) or OPEN (frontend) */
-	uint32_t load_permille; /* scur * 1000 / slim, or REPORT_UNKNOWN without slim */
-	bool frontend;		/* the row found is the FRONTEND row (no BACKEND row) */
-};
-
-/* Finds proxy's BACKEND row (else its FRONTEND row) in the CSV text csv[0..len) whose first
- * line is the "# pxname,svname,..." header. Returns 0 and fills *row, -ENOENT when the proxy
- * is absent, -EBADMSG when the header lacks pxname, svname, status, scur or slim. */
-int check_haproxy_parse(const char *csv, size_t len, const char *proxy, struct haproxy_row *row);
 
 #endif

@@ -4,6 +4,7 @@
 
 #include "probe.h"
 
+#include "checks.h"
 #include "conf.h"
 #include "daemon.h"
 #include "log.h"
@@ -182,10 +183,13 @@ int main(int argc, char **argv)
 	char *err = NULL;
 	char msg[512];
 	bool use_syslog;
+	int ready_fd = -1;
 	int ret = 1;
 
 	if (parse_opts(argc, argv, &o) != 0)
 		return 2;
+	/* the loader reads each check type's own keys from our table */
+	conf_check_types_register(check_types);
 	if (o.d.test)
 		return run_test(&o);
 	memset(&s, 0, sizeof(s));
@@ -198,14 +202,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (load(s.conf_path, &s.conf, &s.targets, &n, &err) < 0) {
-		daemon_log_lines("event=startup_failed", err);
-		if (use_syslog)
-			fprintf(stderr, "gslb-probe: %s\n",
-				err ? err : "cannot load the configuration");
+		daemon_startup_error("gslb-probe", use_syslog,
+				     err ? err : "cannot load the configuration");
 		free(err);
 		goto out;
 	}
-	if (!o.d.foreground && daemon(0, o.d.log_sink == 0) == -1) {
+	/* the parent exits once the probe runs (daemon_ready), or with 1 if it fails first */
+	if (!o.d.foreground && (ready_fd = daemon_detach(!use_syslog)) == -1) {
 		log_err("event=startup_failed error=\"daemon: %s\"", strerror(errno));
 		goto out;
 	}
@@ -229,6 +232,7 @@ int main(int argc, char **argv)
 	}
 	log_info("event=ready prober=%s checks=%zu report_to=%zu conf=%s", prober_id(&s, s.conf),
 		 probe_count(s.probe), s.conf->probe.nreport_to, s.conf_path);
+	daemon_ready(&ready_fd);
 	event_base_dispatch(s.base);
 	ret = 0;
 out:

@@ -13,7 +13,6 @@
 
 #include <event2/event.h>
 #include <event2/util.h>
-#include <openssl/x509_vfy.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -60,14 +59,14 @@ int probe_targets_build(const struct conf *c, const struct service *services, si
 			if (!mb->check)
 				continue;
 			t.check = conf_check_find(c, mb->check);
-			if (!t.check) {
+			if (!t.check || !t.check->type) {
 				dname_to_str(sv->name, name, sizeof(name));
 				log_warn("event=check_unknown service=%s member=%zu check=%s", name,
 					 m, mb->check);
 				continue;
 			}
 			if (mb->nipv4 + mb->nipv6 == 0) {
-				if (t.check->type == CONF_CHECK_HAPROXY) {
+				if (t.check->type->flags & CONF_CHECK_WHOLE_MEMBER) {
 					if (add_target(&v, &nv, &cap, &t) < 0)
 						goto oom;
 					continue;
@@ -132,20 +131,9 @@ static struct timeval tv_of(double s)
 	return tv;
 }
 
-static const struct check_ops *ops_of(enum conf_check_type t)
+static const struct check_ops *ops_of(const struct conf_check *ck)
 {
-	switch (t) {
-	case CONF_CHECK_TCP:
-		return &check_tcp_ops;
-	case CONF_CHECK_HTTP:
-	case CONF_CHECK_HTTPS:
-		return &check_http_ops;
-	case CONF_CHECK_DNS:
-		return &check_dns_ops;
-	case CONF_CHECK_HAPROXY:
-		return &check_haproxy_ops;
-	}
-	return &check_tcp_ops;
+	return ck->type->ops;
 }
 
 static void log_state(const struct check_inst *ci, const char *reason)
@@ -184,7 +172,7 @@ static void finish_run(struct check_inst *ci, bool ok, uint32_t load, const char
 	ci->run = NULL;
 	ci->rtt_us =
 	    ok ? (rtt >= REPORT_UNKNOWN ? REPORT_UNKNOWN - 1 : (uint32_t)rtt) : REPORT_UNKNOWN;
-	if (ci->ck->type == CONF_CHECK_HAPROXY)
+	if (ci->ck->type->flags & CONF_CHECK_LOAD)
 		ci->load_permille = load;
 	if (probe_sm_result(&ci->sm, ok, ci->ck->rise, ci->ck->fall, clock_wall_ms()))
 		log_state(ci, reason);
@@ -210,7 +198,7 @@ static void deadline_cb(evutil_socket_t fd, short what, void *arg)
 
 	if (!ci->running)
 		return;
-	ops_of(ci->ck->type)->cancel(ci);
+	ops_of(ci->ck)->cancel(ci);
 	snprintf(reason, sizeof(reason), "timeout after %g s", ci->ck->timeout);
 	finish_run(ci, false, REPORT_UNKNOWN, reason);
 }
@@ -228,7 +216,7 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 	ci->started_us = clock_mono_us();
 	event_add(ci->deadline, &to);
 	/* start may end the run at once through check_done */
-	if (ops_of(ci->ck->type)->start(ci, &reason) < 0 && ci->running) {
+	if (ops_of(ci->ck)->start(ci, &reason) < 0 && ci->running) {
 		event_del(ci->deadline);
 		finish_run(ci, false, REPORT_UNKNOWN, reason);
 	}
@@ -239,14 +227,13 @@ static void inst_free(struct check_inst *ci)
 	if (!ci)
 		return;
 	if (ci->running)
-		ops_of(ci->ck->type)->cancel(ci);
-	if (ops_of(ci->ck->type)->release)
-		ops_of(ci->ck->type)->release(ci);
+		ops_of(ci->ck)->cancel(ci);
+	if (ops_of(ci->ck)->release)
+		ops_of(ci->ck)->release(ci);
 	if (ci->tick)
 		event_free(ci->tick);
 	if (ci->deadline)
 		event_free(ci->deadline);
-	X509_STORE_free(ci->ca_store);
 	free(ci);
 }
 
@@ -435,43 +422,6 @@ static int check_conf(const struct conf *c, const char *id, char *err, size_t er
 	return 0;
 }
 
-/* The CAs of every check with a ca_file, read once and shared by its instances; NULL
- * entries for the others. Returns the array (c->nchecks entries), or NULL with err set. */
-static X509_STORE **load_ca_stores(const struct conf *c, char *err, size_t errlen)
-{
-	X509_STORE **st = calloc(c->nchecks ? c->nchecks : 1, sizeof(*st));
-
-	if (!st) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	for (size_t i = 0; i < c->nchecks; i++) {
-		const char *f = c->checks[i].ca_file;
-
-		if (!f || c->checks[i].type != CONF_CHECK_HTTPS)
-			continue;
-		st[i] = X509_STORE_new();
-		if (!st[i] || !X509_STORE_load_file(st[i], f)) {
-			snprintf(err, errlen,
-				 "%s: checks[%zu].ca_file: no CA certificate read from "
-				 "\"%s\" (want PEM)",
-				 c->path, i, f);
-			for (size_t j = 0; j <= i; j++)
-				X509_STORE_free(st[j]);
-			free(st);
-			return NULL;
-		}
-	}
-	return st;
-}
-
-static void free_ca_stores(const struct conf *c, X509_STORE **st)
-{
-	for (size_t i = 0; i < c->nchecks; i++)
-		X509_STORE_free(st[i]);
-	free(st);
-}
-
 /* Builds the instances for t; copies the state of matching ones from old[0..nold). Returns
  * 0, or a negative errno with err set. */
 static int build_insts(struct probe *p, const struct conf *c, const struct probe_target *t,
@@ -481,23 +431,14 @@ static int build_insts(struct probe *p, const struct conf *c, const struct probe
 	struct check_inst **v = calloc(n ? n : 1, sizeof(*v));
 	struct report_entry *ent;
 	bool up = c->health.present ? c->health.default_up : true;
-	X509_STORE **ca = load_ca_stores(c, err, errlen);
 
 	*kept = 0;
-	if (!ca) {
-		free(v);
-		return -EINVAL;
-	}
 	if (!v)
 		goto oom;
 	for (size_t i = 0; i < n; i++) {
-		X509_STORE *s = ca[t[i].check - c->checks];
-
 		v[i] = inst_new(p, &t[i], up);
 		if (!v[i])
 			goto oom;
-		if (s && X509_STORE_up_ref(s))
-			v[i]->ca_store = s;
 		for (size_t j = 0; j < nold; j++) {
 			if (!same_inst(v[i], old[j]))
 				continue;
@@ -515,14 +456,12 @@ static int build_insts(struct probe *p, const struct conf *c, const struct probe
 		p->entries = ent;
 		p->nentries_cap = n;
 	}
-	free_ca_stores(c, ca);
 	*out = v;
 	return 0;
 oom:
 	for (size_t i = 0; v && i < n; i++)
 		inst_free(v[i]);
 	free(v);
-	free_ca_stores(c, ca);
 	snprintf(err, errlen, "out of memory");
 	return -ENOMEM;
 }

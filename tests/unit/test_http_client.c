@@ -214,15 +214,28 @@ static void run_until(struct event_base *base, const struct result *res, double 
 	}
 }
 
+/* Runs req on a loop of its own: the result in res. */
+static void run_request(const struct http_request *req, struct result *res)
+{
+	struct event_base *base = event_base_new();
+	struct http_client_env env;
+	char err[128];
+	const char *why = NULL;
+
+	memset(res, 0, sizeof(*res));
+	ck_assert_int_eq(http_client_env_init(&env, base, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(http_client_start(&env, req, result_cb, res, &why));
+	run_until(base, res, 3);
+	ck_assert_int_eq(res->calls, 1);
+	http_client_env_release(&env);
+	event_base_free(base);
+}
+
 /* One request to path on port: the result in res. */
 static void get(uint16_t port, const char *path, size_t max_body, double timeout,
 		struct result *res)
 {
-	struct event_base *base = event_base_new();
-	struct http_client_env env;
 	struct sockaddr_in sin = loopback(port);
-	char err[128];
-	const char *why = NULL;
 	struct http_request req = {
 	    .sa = (struct sockaddr *)&sin,
 	    .salen = sizeof(sin),
@@ -231,13 +244,7 @@ static void get(uint16_t port, const char *path, size_t max_body, double timeout
 	    .timeout = timeout,
 	};
 
-	memset(res, 0, sizeof(*res));
-	ck_assert_int_eq(http_client_env_init(&env, base, err, sizeof(err)), 0);
-	ck_assert_ptr_nonnull(http_client_start(&env, &req, result_cb, res, &why));
-	run_until(base, res, 3);
-	ck_assert_int_eq(res->calls, 1);
-	http_client_env_release(&env);
-	event_base_free(base);
+	run_request(&req, res);
 }
 
 START_TEST(test_ok)
@@ -451,11 +458,7 @@ static SSL_CTX *make_tls(X509 **cert_out)
 static void tls_get(uint16_t port, const char *sni, X509_STORE *store, bool verify,
 		    struct result *res)
 {
-	struct event_base *base = event_base_new();
-	struct http_client_env env;
 	struct sockaddr_in sin = loopback(port);
-	const char *why;
-	char err[128];
 	struct http_request req = {
 	    .sa = (struct sockaddr *)&sin,
 	    .salen = sizeof(sin),
@@ -466,13 +469,7 @@ static void tls_get(uint16_t port, const char *sni, X509_STORE *store, bool veri
 	    .ca_store = store,
 	};
 
-	memset(res, 0, sizeof(*res));
-	ck_assert_int_eq(http_client_env_init(&env, base, err, sizeof(err)), 0);
-	ck_assert_ptr_nonnull(http_client_start(&env, &req, result_cb, res, &why));
-	run_until(base, res, 3);
-	ck_assert_int_eq(res->calls, 1);
-	http_client_env_release(&env);
-	event_base_free(base);
+	run_request(&req, res);
 }
 
 START_TEST(test_tls)

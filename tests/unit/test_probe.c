@@ -115,12 +115,12 @@ END_TEST
 
 /* ---- instance list from services ---- */
 
+/* rows of probes/check_types.c; the checks here need no params (targets, tcp) */
+extern const struct conf_check_type check_http_type, check_haproxy_type, check_tcp_type;
+
 static struct conf_check checks[] = {
-    {.name = "web", .type = CONF_CHECK_HTTP, .port = 80},
-    {.name = "stats",
-     .type = CONF_CHECK_HAPROXY,
-     .url = "http://127.0.0.1:8404/stats;csv",
-     .proxy = "be"},
+    {.name = "web", .type_name = "http", .type = &check_http_type, .port = 80},
+    {.name = "stats", .type_name = "haproxy", .type = &check_haproxy_type},
 };
 static struct region region = {.name = "eu"};
 static uint8_t v4[2][4] = {{192, 0, 2, 1}, {192, 0, 2, 2}};
@@ -187,7 +187,8 @@ START_TEST(reports_verify_with_the_parser)
 	struct conf_health_key key = {
 	    .id = "k1", .secret = secret, .secret_len = sizeof(secret) - 1};
 	struct conf_check tcp = {.name = "conn",
-				 .type = CONF_CHECK_TCP,
+				 .type_name = "tcp",
+				 .type = &check_tcp_type,
 				 .port = 1,
 				 .interval = 0.1,
 				 .timeout = 0.05,

@@ -2,7 +2,7 @@
 /* test_probe_haproxy.c — gslb-probe: HAProxy stats CSV rows */
 #include "config.h"
 
-#include "checks.h"
+#include "haproxy_csv.h"
 
 #include "report.h"
 #include "unit.h"
@@ -30,7 +30,7 @@ START_TEST(backend_row_up_with_load)
 {
 	struct haproxy_row r;
 
-	ck_assert_int_eq(check_haproxy_parse(csv, strlen(csv), "web", &r), 0);
+	ck_assert_int_eq(haproxy_csv_parse(csv, strlen(csv), "web", &r), 0);
 	ck_assert(r.up);
 	ck_assert(!r.frontend);
 	ck_assert_str_eq(r.status, "UP");
@@ -42,7 +42,7 @@ START_TEST(backend_row_down)
 {
 	struct haproxy_row r;
 
-	ck_assert_int_eq(check_haproxy_parse(csv, strlen(csv), "dead", &r), 0);
+	ck_assert_int_eq(haproxy_csv_parse(csv, strlen(csv), "dead", &r), 0);
 	ck_assert(!r.up);
 	ck_assert_str_eq(r.status, "DOWN");
 	ck_assert_uint_eq(r.load_permille, 0);
@@ -53,11 +53,11 @@ START_TEST(frontend_only_proxy)
 {
 	struct haproxy_row r;
 
-	ck_assert_int_eq(check_haproxy_parse(csv, strlen(csv), "front_only", &r), 0);
+	ck_assert_int_eq(haproxy_csv_parse(csv, strlen(csv), "front_only", &r), 0);
 	ck_assert(r.up);
 	ck_assert(r.frontend);
 	ck_assert_uint_eq(r.load_permille, 500);
-	ck_assert_int_eq(check_haproxy_parse(csv, strlen(csv), "stopped", &r), 0);
+	ck_assert_int_eq(haproxy_csv_parse(csv, strlen(csv), "stopped", &r), 0);
 	ck_assert(!r.up);
 	ck_assert_str_eq(r.status, "STOP");
 }
@@ -67,7 +67,7 @@ START_TEST(transitional_status_and_no_limit)
 {
 	struct haproxy_row r;
 
-	ck_assert_int_eq(check_haproxy_parse(csv, strlen(csv), "noslim", &r), 0);
+	ck_assert_int_eq(haproxy_csv_parse(csv, strlen(csv), "noslim", &r), 0);
 	ck_assert(r.up); /* "UP 1/3": going down, still up */
 	ck_assert_str_eq(r.status, "UP 1/3");
 	ck_assert_uint_eq(r.load_permille, REPORT_UNKNOWN);
@@ -81,16 +81,16 @@ START_TEST(missing_proxy_and_bad_csv)
 	static const char nocols[] = "# pxname,svname,status\nweb,BACKEND,UP\n";
 	static const char crlf[] = "# pxname,svname,scur,slim,status\r\nweb,BACKEND,1,4,UP\r\n";
 
-	ck_assert_int_eq(check_haproxy_parse(csv, strlen(csv), "nothere", &r), -ENOENT);
-	ck_assert_int_eq(check_haproxy_parse(csv, strlen(csv), "we", &r), -ENOENT);
-	ck_assert_int_eq(check_haproxy_parse(noheader, strlen(noheader), "web", &r), -EBADMSG);
-	ck_assert_int_eq(check_haproxy_parse(nocols, strlen(nocols), "web", &r), -EBADMSG);
-	ck_assert_int_eq(check_haproxy_parse("", 0, "web", &r), -EBADMSG);
-	ck_assert_int_eq(check_haproxy_parse(crlf, strlen(crlf), "web", &r), 0);
+	ck_assert_int_eq(haproxy_csv_parse(csv, strlen(csv), "nothere", &r), -ENOENT);
+	ck_assert_int_eq(haproxy_csv_parse(csv, strlen(csv), "we", &r), -ENOENT);
+	ck_assert_int_eq(haproxy_csv_parse(noheader, strlen(noheader), "web", &r), -EBADMSG);
+	ck_assert_int_eq(haproxy_csv_parse(nocols, strlen(nocols), "web", &r), -EBADMSG);
+	ck_assert_int_eq(haproxy_csv_parse("", 0, "web", &r), -EBADMSG);
+	ck_assert_int_eq(haproxy_csv_parse(crlf, strlen(crlf), "web", &r), 0);
 	ck_assert_str_eq(r.status, "UP");
 	ck_assert_uint_eq(r.load_permille, 250);
 	/* a truncated body: the last row cut short is ignored, not read past */
-	ck_assert_int_eq(check_haproxy_parse(csv, strlen(csv) - 60, "noslim", &r), -ENOENT);
+	ck_assert_int_eq(haproxy_csv_parse(csv, strlen(csv) - 60, "noslim", &r), -ENOENT);
 }
 END_TEST
 
