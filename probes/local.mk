@@ -11,6 +11,8 @@ PROBE_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/probes $(LIBEVENT_CFLAGS) $(CARES_CF
 	$(OPENSSL_CFLAGS) $(LDNS_CFLAGS) $(LIBCONFIG_CFLAGS)
 libgslbprobe_a_CFLAGS = $(PROBE_CFLAGS)
 PROBE_LIBS = libgslbprobe.a $(GSLB_CORE_LIBS) $(CARES_LIBS) $(LIBEVENT_LIBS) $(OPENSSL_LIBS)
+# The rise/fall machine in an object of its own: gslb-anycast links it without the prober.
+libgslbprobe_a_SOURCES += probes/probe_sm.c
 
 sbin_PROGRAMS += gslb-probe
 gslb_probe_SOURCES = probes/gslb-probe.c

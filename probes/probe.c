@@ -25,30 +25,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* ---- state machine ---- */
-
-void probe_sm_init(struct probe_sm *sm, bool up)
-{
-	memset(sm, 0, sizeof(*sm));
-	sm->up = up;
-}
-
-bool probe_sm_result(struct probe_sm *sm, bool ok, int rise, int fall, uint64_t now_ms)
-{
-	sm->results++;
-	if (ok == sm->up) {
-		sm->run = 0;
-		return false;
-	}
-	sm->run++;
-	if (sm->run < (sm->up ? fall : rise))
-		return false;
-	sm->up = ok;
-	sm->run = 0;
-	sm->last_change_ms = now_ms;
-	return true;
-}
-
 /* ---- targets ---- */
 
 static int add_target(struct probe_target **v, size_t *n, size_t *cap, const struct probe_target *t)

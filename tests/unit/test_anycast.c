@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* test_anycast.c — gslb-anycast: rise/fall, BIRD replies, the BIRD client, the config section */
+/* test_anycast.c — gslb-anycast: rise/fall (probe_sm), BIRD replies and client, config section */
 #include "config.h"
 
 #include "anycast.h"
 
 #include "conf.h"
+#include "probe.h"
 #include "unit.h"
 
 #include <errno.h>
@@ -19,28 +20,36 @@
 
 #define ZONE_FILE TEST_SRCDIR "/zones/example.com.zone"
 
+/* gslb-anycast's rise/fall is the probe's machine, started withdrawn (down), rise 3, fall 2. */
+static bool feed(struct probe_sm *sm, bool good)
+{
+	return probe_sm_result(sm, good, 3, 2, 1000);
+}
+
 START_TEST(fsm_rise_fall)
 {
-	struct anycast_fsm f;
+	struct probe_sm sm;
 
-	anycast_fsm_init(&f, 3, 2);
-	ck_assert_int_eq(f.state, ANYCAST_WITHDRAWN);
-	ck_assert(!anycast_fsm_feed(&f, true));
-	ck_assert(!anycast_fsm_feed(&f, true));
-	ck_assert(anycast_fsm_feed(&f, true)); /* third good round announces */
-	ck_assert_int_eq(f.state, ANYCAST_ANNOUNCED);
-	ck_assert(!anycast_fsm_feed(&f, true));
-	ck_assert(!anycast_fsm_feed(&f, false));
-	ck_assert(!anycast_fsm_feed(&f, true)); /* one bad round between good ones: nothing */
-	ck_assert(!anycast_fsm_feed(&f, false));
-	ck_assert(anycast_fsm_feed(&f, false)); /* second bad in a row withdraws */
-	ck_assert_int_eq(f.state, ANYCAST_WITHDRAWN);
-	ck_assert(!anycast_fsm_feed(&f, true));
-	ck_assert(!anycast_fsm_feed(&f, false)); /* a bad round resets the good run */
-	ck_assert(!anycast_fsm_feed(&f, true));
-	ck_assert(!anycast_fsm_feed(&f, true));
-	ck_assert(anycast_fsm_feed(&f, true));
-	ck_assert_str_eq(anycast_state_name(f.state), "announced");
+	probe_sm_init(&sm, false);
+	ck_assert(!sm.up);
+	ck_assert(!feed(&sm, true));
+	ck_assert(!feed(&sm, true));
+	ck_assert(feed(&sm, true)); /* third good round announces */
+	ck_assert(sm.up);
+	ck_assert(!feed(&sm, true));
+	ck_assert(!feed(&sm, false));
+	ck_assert(!feed(&sm, true)); /* one bad round between good ones: nothing */
+	ck_assert(!feed(&sm, false));
+	ck_assert(feed(&sm, false)); /* second bad in a row withdraws */
+	ck_assert(!sm.up);
+	ck_assert(!feed(&sm, true));
+	ck_assert(!feed(&sm, false)); /* a bad round resets the good run */
+	ck_assert(!feed(&sm, true));
+	ck_assert(!feed(&sm, true));
+	ck_assert(feed(&sm, true));
+	ck_assert(sm.up);
+	ck_assert_str_eq(anycast_state_name(ANYCAST_ANNOUNCED), "announced");
+	ck_assert_str_eq(anycast_state_name(ANYCAST_WITHDRAWN), "withdrawn");
 }
 END_TEST
 

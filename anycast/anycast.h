@@ -2,12 +2,15 @@
 /* anycast.h — gslb-anycast: announce the anycast prefixes through BIRD only while gslbd is healthy
  *
  * Every interval one round checks the local gslbd twice, in parallel on the
- * libevent loop: its control endpoint's /healthz must answer 200 and a SOA
- * query for probe_name to its first listen address must answer NOERROR, both
- * within timeout. A round with both good is good. Rise/fall counters turn
- * rounds into a state, announced or withdrawn; the state is pushed to BIRD
- * as "enable <protocol>" / "disable <protocol>" on its control socket, the
- * protocol being the static (or BGP) protocol that originates the prefixes.
+ * libevent loop: its control endpoint's /healthz must answer 200 (through the
+ * project's HTTP client, gslb/http_client.h) and a SOA query for probe_name
+ * to its first listen address must answer NOERROR with an answer (through the
+ * DNS client, probes/dns_client.h), both within timeout. A round with both
+ * good is good. The probe's rise/fall machine (struct probe_sm,
+ * probes/probe.h) turns rounds into a state, announced (up) or withdrawn; the
+ * state is pushed to BIRD as "enable <protocol>" / "disable <protocol>" on
+ * its control socket, the protocol being the static (or BGP) protocol that
+ * originates the prefixes.
  * The state is withdrawn from the start until rise good rounds are seen, and
  * it is pushed again every few seconds, so that a restarted BIRD (whose
  * config should say "disabled;") learns it too. A BIRD that is down or
@@ -30,17 +33,7 @@ enum anycast_state {
 	ANYCAST_ANNOUNCED,
 };
 
-/* Rise/fall over rounds. Pure: the caller feeds results, no clock inside. */
-struct anycast_fsm {
-	enum anycast_state state;
-	int rise, fall;
-	int good_run, bad_run; /* consecutive good / bad rounds so far */
-};
-
-/* Starts withdrawn with no history. Any thread; f is the caller's. */
-void anycast_fsm_init(struct anycast_fsm *f, int rise, int fall);
-/* Feeds one round's result; returns true when the state changed. */
-bool anycast_fsm_feed(struct anycast_fsm *f, bool good);
+/* "announced" or "withdrawn", for logs. Any thread. */
 const char *anycast_state_name(enum anycast_state s);
 
 /* One reply of BIRD's control socket: lines "DDDD-text" (more follow),
@@ -66,6 +59,11 @@ int anycast_bird_set(const char *path, const char *protocol, bool announce, doub
 		     struct anycast_bird_reply *r);
 
 struct anycast;
+
+/* Checks that c has what gslb-anycast needs: the anycast section, a listen address to ask
+ * the SOA of and the control endpoint for /healthz. Returns 0, or -EINVAL with
+ * "file: field: message" in err. Any thread. */
+int anycast_conf_check(const struct conf *c, char *err, size_t errlen);
 
 /* Starts the rounds on base, reading c->anycast, c->listen[0] and c->control.listen
  * (wildcard addresses are asked on loopback). c must outlive the result. Returns NULL

@@ -6,22 +6,20 @@
 
 #include "clock.h"
 #include "conf.h"
+#include "dns_client.h"
+#include "http_client.h"
 #include "log.h"
+#include "probe.h"
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
-#include <ldns/ldns.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -31,38 +29,11 @@
 #define REASSERT_EVERY 5.0
 /* Seconds a BIRD command may take per step; BIRD is local and answers in microseconds. */
 #define BIRD_TIMEOUT 2.0
+/* The SOA question of the DNS check (RFC 1035 3.2.2, 3.2.4). */
+#define DNS_CLASS_IN 1
+#define DNS_TYPE_SOA 6
 
-/* ---------------------------------------------------------------- rise/fall */
-
-void anycast_fsm_init(struct anycast_fsm *f, int rise, int fall)
-{
-	memset(f, 0, sizeof(*f));
-	f->state = ANYCAST_WITHDRAWN;
-	f->rise = rise > 0 ? rise : 1;
-	f->fall = fall > 0 ? fall : 1;
-}
-
-bool anycast_fsm_feed(struct anycast_fsm *f, bool good)
-{
-	if (good) {
-		f->bad_run = 0;
-		if (f->good_run < f->rise)
-			f->good_run++;
-		if (f->state == ANYCAST_WITHDRAWN && f->good_run >= f->rise) {
-			f->state = ANYCAST_ANNOUNCED;
-			return true;
-		}
-		return false;
-	}
-	f->good_run = 0;
-	if (f->bad_run < f->fall)
-		f->bad_run++;
-	if (f->state == ANYCAST_ANNOUNCED && f->bad_run >= f->fall) {
-		f->state = ANYCAST_WITHDRAWN;
-		return true;
-	}
-	return false;
-}
+/* ---------------------------------------------------------------- state */
 
 const char *anycast_state_name(enum anycast_state s)
 {
@@ -199,33 +170,33 @@ out:
 
 /* ---------------------------------------------------------------- health rounds */
 
+/* One check of the current round. */
+struct check {
+	bool done, ok;
+	char why[96]; /* "healthz status 503", "dns rcode REFUSED": the reason when it failed */
+};
+
 struct anycast {
 	struct event_base *base;
 	const struct conf *conf;
 	const struct conf_anycast *ac;
-	struct anycast_fsm fsm;
+	struct probe_sm sm; /* up = announced; starts withdrawn */
 	struct sockaddr_storage http_ss, dns_ss;
 	socklen_t http_len, dns_len;
-	char http_host[INET6_ADDRSTRLEN + 8];
 	struct event *tick;	/* starts a round */
 	struct event *deadline; /* ends a round that is still waiting */
 	struct event *finish;	/* ends a round off the I/O callbacks */
 	double round_start;
 	bool in_round;
-	/* the round's HTTP GET /healthz */
-	struct bufferevent *http;
-	bool http_done, http_ok;
-	bool http_status_ok; /* the status line said 200: headers follow */
-	long long http_age;  /* X-Gslb-Snapshot-Age, or -1 */
-	char http_why[96];
-	/* the round's SOA query */
-	int dns_fd;
-	struct event *dns_ev;
-	uint16_t dns_id;
-	bool dns_done, dns_ok;
-	char dns_why[96];
+	/* the round's GET /healthz, through the project's HTTP client */
+	struct http_client_env http_env;
+	struct http_client *http_req; /* in flight; the client frees it after its callback */
+	struct check http;
+	/* the round's SOA query, through the project's DNS client */
+	struct dns_client *dns_client;
+	struct check dns;
 	/* what BIRD was told */
-	bool bird_synced;    /* BIRD confirmed fsm.state */
+	bool bird_synced;    /* BIRD confirmed sm.up */
 	double bird_last;    /* when it last confirmed */
 	int bird_last_err;   /* last error logged, to log a persistent one once */
 	char reason[128];    /* why the state is what it is */
@@ -301,233 +272,124 @@ static void round_end(struct anycast *a);
 
 static void maybe_finish(struct anycast *a)
 {
-	if (a->in_round && a->http_done && a->dns_done)
+	if (a->in_round && a->http.done && a->dns.done)
 		event_active(a->finish, EV_TIMEOUT, 0);
+}
+
+/* Ends one check of the round: ok, or failed with "what why" as its reason. */
+static void check_end(struct anycast *a, struct check *ck, bool ok, const char *what,
+		      const char *why)
+{
+	if (ck->done)
+		return;
+	ck->done = true;
+	ck->ok = ok;
+	if (!ok)
+		snprintf(ck->why, sizeof(ck->why), "%s %s", what, why);
+	maybe_finish(a);
 }
 
 static void http_fail(struct anycast *a, const char *why)
 {
-	if (a->http_done)
-		return;
-	a->http_done = true;
-	a->http_ok = false;
-	snprintf(a->http_why, sizeof(a->http_why), "healthz %s", why);
-	maybe_finish(a);
+	check_end(a, &a->http, false, "healthz", why);
 }
 
-/* The status line: true when it is 200 (else the check failed). */
-static bool http_status(struct anycast *a, const char *line)
+/* The answer to GET /healthz: good when 200 and, with max_snapshot_age, when gslbd's data
+ * is young enough (X-Gslb-Snapshot-Age, whole seconds). */
+static void http_cb(void *arg, const struct http_response *r)
 {
-	int major, minor, status;
-	char why[32];
-
-	if (sscanf(line, "HTTP/%d.%d %d", &major, &minor, &status) != 3) {
-		http_fail(a, "bad status line");
-		return false;
-	}
-	if (status != 200) {
-		snprintf(why, sizeof(why), "status %d", status);
-		http_fail(a, why);
-		return false;
-	}
-	return true;
-}
-
-/* After the headers of a 200: with max_snapshot_age, the data must be young enough. */
-static void http_headers_done(struct anycast *a)
-{
+	struct anycast *a = arg;
 	double max = a->ac->max_snapshot_age;
+	const char *hdr;
+	long long age = -1;
 	char why[80];
 
-	if (max > 0 && a->http_age < 0) {
+	a->http_req = NULL;
+	if (r->status == 0) {
+		http_fail(a, r->err);
+		return;
+	}
+	if (r->status != 200) {
+		snprintf(why, sizeof(why), "status %d", r->status);
+		http_fail(a, why);
+		return;
+	}
+	hdr = http_response_header(r, "X-Gslb-Snapshot-Age");
+	if (hdr) {
+		char *end;
+		long long v = strtoll(hdr, &end, 10);
+
+		age = end != hdr && v >= 0 ? v : -1;
+	}
+	if (max > 0 && age < 0) {
 		http_fail(a, "no X-Gslb-Snapshot-Age header (gslbd too old for max_snapshot_age?)");
 		return;
 	}
-	if (max > 0 && (double)a->http_age > max) {
-		snprintf(why, sizeof(why), "snapshot %lld s old (max_snapshot_age %g)", a->http_age,
-			 max);
+	if (max > 0 && (double)age > max) {
+		snprintf(why, sizeof(why), "snapshot %lld s old (max_snapshot_age %g)", age, max);
 		http_fail(a, why);
 		return;
 	}
-	a->http_done = true;
-	a->http_ok = true;
-	maybe_finish(a);
-}
-
-static void http_read_cb(struct bufferevent *bev, void *arg)
-{
-	struct anycast *a = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
-	size_t n;
-	char *line;
-
-	while (!a->http_done && (line = evbuffer_readln(in, &n, EVBUFFER_EOL_CRLF)) != NULL) {
-		if (!a->http_status_ok) {
-			a->http_status_ok = http_status(a, line);
-		} else if (n == 0) {
-			http_headers_done(a);
-		} else if (strncasecmp(line, "X-Gslb-Snapshot-Age:", 20) == 0) {
-			char *end;
-			long long v = strtoll(line + 20, &end, 10);
-
-			a->http_age = end != line + 20 && v >= 0 ? v : -1;
-		}
-		free(line);
-	}
-	if (!a->http_done && evbuffer_get_length(in) > 4096)
-		http_fail(a, "response header too long");
-}
-
-static void http_event_cb(struct bufferevent *bev, short what, void *arg)
-{
-	struct anycast *a = arg;
-	char why[80];
-
-	(void)bev;
-	if (what & BEV_EVENT_CONNECTED)
-		return;
-	if (what & BEV_EVENT_EOF) {
-		http_fail(a, "closed before a status");
-		return;
-	}
-	snprintf(why, sizeof(why), "connect: %s",
-		 evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
-	http_fail(a, why);
+	check_end(a, &a->http, true, "healthz", NULL);
 }
 
 static void http_start(struct anycast *a)
 {
-	a->http_done = false;
-	a->http_status_ok = false;
-	a->http_age = -1;
-	a->http_why[0] = '\0';
-	a->http = bufferevent_socket_new(a->base, -1, BEV_OPT_CLOSE_ON_FREE);
-	if (!a->http) {
-		http_fail(a, "cannot create a socket");
-		return;
-	}
-	bufferevent_setcb(a->http, http_read_cb, NULL, http_event_cb, a);
-	bufferevent_enable(a->http, EV_READ);
-	evbuffer_add_printf(bufferevent_get_output(a->http),
-			    "GET /healthz HTTP/1.1\r\nHost: %s\r\nUser-Agent: gslb-anycast\r\n"
-			    "Connection: close\r\n\r\n",
-			    a->http_host);
-	if (bufferevent_socket_connect(a->http, (struct sockaddr *)&a->http_ss, (int)a->http_len) !=
-	    0) {
-		char why[80];
+	static const char *const headers[] = {"User-Agent", "gslb-anycast", NULL};
+	const struct http_request req = {
+	    .sa = (const struct sockaddr *)&a->http_ss,
+	    .salen = a->http_len,
+	    .path = "/healthz",
+	    .headers = headers,
+	    .timeout = a->ac->timeout,
+	};
+	const char *err = "cannot start the request";
 
-		snprintf(why, sizeof(why), "connect: %s", strerror(errno));
-		http_fail(a, why);
-	}
+	a->http_req = http_client_start(&a->http_env, &req, http_cb, a, &err);
+	if (!a->http_req)
+		http_fail(a, err);
 }
 
 static void dns_fail(struct anycast *a, const char *why)
 {
-	if (a->dns_done)
-		return;
-	a->dns_done = true;
-	a->dns_ok = false;
-	snprintf(a->dns_why, sizeof(a->dns_why), "dns %s", why);
-	maybe_finish(a);
+	check_end(a, &a->dns, false, "dns", why);
 }
 
-static void dns_read_cb(evutil_socket_t fd, short what, void *arg)
+/* The answer to the SOA query: good when NOERROR with an answer. */
+static void dns_cb(void *arg, int rcode, unsigned ancount, const char *err)
 {
+	/* RFC 1035 and RFC 2136 names, as dig prints them */
+	static const char *const rcodes[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
+					     "NOTIMP",	"REFUSED", "YXDOMAIN", "YXRRSET",
+					     "NXRRSET", "NOTAUTH", "NOTZONE"};
 	struct anycast *a = arg;
-	uint8_t buf[4096];
-	ldns_pkt *pkt = NULL;
-	ssize_t n;
+	char why[48];
 
-	(void)what;
-	for (;;) {
-		n = recv(fd, buf, sizeof(buf), 0);
-		if (n == -1) {
-			char why[80];
-
-			if (errno == EAGAIN || errno == EINTR)
-				return; /* keep waiting within the round */
-			snprintf(why, sizeof(why), "recv: %s", strerror(errno));
-			dns_fail(a, why);
-			return;
-		}
-		if (ldns_wire2pkt(&pkt, buf, (size_t)n) != LDNS_STATUS_OK)
-			continue; /* garbage; the deadline ends the round if nothing better comes */
-		if (ldns_pkt_id(pkt) != a->dns_id || !ldns_pkt_qr(pkt)) {
-			ldns_pkt_free(pkt);
-			pkt = NULL;
-			continue; /* a late answer of an earlier round */
-		}
-		break;
-	}
-	if (ldns_pkt_get_rcode(pkt) != LDNS_RCODE_NOERROR) {
-		const ldns_lookup_table *lt =
-		    ldns_lookup_by_id(ldns_rcodes, (int)ldns_pkt_get_rcode(pkt));
-		char why[48];
-
-		snprintf(why, sizeof(why), "rcode %s", lt ? lt->name : "?");
+	if (rcode < 0) {
+		dns_fail(a, err);
+	} else if (rcode != 0) {
+		snprintf(why, sizeof(why), "rcode %s",
+			 (size_t)rcode < sizeof(rcodes) / sizeof(rcodes[0]) ? rcodes[rcode] : "?");
 		dns_fail(a, why);
-	} else if (!ldns_pkt_aa(pkt) || ldns_pkt_ancount(pkt) == 0) {
-		dns_fail(a, "answer not authoritative or empty");
+	} else if (ancount == 0) {
+		dns_fail(a, "empty answer");
 	} else {
-		a->dns_done = true;
-		a->dns_ok = true;
-		maybe_finish(a);
+		check_end(a, &a->dns, true, "dns", NULL);
 	}
-	ldns_pkt_free(pkt);
 }
 
 static void dns_start(struct anycast *a)
 {
-	ldns_pkt *q = NULL;
-	uint8_t *wire = NULL;
-	size_t size;
-	char why[80];
-
-	a->dns_done = false;
-	a->dns_why[0] = '\0';
-	if (a->dns_fd == -1) {
-		a->dns_fd =
-		    socket(a->dns_ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (a->dns_fd == -1 ||
-		    connect(a->dns_fd, (struct sockaddr *)&a->dns_ss, a->dns_len) == -1) {
-			snprintf(why, sizeof(why), "socket: %s", strerror(errno));
-			if (a->dns_fd != -1)
-				close(a->dns_fd);
-			a->dns_fd = -1;
-			dns_fail(a, why);
-			return;
-		}
-		a->dns_ev = event_new(a->base, a->dns_fd, EV_READ | EV_PERSIST, dns_read_cb, a);
-		if (!a->dns_ev || event_add(a->dns_ev, NULL) != 0) {
-			dns_fail(a, "cannot watch the socket");
-			return;
-		}
-	}
-	if (ldns_pkt_query_new_frm_str(&q, a->ac->probe_name, LDNS_RR_TYPE_SOA, LDNS_RR_CLASS_IN,
-				       0) != LDNS_STATUS_OK) {
-		dns_fail(a, "cannot build the query");
-		return;
-	}
-	a->dns_id = ldns_get_random();
-	ldns_pkt_set_id(q, a->dns_id);
-	if (ldns_pkt2wire(&wire, q, &size) != LDNS_STATUS_OK) {
-		ldns_pkt_free(q);
-		dns_fail(a, "cannot build the query");
-		return;
-	}
-	ldns_pkt_free(q);
-	if (send(a->dns_fd, wire, size, 0) == -1) {
-		snprintf(why, sizeof(why), "send: %s", strerror(errno));
-		dns_fail(a, why);
-	}
-	free(wire);
+	if (dns_client_query(a->dns_client, a->ac->probe_name, DNS_CLASS_IN, DNS_TYPE_SOA, dns_cb,
+			     a) < 0)
+		dns_fail(a, "out of memory");
 }
 
 /* Pushes the state to BIRD when it is not confirmed yet or is due again. */
 static void bird_sync(struct anycast *a, double now)
 {
 	struct bird_result res;
-	bool announce = a->fsm.state == ANYCAST_ANNOUNCED;
+	bool announce = a->sm.up;
 
 	if (a->bird_synced && now - a->bird_last < REASSERT_EVERY)
 		return;
@@ -555,7 +417,7 @@ static void bird_sync(struct anycast *a, double now)
 	if (!a->bird_synced || a->bird_last_err || res.changed)
 		log_info("event=bird_%s protocol=%s state=%s reply=\"%s\"",
 			 a->bird_last_err ? "recovered" : "set", a->protocols,
-			 anycast_state_name(a->fsm.state), res.text);
+			 anycast_state_name(anycast_state(a)), res.text);
 	a->bird_synced = true;
 	a->bird_last = now;
 	a->bird_last_err = 0;
@@ -570,6 +432,8 @@ static void round_start_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	a->in_round = true;
 	a->round_start = clock_mono_s();
+	a->http = (struct check){0};
+	a->dns = (struct check){0};
 	event_add(a->deadline, &tv);
 	http_start(a);
 	dns_start(a);
@@ -585,26 +449,23 @@ static void round_end(struct anycast *a)
 		return;
 	a->in_round = false;
 	event_del(a->deadline);
-	if (!a->http_done)
-		http_fail(a, "timeout");
-	if (!a->dns_done)
-		dns_fail(a, "timeout");
-	if (a->http) {
-		bufferevent_free(a->http);
-		a->http = NULL;
-	}
-	good = a->http_ok && a->dns_ok;
+	http_client_cancel(a->http_req);
+	a->http_req = NULL;
+	dns_client_cancel(a->dns_client);
+	http_fail(a, "timeout"); /* each only when still waiting */
+	dns_fail(a, "timeout");
+	good = a->http.ok && a->dns.ok;
 	log_debug("event=anycast_round good=%d healthz=\"%s\" dns=\"%s\" ms=%.1f", good,
-		  a->http_ok ? "ok" : a->http_why, a->dns_ok ? "ok" : a->dns_why,
+		  a->http.ok ? "ok" : a->http.why, a->dns.ok ? "ok" : a->dns.why,
 		  (now - a->round_start) * 1000);
-	if (anycast_fsm_feed(&a->fsm, good)) {
+	if (probe_sm_result(&a->sm, good, a->ac->rise, a->ac->fall, clock_wall_ms())) {
 		if (good)
-			snprintf(a->reason, sizeof(a->reason), "%d checks passed", a->fsm.rise);
+			snprintf(a->reason, sizeof(a->reason), "%d checks passed", a->ac->rise);
 		else
 			snprintf(a->reason, sizeof(a->reason), "%s",
-				 a->http_ok ? a->dns_why : a->http_why);
+				 a->http.ok ? a->dns.why : a->http.why);
 		log_info("event=anycast_state state=%s reason=\"%s\" protocol=%s",
-			 anycast_state_name(a->fsm.state), a->reason, a->protocols);
+			 anycast_state_name(anycast_state(a)), a->reason, a->protocols);
 		a->bird_synced = false;
 	}
 	bird_sync(a, now);
@@ -626,6 +487,25 @@ static void finish_cb(evutil_socket_t fd, short what, void *arg)
 	round_end(arg);
 }
 
+int anycast_conf_check(const struct conf *c, char *err, size_t errlen)
+{
+	if (!c->anycast.present) {
+		snprintf(err, errlen, "%s: anycast: missing section", c->path);
+		return -EINVAL;
+	}
+	if (c->nlisten == 0) {
+		snprintf(err, errlen, "%s: server.listen: no address to query", c->path);
+		return -EINVAL;
+	}
+	if (c->control.listen.len == 0) {
+		snprintf(err, errlen,
+			 "%s: server.control.listen: disabled; gslb-anycast needs /healthz",
+			 c->path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 struct anycast *anycast_new(struct event_base *base, const struct conf *c, char *err,
 			    size_t errsize)
 {
@@ -634,20 +514,8 @@ struct anycast *anycast_new(struct event_base *base, const struct conf *c, char 
 	struct timeval zero = {0, 0};
 	size_t len = 0;
 
-	if (!c->anycast.present) {
-		snprintf(err, errsize, "%s: anycast: missing section", c->path);
+	if (anycast_conf_check(c, err, errsize) != 0)
 		return NULL;
-	}
-	if (c->nlisten == 0) {
-		snprintf(err, errsize, "%s: server.listen: no address to query", c->path);
-		return NULL;
-	}
-	if (c->control.listen.len == 0) {
-		snprintf(err, errsize,
-			 "%s: server.control.listen: disabled; gslb-anycast needs /healthz",
-			 c->path);
-		return NULL;
-	}
 	a = calloc(1, sizeof(*a));
 	if (!a) {
 		snprintf(err, errsize, "out of memory");
@@ -656,22 +524,22 @@ struct anycast *anycast_new(struct event_base *base, const struct conf *c, char 
 	a->base = base;
 	a->conf = c;
 	a->ac = &c->anycast;
-	a->dns_fd = -1;
-	anycast_fsm_init(&a->fsm, a->ac->rise, a->ac->fall);
+	probe_sm_init(&a->sm, false);
 	memcpy(&a->http_ss, &c->control.listen.ss, c->control.listen.len);
 	a->http_len = c->control.listen.len;
 	memcpy(&a->dns_ss, &c->listen[0].ss, c->listen[0].len);
 	a->dns_len = c->listen[0].len;
 	localize(&a->http_ss);
 	localize(&a->dns_ss);
-	if (a->http_ss.ss_family == AF_INET6) {
-		char h[INET6_ADDRSTRLEN];
-
-		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&a->http_ss)->sin6_addr, h, sizeof(h));
-		snprintf(a->http_host, sizeof(a->http_host), "[%s]", h);
-	} else {
-		inet_ntop(AF_INET, &((struct sockaddr_in *)&a->http_ss)->sin_addr, a->http_host,
-			  sizeof(a->http_host));
+	if (http_client_env_init(&a->http_env, base, err, errsize) != 0) {
+		anycast_free(a);
+		return NULL;
+	}
+	a->dns_client = dns_client_new(base, (const struct sockaddr *)&a->dns_ss, a->dns_len,
+				       a->ac->timeout, err, errsize);
+	if (!a->dns_client) {
+		anycast_free(a);
+		return NULL;
 	}
 	a->tick = evtimer_new(base, round_start_cb, a);
 	a->deadline = evtimer_new(base, deadline_cb, a);
@@ -705,8 +573,7 @@ int anycast_withdraw(struct anycast *a, const char *reason)
 {
 	struct bird_result res;
 
-	a->fsm.state = ANYCAST_WITHDRAWN;
-	a->fsm.good_run = 0;
+	probe_sm_init(&a->sm, false); /* and rise good rounds again to announce */
 	snprintf(a->reason, sizeof(a->reason), "%s", reason);
 	log_info("event=anycast_state state=withdrawn reason=\"%s\" protocol=%s", reason,
 		 a->protocols);
@@ -722,7 +589,7 @@ int anycast_withdraw(struct anycast *a, const char *reason)
 
 enum anycast_state anycast_state(const struct anycast *a)
 {
-	return a->fsm.state;
+	return a->sm.up ? ANYCAST_ANNOUNCED : ANYCAST_WITHDRAWN;
 }
 
 const char *anycast_protocols(const struct anycast *a)
@@ -734,12 +601,9 @@ void anycast_free(struct anycast *a)
 {
 	if (!a)
 		return;
-	if (a->http)
-		bufferevent_free(a->http);
-	if (a->dns_ev)
-		event_free(a->dns_ev);
-	if (a->dns_fd != -1)
-		close(a->dns_fd);
+	http_client_cancel(a->http_req);
+	http_client_env_release(&a->http_env);
+	dns_client_free(a->dns_client);
 	if (a->tick)
 		event_free(a->tick);
 	if (a->deadline)

@@ -56,22 +56,18 @@ static int run_test(const struct daemon_opts *o)
 	char err[CONF_ERRLEN];
 	struct conf *c = conf_load(o->conf_path, CONF_S_GSLB_ANYCAST, err, sizeof(err));
 	const struct conf_anycast *a;
+	char msg[512];
 
 	if (!c) {
 		fprintf(stderr, "%s\n", err[0] ? err : "cannot load the configuration");
 		return 1;
 	}
+	if (anycast_conf_check(c, msg, sizeof(msg)) != 0) {
+		fprintf(stderr, "%s\n", msg);
+		conf_free(c);
+		return 1;
+	}
 	a = &c->anycast;
-	if (!a->present) {
-		fprintf(stderr, "%s: anycast: missing section\n", o->conf_path);
-		goto fail;
-	}
-	if (c->control.listen.len == 0) {
-		fprintf(stderr,
-			"%s: server.control.listen: disabled; gslb-anycast needs /healthz\n",
-			o->conf_path);
-		goto fail;
-	}
 	printf("%s: ok, healthz http://%s/healthz, SOA %s at %s, BIRD %s protocol", o->conf_path,
 	       c->control.listen.text, a->probe_name, c->listen[0].text, a->bird_socket);
 	for (size_t i = 0; i < a->nbird_protocols; i++)
@@ -83,9 +79,6 @@ static int run_test(const struct daemon_opts *o)
 	printf("%s\n", a->nprefixes ? "" : " (none listed)");
 	conf_free(c);
 	return 0;
-fail:
-	conf_free(c);
-	return 1;
 }
 
 struct state {
@@ -116,6 +109,7 @@ int main(int argc, char **argv)
 	char err[CONF_ERRLEN];
 	char msg[512];
 	bool use_syslog;
+	int ready_fd = -1;
 	int ret = 1;
 
 	if (parse_opts(argc, argv, &o) != 0)
@@ -127,33 +121,44 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	c = conf_load(o.conf_path, CONF_S_GSLB_ANYCAST, err, sizeof(err));
 	if (!c) {
-		daemon_log_lines("event=startup_failed", err);
-		if (use_syslog)
-			fprintf(stderr, "gslb-anycast: %s\n",
-				err[0] ? err : "cannot load the configuration");
+		daemon_startup_error("gslb-anycast", use_syslog,
+				     err[0] ? err : "cannot load the configuration");
 		goto out;
 	}
-	if (!o.foreground && daemon(0, o.log_sink == 0) == -1) {
-		log_err("event=startup_failed error=\"daemon: %s\"", strerror(errno));
+	if (anycast_conf_check(c, msg, sizeof(msg)) != 0) {
+		daemon_startup_error("gslb-anycast", use_syslog, msg);
 		goto out;
+	}
+	/* Before the loop exists (libevent's backend does not survive a fork); the parent
+	 * exits once the rounds have started, or with 1 when startup fails after this. */
+	if (!o.foreground) {
+		ready_fd = daemon_detach(!use_syslog);
+		if (ready_fd == -1) {
+			snprintf(msg, sizeof(msg), "daemon: %s", strerror(errno));
+			daemon_startup_error("gslb-anycast", use_syslog, msg);
+			goto out;
+		}
 	}
 	s.base = event_base_new();
 	if (!s.base) {
-		log_err("event=startup_failed error=\"event_base_new failed\"");
+		daemon_startup_error("gslb-anycast", use_syslog && o.foreground,
+				     "event_base_new failed");
 		goto out;
 	}
 	if (daemon_signals(s.base, signal_cb, &s, sigev) != 0) {
-		log_err("event=startup_failed error=\"cannot watch signals\"");
+		daemon_startup_error("gslb-anycast", use_syslog && o.foreground,
+				     "cannot watch signals");
 		goto out;
 	}
 	s.anycast = anycast_new(s.base, c, msg, sizeof(msg));
 	if (!s.anycast) {
-		daemon_log_lines("event=startup_failed", msg);
+		daemon_startup_error("gslb-anycast", use_syslog && o.foreground, msg);
 		goto out;
 	}
 	log_info("event=ready protocol=%s bird_socket=%s healthz=%s dns=%s probe_name=%s",
 		 anycast_protocols(s.anycast), c->anycast.bird_socket, c->control.listen.text,
 		 c->listen[0].text, c->anycast.probe_name);
+	daemon_ready(&ready_fd);
 	event_base_dispatch(s.base);
 	/* A clean stop withdraws first, so that traffic has moved before gslbd goes. */
 	anycast_withdraw(s.anycast, "stopping");
@@ -164,6 +169,8 @@ out:
 	if (s.base)
 		event_base_free(s.base);
 	conf_free(c);
+	if (ready_fd != -1)
+		close(ready_fd);
 	log_info("event=stopped status=%d", ret);
 	return ret;
 }
