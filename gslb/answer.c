@@ -50,20 +50,20 @@ static unsigned qtype_slot(uint16_t qtype)
 
 void answer_stats_add(struct answer_stats *dst, const struct answer_ctx *ctx)
 {
-	const struct answer_stats *s = &ctx->stats;
+	const struct answer_counters *s = &ctx->stats;
 
-	dst->queries += s->queries;
-	dst->dropped += s->dropped;
-	dst->truncated += s->truncated;
+	dst->queries += counter_get(&s->queries);
+	dst->dropped += counter_get(&s->dropped);
+	dst->truncated += counter_get(&s->truncated);
 	for (size_t i = 0; i < sizeof(dst->rcode) / sizeof(dst->rcode[0]); i++)
-		dst->rcode[i] += s->rcode[i];
-	dst->edns += s->edns;
-	dst->ecs += s->ecs;
-	dst->service_answers += s->service_answers;
+		dst->rcode[i] += counter_get(&s->rcode[i]);
+	dst->edns += counter_get(&s->edns);
+	dst->ecs += counter_get(&s->ecs);
+	dst->service_answers += counter_get(&s->service_answers);
 	for (size_t i = 0; i < ANSWER_QTYPE_SLOTS; i++)
-		dst->qtype[i] += s->qtype[i];
-	dst->fail_open += ctx->flt.stats.fail_open;
-	dst->geofence_fallback += ctx->flt.stats.geofence_fallback;
+		dst->qtype[i] += counter_get(&s->qtype[i]);
+	dst->fail_open += counter_get(&ctx->flt.stats.fail_open);
+	dst->geofence_fallback += counter_get(&ctx->flt.stats.geofence_fallback);
 }
 
 /* Everything one answer needs, kept on the stack of answer_packet(). */
@@ -358,15 +358,15 @@ size_t answer_packet(struct answer_ctx *ctx, const struct snapshot *snap, const 
 	struct answer a;
 	enum wire_verdict v = wire_parse_query(req, reqlen, &q);
 
-	ctx->stats.queries++;
+	counter_inc(&ctx->stats.queries);
 	ctx->rrl_owner = NULL;
 	if (unlikely(v == WIRE_DROP)) {
-		ctx->stats.dropped++;
+		counter_inc(&ctx->stats.dropped);
 		log_debug("event=drop reason=\"%s\"", q.reason);
 		return 0;
 	}
 	if (q.has_question)
-		ctx->stats.qtype[qtype_slot(q.qtype)]++;
+		counter_inc(&ctx->stats.qtype[qtype_slot(q.qtype)]);
 	a.ctx = ctx;
 	a.snap = snap;
 	a.src = src;
@@ -386,9 +386,9 @@ size_t answer_packet(struct answer_ctx *ctx, const struct snapshot *snap, const 
 	if (q.has_question)
 		render_question(&a.r, q.qname_case, q.qtype, q.qclass);
 	if (q.edns) {
-		ctx->stats.edns++;
+		counter_inc(&ctx->stats.edns);
 		if (q.has_ecs)
-			ctx->stats.ecs++;
+			counter_inc(&ctx->stats.ecs);
 	}
 
 	size_t reserve = q.edns ? opt_len(&a) : 0;
@@ -413,11 +413,11 @@ size_t answer_packet(struct answer_ctx *ctx, const struct snapshot *snap, const 
 		render_set_flags(&a.r, 0, DNS_FLAG_AA); /* errors are not authoritative data */
 	if (a.truncated) {
 		render_set_flags(&a.r, DNS_FLAG_TC, 0);
-		ctx->stats.truncated++;
+		counter_inc(&ctx->stats.truncated);
 	}
 	render_set_rcode(&a.r, a.rcode);
 	if (q.edns)
 		add_opt(&a, a.rcode);
-	ctx->stats.rcode[a.rcode < 24 ? a.rcode : 23]++;
+	counter_inc(&ctx->stats.rcode[a.rcode < 24 ? a.rcode : 23]);
 	return render_finish(&a.r);
 }

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "counter.h"
 #include "filter.h"
 #include "geo.h"
 
@@ -26,7 +27,20 @@ struct snapshot;
 #define ANSWER_QTYPE_SLOTS 10
 extern const char *const answer_qtype_names[ANSWER_QTYPE_SLOTS];
 
-/* Per-thread counters, summed by the metrics reader (answer_stats_add). */
+/* Per-thread counters: written by the one query thread that owns the answer_ctx, read by
+ * the metrics reader on another thread (answer_stats_add), hence atomic (counter.h). */
+struct answer_counters {
+	_Atomic uint64_t queries;
+	_Atomic uint64_t dropped;
+	_Atomic uint64_t truncated;
+	_Atomic uint64_t rcode[24];
+	_Atomic uint64_t edns;
+	_Atomic uint64_t ecs;
+	_Atomic uint64_t service_answers;
+	_Atomic uint64_t qtype[ANSWER_QTYPE_SLOTS];
+};
+
+/* A sum of threads' answer_counters and filter counters, plain: owned by the summing thread. */
 struct answer_stats {
 	uint64_t queries;
 	uint64_t dropped;
@@ -42,7 +56,7 @@ struct answer_stats {
 
 /* Zero-initialise (calloc) before first use; the filter PRNG seeds itself. */
 struct answer_ctx {
-	struct answer_stats stats;
+	struct answer_counters stats;
 	unsigned row;	       /* this thread's row in snapshot->answers (member_stats.h) */
 	struct flt_thread flt; /* round-robin counters, PRNG, filter counters */
 	struct geo_cache geo;  /* client locations by network; clears itself on a new db */

@@ -197,7 +197,7 @@ int service_answer(struct answer_ctx *ctx, const struct snapshot *snap, const st
 	if (n == 0)
 		return SVC_NODATA;
 	n = filter_chain_run(&svc->chain, &fctx, m, n);
-	ctx->stats.service_answers++;
+	counter_inc(&ctx->stats.service_answers);
 	if (n == 0)
 		return SVC_NODATA;
 	if (m[0]->cname) {

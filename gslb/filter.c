@@ -132,7 +132,7 @@ size_t filter_chain_run(const struct flt_chain *chain, struct flt_ctx *ctx, cons
 {
 	if (n > FLT_MAX_MEMBERS)
 		n = FLT_MAX_MEMBERS;
-	ctx->thread->stats.runs++;
+	counter_inc(&ctx->thread->stats.runs);
 	for (size_t i = 0; i < chain->nsteps && n > 0; i++) {
 		const struct flt_step *st = &chain->steps[i];
 		size_t k = st->def->fn(ctx, st, m, n);

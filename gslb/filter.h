@@ -63,6 +63,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "counter.h"
+
 struct member;
 struct member_health;
 struct service;
@@ -84,11 +86,12 @@ struct flt_client {
 	uint8_t prefix;	   /* leading bits of addr naming the subnet (sticky) */
 };
 
-/* Per-thread counters, summed by the metrics reader. */
+/* Per-thread counters, written by their query thread, summed by the metrics reader on
+ * another thread: atomic, through counter.h. */
 struct flt_stats {
-	uint64_t runs;		    /* filter_chain_run() calls */
-	uint64_t fail_open;	    /* `up` found no member up and kept all */
-	uint64_t geofence_fallback; /* geofence matched nothing and fell back */
+	_Atomic uint64_t runs;		    /* filter_chain_run() calls */
+	_Atomic uint64_t fail_open;	    /* `up` found no member up and kept all */
+	_Atomic uint64_t geofence_fallback; /* geofence matched nothing and fell back */
 };
 
 /* Per-thread mutable state: one per worker, never shared. */

@@ -40,7 +40,7 @@ size_t flt_geofence_run(struct flt_ctx *ctx, const struct flt_step *step, const 
 		return k;
 	/* No fence admits this client: the regions without a fence serve the
 	 * rest of the world; if every region is fenced, fail open. */
-	ctx->thread->stats.geofence_fallback++;
+	counter_inc(&ctx->thread->stats.geofence_fallback);
 	for (size_t i = 0; i < n; i++)
 		if (region_unfenced(m[i]->region))
 			m[k++] = m[i];

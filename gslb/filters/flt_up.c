@@ -26,14 +26,14 @@ size_t flt_up_run(struct flt_ctx *ctx, const struct flt_step *step, const struct
 		m[live++] = m[i]; /* order kept: live <= i */
 	}
 	if (live == 0 && n > 0) {
-		ctx->thread->stats.fail_open++;
+		counter_inc(&ctx->thread->stats.fail_open);
 		return n; /* m[] untouched: nothing was moved */
 	}
 	for (size_t i = 0; i < live; i++)
 		if (member_health_up(&ctx->health[m[i]->health]))
 			m[k++] = m[i];
 	if (k == 0) {
-		ctx->thread->stats.fail_open++;
+		counter_inc(&ctx->thread->stats.fail_open);
 		return live;
 	}
 	return k;
