@@ -9,9 +9,6 @@ gslb_anycast_LDADD = $(PROBE_LIBS)
 
 dist_man_MANS += docs/gslb-anycast.8
 
-# The config section is part of the one config loader (libgslb).
-libgslb_a_SOURCES += gslb/conf_anycast.c
-
 ANYCAST_TESTS = tests/unit/test_anycast
 check_PROGRAMS += $(ANYCAST_TESTS)
 TESTS += $(ANYCAST_TESTS)

@@ -17,9 +17,12 @@ libgslb_a_SOURCES = \
 	gslb/health.c gslb/health.h \
 	gslb/health_override.c gslb/health_override.h \
 	gslb/daemon.c gslb/daemon.h \
-	gslb/http_client.c gslb/http_client.h
+	gslb/http_client.c gslb/http_client.h \
+	gslb/conf_anycast.c \
+	gslb/service.h gslb/filter.c gslb/filter.h \
+	gslb/geo.c gslb/geo.h
 libgslb_a_CFLAGS = $(AM_CFLAGS) $(LDNS_CFLAGS) $(LIBCONFIG_CFLAGS) $(URCU_CFLAGS) \
-	$(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS)
+	$(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS) $(MAXMINDDB_CFLAGS)
 
 # libgslb.a is a static archive: a program gets only the objects it references. Each
 # program lists the libraries of those objects and no more, so a link that fails names an
@@ -45,3 +48,76 @@ bin_PROGRAMS += gslbctl
 gslbctl_SOURCES = gslb/gslbctl.c
 gslbctl_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(LIBCONFIG_CFLAGS)
 gslbctl_LDADD = libgslb.a $(LIBEVENT_LIBS) $(OPENSSL_LIBS) $(JANSSON_LIBS) $(LIBCONFIG_LIBS)
+
+# The unit suites of gslb/'s modules (tests/unit/local.mk has their shared flags).
+GSLB_TESTS = \
+	tests/unit/test_dname \
+	tests/unit/test_wire \
+	tests/unit/test_render \
+	tests/unit/test_conf \
+	tests/unit/test_zone \
+	tests/unit/test_lookup \
+	tests/unit/test_answer
+tests_unit_test_dname_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_dname_LDADD = $(UNIT_LDADD)
+tests_unit_test_wire_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_wire_LDADD = $(UNIT_LDADD)
+tests_unit_test_render_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_render_LDADD = $(UNIT_LDADD)
+tests_unit_test_conf_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_conf_LDADD = $(UNIT_LDADD)
+tests_unit_test_zone_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_zone_LDADD = $(UNIT_LDADD)
+tests_unit_test_lookup_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_lookup_LDADD = $(UNIT_LDADD)
+tests_unit_test_answer_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_answer_LDADD = $(UNIT_LDADD)
+# report, health (probe reports and their aggregation)
+GSLB_TESTS += tests/unit/test_report
+tests_unit_test_report_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_report_LDADD = $(UNIT_LDADD)
+GSLB_TESTS += tests/unit/test_health
+tests_unit_test_health_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_health_LDADD = $(UNIT_LDADD)
+GSLB_TESTS += tests/unit/test_health_override
+tests_unit_test_health_override_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_health_override_LDADD = $(UNIT_LDADD)
+# the control API's JSON (gslbd's sources: the handlers and the metrics they share)
+GSLB_TESTS += tests/unit/test_control_api
+tests_unit_test_control_api_SOURCES = tests/unit/test_control_api.c gslb/control_api.c \
+	gslb/metrics.c gslb/net_health.c
+tests_unit_test_control_api_CFLAGS = $(UNIT_CFLAGS) $(LIBEVENT_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_test_control_api_LDADD = $(UNIT_LDADD)
+# geoip, regions, services config sections and their snapshot; they open the GeoIP fixtures
+# of tests/data at run time, so build those with the programs
+GSLB_TESTS += tests/unit/test_conf_service tests/unit/test_snapshot
+tests_unit_test_conf_service_CFLAGS = $(UNIT_CFLAGS) -DTEST_BUILDDIR=\"$(abs_top_builddir)\"
+tests_unit_test_conf_service_LDADD = $(UNIT_LDADD)
+EXTRA_tests_unit_test_conf_service_DEPENDENCIES = $(GEO_TEST_DBS) conf/demo-city.mmdb
+tests_unit_test_snapshot_CFLAGS = $(UNIT_CFLAGS) -DTEST_BUILDDIR=\"$(abs_top_builddir)\"
+tests_unit_test_snapshot_LDADD = $(UNIT_LDADD)
+EXTRA_tests_unit_test_snapshot_DEPENDENCIES = $(GEO_TEST_DBS)
+# response rate limiting
+GSLB_TESTS += tests/unit/test_rrl
+tests_unit_test_rrl_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_rrl_LDADD = $(UNIT_LDADD)
+# member_stats (answers per member)
+GSLB_TESTS += tests/unit/test_member_stats
+tests_unit_test_member_stats_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_member_stats_LDADD = $(UNIT_LDADD)
+# counter.h (single-writer counters read by another thread)
+GSLB_TESTS += tests/unit/test_counter
+tests_unit_test_counter_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_counter_LDADD = $(UNIT_LDADD)
+# http_client: against an in-process evhttp server (plain and TLS)
+GSLB_TESTS += tests/unit/test_http_client
+tests_unit_test_http_client_CFLAGS = $(UNIT_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS)
+tests_unit_test_http_client_LDADD = $(UNIT_LDADD)
+# geo: opens the test databases tests/data/local.mk builds, at run time
+GSLB_TESTS += tests/unit/test_geo
+tests_unit_test_geo_CFLAGS = $(UNIT_CFLAGS) $(MAXMINDDB_CFLAGS) \
+	-DTEST_BUILDDIR=\"$(abs_top_builddir)\"
+tests_unit_test_geo_LDADD = $(UNIT_LDADD)
+EXTRA_tests_unit_test_geo_DEPENDENCIES = $(GEO_TEST_DBS)
+check_PROGRAMS += $(GSLB_TESTS)
+TESTS += $(GSLB_TESTS)

@@ -1,7 +1,5 @@
 # gslb/filters/ — selection filters, one per file (see DESIGN.md)
 libgslb_a_SOURCES += \
-	gslb/service.h \
-	gslb/filter.c gslb/filter.h \
 	gslb/filters/flt_up.c \
 	gslb/filters/flt_nearest.c \
 	gslb/filters/flt_geofence.c \

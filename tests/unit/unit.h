@@ -37,9 +37,14 @@ static inline Suite *unit_suite(const char *name, const struct unit_case *cases,
 	}                                                                                          \
 	UNIT_MAIN(make_suite)
 
+/* Check's default per-test timeout is 4 s of wall clock: on a loaded 2-core machine a
+ * correct CPU-bound test (100,000 filter draws) missed it. A timeout is there to catch a
+ * hang, not to time a test, so the default becomes 60 s (CK_DEFAULT_TIMEOUT in the
+ * environment still wins; CK_TIMEOUT_MULTIPLIER still scales it). */
 #define UNIT_MAIN(suite_fn)                                                                        \
 	int main(void)                                                                             \
 	{                                                                                          \
+		setenv("CK_DEFAULT_TIMEOUT", "60", 0);                                             \
 		SRunner *sr = srunner_create(suite_fn());                                          \
 		srunner_run_all(sr, CK_NORMAL);                                                    \
 		int failed = srunner_ntests_failed(sr);                                            \
