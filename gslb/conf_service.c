@@ -87,19 +87,31 @@ static bool parse_code(struct conf_ctx *x, const config_setting_t *s, const char
 	return true;
 }
 
+/* A zeroed array for the elements of the CT_STRS setting s (at least one, so that an empty
+ * list is not NULL); *n gets their count. NULL after reporting out of memory. */
+static void *alloc_elems(struct conf_ctx *x, const config_setting_t *s, const char *path,
+			 size_t elem_size, int *n)
+{
+	void *v;
+
+	*n = config_setting_length(s);
+	v = calloc(*n > 0 ? (size_t)*n : 1, elem_size);
+	if (!v)
+		conf_oom(x, s, path);
+	return v;
+}
+
 /* CT_STRS of codes -> char (*)[3] at it->off, count at it->count_off. */
 static void store_codes(struct conf_ctx *x, const struct conf_item *it, const config_setting_t *s,
 			char *base, const char *path, bool continent)
 {
-	int n = config_setting_length(s);
-	char(*v)[3] = calloc(n > 0 ? (size_t)n : 1, sizeof(*v));
+	int n;
+	char(*v)[3] = alloc_elems(x, s, path, sizeof(*v), &n);
 	size_t cnt = 0;
 	char epath[CONF_PATHLEN];
 
-	if (!v) {
-		conf_oom(x, s, path);
+	if (!v)
 		return;
-	}
 	for (int i = 0; i < n; i++) {
 		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
 
@@ -335,15 +347,13 @@ static void store_ips(struct conf_ctx *x, const struct conf_item *it, const conf
 		      char *base, const char *path, int af)
 {
 	size_t alen = af == AF_INET ? 4 : 16;
-	int n = config_setting_length(s);
-	uint8_t *v = calloc(n > 0 ? (size_t)n : 1, alen);
+	int n;
+	uint8_t *v = alloc_elems(x, s, path, alen, &n);
 	size_t cnt = 0;
 	char epath[CONF_PATHLEN];
 
-	if (!v) {
-		conf_oom(x, s, path);
+	if (!v)
 		return;
-	}
 	for (int i = 0; i < n; i++) {
 		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
 		const char *t = config_setting_get_string(e);
