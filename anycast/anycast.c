@@ -343,9 +343,9 @@ static void http_start(struct anycast *a)
 	    .headers = headers,
 	    .timeout = a->ac->timeout,
 	};
-	const char *err = "cannot start the request";
+	char err[256] = "cannot start the request";
 
-	a->http_req = http_client_start(&a->http_env, &req, http_cb, a, &err);
+	a->http_req = http_client_start(&a->http_env, &req, http_cb, a, err, sizeof(err));
 	if (!a->http_req)
 		http_fail(a, err);
 }

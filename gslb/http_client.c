@@ -358,13 +358,13 @@ static void strip_port(const char *name, char *out, size_t outlen)
 }
 
 static SSL *make_ssl(const struct http_client_env *env, const struct http_request *req,
-		     const char *ip, const char **err)
+		     const char *ip, char *err, size_t errlen)
 {
 	SSL *ssl = SSL_new(env->ssl_ctx);
 	char name[HTTP_URL_HOST_MAX];
 
 	if (!ssl) {
-		*err = "tls: SSL_new failed";
+		snprintf(err, errlen, "tls: SSL_new failed");
 		return NULL;
 	}
 	strip_port(req->sni && req->sni[0] ? req->sni
@@ -396,7 +396,7 @@ static SSL *make_ssl(const struct http_client_env *env, const struct http_reques
 	return ssl;
 fail:
 	SSL_free(ssl);
-	*err = "tls: setup failed";
+	snprintf(err, errlen, "tls: setup failed");
 	return NULL;
 }
 
@@ -446,7 +446,7 @@ static int add_headers(struct evhttp_request *er, const struct http_request *req
 
 struct http_client *http_client_start(const struct http_client_env *env,
 				      const struct http_request *req, http_client_cb cb, void *arg,
-				      const char **err)
+				      char *err, size_t errlen)
 {
 	struct http_client *h = calloc(1, sizeof(*h));
 	struct bufferevent *bev = NULL;
@@ -459,28 +459,28 @@ struct http_client *http_client_start(const struct http_client_env *env,
 	struct evhttp_request *er;
 
 	if (!h) {
-		*err = "out of memory";
+		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	h->cb = cb;
 	h->arg = arg;
 	h->verify = req->tls && req->verify;
 	if (!method) {
-		*err = "unsupported method";
+		snprintf(err, errlen, "unsupported method");
 		goto fail;
 	}
 	if (!req->sa || sa_text(req->sa, ip, sizeof(ip), &port) < 0) {
-		*err = "bad address";
+		snprintf(err, errlen, "bad address");
 		goto fail;
 	}
 	h->timer = evtimer_new(env->base, timeout_cb, h);
 	if (!h->timer) {
-		*err = "out of memory";
+		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
 	/* Deferred callbacks: nothing runs inside this function, and errno survives to ours. */
 	if (req->tls) {
-		h->ssl = make_ssl(env, req, ip, err);
+		h->ssl = make_ssl(env, req, ip, err, errlen);
 		if (!h->ssl)
 			goto fail;
 		bev = bufferevent_openssl_socket_new(
@@ -496,7 +496,7 @@ struct http_client *http_client_start(const struct http_client_env *env,
 	}
 	if (!bev) {
 		h->ssl = NULL;
-		*err = "out of memory";
+		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
 	/* ip is numeric: without a dns_base evhttp resolves it at once, without blocking */
@@ -504,7 +504,7 @@ struct http_client *http_client_start(const struct http_client_env *env,
 	if (!h->evcon) {
 		bufferevent_free(bev);
 		h->ssl = NULL;
-		*err = "out of memory";
+		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
 	evhttp_connection_set_retries(h->evcon, 0);
@@ -515,19 +515,19 @@ struct http_client *http_client_start(const struct http_client_env *env,
 	evhttp_connection_set_max_headers_size(h->evcon, HTTP_CLIENT_MAX_HEADERS);
 	er = evhttp_request_new(request_done_cb, h);
 	if (!er) {
-		*err = "out of memory";
+		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
 	evhttp_request_set_error_cb(er, request_error_cb);
 	if (add_headers(er, req, ip, port) < 0) {
 		evhttp_request_free(er);
-		*err = "out of memory";
+		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
 	/* On failure evhttp has freed er, or left it queued on evcon, which frees it. */
 	if (evhttp_make_request(h->evcon, er, method,
 				req->path && req->path[0] ? req->path : "/")) {
-		*err = "cannot start the request";
+		snprintf(err, errlen, "cannot start the request");
 		goto fail;
 	}
 	h->req = er;
@@ -583,7 +583,6 @@ int http_client_fetch(const struct http_request *req, int *status, char **body, 
 	struct event_base *base = event_base_new();
 	struct http_client_env env = {0};
 	struct fetch_result f = {0};
-	const char *why = NULL;
 	int ret = -1;
 
 	*status = 0;
@@ -595,10 +594,8 @@ int http_client_fetch(const struct http_request *req, int *status, char **body, 
 	}
 	if (http_client_env_init(&env, base, err, errlen) < 0)
 		goto out;
-	if (!http_client_start(&env, req, fetch_cb, &f, &why)) {
-		snprintf(err, errlen, "%s", why);
+	if (!http_client_start(&env, req, fetch_cb, &f, err, errlen))
 		goto out;
-	}
 	while (!f.done)
 		if (event_base_loop(base, EVLOOP_ONCE) < 0)
 			break;

@@ -92,12 +92,12 @@ struct http_client;
 typedef void (*http_client_cb)(void *arg, const struct http_response *r);
 
 /* Starts req on env's loop; the strings in req are copied. Returns a handle, or NULL
- * with a static reason in *err on immediate failure (cb is not called). The handle is
+ * with the reason in err (errlen bytes) on immediate failure (cb is not called). The handle is
  * freed by the client after cb returns; http_client_cancel before that stops the
  * request without calling cb. Loop thread only. */
 struct http_client *http_client_start(const struct http_client_env *env,
 				      const struct http_request *req, http_client_cb cb, void *arg,
-				      const char **err);
+				      char *err, size_t errlen);
 /* Stops a request whose callback has not run yet, and frees it. NULL is fine. */
 void http_client_cancel(struct http_client *h);
 

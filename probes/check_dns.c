@@ -53,7 +53,7 @@ static void query_cb(void *arg, int rcode, unsigned ancount, const char *err)
 	check_done(ci, ok, REPORT_UNKNOWN, ok ? NULL : reason);
 }
 
-static int dns_start(struct check_inst *ci, const char **reason)
+static int dns_start(struct check_inst *ci, char *reason, size_t reasonlen)
 {
 	struct dns_client *d = ci->priv;
 
@@ -63,7 +63,7 @@ static int dns_start(struct check_inst *ci, const char **reason)
 		d = dns_client_new(ci->env->base, (const struct sockaddr *)&ci->ss, ci->sslen,
 				   ci->ck->timeout, err, sizeof(err));
 		if (!d) {
-			*reason = "cannot set up c-ares";
+			snprintf(reason, reasonlen, "cannot set up c-ares");
 			return -ENOMEM;
 		}
 		ci->priv = d;
@@ -73,7 +73,7 @@ static int dns_start(struct check_inst *ci, const char **reason)
 
 	if (dns_client_query(d, p->query, 1 /* IN */, p->qtype_num, query_cb, ci) < 0) {
 		ci->run = NULL;
-		*reason = "out of memory";
+		snprintf(reason, reasonlen, "out of memory");
 		return -ENOMEM;
 	}
 	return 0;

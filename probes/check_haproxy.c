@@ -194,7 +194,7 @@ static void hap_cb(void *arg, const struct http_response *resp)
 	check_done(ci, ok, load, ok ? NULL : reason);
 }
 
-static int fetch(struct check_inst *ci, struct hap_priv *hp, const char **reason)
+static int fetch(struct check_inst *ci, struct hap_priv *hp, char *reason, size_t reasonlen)
 {
 	struct http_request req = {
 	    .host = hp->hosthdr,
@@ -209,7 +209,7 @@ static int fetch(struct check_inst *ci, struct hap_priv *hp, const char **reason
 	};
 
 	ci->run = hp;
-	hp->h = http_client_start(&ci->env->http, &req, hap_cb, ci, reason);
+	hp->h = http_client_start(&ci->env->http, &req, hap_cb, ci, reason, reasonlen);
 	if (!hp->h) {
 		ci->run = NULL;
 		return -EIO;
@@ -221,7 +221,7 @@ static void resolved_cb(void *arg, const struct sockaddr *sa, socklen_t len, con
 {
 	struct check_inst *ci = arg;
 	struct hap_priv *hp = ci->priv;
-	const char *reason = NULL;
+	char reason[256];
 	char why[384];
 
 	hp->resolving = false;
@@ -239,11 +239,11 @@ static void resolved_cb(void *arg, const struct sockaddr *sa, socklen_t len, con
 		check_done(ci, false, REPORT_UNKNOWN, why);
 		return;
 	}
-	if (fetch(ci, hp, &reason) < 0)
+	if (fetch(ci, hp, reason, sizeof(reason)) < 0)
 		check_done(ci, false, REPORT_UNKNOWN, reason);
 }
 
-static struct hap_priv *hap_new(struct check_inst *ci, const char **reason)
+static struct hap_priv *hap_new(struct check_inst *ci, char *reason, size_t reasonlen)
 {
 	struct hap_priv *hp = calloc(1, sizeof(*hp));
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST};
@@ -251,7 +251,7 @@ static struct hap_priv *hap_new(struct check_inst *ci, const char **reason)
 	char err[128], port[8];
 
 	if (!hp) {
-		*reason = "out of memory";
+		snprintf(reason, reasonlen, "out of memory");
 		return NULL;
 	}
 	const struct hap_params *p = ci->ck->params;
@@ -259,7 +259,7 @@ static struct hap_priv *hap_new(struct check_inst *ci, const char **reason)
 	hp->proxy = p->proxy;
 	if (http_url_parse(p->url, &hp->url, err, sizeof(err)) < 0) {
 		free(hp);
-		*reason = "bad url";
+		snprintf(reason, reasonlen, "bad url");
 		return NULL;
 	}
 	snprintf(hp->hosthdr, sizeof(hp->hosthdr), strchr(hp->url.host, ':') ? "[%s]:%u" : "%s:%u",
@@ -276,23 +276,23 @@ static struct hap_priv *hap_new(struct check_inst *ci, const char **reason)
 	return hp;
 }
 
-static int hap_start(struct check_inst *ci, const char **reason)
+static int hap_start(struct check_inst *ci, char *reason, size_t reasonlen)
 {
 	struct hap_priv *hp = ci->priv;
 	char err[128];
 
 	if (!hp) {
-		hp = hap_new(ci, reason);
+		hp = hap_new(ci, reason, reasonlen);
 		if (!hp)
 			return -EINVAL;
 		ci->priv = hp;
 	}
 	if (hp->resolved)
-		return fetch(ci, hp, reason);
+		return fetch(ci, hp, reason, reasonlen);
 	if (!hp->dns) {
 		hp->dns = dns_client_new(ci->env->base, NULL, 0, ci->ck->timeout, err, sizeof(err));
 		if (!hp->dns) {
-			*reason = "no resolver";
+			snprintf(reason, reasonlen, "no resolver");
 			return -EHOSTUNREACH;
 		}
 	}
@@ -303,7 +303,7 @@ static int hap_start(struct check_inst *ci, const char **reason)
 		if (dns_client_resolve(hp->dns, hp->url.host, hp->url.port, resolved_cb, ci) < 0) {
 			hp->resolving = false;
 			ci->run = NULL;
-			*reason = "out of memory";
+			snprintf(reason, reasonlen, "out of memory");
 			return -ENOMEM;
 		}
 	}

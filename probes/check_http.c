@@ -50,7 +50,7 @@ static void http_cb(void *arg, const struct http_response *r)
 	check_done(ci, ok, REPORT_UNKNOWN, ok ? NULL : reason);
 }
 
-static int http_start(struct check_inst *ci, const char **reason)
+static int http_start(struct check_inst *ci, char *reason, size_t reasonlen)
 {
 	const struct http_params *p = ci->ck->params;
 	/* Host: the configured one, else the address (and port); sni defaults to host; with
@@ -68,7 +68,7 @@ static int http_start(struct check_inst *ci, const char **reason)
 	    .timeout = ci->ck->timeout + CHECK_HTTP_SLACK,
 	};
 
-	ci->run = http_client_start(&ci->env->http, &req, http_cb, ci, reason);
+	ci->run = http_client_start(&ci->env->http, &req, http_cb, ci, reason, reasonlen);
 	return ci->run ? 0 : -EIO;
 }
 

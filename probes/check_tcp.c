@@ -40,18 +40,18 @@ static void tcp_event_cb(struct bufferevent *bev, short what, void *arg)
 	check_done(ci, ok, REPORT_UNKNOWN, ok ? NULL : reason);
 }
 
-static int tcp_start(struct check_inst *ci, const char **reason)
+static int tcp_start(struct check_inst *ci, char *reason, size_t reasonlen)
 {
 	struct tcp_run *r = calloc(1, sizeof(*r));
 
 	if (!r) {
-		*reason = "out of memory";
+		snprintf(reason, reasonlen, "out of memory");
 		return -ENOMEM;
 	}
 	r->bev = bufferevent_socket_new(ci->env->base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (!r->bev) {
 		free(r);
-		*reason = "cannot create a bufferevent";
+		snprintf(reason, reasonlen, "cannot create a bufferevent");
 		return -ENOMEM;
 	}
 	ci->run = r;
@@ -62,7 +62,7 @@ static int tcp_start(struct check_inst *ci, const char **reason)
 		bufferevent_free(r->bev);
 		free(r);
 		ci->run = NULL;
-		*reason = "connect failed";
+		snprintf(reason, reasonlen, "connect failed");
 		return -EIO;
 	}
 	r->starting = false;

@@ -68,9 +68,9 @@ struct check_inst {
 };
 
 struct check_ops {
-	/* Starts a run. Returns 0, or a negative errno when it failed at once (reason set to a
-	 * static string; check_done is not called). */
-	int (*start)(struct check_inst *ci, const char **reason);
+	/* Starts a run. Returns 0, or a negative errno when it failed at once, with the reason
+	 * in reason (reasonlen bytes); check_done is not called then. */
+	int (*start)(struct check_inst *ci, char *reason, size_t reasonlen);
 	void (*cancel)(struct check_inst *ci);
 	void (*release)(struct check_inst *ci); /* may be NULL */
 };

@@ -207,7 +207,7 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct check_inst *ci = arg;
 	struct timeval iv = tv_of(ci->ck->interval), to = tv_of(ci->ck->timeout);
-	const char *reason = "cannot start";
+	char reason[256] = "cannot start";
 
 	event_add(ci->tick, &iv);
 	if (ci->running) /* timeout < interval makes this impossible; be safe */
@@ -216,7 +216,7 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 	ci->started_us = clock_mono_us();
 	event_add(ci->deadline, &to);
 	/* start may end the run at once through check_done */
-	if (ops_of(ci->ck)->start(ci, &reason) < 0 && ci->running) {
+	if (ops_of(ci->ck)->start(ci, reason, sizeof(reason)) < 0 && ci->running) {
 		event_del(ci->deadline);
 		finish_run(ci, false, REPORT_UNKNOWN, reason);
 	}

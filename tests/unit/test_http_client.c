@@ -220,11 +220,11 @@ static void run_request(const struct http_request *req, struct result *res)
 	struct event_base *base = event_base_new();
 	struct http_client_env env;
 	char err[128];
-	const char *why = NULL;
+	char why[128];
 
 	memset(res, 0, sizeof(*res));
 	ck_assert_int_eq(http_client_env_init(&env, base, err, sizeof(err)), 0);
-	ck_assert_ptr_nonnull(http_client_start(&env, req, result_cb, res, &why));
+	ck_assert_ptr_nonnull(http_client_start(&env, req, result_cb, res, why, sizeof(why)));
 	run_until(base, res, 3);
 	ck_assert_int_eq(res->calls, 1);
 	http_client_env_release(&env);
@@ -384,7 +384,7 @@ START_TEST(test_cancel)
 	int fd = silent_listener(&port);
 	struct sockaddr_in hang = loopback(port), ok;
 	struct result a = {0}, b = {0}, c = {0};
-	const char *why;
+	char why[128];
 	char err[128];
 	struct http_client *h;
 
@@ -394,13 +394,13 @@ START_TEST(test_cancel)
 	struct http_request rh = {
 	    .sa = (struct sockaddr *)&hang, .salen = sizeof(hang), .path = "/", .timeout = 0.3};
 	struct http_request ro = {.sa = (struct sockaddr *)&ok, .salen = sizeof(ok), .path = "/ok"};
-	h = http_client_start(&env, &rh, result_cb, &c, &why);
+	h = http_client_start(&env, &rh, result_cb, &c, why, sizeof(why));
 	ck_assert_ptr_nonnull(h);
 	http_client_cancel(h);
 	b.other = NULL;
-	a.other = http_client_start(&env, &rh, result_cb, &b, &why);
+	a.other = http_client_start(&env, &rh, result_cb, &b, why, sizeof(why));
 	ck_assert_ptr_nonnull(a.other);
-	ck_assert_ptr_nonnull(http_client_start(&env, &ro, result_cb, &a, &why));
+	ck_assert_ptr_nonnull(http_client_start(&env, &ro, result_cb, &a, why, sizeof(why)));
 	run_until(base, &a, 3);
 	ck_assert_int_eq(a.calls, 1);
 	ck_assert_int_eq(a.status, 200);
