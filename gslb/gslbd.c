@@ -329,7 +329,7 @@ int main(int argc, char **argv)
 	/* Overrides persist in health.state_file: losing a drain at startup
 	 * would send traffic to a member the operator took out, so a bad file
 	 * stops the start. */
-	d.health = health_new(&snap->conf->health);
+	d.health = health_new(&snap->conf->health, clock_wall_ms());
 	if (d.health == NULL) {
 		startup_error(use_syslog, "health: out of memory");
 		snapshot_free(snap);

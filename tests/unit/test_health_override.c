@@ -41,7 +41,7 @@ static struct conf_health params(const char *state_file)
 static struct health_state *new_bound(const char *state_file)
 {
 	struct conf_health h = params(state_file);
-	struct health_state *s = health_new(&h);
+	struct health_state *s = health_new(&h, 0);
 
 	ck_assert_ptr_nonnull(s);
 	for (uint32_t i = 0; i < 3; i++)
