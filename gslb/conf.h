@@ -25,7 +25,7 @@ struct service;
 #define CONF_HEALTH_PORT 8053  /* default port of health.listen and probe.report_to */
 #define CONF_ID_MAX 64	       /* longest check name, key id or prober id (bytes) */
 #define CONF_SECRET_MIN 32     /* shortest accepted report key secret (bytes) */
-#define CONF_ANY_PROBER "*"   /* health.keys[].probers: any prober id */
+#define CONF_ANY_PROBER "*"    /* health.keys[].probers: any prober id */
 #define CONF_SECRET_MAX 1024   /* longest */
 #define CONF_CONTROL_PORT 9053 /* default port of server.control.listen */
 

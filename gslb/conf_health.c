@@ -330,9 +330,8 @@ static void check_probers(struct conf_ctx *x, const struct conf_health_key *k,
 
 	for (size_t j = 0; j < k->nprobers; j++) {
 		const char *p = k->probers[j];
-		const config_setting_t *ejs =
-		    ps && config_setting_is_aggregate(ps) ? config_setting_get_elem(ps, (unsigned)j)
-							  : ps;
+		/* an array (no CONF_SCALAR_OK), since it has elements */
+		const config_setting_t *ejs = config_setting_get_elem(ps, (unsigned)j);
 
 		conf_path_fmt(epath, sizeof(epath), "%s[%zu].probers[%zu]", path, i, j);
 		if (!strcmp(p, CONF_ANY_PROBER)) {

@@ -47,10 +47,10 @@
 #define REPORT_R_UNKNOWN_KEY "unknown_key"
 #define REPORT_R_BAD_MAC "bad_mac"
 #define REPORT_R_PROBER_NOT_ALLOWED "prober_not_allowed" /* not in the key's probers */
-#define REPORT_R_IMPLAUSIBLE_SEQ "implausible_seq"	   /* seq ahead of the timestamp */
-#define REPORT_R_REPLAY "replay"		     /* health.c */
-#define REPORT_R_STALE_TIMESTAMP "stale_timestamp"   /* health.c */
-#define REPORT_R_FUTURE_TIMESTAMP "future_timestamp" /* health.c */
+#define REPORT_R_IMPLAUSIBLE_SEQ "implausible_seq"	 /* seq ahead of the timestamp */
+#define REPORT_R_REPLAY "replay"			 /* health.c */
+#define REPORT_R_STALE_TIMESTAMP "stale_timestamp"	 /* health.c */
+#define REPORT_R_FUTURE_TIMESTAMP "future_timestamp"	 /* health.c */
 
 /* One (member, address) as seen by one prober. */
 struct report_entry {
