@@ -25,6 +25,7 @@ struct service;
 #define CONF_HEALTH_PORT 8053  /* default port of health.listen and probe.report_to */
 #define CONF_ID_MAX 64	       /* longest check name, key id or prober id (bytes) */
 #define CONF_SECRET_MIN 32     /* shortest accepted report key secret (bytes) */
+#define CONF_ANY_PROBER "*"    /* health.keys[].probers: any prober id */
 #define CONF_SECRET_MAX 1024   /* longest */
 #define CONF_CONTROL_PORT 9053 /* default port of server.control.listen */
 
@@ -88,6 +89,11 @@ struct conf_health_key {
 	char *secret_file; /* resolved path */
 	uint8_t *secret;   /* the file's content, trailing whitespace trimmed */
 	size_t secret_len; /* CONF_SECRET_MIN..CONF_SECRET_MAX */
+	/* The prober ids a report signed with this key may carry: ids, or the one entry "*"
+	 * for any id (written out, so that the insecure choice is visible). A key holder can
+	 * sign anything, so a key shared by probers can vote as each of them. */
+	char **probers;
+	size_t nprobers; /* >= 1 */
 };
 
 /* health: { ... }, read by gslbd (receiver and aggregation) and by the probe (keys). */
@@ -217,6 +223,9 @@ const struct conf_check *conf_check_find(const struct conf *c, const char *name)
 /* The health key with this id (len bytes, not NUL-terminated), or NULL. */
 const struct conf_health_key *conf_health_key_find(const struct conf_health *h, const char *id,
 						   size_t len);
+/* True when a report signed with k may carry the prober id id (len bytes, not
+ * NUL-terminated). */
+bool conf_health_key_allows(const struct conf_health_key *k, const char *id, size_t len);
 /* Makes the loader read and validate the check types of table (NULL-terminated; static, kept
  * for the process's life) from the next conf_load on. Call before conf_load, on the thread
  * that loads; NULL goes back to reading checks leniently. */

@@ -39,6 +39,17 @@ const struct conf_health_key *conf_health_key_find(const struct conf_health *h, 
 	return NULL;
 }
 
+bool conf_health_key_allows(const struct conf_health_key *k, const char *id, size_t len)
+{
+	for (size_t i = 0; i < k->nprobers; i++) {
+		const char *p = k->probers[i];
+
+		if (!strcmp(p, CONF_ANY_PROBER) || (strlen(p) == len && !memcmp(p, id, len)))
+			return true;
+	}
+	return false;
+}
+
 /* ---- shared hooks ---- */
 
 /* Names, key ids and prober ids travel in reports and logs: keep them short and plain. */
@@ -305,8 +316,35 @@ static const struct conf_item key_items[] = {
     {"id", CT_STRING, CONF_REQUIRED, FIELD(struct conf_health_key, id), .store = store_id},
     {"secret_file", CT_STRING, CONF_REQUIRED, FIELD(struct conf_health_key, secret_file),
      .store = store_secret, .release = release_secret},
+    {"probers", CT_STRS, CONF_REQUIRED, ARRAY(struct conf_health_key, probers, nprobers),
+     .min_count = 1},
     {NULL},
 };
+
+/* Each entry a prober id, or "*" alone: "*" among ids would silently make them moot. */
+static void check_probers(struct conf_ctx *x, const struct conf_health_key *k,
+			  const config_setting_t *e, const char *path, size_t i)
+{
+	const config_setting_t *ps = config_setting_get_member(e, "probers");
+	char epath[CONF_PATHLEN];
+
+	for (size_t j = 0; j < k->nprobers; j++) {
+		const char *p = k->probers[j];
+		/* an array (no CONF_SCALAR_OK), since it has elements */
+		const config_setting_t *ejs = config_setting_get_elem(ps, (unsigned)j);
+
+		conf_path_fmt(epath, sizeof(epath), "%s[%zu].probers[%zu]", path, i, j);
+		if (!strcmp(p, CONF_ANY_PROBER)) {
+			if (k->nprobers > 1)
+				conf_err(x, ejs, epath,
+					 "\"*\" (any prober) must be the only entry");
+		} else if (!id_ok(p)) {
+			conf_err(x, ejs, epath,
+				 "bad prober id \"%s\" (want \"*\" or 1..%d of A-Z a-z 0-9 . _ -)",
+				 p, CONF_ID_MAX);
+		}
+	}
+}
 
 static void finish_keys(struct conf_ctx *x, const struct conf_item *it, const config_setting_t *s,
 			char *base, const char *path)
@@ -319,6 +357,7 @@ static void finish_keys(struct conf_ctx *x, const struct conf_item *it, const co
 	for (size_t i = 0; i < h->nkeys; i++) {
 		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
 
+		check_probers(x, &h->keys[i], e, path, i);
 		if (!h->keys[i].id)
 			continue;
 		for (size_t j = 0; j < i; j++) {

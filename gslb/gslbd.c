@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -120,15 +121,76 @@ static int run_test(const char *conf_path)
 	return 0;
 }
 
-static int write_pidfile(const char *path)
+/* Written after the drop, so that the unprivileged daemon can remove it at exit; never
+ * through a symlink, which whoever can write the directory could plant. */
+static int write_pidfile(const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "w");
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	char buf[32];
+	int len, e;
 
-	if (f == NULL)
-		return -errno;
-	fprintf(f, "%ld\n", (long)getpid());
-	if (fclose(f) != 0)
-		return -errno;
+	if (fd == -1) {
+		e = errno;
+		snprintf(err, errlen, "pidfile %s: %s", path,
+			 e == ELOOP ? "is a symbolic link, refused" : strerror(e));
+		return -e;
+	}
+	len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (write(fd, buf, (size_t)len) != len) {
+		e = errno ? errno : EIO;
+		close(fd);
+		snprintf(err, errlen, "pidfile %s: %s", path, strerror(e));
+		return -e;
+	}
+	close(fd);
+	return 0;
+}
+
+/* One access() check for check_access: fills err and returns -1 when denied. */
+static int need_access(const char *what, const char *path, int mode, char *err, size_t errlen)
+{
+	if (path == NULL || path[0] == '\0' || access(path, mode) == 0)
+		return 0;
+	snprintf(err, errlen, "%s %s: %s as uid %ld: %s (a reload or save would fail)", what, path,
+		 mode & W_OK ? "not writable" : "not readable", (long)geteuid(), strerror(errno));
+	return -1;
+}
+
+/* After the drop: every file a reload reads and the directory an override save writes must
+ * be open to the user gslbd now runs as, or the failure would come later, at a reload or a
+ * drain, with the old state still serving. Returns 0 or -1 with the first file in err. */
+static int check_access(const struct conf *c, const char *conf_path, char *err, size_t errlen)
+{
+	if (need_access("config", conf_path, R_OK, err, errlen) != 0)
+		return -1;
+	for (size_t i = 0; i < c->nzones; i++)
+		if (need_access("zone file", c->zones[i].file, R_OK, err, errlen) != 0)
+			return -1;
+	for (size_t i = 0; i < c->health.nkeys; i++)
+		if (need_access("health key", c->health.keys[i].secret_file, R_OK, err, errlen) !=
+		    0)
+			return -1;
+	if (c->geoip.enabled &&
+	    (need_access("geoip database", c->geoip.database, R_OK, err, errlen) != 0 ||
+	     need_access("geoip database6", c->geoip.database6, R_OK, err, errlen) != 0))
+		return -1;
+	if (c->health.state_file != NULL && c->health.state_file[0] != '\0') {
+		char *dir = strdup(c->health.state_file);
+		char *slash = dir != NULL ? strrchr(dir, '/') : NULL;
+		int r;
+
+		if (slash == NULL) {
+			free(dir);
+			snprintf(err, errlen, "health.state_file %s: out of memory or not absolute",
+				 c->health.state_file);
+			return -1;
+		}
+		slash[slash == dir ? 1 : 0] = '\0';
+		r = need_access("health.state_file directory", dir, W_OK | X_OK, err, errlen);
+		free(dir);
+		if (r != 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -329,7 +391,7 @@ int main(int argc, char **argv)
 	/* Overrides persist in health.state_file: losing a drain at startup
 	 * would send traffic to a member the operator took out, so a bad file
 	 * stops the start. */
-	d.health = health_new(&snap->conf->health);
+	d.health = health_new(&snap->conf->health, clock_wall_ms());
 	if (d.health == NULL) {
 		startup_error(use_syslog, "health: out of memory");
 		snapshot_free(snap);
@@ -395,16 +457,25 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (d.pidfile != NULL && (r = write_pidfile(d.pidfile)) != 0) {
-		snprintf(err, sizeof(err), "pidfile %s: %s", d.pidfile, strerror(-r));
+	r = drop_privileges(snap->conf->user, err, sizeof(err));
+	/* nothing this process could exec gains privileges back (setuid bits, file caps) */
+	if (r == 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1) {
+		snprintf(err, sizeof(err), "prctl(PR_SET_NO_NEW_PRIVS): %s", strerror(errno));
+		r = -1;
+	}
+	if (r == 0)
+		r = check_access(snap->conf, d.conf_path, err, sizeof(err));
+	if (r != 0) {
 		startup_error(use_syslog && o.foreground, err);
 		free(d.pidfile);
-		d.pidfile = NULL;
+		d.pidfile = NULL; /* not ours to remove */
 		snapshot_free(snap);
 		goto out;
 	}
-	if (drop_privileges(snap->conf->user, err, sizeof(err)) != 0) {
+	if (d.pidfile != NULL && write_pidfile(d.pidfile, err, sizeof(err)) != 0) {
 		startup_error(use_syslog && o.foreground, err);
+		free(d.pidfile);
+		d.pidfile = NULL;
 		snapshot_free(snap);
 		goto out;
 	}

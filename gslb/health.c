@@ -48,6 +48,7 @@ struct mrec {
 	bool up, fresh; /* as last published */
 };
 
+/* A free slot (an expired prober, kept so that votes' indices stay valid) has id "". */
 struct prober {
 	char id[CONF_ID_MAX + 1];
 	uint64_t last_seq;
@@ -60,6 +61,7 @@ struct health_state {
 	/* parameters, from conf_health */
 	int quorum;
 	uint64_t stale_ms, grace_ms, skew_ms;
+	uint64_t start_ms; /* reports stamped before are rejected */
 	bool default_up;
 	char *state_file; /* NULL = none */
 	/* members: array plus an open-addressing index (size a power of two, > 2 × n) */
@@ -97,7 +99,7 @@ static int set_params(struct health_state *s, const struct conf_health *h)
 	return 0;
 }
 
-struct health_state *health_new(const struct conf_health *h)
+struct health_state *health_new(const struct conf_health *h, uint64_t now_ms)
 {
 	struct health_state *s = calloc(1, sizeof(*s));
 
@@ -111,6 +113,7 @@ struct health_state *health_new(const struct conf_health *h)
 		health_free(s);
 		return NULL;
 	}
+	s->start_ms = now_ms;
 	return s;
 }
 
@@ -381,12 +384,91 @@ int health_bind(struct health_state *s, const struct service *services, size_t n
 
 /* ---- reports ---- */
 
-static struct prober *prober_get(struct health_state *s, const char *id, size_t len)
+static uint64_t idle_limit_ms(const struct health_state *s)
 {
-	for (size_t i = 0; i < s->nprobers; i++)
+	uint64_t ms = s->stale_ms * HEALTH_PROBER_IDLE_STALES;
+
+	if (s->grace_ms > ms)
+		ms = s->grace_ms;
+	if (s->skew_ms * 2 > ms)
+		ms = s->skew_ms * 2;
+	return ms;
+}
+
+/* Drops prober pi's votes; the grace of a target left without votes keeps counting from
+ * them, as evaluate_target would have recorded. */
+static void drop_votes(struct health_state *s, uint32_t pi)
+{
+	for (size_t i = 0; i < s->nm; i++) {
+		for (size_t j = 0; j < s->m[i].ntargets; j++) {
+			struct target *t = &s->m[i].targets[j];
+			size_t k = 0;
+
+			for (size_t n = 0; n < t->nvotes; n++) {
+				const struct vote *v = &t->votes[n];
+
+				if (v->prober != pi) {
+					t->votes[k++] = *v;
+					continue;
+				}
+				if (v->at_ms + s->stale_ms > t->stale_since_ms)
+					t->stale_since_ms = v->at_ms + s->stale_ms;
+			}
+			t->nvotes = k;
+		}
+	}
+}
+
+static size_t expire(struct health_state *s, uint64_t now_ms)
+{
+	uint64_t limit = idle_limit_ms(s);
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->nprobers; i++) {
+		struct prober *p = &s->probers[i];
+
+		if (!p->id[0] || now_ms < p->last_ms || now_ms - p->last_ms <= limit)
+			continue;
+		log_info("event=prober_expired prober=%s idle_ms=%llu", p->id,
+			 (unsigned long long)(now_ms - p->last_ms));
+		drop_votes(s, (uint32_t)i);
+		memset(p, 0, sizeof(*p));
+		n++;
+	}
+	/* free slots at the end shrink the table; inner ones are reused */
+	while (s->nprobers && !s->probers[s->nprobers - 1].id[0])
+		s->nprobers--;
+	return n;
+}
+
+size_t health_expire(struct health_state *s, uint64_t now_ms)
+{
+	pthread_mutex_lock(&s->lock);
+	size_t n = expire(s, now_ms);
+	pthread_mutex_unlock(&s->lock);
+	return n;
+}
+
+static struct prober *prober_get(struct health_state *s, const char *id, size_t len,
+				 uint64_t now_ms)
+{
+	struct prober *free_slot = NULL;
+
+	if (len == 0 || len > CONF_ID_MAX)
+		return NULL;
+	for (size_t i = 0; i < s->nprobers; i++) {
+		if (!s->probers[i].id[0] && !free_slot)
+			free_slot = &s->probers[i];
 		if (strlen(s->probers[i].id) == len && !memcmp(s->probers[i].id, id, len))
 			return &s->probers[i];
-	if (s->nprobers == HEALTH_MAX_PROBERS || len > CONF_ID_MAX)
+	}
+	if (!free_slot && s->nprobers == HEALTH_MAX_PROBERS && expire(s, now_ms) > 0)
+		return prober_get(s, id, len, now_ms); /* once: the table has room now */
+	if (free_slot) {
+		memcpy(free_slot->id, id, len);
+		return free_slot;
+	}
+	if (s->nprobers == HEALTH_MAX_PROBERS)
 		return NULL;
 	if (s->nprobers == s->capprobers) {
 		size_t cap = s->capprobers ? s->capprobers * 2 : 8;
@@ -445,7 +527,12 @@ int health_apply_report(struct health_state *s, const struct report_view *v, uin
 		applied = -ESTALE;
 		goto out;
 	}
-	struct prober *p = prober_get(s, v->prober, v->prober_len);
+	if (v->timestamp_ms < s->start_ms) {
+		*reason = HEALTH_R_BEFORE_START;
+		applied = -ESTALE;
+		goto out;
+	}
+	struct prober *p = prober_get(s, v->prober, v->prober_len, now_ms);
 	if (!p) {
 		*reason = HEALTH_R_TOO_MANY_PROBERS;
 		applied = -ENOSPC;
@@ -588,6 +675,7 @@ int health_evaluate(struct health_state *s, uint64_t now_ms)
 			changes++;
 		}
 	}
+	expire(s, now_ms);
 	pthread_mutex_unlock(&s->lock);
 	return changes;
 }
@@ -774,6 +862,8 @@ void health_foreach_prober(struct health_state *s, uint64_t now_ms,
 	for (size_t i = 0; i < s->nprobers; i++) {
 		const struct prober *p = &s->probers[i];
 
+		if (!p->id[0])
+			continue;
 		fn(p->id, p->last_seq, age_at(now_ms, p->last_ms), arg);
 	}
 	pthread_mutex_unlock(&s->lock);

@@ -42,13 +42,23 @@
 
 #define HEALTH_MAX_PROBERS 1024 /* reports from more distinct prober ids are rejected */
 #define HEALTH_R_TOO_MANY_PROBERS "too_many_probers"
+/* Stamped before this state was created: the replay windows of the previous process are
+ * gone, so only reports younger than the process are taken (see health_new). */
+#define HEALTH_R_BEFORE_START "before_start"
+/* A prober with no accepted report for this many stale_after, or grace, or twice
+ * max_clock_skew, whichever is longest, is forgotten with its votes; see health_expire. */
+#define HEALTH_PROBER_IDLE_STALES 10
 
 struct health_state;
 
 /* A new, empty state with h's parameters (quorum, stale_after, grace, default,
- * max_clock_skew, state_file; copied). h may be the defaults of a config without a health
- * section. Returns NULL when out of memory. Free with health_free. */
-struct health_state *health_new(const struct conf_health *h);
+ * max_clock_skew, state_file; copied), created at now_ms: reports stamped before now_ms
+ * are rejected (HEALTH_R_BEFORE_START), so that one captured before a restart cannot be
+ * replayed to the new process, whose replay windows start empty. The clock-skew
+ * tolerance does not reach back across the start: a prober whose clock is behind
+ * gslbd's by d is heard d after the start. h may be the defaults of a config without a
+ * health section. Returns NULL when out of memory. Free with health_free. */
+struct health_state *health_new(const struct conf_health *h, uint64_t now_ms);
 void health_free(struct health_state *s);
 
 /* Takes h's parameters after a reload; votes, probers and overrides are kept. */
@@ -66,9 +76,10 @@ int health_bind(struct health_state *s, const struct service *services, size_t n
 		struct member_health *slots, size_t nslots, uint64_t now_ms);
 
 /* Applies a verified report (report_verify_parse) received at now_ms: rejects a timestamp
- * more than max_clock_skew away (REPORT_R_STALE_TIMESTAMP, REPORT_R_FUTURE_TIMESTAMP), a
- * sequence number below the prober's last, or a part of its last snapshot already seen
- * (REPORT_R_REPLAY), a new prober beyond HEALTH_MAX_PROBERS (HEALTH_R_TOO_MANY_PROBERS);
+ * more than max_clock_skew away (REPORT_R_STALE_TIMESTAMP, REPORT_R_FUTURE_TIMESTAMP) or
+ * before the state was created (HEALTH_R_BEFORE_START), a sequence number below the
+ * prober's last, or a part of its last snapshot already seen (REPORT_R_REPLAY), a new
+ * prober beyond HEALTH_MAX_PROBERS once idle ones are expired (HEALTH_R_TOO_MANY_PROBERS);
  * then records each entry as that prober's vote on its target. Entries for unknown
  * services, members or addresses are skipped. Returns the number of entries recorded, or a
  * negative errno (-ESTALE, -EBADMSG for a replay, -ENOSPC, -ENOMEM) with *reason set. The
@@ -77,9 +88,19 @@ int health_apply_report(struct health_state *s, const struct report_view *v, uin
 			const char **reason);
 
 /* Recomputes every bound target and member at now_ms, publishes the members' atomics,
- * and logs each change of state with the votes. Returns the number of targets and members
- * whose up/down state changed. Call about every report_interval. */
+ * and logs each change of state with the votes; then forgets idle probers
+ * (health_expire). Returns the number of targets and members whose up/down state changed.
+ * Call about every report_interval. */
 int health_evaluate(struct health_state *s, uint64_t now_ms);
+
+/* Forgets every prober with no accepted report for longer than the longest of
+ * HEALTH_PROBER_IDLE_STALES × stale_after, grace and 2 × max_clock_skew, with its votes,
+ * so that ids invented once cannot hold the prober table for good. By then its votes have
+ * been stale for a while and the targets' grace already counts from them, so no state
+ * changes; and any report of it that could be replayed is older than max_clock_skew, so
+ * forgetting its replay window lets no replay through. A forgotten prober that reports
+ * again starts afresh. Returns the number forgotten. */
+size_t health_expire(struct health_state *s, uint64_t now_ms);
 
 /* The override store, for health_override.c: these run between health_lock and
  * health_unlock, so that reading, changing and saving the overrides is one step. */
@@ -153,7 +174,7 @@ struct health_target_info {
 int health_foreach_target(struct health_state *s, uint64_t now_ms,
 			  void (*fn)(const struct health_target_info *t, void *arg), void *arg);
 
-/* Calls fn for every prober that ever sent an accepted report, in order of first report,
+/* Calls fn for every prober known (an accepted report, not expired), in table order,
  * with its id (valid during the call), last sequence number and the age of its last
  * report at now_ms (0 if in the future), under the state's lock: fn must not call back
  * into the state. Any thread. */

@@ -9,9 +9,11 @@
 #include "log.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char *const override_names[] = {"none", "drain", "up", "down"};
@@ -59,12 +61,18 @@ static int save_locked(struct health_state *s)
 
 	if (!file)
 		return 0;
-	if (asprintf(&tmp, "%s.tmp", file) < 0)
+	/* a fresh name in the file's directory (mkstemp: O_EXCL, so a symlink planted there is
+	 * never followed), renamed over the file: rename replaces a symlink, never its target */
+	if (asprintf(&tmp, "%s.XXXXXX", file) < 0)
 		return -ENOMEM;
-	f = fopen(tmp, "w");
-	if (!f) {
+	int fd = mkstemp(tmp);
+	if (fd == -1 || fchmod(fd, 0644) == -1 || !(f = fdopen(fd, "w"))) {
 		ret = -errno;
 		log_err("event=override_save file=%s error=\"%s\"", tmp, strerror(-ret));
+		if (fd != -1) {
+			close(fd);
+			unlink(tmp);
+		}
 		goto out;
 	}
 	fprintf(f, "# gslb operator overrides: service member drain|up|down (written by gslbd)\n");
@@ -191,13 +199,18 @@ int health_override_load(struct health_state *s, char **errmsg)
 	file = health_state_file(s);
 	if (!file)
 		goto out;
-	f = fopen(file, "r");
+	/* the file is only ever written by rename: a symlink there was planted */
+	int fd = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	f = fd == -1 ? NULL : fdopen(fd, "r");
 	if (!f) {
 		if (errno == ENOENT)
 			goto out;
 		ret = -errno;
-		if (asprintf(errmsg, "%s: cannot open: %s", file, strerror(errno)) < 0)
+		if (asprintf(errmsg, "%s: cannot open: %s", file,
+			     errno == ELOOP ? "is a symbolic link" : strerror(errno)) < 0)
 			*errmsg = NULL;
+		if (fd != -1)
+			close(fd);
 		goto out;
 	}
 	ret = load_file(f, file, &p, errmsg);

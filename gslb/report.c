@@ -211,6 +211,16 @@ int report_encode(const struct report_meta *m, const struct conf_health_key *key
 	return 0;
 }
 
+/* seq <= timestamp in µs + skew (see report_seq_start), written so that nothing wraps. */
+static bool seq_plausible(uint64_t seq, uint64_t timestamp_ms, double skew_s)
+{
+	uint64_t margin = skew_s > 0 ? (uint64_t)(skew_s * 1e6) : 0;
+
+	if (timestamp_ms > (UINT64_MAX - margin) / 1000)
+		return true; /* beyond any clock: health.c rejects the timestamp */
+	return seq <= timestamp_ms * 1000 + margin;
+}
+
 static int reject(const char **reason, const char *why, int ret)
 {
 	*reason = why;
@@ -301,5 +311,9 @@ int report_verify_parse(const uint8_t *buf, size_t len, const struct conf_health
 			return reject(reason, REPORT_R_MALFORMED, -EBADMSG);
 	if (c.pos != body)
 		return reject(reason, REPORT_R_MALFORMED, -EBADMSG); /* trailing bytes */
+	if (!conf_health_key_allows(out->key, out->prober, out->prober_len))
+		return reject(reason, REPORT_R_PROBER_NOT_ALLOWED, -EPERM);
+	if (!seq_plausible(out->seq, out->timestamp_ms, h->max_clock_skew))
+		return reject(reason, REPORT_R_IMPLAUSIBLE_SEQ, -ERANGE);
 	return 0;
 }

@@ -46,9 +46,11 @@
 #define REPORT_R_BAD_VERSION "bad_version"
 #define REPORT_R_UNKNOWN_KEY "unknown_key"
 #define REPORT_R_BAD_MAC "bad_mac"
-#define REPORT_R_REPLAY "replay"		     /* health.c */
-#define REPORT_R_STALE_TIMESTAMP "stale_timestamp"   /* health.c */
-#define REPORT_R_FUTURE_TIMESTAMP "future_timestamp" /* health.c */
+#define REPORT_R_PROBER_NOT_ALLOWED "prober_not_allowed" /* not in the key's probers */
+#define REPORT_R_IMPLAUSIBLE_SEQ "implausible_seq"	 /* seq ahead of the timestamp */
+#define REPORT_R_REPLAY "replay"			 /* health.c */
+#define REPORT_R_STALE_TIMESTAMP "stale_timestamp"	 /* health.c */
+#define REPORT_R_FUTURE_TIMESTAMP "future_timestamp"	 /* health.c */
 
 /* One (member, address) as seen by one prober. */
 struct report_entry {
@@ -85,7 +87,10 @@ struct report_view {
 };
 
 /* The starting sequence number of a prober process: unix time in µs, so that a restarted
- * prober continues above its last number without keeping state. Then +1 per snapshot. */
+ * prober continues above its last number without keeping state. Then +1 per snapshot,
+ * and snapshots are at least CONF report_interval >= 50 ms apart: a genuine seq never
+ * exceeds its snapshot's timestamp in µs, give or take a clock stepped back since the
+ * start. */
 uint64_t report_seq_start(uint64_t now_us);
 
 /* Number of datagrams the snapshot of n entries needs under key id key_id and prober id
@@ -106,8 +111,13 @@ int report_encode(const struct report_meta *m, const struct conf_health_key *key
  * REPORT_R_MALFORMED if shorter than a header), magic (REPORT_R_MALFORMED), version
  * (REPORT_R_BAD_VERSION), key id among h->keys (REPORT_R_UNKNOWN_KEY), the MAC in constant
  * time (REPORT_R_BAD_MAC), then parses the signed content with a bounds-checked cursor
- * (REPORT_R_MALFORMED). Returns 0 and fills *out, or a negative errno (-EMSGSIZE, -EBADMSG,
- * -EPROTONOSUPPORT, -ENOKEY) and sets *reason to one of the REPORT_R_* strings (static).
+ * (REPORT_R_MALFORMED), then checks that the key may sign for the prober id
+ * (conf_health_key_allows; REPORT_R_PROBER_NOT_ALLOWED) and that seq is at most the
+ * timestamp in µs plus h->max_clock_skew (REPORT_R_IMPLAUSIBLE_SEQ: such a number would
+ * lock the prober's later genuine reports out as replays). Returns 0 and fills *out, or a
+ * negative errno (-EMSGSIZE, -EBADMSG, -EPROTONOSUPPORT, -ENOKEY, -EPERM for a prober the
+ * key may not sign for, -ERANGE for the seq) and sets *reason to one of the REPORT_R_*
+ * strings (static).
  * No allocation; out is large (REPORT_MAX_ENTRIES entries): keep one per thread.
  * Thread-safe. */
 int report_verify_parse(const uint8_t *buf, size_t len, const struct conf_health *h,

@@ -24,8 +24,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* The seeds under seeds/report are signed with this key. */
 static uint8_t secret[] = "fuzz-report-secret-0123456789abcdef";
+static char *any_prober[] = { "*" };
 static struct conf_health_key key = { .id = "k1", .secret = secret,
-				      .secret_len = sizeof(secret) - 1 };
+				      .secret_len = sizeof(secret) - 1, .probers = any_prober,
+				      .nprobers = 1 };
 static struct conf_health health = { .present = true, .keys = &key, .nkeys = 1, .quorum = 1,
 				     .stale_after = 5, .grace = 30, .default_up = true,
 				     .report_interval = 1, .max_clock_skew = 30 };
@@ -50,7 +52,7 @@ static struct member_health slots[3];
 static struct health_state *get_state(uint64_t now)
 {
 	if (!state) {
-		state = health_new(&health);
+		state = health_new(&health, 0);
 		if (!state || health_bind(state, &service, 1, slots, 3, now) < 0)
 			abort();
 	}

@@ -185,6 +185,12 @@ START_TEST(valid_health)
 	ck_assert_uint_eq(h->keys[1].secret_len, 43);
 	ck_assert_mem_eq(h->keys[1].secret, "k2-", 3);
 	ck_assert_ptr_eq(conf_health_key_find(h, "k2xx", 2), &h->keys[1]);
+	ck_assert_uint_eq(h->keys[0].nprobers, 2);
+	ck_assert_str_eq(h->keys[0].probers[1], "probe-eu-2");
+	ck_assert(conf_health_key_allows(&h->keys[0], "probe-eu-2xx", 10));
+	ck_assert(!conf_health_key_allows(&h->keys[0], "probe-eu-3", 10));
+	ck_assert(!conf_health_key_allows(&h->keys[0], "probe-eu-", 9));
+	ck_assert(conf_health_key_allows(&h->keys[1], "anything", 8)); /* "*" */
 	ck_assert_ptr_null(conf_health_key_find(h, "k", 1));
 	ck_assert_int_eq(h->quorum, 2);
 	ck_assert_double_eq(h->stale_after, 4.5);
@@ -230,11 +236,14 @@ START_TEST(error_health)
 		   "%1$s:8: checks[3].name: duplicate check \"c\" (also at line 7)\n"
 		   "%1$s:14: health.keys[0].secret_file: secret in \"" CONF_DIR
 		   "/short.key\" is 16 bytes, want 32..1024\n"
-		   "%1$s:14: health.keys[1].secret_file: cannot read \"" CONF_DIR
+		   "%1$s:15: health.keys[1].secret_file: cannot read \"" CONF_DIR
 		   "/nokey\": No such file or directory\n"
-		   "%1$s:14: health.keys[1].id: duplicate key id \"k1\"\n"
-		   "%1$s:15: health.default: unknown value \"maybe\" (want \"down\", \"up\")\n"
-		   "%1$s:16: health.stale_after: 1 must be longer than report_interval 1, "
+		   "%1$s:14: health.keys[0].probers[1]: \"*\" (any prober) must be the only entry\n"
+		   "%1$s:15: health.keys[1].probers[0]: bad prober id \"bad id\" (want \"*\" or "
+		   "1..64 of A-Z a-z 0-9 . _ -)\n"
+		   "%1$s:15: health.keys[1].id: duplicate key id \"k1\"\n"
+		   "%1$s:16: health.default: unknown value \"maybe\" (want \"down\", \"up\")\n"
+		   "%1$s:17: health.stale_after: 1 must be longer than report_interval 1, "
 		   "or every report is stale\n"
 		   "%1$s:3: probe.key: unknown key \"k9\" (not in health.keys)");
 	load_fails("health-nokeys.conf",

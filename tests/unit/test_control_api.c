@@ -127,7 +127,7 @@ START_TEST(members_and_regions)
 	struct member_health pub[5];
 	struct conf_health h = { .quorum = 1, .stale_after = 5.0, .grace = 30.0,
 				 .default_up = true, .state_file = "" };
-	struct health_state *hs = health_new(&h);
+	struct health_state *hs = health_new(&h, 0);
 	struct metrics_input in;
 	const unsigned answers[5] = { 3, 5, 7, 11, 13 };
 	json_t *j, *r;

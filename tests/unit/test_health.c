@@ -16,6 +16,7 @@
 
 #define T0 1700000000000ULL /* unix ms */
 #define SEC 1000ULL
+#define START (T0 - 60 * SEC) /* when the tests' states are created, unless they say */
 
 static const uint8_t www[] = "\3www\7example\3com";
 static const uint8_t WWW[] = "\3WWW\7example\3COM";
@@ -117,7 +118,7 @@ static void reject(struct health_state *s, uint64_t now, const char *want)
 START_TEST(quorum_stale_and_missing)
 {
 	struct conf_health h = params(2, true);
-	struct health_state *s = health_new(&h);
+	struct health_state *s = health_new(&h, START);
 	struct report_entry e[3];
 	uint64_t now = T0;
 
@@ -195,7 +196,7 @@ END_TEST
 START_TEST(grace_then_default)
 {
 	struct conf_health h = params(1, false);
-	struct health_state *s = health_new(&h);
+	struct health_state *s = health_new(&h, START);
 	struct report_entry e[1];
 	uint64_t now = T0;
 
@@ -247,10 +248,13 @@ START_TEST(replay_and_forgery)
 {
 	static uint8_t sec1[] = "0123456789abcdef0123456789abcdef";
 	static uint8_t sec_bad[] = "0123456789abcdef0123456789abcdeX";
-	struct conf_health_key key = { .id = "k1", .secret = sec1, .secret_len = 32 };
-	struct conf_health_key forged = { .id = "k1", .secret = sec_bad, .secret_len = 32 };
+	static char *ab[] = { "a", "b" };
+	struct conf_health_key key = { .id = "k1", .secret = sec1, .secret_len = 32,
+				       .probers = ab, .nprobers = 2 };
+	struct conf_health_key forged = { .id = "k1", .secret = sec_bad, .secret_len = 32,
+					  .probers = ab, .nprobers = 2 };
 	struct conf_health h = params(1, true);
-	struct health_state *s = health_new(&h);
+	struct health_state *s = health_new(&h, START);
 	struct report_entry e[3];
 	uint64_t now = T0;
 
@@ -315,6 +319,21 @@ START_TEST(replay_and_forgery)
 	ck_assert(!member_health_up(&pub[0]));
 	/* and replaying the genuine one is refused */
 	reject(s, now + SEC, REPORT_R_REPLAY);
+
+	/* a key holder's seq 2^64 - 1 under a's id is refused before the state sees it, so
+	 * a's next genuine snapshot still counts */
+	meta.seq = UINT64_MAX;
+	e[0] = ent(0, 4, v4a[0], true, 0, 0);
+	ck_assert_int_eq(report_encode(&meta, &key, e, 1, bufs, lens, 1, &nparts), 0);
+	ck_assert_int_eq(report_verify_parse(bufs[0], lens[0], &h, &view, &reason), -ERANGE);
+	ck_assert_str_eq(reason, REPORT_R_IMPLAUSIBLE_SEQ);
+	meta.seq = 301;
+	e[0] = ent(0, 4, v4a[0], true, 0, 0);
+	ck_assert_int_eq(report_encode(&meta, &key, e, 1, bufs, lens, 1, &nparts), 0);
+	ck_assert_int_eq(report_verify_parse(bufs[0], lens[0], &h, &view, &reason), 0);
+	apply(s, now, 1);
+	health_evaluate(s, now);
+	ck_assert(member_health_up(&pub[0]));
 	free(pub);
 	health_free(s);
 }
@@ -323,7 +342,7 @@ END_TEST
 START_TEST(reload_keeps_state)
 {
 	struct conf_health h = params(1, true);
-	struct health_state *s = health_new(&h);
+	struct health_state *s = health_new(&h, START);
 	struct report_entry e[2];
 	uint64_t now = T0;
 
@@ -380,7 +399,7 @@ START_TEST(override_persistence)
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	ck_assert_int_ge(asprintf(&file, "%s/overrides", dir), 0);
 	h.state_file = file;
-	struct health_state *s = health_new(&h);
+	struct health_state *s = health_new(&h, START);
 
 	/* no file yet: no overrides */
 	ck_assert_int_eq(health_override_load(s, &err), 0);
@@ -425,7 +444,7 @@ START_TEST(override_persistence)
 					   "www.example.com. 1 up\n"
 					   "other.example.com. 4 down\n"));
 	ck_assert_ptr_null(strstr(text, " 2 "));
-	s = health_new(&h);
+	s = health_new(&h, START);
 	ck_assert_int_eq(health_override_load(s, &err), 0);
 	ck_assert_int_eq(health_override_get(s, www, 0), HEALTH_OVERRIDE_DRAIN);
 	ck_assert_int_eq(health_override_get(s, www, 1), HEALTH_OVERRIDE_UP);
@@ -514,7 +533,7 @@ static void see_target(const struct health_target_info *t, void *arg)
 START_TEST(votes_per_target)
 {
 	struct conf_health h = params(1, true);
-	struct health_state *s = health_new(&h);
+	struct health_state *s = health_new(&h, START);
 	struct report_entry e[2];
 	struct seen sn;
 	uint64_t now = T0;
@@ -621,7 +640,7 @@ static void see_prober(const char *id, uint64_t last_seq, uint64_t age_ms, void 
 START_TEST(prober_report_age)
 {
 	struct conf_health h = params(1, true);
-	struct health_state *s = health_new(&h);
+	struct health_state *s = health_new(&h, START);
 	struct report_entry e[1];
 	struct seen_probers sp;
 	uint64_t now = T0;
@@ -673,9 +692,117 @@ START_TEST(prober_report_age)
 }
 END_TEST
 
+/* A report stamped before the state was created is refused even within the clock skew:
+ * it may be a capture replayed to a restarted gslbd, whose replay windows are empty. */
+START_TEST(before_start)
+{
+	struct conf_health h = params(1, true);
+	struct health_state *s = health_new(&h, T0);
+	struct report_entry e[1];
+
+	make_service(false);
+	struct member_health *pub = bind_svc(s, T0);
+	e[0] = ent(0, 4, v4a[0], false, 0, 0);
+	report("a", 5, T0 - 1, e, 1);
+	reject(s, T0 + 2 * SEC, HEALTH_R_BEFORE_START);
+	report("a", 5, T0 + 1, e, 1);
+	apply(s, T0 + 2 * SEC, 1);
+	/* a report at the very start counts */
+	report("b", 5, T0, e, 1);
+	apply(s, T0 + 2 * SEC, 1);
+	free(pub);
+	health_free(s);
+}
+END_TEST
+
+static void count_prober(const char *id, uint64_t last_seq, uint64_t age_ms, void *arg)
+{
+	(void)id;
+	(void)last_seq;
+	(void)age_ms;
+	(*(size_t *)arg)++;
+}
+
+static size_t nprobers(struct health_state *s, uint64_t now)
+{
+	size_t n = 0;
+
+	health_foreach_prober(s, now, count_prober, &n);
+	return n;
+}
+
+static void count_votes(const struct health_target_info *t, void *arg)
+{
+	if (t->member == 0)
+		*(size_t *)arg = t->nvotes;
+}
+
+static size_t votes_on_member0(struct health_state *s, uint64_t now)
+{
+	size_t n = 0;
+
+	ck_assert_int_eq(health_foreach_target(s, now, count_votes, &n), 0);
+	return n;
+}
+
+/* Invented ids fill the table only until they idle out: max(10 × stale_after (50 s),
+ * grace (30 s), 2 × max_clock_skew (60 s)) = 60 s with these parameters. */
+START_TEST(idle_probers_expire)
+{
+	struct conf_health h = params(1, true);
+	struct health_state *s = health_new(&h, T0);
+	struct report_entry e[1];
+	char id[32];
+	uint64_t now = T0;
+
+	make_service(false);
+	struct member_health *pub = bind_svc(s, now);
+	e[0] = ent(0, 4, v4a[0], false, 0, 0);
+	for (int i = 0; i < HEALTH_MAX_PROBERS - 1; i++) {
+		snprintf(id, sizeof(id), "fake-%d", i);
+		deliver(s, id, 1, now, e, 1);
+	}
+	e[0] = ent(0, 4, v4a[0], true, 0, 0);
+	deliver(s, "real", 1, now, e, 1);
+	report("new", 1, now + SEC, e, 1);
+	reject(s, now + SEC, HEALTH_R_TOO_MANY_PROBERS);
+	ck_assert_uint_eq(votes_on_member0(s, now), HEALTH_MAX_PROBERS);
+	health_evaluate(s, now);
+	ck_assert(!member_health_up(&pub[0]));
+
+	/* the real prober keeps reporting; the fakes fall silent */
+	for (uint64_t t = 10; t <= 60; t += 10)
+		deliver(s, "real", 1 + t, now + t * SEC, e, 1);
+	ck_assert_uint_eq(health_expire(s, now + 60 * SEC), 0); /* 60 s idle: not yet */
+	ck_assert_uint_eq(nprobers(s, now + 60 * SEC), HEALTH_MAX_PROBERS);
+	report("new", 1, now + 60 * SEC, e, 1);
+	reject(s, now + 60 * SEC, HEALTH_R_TOO_MANY_PROBERS);
+	/* one ms later a new id finds room: the full table expires the idle ones */
+	report("new", 1, now + 60 * SEC + 1, e, 1);
+	apply(s, now + 60 * SEC + 1, 1);
+	ck_assert_uint_eq(nprobers(s, now + 61 * SEC), 2);
+	ck_assert_uint_eq(votes_on_member0(s, now + 61 * SEC), 2);
+	health_evaluate(s, now + 61 * SEC);
+	ck_assert(member_health_up(&pub[0]));
+	/* a forgotten id that comes back starts afresh */
+	deliver(s, "fake-3", 1, now + 62 * SEC, e, 1);
+	ck_assert_uint_eq(nprobers(s, now + 62 * SEC), 3);
+
+	/* health_evaluate expires too, without a full table */
+	ck_assert_int_ge(health_evaluate(s, now + 200 * SEC), 0);
+	ck_assert_uint_eq(nprobers(s, now + 200 * SEC), 0);
+	ck_assert_uint_eq(votes_on_member0(s, now + 200 * SEC), 0);
+	deliver(s, "real", 300, now + 201 * SEC, e, 1);
+	ck_assert_uint_eq(nprobers(s, now + 201 * SEC), 1);
+	free(pub);
+	health_free(s);
+}
+END_TEST
+
 UNIT_SUITE("health", { "quorum_stale_and_missing", quorum_stale_and_missing },
 	   { "grace_then_default", grace_then_default },
 	   { "replay_and_forgery", replay_and_forgery },
 	   { "reload_keeps_state", reload_keeps_state },
 	   { "override_persistence", override_persistence },
-	   { "votes_per_target", votes_per_target }, { "prober_report_age", prober_report_age })
+	   { "votes_per_target", votes_per_target }, { "prober_report_age", prober_report_age },
+	   { "before_start", before_start }, { "idle_probers_expire", idle_probers_expire })

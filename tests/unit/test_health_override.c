@@ -8,6 +8,7 @@
 #include "service.h"
 #include "unit.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,7 +42,7 @@ static struct conf_health params(const char *state_file)
 static struct health_state *new_bound(const char *state_file)
 {
 	struct conf_health h = params(state_file);
-	struct health_state *s = health_new(&h);
+	struct health_state *s = health_new(&h, 0);
 
 	ck_assert_ptr_nonnull(s);
 	for (uint32_t i = 0; i < 3; i++)
@@ -285,6 +286,72 @@ START_TEST(state_file_round_trip)
 }
 END_TEST
 
+static void victim_intact(const char *victim)
+{
+	char buf[64] = "";
+	FILE *f = fopen(victim, "r");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	ck_assert_str_eq(buf, "precious\n");
+}
+
+/* gslbd may run as an unprivileged user in a directory others can write to: a symlink
+ * planted at the state file or at the old fixed temporary name must never be followed. */
+START_TEST(state_file_symlinks)
+{
+	struct health_state *s;
+	char victim[160], tmp[160], *err = NULL;
+	struct stat st;
+
+	make_dir();
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", file);
+	FILE *f = fopen(victim, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("precious\n", f);
+	fclose(f);
+	s = new_bound(file);
+	ck_assert_int_eq(health_override_set(s, www, 0, HEALTH_OVERRIDE_DRAIN), 0);
+
+	/* at the temporary name of old */
+	ck_assert_int_eq(symlink(victim, tmp), 0);
+	ck_assert_int_eq(health_override_save(s), 0);
+	victim_intact(victim);
+	ck_assert_int_eq(lstat(file, &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+	ck_assert_int_eq(st.st_mode & 0777, 0644);
+	ck_assert_int_eq(unlink(tmp), 0);
+
+	/* at the file: the load refuses it, a save replaces the link, not its target */
+	ck_assert_int_eq(unlink(file), 0);
+	ck_assert_int_eq(symlink(victim, file), 0);
+	ck_assert_int_eq(health_override_load(s, &err), -ELOOP);
+	ck_assert_ptr_nonnull(err);
+	ck_assert_ptr_nonnull(strstr(err, ": cannot open: is a symbolic link"));
+	free(err);
+	ck_assert_int_eq(health_override_get(s, www, 0), HEALTH_OVERRIDE_DRAIN);
+	ck_assert_int_eq(health_override_save(s), 0);
+	victim_intact(victim);
+	ck_assert_int_eq(lstat(file, &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+
+	/* no temporary file is left behind: the directory holds the file and the victim */
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	closedir(d);
+	ck_assert_int_eq(n, 2);
+	health_free(s);
+	unlink(victim);
+	remove_dir();
+}
+END_TEST
+
 /* Loads text as the state file: it must fail with message want (after "FILE"), leaving
  * member 0 drained and member 1 forced up as before. */
 static void refused(struct health_state *s, const char *text, int ret, const char *want)
@@ -352,4 +419,5 @@ UNIT_SUITE("health_override", { "names_and_words", names_and_words },
 	   { "undrain_only_clears_a_drain", undrain_only_clears_a_drain },
 	   { "region_drain_and_undrain", region_drain_and_undrain },
 	   { "state_file_round_trip", state_file_round_trip },
-	   { "corrupt_file_keeps_state", corrupt_file_keeps_state })
+	   { "corrupt_file_keeps_state", corrupt_file_keeps_state },
+	   { "state_file_symlinks", state_file_symlinks })

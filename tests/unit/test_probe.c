@@ -184,8 +184,12 @@ static uint8_t secret[] = "0123456789abcdef0123456789abcdef-probe-test";
 
 START_TEST(reports_verify_with_the_parser)
 {
-	struct conf_health_key key = {
-	    .id = "k1", .secret = secret, .secret_len = sizeof(secret) - 1};
+	static char *probers[] = {"unit-probe"};
+	struct conf_health_key key = {.id = "k1",
+				      .secret = secret,
+				      .secret_len = sizeof(secret) - 1,
+				      .probers = probers,
+				      .nprobers = 1};
 	struct conf_check tcp = {.name = "conn",
 				 .type_name = "tcp",
 				 .type = &check_tcp_type,

@@ -18,9 +18,14 @@ static uint8_t secret1[] = "0123456789abcdef0123456789abcdef-one";
 static uint8_t secret2[] = "0123456789abcdef0123456789abcdef-two";
 static uint8_t secret_bad[] = "0123456789abcdef0123456789abcdef-bad";
 
+static char *any[] = { "*" };
+static char *eu[] = { "probe-eu-1", "probe-eu-2" };
+
 static struct conf_health_key keys[] = {
-	{ .id = "k1", .secret = secret1, .secret_len = sizeof(secret1) - 1 },
-	{ .id = "k2", .secret = secret2, .secret_len = sizeof(secret2) - 1 },
+	{ .id = "k1", .secret = secret1, .secret_len = sizeof(secret1) - 1, .probers = any,
+	  .nprobers = 1 },
+	{ .id = "k2", .secret = secret2, .secret_len = sizeof(secret2) - 1, .probers = eu,
+	  .nprobers = 2 },
 };
 static struct conf_health both = { .present = true, .keys = keys, .nkeys = 2 };
 static struct conf_health only_k2 = { .present = true, .keys = keys + 1, .nkeys = 1 };
@@ -50,16 +55,21 @@ static void sample(struct report_entry e[3])
 				      .last_change_ms = UINT64_MAX };
 }
 
-/* Encodes sample() as one datagram signed with key k; returns its length. */
-static size_t encode_one(const struct conf_health_key *k)
+/* Encodes sample() with m as one datagram signed with key k; returns its length. */
+static size_t encode_meta(const struct report_meta *m, const struct conf_health_key *k)
 {
 	struct report_entry e[3];
 	size_t nparts = 0;
 
 	sample(e);
-	ck_assert_int_eq(report_encode(&meta, k, e, 3, bufs, lens, REPORT_MAX_PARTS, &nparts), 0);
+	ck_assert_int_eq(report_encode(m, k, e, 3, bufs, lens, REPORT_MAX_PARTS, &nparts), 0);
 	ck_assert_uint_eq(nparts, 1);
 	return lens[0];
+}
+
+static size_t encode_one(const struct conf_health_key *k)
+{
+	return encode_meta(&meta, k);
 }
 
 static int verify(const uint8_t *buf, size_t len, const struct conf_health *h,
@@ -335,7 +345,63 @@ START_TEST(key_rotation)
 }
 END_TEST
 
+/* A key signs only for the prober ids it lists: a holder of k2 cannot vote as probe-us-1
+ * nor invent ids; "*" allows any. The MAC is right in every case. */
+START_TEST(key_bound_to_probers)
+{
+	struct report_meta m = meta;
+	const char *reason;
+	size_t len;
+
+	m.prober = "probe-eu-2";
+	len = encode_meta(&m, &keys[1]);
+	ck_assert_int_eq(verify(bufs[0], len, &both, &reason), 0);
+	ck_assert_uint_eq(view.prober_len, strlen("probe-eu-2"));
+	ck_assert(!memcmp(view.prober, "probe-eu-2", view.prober_len));
+	const char *others[] = { "probe-us-1", "probe-eu-", "probe-eu-10", "invented-7" };
+	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+		m.prober = others[i];
+		len = encode_meta(&m, &keys[1]);
+		reason = NULL;
+		ck_assert_int_eq(verify(bufs[0], len, &both, &reason), -EPERM);
+		ck_assert_str_eq(reason, REPORT_R_PROBER_NOT_ALLOWED);
+		len = encode_meta(&m, &keys[0]); /* "*" */
+		ck_assert_int_eq(verify(bufs[0], len, &both, &reason), 0);
+	}
+}
+END_TEST
+
+/* seq starts at the prober's start in µs and grows by one per snapshot: one above the
+ * timestamp in µs plus the skew is a lie, and 2^64 - 1 would lock the prober out. */
+START_TEST(implausible_seq)
+{
+	struct conf_health h = both;
+	struct report_meta m = meta;
+	const char *reason;
+	size_t len;
+
+	h.max_clock_skew = 30;
+	m.seq = m.timestamp_ms * 1000 + 30000000;
+	len = encode_meta(&m, &keys[0]);
+	ck_assert_int_eq(verify(bufs[0], len, &h, &reason), 0);
+	const uint64_t bad[] = { m.seq + 1, UINT64_MAX, UINT64_MAX / 2 };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		m.seq = bad[i];
+		len = encode_meta(&m, &keys[0]);
+		reason = NULL;
+		ck_assert_int_eq(verify(bufs[0], len, &h, &reason), -ERANGE);
+		ck_assert_str_eq(reason, REPORT_R_IMPLAUSIBLE_SEQ);
+	}
+	/* a prober that just started: seq is its start in µs */
+	m.seq = report_seq_start(m.timestamp_ms * 1000);
+	len = encode_meta(&m, &keys[0]);
+	ck_assert_int_eq(verify(bufs[0], len, &h, &reason), 0);
+}
+END_TEST
+
 UNIT_SUITE("report", { "round_trip", round_trip }, { "tamper_any_byte", tamper_any_byte },
 	   { "wrong_key", wrong_key }, { "truncated_and_oversized", truncated_and_oversized },
 	   { "signed_but_malformed", signed_but_malformed },
-	   { "split_over_parts", split_over_parts }, { "key_rotation", key_rotation })
+	   { "split_over_parts", split_over_parts }, { "key_rotation", key_rotation },
+	   { "key_bound_to_probers", key_bound_to_probers },
+	   { "implausible_seq", implausible_seq })

@@ -12,7 +12,8 @@
 # set_state rewrites it and the prober sends at once. Everything is stopped on exit.
 #
 # Settings read by write_health_conf: H_QUORUM (1), H_STALE (1.0), H_GRACE (30), H_DEFAULT
-# (up), H_INTERVAL (0.2), H_STATE_FILE ("" = none), H_TTL (30), H_EXTRA (more config text).
+# (up), H_INTERVAL (0.2), H_STATE_FILE ("" = none), H_TTL (30), H_EXTRA (more config text),
+# H_PROBERS (the prober ids key k1 may sign for, as config text: the ids the tests use).
 
 HLIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # a pyenv shim in front of python3 costs a second per start: prefer the system's
@@ -31,6 +32,9 @@ VIP_A=127.0.0.11
 VIP_B=127.0.0.12
 VIP_C=127.0.0.13
 
+# every id the 06N tests report as, real gslb-probe (pa, pb) or fake
+H_PROBERS_DEFAULT='"p1", "p2", "p7", "liar", "honest", "probe-eu-1", "probe-us-1", "pa", "pb"'
+
 # write_health_conf OUT: the gslbd template (server port left as @PORT@ for start_gslbd).
 write_health_conf() {
 	cat >"$1" <<CONF
@@ -39,7 +43,8 @@ zones = ( { name = "example.com"; file = "example.com.zone"; } );
 geoip: { database = "$MMDB"; };
 health: {
   listen = [ "127.0.0.1:$HPORT" ];
-  keys = ( { id = "k1"; secret_file = "$HDIR/k1.key"; } );
+  keys = ( { id = "k1"; secret_file = "$HDIR/k1.key";
+             probers = [ ${H_PROBERS:-$H_PROBERS_DEFAULT} ]; } );
   quorum = ${H_QUORUM:-1};
   stale_after = ${H_STALE:-1.0};
   grace = ${H_GRACE:-30};

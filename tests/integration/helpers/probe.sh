@@ -79,7 +79,7 @@ server: { listen = [ "127.0.0.1:$(free_port)" ]; };
 zones = ( { name = "example.com"; file = "example.com.zone"; } );
 health: {
   listen = [ "127.0.0.1:$(free_port)" ];
-  keys = ( { id = "k1"; secret_file = "probe.key"; } );
+  keys = ( { id = "k1"; secret_file = "probe.key"; probers = [ "it-probe" ]; } );
   report_interval = 0.2;
   stale_after = 2.0;
 };
