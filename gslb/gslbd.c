@@ -358,7 +358,7 @@ int main(int argc, char **argv)
 	struct snapshot *snap;
 	struct event *sigev[3] = {NULL, NULL, NULL};
 	char err[512];
-	char *serr = NULL;
+	char serr[1024] = "";
 	char berr[CONF_ERRLEN]; /* snapshot_build's: every line of a bad file */
 	sigset_t all, old;
 	bool use_syslog;
@@ -397,11 +397,10 @@ int main(int argc, char **argv)
 		snapshot_free(snap);
 		goto out;
 	}
-	if (health_override_load(d.health, &serr) != 0 ||
+	if (health_override_load(d.health, serr, sizeof(serr)) != 0 ||
 	    health_bind(d.health, snap->conf->services, snap->conf->nservices, snap->health,
 			snap->nhealth, clock_wall_ms()) != 0) {
-		startup_error(use_syslog, serr != NULL ? serr : "health: out of memory");
-		free(serr);
+		startup_error(use_syslog, serr[0] ? serr : "health: out of memory");
 		snapshot_free(snap);
 		goto out;
 	}

@@ -123,18 +123,17 @@ static int parsed_add(struct parsed *p, const struct health_member_ref *ref, enu
 	return 0;
 }
 
-/* Sets *errmsg to "path:line: field: message" (line 0: "path: message"). */
-static void load_error(char **errmsg, const char *path, int lineno, const char *field,
+/* Writes "path:line: field: message" (line 0: "path: message") into err. */
+static void load_error(char *err, size_t errlen, const char *path, int lineno, const char *field,
 		       const char *msg)
 {
-	int n = lineno ? asprintf(errmsg, "%s:%d: %s: %s", path, lineno, field, msg)
-		       : asprintf(errmsg, "%s: %s", path, msg);
-
-	if (n < 0)
-		*errmsg = NULL;
+	if (lineno)
+		snprintf(err, errlen, "%s:%d: %s: %s", path, lineno, field, msg);
+	else
+		snprintf(err, errlen, "%s: %s", path, msg);
 }
 
-static int load_file(FILE *f, const char *path, struct parsed *out, char **errmsg)
+static int load_file(FILE *f, const char *path, struct parsed *out, char *err, size_t errlen)
 {
 	char line[1200];
 	int lineno = 0;
@@ -148,7 +147,7 @@ static int load_file(FILE *f, const char *path, struct parsed *out, char **errms
 
 		lineno++;
 		if (!strchr(line, '\n') && !feof(f)) {
-			load_error(errmsg, path, lineno, "line", "too long");
+			load_error(err, errlen, path, lineno, "line", "too long");
 			return -EINVAL;
 		}
 		char *hash = strchr(line, '#');
@@ -171,30 +170,31 @@ static int load_file(FILE *f, const char *path, struct parsed *out, char **errms
 			msg = "want drain, up or down";
 		}
 		if (field) {
-			load_error(errmsg, path, lineno, field, msg);
+			load_error(err, errlen, path, lineno, field, msg);
 			return -EINVAL;
 		}
 		ref.index = (uint32_t)member;
 		if (parsed_add(out, &ref, (enum health_override)o) < 0) {
-			load_error(errmsg, path, 0, NULL, "out of memory");
+			load_error(err, errlen, path, 0, NULL, "out of memory");
 			return -ENOMEM;
 		}
 	}
 	if (ferror(f)) {
-		load_error(errmsg, path, 0, NULL, "cannot read");
+		load_error(err, errlen, path, 0, NULL, "cannot read");
 		return -EIO;
 	}
 	return 0;
 }
 
-int health_override_load(struct health_state *s, char **errmsg)
+int health_override_load(struct health_state *s, char *err, size_t errlen)
 {
 	struct parsed p = {0};
 	const char *file;
 	int ret = 0;
 	FILE *f;
 
-	*errmsg = NULL;
+	if (errlen)
+		err[0] = '\0';
 	health_lock(s);
 	file = health_state_file(s);
 	if (!file)
@@ -206,20 +206,19 @@ int health_override_load(struct health_state *s, char **errmsg)
 		if (errno == ENOENT)
 			goto out;
 		ret = -errno;
-		if (asprintf(errmsg, "%s: cannot open: %s", file,
-			     errno == ELOOP ? "is a symbolic link" : strerror(errno)) < 0)
-			*errmsg = NULL;
+		snprintf(err, errlen, "%s: cannot open: %s", file,
+			 errno == ELOOP ? "is a symbolic link" : strerror(errno));
 		if (fd != -1)
 			close(fd);
 		goto out;
 	}
-	ret = load_file(f, file, &p, errmsg);
+	ret = load_file(f, file, &p, err, errlen);
 	fclose(f);
 	if (ret < 0)
 		goto out;
 	ret = health_replace_overrides(s, p.ref, p.o, p.n);
 	if (ret < 0) {
-		load_error(errmsg, file, 0, NULL, "out of memory");
+		load_error(err, errlen, file, 0, NULL, "out of memory");
 		goto out;
 	}
 	log_info("event=overrides_loaded file=%s count=%zu", file, p.n);

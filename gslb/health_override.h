@@ -85,10 +85,10 @@ int health_override_region(struct health_state *s, const struct health_member_re
 /* Reads the state file (if configured and present; a missing file is no override) and sets
  * its overrides, replacing those in memory. Text, one override per line:
  *     <service name with trailing dot> <member index> drain|up|down
- * with '#' comments. Returns 0, or a negative errno with *errmsg (malloc'd,
+ * with '#' comments. Returns 0, or a negative errno with the reason in err (errlen bytes:
  * "file:line: field: message", or "file: why" for an unreadable file) when the file is
  * unreadable or malformed; then nothing is changed. */
-int health_override_load(struct health_state *s, char **errmsg);
+int health_override_load(struct health_state *s, char *err, size_t errlen);
 /* Writes the overrides to the state file through a temporary file and rename(), so that a
  * crash leaves the old or the new file. Returns 0 (also when no file is configured) or a
  * negative errno. */

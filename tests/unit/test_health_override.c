@@ -236,14 +236,14 @@ START_TEST(state_file_round_trip)
 {
 	static const uint8_t other[] = "\5other\7example\3com";
 	struct health_state *s;
-	char *err = NULL;
+	char err[512];
 	char text[512];
 
 	make_dir();
 	s = new_bound(file);
 	/* no file yet: no overrides, no error; a save writes the header alone */
-	ck_assert_int_eq(health_override_load(s, &err), 0);
-	ck_assert_ptr_null(err);
+	ck_assert_int_eq(health_override_load(s, err, sizeof(err)), 0);
+	ck_assert_str_eq(err, "");
 	ck_assert_int_eq(health_override_save(s), 0);
 	read_file(text, sizeof(text));
 	ck_assert_str_eq(text, "# gslb operator overrides: service member drain|up|down "
@@ -256,8 +256,8 @@ START_TEST(state_file_round_trip)
 	/* a restart: the same overrides, published to the bound members */
 	s = new_bound(file);
 	ck_assert(member_health_up(&pub[0]));
-	ck_assert_int_eq(health_override_load(s, &err), 0);
-	ck_assert_ptr_null(err);
+	ck_assert_int_eq(health_override_load(s, err, sizeof(err)), 0);
+	ck_assert_str_eq(err, "");
 	ck_assert_int_eq(health_override_get(s, www, 0), HEALTH_OVERRIDE_DRAIN);
 	ck_assert_int_eq(health_override_get(s, www, 1), HEALTH_OVERRIDE_NONE);
 	ck_assert_int_eq(health_override_get(s, WWW, 2), HEALTH_OVERRIDE_UP);
@@ -267,7 +267,7 @@ START_TEST(state_file_round_trip)
 
 	/* a file written by hand: comments, blanks, any case; it replaces what is in memory */
 	write_file("# by hand\n\n  WWW.Example.COM.   1 down # forced\n");
-	ck_assert_int_eq(health_override_load(s, &err), 0);
+	ck_assert_int_eq(health_override_load(s, err, sizeof(err)), 0);
 	ck_assert_int_eq(health_override_get(s, www, 0), HEALTH_OVERRIDE_NONE);
 	ck_assert_int_eq(health_override_get(s, www, 1), HEALTH_OVERRIDE_DOWN);
 	ck_assert_int_eq(health_override_get(s, other, 4000000000u), HEALTH_OVERRIDE_NONE);
@@ -279,7 +279,7 @@ START_TEST(state_file_round_trip)
 
 	/* the file gone: a missing file is no override, and keeps those in memory */
 	ck_assert_int_eq(unlink(file), 0);
-	ck_assert_int_eq(health_override_load(s, &err), 0);
+	ck_assert_int_eq(health_override_load(s, err, sizeof(err)), 0);
 	ck_assert_int_eq(health_override_get(s, www, 1), HEALTH_OVERRIDE_DOWN);
 	health_free(s);
 	remove_dir();
@@ -302,7 +302,7 @@ static void victim_intact(const char *victim)
 START_TEST(state_file_symlinks)
 {
 	struct health_state *s;
-	char victim[160], tmp[160], *err = NULL;
+	char victim[160], tmp[160], err[512];
 	struct stat st;
 
 	make_dir();
@@ -327,10 +327,9 @@ START_TEST(state_file_symlinks)
 	/* at the file: the load refuses it, a save replaces the link, not its target */
 	ck_assert_int_eq(unlink(file), 0);
 	ck_assert_int_eq(symlink(victim, file), 0);
-	ck_assert_int_eq(health_override_load(s, &err), -ELOOP);
-	ck_assert_ptr_nonnull(err);
+	ck_assert_int_eq(health_override_load(s, err, sizeof(err)), -ELOOP);
+	ck_assert(err[0]);
 	ck_assert_ptr_nonnull(strstr(err, ": cannot open: is a symbolic link"));
-	free(err);
 	ck_assert_int_eq(health_override_get(s, www, 0), HEALTH_OVERRIDE_DRAIN);
 	ck_assert_int_eq(health_override_save(s), 0);
 	victim_intact(victim);
@@ -356,16 +355,15 @@ END_TEST
  * member 0 drained and member 1 forced up as before. */
 static void refused(struct health_state *s, const char *text, int ret, const char *want)
 {
-	char *err = NULL, *full = NULL;
+	char err[512], *full = NULL;
 
 	if (text != NULL)
 		write_file(text);
-	ck_assert_int_eq(health_override_load(s, &err), ret);
-	ck_assert_ptr_nonnull(err);
+	ck_assert_int_eq(health_override_load(s, err, sizeof(err)), ret);
+	ck_assert(err[0]);
 	ck_assert_int_ge(asprintf(&full, "%s%s", file, want), 0);
 	ck_assert_str_eq(err, full);
 	free(full);
-	free(err);
 	ck_assert_int_eq(health_override_get(s, www, 0), HEALTH_OVERRIDE_DRAIN);
 	ck_assert_int_eq(health_override_get(s, www, 1), HEALTH_OVERRIDE_UP);
 	ck_assert_int_eq(health_override_get(s, www, 2), HEALTH_OVERRIDE_NONE);
@@ -406,8 +404,8 @@ START_TEST(corrupt_file_keeps_state)
 	ck_assert_int_eq(rmdir(file), 0);
 	/* and a good file after all that still loads */
 	write_file("www.example.com. 2 drain\n");
-	char *err = NULL;
-	ck_assert_int_eq(health_override_load(s, &err), 0);
+	char err[512];
+	ck_assert_int_eq(health_override_load(s, err, sizeof(err)), 0);
 	ck_assert_int_eq(health_override_get(s, www, 0), HEALTH_OVERRIDE_NONE);
 	ck_assert_int_eq(health_override_get(s, www, 2), HEALTH_OVERRIDE_DRAIN);
 	health_free(s);
