@@ -58,9 +58,9 @@ struct control_limit {
  * give it is held (a reference) until the connection is found through it. */
 struct control_conn {
 	struct control *c;
-	struct bufferevent *bev;	 /* referenced while evcon is NULL */
-	struct evhttp_connection *evcon; /* NULL until attached */
-	struct event *deadline;		 /* first the attach (at once), then the deadline */
+	struct bufferevent *bev;	  /* referenced while evcon is NULL */
+	struct evhttp_connection *evcon;  /* NULL until attached */
+	struct event *deadline;		  /* first the attach (at once), then the deadline */
 	struct control_conn *prev, *next; /* c->conns, least recently active first */
 };
 
@@ -80,7 +80,36 @@ struct control {
 	struct control_conn *conns, *conns_tail;
 	size_t nconns;
 	struct control_limit lim_accept, lim_evict, lim_deadline;
+	struct control *next_endpoint; /* endpoints */
 };
+
+/* evconnlistener's error callback gets evhttp's argument, not ours: the endpoint is found
+ * by its listener here (one per daemon; the list keeps it correct for more). */
+static struct control *endpoints;
+static pthread_mutex_t endpoints_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct control *endpoint_of(const struct evconnlistener *l)
+{
+	struct control *c;
+
+	pthread_mutex_lock(&endpoints_lock);
+	for (c = endpoints; c != NULL && c->lev != l; c = c->next_endpoint)
+		;
+	pthread_mutex_unlock(&endpoints_lock);
+	return c;
+}
+
+static void endpoint_remove(struct control *c)
+{
+	pthread_mutex_lock(&endpoints_lock);
+	for (struct control **p = &endpoints; *p != NULL; p = &(*p)->next_endpoint) {
+		if (*p == c) {
+			*p = c->next_endpoint;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&endpoints_lock);
+}
 
 /* ------------------------------------------------------------ connections */
 
@@ -207,8 +236,7 @@ static void conn_deadline_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	if (limit_pass(&c->lim_deadline, &held))
-		log_warn("event=control_request_timeout open=%zu suppressed=%lu", c->nconns,
-			 held);
+		log_warn("event=control_request_timeout open=%zu suppressed=%lu", c->nconns, held);
 	conn_close(cc);
 }
 
@@ -284,12 +312,15 @@ static void accept_resume_cb(evutil_socket_t fd, short what, void *arg)
  * descriptor left for a reload's files. */
 static void accept_error_cb(struct evconnlistener *l, void *arg)
 {
-	struct control *c = arg;
+	struct control *c = endpoint_of(l);
 	struct timeval pause = {0, CONTROL_ACCEPT_PAUSE_MS * 1000};
 	int err = EVUTIL_SOCKET_ERROR();
 	bool out_of_fds = err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
 	unsigned long held;
 
+	(void)arg; /* evhttp's */
+	if (c == NULL)
+		return;
 	if (limit_pass(&c->lim_accept, &held))
 		log_warn("event=control_accept_failed error=\"%s\" open=%zu paused=%s "
 			 "suppressed=%lu",
@@ -451,8 +482,8 @@ static bool host_name_ok(const char *host, const struct sockaddr_storage *local)
 	if (inet_pton(AF_INET6, host, &a6) == 1)
 		return IN6_IS_ADDR_LOOPBACK(&a6) ||
 		       (local->ss_family == AF_INET6 &&
-			memcmp(&((const struct sockaddr_in6 *)local)->sin6_addr, &a6,
-			       sizeof(a6)) == 0);
+			memcmp(&((const struct sockaddr_in6 *)local)->sin6_addr, &a6, sizeof(a6)) ==
+			    0);
 	return false;
 }
 
@@ -474,9 +505,8 @@ static bool host_ok(struct evhttp_request *req)
 	fd = evcon != NULL ? bufferevent_getfd(evhttp_connection_get_bufferevent(evcon)) : -1;
 	if (fd < 0 || getsockname(fd, (struct sockaddr *)&local, &len) != 0)
 		return false;
-	want = ntohs(local.ss_family == AF_INET6
-			 ? ((const struct sockaddr_in6 *)&local)->sin6_port
-			 : ((const struct sockaddr_in *)&local)->sin_port);
+	want = ntohs(local.ss_family == AF_INET6 ? ((const struct sockaddr_in6 *)&local)->sin6_port
+						 : ((const struct sockaddr_in *)&local)->sin_port);
 	if (h[0] == '[') {
 		const char *rb = strchr(h, ']');
 
@@ -505,8 +535,7 @@ static bool host_ok(struct evhttp_request *req)
 /* A POST body, if any, is JSON: an HTML form cannot send that type without CORS. */
 static bool content_type_ok(struct evhttp_request *req)
 {
-	const char *ct =
-	    evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
+	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
 	size_t n = strlen("application/json");
 
 	return ct != NULL && strncasecmp(ct, "application/json", n) == 0 &&
@@ -672,8 +701,7 @@ static void handle(struct evhttp_request *req, void *arg)
 		control_api_reply_error(req, 421,
 					"Host must be localhost or this endpoint's address, "
 					"with its port");
-	} else if (evhttp_find_header(evhttp_request_get_input_headers(req), "Origin") !=
-		   NULL) {
+	} else if (evhttp_find_header(evhttp_request_get_input_headers(req), "Origin") != NULL) {
 		control_api_reply_error(req, 403, "requests from web pages are refused");
 	} else if (path == NULL) {
 		control_api_reply_error(req, 400, "bad request URI");
@@ -765,6 +793,10 @@ struct control *control_new(const struct control_params *p, char *err, size_t er
 	c->fd = -1; /* the listener owns it now */
 	c->lev = evhttp_bound_socket_get_listener(bound);
 	evconnlistener_set_error_cb(c->lev, accept_error_cb);
+	pthread_mutex_lock(&endpoints_lock);
+	c->next_endpoint = endpoints;
+	endpoints = c;
+	pthread_mutex_unlock(&endpoints_lock);
 	return c;
 fail:
 	control_free(c);
@@ -815,9 +847,10 @@ void control_free(struct control *c)
 	if (c == NULL)
 		return;
 	control_stop(c);
+	endpoint_remove(c);
 	if (c->http != NULL)
 		evhttp_free(c->http); /* closes the connections: conn_closed_cb */
-	while (c->conns != NULL) /* never attached */
+	while (c->conns != NULL)      /* never attached */
 		conn_free(c->conns);
 	if (c->resume_ev != NULL)
 		event_free(c->resume_ev);

@@ -43,7 +43,7 @@ struct response {
 };
 
 static char conf_server[300]; /* from -c; kept for the program's life */
-static char *conf_token; /* read from a file, or the config's inline token */
+static char *conf_token;      /* read from a file, or the config's inline token */
 
 static void usage(FILE *f)
 {
@@ -114,9 +114,8 @@ static int read_conf_token_file(const char *conf, const char *file)
 	char *full = NULL;
 	int ret = -1;
 
-	if (copy != NULL &&
-	    (file[0] == '/' ? (full = strdup(file)) != NULL
-			    : asprintf(&full, "%s/%s", dirname(copy), file) >= 0))
+	if (copy != NULL && (file[0] == '/' ? (full = strdup(file)) != NULL
+					    : asprintf(&full, "%s/%s", dirname(copy), file) >= 0))
 		ret = read_token_file(full);
 	else
 		fprintf(stderr, "gslbctl: out of memory\n");
@@ -292,7 +291,8 @@ static void print_errors(const char *what, int status, json_t *j)
 	json_array_foreach (errs, i, e)
 		fprintf(stderr, "  %s\n", json_string_value(e) ? json_string_value(e) : "?");
 	if (status == 401 || status == 403)
-		fprintf(stderr, "  (give the token with -c CONFIG, --token-file FILE or $GSLB_TOKEN)\n");
+		fprintf(stderr,
+			"  (give the token with -c CONFIG, --token-file FILE or $GSLB_TOKEN)\n");
 }
 
 /* The common path of the API commands: request, --json, status check.
@@ -695,14 +695,10 @@ static bool need_args(const char *cmd, int have, int want)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"server", required_argument, NULL, 's'},
-	    {"token-file", required_argument, NULL, 'T'},
-	    {"token", required_argument, NULL, 'k'},
-	    {"config", required_argument, NULL, 'c'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"version", no_argument, NULL, 'V'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    {"server", required_argument, NULL, 's'}, {"token-file", required_argument, NULL, 'T'},
+	    {"token", required_argument, NULL, 'k'},  {"config", required_argument, NULL, 'c'},
+	    {"json", no_argument, NULL, 'j'},	      {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0},
 	};
 	struct opts o = {0};
 	const char *token_file = NULL;
