@@ -573,39 +573,41 @@ static void ctl_fails(const char *control, const char *token, mode_t mode, const
 	ctl_clean(&d);
 }
 
-START_TEST(control_token)
+/* Loads a control group that must load; the files are gone on return. */
+static struct conf *ctl_ok(const char *control, const char *token, mode_t mode)
 {
 	struct ctl_dir d;
 	char err[CONF_ERRLEN];
-	struct conf *c;
+	struct conf *c = ctl_load(&d, control, token, mode, err, sizeof(err));
 
+	ck_assert_msg(c != NULL, "%s: %s", control, err);
+	ctl_clean(&d);
+	return c;
+}
+
+START_TEST(control_token)
+{
 	/* defaults: no token, the limits */
-	c = ctl_load(&d, "{ };", "", 0, err, sizeof(err));
-	ck_assert_msg(c != NULL, "%s", err);
+	struct conf *c = ctl_ok("{ };", "", 0);
+
 	ck_assert_str_eq(c->control.token, "");
 	ck_assert_str_eq(c->control.token_file, "");
 	ck_assert_int_eq(c->control.max_clients, 64);
 	ck_assert_double_eq(c->control.header_timeout, 5.0);
 	conf_free(c);
-	ctl_clean(&d);
 	/* the file's token, trailing whitespace trimmed; group-readable is fine */
-	c = ctl_load(&d,
-		     "{ token_file = \"control.token\"; max_clients = 3; header_timeout = 0.5; "
-		     "listen = \"0.0.0.0:9053\"; allow_remote = true; };",
-		     "0123456789abcdefXYZ \r\n\n", 0640, err, sizeof(err));
-	ck_assert_msg(c != NULL, "%s", err);
+	c = ctl_ok("{ token_file = \"control.token\"; max_clients = 3; header_timeout = 0.5; "
+		   "listen = \"0.0.0.0:9053\"; allow_remote = true; };",
+		   "0123456789abcdefXYZ \r\n\n", 0640);
 	ck_assert_str_eq(c->control.token, "0123456789abcdefXYZ");
 	ck_assert_str_eq(c->control.token_file, "control.token");
 	ck_assert_int_eq(c->control.max_clients, 3);
 	ck_assert_double_eq(c->control.header_timeout, 0.5);
 	conf_free(c);
-	ctl_clean(&d);
 	/* the inline token, kept for old configs */
-	c = ctl_load(&d, "{ token = \"0123456789abcdef\"; };", "", 0, err, sizeof(err));
-	ck_assert_msg(c != NULL, "%s", err);
+	c = ctl_ok("{ token = \"0123456789abcdef\"; };", "", 0);
 	ck_assert_str_eq(c->control.token, "0123456789abcdef");
 	conf_free(c);
-	ctl_clean(&d);
 }
 END_TEST
 
