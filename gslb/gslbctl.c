@@ -167,7 +167,9 @@ static int read_conf(const char *path, struct opts *o)
 	if (o->server == NULL)
 		o->server = conf_server;
 	if (o->token == NULL && token_file != NULL && token_file[0] != '\0') {
-		ret = read_conf_token_file(path, token_file);
+		/* stats and, without a token, status need none: say so and go on */
+		if (read_conf_token_file(path, token_file) != 0)
+			fprintf(stderr, "gslbctl: %s: continuing without a token\n", path);
 		o->token = conf_token;
 	} else if (o->token == NULL && token != NULL && token[0] != '\0') {
 		conf_token = strdup(token);
