@@ -428,7 +428,7 @@ static bool token_equal(const char *got, const char *want)
 }
 
 enum control_auth {
-	AUTH_OK,
+	AUTH_OK = 0,
 	AUTH_NO_TOKEN, /* none configured: only GET and HEAD pass */
 	AUTH_DENIED,   /* a token is configured and the request lacks it */
 };
