@@ -685,28 +685,109 @@ static bool addr_is_loopback(const struct conf_addr *a)
 	return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)&a->ss)->sin6_addr);
 }
 
+/* The shortest token accepted: 16 bytes of a random base64 text are 96 bits. */
+#define CONF_TOKEN_MIN 16
+#define CONF_TOKEN_MAX 1024
+
+/* Reads server.control.token_file into cc->token, trailing whitespace trimmed. The file
+ * must not be readable by other users: whoever reads the token can drain the regions. */
+static void read_token_file(struct conf_ctx *x, struct conf_control *cc, const config_setting_t *s,
+			    const char *path)
+{
+	char *full = conf_resolve(x, cc->token_file);
+	char buf[CONF_TOKEN_MAX + 2];
+	struct stat st;
+	size_t n = 0;
+	FILE *f;
+
+	if (!full) {
+		conf_oom(x, s, path);
+		return;
+	}
+	f = fopen(full, "re");
+	if (!f) {
+		conf_err(x, s, path, "cannot read \"%s\": %s", full, strerror(errno));
+		goto out;
+	}
+	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+		conf_err(x, s, path, "\"%s\" is not a regular file", full);
+	} else if (st.st_mode & (S_IROTH | S_IWOTH)) {
+		conf_err(x, s, path, "\"%s\" is readable or writable by other users (chmod o-rw)",
+			 full);
+	} else {
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		if (n > CONF_TOKEN_MAX)
+			conf_err(x, s, path, "\"%s\" is longer than %d bytes", full,
+				 CONF_TOKEN_MAX);
+		while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ' ||
+				 buf[n - 1] == '\t'))
+			n--;
+		buf[n] = '\0';
+		if (strlen(buf) != n) {
+			conf_err(x, s, path, "\"%s\" holds a NUL byte", full);
+		} else {
+			free(cc->token);
+			cc->token = strdup(buf);
+			if (!cc->token)
+				conf_oom(x, s, path);
+		}
+	}
+	explicit_bzero(buf, sizeof(buf));
+	fclose(f);
+out:
+	free(full);
+}
+
+static void check_token(struct conf_ctx *x, struct conf_control *cc, const config_setting_t *s,
+			const char *path)
+{
+	size_t n = cc->token ? strlen(cc->token) : 0;
+
+	for (const char *p = cc->token; p && *p; p++) {
+		/* it travels in an HTTP header */
+		if (*p <= ' ' || *p == 0x7f) {
+			conf_err(x, s, path, "spaces and control characters are not allowed");
+			return;
+		}
+	}
+	if (n > 0 && n < CONF_TOKEN_MIN)
+		conf_err(x, s, path,
+			 "the token is %zu bytes, shorter than %d (make one with: "
+			 "head -c 24 /dev/urandom | base64)",
+			 n, CONF_TOKEN_MIN);
+}
+
 static void finish_control(struct conf_ctx *x, const struct conf_item *it,
 			   const config_setting_t *s, char *base, const char *path)
 {
 	struct conf_control *cc = &((struct conf *)base)->control;
 	const config_setting_t *ls = s ? config_setting_get_member(s, "listen") : NULL;
 	const config_setting_t *ts = s ? config_setting_get_member(s, "token") : NULL;
+	const config_setting_t *fs = s ? config_setting_get_member(s, "token_file") : NULL;
+	const config_setting_t *rs = s ? config_setting_get_member(s, "allow_remote") : NULL;
 	char cpath[CONF_PATHLEN];
 	int ret;
 
 	(void)it;
 	cc->listen_given = ls != NULL;
-	conf_join_path(cpath, sizeof(cpath), path, "token");
-	for (const char *p = cc->token; p && *p; p++) {
-		/* it travels in an HTTP header */
-		if (*p <= ' ' || *p == 0x7f) {
-			conf_err(x, ts ? ts : s, cpath,
-				 "spaces and control characters are not allowed");
-			break;
+	if (cc->token_file && cc->token_file[0] != '\0') {
+		conf_join_path(cpath, sizeof(cpath), path, "token_file");
+		if (cc->token && cc->token[0] != '\0') {
+			conf_err(x, fs, cpath, "set token_file or token, not both");
+			return;
 		}
+		read_token_file(x, cc, fs, cpath);
+		check_token(x, cc, fs, cpath);
+	} else {
+		conf_join_path(cpath, sizeof(cpath), path, "token");
+		check_token(x, cc, ts ? ts : s, cpath);
 	}
 	if (!cc->listen_text || cc->listen_text[0] == '\0')
 		return;
+	conf_join_path(cpath, sizeof(cpath), path, "allow_remote");
+	if (cc->allow_remote && (!cc->token || cc->token[0] == '\0'))
+		conf_err(x, rs ? rs : s, cpath,
+			 "serving beyond this host needs a token: set token_file");
 	conf_join_path(cpath, sizeof(cpath), path, "listen");
 	ret = conf_parse_addr(cc->listen_text, CONF_CONTROL_PORT, &cc->listen);
 	if (ret == -ENOMEM) {
@@ -722,8 +803,8 @@ static void finish_control(struct conf_ctx *x, const struct conf_item *it,
 	}
 	if (!cc->allow_remote && !addr_is_loopback(&cc->listen))
 		conf_err(x, ls ? ls : s, cpath,
-			 "\"%s\" is not a loopback address (set allow_remote = true to serve "
-			 "the metrics and the API beyond this host)",
+			 "\"%s\" is not a loopback address (set allow_remote = true and a "
+			 "token_file to serve the metrics and the API beyond this host)",
 			 cc->listen_text);
 }
 
@@ -731,7 +812,13 @@ static const struct conf_item control_items[] = {
     {"listen", CT_STRING, FIELD(struct conf_control, listen_text), .def_str = "127.0.0.1:9053",
      .release = release_control_listen},
     {"allow_remote", CT_BOOL, FIELD(struct conf_control, allow_remote), .def_int = 0},
+    {"token_file", CT_STRING, FIELD(struct conf_control, token_file), .def_str = ""},
+    /* kept for old configs; token_file keeps the secret out of a world-readable file */
     {"token", CT_STRING, FIELD(struct conf_control, token), .def_str = ""},
+    {"max_clients", CT_INT, FIELD(struct conf_control, max_clients), .min = 1, .max = 4096,
+     .def_int = 64},
+    {"header_timeout", CT_FLOAT, FIELD(struct conf_control, header_timeout), .fmin = 0.1,
+     .fmax = 60, .def_float = 5.0},
     {NULL},
 };
 

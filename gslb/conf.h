@@ -144,7 +144,10 @@ struct conf_control {
 	struct conf_addr listen; /* parsed from listen_text; len 0 when disabled */
 	bool listen_given;	 /* written in the file: failing to bind it is fatal */
 	bool allow_remote;	 /* accept a listen address outside loopback; default false */
-	char *token;		 /* "" = none; else the API needs "Authorization: Bearer <token>" */
+	char *token_file;	 /* as written; "" = none (the token is read from it at load) */
+	char *token;		 /* "" = none: GET only; else "Authorization: Bearer <token>" */
+	int max_clients;	 /* connections held at once; a new one closes the oldest */
+	double header_timeout;	 /* seconds from accept (or the last answer) to a whole request */
 };
 
 /* rrl: { ... }: response rate limiting of UDP answers (rrl.h); absent = off. */

@@ -13,10 +13,14 @@
 #include "net.h"
 #include "snapshot.h"
 
+#include <arpa/inet.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include <netinet/in.h>
 #include <urcu.h>
 
 #include <errno.h>
@@ -37,6 +41,28 @@
 #define CONTROL_MAX_HEADERS 8192
 #define CONTROL_MAX_BODY 4096
 #define CONTROL_TIMEOUT_S 10
+/* Out of descriptors, accepting waits this long instead of spinning on accept(). */
+#define CONTROL_ACCEPT_PAUSE_MS 100
+/* The limits when no snapshot is published yet (conf.c's defaults). */
+#define CONTROL_MAX_CLIENTS 64
+#define CONTROL_HEADER_TIMEOUT_S 5.0
+
+/* One kind of repeated log line: at most one a second, with the count held back. */
+struct control_limit {
+	uint64_t last_ms;
+	unsigned long suppressed;
+};
+
+/* One accepted connection, from evhttp's bufferevent callback to evhttp's close callback.
+ * evhttp 2.1 tells neither the connection's birth nor its handle, so the bufferevent we
+ * give it is held (a reference) until the connection is found through it. */
+struct control_conn {
+	struct control *c;
+	struct bufferevent *bev;	  /* referenced while evcon is NULL */
+	struct evhttp_connection *evcon;  /* NULL until attached */
+	struct event *deadline;		  /* first the attach (at once), then the deadline */
+	struct control_conn *prev, *next; /* c->conns, least recently active first */
+};
 
 struct control {
 	struct control_params p;
@@ -49,7 +75,262 @@ struct control {
 	pthread_t thread;
 	bool started;
 	atomic_bool serving;
+	struct evconnlistener *lev; /* evhttp's; paused out of descriptors */
+	struct event *resume_ev;
+	struct control_conn *conns, *conns_tail;
+	size_t nconns;
+	struct control_limit lim_accept, lim_evict, lim_deadline;
+	struct control *next_endpoint; /* endpoints */
 };
+
+/* evconnlistener's error callback gets evhttp's argument, not ours: the endpoint is found
+ * by its listener here (one per daemon; the list keeps it correct for more). */
+static struct control *endpoints;
+static pthread_mutex_t endpoints_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct control *endpoint_of(const struct evconnlistener *l)
+{
+	struct control *c;
+
+	pthread_mutex_lock(&endpoints_lock);
+	for (c = endpoints; c != NULL && c->lev != l; c = c->next_endpoint)
+		;
+	pthread_mutex_unlock(&endpoints_lock);
+	return c;
+}
+
+static void endpoint_remove(struct control *c)
+{
+	pthread_mutex_lock(&endpoints_lock);
+	for (struct control **p = &endpoints; *p != NULL; p = &(*p)->next_endpoint) {
+		if (*p == c) {
+			*p = c->next_endpoint;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&endpoints_lock);
+}
+
+/* ------------------------------------------------------------ connections */
+
+/* True when a line of kind l may be logged now; *held gets the lines held back since. */
+static bool limit_pass(struct control_limit *l, unsigned long *held)
+{
+	uint64_t now = clock_mono_ms();
+
+	if (l->last_ms != 0 && now - l->last_ms < 1000) {
+		l->suppressed++;
+		return false;
+	}
+	l->last_ms = now;
+	*held = l->suppressed;
+	l->suppressed = 0;
+	return true;
+}
+
+/* The limits of the published config (a reload changes them for new connections). */
+static void conn_limits(size_t *max, struct timeval *tv)
+{
+	const struct snapshot *s;
+	double t = CONTROL_HEADER_TIMEOUT_S;
+
+	*max = CONTROL_MAX_CLIENTS;
+	rcu_read_lock();
+	s = snapshot_get();
+	if (s != NULL) {
+		*max = (size_t)s->conf->control.max_clients;
+		t = s->conf->control.header_timeout;
+	}
+	rcu_read_unlock();
+	tv->tv_sec = (time_t)t;
+	tv->tv_usec = (suseconds_t)((t - (double)tv->tv_sec) * 1e6);
+}
+
+static void conn_unlink(struct control_conn *cc)
+{
+	struct control *c = cc->c;
+
+	if (cc->prev != NULL)
+		cc->prev->next = cc->next;
+	else
+		c->conns = cc->next;
+	if (cc->next != NULL)
+		cc->next->prev = cc->prev;
+	else
+		c->conns_tail = cc->prev;
+	cc->prev = cc->next = NULL;
+}
+
+static void conn_append(struct control_conn *cc)
+{
+	struct control *c = cc->c;
+
+	cc->prev = c->conns_tail;
+	if (c->conns_tail != NULL)
+		c->conns_tail->next = cc;
+	else
+		c->conns = cc;
+	c->conns_tail = cc;
+}
+
+static void conn_free(struct control_conn *cc)
+{
+	conn_unlink(cc);
+	cc->c->nconns--;
+	event_free(cc->deadline);
+	if (cc->evcon == NULL)
+		bufferevent_decref(cc->bev);
+	free(cc);
+}
+
+/* evhttp frees the connection: forget it. */
+static void conn_closed_cb(struct evhttp_connection *evcon, void *arg)
+{
+	(void)evcon;
+	conn_free(arg);
+}
+
+/* Finds the connection behind the bufferevent (its callbacks' argument) and watches its
+ * close. Returns false, with cc freed, when evhttp already dropped it. */
+static bool conn_attach(struct control_conn *cc)
+{
+	bufferevent_event_cb eventcb = NULL;
+	void *arg = NULL;
+
+	if (cc->evcon != NULL)
+		return true;
+	bufferevent_getcb(cc->bev, NULL, NULL, &eventcb, &arg);
+	if (eventcb == NULL || arg == NULL) { /* bufferevent_free() clears them */
+		conn_free(cc);
+		return false;
+	}
+	cc->evcon = arg;
+	evhttp_connection_set_closecb(cc->evcon, conn_closed_cb, cc);
+	bufferevent_decref(cc->bev);
+	return true;
+}
+
+/* Closes the connection; cc is freed. */
+static void conn_close(struct control_conn *cc)
+{
+	if (conn_attach(cc))
+		evhttp_connection_free(cc->evcon); /* calls conn_closed_cb */
+}
+
+/* Its request is late (or, the first time, evhttp has just set it up). */
+static void conn_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct control_conn *cc = arg;
+	struct control *c = cc->c;
+	struct timeval tv;
+	unsigned long held;
+	size_t max;
+
+	(void)fd;
+	(void)what;
+	if (cc->evcon == NULL) {
+		if (conn_attach(cc)) {
+			conn_limits(&max, &tv);
+			event_add(cc->deadline, &tv);
+		}
+		return;
+	}
+	if (limit_pass(&c->lim_deadline, &held))
+		log_warn("event=control_request_timeout open=%zu suppressed=%lu", c->nconns, held);
+	conn_close(cc);
+}
+
+/* evhttp's hook for a new connection's bufferevent: where connections are counted. At
+ * max_clients the least recently active one is closed, so a crowd of slow clients cannot
+ * lock out an operator: each must send a whole request within header_timeout. */
+static struct bufferevent *conn_new_cb(struct event_base *base, void *arg)
+{
+	static const struct timeval now = {0, 0};
+	struct control *c = arg;
+	struct control_conn *cc;
+	struct timeval tv;
+	unsigned long held;
+	size_t max;
+
+	conn_limits(&max, &tv);
+	while (c->nconns >= max && c->conns != NULL) {
+		if (limit_pass(&c->lim_evict, &held))
+			log_warn("event=control_conn_evicted max_clients=%zu suppressed=%lu", max,
+				 held);
+		conn_close(c->conns);
+	}
+	cc = calloc(1, sizeof(*cc));
+	if (cc == NULL)
+		return NULL; /* evhttp makes its own, uncounted */
+	cc->c = c;
+	cc->bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	cc->deadline = event_new(base, -1, 0, conn_deadline_cb, cc);
+	if (cc->bev == NULL || cc->deadline == NULL || event_add(cc->deadline, &now) != 0) {
+		if (cc->deadline != NULL)
+			event_free(cc->deadline);
+		if (cc->bev != NULL)
+			bufferevent_free(cc->bev);
+		free(cc);
+		return NULL;
+	}
+	bufferevent_incref(cc->bev); /* kept until conn_attach */
+	conn_append(cc);
+	c->nconns++;
+	return cc->bev;
+}
+
+/* A request was answered: the next must come whole within header_timeout again. */
+static void conn_answered(struct control *c, struct evhttp_connection *evcon)
+{
+	struct control_conn *cc = c->conns, *next;
+	struct timeval tv;
+	size_t max;
+
+	for (; cc != NULL; cc = next) {
+		next = cc->next;
+		if (cc->evcon != evcon)
+			continue;
+		conn_limits(&max, &tv);
+		event_add(cc->deadline, &tv);
+		conn_unlink(cc);
+		conn_append(cc);
+		return;
+	}
+}
+
+static void accept_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct control *c = arg;
+
+	(void)fd;
+	(void)what;
+	evconnlistener_enable(c->lev);
+}
+
+/* accept() failed. Out of descriptors the listening socket stays readable: without a
+ * pause the loop would spin on it (and log each time) while the process has no
+ * descriptor left for a reload's files. */
+static void accept_error_cb(struct evconnlistener *l, void *arg)
+{
+	struct control *c = endpoint_of(l);
+	struct timeval pause = {0, CONTROL_ACCEPT_PAUSE_MS * 1000};
+	int err = EVUTIL_SOCKET_ERROR();
+	bool out_of_fds = err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
+	unsigned long held;
+
+	(void)arg; /* evhttp's */
+	if (c == NULL)
+		return;
+	if (limit_pass(&c->lim_accept, &held))
+		log_warn("event=control_accept_failed error=\"%s\" open=%zu paused=%s "
+			 "suppressed=%lu",
+			 evutil_socket_error_to_string(err), c->nconns, out_of_fds ? "yes" : "no",
+			 held);
+	if (out_of_fds) {
+		evconnlistener_disable(l);
+		event_add(c->resume_ev, &pause);
+	}
+}
 
 /* ------------------------------------------------------------ /healthz, /metrics */
 
@@ -146,13 +427,22 @@ static bool token_equal(const char *got, const char *want)
 	return d == 0;
 }
 
-static bool authorized(struct evhttp_request *req)
+enum control_auth {
+	AUTH_OK = 0,
+	AUTH_NO_TOKEN, /* none configured: only GET and HEAD pass */
+	AUTH_DENIED,   /* a token is configured and the request lacks it */
+};
+
+/* Whether the request carries the configured token. Without a configured token every
+ * request is AUTH_NO_TOKEN: the caller lets reads through and refuses changes, which a
+ * web page or another local user could otherwise make. */
+static enum control_auth authorized(struct evhttp_request *req)
 {
 	const char *hdr =
 	    evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
 	const struct snapshot *s;
 	char *token = NULL;
-	bool open = false;
+	bool none = false;
 	bool ok;
 
 	rcu_read_lock();
@@ -161,18 +451,95 @@ static bool authorized(struct evhttp_request *req)
 		const char *t = s->conf->control.token;
 
 		if (t == NULL || t[0] == '\0')
-			open = true;
+			none = true;
 		else
 			token = strdup(t);
 	}
 	rcu_read_unlock();
-	if (open)
-		return true;
+	if (none)
+		return AUTH_NO_TOKEN;
 	/* no snapshot (or no memory): the token is unknown, deny */
 	ok = token != NULL && hdr != NULL && strncasecmp(hdr, "Bearer ", 7) == 0 &&
 	     token_equal(hdr + 7, token);
 	free(token);
-	return ok;
+	return ok ? AUTH_OK : AUTH_DENIED;
+}
+
+/* True when host (a Host header's name, brackets removed) names this endpoint: localhost
+ * or an address literal that is loopback or the connection's own. A name that only
+ * resolves here (DNS rebinding) is refused. */
+static bool host_name_ok(const char *host, const struct sockaddr_storage *local)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (strcasecmp(host, "localhost") == 0)
+		return true;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127 ||
+		       (local->ss_family == AF_INET &&
+			((const struct sockaddr_in *)local)->sin_addr.s_addr == a4.s_addr);
+	if (inet_pton(AF_INET6, host, &a6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&a6) ||
+		       (local->ss_family == AF_INET6 &&
+			memcmp(&((const struct sockaddr_in6 *)local)->sin6_addr, &a6, sizeof(a6)) ==
+			    0);
+	return false;
+}
+
+/* The Host header, when there is one, must name this endpoint with its port. */
+static bool host_ok(struct evhttp_request *req)
+{
+	const char *h = evhttp_find_header(evhttp_request_get_input_headers(req), "Host");
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct sockaddr_storage local;
+	socklen_t len = sizeof(local);
+	const char *port = NULL;
+	unsigned long want, got = 80;
+	char name[64];
+	char *end;
+	int fd;
+
+	if (h == NULL)
+		return true; /* HTTP/1.0 tools; a browser always sends one */
+	fd = evcon != NULL ? bufferevent_getfd(evhttp_connection_get_bufferevent(evcon)) : -1;
+	if (fd < 0 || getsockname(fd, (struct sockaddr *)&local, &len) != 0)
+		return false;
+	want = ntohs(local.ss_family == AF_INET6 ? ((const struct sockaddr_in6 *)&local)->sin6_port
+						 : ((const struct sockaddr_in *)&local)->sin_port);
+	if (h[0] == '[') {
+		const char *rb = strchr(h, ']');
+
+		if (rb == NULL || (rb[1] != '\0' && rb[1] != ':') ||
+		    (size_t)(rb - h - 1) >= sizeof(name))
+			return false;
+		snprintf(name, sizeof(name), "%.*s", (int)(rb - h - 1), h + 1);
+		port = rb[1] == ':' ? rb + 2 : NULL;
+	} else {
+		const char *colon = strchr(h, ':');
+		size_t n = colon != NULL ? (size_t)(colon - h) : strlen(h);
+
+		if (n >= sizeof(name) || (colon != NULL && strchr(colon + 1, ':') != NULL))
+			return false;
+		snprintf(name, sizeof(name), "%.*s", (int)n, h);
+		port = colon != NULL ? colon + 1 : NULL;
+	}
+	if (port != NULL) {
+		got = strtoul(port, &end, 10);
+		if (port[0] < '0' || port[0] > '9' || *end != '\0')
+			return false;
+	}
+	return got == want && host_name_ok(name, &local);
+}
+
+/* A POST body, if any, is JSON: an HTML form cannot send that type without CORS. */
+static bool content_type_ok(struct evhttp_request *req)
+{
+	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
+	size_t n = strlen("application/json");
+
+	return ct != NULL && strncasecmp(ct, "application/json", n) == 0 &&
+	       (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
 /* Splits path into at most max segments (decoded, malloc'd). Returns the count, or -1 when
@@ -288,10 +655,18 @@ static void handle_api(struct control *c, struct evhttp_request *req, const char
 	int n = split_path(path, seg, 8);
 	const struct route *r = route_find(seg, n);
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
-	bool open = r != NULL && r->open && (cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD);
+	bool read = cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD;
+	bool open = r != NULL && r->open && read;
+	enum control_auth auth = open ? AUTH_OK : authorized(req);
 
-	/* the token first: without it, even a wrong path answers 401 */
-	if (!open && !authorized(req)) {
+	/* the token first: without it, even a wrong path answers 401 (or 403) */
+	if (auth == AUTH_NO_TOKEN && !read) {
+		control_api_reply_error(req, 403,
+					"changes through the control API need a token: put one "
+					"in a file (head -c 24 /dev/urandom | base64 > FILE; chmod "
+					"600 FILE), set server.control.token_file = \"FILE\" and "
+					"reload; gslbctl reads it with -c CONFIG or --token-file");
+	} else if (auth == AUTH_DENIED) {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
 				  "Bearer realm=\"gslbd\"");
 		control_api_reply_error(req, 401,
@@ -300,6 +675,9 @@ static void handle_api(struct control *c, struct evhttp_request *req, const char
 		control_api_reply_error(req, 404, "no such endpoint");
 	} else if (!method_is(req, r->method, r->allow)) {
 		/* answered 405 */
+	} else if (!read && !content_type_ok(req)) {
+		control_api_reply_error(req, 415, "a %s needs Content-Type: application/json",
+					r->allow);
 	} else if (r->overrides && c->p.health == NULL) {
 		control_api_reply_error(req, 503, "overrides are not available: no health state");
 	} else {
@@ -314,8 +692,18 @@ static void handle(struct evhttp_request *req, void *arg)
 	struct control *c = arg;
 	struct evhttp_uri *u = evhttp_uri_parse(evhttp_request_get_uri(req));
 	const char *path = u != NULL ? evhttp_uri_get_path(u) : NULL;
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
 
-	if (path == NULL) {
+	/* Web pages: a browser names its page in Origin (on every POST and every
+	 * cross-origin fetch), and a page reaching us through a name of its own (DNS
+	 * rebinding) shows that name in Host. Neither has any business here. */
+	if (!host_ok(req)) {
+		control_api_reply_error(req, 421,
+					"Host must be localhost or this endpoint's address, "
+					"with its port");
+	} else if (evhttp_find_header(evhttp_request_get_input_headers(req), "Origin") != NULL) {
+		control_api_reply_error(req, 403, "requests from web pages are refused");
+	} else if (path == NULL) {
 		control_api_reply_error(req, 400, "bad request URI");
 	} else if (strcmp(path, "/healthz") == 0) {
 		if (method_is(req, EVHTTP_REQ_GET, "GET"))
@@ -331,6 +719,7 @@ static void handle(struct evhttp_request *req, void *arg)
 	}
 	if (u != NULL)
 		evhttp_uri_free(u);
+	conn_answered(c, evcon);
 }
 
 /* ------------------------------------------------------------ lifecycle */
@@ -349,6 +738,7 @@ static void stop_cb(evutil_socket_t fd, short what, void *arg)
 struct control *control_new(const struct control_params *p, char *err, size_t errlen)
 {
 	struct control *c = calloc(1, sizeof(*c));
+	struct evhttp_bound_socket *bound;
 	char berr[256];
 
 	if (c == NULL) {
@@ -393,11 +783,20 @@ struct control *control_new(const struct control_params *p, char *err, size_t er
 	evhttp_set_max_body_size(c->http, CONTROL_MAX_BODY);
 	evhttp_set_timeout(c->http, CONTROL_TIMEOUT_S);
 	evhttp_set_gencb(c->http, handle, c);
-	if (evhttp_accept_socket(c->http, c->fd) != 0) {
+	evhttp_set_bevcb(c->http, conn_new_cb, c);
+	c->resume_ev = event_new(c->base, -1, 0, accept_resume_cb, c);
+	bound = c->resume_ev != NULL ? evhttp_accept_socket_with_handle(c->http, c->fd) : NULL;
+	if (bound == NULL) {
 		snprintf(err, errlen, "server.control: cannot accept on %s", c->listen.text);
 		goto fail;
 	}
 	c->fd = -1; /* the listener owns it now */
+	c->lev = evhttp_bound_socket_get_listener(bound);
+	evconnlistener_set_error_cb(c->lev, accept_error_cb);
+	pthread_mutex_lock(&endpoints_lock);
+	c->next_endpoint = endpoints;
+	endpoints = c;
+	pthread_mutex_unlock(&endpoints_lock);
 	return c;
 fail:
 	control_free(c);
@@ -448,8 +847,13 @@ void control_free(struct control *c)
 	if (c == NULL)
 		return;
 	control_stop(c);
+	endpoint_remove(c);
 	if (c->http != NULL)
-		evhttp_free(c->http);
+		evhttp_free(c->http); /* closes the connections: conn_closed_cb */
+	while (c->conns != NULL)      /* never attached */
+		conn_free(c->conns);
+	if (c->resume_ev != NULL)
+		event_free(c->resume_ev);
 	if (c->stop_ev != NULL)
 		event_free(c->stop_ev);
 	if (c->base != NULL)

@@ -14,12 +14,18 @@
  *   POST /api/v1/members/SERVICE/INDEX/drain|undrain|up|down|clear
  *   POST /api/v1/regions/REGION/drain|undrain
  *
- * /api/ requires "Authorization: Bearer <server.control.token>" when the
- * token is set, but for /api/v1/stats, which shows /metrics' figures; the
- * token is read from the published snapshot, so a reload changes it. This
- * file is the server: lifecycle, request limits, routing, the token check,
- * /healthz and /metrics; the /api/v1 handlers are control_api.h's, and what
- * an override action means is health_override.h's.
+ * Every POST needs "Authorization: Bearer <token>" (server.control.token_file)
+ * and Content-Type: application/json; without a configured token POSTs answer
+ * 403. With one, GET /api/v1/state needs it too; /healthz, /metrics and GET
+ * /api/v1/stats never do. Requests with an Origin header (web pages) get 403,
+ * a Host that names neither localhost, loopback nor the endpoint (DNS
+ * rebinding) 421. At most server.control.max_clients connections are held (a
+ * new one closes the least recently active), each with header_timeout to send
+ * a whole request. The token and limits are read from the published snapshot,
+ * so a reload changes them. This file is the server: lifecycle, connection
+ * limits, routing, the token check, /healthz and /metrics; the /api/v1
+ * handlers are control_api.h's, and what an override action means is
+ * health_override.h's.
  */
 #ifndef GSLB_CONTROL_H
 #define GSLB_CONTROL_H

@@ -58,12 +58,18 @@ static const char *reason_of(int code)
 		return "Bad Request";
 	case 401:
 		return "Unauthorized";
+	case 403:
+		return "Forbidden";
 	case 404:
 		return "Not Found";
 	case 405:
 		return "Method Not Allowed";
 	case 409:
 		return "Conflict";
+	case 415:
+		return "Unsupported Media Type";
+	case 421:
+		return "Misdirected Request";
 	case 422:
 		return "Unprocessable Entity";
 	case 503:

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <netdb.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -26,10 +27,11 @@
 /* A reload parses every zone: give it time; everything else is quick. */
 #define TIMEOUT_S 60
 #define MAX_RESPONSE (64 << 20)
+#define TOKEN_MAX 1024
 
 struct opts {
 	const char *server; /* -s, or from -c, or DEFAULT_SERVER */
-	const char *token;  /* -k, GSLBCTL_TOKEN, or from -c */
+	const char *token;  /* --token-file, $GSLB_TOKEN, or from -c */
 	const char *conf;
 	bool json;
 };
@@ -41,12 +43,12 @@ struct response {
 };
 
 static char conf_server[300]; /* from -c; kept for the program's life */
-static char *conf_token;
+static char *conf_token;      /* read from a file, or the config's inline token */
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: gslbctl [-s HOST:PORT] [-k TOKEN] [-c CONFIG] [--json] COMMAND [ARGS]\n"
+		"usage: gslbctl [-s HOST:PORT] [-T FILE] [-c CONFIG] [--json] COMMAND [ARGS]\n"
 		"commands:\n"
 		"  status                         services, members, health, overrides, each\n"
 		"                                 prober's vote and report age\n"
@@ -61,8 +63,9 @@ static void usage(FILE *f)
 		"options:\n"
 		"  -s, --server HOST:PORT         gslbd's control endpoint (default: the config's\n"
 		"                                 server.control.listen with -c, else %s)\n"
-		"  -k, --token TOKEN              API token (default: $GSLBCTL_TOKEN, or the\n"
-		"                                 config's server.control.token with -c)\n"
+		"  -T, --token-file FILE          read the API token from FILE (default:\n"
+		"                                 $GSLB_TOKEN, or the config's\n"
+		"                                 server.control.token_file with -c)\n"
 		"  -c, --config FILE              read the endpoint and token from gslbd's config\n"
 		"  -j, --json                     print the daemon's JSON answer as it is\n"
 		"  -V, --version                  print the version\n"
@@ -72,12 +75,61 @@ static void usage(FILE *f)
 
 /* ------------------------------------------------------------ config */
 
-/* Reads server.control.listen and .token with libconfig alone: the rest of
+/* Reads the token from path into conf_token, trailing whitespace trimmed. Returns 0, or
+ * -1 after printing why. */
+static int read_token_file(const char *path)
+{
+	char buf[TOKEN_MAX + 2];
+	size_t n;
+	FILE *f = fopen(path, "re");
+
+	if (f == NULL) {
+		fprintf(stderr, "gslbctl: token file %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	while (n > 0 && strchr(" \t\r\n", buf[n - 1]) != NULL)
+		n--;
+	buf[n] = '\0';
+	if (n == 0 || n > TOKEN_MAX || strlen(buf) != n) {
+		fprintf(stderr, "gslbctl: token file %s: %s\n", path,
+			n == 0 ? "empty" : "not a token");
+		return -1;
+	}
+	free(conf_token);
+	conf_token = strdup(buf);
+	explicit_bzero(buf, sizeof(buf));
+	if (conf_token == NULL) {
+		fprintf(stderr, "gslbctl: out of memory\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* The config's token_file, relative to the config's directory as gslbd reads it. */
+static int read_conf_token_file(const char *conf, const char *file)
+{
+	char *copy = strdup(conf);
+	char *full = NULL;
+	int ret = -1;
+
+	if (copy != NULL && (file[0] == '/' ? (full = strdup(file)) != NULL
+					    : asprintf(&full, "%s/%s", dirname(copy), file) >= 0))
+		ret = read_token_file(full);
+	else
+		fprintf(stderr, "gslbctl: out of memory\n");
+	free(full);
+	free(copy);
+	return ret;
+}
+
+/* Reads server.control.listen, .token_file and .token with libconfig alone: the rest of
  * the file may be broken (that is when one runs gslbctl reload). */
 static int read_conf(const char *path, struct opts *o)
 {
 	const char *listen = DEFAULT_SERVER;
-	const char *token = NULL;
+	const char *token = NULL, *token_file = NULL;
 	config_t cfg;
 	int ret = 0;
 
@@ -94,6 +146,7 @@ static int read_conf(const char *path, struct opts *o)
 	}
 	config_lookup_string(&cfg, "server.control.listen", &listen);
 	config_lookup_string(&cfg, "server.control.token", &token);
+	config_lookup_string(&cfg, "server.control.token_file", &token_file);
 	if (listen[0] == '\0') {
 		fprintf(stderr,
 			"gslbctl: %s: server.control.listen is \"\": the control endpoint "
@@ -113,7 +166,12 @@ static int read_conf(const char *path, struct opts *o)
 		snprintf(conf_server, sizeof(conf_server), "%s", listen);
 	if (o->server == NULL)
 		o->server = conf_server;
-	if (o->token == NULL && token != NULL && token[0] != '\0') {
+	if (o->token == NULL && token_file != NULL && token_file[0] != '\0') {
+		/* stats and, without a token, status need none: say so and go on */
+		if (read_conf_token_file(path, token_file) != 0)
+			fprintf(stderr, "gslbctl: %s: continuing without a token\n", path);
+		o->token = conf_token;
+	} else if (o->token == NULL && token != NULL && token[0] != '\0') {
 		conf_token = strdup(token);
 		o->token = conf_token;
 	}
@@ -155,7 +213,8 @@ static int http(const struct opts *o, const char *method, const char *path, stru
 {
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res, *ai;
 	char host[256], port[16], err[256] = "no address", auth[1024];
-	const char *headers[] = {"Accept", "application/json, text/plain", NULL, NULL, NULL};
+	const char *headers[7] = {"Accept", "application/json, text/plain"};
+	size_t nh = 2;
 	int gai;
 
 	memset(r, 0, sizeof(*r));
@@ -166,8 +225,13 @@ static int http(const struct opts *o, const char *method, const char *path, stru
 	}
 	if (o->token) {
 		snprintf(auth, sizeof(auth), "Bearer %s", o->token);
-		headers[2] = "Authorization";
-		headers[3] = auth;
+		headers[nh++] = "Authorization";
+		headers[nh++] = auth;
+	}
+	/* gslbd refuses a POST of any other type: what a web page's form would send */
+	if (strcmp(method, "GET") != 0) {
+		headers[nh++] = "Content-Type";
+		headers[nh++] = "application/json";
 	}
 	gai = getaddrinfo(host, port, &hints, &res);
 	if (gai != 0) {
@@ -228,8 +292,9 @@ static void print_errors(const char *what, int status, json_t *j)
 		json_array_size(errs) ? ":" : "");
 	json_array_foreach (errs, i, e)
 		fprintf(stderr, "  %s\n", json_string_value(e) ? json_string_value(e) : "?");
-	if (status == 401)
-		fprintf(stderr, "  (give the token with -k, $GSLBCTL_TOKEN or -c CONFIG)\n");
+	if (status == 401 || status == 403)
+		fprintf(stderr,
+			"  (give the token with -c CONFIG, --token-file FILE or $GSLB_TOKEN)\n");
 }
 
 /* The common path of the API commands: request, --json, status check.
@@ -632,26 +697,29 @@ static bool need_args(const char *cmd, int have, int want)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"server", required_argument, NULL, 's'},
-	    {"token", required_argument, NULL, 'k'},
-	    {"config", required_argument, NULL, 'c'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"version", no_argument, NULL, 'V'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    {"server", required_argument, NULL, 's'}, {"token-file", required_argument, NULL, 'T'},
+	    {"token", required_argument, NULL, 'k'},  {"config", required_argument, NULL, 'c'},
+	    {"json", no_argument, NULL, 'j'},	      {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0},
 	};
 	struct opts o = {0};
+	const char *token_file = NULL;
 	const char *cmd;
 	int ch, nargs, rc = 2;
 	char **args;
 
-	while ((ch = getopt_long(argc, argv, "s:k:c:jVh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "s:k:T:c:jVh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
 			o.server = optarg;
 			break;
 		case 'k':
-			o.token = optarg;
+			/* every user sees a command line (ps, /proc) */
+			fprintf(stderr, "gslbctl: --token on the command line is visible to other "
+					"users; use --token-file FILE, $GSLB_TOKEN or -c CONFIG\n");
+			return 2;
+		case 'T':
+			token_file = optarg;
 			break;
 		case 'c':
 			o.conf = optarg;
@@ -674,6 +742,14 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (token_file != NULL) {
+		if (read_token_file(token_file) != 0)
+			return 2;
+		o.token = conf_token;
+	}
+	if (o.token == NULL && getenv("GSLB_TOKEN") != NULL && getenv("GSLB_TOKEN")[0])
+		o.token = getenv("GSLB_TOKEN");
+	/* the name before 18: kept for scripts */
 	if (o.token == NULL && getenv("GSLBCTL_TOKEN") != NULL && getenv("GSLBCTL_TOKEN")[0])
 		o.token = getenv("GSLBCTL_TOKEN");
 	if (o.conf != NULL && read_conf(o.conf, &o) != 0)

@@ -37,6 +37,9 @@ NSD_PID=
 PORT=
 ADDR=127.0.0.1
 R=
+# The control API token write_conf puts in control.token beside each config (mode 600):
+# a template's server.control sets token_file = "control.token" for gslbctl's changes.
+IT_TOKEN=it-control-token-0123456789abcdef
 
 # ---------------------------------------------------------------- assertions
 
@@ -93,14 +96,15 @@ conf_value() {
 }
 
 # write_conf TEMPLATE PORT OUT: the template with @PORT@ substituted; the
-# shared zones and the test's own *.zone files are copied beside OUT, so
-# that `file = "x.zone"` (relative to the config) finds them.
+# shared zones, the test's own *.zone files and control.token ($IT_TOKEN) are
+# put beside OUT, so that `file = "x.zone"` (relative to the config) finds them.
 write_conf() {
 	local dir
 	dir=$(dirname "$3")
 	mkdir -p "$dir"
 	cp "$ITDIR"/zones/*.zone "$dir"/
 	ls "$TESTDIR"/*.zone >/dev/null 2>&1 && cp "$TESTDIR"/*.zone "$dir"/
+	(umask 077 && echo "$IT_TOKEN" >"$dir/control.token")
 	sed -e "s/@PORT@/$2/g" "$1" >"$3"
 }
 

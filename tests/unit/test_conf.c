@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define CONF_DIR TEST_SRCDIR "/tests/unit/conf"
@@ -526,6 +527,128 @@ START_TEST(parse_addr)
 }
 END_TEST
 
+/* server.control in a config written to a temporary directory, beside a token file of
+ * mode mode holding token ("" = no file): the mode cannot be kept in git. */
+struct ctl_dir {
+	char dir[64];
+	char conf[96];
+	char token[96];
+};
+
+static struct conf *ctl_load(struct ctl_dir *d, const char *control, const char *token,
+			     mode_t mode, char *err, size_t errlen)
+{
+	FILE *f;
+
+	snprintf(d->dir, sizeof(d->dir), "/tmp/test_conf.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(d->dir));
+	snprintf(d->conf, sizeof(d->conf), "%s/gslbd.conf", d->dir);
+	snprintf(d->token, sizeof(d->token), "%s/control.token", d->dir);
+	if (token[0] != '\0') {
+		f = fopen(d->token, "w");
+		ck_assert_ptr_nonnull(f);
+		fputs(token, f);
+		fclose(f);
+		ck_assert_int_eq(chmod(d->token, mode), 0);
+	}
+	f = fopen(d->conf, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "server: {\n  listen = [ \"127.0.0.1\" ];\n  control: %s\n};\n", control);
+	fprintf(f, "zones = ( { name = \"example.com\"; file = \"%s\"; } );\n", ZONE_FILE);
+	fclose(f);
+	return conf_load(d->conf, CONF_S_ALL, err, errlen);
+}
+
+static void ctl_clean(struct ctl_dir *d)
+{
+	unlink(d->token);
+	unlink(d->conf);
+	rmdir(d->dir);
+}
+
+/* Loads a control group that must fail with want (every %1$s the config, %2$s the token
+ * file). */
+static void ctl_fails(const char *control, const char *token, mode_t mode, const char *want)
+{
+	struct ctl_dir d;
+	char err[CONF_ERRLEN];
+	char *expect = NULL;
+	struct conf *c = ctl_load(&d, control, token, mode, err, sizeof(err));
+
+	ck_assert_msg(c == NULL, "%s loaded", control);
+	ck_assert_int_ge(asprintf(&expect, want, d.conf, d.token), 0);
+	ck_assert_str_eq(err, expect);
+	free(expect);
+	ctl_clean(&d);
+}
+
+/* Loads a control group that must load; the files are gone on return. */
+static struct conf *ctl_ok(const char *control, const char *token, mode_t mode)
+{
+	struct ctl_dir d;
+	char err[CONF_ERRLEN];
+	struct conf *c = ctl_load(&d, control, token, mode, err, sizeof(err));
+
+	ck_assert_msg(c != NULL, "%s: %s", control, err);
+	ctl_clean(&d);
+	return c;
+}
+
+START_TEST(control_token)
+{
+	/* defaults: no token, the limits */
+	struct conf *c = ctl_ok("{ };", "", 0);
+
+	ck_assert_str_eq(c->control.token, "");
+	ck_assert_str_eq(c->control.token_file, "");
+	ck_assert_int_eq(c->control.max_clients, 64);
+	ck_assert_double_eq(c->control.header_timeout, 5.0);
+	conf_free(c);
+	/* the file's token, trailing whitespace trimmed; group-readable is fine */
+	c = ctl_ok("{ token_file = \"control.token\"; max_clients = 3; header_timeout = 0.5; "
+		   "listen = \"0.0.0.0:9053\"; allow_remote = true; };",
+		   "0123456789abcdefXYZ \r\n\n", 0640);
+	ck_assert_str_eq(c->control.token, "0123456789abcdefXYZ");
+	ck_assert_str_eq(c->control.token_file, "control.token");
+	ck_assert_int_eq(c->control.max_clients, 3);
+	ck_assert_double_eq(c->control.header_timeout, 0.5);
+	conf_free(c);
+	/* the inline token, kept for old configs */
+	c = ctl_ok("{ token = \"0123456789abcdef\"; };", "", 0);
+	ck_assert_str_eq(c->control.token, "0123456789abcdef");
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(control_errors)
+{
+	ctl_fails("{ token_file = \"control.token\"; };", "0123456789abcdef\n", 0644,
+		  "%1$s:3: server.control.token_file: \"%2$s\" is readable or writable by other "
+		  "users (chmod o-rw)");
+	ctl_fails("{ token_file = \"control.token\"; };", "0123456789abcde\n", 0600,
+		  "%1$s:3: server.control.token_file: the token is 15 bytes, shorter than 16 "
+		  "(make one with: head -c 24 /dev/urandom | base64)");
+	ctl_fails("{ token_file = \"control.token\"; };", "0123456789 abcdef\n", 0600,
+		  "%1$s:3: server.control.token_file: spaces and control characters are not "
+		  "allowed");
+	ctl_fails("{ token_file = \"control.token\"; token = \"0123456789abcdef\"; };",
+		  "0123456789abcdef", 0600,
+		  "%1$s:3: server.control.token_file: set token_file or token, not both");
+	ctl_fails("{ token_file = \"control.token\"; };", "", 0,
+		  "%1$s:3: server.control.token_file: cannot read \"%2$s\": No such file or "
+		  "directory");
+	ctl_fails("{ token = \"short\"; };", "", 0,
+		  "%1$s:3: server.control.token: the token is 5 bytes, shorter than 16 "
+		  "(make one with: head -c 24 /dev/urandom | base64)");
+	ctl_fails("{ listen = \"0.0.0.0:9053\"; allow_remote = true; };", "", 0,
+		  "%1$s:3: server.control.allow_remote: serving beyond this host needs a token: "
+		  "set token_file");
+	ctl_fails("{ max_clients = 0; header_timeout = 0.0; };", "", 0,
+		  "%1$s:3: server.control.max_clients: 0 is out of range 1..4096\n"
+		  "%1$s:3: server.control.header_timeout: 0 is out of range 0.1..60");
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("conf");
@@ -551,6 +674,8 @@ static Suite *make_suite(void)
 		{ "error_health", error_health },
 		{ "error_buffer", error_buffer },
 		{ "sections", sections },
+		{ "control_token", control_token },
+		{ "control_errors", control_errors },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
