@@ -43,10 +43,11 @@ struct net_health;
 struct net_udp;
 
 /* The daemon's reload, shared with SIGHUP: returns 0 and the published
- * generation, or a negative errno and *errmsg (malloc'd "file:line: ..."
- * lines, caller frees) with the old snapshot kept. Called on the control
- * thread, outside any RCU read-side section. */
-typedef int control_reload_fn(void *arg, uint64_t *generation, char **errmsg);
+ * generation, or a negative errno with the "file:line: ..." lines in err
+ * (errlen bytes; CONF_ERRLEN holds every line of a bad file) and the old
+ * snapshot kept. Called on the control thread, outside any RCU read-side
+ * section. */
+typedef int control_reload_fn(void *arg, uint64_t *generation, char *err, size_t errlen);
 
 struct control_params {
 	const struct conf_addr *listen; /* copied */

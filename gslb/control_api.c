@@ -381,13 +381,12 @@ void control_api_state(const struct control_params *p, bool serving, struct evht
 void control_api_reload(const struct control_params *p, struct evhttp_request *req)
 {
 	uint64_t gen = 0;
-	char *err = NULL;
+	char err[CONF_ERRLEN]; /* the control thread's stack: every line of a bad file */
 	json_t *j;
 
 	log_info("event=control_reload");
-	if (p->reload(p->reload_arg, &gen, &err) != 0) {
+	if (p->reload(p->reload_arg, &gen, err, sizeof(err)) != 0) {
 		reply_json(req, 422, failed_json(err));
-		free(err);
 		return;
 	}
 	j = json_object();

@@ -264,22 +264,22 @@ static char *join_listen(const struct conf *c)
 /* The one reload, for SIGHUP (main thread) and POST /api/v1/reload (control
  * thread; control_reload_fn): builds a snapshot, binds the health state to
  * it and publishes it. Returns 0 and the new generation, or -EINVAL (-ENOMEM)
- * with the error lines in *errmsg (malloc'd, caller frees) while the old
- * snapshot keeps serving. Counted in the metrics either way. */
-static int daemon_reload(void *arg, uint64_t *generation, char **errmsg)
+ * with the error lines in err (errlen bytes) while the old snapshot keeps
+ * serving. Counted in the metrics either way. */
+static int daemon_reload(void *arg, uint64_t *generation, char *err, size_t errlen)
 {
 	struct daemon_state *d = arg;
-	char err[CONF_ERRLEN]; /* on the control thread's stack: every line of a bad file */
 	struct snapshot *s;
 	char *listen;
 	int ret = 0;
 
-	*errmsg = NULL;
+	if (errlen)
+		err[0] = '\0';
 	pthread_mutex_lock(&d->reload_lock);
 	atomic_store_explicit(&d->counters.last_reload, (int_least64_t)time(NULL),
 			      memory_order_relaxed);
 	log_info("event=reload_start conf=%s", d->conf_path);
-	s = snapshot_build(d->conf_path, err, sizeof(err));
+	s = snapshot_build(d->conf_path, err, errlen);
 	if (s == NULL) {
 		ret = -EINVAL;
 		goto fail;
@@ -288,7 +288,7 @@ static int daemon_reload(void *arg, uint64_t *generation, char **errmsg)
 	if (member_stats_init(&s->answers, d->answer_rows, s->nhealth) != 0) {
 		snapshot_free(s);
 		ret = -ENOMEM;
-		snprintf(err, sizeof(err), "%s: out of memory for the answer counters",
+		snprintf(err, errlen, "%s: out of memory for the answer counters",
 			 d->conf_path);
 		goto fail;
 	}
@@ -299,7 +299,7 @@ static int daemon_reload(void *arg, uint64_t *generation, char **errmsg)
 					  s->health, s->nhealth, clock_wall_ms());
 		if (ret != 0) {
 			snapshot_free(s);
-			snprintf(err, sizeof(err),
+			snprintf(err, errlen,
 				 "%s: health: cannot carry the health state over: %s", d->conf_path,
 				 strerror(-ret));
 			goto fail;
@@ -328,8 +328,9 @@ static int daemon_reload(void *arg, uint64_t *generation, char **errmsg)
 	return 0;
 fail:
 	atomic_fetch_add_explicit(&d->counters.reloads_failed, 1, memory_order_relaxed);
+	if (errlen && !err[0])
+		snprintf(err, errlen, "reload failed");
 	daemon_log_lines("event=reload result=failed", err);
-	*errmsg = strdup(err[0] ? err : "reload failed");
 	pthread_mutex_unlock(&d->reload_lock);
 	return ret;
 }
@@ -341,10 +342,9 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	if (sig == SIGHUP) {
 		uint64_t gen;
-		char *err = NULL;
+		char err[CONF_ERRLEN]; /* the main thread's stack: every line of a bad file */
 
-		daemon_reload(d, &gen, &err);
-		free(err);
+		daemon_reload(d, &gen, err, sizeof(err));
 		return;
 	}
 	daemon_stop(d->base, sig);
