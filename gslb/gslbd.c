@@ -288,8 +288,7 @@ static int daemon_reload(void *arg, uint64_t *generation, char *err, size_t errl
 	if (member_stats_init(&s->answers, d->answer_rows, s->nhealth) != 0) {
 		snapshot_free(s);
 		ret = -ENOMEM;
-		snprintf(err, errlen, "%s: out of memory for the answer counters",
-			 d->conf_path);
+		snprintf(err, errlen, "%s: out of memory for the answer counters", d->conf_path);
 		goto fail;
 	}
 	if (d->health != NULL) {
@@ -299,9 +298,8 @@ static int daemon_reload(void *arg, uint64_t *generation, char *err, size_t errl
 					  s->health, s->nhealth, clock_wall_ms());
 		if (ret != 0) {
 			snapshot_free(s);
-			snprintf(err, errlen,
-				 "%s: health: cannot carry the health state over: %s", d->conf_path,
-				 strerror(-ret));
+			snprintf(err, errlen, "%s: health: cannot carry the health state over: %s",
+				 d->conf_path, strerror(-ret));
 			goto fail;
 		}
 	}
