@@ -658,6 +658,8 @@ static void finish_server(struct conf_ctx *x, const struct conf_item *it, const 
 static const struct conf_item tcp_items[] = {
     {"max_clients", CT_INT, FIELD(struct conf, tcp_max_clients), .min = 1, .max = 100000,
      .def_int = 1024},
+    {"max_clients_per_network", CT_INT, FIELD(struct conf, tcp_max_clients_per_network), .min = 0,
+     .max = 100000, .def_int = 0},
     {"idle_timeout", CT_FLOAT, FIELD(struct conf, tcp_idle_timeout), .fmin = 0.1, .fmax = 3600,
      .def_float = 10.0},
     {NULL},

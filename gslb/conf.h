@@ -200,6 +200,8 @@ struct conf {
 	uint16_t max_udp_size;	 /* clamp for the EDNS payload size, default 1232 */
 	int tcp_max_clients;	 /* default 1024 */
 	double tcp_idle_timeout; /* seconds, default 10.0 */
+	/* connections from one /24 or /56; 0 = max_clients / 8, at least 8 */
+	int tcp_max_clients_per_network;
 	struct conf_control control;
 	/* zones: */
 	struct conf_zone *zones;

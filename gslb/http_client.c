@@ -296,6 +296,13 @@ static void request_done_cb(struct evhttp_request *req, void *arg)
 		fail(h, failure_reason(h));
 		return;
 	}
+	/* evhttp takes any number for the status ("HTTP/1.1 2.4" is 2): callers are
+	 * promised a real status, and a server that sends another one is broken. */
+	if (evhttp_request_get_response_code(req) < 100 ||
+	    evhttp_request_get_response_code(req) > 599) {
+		fail(h, "bad status line");
+		return;
+	}
 	in = evhttp_request_get_input_buffer(req);
 	r.len = evbuffer_get_length(in);
 	body = malloc(r.len + 1);

@@ -74,7 +74,7 @@ struct http_request {
 };
 
 struct http_response {
-	int status;	  /* HTTP status; 0 when the exchange failed (err says why) */
+	int status;	  /* HTTP status 100..599; 0 when the exchange failed (err says why) */
 	const char *body; /* NUL-terminated, len bytes */
 	size_t len;
 	const char *err;   /* NULL on success: "connect refused", "timeout", "tls: ..." */

@@ -156,9 +156,12 @@ static void render_net(FILE *out, const struct metrics_input *in)
 	family(out, "gslb_tcp_connections_total", "counter", "TCP connections accepted.");
 	fprintf(out, "gslb_tcp_connections_total %llu\n", (unsigned long long)in->tcp.accepted);
 	family(out, "gslb_tcp_connections_refused_total", "counter",
-	       "TCP connections closed at once because max_clients was reached.");
+	       "TCP connections closed at once: max_clients all busy, or the network's share.");
 	fprintf(out, "gslb_tcp_connections_refused_total %llu\n",
 		(unsigned long long)in->tcp.rejected);
+	family(out, "gslb_tcp_evictions_total", "counter",
+	       "Idle TCP connections closed to make room for a new one.");
+	fprintf(out, "gslb_tcp_evictions_total %llu\n", (unsigned long long)in->tcp.evicted);
 	family(out, "gslb_tcp_idle_timeouts_total", "counter",
 	       "TCP connections closed after idle_timeout.");
 	fprintf(out, "gslb_tcp_idle_timeouts_total %llu\n", (unsigned long long)in->tcp.timeouts);

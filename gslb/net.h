@@ -24,7 +24,8 @@ struct net_tcp;
 
 struct net_tcp_stats {
 	uint64_t accepted;   /* connections accepted */
-	uint64_t rejected;   /* closed at once: max_clients reached */
+	uint64_t rejected;   /* closed at once: all busy, or the network's share reached */
+	uint64_t evicted;    /* idle connections closed to make room for a new one */
 	uint64_t timeouts;   /* closed after idle_timeout */
 	uint64_t bad_length; /* closed: message length 0 */
 	uint64_t open;	     /* connections open now */

@@ -28,8 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Accept backlog per listener: connections beyond max_clients are accepted
- * and closed at once, so the backlog only has to absorb a burst. */
+/* Accept backlog per listener: connections beyond the limits are accepted
+ * and closed at once (or make room), so the backlog only has to absorb a burst. */
 #define TCP_BACKLOG 256
 /* Stop reading a connection while this much output waits for the client:
  * a client that pipelines without reading cannot grow our memory. */
@@ -39,21 +39,30 @@
 /* Out of file descriptors: pause accepting this long instead of spinning
  * on a listener that stays readable. */
 #define TCP_EMFILE_PAUSE_MS 100
+/* Buckets of the per-network connection index (a power of two). Chains stay
+ * short: a network has at most max_clients_per_network connections. */
+#define TCP_NET_BUCKETS 1024
+/* The default per-network share: an eighth of max_clients, so that it takes
+ * eight networks to fill the table, but never fewer than this, so that a
+ * resolver farm behind one /24 keeps its few connections each on a small table. */
+#define TCP_PER_NET_MIN 8
 
 struct tcp_conn {
 	struct net_tcp *t;
 	struct bufferevent *bev;
 	struct sockaddr_storage peer;
-	struct tcp_conn *prev, *next;
-	bool closing;	      /* no more reading: close once the output is flushed */
-	bool paused;	      /* reading stopped until the output drains */
-	double idle_timeout;  /* seconds; from the snapshot at accept */
-	double partial_since; /* monotonic time the unfinished message began, or 0 */
+	struct tcp_conn *prev, *next;	/* t->conns, most recently active first */
+	struct tcp_conn *nprev, *nnext; /* the bucket of its network in t->nets */
+	uint64_t net;			/* the peer's /24 or /56: tcp_net_key() */
+	bool closing;			/* no more reading: close once the output is flushed */
+	bool paused;			/* reading stopped until the output drains */
+	double idle_timeout;		/* seconds; from the snapshot at accept */
+	double partial_since;		/* monotonic time the unfinished message began, or 0 */
 };
 
 /* The TCP thread's counters (struct net_tcp_stats), read by net_tcp_stats(). */
 struct tcp_counters {
-	_Atomic uint64_t accepted, rejected, timeouts, bad_length;
+	_Atomic uint64_t accepted, rejected, evicted, timeouts, bad_length;
 	_Atomic uint64_t open; /* a gauge */
 };
 
@@ -71,8 +80,10 @@ struct net_tcp {
 	pthread_t tid;
 	bool started;
 	bool stopping;
-	struct tcp_conn *conns; /* open connections */
+	struct tcp_conn *conns;	     /* open connections, most recently active first */
+	struct tcp_conn *conns_tail; /* the least recently active */
 	size_t nconns;
+	struct tcp_conn **nets; /* TCP_NET_BUCKETS chains of connections by network */
 	uint8_t req[ANSWER_MAX_TCP];
 	uint8_t resp[2 + ANSWER_MAX_TCP]; /* length prefix + message */
 };
@@ -83,7 +94,62 @@ static void tcp_maybe_done(struct net_tcp *t)
 		event_base_loopbreak(t->base);
 }
 
-static void conn_free(struct tcp_conn *c)
+/* The peer's network as one number: the family and the first 3 bytes of an
+ * IPv4 address (/24) or 7 of an IPv6 one (/56), the units NSD and Knot count
+ * by (one customer's or provider's allocation, not one host). */
+static uint64_t tcp_net_key(const struct sockaddr_storage *ss)
+{
+	const uint8_t *b;
+	uint64_t key;
+	size_t i, n;
+
+	if (ss->ss_family == AF_INET) {
+		b = (const uint8_t *)&((const struct sockaddr_in *)ss)->sin_addr;
+		key = 4;
+		n = 3;
+	} else if (ss->ss_family == AF_INET6) {
+		b = ((const struct sockaddr_in6 *)ss)->sin6_addr.s6_addr;
+		key = 6;
+		n = 7;
+	} else {
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		key = key << 8 | b[i];
+	return key;
+}
+
+static size_t tcp_net_bucket(uint64_t key)
+{
+	/* Fibonacci hashing: the top bits of the product mix every byte. */
+	return (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 54) & (TCP_NET_BUCKETS - 1);
+}
+
+/* Open connections from network key (walks one short chain). */
+static size_t tcp_net_count(const struct net_tcp *t, uint64_t key)
+{
+	const struct tcp_conn *c;
+	size_t n = 0;
+
+	for (c = t->nets[tcp_net_bucket(key)]; c != NULL; c = c->nnext)
+		n += c->net == key;
+	return n;
+}
+
+/* The limit per network: the configured one, or by default an eighth of
+ * max_clients but at least TCP_PER_NET_MIN (and at most max_clients). */
+static size_t tcp_per_net_limit(const struct conf *conf)
+{
+	size_t max = (size_t)conf->tcp_max_clients;
+
+	if (conf->tcp_max_clients_per_network > 0)
+		return (size_t)conf->tcp_max_clients_per_network;
+	if (max / 8 > TCP_PER_NET_MIN)
+		return max / 8;
+	return max < TCP_PER_NET_MIN ? max : TCP_PER_NET_MIN;
+}
+
+static void conn_unlink(struct tcp_conn *c)
 {
 	struct net_tcp *t = c->t;
 
@@ -93,6 +159,52 @@ static void conn_free(struct tcp_conn *c)
 		t->conns = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
+	else
+		t->conns_tail = c->prev;
+	c->prev = c->next = NULL;
+}
+
+static void conn_link_front(struct tcp_conn *c)
+{
+	struct net_tcp *t = c->t;
+
+	c->prev = NULL;
+	c->next = t->conns;
+	if (t->conns != NULL)
+		t->conns->prev = c;
+	else
+		t->conns_tail = c;
+	t->conns = c;
+}
+
+/* Marks c the most recently active: eviction takes the other end. O(1). */
+static void conn_touch(struct tcp_conn *c)
+{
+	if (c->t->conns != c) {
+		conn_unlink(c);
+		conn_link_front(c);
+	}
+}
+
+/* Idle: nothing half-received, no answer waiting to be sent, not closing.
+ * Closing such a connection loses no query; the client reconnects (RFC 7766 6.2.3). */
+static bool conn_idle(struct tcp_conn *c)
+{
+	return !c->closing && evbuffer_get_length(bufferevent_get_input(c->bev)) == 0 &&
+	       evbuffer_get_length(bufferevent_get_output(c->bev)) == 0;
+}
+
+static void conn_free(struct tcp_conn *c)
+{
+	struct net_tcp *t = c->t;
+
+	conn_unlink(c);
+	if (c->nprev != NULL)
+		c->nprev->nnext = c->nnext;
+	else
+		t->nets[tcp_net_bucket(c->net)] = c->nnext;
+	if (c->nnext != NULL)
+		c->nnext->nprev = c->nprev;
 	bufferevent_free(c->bev);
 	free(c);
 	t->nconns--;
@@ -196,6 +308,7 @@ static bool conn_process(struct tcp_conn *c)
 static void conn_read_cb(struct bufferevent *bev, void *arg)
 {
 	(void)bev;
+	conn_touch(arg);
 	conn_process(arg);
 }
 
@@ -210,6 +323,7 @@ static void conn_write_cb(struct bufferevent *bev, void *arg)
 		return;
 	}
 	if (c->paused) {
+		conn_touch(c);
 		c->paused = false;
 		bufferevent_enable(c->bev, EV_READ);
 		conn_process(c);
@@ -241,7 +355,9 @@ static void tcp_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct s
 	const struct snapshot *snap;
 	struct tcp_conn *c;
 	struct timeval idle;
-	size_t max_clients;
+	struct tcp_conn *old;
+	size_t max_clients, per_net = 0;
+	uint64_t net;
 	double timeout;
 
 	(void)l;
@@ -253,22 +369,43 @@ static void tcp_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct s
 	rcu_read_lock();
 	snap = snapshot_get();
 	max_clients = snap != NULL ? (size_t)snap->conf->tcp_max_clients : 0;
+	if (snap != NULL)
+		per_net = tcp_per_net_limit(snap->conf);
 	timeout = snap != NULL ? snap->conf->tcp_idle_timeout : 0;
 	rcu_read_unlock();
-	if (t->nconns >= max_clients) {
-		counter_inc(&t->st.rejected);
-		close(fd);
-		return;
-	}
 	c = calloc(1, sizeof(*c));
 	if (c == NULL) {
 		close(fd);
 		return;
 	}
-	c->t = t;
-	c->idle_timeout = timeout;
 	if (salen > 0 && (size_t)salen <= sizeof(c->peer))
 		memcpy(&c->peer, sa, (size_t)salen);
+	net = tcp_net_key(&c->peer);
+	/* One network may hold only its share: it cannot take every slot. */
+	if (tcp_net_count(t, net) >= per_net) {
+		counter_inc(&t->st.rejected);
+		free(c);
+		close(fd);
+		return;
+	}
+	/* Table full: make room by closing the connection idle the longest,
+	 * so that connections held open and silent cannot lock newcomers out;
+	 * refuse only when every connection is busy. */
+	if (t->nconns >= max_clients) {
+		for (old = t->conns_tail; old != NULL && !conn_idle(old); old = old->prev)
+			;
+		if (old == NULL || max_clients == 0) {
+			counter_inc(&t->st.rejected);
+			free(c);
+			close(fd);
+			return;
+		}
+		counter_inc(&t->st.evicted);
+		conn_free(old);
+	}
+	c->t = t;
+	c->idle_timeout = timeout;
+	c->net = net;
 	c->bev = bufferevent_socket_new(t->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
 		close(fd);
@@ -282,10 +419,11 @@ static void tcp_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct s
 	bufferevent_set_timeouts(c->bev, &idle, &idle);
 	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-	c->next = t->conns;
-	if (t->conns != NULL)
-		t->conns->prev = c;
-	t->conns = c;
+	conn_link_front(c);
+	c->nnext = t->nets[tcp_net_bucket(net)];
+	if (c->nnext != NULL)
+		c->nnext->nprev = c;
+	t->nets[tcp_net_bucket(net)] = c;
 	t->nconns++;
 	counter_inc(&t->st.accepted);
 	counter_set(&t->st.open, t->nconns);
@@ -389,7 +527,8 @@ struct net_tcp *net_tcp_new(const struct conf *conf, char *err, size_t errlen)
 	t->nfds = conf->nlisten;
 	t->fds = malloc((t->nfds ? t->nfds : 1) * sizeof(*t->fds));
 	t->ls = calloc(t->nfds ? t->nfds : 1, sizeof(*t->ls));
-	if (t->fds == NULL || t->ls == NULL) {
+	t->nets = calloc(TCP_NET_BUCKETS, sizeof(*t->nets));
+	if (t->fds == NULL || t->ls == NULL || t->nets == NULL) {
 		snprintf(err, errlen, "tcp: out of memory");
 		goto fail;
 	}
@@ -476,6 +615,7 @@ void net_tcp_free(struct net_tcp *t)
 	}
 	free(t->ls);
 	free(t->fds);
+	free(t->nets);
 	if (t->stop_ev != NULL)
 		event_free(t->stop_ev);
 	if (t->flush_ev != NULL)
@@ -496,6 +636,7 @@ void net_tcp_stats(const struct net_tcp *t, struct answer_stats *sum, struct net
 	if (ts != NULL) {
 		ts->accepted = counter_get(&t->st.accepted);
 		ts->rejected = counter_get(&t->st.rejected);
+		ts->evicted = counter_get(&t->st.evicted);
 		ts->timeouts = counter_get(&t->st.timeouts);
 		ts->bad_length = counter_get(&t->st.bad_length);
 		ts->open = counter_get(&t->st.open);

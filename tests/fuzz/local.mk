@@ -23,3 +23,18 @@ tests/fuzz/fuzz_conf tests/fuzz/fuzz_zone: tests/fuzz/fuzz_%: $(srcdir)/tests/fu
 	@$(MKDIR_P) tests/fuzz
 	$(CLANG) $(FUZZ_FLAGS) -o $@ $(filter %.c,$^) $(FUZZ_LIBS)
 CLEANFILES += tests/fuzz/fuzz_conf tests/fuzz/fuzz_zone
+# parsers of what the prober and gslb-anycast read: HAProxy's stats CSV, BIRD's replies and
+# HTTP responses (evhttp behind the HTTP client); they need probes/ and anycast/ too
+EXTRA_DIST += tests/fuzz/fuzz_haproxy_csv.c tests/fuzz/fuzz_bird.c tests/fuzz/fuzz_http_response.c
+FUZZ_PROBE_FLAGS = $(FUZZ_FLAGS) -I$(top_srcdir)/probes -I$(top_srcdir)/anycast $(CARES_CFLAGS) \
+	$(OPENSSL_CFLAGS)
+FUZZ_PROBE_SRC = $(addprefix $(srcdir)/,$(filter %.c,$(libgslbprobe_a_SOURCES) $(libgslb_a_SOURCES)))
+fuzz: tests/fuzz/fuzz_haproxy_csv tests/fuzz/fuzz_bird tests/fuzz/fuzz_http_response
+tests/fuzz/fuzz_haproxy_csv tests/fuzz/fuzz_http_response: tests/fuzz/fuzz_%: \
+		$(srcdir)/tests/fuzz/fuzz_%.c $(FUZZ_PROBE_SRC)
+	@$(MKDIR_P) tests/fuzz
+	$(CLANG) $(FUZZ_PROBE_FLAGS) -o $@ $(filter %.c,$^) $(CARES_LIBS) $(FUZZ_LIBS)
+tests/fuzz/fuzz_bird: $(srcdir)/tests/fuzz/fuzz_bird.c $(srcdir)/anycast/anycast.c $(FUZZ_PROBE_SRC)
+	@$(MKDIR_P) tests/fuzz
+	$(CLANG) $(FUZZ_PROBE_FLAGS) -o $@ $(filter %.c,$^) $(CARES_LIBS) $(FUZZ_LIBS)
+CLEANFILES += tests/fuzz/fuzz_haproxy_csv tests/fuzz/fuzz_bird tests/fuzz/fuzz_http_response

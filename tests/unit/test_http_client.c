@@ -320,6 +320,52 @@ START_TEST(test_timeout)
 }
 END_TEST
 
+/* Accepts one connection on fd, sends the canned response in arg's text, ends its side. */
+struct canned {
+	int fd;
+	const char *text;
+};
+
+static void *canned_run(void *arg)
+{
+	struct canned *c = arg;
+	int fd = accept(c->fd, NULL, NULL);
+	char buf[512];
+
+	if (fd == -1)
+		return NULL;
+	if (write(fd, c->text, strlen(c->text)) < 0)
+		perror("canned write");
+	shutdown(fd, SHUT_WR);
+	while (read(fd, buf, sizeof(buf)) > 0)
+		; /* closing with the request unread would reset the connection */
+	close(fd);
+	return NULL;
+}
+
+/* evhttp takes any number as the status ("HTTP/1.1 2.4 x" is status 2); callers are
+ * promised 100..599, else a failure. Found by tests/fuzz/fuzz_http_response. */
+START_TEST(test_bad_status)
+{
+	static const char *const bad[] = {"HTTP/1.1 2.4 No\r\n\r\n", "HTTP/1.1 99 Low\r\n\r\n",
+					  "HTTP/1.1 600 High\r\n\r\n"};
+	struct result res;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		uint16_t port;
+		struct canned c = {.fd = silent_listener(&port), .text = bad[i]};
+		pthread_t th;
+
+		ck_assert_int_eq(pthread_create(&th, NULL, canned_run, &c), 0);
+		get(port, "/", 0, 2, &res);
+		ck_assert_int_eq(res.status, 0);
+		ck_assert_str_eq(res.err, "bad status line");
+		pthread_join(th, NULL);
+		close(c.fd);
+	}
+}
+END_TEST
+
 START_TEST(test_refused)
 {
 	struct result res;
@@ -566,6 +612,6 @@ START_TEST(test_url_bad)
 END_TEST
 
 UNIT_SUITE("http_client", {"ok", test_ok}, {"status", test_status}, {"chunked", test_chunked},
-	   {"max_body", test_max_body}, {"timeout", test_timeout}, {"refused", test_refused},
+	   {"max_body", test_max_body}, {"timeout", test_timeout}, {"bad_status", test_bad_status}, {"refused", test_refused},
 	   {"post_fetch", test_post}, {"cancel", test_cancel}, {"tls", test_tls},
 	   {"url_good", test_url_good}, {"url_bad", test_url_bad})
