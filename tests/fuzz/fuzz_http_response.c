@@ -103,14 +103,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    .max_body = FUZZ_MAX_BODY,
 	    .timeout = 2.0, /* evhttp ends every input at EOF; this only bounds a bug */
 	};
-	const char *err = NULL;
+	char err[128];
 
 	if (!base)
 		setup();
 	resp = data;
 	resp_len = size;
 	calls = 0;
-	if (!http_client_start(&env, &req, done_cb, NULL, &err))
+	if (!http_client_start(&env, &req, done_cb, NULL, err, sizeof(err)))
 		abort();
 	event_base_dispatch(base);
 	/* once more without blocking: a second call would show here */

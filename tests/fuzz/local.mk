@@ -1,40 +1,35 @@
-# tests/fuzz/ — libFuzzer targets, built with clang by `make fuzz`
-EXTRA_DIST += tests/fuzz/fuzz_wire.c tests/fuzz/run tests/fuzz/seeds
-EXTRA_DIST += tests/fuzz/fuzz_report.c
-FUZZ_FLAGS = -g -O1 -DFUZZ_SRCDIR=\"$(abs_top_srcdir)\" -fsanitize=fuzzer,address,undefined -I$(top_srcdir)/gslb -I$(top_builddir) \
-	$(LDNS_CFLAGS) $(LIBCONFIG_CFLAGS) $(URCU_CFLAGS) $(LIBEVENT_CFLAGS)
-FUZZ_LIBS = $(LIBEVENT_LIBS) $(LDNS_LIBS) $(LIBCONFIG_LIBS) $(URCU_LIBS) $(MAXMINDDB_LIBS) $(OPENSSL_LIBS) -lpthread -lm
-fuzz: tests/fuzz/fuzz_wire
-tests/fuzz/fuzz_wire: $(srcdir)/tests/fuzz/fuzz_wire.c $(addprefix $(srcdir)/,$(filter %.c,$(libgslb_a_SOURCES)))
-	@$(MKDIR_P) tests/fuzz
-	$(CLANG) $(FUZZ_FLAGS) -o $@ $^ $(FUZZ_LIBS)
-CLEANFILES += tests/fuzz/fuzz_wire
-fuzz: tests/fuzz/fuzz_report
-tests/fuzz/fuzz_report: $(srcdir)/tests/fuzz/fuzz_report.c $(addprefix $(srcdir)/,$(filter %.c,$(libgslb_a_SOURCES)))
-	@$(MKDIR_P) tests/fuzz
-	$(CLANG) $(FUZZ_FLAGS) -o $@ $^ $(FUZZ_LIBS)
-CLEANFILES += tests/fuzz/fuzz_report
+# tests/fuzz/ — libFuzzer targets, built with clang by `make fuzz` (tests/fuzz/run runs each)
+#
+# The project's sources are compiled once, instrumented (-fsanitize=fuzzer-no-link plus ASan
+# and UBSan), into tests/fuzz/libfuzz.a; each target links its own file against it, so a
+# target costs one compile and one link, not a compile of the whole tree.
+FUZZ_TARGETS = wire report conf zone haproxy_csv bird http_response
+EXTRA_DIST += tests/fuzz/run tests/fuzz/seeds tests/fuzz/lsan.supp tests/fuzz/fuzz_file.h \
+	$(FUZZ_TARGETS:%=tests/fuzz/fuzz_%.c)
+FUZZ_SAN = address,undefined
+FUZZ_CFLAGS = -g -O1 -DFUZZ_SRCDIR=\"$(abs_top_srcdir)\" -I$(top_srcdir)/gslb -I$(top_srcdir)/probes \
+	-I$(top_srcdir)/anycast -I$(top_builddir) $(LDNS_CFLAGS) $(LIBCONFIG_CFLAGS) $(URCU_CFLAGS) \
+	$(LIBEVENT_CFLAGS) $(CARES_CFLAGS) $(OPENSSL_CFLAGS) $(MAXMINDDB_CFLAGS)
+FUZZ_LIBS = $(CARES_LIBS) $(LIBEVENT_LIBS) $(LDNS_LIBS) $(LIBCONFIG_LIBS) $(URCU_LIBS) \
+	$(MAXMINDDB_LIBS) $(OPENSSL_LIBS) -lpthread -lm
+FUZZ_LIB_SRC = $(filter %.c,$(libgslb_a_SOURCES) $(libgslbprobe_a_SOURCES)) anycast/anycast.c
+FUZZ_LIB_OBJ = $(FUZZ_LIB_SRC:%.c=tests/fuzz/obj/%.o)
+# any header may change any object: rebuild them all (only `make fuzz` pays for it)
+FUZZ_H_DEPS = $(wildcard $(srcdir)/gslb/*.h $(srcdir)/probes/*.h $(srcdir)/anycast/*.h \
+	$(srcdir)/tests/fuzz/*.h) config.h
+
+tests/fuzz/obj/%.o: $(srcdir)/%.c $(FUZZ_H_DEPS)
+	@$(MKDIR_P) $(@D)
+	$(AM_V_CC)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c -o $@ $<
+tests/fuzz/libfuzz.a: $(FUZZ_LIB_OBJ)
+	$(AM_V_AR)rm -f $@ && $(AR) cr $@ $(FUZZ_LIB_OBJ)
+$(FUZZ_TARGETS:%=tests/fuzz/fuzz_%): tests/fuzz/fuzz_%: tests/fuzz/obj/tests/fuzz/fuzz_%.o \
+		tests/fuzz/libfuzz.a
+	$(AM_V_CCLD)$(CLANG) -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $< tests/fuzz/libfuzz.a $(FUZZ_LIBS)
+fuzz: $(FUZZ_TARGETS:%=tests/fuzz/fuzz_%)
 .PHONY: fuzz
-# the loaders: config (libconfig and every section's schema) and zone files (ldns + checks)
-EXTRA_DIST += tests/fuzz/fuzz_file.h tests/fuzz/fuzz_conf.c tests/fuzz/fuzz_zone.c tests/fuzz/lsan.supp
-fuzz: tests/fuzz/fuzz_conf tests/fuzz/fuzz_zone
-tests/fuzz/fuzz_conf tests/fuzz/fuzz_zone: tests/fuzz/fuzz_%: $(srcdir)/tests/fuzz/fuzz_%.c \
-		$(srcdir)/tests/fuzz/fuzz_file.h $(addprefix $(srcdir)/,$(filter %.c,$(libgslb_a_SOURCES)))
-	@$(MKDIR_P) tests/fuzz
-	$(CLANG) $(FUZZ_FLAGS) -o $@ $(filter %.c,$^) $(FUZZ_LIBS)
-CLEANFILES += tests/fuzz/fuzz_conf tests/fuzz/fuzz_zone
-# parsers of what the prober and gslb-anycast read: HAProxy's stats CSV, BIRD's replies and
-# HTTP responses (evhttp behind the HTTP client); they need probes/ and anycast/ too
-EXTRA_DIST += tests/fuzz/fuzz_haproxy_csv.c tests/fuzz/fuzz_bird.c tests/fuzz/fuzz_http_response.c
-FUZZ_PROBE_FLAGS = $(FUZZ_FLAGS) -I$(top_srcdir)/probes -I$(top_srcdir)/anycast $(CARES_CFLAGS) \
-	$(OPENSSL_CFLAGS)
-FUZZ_PROBE_SRC = $(addprefix $(srcdir)/,$(filter %.c,$(libgslbprobe_a_SOURCES) $(libgslb_a_SOURCES)))
-fuzz: tests/fuzz/fuzz_haproxy_csv tests/fuzz/fuzz_bird tests/fuzz/fuzz_http_response
-tests/fuzz/fuzz_haproxy_csv tests/fuzz/fuzz_http_response: tests/fuzz/fuzz_%: \
-		$(srcdir)/tests/fuzz/fuzz_%.c $(FUZZ_PROBE_SRC)
-	@$(MKDIR_P) tests/fuzz
-	$(CLANG) $(FUZZ_PROBE_FLAGS) -o $@ $(filter %.c,$^) $(CARES_LIBS) $(FUZZ_LIBS)
-tests/fuzz/fuzz_bird: $(srcdir)/tests/fuzz/fuzz_bird.c $(srcdir)/anycast/anycast.c $(FUZZ_PROBE_SRC)
-	@$(MKDIR_P) tests/fuzz
-	$(CLANG) $(FUZZ_PROBE_FLAGS) -o $@ $(filter %.c,$^) $(CARES_LIBS) $(FUZZ_LIBS)
-CLEANFILES += tests/fuzz/fuzz_haproxy_csv tests/fuzz/fuzz_bird tests/fuzz/fuzz_http_response
+CLEANFILES += $(FUZZ_TARGETS:%=tests/fuzz/fuzz_%) tests/fuzz/libfuzz.a
+clean-local: clean-fuzz
+clean-fuzz:
+	rm -rf tests/fuzz/obj
+.PHONY: clean-fuzz
