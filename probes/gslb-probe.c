@@ -89,20 +89,18 @@ static const char *prober_id(const struct state *s, const struct conf *c)
 	return s->id_opt ? s->id_opt : c->probe.id;
 }
 
-/* Loads the config and its targets; returns 0 or -1 with the message in *err (malloc'd). */
-static int load(const char *path, struct conf **c, struct probe_target **t, size_t *n, char **err)
+/* Loads the config and its targets; returns 0 or -1 with the message in err (errlen bytes;
+ * CONF_ERRLEN holds every line of a bad file). */
+static int load(const char *path, struct conf **c, struct probe_target **t, size_t *n, char *err,
+		size_t errlen)
 {
-	char buf[CONF_ERRLEN];
-
-	*c = conf_load(path, CONF_S_GSLB_PROBE, buf, sizeof(buf));
-	if (!*c) {
-		*err = strdup(buf);
+	*c = conf_load(path, CONF_S_GSLB_PROBE, err, errlen);
+	if (!*c)
 		return -1;
-	}
 	if (probe_targets_build(*c, (*c)->services, (*c)->nservices, t, n) < 0) {
 		conf_free(*c);
 		*c = NULL;
-		*err = strdup("out of memory");
+		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	return 0;
@@ -113,12 +111,11 @@ static int run_test(const struct opts *o)
 	struct conf *c;
 	struct probe_target *t;
 	size_t n;
-	char *err = NULL;
+	char err[CONF_ERRLEN];
 	const char *id;
 
-	if (load(o->d.conf_path, &c, &t, &n, &err) < 0) {
-		fprintf(stderr, "%s\n", err ? err : "cannot load the configuration");
-		free(err);
+	if (load(o->d.conf_path, &c, &t, &n, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err[0] ? err : "cannot load the configuration");
 		return 1;
 	}
 	id = o->id ? o->id : c->probe.id;
@@ -145,13 +142,12 @@ static void reload(struct state *s)
 	struct conf *c;
 	struct probe_target *t;
 	size_t n;
-	char *err = NULL;
+	char err[CONF_ERRLEN];
 	char msg[512];
 
 	log_info("event=reload_start conf=%s", s->conf_path);
-	if (load(s->conf_path, &c, &t, &n, &err) < 0) {
+	if (load(s->conf_path, &c, &t, &n, err, sizeof(err)) < 0) {
 		daemon_log_lines("event=reload result=failed", err);
-		free(err);
 		return;
 	}
 	if (probe_reload(s->probe, c, prober_id(s, c), t, n, msg, sizeof(msg)) < 0) {
@@ -184,7 +180,7 @@ int main(int argc, char **argv)
 	struct state s;
 	struct opts o;
 	size_t n = 0;
-	char *err = NULL;
+	char err[CONF_ERRLEN];
 	char msg[512];
 	bool use_syslog;
 	int ready_fd = -1;
@@ -205,10 +201,9 @@ int main(int argc, char **argv)
 		log_err("event=startup_failed error=\"out of memory\"");
 		return 1;
 	}
-	if (load(s.conf_path, &s.conf, &s.targets, &n, &err) < 0) {
+	if (load(s.conf_path, &s.conf, &s.targets, &n, err, sizeof(err)) < 0) {
 		daemon_startup_error("gslb-probe", use_syslog,
-				     err ? err : "cannot load the configuration");
-		free(err);
+				     err[0] ? err : "cannot load the configuration");
 		goto out;
 	}
 	/* the parent exits once the probe runs (daemon_ready), or with 1 if it fails first */
