@@ -119,12 +119,8 @@ static int run_test(const struct opts *o)
 		return 1;
 	}
 	id = o->id ? o->id : c->probe.id;
-	if (!c->probe.present) {
-		fprintf(stderr, "%s: probe: missing section\n", o->d.conf_path);
-		goto fail;
-	}
-	if (!id[0]) {
-		fprintf(stderr, "%s: probe.id: empty; set it or give -i ID\n", o->d.conf_path);
+	if (probe_conf_check(c, id, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
 		goto fail;
 	}
 	printf("%s: ok, prober %s, %zu checks\n", o->d.conf_path, id, n);

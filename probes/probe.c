@@ -402,7 +402,7 @@ static int open_socket(struct probe *p, char *err, size_t errlen)
 }
 
 /* Checks what the probe needs from c and id. */
-static int check_conf(const struct conf *c, const char *id, char *err, size_t errlen)
+int probe_conf_check(const struct conf *c, const char *id, char *err, size_t errlen)
 {
 	if (!c->probe.present || !c->probe.key_ref) {
 		snprintf(err, errlen, "%s: probe: missing section (report_to, key)", c->path);
@@ -419,6 +419,14 @@ static int check_conf(const struct conf *c, const char *id, char *err, size_t er
 				 id, CONF_ID_MAX);
 			return -EINVAL;
 		}
+	/* gslbd drops reports signed for a prober the key does not list: say so at start */
+	if (!conf_health_key_allows(c->probe.key_ref, id, strlen(id))) {
+		snprintf(err, errlen,
+			 "%s: probe.key: key \"%s\" may not sign for prober \"%s\" (list it in "
+			 "that key's health.keys[].probers)",
+			 c->path, c->probe.key_ref->id, id);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -492,7 +500,7 @@ struct probe *probe_new(struct event_base *base, const struct conf *c, const cha
 	struct probe *p;
 	size_t kept;
 
-	if (check_conf(c, id, err, errlen) < 0)
+	if (probe_conf_check(c, id, err, errlen) < 0)
 		return NULL;
 	p = calloc(1, sizeof(*p));
 	if (!p) {
@@ -532,7 +540,7 @@ int probe_reload(struct probe *p, const struct conf *c, const char *id,
 	size_t kept;
 	int r;
 
-	r = check_conf(c, id, err, errlen);
+	r = probe_conf_check(c, id, err, errlen);
 	if (r < 0)
 		return r;
 	r = build_insts(p, c, t, n, &v, p->insts, p->n, &kept, err, errlen);

@@ -57,6 +57,11 @@ struct probe_target {
 int probe_targets_build(const struct conf *c, const struct service *services, size_t n,
 			struct probe_target **out, size_t *nout);
 
+/* Checks that c can run a prober named id: the probe section with its key, a valid id, and
+ * a key that may sign for that id (health.keys[].probers). Returns 0 or -EINVAL with
+ * "file: field: message" in err. Any thread. */
+int probe_conf_check(const struct conf *c, const char *id, char *err, size_t errlen);
+
 struct probe;
 struct event_base;
 

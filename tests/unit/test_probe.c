@@ -239,6 +239,9 @@ START_TEST(reports_verify_with_the_parser)
 	ck_assert_ptr_nonnull(base);
 	ck_assert_ptr_null(probe_new(base, &c, "", &t, 1, err, sizeof(err))); /* no id */
 	ck_assert_ptr_nonnull(strstr(err, "probe.id"));
+	/* an id the key may not sign for: gslbd would drop every report, so refuse at start */
+	ck_assert_ptr_null(probe_new(base, &c, "other-probe", &t, 1, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "may not sign for prober \"other-probe\""));
 	struct probe *p = probe_new(base, &c, "unit-probe", &t, 1, err, sizeof(err));
 	ck_assert_msg(p != NULL, "%s", err);
 	ck_assert_uint_eq(probe_count(p), 1);
