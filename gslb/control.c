@@ -371,8 +371,10 @@ static void handle_healthz(struct control *c, struct evhttp_request *req)
 static void gather(struct control *c, struct metrics_input *in)
 {
 	memset(in, 0, sizeof(*in));
-	net_udp_stats(c->p.udp, &in->dns[METRICS_UDP], &in->udp);
-	net_tcp_stats(c->p.tcp, &in->dns[METRICS_TCP], &in->tcp);
+	if (c->p.udp != NULL)
+		net_udp_stats(c->p.udp, &in->dns[METRICS_UDP], &in->udp);
+	if (c->p.tcp != NULL)
+		net_tcp_stats(c->p.tcp, &in->dns[METRICS_TCP], &in->tcp);
 	if (c->p.daemon != NULL) {
 		in->reloads_ok =
 		    atomic_load_explicit(&c->p.daemon->reloads_ok, memory_order_relaxed);

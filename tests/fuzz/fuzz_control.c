@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* fuzz_control.c — libFuzzer target: the control endpoint's request handling
+ *
+ * The real endpoint (control.c on its own thread, libevent's HTTP parser,
+ * the routing, token, Origin and Host checks and the /api/v1 handlers) runs
+ * on a loopback port with a snapshot of conf/demo.conf (GSLB_FUZZ_CONF) and
+ * a token. Each input is sent as the bytes of one connection, whose write
+ * side is then shut; the endpoint must answer or close within the time
+ * limit (a hang is a finding). The oracle: an input that does not carry the
+ * token must leave every member's override as it was, whatever it asks.
+ * Inputs that carry it (the seeds do) reach the override handlers; their
+ * overrides are cleared after each run. Reloads are not run: the stand-in
+ * answers as a daemon whose reload failed, which is the handler's 422 path.
+ * FUZZ_CONTROL_SHOW=1 prints the endpoint's answers (to see what an input does).
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <urcu.h>
+
+#include "clock.h"
+#include "conf.h"
+#include "control.h"
+#include "fuzz_file.h"
+#include "health.h"
+#include "health_override.h"
+#include "log.h"
+#include "service.h"
+#include "snapshot.h"
+
+#define FUZZ_TOKEN "fuzz-control-token-0123456789abcdef"
+#define FUZZ_PORT 29053
+#define FUZZ_WAIT_MS 4000 /* under the -timeout=5 the run script gives */
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static struct snapshot *snap;
+static struct health_state *health;
+static struct sockaddr_in endpoint;
+static bool show; /* FUZZ_CONTROL_SHOW set: the endpoint's answers go to stderr */
+
+static int reload_stand_in(void *arg, uint64_t *generation, char *err, size_t errlen)
+{
+	(void)arg;
+	(void)generation;
+	snprintf(err, errlen, "fuzz: reload is not run");
+	return -EINVAL;
+}
+
+/* FUZZ_PORT when it is free, so that the seeds' "Host: localhost:29053" passes the Host
+ * check; else any free loopback port (the seeds then exercise the refusal). */
+static int free_port(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_port = htons(FUZZ_PORT),
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (fd == -1)
+		abort();
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) == -1) {
+		a.sin_port = 0;
+		if (bind(fd, (struct sockaddr *)&a, sizeof(a)) == -1)
+			abort();
+	}
+	if (getsockname(fd, (struct sockaddr *)&a, &len) == -1)
+		abort();
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	const char *path = getenv("GSLB_FUZZ_CONF");
+	char err[CONF_ERRLEN], text[64];
+	struct conf_addr listen;
+	struct control *c;
+	int port = free_port();
+
+	(void)argc;
+	(void)argv;
+	if (!path)
+		path = FUZZ_SRCDIR "/conf/demo.conf";
+	snap = snapshot_build(path, err, sizeof(err));
+	if (!snap) {
+		fprintf(stderr, "fuzz_control: cannot load %s:\n%s\n", path, err);
+		exit(1);
+	}
+	free(snap->conf->control.token);
+	snap->conf->control.token = strdup(FUZZ_TOKEN);
+	health = health_new(&snap->conf->health, clock_wall_ms());
+	if (!snap->conf->control.token || !health ||
+	    health_bind(health, snap->conf->services, snap->conf->nservices, snap->health,
+			snap->nhealth, clock_wall_ms()) != 0)
+		abort();
+	snapshot_publish(snap);
+	snprintf(text, sizeof(text), "127.0.0.1:%d", port);
+	if (conf_parse_addr(text, 0, &listen) != 0)
+		abort();
+	struct control_params p = {.listen = &listen, .health = health, .reload = reload_stand_in};
+	c = control_new(&p, err, sizeof(err));
+	free(listen.text); /* the endpoint keeps a copy */
+	if (!c || control_start(c) != 0) {
+		fprintf(stderr, "fuzz_control: %s\n", c ? "cannot start" : err);
+		exit(1);
+	}
+	control_set_serving(c, true);
+	show = getenv("FUZZ_CONTROL_SHOW") != NULL;
+	if (!show) /* a log line per override would cost more than the request */
+		gslb_log_open("fuzz_control", false, LOG_LVL_ERR);
+	endpoint = (struct sockaddr_in){.sin_family = AF_INET,
+					.sin_port = htons(port),
+					.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	return 0;
+}
+
+/* Sends the input as one connection and reads until the endpoint closes it. */
+static void exchange(const uint8_t *data, size_t size)
+{
+	char buf[65536];
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	uint64_t deadline = clock_mono_ms() + FUZZ_WAIT_MS;
+
+	if (fd == -1 || connect(fd, (struct sockaddr *)&endpoint, sizeof(endpoint)) == -1)
+		abort();
+	/* the endpoint may answer and close before reading everything: a short write is fine */
+	for (size_t off = 0; off < size;) {
+		ssize_t n = send(fd, data + off, size - off, MSG_NOSIGNAL);
+
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	shutdown(fd, SHUT_WR);
+	for (;;) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		int64_t left = (int64_t)(deadline - clock_mono_ms());
+
+		if (left <= 0) {
+			fprintf(stderr, "fuzz_control: the endpoint held a finished request\n");
+			abort();
+		}
+		ssize_t n = 0;
+
+		if (poll(&pfd, 1, (int)left) == 1 && (n = read(fd, buf, sizeof(buf))) <= 0)
+			break;
+		if (show && n > 0)
+			fwrite(buf, 1, (size_t)n, stderr);
+	}
+	close(fd);
+}
+
+/* Calls fn on every member of every service; stops at the first non-zero return. */
+static int each_member(int (*fn)(const struct service *svc, uint32_t i))
+{
+	for (size_t s = 0; s < snap->conf->nservices; s++)
+		for (uint32_t i = 0; i < snap->conf->services[s].nmembers; i++)
+			if (fn(&snap->conf->services[s], i) != 0)
+				return 1;
+	return 0;
+}
+
+static int overridden(const struct service *svc, uint32_t i)
+{
+	return health_override_get(health, svc->name, i) != HEALTH_OVERRIDE_NONE;
+}
+
+static int clear(const struct service *svc, uint32_t i)
+{
+	return health_override_set(health, svc->name, i, HEALTH_OVERRIDE_NONE);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	exchange(data, size);
+	if (!fuzz_has(data, size, FUZZ_TOKEN)) {
+		if (each_member(overridden))
+			abort(); /* a request without the token changed an override */
+		return 0;
+	}
+	if (each_member(clear))
+		abort();
+	return 0;
+}
