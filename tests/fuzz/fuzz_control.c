@@ -132,6 +132,27 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* connect() that survives libFuzzer's SIGALRM (its handler has no SA_RESTART): an
+ * interrupted connect goes on in the background, so wait for it and read its result. */
+static void connect_endpoint(int fd)
+{
+	struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+	socklen_t len = sizeof(int);
+	int err = 0;
+
+	if (connect(fd, (struct sockaddr *)&endpoint, sizeof(endpoint)) == 0)
+		return;
+	if (errno == EINTR) {
+		while (poll(&pfd, 1, FUZZ_WAIT_MS) == -1 && errno == EINTR)
+			;
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0)
+			return;
+		errno = err;
+	}
+	fprintf(stderr, "fuzz_control: connect: %s\n", strerror(errno));
+	abort();
+}
+
 /* Sends the input as one connection and reads until the endpoint closes it. */
 static void exchange(const uint8_t *data, size_t size)
 {
@@ -139,13 +160,16 @@ static void exchange(const uint8_t *data, size_t size)
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	uint64_t deadline;
 
-	if (fd == -1 || connect(fd, (struct sockaddr *)&endpoint, sizeof(endpoint)) == -1)
+	if (fd == -1)
 		abort();
+	connect_endpoint(fd);
 	deadline = clock_mono_ms() + FUZZ_WAIT_MS; /* the endpoint's time, not the kernel's */
 	/* the endpoint may answer and close before reading everything: a short write is fine */
 	for (size_t off = 0; off < size;) {
 		ssize_t n = send(fd, data + off, size - off, MSG_NOSIGNAL);
 
+		if (n == -1 && errno == EINTR)
+			continue;
 		if (n <= 0)
 			break;
 		off += (size_t)n;
@@ -156,8 +180,9 @@ static void exchange(const uint8_t *data, size_t size)
 		int64_t left = (int64_t)(deadline - clock_mono_ms());
 
 		if (left <= 0) {
-			fprintf(stderr, "fuzz_control: the endpoint held a finished request past "
-					"header_timeout; the input (%zu bytes):\n",
+			fprintf(stderr,
+				"fuzz_control: the endpoint held a finished request past "
+				"header_timeout; the input (%zu bytes):\n",
 				size);
 			fwrite(data, 1, size, stderr);
 			fputc('\n', stderr);
@@ -165,8 +190,11 @@ static void exchange(const uint8_t *data, size_t size)
 		}
 		ssize_t n = 0;
 
-		if (poll(&pfd, 1, (int)left) == 1 && (n = read(fd, buf, sizeof(buf))) <= 0)
+		if (poll(&pfd, 1, (int)left) == 1 && (n = read(fd, buf, sizeof(buf))) <= 0) {
+			if (n == -1 && errno == EINTR)
+				continue;
 			break;
+		}
 		if (show && n > 0)
 			fwrite(buf, 1, (size_t)n, stderr);
 	}
