@@ -130,10 +130,20 @@ static int read_conf(const char *path, struct opts *o)
 {
 	const char *listen = DEFAULT_SERVER;
 	const char *token = NULL, *token_file = NULL;
+	char *dir;
 	config_t cfg;
 	int ret = 0;
 
 	config_init(&cfg);
+	/* @include is relative to the config's directory, as gslbd reads it: never the
+	 * current directory, where another file of the same name may sit */
+	dir = strdup(path);
+	if (dir == NULL) {
+		fprintf(stderr, "gslbctl: out of memory\n");
+		config_destroy(&cfg);
+		return -1;
+	}
+	config_set_include_dir(&cfg, dirname(dir));
 	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
 		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
 			fprintf(stderr, "gslbctl: %s: cannot read\n", path);
@@ -142,6 +152,7 @@ static int read_conf(const char *path, struct opts *o)
 				config_error_file(&cfg) ? config_error_file(&cfg) : path,
 				config_error_line(&cfg), config_error_text(&cfg));
 		config_destroy(&cfg);
+		free(dir);
 		return -1;
 	}
 	config_lookup_string(&cfg, "server.control.listen", &listen);
@@ -177,6 +188,7 @@ static int read_conf(const char *path, struct opts *o)
 	}
 out:
 	config_destroy(&cfg);
+	free(dir);
 	return ret;
 }
 
