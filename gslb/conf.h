@@ -241,6 +241,9 @@ const struct conf_check_type *conf_check_type_find(const char *name);
 /* The region named name, or NULL. */
 const struct region *conf_region_find(const struct conf *c, const char *name);
 
+/* True when v is 1..max of A-Z a-z 0-9 . _ - (names that travel in reports and logs). */
+bool conf_name_ok(const char *v, size_t max);
+
 /* Parses a "host:port", "[v6]:port", bare IPv4/IPv6 (default_port) into a;
  * returns 0 or -EINVAL. The caller frees a->text. */
 int conf_parse_addr(const char *text, uint16_t default_port, struct conf_addr *a);

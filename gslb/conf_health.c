@@ -428,8 +428,18 @@ void conf_finish_health(struct conf_ctx *x, const struct conf_item *it, const co
 
 /* ---- probe ---- */
 
+/* probe.id: "" leaves it to -i, which gslb-probe checks at start (probe_conf_check) */
+static void store_prober_id(struct conf_ctx *x, const struct conf_item *it,
+			    const config_setting_t *s, char *base, const char *path)
+{
+	if (config_setting_get_string(s)[0] == '\0')
+		conf_store_string(x, it, s, base, path);
+	else
+		store_id(x, it, s, base, path);
+}
+
 const struct conf_item conf_probe_items[] = {
-    {"id", CT_STRING, FIELD(struct conf_probe, id), .def_str = "", .store = store_id},
+    {"id", CT_STRING, FIELD(struct conf_probe, id), .def_str = "", .store = store_prober_id},
     {"report_to", CT_STRS, CONF_REQUIRED, ARRAY(struct conf_probe, report_to, nreport_to),
      .min_count = 1, .def_int = CONF_HEALTH_PORT, .store = conf_store_addrs,
      .release = conf_release_addrs},
