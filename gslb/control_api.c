@@ -378,21 +378,50 @@ void control_api_state(const struct control_params *p, bool serving, struct evht
 
 /* ------------------------------------------------------------ /api/v1/reload */
 
+const char *control_restart_setting(unsigned bit)
+{
+	switch (bit) {
+	case CONTROL_RESTART_LISTEN:
+		return "server.listen";
+	case CONTROL_RESTART_THREADS:
+		return "server.threads";
+	case CONTROL_RESTART_CONTROL_LISTEN:
+		return "server.control.listen";
+	case CONTROL_RESTART_HEALTH_LISTEN:
+		return "health.listen";
+	case CONTROL_RESTART_USER:
+		return "server.user";
+	}
+	return NULL;
+}
+
+json_t *control_api_reload_json(uint64_t generation, unsigned restart)
+{
+	json_t *j = json_object();
+	json_t *settings = json_array();
+
+	for (unsigned bit = 1; bit != 0 && bit <= restart; bit <<= 1)
+		if ((restart & bit) && control_restart_setting(bit))
+			json_array_append_new(settings, json_string(control_restart_setting(bit)));
+	/* the reload happened (200): the new zones and services answer; these wait */
+	json_object_set_new(j, "result", json_string(restart ? "restart_needed" : "ok"));
+	json_object_set_new(j, "generation", json_integer((json_int_t)generation));
+	json_object_set_new(j, "restart_needed", settings);
+	return j;
+}
+
 void control_api_reload(const struct control_params *p, struct evhttp_request *req)
 {
 	uint64_t gen = 0;
+	unsigned restart = 0;
 	char err[CONF_ERRLEN]; /* the control thread's stack: every line of a bad file */
-	json_t *j;
 
 	log_info("event=control_reload");
-	if (p->reload(p->reload_arg, &gen, err, sizeof(err)) != 0) {
+	if (p->reload(p->reload_arg, &gen, &restart, err, sizeof(err)) != 0) {
 		reply_json(req, 422, failed_json(err));
 		return;
 	}
-	j = json_object();
-	json_object_set_new(j, "result", json_string("ok"));
-	json_object_set_new(j, "generation", json_integer((json_int_t)gen));
-	reply_json(req, 200, j);
+	reply_json(req, 200, control_api_reload_json(gen, restart));
 }
 
 /* ------------------------------------------------------------ overrides */

@@ -310,9 +310,11 @@ static void print_errors(const char *what, int status, json_t *j)
 }
 
 /* The common path of the API commands: request, --json, status check.
- * Returns the parsed answer of a 2xx reply, else NULL with *rc set. */
-static json_t *api(const struct opts *o, const char *method, const char *path, const char *what,
-		   int *rc)
+ * Returns the parsed answer of a 2xx reply, else NULL with *rc set. With --json the body
+ * is printed as it came and NULL returned, unless keep: then a 2xx answer is returned too,
+ * for the caller's exit status (it prints nothing more). */
+static json_t *api_keep(const struct opts *o, const char *method, const char *path,
+			const char *what, bool keep, int *rc)
 {
 	struct response r;
 	json_t *j;
@@ -325,8 +327,11 @@ static json_t *api(const struct opts *o, const char *method, const char *path, c
 		if (r.len > 0 && r.body[r.len - 1] != '\n')
 			putchar('\n');
 		*rc = r.status >= 200 && r.status < 300 ? 0 : 1;
-		free(r.body);
-		return NULL;
+		if (!keep || *rc != 0) {
+			free(r.body);
+			return NULL;
+		}
+		*rc = 1; /* for an answer that does not parse */
 	}
 	j = parse_json(&r);
 	if (j != NULL && (r.status < 200 || r.status >= 300)) {
@@ -336,6 +341,12 @@ static json_t *api(const struct opts *o, const char *method, const char *path, c
 	}
 	free(r.body);
 	return j;
+}
+
+static json_t *api(const struct opts *o, const char *method, const char *path, const char *what,
+		   int *rc)
+{
+	return api_keep(o, method, path, what, false, rc);
 }
 
 static const char *jstr(json_t *o, const char *key, const char *def)
@@ -555,13 +566,27 @@ static int cmd_reload(const struct opts *o)
 	json_t *j;
 	int rc;
 
-	j = api(o, "POST", "/api/v1/reload", "reload", &rc);
+	json_t *restart, *e;
+	size_t i;
+
+	j = api_keep(o, "POST", "/api/v1/reload", "reload", true, &rc);
 	if (j == NULL)
 		return rc;
-	printf("reload ok: generation %lld\n",
-	       (long long)json_integer_value(json_object_get(j, "generation")));
+	restart = json_object_get(j, "restart_needed");
+	if (!o->json)
+		printf("reload ok: generation %lld\n",
+		       (long long)json_integer_value(json_object_get(j, "generation")));
+	/* the new zones and services answer, but these settings keep their old values */
+	rc = json_array_size(restart) > 0 ? 3 : 0;
+	if (rc != 0 && !o->json) {
+		fprintf(stderr, "gslbctl: restart needed: gslbd still runs with the old");
+		json_array_foreach (restart, i, e)
+			fprintf(stderr, "%s%s", i ? ", " : " ",
+				json_string_value(e) ? json_string_value(e) : "?");
+		fprintf(stderr, " (restart gslbd to apply: systemctl restart gslbd)\n");
+	}
 	json_decref(j);
-	return 0;
+	return rc;
 }
 
 /* Percent-encodes s into buf for one path segment. */

@@ -47,6 +47,7 @@ struct daemon_state {
 	size_t answer_rows;	      /* answering threads: TCP + UDP workers (snapshot->answers) */
 	struct control *control;      /* NULL when server.control is off or its default failed */
 	char *control_text;	      /* server.control.listen at startup */
+	char *user_text;	      /* server.user at startup */
 	struct health_state *health;  /* operator overrides and probe votes, across reloads */
 	struct net_health *health_rx; /* the probe report receiver feeding health */
 	struct metrics_daemon counters;
@@ -266,7 +267,8 @@ static char *join_listen(const struct conf *c)
  * it and publishes it. Returns 0 and the new generation, or -EINVAL (-ENOMEM)
  * with the error lines in err (errlen bytes) while the old snapshot keeps
  * serving. Counted in the metrics either way. */
-static int daemon_reload(void *arg, uint64_t *generation, char *err, size_t errlen)
+static int daemon_reload(void *arg, uint64_t *generation, unsigned *restart, char *err,
+			 size_t errlen)
 {
 	struct daemon_state *d = arg;
 	struct snapshot *s;
@@ -304,15 +306,23 @@ static int daemon_reload(void *arg, uint64_t *generation, char *err, size_t errl
 		}
 	}
 	/* Sockets and threads are fixed at startup (privileges are gone). */
+	*restart = 0;
 	listen = join_listen(s->conf);
 	if (listen != NULL && strcmp(listen, d->listen_text) != 0)
-		log_warn("event=reload note=restart_needed setting=server.listen");
+		*restart |= CONTROL_RESTART_LISTEN;
 	if (s->conf->threads != d->threads)
-		log_warn("event=reload note=restart_needed setting=server.threads");
-	net_health_reload_check(d->health_rx, s->conf);
+		*restart |= CONTROL_RESTART_THREADS;
+	if (net_health_listen_changed(d->health_rx, s->conf))
+		*restart |= CONTROL_RESTART_HEALTH_LISTEN;
 	if (strcmp(s->conf->control.listen_text, d->control_text) != 0)
-		log_warn("event=reload note=restart_needed setting=server.control.listen");
+		*restart |= CONTROL_RESTART_CONTROL_LISTEN;
+	if (strcmp(s->conf->user, d->user_text) != 0)
+		*restart |= CONTROL_RESTART_USER;
 	free(listen);
+	for (unsigned bit = 1; bit != 0 && bit <= *restart; bit <<= 1)
+		if (*restart & bit)
+			log_warn("event=reload note=restart_needed setting=%s",
+				 control_restart_setting(bit));
 	snapshot_publish(s);
 	/* RRL buckets survive a reload unless the rrl section changed */
 	if (rrl_configure(&s->conf->rrl) != 0)
@@ -340,9 +350,10 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	if (sig == SIGHUP) {
 		uint64_t gen;
+		unsigned restart;
 		char err[CONF_ERRLEN]; /* the main thread's stack: every line of a bad file */
 
-		daemon_reload(d, &gen, err, sizeof(err));
+		daemon_reload(d, &gen, &restart, err, sizeof(err));
 		return;
 	}
 	daemon_stop(d->base, sig);
@@ -403,6 +414,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	d.control_text = strdup(snap->conf->control.listen_text);
+	d.user_text = strdup(snap->conf->user);
 	raise_nofile(snap->conf->tcp_max_clients);
 	d.listen_text = join_listen(snap->conf);
 	/* TCP first: it binds without SO_REUSEPORT, so a port already served
@@ -410,8 +422,10 @@ int main(int argc, char **argv)
 	d.tcp = net_tcp_new(snap->conf, err, sizeof(err));
 	if (d.tcp != NULL)
 		d.udp = net_udp_new(snap->conf, err, sizeof(err));
-	if (d.tcp == NULL || d.udp == NULL || d.listen_text == NULL || d.control_text == NULL) {
-		startup_error(use_syslog, d.control_text == NULL ? "out of memory" : err);
+	if (d.tcp == NULL || d.udp == NULL || d.listen_text == NULL || d.control_text == NULL ||
+	    d.user_text == NULL) {
+		startup_error(use_syslog,
+			      d.control_text == NULL || d.user_text == NULL ? "out of memory" : err);
 		snapshot_free(snap);
 		goto out;
 	}
@@ -546,6 +560,7 @@ out:
 	free(d.conf_path);
 	free(d.listen_text);
 	free(d.control_text);
+	free(d.user_text);
 	pthread_mutex_destroy(&d.reload_lock);
 	if (ready_fd != -1)
 		close(ready_fd);
