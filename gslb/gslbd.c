@@ -117,6 +117,9 @@ static int run_test(const char *conf_path)
 		fprintf(stderr, "%s\n", err[0] ? err : "unknown error");
 		return 1;
 	}
+	/* usable, so still ok (exit 0), but say what is likely wrong */
+	if (s->warnings)
+		fprintf(stderr, "%s\n", s->warnings);
 	snapshot_free(s);
 	printf("%s: ok\n", conf_path);
 	return 0;
@@ -286,6 +289,7 @@ static int daemon_reload(void *arg, uint64_t *generation, unsigned *restart, cha
 		ret = -EINVAL;
 		goto fail;
 	}
+	daemon_log_warnings("event=config_warning", s->warnings);
 	/* before health_bind: from there on the health module writes into s */
 	if (member_stats_init(&s->answers, d->answer_rows, s->nhealth) != 0) {
 		snapshot_free(s);
@@ -396,6 +400,7 @@ int main(int argc, char **argv)
 		startup_error(use_syslog, berr[0] ? berr : "cannot load the configuration");
 		goto out;
 	}
+	daemon_log_warnings("event=config_warning", snap->warnings);
 	d.threads = snap->conf->threads;
 	/* Overrides persist in health.state_file: losing a drain at startup
 	 * would send traffic to a member the operator took out, so a bad file
