@@ -108,6 +108,7 @@ struct conf_health {
 	double grace;		/* seconds the last state is kept with no fresh report; 30 */
 	bool default_up;	/* the state after grace; default true ("up") */
 	char *state_file;	/* operator overrides, resolved path; "" = not persisted */
+	char *state_file_at;	/* "file:line" of state_file, for gslbd's checks; or NULL */
 	double report_interval; /* seconds between a probe's snapshots; default 1.0 */
 	double max_clock_skew;	/* seconds a report timestamp may differ from now; 30 */
 };

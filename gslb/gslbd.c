@@ -108,23 +108,6 @@ static void startup_error(bool to_stderr, const char *text)
 	daemon_startup_error("gslbd", to_stderr, text);
 }
 
-static int run_test(const char *conf_path)
-{
-	char err[CONF_ERRLEN];
-	struct snapshot *s = snapshot_build(conf_path, err, sizeof(err));
-
-	if (s == NULL) {
-		fprintf(stderr, "%s\n", err[0] ? err : "unknown error");
-		return 1;
-	}
-	/* usable, so still ok (exit 0), but say what is likely wrong */
-	if (s->warnings)
-		fprintf(stderr, "%s\n", s->warnings);
-	snapshot_free(s);
-	printf("%s: ok\n", conf_path);
-	return 0;
-}
-
 /* Written after the drop, so that the unprivileged daemon can remove it at exit; never
  * through a symlink, which whoever can write the directory could plant. */
 static int write_pidfile(const char *path, char *err, size_t errlen)
@@ -160,6 +143,72 @@ static int need_access(const char *what, const char *path, int mode, char *err, 
 	return -1;
 }
 
+/* True when the account pw may create files in the directory st describes, from its mode,
+ * owner and group against pw's uid and groups (no ACLs: for a user other than the current
+ * one, whose access() cannot be asked without switching to it). */
+static bool dir_mode_allows(const struct stat *st, const struct passwd *pw)
+{
+	gid_t groups[256];
+	int n = (int)(sizeof(groups) / sizeof(groups[0]));
+
+	if (pw->pw_uid == 0)
+		return true;
+	if (st->st_uid == pw->pw_uid)
+		return (st->st_mode & (S_IWUSR | S_IXUSR)) == (S_IWUSR | S_IXUSR);
+	if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) == -1)
+		n = 0; /* more than 256 groups: the other bits decide */
+	for (int i = 0; i < n; i++)
+		if (groups[i] == st->st_gid)
+			return (st->st_mode & (S_IWGRP | S_IXGRP)) == (S_IWGRP | S_IXGRP);
+	return (st->st_mode & (S_IWOTH | S_IXOTH)) == (S_IWOTH | S_IXOTH);
+}
+
+/* health.state_file is written by every override (a temporary file renamed over it): its
+ * directory must exist and be writable for the user gslbd runs as, user (server.user), or
+ * the current one when user is NULL or "". Returns 0, or -1 with "file:line:
+ * health.state_file: ..." and the fix in err. */
+static int check_state_dir(const struct conf *c, const char *user, char *err, size_t errlen)
+{
+	const struct conf_health *h = &c->health;
+	const char *at = h->state_file_at ? h->state_file_at : c->path;
+	const struct passwd *pw;
+	const char *why = NULL;
+	struct stat st;
+	char *dir, *slash;
+	int ret = 0;
+
+	if (h->state_file == NULL || h->state_file[0] == '\0')
+		return 0;
+	pw = user != NULL && user[0] != '\0' ? getpwnam(user) : getpwuid(geteuid());
+	dir = strdup(h->state_file);
+	slash = dir != NULL ? strrchr(dir, '/') : NULL; /* resolved by the loader: absolute */
+	if (pw == NULL || slash == NULL) /* an unknown server.user: the start says so */
+		goto out;
+	slash[slash == dir ? 1 : 0] = '\0';
+	if (stat(dir, &st) == -1)
+		why = strerror(errno);
+	else if (!S_ISDIR(st.st_mode))
+		why = "not a directory";
+	if (why != NULL) {
+		snprintf(err, errlen,
+			 "%s: health.state_file: directory %s: %s (create it for %s: install -d -o "
+			 "%s %s)",
+			 at, dir, why, pw->pw_name, pw->pw_name, dir);
+		ret = -1;
+	} else if (pw->pw_uid == geteuid() ? access(dir, W_OK | X_OK) != 0
+					   : !dir_mode_allows(&st, pw)) {
+		snprintf(err, errlen,
+			 "%s: health.state_file: directory %s is not writable by user %s (uid %ld), "
+			 "which gslbd runs as: every override would fail to save (chown %s %s, or "
+			 "put the file in a directory %s may write)",
+			 at, dir, pw->pw_name, (long)pw->pw_uid, pw->pw_name, dir, pw->pw_name);
+		ret = -1;
+	}
+out:
+	free(dir);
+	return ret;
+}
+
 /* After the drop: every file a reload reads and the directory an override save writes must
  * be open to the user gslbd now runs as, or the failure would come later, at a reload or a
  * drain, with the old state still serving. Returns 0 or -1 with the first file in err. */
@@ -178,23 +227,29 @@ static int check_access(const struct conf *c, const char *conf_path, char *err, 
 	    (need_access("geoip database", c->geoip.database, R_OK, err, errlen) != 0 ||
 	     need_access("geoip database6", c->geoip.database6, R_OK, err, errlen) != 0))
 		return -1;
-	if (c->health.state_file != NULL && c->health.state_file[0] != '\0') {
-		char *dir = strdup(c->health.state_file);
-		char *slash = dir != NULL ? strrchr(dir, '/') : NULL;
-		int r;
+	return check_state_dir(c, NULL, err, errlen);
+}
 
-		if (slash == NULL) {
-			free(dir);
-			snprintf(err, errlen, "health.state_file %s: out of memory or not absolute",
-				 c->health.state_file);
-			return -1;
-		}
-		slash[slash == dir ? 1 : 0] = '\0';
-		r = need_access("health.state_file directory", dir, W_OK | X_OK, err, errlen);
-		free(dir);
-		if (r != 0)
-			return -1;
+static int run_test(const char *conf_path)
+{
+	char err[CONF_ERRLEN];
+	struct snapshot *s = snapshot_build(conf_path, err, sizeof(err));
+
+	if (s == NULL) {
+		fprintf(stderr, "%s\n", err[0] ? err : "unknown error");
+		return 1;
 	}
+	/* the drop happens only at start: check as the user the daemon will run as */
+	if (check_state_dir(s->conf, s->conf->user, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		snapshot_free(s);
+		return 1;
+	}
+	/* usable, so still ok (exit 0), but say what is likely wrong */
+	if (s->warnings)
+		fprintf(stderr, "%s\n", s->warnings);
+	snapshot_free(s);
+	printf("%s: ok\n", conf_path);
 	return 0;
 }
 
