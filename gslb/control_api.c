@@ -561,8 +561,10 @@ void control_api_region(const struct control_params *p, struct evhttp_request *r
 	json_object_set_new(j, "region", json_string(region));
 	json_object_set_new(j, "members", json_integer((json_int_t)nrefs));
 	json_object_set_new(j, "changed", json_integer((json_int_t)changed));
+	/* the operator must know: a replaced force does not come back with the undrain */
 	if (forced > 0)
-		json_object_set_new(j, "forced_kept", json_integer((json_int_t)forced));
+		json_object_set_new(j, a == HEALTH_ACTION_DRAIN ? "forced_replaced" : "forced_kept",
+				    json_integer((json_int_t)forced));
 	reply_json(req, 200, j);
 out:
 	free(refs);

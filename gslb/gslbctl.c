@@ -645,6 +645,10 @@ static int cmd_region(const struct opts *o, const char *action, const char *regi
 	if (json_integer_value(json_object_get(j, "forced_kept")) > 0)
 		printf(", %lld forced up/down kept",
 		       (long long)json_integer_value(json_object_get(j, "forced_kept")));
+	if (json_integer_value(json_object_get(j, "forced_replaced")) > 0)
+		printf(", %lld forced up/down now drained (undrain-region will not restore the "
+		       "force: force them again)",
+		       (long long)json_integer_value(json_object_get(j, "forced_replaced")));
 	printf("\n");
 	json_decref(j);
 	return 0;
