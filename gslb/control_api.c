@@ -252,6 +252,8 @@ static json_t *member_json(const struct control_params *p, const struct snapshot
 	else
 		json_object_set_new(j, "cname", json_null());
 	json_object_set_new(j, "weight", json_integer(m->weight));
+	/* what the weighted filter uses: the region's weight times the member's; 0 drains */
+	json_object_set_new(j, "effective_weight", json_integer((json_int_t)filter_weight(m)));
 	json_object_set_new(j, "priority", json_integer(m->priority));
 	json_object_set_new(j, "check", m->check != NULL ? json_string(m->check) : json_null());
 	json_object_set_new(j, "answers",
@@ -485,8 +487,6 @@ void control_api_member(const struct control_params *p, struct evhttp_request *r
 	}
 	if (dname_to_str(wire, svcname, sizeof(svcname)) != 0)
 		snprintf(svcname, sizeof(svcname), "%s", service);
-	log_info("event=override service=%s member=%lu action=%s override=%s", svcname, idx, action,
-		 health_override_name(result));
 	j = json_object();
 	json_object_set_new(j, "result", json_string("ok"));
 	json_object_set_new(j, "service", json_string(svcname));
@@ -550,8 +550,10 @@ void control_api_region(const struct control_params *p, struct evhttp_request *r
 	}
 	ret = health_override_region(p->health, refs, nrefs, a == HEALTH_ACTION_DRAIN, &changed,
 				     &forced, err, sizeof(err));
-	log_info("event=override region=%s action=%s members=%zu changed=%zu", region, action,
-		 nrefs, changed);
+	/* each member's change is logged by the health state (event=override); this is the
+	 * request's summary */
+	log_info("event=override_region region=%s action=%s members=%zu changed=%zu forced=%zu",
+		 region, action, nrefs, changed, forced);
 	if (ret != 0) {
 		control_api_reply_error(req, 500, "%s", err);
 		goto out;

@@ -494,6 +494,21 @@ static void print_probers(json_t *j)
 	}
 }
 
+/* What answers see of a member: an override by its name, else the probes' combined
+ * health (a drained member is "drained", not DOWN, whatever the probes vote). */
+static const char *member_state(json_t *m)
+{
+	const char *ov = jstr(m, "override", "none");
+
+	if (strcmp(ov, "drain") == 0)
+		return "drained";
+	if (strcmp(ov, "up") == 0)
+		return "forced-up";
+	if (strcmp(ov, "down") == 0)
+		return "forced-down";
+	return json_is_true(json_object_get(json_object_get(m, "health"), "up")) ? "up" : "DOWN";
+}
+
 static int cmd_status(const struct opts *o)
 {
 	char built[64], votes[4096];
@@ -529,15 +544,14 @@ static int cmd_status(const struct opts *o)
 				vw = strlen(votes);
 		}
 	}
-	printf("\n%-24s %3s  %-14s %-6s %-8s %6s %9s %10s  %-*s  %s\n", "SERVICE", "#", "REGION",
-	       "HEALTH", "OVERRIDE", "LOAD", "RTT", "ANSWERS", (int)vw, "VOTES", "ADDRESSES");
+	printf("\n%-24s %3s  %-14s %-11s %6s %6s %9s %10s  %-*s  %s\n", "SERVICE", "#", "REGION",
+	       "STATE", "WEIGHT", "LOAD", "RTT", "ANSWERS", (int)vw, "VOTES", "ADDRESSES");
 	json_array_foreach (json_object_get(j, "services"), i, s) {
 		json_array_foreach (json_object_get(s, "members"), k, m) {
 			json_t *h = json_object_get(m, "health");
 			json_t *load = json_object_get(h, "load");
 			json_t *rtt = json_object_get(h, "rtt_ms");
 			char addrs[512], lbuf[16] = "-", rbuf[24] = "-";
-			const char *ov = jstr(m, "override", "none");
 
 			member_addresses(m, addrs, sizeof(addrs));
 			member_votes(m, votes, sizeof(votes));
@@ -546,12 +560,12 @@ static int cmd_status(const struct opts *o)
 					 json_number_value(load) * 100);
 			if (json_is_number(rtt))
 				snprintf(rbuf, sizeof(rbuf), "%.1fms", json_number_value(rtt));
-			printf("%-24s %3lld  %-14s %-6s %-8s %6s %9s %10lld  %-*s  %s\n",
+			printf("%-24s %3lld  %-14s %-11s %6lld %6s %9s %10lld  %-*s  %s\n",
 			       k == 0 ? jstr(s, "name", "?") : "",
 			       (long long)json_integer_value(json_object_get(m, "index")),
-			       jstr(m, "region", "?"),
-			       json_is_true(json_object_get(h, "up")) ? "up" : "DOWN",
-			       strcmp(ov, "none") == 0 ? "-" : ov, lbuf, rbuf,
+			       jstr(m, "region", "?"), member_state(m),
+			       (long long)json_integer_value(json_object_get(m, "effective_weight")),
+			       lbuf, rbuf,
 			       (long long)json_integer_value(json_object_get(m, "answers")),
 			       (int)vw, votes, addrs);
 		}
