@@ -2,6 +2,7 @@
 /* gslbctl.c — the operator CLI: state, stats, reload and overrides over gslbd's control API */
 #include "config.h"
 
+#include "conf.h"
 #include "http_client.h"
 
 #include <jansson.h>
@@ -131,6 +132,7 @@ static int read_conf(const char *path, struct opts *o)
 	const char *listen = DEFAULT_SERVER;
 	const char *token = NULL, *token_file = NULL;
 	char *dir;
+	const char *incdir;
 	config_t cfg;
 	int ret = 0;
 
@@ -143,14 +145,14 @@ static int read_conf(const char *path, struct opts *o)
 		config_destroy(&cfg);
 		return -1;
 	}
-	config_set_include_dir(&cfg, dirname(dir));
+	incdir = dirname(dir);
+	config_set_include_dir(&cfg, incdir);
 	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
-		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
-			fprintf(stderr, "gslbctl: %s: cannot read\n", path);
-		else
-			fprintf(stderr, "gslbctl: %s:%d: %s\n",
-				config_error_file(&cfg) ? config_error_file(&cfg) : path,
-				config_error_line(&cfg), config_error_text(&cfg));
+		char msg[8192];
+
+		/* the same words as gslbd's: the include named, with the reason */
+		conf_read_error(&cfg, path, incdir, msg, sizeof(msg));
+		fprintf(stderr, "gslbctl: %s\n", msg);
 		config_destroy(&cfg);
 		free(dir);
 		return -1;

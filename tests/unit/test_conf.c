@@ -263,8 +263,10 @@ END_TEST
 
 START_TEST(error_unknown_key)
 {
-	load_fails("unknown.conf", "%1$s:3: server.listne: unknown setting\n"
-				   "%1$s:4: server.tcp.max_client: unknown setting\n"
+	/* a typo gets the closest key of its group; a word far from all gets no guess */
+	load_fails("unknown.conf", "%1$s:3: server.listne: unknown setting (did you mean \"listen\"?)\n"
+				   "%1$s:4: server.tcp.max_client: unknown setting (did you mean "
+				   "\"max_clients\"?)\n"
 				   "%1$s:6: zones[0].color: unknown setting\n"
 				   "%1$s:7: no_such_section: unknown setting");
 }
