@@ -171,7 +171,9 @@ static int check_state_dir(const struct conf *c, const char *user, char *err, si
 {
 	const struct conf_health *h = &c->health;
 	const char *at = h->state_file_at ? h->state_file_at : c->path;
-	const struct passwd *pw;
+	bool other = user != NULL && user[0] != '\0';
+	const struct passwd *pw = other ? getpwnam(user) : getpwuid(geteuid());
+	char name[64];
 	const char *why = NULL;
 	struct stat st;
 	char *dir, *slash;
@@ -179,10 +181,18 @@ static int check_state_dir(const struct conf *c, const char *user, char *err, si
 
 	if (h->state_file == NULL || h->state_file[0] == '\0')
 		return 0;
-	pw = user != NULL && user[0] != '\0' ? getpwnam(user) : getpwuid(geteuid());
+	if (other && pw != NULL && pw->pw_uid == geteuid())
+		other = false; /* server.user is who we are: ask access() */
+	/* an unknown server.user: the start says so; an unnamed current uid is still checked */
+	if (other && pw == NULL)
+		return 0;
+	if (pw != NULL)
+		snprintf(name, sizeof(name), "%s", pw->pw_name);
+	else
+		snprintf(name, sizeof(name), "%ld", (long)geteuid());
 	dir = strdup(h->state_file);
 	slash = dir != NULL ? strrchr(dir, '/') : NULL; /* resolved by the loader: absolute */
-	if (pw == NULL || slash == NULL) /* an unknown server.user: the start says so */
+	if (slash == NULL)
 		goto out;
 	slash[slash == dir ? 1 : 0] = '\0';
 	if (stat(dir, &st) == -1)
@@ -193,15 +203,15 @@ static int check_state_dir(const struct conf *c, const char *user, char *err, si
 		snprintf(err, errlen,
 			 "%s: health.state_file: directory %s: %s (create it for %s: install -d -o "
 			 "%s %s)",
-			 at, dir, why, pw->pw_name, pw->pw_name, dir);
+			 at, dir, why, name, name, dir);
 		ret = -1;
-	} else if (pw->pw_uid == geteuid() ? access(dir, W_OK | X_OK) != 0
-					   : !dir_mode_allows(&st, pw)) {
+	} else if (other ? !dir_mode_allows(&st, pw) : access(dir, W_OK | X_OK) != 0) {
 		snprintf(err, errlen,
 			 "%s: health.state_file: directory %s is not writable by user %s (uid %ld), "
 			 "which gslbd runs as: every override would fail to save (chown %s %s, or "
 			 "put the file in a directory %s may write)",
-			 at, dir, pw->pw_name, (long)pw->pw_uid, pw->pw_name, dir, pw->pw_name);
+			 at, dir, name, other ? (long)pw->pw_uid : (long)geteuid(), name, dir,
+			 name);
 		ret = -1;
 	}
 out:
