@@ -26,8 +26,7 @@
 
 /* The file (named as conf_file_name does, into file) and line of s: the file is the one the
  * setting came from, which differs from the main file inside @include. */
-static unsigned source_of(struct conf_ctx *x, const config_setting_t *s, char *file,
-			  size_t filelen)
+static unsigned source_of(struct conf_ctx *x, const config_setting_t *s, char *file, size_t filelen)
 {
 	unsigned line = s ? config_setting_source_line(s) : 0;
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* conf_read.c — how errors name the config's files, and libconfig's read errors in that form */
+/* conf_read.c — file names in errors, libconfig's read errors, did-you-mean distances */
 #include "config.h"
 
 #include "conf.h"

@@ -57,8 +57,8 @@ static void unknown_filter(const char *name, char *err, size_t errlen)
 	if (close && len < errlen)
 		len += (size_t)snprintf(err + len, errlen - len, "did you mean '%s'? ", close);
 	for (size_t i = 0; i < filter_table_len && len < errlen; i++)
-		len += (size_t)snprintf(err + len, errlen - len, "%s%s", i ? ", " : "filters: ",
-					filter_table[i].name);
+		len += (size_t)snprintf(err + len, errlen - len, "%s%s",
+					i ? ", " : "filters: ", filter_table[i].name);
 	if (len < errlen)
 		snprintf(err + len, errlen - len, ")");
 }

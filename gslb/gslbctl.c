@@ -496,6 +496,16 @@ static void print_probers(json_t *j)
 	}
 }
 
+/* The integer at o.key.sub (sub NULL: o.key), 0 when absent. */
+static long long jnum(json_t *o, const char *key, const char *sub)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (sub != NULL)
+		v = json_object_get(v, sub);
+	return (long long)json_integer_value(v);
+}
+
 /* What answers see of a member: an override by its name, else the probes' combined
  * health (a drained member is "drained", not DOWN, whatever the probes vote). */
 static const char *member_state(json_t *m)
@@ -563,13 +573,10 @@ static int cmd_status(const struct opts *o)
 			if (json_is_number(rtt))
 				snprintf(rbuf, sizeof(rbuf), "%.1fms", json_number_value(rtt));
 			printf("%-24s %3lld  %-14s %-11s %6lld %6s %9s %10lld  %-*s  %s\n",
-			       k == 0 ? jstr(s, "name", "?") : "",
-			       (long long)json_integer_value(json_object_get(m, "index")),
+			       k == 0 ? jstr(s, "name", "?") : "", jnum(m, "index", NULL),
 			       jstr(m, "region", "?"), member_state(m),
-			       (long long)json_integer_value(json_object_get(m, "effective_weight")),
-			       lbuf, rbuf,
-			       (long long)json_integer_value(json_object_get(m, "answers")),
-			       (int)vw, votes, addrs);
+			       jnum(m, "effective_weight", NULL), lbuf, rbuf,
+			       jnum(m, "answers", NULL), (int)vw, votes, addrs);
 		}
 	}
 	print_probers(j);
@@ -671,16 +678,6 @@ static int cmd_region(const struct opts *o, const char *action, const char *regi
 }
 
 /* ------------------------------------------------------------ stats */
-
-/* The integer at o.key.sub (sub NULL: o.key), 0 when absent. */
-static long long jnum(json_t *o, const char *key, const char *sub)
-{
-	json_t *v = json_object_get(o, key);
-
-	if (sub != NULL)
-		v = json_object_get(v, sub);
-	return (long long)json_integer_value(v);
-}
 
 static void stat_line(const char *label, long long v)
 {

@@ -206,12 +206,12 @@ static int check_state_dir(const struct conf *c, const char *user, char *err, si
 			 at, dir, why, name, name, dir);
 		ret = -1;
 	} else if (other ? !dir_mode_allows(&st, pw) : access(dir, W_OK | X_OK) != 0) {
-		snprintf(err, errlen,
-			 "%s: health.state_file: directory %s is not writable by user %s (uid %ld), "
-			 "which gslbd runs as: every override would fail to save (chown %s %s, or "
-			 "put the file in a directory %s may write)",
-			 at, dir, name, other ? (long)pw->pw_uid : (long)geteuid(), name, dir,
-			 name);
+		snprintf(
+		    err, errlen,
+		    "%s: health.state_file: directory %s is not writable by user %s (uid %ld), "
+		    "which gslbd runs as: every override would fail to save (chown %s %s, or "
+		    "put the file in a directory %s may write)",
+		    at, dir, name, other ? (long)pw->pw_uid : (long)geteuid(), name, dir, name);
 		ret = -1;
 	}
 out:
@@ -494,8 +494,9 @@ int main(int argc, char **argv)
 		d.udp = net_udp_new(snap->conf, err, sizeof(err));
 	if (d.tcp == NULL || d.udp == NULL || d.listen_text == NULL || d.control_text == NULL ||
 	    d.user_text == NULL) {
-		startup_error(use_syslog,
-			      d.control_text == NULL || d.user_text == NULL ? "out of memory" : err);
+		startup_error(use_syslog, d.control_text == NULL || d.user_text == NULL
+					      ? "out of memory"
+					      : err);
 		snapshot_free(snap);
 		goto out;
 	}
