@@ -54,10 +54,12 @@ static struct health_state *health;
 static struct sockaddr_in endpoint;
 static bool show; /* FUZZ_CONTROL_SHOW set: the endpoint's answers go to stderr */
 
-static int reload_stand_in(void *arg, uint64_t *generation, char *err, size_t errlen)
+static int reload_stand_in(void *arg, uint64_t *generation, unsigned *restart, char *err,
+			   size_t errlen)
 {
 	(void)arg;
 	(void)generation;
+	(void)restart;
 	snprintf(err, errlen, "fuzz: reload is not run");
 	return -EINVAL;
 }
