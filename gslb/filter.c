@@ -12,19 +12,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One row per filter; a new filter adds its row here. */
+/* One row per filter; a new filter adds its row here, with its flags (enum flt_flag): what it
+ * reads of the client (the ECS scope) and whether it narrows (must run after up). */
 const struct flt_def filter_table[] = {
-    {"up", flt_up_run, false, 0, 0, 0, NULL},
-    {"nearest", flt_nearest_run, true, 1, 1, FLT_ARG_MAX, "a region count"},
-    {"geofence", flt_geofence_run, false, 0, 0, 0, NULL},
-    {"priority", flt_priority_run, false, 0, 0, 0, NULL},
-    {"weighted", flt_weighted_run, false, 0, 0, 0, NULL},
-    {"round_robin", flt_round_robin_run, false, 0, 0, 0, NULL},
-    {"random", flt_random_run, false, 0, 0, 0, NULL},
-    {"least_loaded", flt_least_loaded_run, false, 0, 0, 0, NULL},
-    {"fastest", flt_fastest_run, false, 0, 0, 0, NULL},
-    {"sticky", flt_sticky_run, false, 0, 0, 0, NULL},
-    {"first", flt_first_run, true, 1, 1, FLT_ARG_MAX, "a count"},
+    {"up", flt_up_run, false, 0, 0, 0, NULL, FLT_SEES_DRAINED},
+    {"nearest", flt_nearest_run, true, 1, 1, FLT_ARG_MAX, "a region count",
+     FLT_NARROWS | FLT_READS_LOCATION},
+    {"geofence", flt_geofence_run, false, 0, 0, 0, NULL, FLT_NARROWS | FLT_READS_LOCATION},
+    {"priority", flt_priority_run, false, 0, 0, 0, NULL, FLT_NARROWS},
+    {"weighted", flt_weighted_run, false, 0, 0, 0, NULL, 0},
+    {"round_robin", flt_round_robin_run, false, 0, 0, 0, NULL, 0},
+    {"random", flt_random_run, false, 0, 0, 0, NULL, 0},
+    {"least_loaded", flt_least_loaded_run, false, 0, 0, 0, NULL, FLT_NARROWS},
+    {"fastest", flt_fastest_run, false, 0, 0, 0, NULL, 0},
+    {"sticky", flt_sticky_run, false, 0, 0, 0, NULL, FLT_READS_SUBNET},
+    {"first", flt_first_run, true, 1, 1, FLT_ARG_MAX, "a count", FLT_NARROWS},
 };
 const size_t filter_table_len = sizeof(filter_table) / sizeof(filter_table[0]);
 
@@ -127,6 +129,22 @@ int filter_chain_format(const struct flt_chain *chain, char *buf, size_t size)
 	return 0;
 }
 
+/* The drain rule (filter.h): while a member of positive effective weight is in m[0..n), the
+ * members of weight 0 are dropped (order kept); when none is, all stay. Query path. */
+static size_t drain(const struct member **m, size_t n)
+{
+	size_t k = 0, i = 0;
+
+	while (i < n && filter_weight(m[i]) == 0)
+		i++;
+	if (i == n)
+		return n;
+	for (; i < n; i++)
+		if (filter_weight(m[i]) > 0)
+			m[k++] = m[i];
+	return k;
+}
+
 size_t filter_chain_run(const struct flt_chain *chain, struct flt_ctx *ctx, const struct member **m,
 			size_t n)
 {
@@ -135,11 +153,13 @@ size_t filter_chain_run(const struct flt_chain *chain, struct flt_ctx *ctx, cons
 	counter_inc(&ctx->thread->stats.runs);
 	for (size_t i = 0; i < chain->nsteps && n > 0; i++) {
 		const struct flt_step *st = &chain->steps[i];
+		if (!(st->def->flags & FLT_SEES_DRAINED))
+			n = drain(m, n);
 		size_t k = st->def->fn(ctx, st, m, n);
 		assert(k >= 1 && k <= n);
 		n = k;
 	}
-	return n;
+	return drain(m, n);
 }
 
 size_t filter_select(const struct service *svc, struct flt_ctx *ctx, const struct member **out,

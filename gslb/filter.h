@@ -9,7 +9,15 @@
  * filter_table[] maps config names to them.
  *
  * No filter ever turns a non-empty list into an empty one: where nothing
- * qualifies it fails open and keeps what it got. The filters:
+ * qualifies it fails open and keeps what it got.
+ *
+ * Weight 0 (drain) means the same in every filter: the chain runner drops
+ * the members of effective weight 0 (region weight × member weight) before
+ * each filter except `up`, and from the answer, while a member of positive
+ * weight is in the list. A drained member is therefore answered only when
+ * the filters before left no member of positive weight (`up` found only it
+ * up, or everything is drained). `up` sees drained members so that health,
+ * not weight, decides first. The filters:
  *
  *   up           members whose health is up; none up: all, counted in
  *                stats.fail_open. Drained members are left out even then,
@@ -17,24 +25,18 @@
  *   nearest[:N]  members of the N (default 1, 1..64) regions nearest to the
  *                client by great-circle distance (haversine, km) minus the
  *                region's bias_km; nearer regions first, order kept within a
- *                region. Drained regions (no member of effective weight > 0)
- *                are skipped while any region is live. Client without a
- *                location: all, unchanged.
+ *                region (a drained region has no member left, so its clients
+ *                go to the next region). Client without a location: all,
+ *                unchanged.
  *   geofence     members whose region lists the client's country or
  *                continent; if none, members of regions that list neither
  *                countries nor continents (the "rest of the world"); if
  *                none either, all. Order kept.
  *   priority     members with the lowest priority value. Order kept.
- *   weighted     a weighted random order (Efraimidis–Spirakis keys) of the
- *                members with effective weight region->weight × weight > 0,
- *                so that each is first with probability weight / total.
- *                Drain rule: while any member has effective weight > 0,
- *                members with weight 0 (or in a region of weight 0) are
- *                dropped; if every member has weight 0 all are kept in a
- *                uniform random order (fail-open, never an empty answer).
- *                nearest skips drained regions and sticky puts drained
- *                members last, so draining a region moves its clients to
- *                the next region in the default chain.
+ *   weighted     a weighted random order (Efraimidis–Spirakis keys) by
+ *                effective weight region->weight × weight, so that each is
+ *                first with probability weight / total; all of weight 0 (all
+ *                drained): a uniform random order.
  *   round_robin  rotated by a per-thread counter of the service, so
  *                successive queries on one thread start at each member in turn.
  *   random       uniformly shuffled.
@@ -47,8 +49,8 @@
  *                (family, address masked to client.prefix) with each
  *                member's identity (region name, addresses, cname): a
  *                subnet keeps its member while that member is in the list,
- *                and only the subnets of a removed member move. Members with
- *                effective weight 0 go last (all 0: equal weights).
+ *                and only the subnets of a removed member move (all of
+ *                weight 0: equal weights).
  *   first[:N]    the first N (default 1, 1..64).
  *
  * Threads: the table and parsed chains are immutable; filter_chain_run()
@@ -117,6 +119,15 @@ struct flt_step;
 typedef size_t flt_fn(struct flt_ctx *ctx, const struct flt_step *step, const struct member **m,
 		      size_t n);
 
+/* What a filter reads and does, declared in its table row: the chain runner applies the drain
+ * rule and computes the ECS scope from these, the loader checks the chain order. */
+enum flt_flag {
+	FLT_SEES_DRAINED = 1 << 0,   /* gets the weight-0 members too (up: health decides first) */
+	FLT_NARROWS = 1 << 1,	     /* drops members by place, load, priority or count: after up */
+	FLT_READS_LOCATION = 1 << 2, /* the client's location: scope client.loc_prefix */
+	FLT_READS_SUBNET = 1 << 3,   /* the client's subnet: scope client.prefix */
+};
+
 /* One row of the filter table. */
 struct flt_def {
 	const char *name;
@@ -125,6 +136,7 @@ struct flt_def {
 	uint32_t arg_default;
 	uint32_t arg_min, arg_max;
 	const char *arg_what; /* for messages: "first takes a count 1..64" */
+	unsigned flags;	      /* enum flt_flag */
 };
 
 struct flt_step {

@@ -148,6 +148,75 @@ START_TEST(default_chain_runs)
 }
 END_TEST
 
+/* m0 is every filter's favourite but drained (weight 0): in eu-west, nearest to the London
+ * client, fenced to GB, priority 0, fastest, first in the list. m1 has weight 1 in us-east. */
+static char gb[][3] = { "GB" };
+
+static void drain_world(void)
+{
+	fx_init(&F);
+	struct region *eu = fx_region(&F, "eu-west", 51.51, -0.13, 100);
+	struct region *us = fx_region(&F, "us-east", 40.71, -74.01, 100);
+	eu->countries = gb;
+	eu->ncountries = 1;
+	fx_member(&F, eu, 0)->priority = 0;
+	fx_member(&F, us, 1)->priority = 1;
+	member_health_set(&F.health[0], true, true, 0, 1);
+	member_health_set(&F.health[1], true, true, 0, 1000);
+	fx_locate(&F, 51.5, -0.1);
+	memcpy(F.ctx.client.country, "GB", 3);
+	memcpy(F.ctx.client.continent, "EU", 3);
+}
+
+/* Weight 0 means the same in every filter of the table (a new row is covered as it lands):
+ * never answered while a member of positive weight is left; answered once all are drained. */
+START_TEST(weight0_every_filter)
+{
+	for (size_t f = 0; f < filter_table_len; f++) {
+		const char *name = filter_table[f].name;
+		bool seen0 = false;
+
+		drain_world();
+		for (int i = 0; i < 50; i++) {
+			size_t n = fx_run1(&F, name);
+			ck_assert_msg(n == 1 && F.m[0] == &F.members[1],
+				      "%s answered the drained member (n=%zu)", name, n);
+		}
+		F.members[1].weight = 0; /* everything drained: both may be answered again */
+		for (int i = 0; i < 50; i++) {
+			size_t n = fx_run1(&F, name);
+			ck_assert_uint_ge(n, 1);
+			for (size_t j = 0; j < n; j++)
+				seen0 |= F.m[j] == &F.members[0];
+		}
+		ck_assert_msg(seen0, "%s: all drained, the favourite never answered", name);
+	}
+}
+END_TEST
+
+/* "left after the filters before it": up, priority, first:1 answers the priority-1 member of
+ * weight 1 over the drained priority-0 one, and the drained one once the other is down. */
+START_TEST(weight0_after_up)
+{
+	const char *names[] = { "up", "priority", "first:1" };
+
+	drain_world();
+	fx_chain(&F, names, 3);
+	ck_assert_uint_eq(fx_run(&F), 1);
+	ck_assert_ptr_eq(F.m[0], &F.members[1]);
+	member_health_set(&F.health[1], false, true, 0, 0);
+	ck_assert_uint_eq(fx_run(&F), 1);
+	ck_assert_ptr_eq(F.m[0], &F.members[0]);
+	ck_assert_uint_eq(F.thr.stats.fail_open, 0);
+	/* up alone: the answer itself follows the rule */
+	const char *up[] = { "up" };
+	member_health_set(&F.health[1], true, true, 0, 0);
+	fx_chain(&F, up, 1);
+	ck_assert_uint_eq(fx_run(&F), 1);
+	ck_assert_ptr_eq(F.m[0], &F.members[1]);
+}
+END_TEST
+
 START_TEST(select_and_limits)
 {
 	const struct member *out[FLT_MAX_MEMBERS];
@@ -227,6 +296,10 @@ static Suite *make_suite(void)
 	tc = tcase_create("run");
 	tcase_add_test(tc, default_chain_runs);
 	tcase_add_test(tc, select_and_limits);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("weight0");
+	tcase_add_test(tc, weight0_every_filter);
+	tcase_add_test(tc, weight0_after_up);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("helpers");
 	tcase_add_test(tc, sort_is_stable);
