@@ -499,6 +499,96 @@ const struct conf_item conf_service_items[] = {
     {NULL},
 };
 
+/* The service named (wire) name, or NULL. */
+static struct service *service_find(struct conf *c, const uint8_t *name)
+{
+	for (size_t i = 0; i < c->nservices; i++)
+		if (c->services[i].name && dname_equal(c->services[i].name, name))
+			return &c->services[i];
+	return NULL;
+}
+
+static void service_str(const struct service *svc, char *buf, size_t size)
+{
+	if (!svc->name || dname_to_str(svc->name, buf, size) != 0)
+		buf[0] = '\0';
+}
+
+/* A filter that narrows before `up` answers dead members: refuse it, naming the order to use. */
+static void check_chain(struct conf_ctx *x, const config_setting_t *e, const struct service *svc,
+			const char *path, size_t i)
+{
+	const config_setting_t *cs = config_setting_get_member(e, "chain");
+	char msg[384], name[DNAME_MAXLEN * 4 + 2], epath[CONF_PATHLEN];
+
+	if (!cs || svc->chain.nsteps == 0 || filter_chain_check(&svc->chain, msg, sizeof(msg)) == 0)
+		return;
+	service_str(svc, name, sizeof(name));
+	conf_path_fmt(epath, sizeof(epath), "%s[%zu].chain", path, i);
+	conf_err(x, cs, epath, "service \"%s\": %s", name, msg);
+}
+
+/* Depth-first over the CNAME members that name a service of this server: state 0 unseen, 1 on
+ * the path, 2 done. An edge back to the path is a cycle, reported at that member's cname and
+ * cut, so that `up` never loops over it. */
+static void check_cycles(struct conf_ctx *x, const config_setting_t *s, const char *path, size_t i,
+			 uint8_t *state)
+{
+	struct conf *c = x->c;
+	struct service *svc = &c->services[i];
+	char epath[CONF_PATHLEN], a[DNAME_MAXLEN * 4 + 2], b[DNAME_MAXLEN * 4 + 2];
+
+	state[i] = 1;
+	for (size_t j = 0; j < svc->nmembers; j++) {
+		struct member *m = &svc->members[j];
+		size_t t;
+
+		if (!m->target)
+			continue;
+		t = (size_t)(m->target - c->services);
+		if (state[t] == 0) {
+			check_cycles(x, s, path, t, state);
+			continue;
+		}
+		if (state[t] != 1)
+			continue;
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+		const config_setting_t *me =
+		    config_setting_get_elem(config_setting_get_member(e, "members"), (unsigned)j);
+		service_str(m->target, a, sizeof(a));
+		service_str(svc, b, sizeof(b));
+		conf_path_fmt(epath, sizeof(epath), "%s[%zu].members[%zu].cname", path, i, j);
+		conf_err(
+		    x, config_setting_get_member(me, "cname"), epath,
+		    "CNAME cycle: service \"%s\" leads back to \"%s\" (a service's members may "
+		    "CNAME to another service here, never back)",
+		    a, b);
+		m->target = NULL;
+	}
+	state[i] = 2;
+}
+
+/* CNAME members whose target is a service of this server: `up` follows them (gdnsd #48). */
+static void link_services(struct conf_ctx *x, const config_setting_t *s, const char *path)
+{
+	struct conf *c = x->c;
+	uint8_t *state = calloc(c->nservices, 1);
+
+	if (!state) {
+		conf_oom(x, s, path);
+		return;
+	}
+	for (size_t i = 0; i < c->nservices; i++)
+		for (size_t j = 0; j < c->services[i].nmembers; j++) {
+			struct member *m = &c->services[i].members[j];
+			m->target = m->cname ? service_find(c, m->cname) : NULL;
+		}
+	for (size_t i = 0; i < c->nservices; i++)
+		if (state[i] == 0)
+			check_cycles(x, s, path, i, state);
+	free(state);
+}
+
 void conf_finish_services(struct conf_ctx *x, const struct conf_item *it, const config_setting_t *s,
 			  char *base, const char *path)
 {
@@ -520,6 +610,7 @@ void conf_finish_services(struct conf_ctx *x, const struct conf_item *it, const 
 
 		c->service_lines[i] = (int)config_setting_source_line(e);
 		svc->index = (uint32_t)i;
+		check_chain(x, e, svc, path, i);
 		if (svc->chain.nsteps == 0)
 			filter_chain_default(&svc->chain);
 		for (size_t j = 0; j < svc->nmembers; j++)
@@ -539,6 +630,7 @@ void conf_finish_services(struct conf_ctx *x, const struct conf_item *it, const 
 		}
 	}
 	c->nmembers_total = slot;
+	link_services(x, s, path);
 }
 
 /* Member regions and checks, and service names against the zones: each may be defined later

@@ -12,21 +12,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One row per filter; a new filter adds its row here, with its flags (enum flt_flag): what it
- * reads of the client (the ECS scope) and whether it narrows (must run after up). */
+/* One row per filter; a new filter adds its row here, with its flags (enum flt_flag: what it
+ * reads of the client, for the ECS scope) and what it narrows by (it must run after up). */
 const struct flt_def filter_table[] = {
-    {"up", flt_up_run, false, 0, 0, 0, NULL, FLT_SEES_DRAINED},
-    {"nearest", flt_nearest_run, true, 1, 1, FLT_ARG_MAX, "a region count",
-     FLT_NARROWS | FLT_READS_LOCATION},
-    {"geofence", flt_geofence_run, false, 0, 0, 0, NULL, FLT_NARROWS | FLT_READS_LOCATION},
-    {"priority", flt_priority_run, false, 0, 0, 0, NULL, FLT_NARROWS},
-    {"weighted", flt_weighted_run, false, 0, 0, 0, NULL, 0},
-    {"round_robin", flt_round_robin_run, false, 0, 0, 0, NULL, 0},
-    {"random", flt_random_run, false, 0, 0, 0, NULL, 0},
-    {"least_loaded", flt_least_loaded_run, false, 0, 0, 0, NULL, FLT_NARROWS},
-    {"fastest", flt_fastest_run, false, 0, 0, 0, NULL, 0},
-    {"sticky", flt_sticky_run, false, 0, 0, 0, NULL, FLT_READS_SUBNET},
-    {"first", flt_first_run, true, 1, 1, FLT_ARG_MAX, "a count", FLT_NARROWS},
+    {"up", flt_up_run, false, 0, 0, 0, NULL, FLT_SEES_DRAINED, NULL},
+    {"nearest", flt_nearest_run, true, 1, 1, FLT_ARG_MAX, "a region count", FLT_READS_LOCATION,
+     "place"},
+    {"geofence", flt_geofence_run, false, 0, 0, 0, NULL, FLT_READS_LOCATION, "place"},
+    {"priority", flt_priority_run, false, 0, 0, 0, NULL, 0, "priority"},
+    {"weighted", flt_weighted_run, false, 0, 0, 0, NULL, 0, NULL},
+    {"round_robin", flt_round_robin_run, false, 0, 0, 0, NULL, 0, NULL},
+    {"random", flt_random_run, false, 0, 0, 0, NULL, 0, NULL},
+    {"least_loaded", flt_least_loaded_run, false, 0, 0, 0, NULL, 0, "load"},
+    {"fastest", flt_fastest_run, false, 0, 0, 0, NULL, 0, NULL},
+    {"sticky", flt_sticky_run, false, 0, 0, 0, NULL, FLT_READS_SUBNET, NULL},
+    {"first", flt_first_run, true, 1, 1, FLT_ARG_MAX, "a count", 0, "count"},
 };
 const size_t filter_table_len = sizeof(filter_table) / sizeof(filter_table[0]);
 
@@ -98,6 +98,45 @@ int filter_chain_parse(const char *const *names, size_t n, struct flt_chain *out
 	return 0;
 }
 
+/* One step as written in the config: "up", "nearest:1". */
+static int format_step(const struct flt_step *st, char *buf, size_t size)
+{
+	int w = st->def->takes_arg ? snprintf(buf, size, "%s:%u", st->def->name, st->arg)
+				   : snprintf(buf, size, "%s", st->def->name);
+
+	return w < 0 || (size_t)w >= size ? -ENOSPC : w;
+}
+
+int filter_chain_check(const struct flt_chain *chain, char *err, size_t errlen)
+{
+	size_t up = chain->nsteps, bad = chain->nsteps, off;
+	char step[48];
+
+	for (size_t i = 0; i < chain->nsteps && up == chain->nsteps; i++) {
+		if (chain->steps[i].def->fn == flt_up_run)
+			up = i;
+		else if (chain->steps[i].def->narrows && bad == chain->nsteps)
+			bad = i;
+	}
+	if (up == chain->nsteps || bad == chain->nsteps)
+		return 0;
+	/* The order to use: up first, the others as written. */
+	int w = snprintf(err, errlen,
+			 "'%s' narrows by %s before 'up' checks health, so a dead member would be "
+			 "answered; use [ \"up\"",
+			 chain->steps[bad].def->name, chain->steps[bad].def->narrows);
+	off = w > 0 ? (size_t)w : 0;
+	for (size_t i = 0; i < chain->nsteps && off < errlen; i++) {
+		if (i == up || format_step(&chain->steps[i], step, sizeof(step)) < 0)
+			continue;
+		w = snprintf(err + off, errlen - off, ", \"%s\"", step);
+		off += w > 0 ? (size_t)w : 0;
+	}
+	if (off < errlen)
+		snprintf(err + off, errlen - off, " ]");
+	return -EINVAL;
+}
+
 void filter_chain_default(struct flt_chain *out)
 {
 	static const char *const names[] = {"up", "nearest", "weighted", "first:1"};
@@ -116,13 +155,14 @@ int filter_chain_format(const struct flt_chain *chain, char *buf, size_t size)
 		return -ENOSPC;
 	buf[0] = '\0';
 	for (size_t i = 0; i < chain->nsteps; i++) {
-		const struct flt_step *st = &chain->steps[i];
-		const char *sep = i ? " " : "";
-		int w =
-		    st->def->takes_arg
-			? snprintf(buf + off, size - off, "%s%s:%u", sep, st->def->name, st->arg)
-			: snprintf(buf + off, size - off, "%s%s", sep, st->def->name);
-		if (w < 0 || (size_t)w >= size - off)
+		if (i) {
+			if (size - off < 2)
+				return -ENOSPC;
+			buf[off++] = ' ';
+			buf[off] = '\0';
+		}
+		int w = format_step(&chain->steps[i], buf + off, size - off);
+		if (w < 0)
 			return -ENOSPC;
 		off += (size_t)w;
 	}

@@ -123,9 +123,8 @@ typedef size_t flt_fn(struct flt_ctx *ctx, const struct flt_step *step, const st
  * rule and computes the ECS scope from these, the loader checks the chain order. */
 enum flt_flag {
 	FLT_SEES_DRAINED = 1 << 0,   /* gets the weight-0 members too (up: health decides first) */
-	FLT_NARROWS = 1 << 1,	     /* drops members by place, load, priority or count: after up */
-	FLT_READS_LOCATION = 1 << 2, /* the client's location: scope client.loc_prefix */
-	FLT_READS_SUBNET = 1 << 3,   /* the client's subnet: scope client.prefix */
+	FLT_READS_LOCATION = 1 << 1, /* the client's location: scope client.loc_prefix */
+	FLT_READS_SUBNET = 1 << 2,   /* the client's subnet: scope client.prefix */
 };
 
 /* One row of the filter table. */
@@ -137,6 +136,9 @@ struct flt_def {
 	uint32_t arg_min, arg_max;
 	const char *arg_what; /* for messages: "first takes a count 1..64" */
 	unsigned flags;	      /* enum flt_flag */
+	/* What it narrows the list by ("place", "load", "priority", "count"), NULL when it only
+	 * orders: such a filter must run after `up` (filter_chain_check). */
+	const char *narrows;
 };
 
 struct flt_step {
@@ -163,6 +165,13 @@ const struct flt_def *filter_find(const char *name);
  * except into the static table, so it needs no freeing. */
 int filter_chain_parse(const char *const *names, size_t n, struct flt_chain *out, char *err,
 		       size_t errlen);
+
+/* Checks the order of a parsed chain: a filter that narrows (by place, load, priority or
+ * count) must not run before `up`, or `up` would fail open over the dead members it chose.
+ * Returns 0, or -EINVAL with a message naming the order to use, such as "'nearest' narrows by
+ * place before 'up' checks health, so a dead member would be answered; use [ "up",
+ * "nearest:1", "first:1" ]". Chains without `up` pass. Any thread. */
+int filter_chain_check(const struct flt_chain *chain, char *err, size_t errlen);
 
 /* The default chain: up → nearest → weighted → first:1. */
 void filter_chain_default(struct flt_chain *out);
@@ -213,6 +222,11 @@ flt_fn flt_least_loaded_run;
 flt_fn flt_fastest_run;
 flt_fn flt_sticky_run;
 flt_fn flt_first_run;
+
+/* Whether svc has a member `up` would keep as up (health up, not drained, and when the member
+ * is a CNAME to a service of this server, that service has one: acyclic, the loader checks).
+ * health NULL: all up. Query path. */
+bool flt_up_service_live(const struct service *svc, const struct member_health *health);
 
 /* Great-circle distance in km between two points in degrees (haversine,
  * mean Earth radius 6371 km). Exported for tests and gslbctl. */

@@ -56,7 +56,10 @@ struct member {
 	size_t nipv4;
 	uint8_t (*ipv6)[16];
 	size_t nipv6;
-	uint8_t *cname;	  /* lowercased wire name (dname.h), or NULL for a VIP member */
+	uint8_t *cname; /* lowercased wire name (dname.h), or NULL for a VIP member */
+	/* the service this server answers at cname (set by the loader, never a cycle), or NULL:
+	 * the member is down for `up` while that service has no member up */
+	const struct service *target;
 	uint32_t weight;  /* default 1; effective weight = region->weight × weight */
 	int32_t priority; /* lower is preferred by the priority filter; default 0 */
 	uint32_t health;  /* slot in the member_health array */

@@ -391,6 +391,38 @@ static const struct bad bad_services[] = {
 	{ "services = ( { name = \"www.example.com\";\n"
 	  " members = ( { region = \"eu-west\"; ipv4 = [ \"192.0.2.1\" ]; } ); } );\n",
 	  "%1$s:3: services: needs a regions section" },
+	{ REGIONS "services = ( { name = \"www.example.com\";\n"
+		  " chain = [ \"nearest\", \"up\", \"weighted\", \"first:1\" ];\n"
+		  " members = ( { region = \"eu-west\"; ipv4 = [ \"192.0.2.1\" ]; } ); } );\n",
+	  "%1$s:6: services[0].chain: service \"www.example.com.\": 'nearest' narrows by place "
+	  "before 'up' checks health, so a dead member would be answered; use [ \"up\", "
+	  "\"nearest:1\", \"weighted\", \"first:1\" ]" },
+	{ REGIONS "services = ( { name = \"www.example.com\";\n"
+		  " chain = [ \"weighted\", \"least_loaded\", \"priority\", \"up\" ];\n"
+		  " members = ( { region = \"eu-west\"; ipv4 = [ \"192.0.2.1\" ]; } ); } );\n",
+	  "%1$s:6: services[0].chain: service \"www.example.com.\": 'least_loaded' narrows by load "
+	  "before 'up' checks health, so a dead member would be answered; use [ \"up\", "
+	  "\"weighted\", \"least_loaded\", \"priority\" ]" },
+	{ REGIONS "services = ( { name = \"www.example.com\";\n"
+		  " chain = [ \"first:2\", \"up\" ];\n"
+		  " members = ( { region = \"eu-west\"; ipv4 = [ \"192.0.2.1\" ]; } ); } );\n",
+	  "%1$s:6: services[0].chain: service \"www.example.com.\": 'first' narrows by count "
+	  "before 'up' checks health, so a dead member would be answered; use [ \"up\", "
+	  "\"first:2\" ]" },
+	/* CNAME cycles between services of this server: a -> b -> a, and a service to itself */
+	{ REGIONS "services = ( { name = \"a.example.com\";\n"
+		  " members = ( { region = \"eu-west\"; cname = \"b.example.com\"; } ); },\n"
+		  " { name = \"b.example.com\"; members = (\n"
+		  " { region = \"eu-west\"; ipv4 = [ \"192.0.2.1\" ]; },\n"
+		  " { region = \"eu-west\";\n cname = \"A.example.com.\"; } ); } );\n",
+	  "%1$s:10: services[1].members[1].cname: CNAME cycle: service \"a.example.com.\" leads "
+	  "back to \"b.example.com.\" (a service's members may CNAME to another service here, "
+	  "never back)" },
+	{ REGIONS "services = ( { name = \"a.example.com\";\n"
+		  " members = ( { region = \"eu-west\";\n cname = \"a.example.com\"; } ); } );\n",
+	  "%1$s:7: services[0].members[0].cname: CNAME cycle: service \"a.example.com.\" leads "
+	  "back to \"a.example.com.\" (a service's members may CNAME to another service here, "
+	  "never back)" },
 	/* collected: three errors in one file, in file order, the late checks last */
 	{ REGIONS "services = ( { name = \"www.example.com\"; ttl = -1;\n"
 		  " members = ( { region = \"nowhere\";\n ipv4 = [ \"300.1.2.3\" ]; } ); } );\n",
@@ -466,6 +498,24 @@ START_TEST(forward_references)
 }
 END_TEST
 
+/* A CNAME member naming a service of this server links to it (any case, trailing dot or not);
+ * one naming anything else does not; a chain with up first passes the order check. */
+START_TEST(nested_services)
+{
+	struct conf *c = load_ok(REGIONS "services = ( { name = \"a.example.com\";\n"
+					 " chain = [ \"up\", \"priority\", \"first:1\" ];\n"
+					 " members = ( { region = \"eu-west\"; cname = \"B.example.COM.\"; },\n"
+					 " { region = \"eu-west\"; cname = \"edge.example.net\"; } ); },\n"
+					 " { name = \"b.example.com\"; members = (\n"
+					 " { region = \"eu-west\"; ipv4 = [ \"192.0.2.1\" ]; } ); } );\n");
+
+	ck_assert_ptr_eq(c->services[0].members[0].target, &c->services[1]);
+	ck_assert_ptr_null(c->services[0].members[1].target);
+	ck_assert_ptr_null(c->services[1].members[0].target);
+	conf_free(c);
+}
+END_TEST
+
 /* conf/gslb.conf and conf/demo.conf name demo-city.mmdb beside them, which `make` builds in
  * the build tree: load each from a scratch conf/ of links to both trees' files. */
 START_TEST(shipped_examples)
@@ -534,6 +584,7 @@ static Suite *conf_service_suite(void)
 		{ "errors_services", errors_services },
 		{ "member_limit", member_limit },
 		{ "forward_references", forward_references },
+		{ "nested_services", nested_services },
 		{ "shipped_examples", shipped_examples },
 	};
 	Suite *s = suite_create("conf_service");

@@ -125,6 +125,50 @@ START_TEST(all_drained_keeps_all)
 }
 END_TEST
 
+/* Nested services (gdnsd #48): outer member 0 is a CNAME to a service of this server, whose
+ * members 0 and 1 (health slots 10, 11) are themselves a CNAME to a third service (slot 12)
+ * and an address member. */
+static struct member inner_m[2], third_m[1];
+static struct service inner = { .members = inner_m, .nmembers = 2 };
+static struct service third = { .members = third_m, .nmembers = 1 };
+
+static void nested(void)
+{
+	setup4();
+	F.members[0].target = &inner;
+	inner_m[0] = (struct member){ .region = F.members[0].region, .health = 10,
+				      .target = &third };
+	inner_m[1] = (struct member){ .region = F.members[0].region, .health = 11 };
+	third_m[0] = (struct member){ .region = F.members[0].region, .health = 12 };
+}
+
+START_TEST(nested_down_when_target_down)
+{
+	nested();
+	ck_assert_uint_eq(fx_run1(&F, "up"), 4);
+	ck_assert(flt_up_service_live(&inner, F.health));
+	member_health_set(&F.health[11], false, true, 0, 0);
+	ck_assert_uint_eq(fx_run(&F), 4); /* inner still has its CNAME to a live third */
+	member_health_set(&F.health[12], false, true, 0, 0);
+	ck_assert(!flt_up_service_live(&third, F.health));
+	ck_assert(!flt_up_service_live(&inner, F.health));
+	ck_assert_uint_eq(fx_run(&F), 3); /* all down passes through every tier */
+	ck_assert_uint_eq(F.m[0]->index, 1);
+	ck_assert_uint_eq(F.thr.stats.fail_open, 0);
+	/* a drained inner member does not keep the tier up either */
+	member_health_set(&F.health[11], true, true, 0, 0);
+	ck_assert_uint_eq(fx_run(&F), 4);
+	member_health_set_drained(&F.health[11], true);
+	ck_assert_uint_eq(fx_run(&F), 3);
+	/* outer members all down too: fail open as before, the CNAME member included */
+	for (int i = 1; i < 4; i++)
+		member_health_set(&F.health[i], false, true, 0, 0);
+	ck_assert_uint_eq(fx_run(&F), 4);
+	ck_assert_uint_eq(F.thr.stats.fail_open, 1);
+	ck_assert(flt_up_service_live(&inner, NULL));
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("flt_up");
@@ -143,6 +187,9 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, drained_out_when_failing_open);
 	tcase_add_test(tc, drained_up_rest_down);
 	tcase_add_test(tc, all_drained_keeps_all);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("nested");
+	tcase_add_test(tc, nested_down_when_target_down);
 	suite_add_tcase(s, tc);
 	return s;
 }
