@@ -295,8 +295,8 @@ static size_t opt_len(const struct answer *a)
 }
 
 /* The OPT record (RFC 6891 §6.1), with NSID and the ECS echo (scope 0 for
- * static data, the same for every client, RFC 7871 §7.2.1; the GeoIP
- * network's prefix for service answers). */
+ * static data, the same for every client, RFC 7871 §7.2.1; for service
+ * answers the prefix the chain's decision depended on, service_answer). */
 static void add_opt(struct answer *a, uint16_t ext_rcode)
 {
 	const struct wire_query *q = a->q;

@@ -66,10 +66,12 @@ static void client_address(const struct wire_query *q, const struct sockaddr *sr
 }
 
 /* Fills the location fields of c from the GeoIP database (through the
- * thread's cache) or the configured default; returns the scope prefix:
- * the matched network's length, capped by the configured maxima. */
-static uint8_t client_location(struct answer_ctx *ctx, const struct snapshot *snap,
-			       struct flt_client *c)
+ * thread's cache) or the configured default, and c->loc_prefix: the matched
+ * network's length, capped by the configured maxima (0 without a lookup:
+ * every client is then alike). Only a chain that reads the location
+ * (lookup) pays for the lookup. */
+static void client_location(struct answer_ctx *ctx, const struct snapshot *snap, bool lookup,
+			    struct flt_client *c)
 {
 	const struct conf_geoip *g = &snap->conf->geoip;
 	struct geo_loc loc;
@@ -77,10 +79,11 @@ static uint8_t client_location(struct answer_ctx *ctx, const struct snapshot *sn
 
 	c->has_location = false;
 	c->country[0] = c->continent[0] = '\0';
-	if (!snap->geo || c->family == 0)
-		return 0;
+	c->loc_prefix = 0;
+	if (!lookup || !snap->geo || c->family == 0)
+		return;
 	if (geo_cache_lookup(&ctx->geo, snap->geo, c->family, c->addr, &loc) < 0)
-		return 0;
+		return;
 	if (loc.found) {
 		c->has_location = true;
 		c->lat = loc.lat;
@@ -97,7 +100,7 @@ static uint8_t client_location(struct answer_ctx *ctx, const struct snapshot *sn
 		memcpy(c->country, g->default_country, 3);
 		memcpy(c->continent, g->default_continent, 3);
 	}
-	return loc.prefix < cap ? loc.prefix : cap;
+	c->loc_prefix = loc.prefix < cap ? loc.prefix : cap;
 }
 
 /* The member's down addresses as the health table says (member_health.down_addrs). */
@@ -188,15 +191,18 @@ int service_answer(struct answer_ctx *ctx, const struct snapshot *snap, const st
 	fctx.service = svc;
 	fctx.health = snap->health;
 	fctx.thread = &ctx->flt;
+	fctx.scope = 0;
 	client_address(q, src, &snap->conf->geoip, &fctx.client);
-	uint8_t sc = client_location(ctx, snap, &fctx.client);
-	if (q->has_ecs && q->ecs.source > 0)
-		*scope = sc;
+	client_location(ctx, snap, svc->chain.flags & FLT_READS_LOCATION, &fctx.client);
 
 	size_t n = candidates(svc, snap->health, qtype == TYPE_CNAME ? TYPE_ANY : qtype, m);
 	if (n == 0)
 		return SVC_NODATA;
 	n = filter_chain_run(&svc->chain, &fctx, m, n);
+	/* The scope is what the answer depended on (filter_chain_run); a CNAME to another
+	 * service here keeps the longer of both. */
+	if (q->has_ecs && q->ecs.source > 0 && fctx.scope > *scope)
+		*scope = fctx.scope;
 	counter_inc(&ctx->stats.service_answers);
 	if (n == 0)
 		return SVC_NODATA;

@@ -93,6 +93,7 @@ int filter_chain_parse(const char *const *names, size_t n, struct flt_chain *out
 		int ret = parse_step(names[i], &c.steps[i], err, errlen);
 		if (ret)
 			return ret;
+		c.flags |= c.steps[i].def->flags;
 	}
 	*out = c;
 	return 0;
@@ -185,6 +186,27 @@ static size_t drain(const struct member **m, size_t n)
 	return k;
 }
 
+/* The client prefix step's outcome depends on over m[0..n) (filter_chain_run), 0 for none.
+ * Location filters decide per region, so one region leaves nothing to decide. */
+static uint8_t step_scope(const struct flt_ctx *ctx, unsigned flags, const struct member **m,
+			  size_t n)
+{
+	uint8_t sc = 0;
+
+	if (n < 2)
+		return 0;
+	if (flags & FLT_READS_SUBNET)
+		sc = ctx->client.prefix;
+	if (flags & FLT_READS_LOCATION) {
+		size_t i = 1;
+		while (i < n && m[i]->region == m[0]->region)
+			i++;
+		if (i < n && ctx->client.loc_prefix > sc)
+			sc = ctx->client.loc_prefix;
+	}
+	return sc;
+}
+
 size_t filter_chain_run(const struct flt_chain *chain, struct flt_ctx *ctx, const struct member **m,
 			size_t n)
 {
@@ -195,6 +217,11 @@ size_t filter_chain_run(const struct flt_chain *chain, struct flt_ctx *ctx, cons
 		const struct flt_step *st = &chain->steps[i];
 		if (!(st->def->flags & FLT_SEES_DRAINED))
 			n = drain(m, n);
+		if (st->def->flags & (FLT_READS_LOCATION | FLT_READS_SUBNET)) {
+			uint8_t sc = step_scope(ctx, st->def->flags, m, n);
+			if (sc > ctx->scope)
+				ctx->scope = sc;
+		}
 		size_t k = st->def->fn(ctx, st, m, n);
 		assert(k >= 1 && k <= n);
 		n = k;

@@ -86,6 +86,9 @@ struct flt_client {
 	int family;	   /* AF_INET, AF_INET6, or 0 when unknown */
 	uint8_t addr[16];  /* network byte order; 4 bytes used for AF_INET */
 	uint8_t prefix;	   /* leading bits of addr naming the subnet (sticky) */
+	/* leading bits of addr over which the location fields hold: the prefix of the network
+	 * they came from (the GeoIP network today; any location source sets it) */
+	uint8_t loc_prefix;
 };
 
 /* Per-thread counters, written by their query thread, summed by the metrics reader on
@@ -110,6 +113,9 @@ struct flt_ctx {
 	const struct member_health *health;
 	struct flt_thread *thread; /* never NULL */
 	struct flt_client client;
+	/* ECS scope: the longest client prefix a filter's decision depended on, raised by
+	 * filter_chain_run (never lowered: the caller sets it to 0 before an answer) */
+	uint8_t scope;
 };
 
 struct flt_step;
@@ -147,7 +153,8 @@ struct flt_step {
 };
 
 struct flt_chain {
-	size_t nsteps; /* 1..FLT_CHAIN_MAX */
+	size_t nsteps;	/* 1..FLT_CHAIN_MAX */
+	unsigned flags; /* the steps' flags or'ed: FLT_READS_LOCATION when any reads it */
 	struct flt_step steps[FLT_CHAIN_MAX];
 };
 
@@ -182,7 +189,11 @@ int filter_chain_format(const struct flt_chain *chain, char *buf, size_t size);
 
 /* Runs chain over m[0..n) in place and returns the number of members left
  * (at most n; at least 1 when n >= 1). n must be <= FLT_MAX_MEMBERS; extra
- * members are ignored. Query path: no lock, no allocation. */
+ * members are ignored. Raises ctx->scope to the longest client prefix a
+ * step depended on: client.loc_prefix for a filter reading the location
+ * whose input spans two regions or more, client.prefix for one reading the
+ * subnet whose input has two members or more (with less, the outcome is the
+ * same for every client). Query path: no lock, no allocation. */
 size_t filter_chain_run(const struct flt_chain *chain, struct flt_ctx *ctx, const struct member **m,
 			size_t n);
 

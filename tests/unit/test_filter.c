@@ -217,6 +217,80 @@ START_TEST(weight0_after_up)
 }
 END_TEST
 
+/* Two regions of two members each; the client's location holds over a /16 and sticky hashes
+ * its /24 (loc 28 over a /24 checks that the longest wins). */
+static void scope_world(uint8_t loc, uint8_t subnet, bool one_region)
+{
+	fx_init(&F);
+	struct region *eu = fx_region(&F, "eu-west", 51.51, -0.13, 100);
+	struct region *us = one_region ? eu : fx_region(&F, "us-east", 40.71, -74.01, 100);
+	fx_member(&F, eu, 1);
+	fx_member(&F, eu, 1);
+	fx_member(&F, us, 1);
+	fx_member(&F, us, 1);
+	fx_locate(&F, 51.5, -0.1);
+	F.ctx.client.loc_prefix = loc;
+	F.ctx.client.prefix = subnet;
+}
+
+static const struct {
+	const char *chain[4];
+	uint8_t loc, subnet;
+	bool one_region;
+	uint8_t want;
+	const char *why;
+} scopes[] = {
+	{ { "up", "weighted", "first:1" }, 16, 24, false, 0, "reads nothing of the client" },
+	{ { "up", "priority", "round_robin" }, 16, 24, false, 0, "priority, round_robin: no" },
+	{ { "random", "least_loaded", "fastest", "first:2" }, 16, 24, false, 0, "load, RTT: no" },
+	{ { "up", "nearest", "weighted", "first:1" }, 16, 24, false, 16, "nearest: location" },
+	{ { "up", "geofence", "first:1" }, 16, 24, false, 16, "geofence: location" },
+	{ { "up", "sticky", "first:1" }, 16, 24, false, 24, "sticky: the hashed subnet" },
+	{ { "up", "nearest", "sticky", "first:1" }, 16, 24, false, 24, "longest of both" },
+	{ { "up", "nearest", "sticky", "first:1" }, 28, 24, false, 28, "longest of both" },
+	{ { "up", "nearest", "weighted", "first:1" }, 16, 24, true, 0, "one region: no choice" },
+	{ { "geofence", "nearest:2", "first:1" }, 16, 24, true, 0, "one region: no choice" },
+	{ { "up", "first:1", "sticky", "nearest" }, 16, 24, false, 0, "one member left" },
+	{ { "up", "nearest", "first:1", "sticky" }, 16, 24, false, 16, "sticky after first:1" },
+	{ { "up", "nearest", "sticky" }, 20, 0, false, 20, "sticky over /0" },
+};
+
+/* The ECS scope is the longest prefix a step depended on, per filter combination. */
+START_TEST(scope_per_chain)
+{
+	for (size_t i = 0; i < sizeof(scopes) / sizeof(scopes[0]); i++) {
+		size_t n = 0;
+		while (n < 4 && scopes[i].chain[n])
+			n++;
+		scope_world(scopes[i].loc, scopes[i].subnet, scopes[i].one_region);
+		fx_chain(&F, scopes[i].chain, n);
+		fx_run(&F);
+		ck_assert_msg(F.ctx.scope == scopes[i].want, "case %zu (%s): scope %u, want %u", i,
+			      scopes[i].why, F.ctx.scope, scopes[i].want);
+	}
+}
+END_TEST
+
+/* Draining leaves the location filter one region: no longer client-dependent. The scope is
+ * only raised: a second run (a nested service) keeps the longer. */
+START_TEST(scope_after_drain_and_raised_only)
+{
+	const char *names[] = { "up", "nearest", "weighted", "first:1" };
+
+	scope_world(16, 24, false);
+	fx_chain(&F, names, 4);
+	F.regions[1].weight = 0;
+	fx_run(&F);
+	ck_assert_uint_eq(F.ctx.scope, 0);
+	F.regions[1].weight = 100;
+	fx_run(&F);
+	ck_assert_uint_eq(F.ctx.scope, 16);
+	F.ctx.client.loc_prefix = 8;
+	fx_run(&F);
+	ck_assert_uint_eq(F.ctx.scope, 16);
+}
+END_TEST
+
 START_TEST(select_and_limits)
 {
 	const struct member *out[FLT_MAX_MEMBERS];
@@ -296,6 +370,10 @@ static Suite *make_suite(void)
 	tc = tcase_create("run");
 	tcase_add_test(tc, default_chain_runs);
 	tcase_add_test(tc, select_and_limits);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("scope");
+	tcase_add_test(tc, scope_per_chain);
+	tcase_add_test(tc, scope_after_drain_and_raised_only);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("weight0");
 	tcase_add_test(tc, weight0_every_filter);
