@@ -172,13 +172,18 @@ static int add_referral(struct answer *a, const struct zone_node *cut, bool keep
 	return 0;
 }
 
-/* NXDOMAIN/NODATA: the zone's SOA in authority with the negative TTL. */
-static int add_negative_soa(struct answer *a, const struct zone *z)
+/* NXDOMAIN/NODATA: the zone's SOA in authority with the negative TTL, at most max_ttl. */
+static int add_negative_soa_ttl(struct answer *a, const struct zone *z, uint32_t max_ttl)
 {
 	struct rrset soa = *z->soa;
 
-	soa.ttl = z->neg_ttl;
+	soa.ttl = z->neg_ttl < max_ttl ? z->neg_ttl : max_ttl;
 	return render_rrset(&a->r, SEC_AUTHORITY, z->apex, &soa);
+}
+
+static int add_negative_soa(struct answer *a, const struct zone *z)
+{
+	return add_negative_soa_ttl(a, z, UINT32_MAX);
 }
 
 /* RFC 8482: ANY gets one RRset of the node, the lowest type present. */
@@ -222,6 +227,9 @@ static int answer_in(struct answer *a)
 				return sr;
 			if (sr == SVC_NODATA)
 				return add_negative_soa(a, z);
+			if (sr == SVC_EMPTY) /* nothing up: resolvers come back soon */
+				return add_negative_soa_ttl(a, z,
+							    service_fail_open_ttl(n->service));
 			if (sr == SVC_ANSWERED || hops + 1 >= MAX_CNAME_HOPS)
 				return 0;
 			memcpy(cur, target, dname_len(target));

@@ -127,7 +127,7 @@ static bool live_family(const struct member *mb, int family, uint64_t down)
  * gets NODATA only when no member at all has IPv6. When no member has a
  * live address of the family, the members with any such address are taken
  * (failing open, as the up filter does). */
-static size_t candidates(const struct service *svc, const struct member_health *health,
+static size_t candidates(const struct member *ms, size_t count, const struct member_health *health,
 			 uint16_t qtype, const struct member **m)
 {
 	size_t n = 0;
@@ -135,8 +135,8 @@ static size_t candidates(const struct service *svc, const struct member_health *
 	     v6 = qtype == TYPE_AAAA || qtype == TYPE_ANY;
 
 	for (int strict = 1; strict >= 0 && n == 0; strict--) {
-		for (size_t i = 0; i < svc->nmembers; i++) {
-			const struct member *mb = &svc->members[i];
+		for (size_t i = 0; i < count; i++) {
+			const struct member *mb = &ms[i];
 			uint64_t down = strict ? down_addrs(health, mb) : 0;
 			bool ok = mb->cname != NULL;
 			if (v4)
@@ -176,6 +176,13 @@ static int render_addresses(struct render *r, const uint8_t *owner, uint16_t typ
 	return 0;
 }
 
+uint32_t service_fail_open_ttl(const struct service *svc)
+{
+	return svc->fail_open_ttl >= 0 && (uint32_t)svc->fail_open_ttl < svc->ttl
+		   ? (uint32_t)svc->fail_open_ttl
+		   : svc->ttl;
+}
+
 int service_answer(struct answer_ctx *ctx, const struct snapshot *snap, const struct wire_query *q,
 		   const struct sockaddr *src, const struct service *svc, const uint8_t *owner,
 		   struct render *r, uint8_t *scope, const uint8_t **target)
@@ -195,10 +202,27 @@ int service_answer(struct answer_ctx *ctx, const struct snapshot *snap, const st
 	client_address(q, src, &snap->conf->geoip, &fctx.client);
 	client_location(ctx, snap, svc->chain.flags & FLT_READS_LOCATION, &fctx.client);
 
-	size_t n = candidates(svc, snap->health, qtype == TYPE_CNAME ? TYPE_ANY : qtype, m);
+	uint16_t ctype = qtype == TYPE_CNAME ? TYPE_ANY : qtype;
+	size_t n = candidates(svc->members, svc->nmembers, snap->health, ctype, m);
 	if (n == 0)
 		return SVC_NODATA;
+	fctx.all_down = false;
 	n = filter_chain_run(&svc->chain, &fctx, m, n);
+	uint32_t ttl = svc->ttl;
+	if (unlikely(fctx.all_down)) {
+		/* Nothing is up: the service's fallback, with the fail-open TTL. */
+		ttl = service_fail_open_ttl(svc);
+		if (svc->fallback == SVC_FALLBACK_EMPTY)
+			return SVC_EMPTY;
+		if (svc->fallback == SVC_FALLBACK_MEMBERS) {
+			n = candidates(svc->fallback_members, svc->nfallback, snap->health, ctype,
+				       m);
+			if (n == 0)
+				return SVC_NODATA;
+			fctx.health = NULL; /* not probed: `up` keeps them all */
+			n = filter_chain_run(&svc->chain, &fctx, m, n);
+		}
+	}
 	/* The scope is what the answer depended on (filter_chain_run); a CNAME to another
 	 * service here keeps the longer of both. */
 	if (q->has_ecs && q->ecs.source > 0 && fctx.scope > *scope)
@@ -208,8 +232,8 @@ int service_answer(struct answer_ctx *ctx, const struct snapshot *snap, const st
 		return SVC_NODATA;
 	if (m[0]->cname) {
 		uint16_t len = (uint16_t)dname_len(m[0]->cname);
-		if (render_rr(r, SEC_ANSWER, owner, TYPE_CNAME, CLASS_IN, svc->ttl, m[0]->cname,
-			      len) < 0)
+		if (render_rr(r, SEC_ANSWER, owner, TYPE_CNAME, CLASS_IN, ttl, m[0]->cname, len) <
+		    0)
 			return -ENOSPC;
 		*target = m[0]->cname;
 		member_stats_count(&snap->answers, ctx->row, m[0]->health);
@@ -225,7 +249,7 @@ int service_answer(struct answer_ctx *ctx, const struct snapshot *snap, const st
 	if (qtype == TYPE_ANY && !any_v4)
 		type = TYPE_AAAA;
 	uint16_t before = r->count[SEC_ANSWER];
-	if (render_addresses(r, owner, type, svc->ttl, m, n, snap->health) < 0)
+	if (render_addresses(r, owner, type, ttl, m, n, snap->health) < 0)
 		return -ENOSPC;
 	for (size_t i = 0; i < n; i++)
 		if (!m[i]->cname && (type == TYPE_A ? m[i]->nipv4 : m[i]->nipv6) > 0)

@@ -24,7 +24,12 @@ enum service_result {
 	SVC_ANSWERED = 0, /* address records rendered */
 	SVC_NODATA = 1,	  /* nothing of that type: the caller adds the SOA */
 	SVC_CNAME = 2,	  /* a CNAME rendered; *target is its lowercased target */
+	SVC_EMPTY = 3,	  /* nothing is up and the fallback is "empty": NODATA, the caller adds
+			   * the SOA with a TTL of at most service_fail_open_ttl() */
 };
+
+/* The TTL of answers given while no member is up: fail_open_ttl when set, else ttl. */
+uint32_t service_fail_open_ttl(const struct service *svc);
 
 /* Renders the answer of svc for q under owner into r. When the query
  * carried a Client Subnet, raises *scope to the ECS scope prefix the

@@ -427,21 +427,19 @@ static int entries(const config_setting_t *e, const char *key)
 	return m ? config_setting_length(m) : 0;
 }
 
-static void finish_members(struct conf_ctx *x, const struct conf_item *it,
-			   const config_setting_t *s, char *base, const char *path)
+/* The checks of a member list s (members or fallback) read into ms[0..n). */
+static void check_members(struct conf_ctx *x, const config_setting_t *s, const char *path,
+			  struct member *ms, size_t n)
 {
-	struct service *svc = (struct service *)base;
 	char epath[CONF_PATHLEN];
 
-	if (!s)
-		return; /* required: reported */
-	if (svc->nmembers > SERVICE_MAX_MEMBERS) {
-		conf_err(x, s, path, "%zu members, at most %d", svc->nmembers, SERVICE_MAX_MEMBERS);
+	if (n > SERVICE_MAX_MEMBERS) {
+		conf_err(x, s, path, "%zu members, at most %d", n, SERVICE_MAX_MEMBERS);
 		return;
 	}
-	for (size_t i = 0; i < svc->nmembers; i++) {
+	for (size_t i = 0; i < n; i++) {
 		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
-		struct member *m = &svc->members[i];
+		struct member *m = &ms[i];
 		bool addrs = entries(e, "ipv4") + entries(e, "ipv6") > 0;
 		bool cname = config_setting_get_member(e, "cname") != NULL;
 
@@ -464,6 +462,58 @@ static void finish_members(struct conf_ctx *x, const struct conf_item *it,
 			conf_err(x, k ? k : e, epath, "load_low %u must be below load_high %u",
 				 m->load_low, m->load_high);
 		}
+	}
+}
+
+static void finish_members(struct conf_ctx *x, const struct conf_item *it,
+			   const config_setting_t *s, char *base, const char *path)
+{
+	struct service *svc = (struct service *)base;
+
+	if (s) /* required: reported when absent */
+		check_members(x, s, path, svc->members, svc->nmembers);
+}
+
+/* fallback = "open" | "empty" (the list form goes through finish_fallback). */
+static void store_fallback_word(struct conf_ctx *x, const struct conf_item *it,
+				const config_setting_t *s, char *base, const char *path)
+{
+	struct service *svc = (struct service *)base;
+	const char *v = config_setting_get_string(s);
+
+	if (!strcmp(v, "open"))
+		svc->fallback = SVC_FALLBACK_OPEN;
+	else if (!strcmp(v, "empty"))
+		svc->fallback = SVC_FALLBACK_EMPTY;
+	else
+		conf_err(x, s, path,
+			 "unknown value \"%s\" (want \"open\", \"empty\" or a list of members)", v);
+}
+
+/* fallback = ( members... ): answered when nothing is up, never probed. */
+static void finish_fallback(struct conf_ctx *x, const struct conf_item *it,
+			    const config_setting_t *s, char *base, const char *path)
+{
+	struct service *svc = (struct service *)base;
+	char epath[CONF_PATHLEN];
+
+	if (!s || svc->nfallback == 0)
+		return;
+	svc->fallback = SVC_FALLBACK_MEMBERS;
+	check_members(x, s, path, svc->fallback_members, svc->nfallback);
+	for (size_t i = 0; i < svc->nfallback; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+		const config_setting_t *c = config_setting_get_member(e, "check");
+
+		svc->fallback_members[i].index = (uint32_t)i;
+		if (!c)
+			continue;
+		conf_path_fmt(epath, sizeof(epath), "%s[%zu].check", path, i);
+		conf_err(x, c, epath,
+			 "fallback members are not probed (they answer when no member is up): "
+			 "remove check");
+		free(svc->fallback_members[i].check); /* reported once, not again as unknown */
+		svc->fallback_members[i].check = NULL;
 	}
 }
 
@@ -496,6 +546,12 @@ const struct conf_item conf_service_items[] = {
      .release = release_none},
     {"members", CT_LIST, CONF_REQUIRED, ARRAY(struct service, members, nmembers), .min_count = 1,
      .elem_size = sizeof(struct member), .sub = member_items, .finish = finish_members},
+    {"up_threshold", CT_FLOAT, FIELD(struct service, up_threshold), .fmin = 0, .fmax = 1},
+    {"fallback", CT_LIST, CONF_SCALAR_OK, ARRAY(struct service, fallback_members, nfallback),
+     .min_count = 1, .elem_size = sizeof(struct member), .sub = member_items,
+     .store = store_fallback_word, .finish = finish_fallback},
+    {"fail_open_ttl", CT_INT, FIELD(struct service, fail_open_ttl), .min = 0, .max = 86400,
+     .def_int = -1},
     {NULL},
 };
 
@@ -512,6 +568,21 @@ static void service_str(const struct service *svc, char *buf, size_t size)
 {
 	if (!svc->name || dname_to_str(svc->name, buf, size) != 0)
 		buf[0] = '\0';
+}
+
+/* fail_open_ttl shortens the TTL: never longer than ttl. */
+static void check_fail_open_ttl(struct conf_ctx *x, const config_setting_t *e,
+				const struct service *svc, const char *path, size_t i)
+{
+	char epath[CONF_PATHLEN];
+
+	if (svc->fail_open_ttl < 0 || (uint32_t)svc->fail_open_ttl <= svc->ttl)
+		return;
+	conf_path_fmt(epath, sizeof(epath), "%s[%zu].fail_open_ttl", path, i);
+	conf_err(x, config_setting_get_member(e, "fail_open_ttl"), epath,
+		 "%d is longer than ttl %u (it shortens the TTL of answers given while nothing is "
+		 "up)",
+		 svc->fail_open_ttl, svc->ttl);
 }
 
 /* A filter that narrows before `up` answers dead members: refuse it, naming the order to use. */
@@ -615,6 +686,9 @@ void conf_finish_services(struct conf_ctx *x, const struct conf_item *it, const 
 			filter_chain_default(&svc->chain);
 		for (size_t j = 0; j < svc->nmembers; j++)
 			svc->members[j].health = slot++;
+		for (size_t j = 0; j < svc->nfallback; j++)
+			svc->fallback_members[j].health = slot++;
+		check_fail_open_ttl(x, e, svc, path, i);
 		if (!svc->name)
 			continue;
 		for (size_t j = 0; j < i; j++) {
@@ -631,6 +705,52 @@ void conf_finish_services(struct conf_ctx *x, const struct conf_item *it, const 
 	}
 	c->nmembers_total = slot;
 	link_services(x, s, path);
+}
+
+/* The regions and checks of the members ms[0..n) read from the list s, at
+ * services[i].<key>. */
+static void late_members(struct conf_ctx *x, const config_setting_t *s, struct member *ms, size_t n,
+			 size_t i, const char *key)
+{
+	struct conf *c = x->c;
+	char path[CONF_PATHLEN];
+
+	for (size_t j = 0; s && j < n; j++) {
+		const config_setting_t *me = config_setting_get_elem(s, (unsigned)j);
+		const config_setting_t *r = config_setting_get_member(me, "region");
+		struct member *m = &ms[j];
+
+		if (r && config_setting_type(r) == CONFIG_TYPE_STRING) {
+			const char *rn = config_setting_get_string(r);
+
+			m->region = conf_region_find(c, rn);
+			if (!m->region) {
+				conf_path_fmt(path, sizeof(path), "services[%zu].%s[%zu].region", i,
+					      key, j);
+				conf_err(x, r, path, "unknown region '%s'", rn);
+			}
+		}
+		if (m->check && (x->sections & CONF_S_CHECKS) && !conf_check_find(c, m->check)) {
+			conf_path_fmt(path, sizeof(path), "services[%zu].%s[%zu].check", i, key, j);
+			conf_err(x, config_setting_get_member(me, "check"), path,
+				 "unknown check '%s'", m->check);
+		}
+	}
+}
+
+/* member.rslot: the index of its region among the service's distinct regions, so that `up`
+ * counts members per region without searching (up_threshold). */
+static void region_slots(struct service *svc)
+{
+	svc->nrslots = 0;
+	for (size_t j = 0; j < svc->nmembers; j++) {
+		struct member *m = &svc->members[j];
+		size_t k = 0;
+
+		while (k < j && svc->members[k].region != m->region)
+			k++;
+		m->rslot = k < j ? svc->members[k].rslot : svc->nrslots++;
+	}
 }
 
 /* Member regions and checks, and service names against the zones: each may be defined later
@@ -661,28 +781,9 @@ void conf_late_services(struct conf_ctx *x, const config_setting_t *root)
 			conf_err(x, config_setting_get_member(e, "name"), path,
 				 "not inside any served zone");
 		}
-		for (size_t j = 0; ms && j < svc->nmembers; j++) {
-			const config_setting_t *me = config_setting_get_elem(ms, (unsigned)j);
-			const config_setting_t *r = config_setting_get_member(me, "region");
-			struct member *m = &svc->members[j];
-
-			if (r && config_setting_type(r) == CONFIG_TYPE_STRING) {
-				const char *rn = config_setting_get_string(r);
-
-				m->region = conf_region_find(c, rn);
-				if (!m->region) {
-					conf_path_fmt(path, sizeof(path),
-						      "services[%zu].members[%zu].region", i, j);
-					conf_err(x, r, path, "unknown region '%s'", rn);
-				}
-			}
-			if (m->check && (x->sections & CONF_S_CHECKS) &&
-			    !conf_check_find(c, m->check)) {
-				conf_path_fmt(path, sizeof(path),
-					      "services[%zu].members[%zu].check", i, j);
-				conf_err(x, config_setting_get_member(me, "check"), path,
-					 "unknown check '%s'", m->check);
-			}
-		}
+		late_members(x, ms, svc->members, svc->nmembers, i, "members");
+		late_members(x, config_setting_get_member(e, "fallback"), svc->fallback_members,
+			     svc->nfallback, i, "fallback");
+		region_slots(svc);
 	}
 }

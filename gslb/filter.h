@@ -19,8 +19,11 @@
  * up, or everything is drained). `up` sees drained members so that health,
  * not weight, decides first. The filters:
  *
- *   up           members whose health is up; none up: all, counted in
- *                stats.fail_open. Drained members are left out even then,
+ *   up           members whose health is up (a CNAME member to a service
+ *                here: while that one has a member up; with the service's
+ *                up_threshold, while the share of its region's members up
+ *                reaches it); none up: all, counted in stats.fail_open, and
+ *                ctx->all_down set. Drained members are left out even then,
  *                unless every member is drained. No health array: all up.
  *   nearest[:N]  members of the N (default 1, 1..64) regions nearest to the
  *                client by great-circle distance (haversine, km) minus the
@@ -116,6 +119,9 @@ struct flt_ctx {
 	/* ECS scope: the longest client prefix a filter's decision depended on, raised by
 	 * filter_chain_run (never lowered: the caller sets it to 0 before an answer) */
 	uint8_t scope;
+	/* set by `up` when no member was up and it failed open (the caller clears it): the
+	 * answer path then applies the service's fallback and fail_open_ttl */
+	bool all_down;
 };
 
 struct flt_step;

@@ -169,6 +169,38 @@ START_TEST(nested_down_when_target_down)
 }
 END_TEST
 
+/* up_threshold: a region whose share of members up is below it counts as down (gdnsd's
+ * up_thresh); all_down tells the answer path that up failed open. */
+START_TEST(up_threshold_by_region)
+{
+	fx_init(&F);
+	struct region *eu = fx_region(&F, "eu-west", 51.51, -0.13, 100);
+	struct region *us = fx_region(&F, "us-east", 40.71, -74.01, 100);
+	for (int i = 0; i < 4; i++)
+		fx_member(&F, eu, 1)->rslot = 0;
+	fx_member(&F, us, 1)->rslot = 1;
+	F.svc.nrslots = 2;
+	F.svc.up_threshold = 0.5;
+	member_health_set(&F.health[0], false, true, 0, 0);
+	member_health_set(&F.health[1], false, true, 0, 0);
+	ck_assert_uint_eq(fx_run1(&F, "up"), 3); /* eu: 2 of 4 up, not below half */
+	ck_assert(!F.ctx.all_down);
+	member_health_set(&F.health[2], false, true, 0, 0);
+	ck_assert_uint_eq(fx_run(&F), 1); /* eu: 1 of 4 up: down as a whole */
+	ck_assert_uint_eq(F.m[0]->index, 4);
+	member_health_set_drained(&F.health[3], false);
+	member_health_set(&F.health[4], false, true, 0, 0);
+	ck_assert_uint_eq(fx_run(&F), 5); /* nothing counts as up: fail open */
+	ck_assert(F.ctx.all_down);
+	ck_assert_uint_eq(F.thr.stats.fail_open, 1);
+	F.svc.up_threshold = 0;
+	F.ctx.all_down = false;
+	ck_assert_uint_eq(fx_run(&F), 1); /* member by member: the one up */
+	ck_assert_uint_eq(F.m[0]->index, 3);
+	ck_assert(!F.ctx.all_down);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("flt_up");
@@ -187,6 +219,9 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, drained_out_when_failing_open);
 	tcase_add_test(tc, drained_up_rest_down);
 	tcase_add_test(tc, all_drained_keeps_all);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("up_threshold");
+	tcase_add_test(tc, up_threshold_by_region);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("nested");
 	tcase_add_test(tc, nested_down_when_target_down);
