@@ -220,6 +220,7 @@ int service_answer(struct answer_ctx *ctx, const struct snapshot *snap, const st
 			if (n == 0)
 				return SVC_NODATA;
 			fctx.health = NULL; /* not probed: `up` keeps them all */
+			fctx.scope = 0;	    /* the answer depends on this run only */
 			n = filter_chain_run(&svc->chain, &fctx, m, n);
 		}
 	}

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* filter.c — the filter table, chain parsing and chain execution */
+/* filter.c — the filter table, chain parsing and order check, chain execution (drain, ECS scope) */
 #include "config.h"
 
 #include "filter.h"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* flt_up.c — keep the members health says are up; fail open when none is */
+/* flt_up.c — keep the members that are up (nested services, up_threshold), else fail open */
 #include "config.h"
 
 #include "filter.h"
