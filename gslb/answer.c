@@ -172,13 +172,18 @@ static int add_referral(struct answer *a, const struct zone_node *cut, bool keep
 	return 0;
 }
 
-/* NXDOMAIN/NODATA: the zone's SOA in authority with the negative TTL. */
-static int add_negative_soa(struct answer *a, const struct zone *z)
+/* NXDOMAIN/NODATA: the zone's SOA in authority with the negative TTL, at most max_ttl. */
+static int add_negative_soa_ttl(struct answer *a, const struct zone *z, uint32_t max_ttl)
 {
 	struct rrset soa = *z->soa;
 
-	soa.ttl = z->neg_ttl;
+	soa.ttl = z->neg_ttl < max_ttl ? z->neg_ttl : max_ttl;
 	return render_rrset(&a->r, SEC_AUTHORITY, z->apex, &soa);
+}
+
+static int add_negative_soa(struct answer *a, const struct zone *z)
+{
+	return add_negative_soa_ttl(a, z, UINT32_MAX);
 }
 
 /* RFC 8482: ANY gets one RRset of the node, the lowest type present. */
@@ -222,6 +227,9 @@ static int answer_in(struct answer *a)
 				return sr;
 			if (sr == SVC_NODATA)
 				return add_negative_soa(a, z);
+			if (sr == SVC_EMPTY) /* nothing up: resolvers come back soon */
+				return add_negative_soa_ttl(a, z,
+							    service_fail_open_ttl(n->service));
 			if (sr == SVC_ANSWERED || hops + 1 >= MAX_CNAME_HOPS)
 				return 0;
 			memcpy(cur, target, dname_len(target));
@@ -295,8 +303,8 @@ static size_t opt_len(const struct answer *a)
 }
 
 /* The OPT record (RFC 6891 §6.1), with NSID and the ECS echo (scope 0 for
- * static data, the same for every client, RFC 7871 §7.2.1; the GeoIP
- * network's prefix for service answers). */
+ * static data, the same for every client, RFC 7871 §7.2.1; for service
+ * answers the prefix the chain's decision depended on, service_answer). */
 static void add_opt(struct answer *a, uint16_t ext_rcode)
 {
 	const struct wire_query *q = a->q;

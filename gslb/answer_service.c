@@ -66,10 +66,12 @@ static void client_address(const struct wire_query *q, const struct sockaddr *sr
 }
 
 /* Fills the location fields of c from the GeoIP database (through the
- * thread's cache) or the configured default; returns the scope prefix:
- * the matched network's length, capped by the configured maxima. */
-static uint8_t client_location(struct answer_ctx *ctx, const struct snapshot *snap,
-			       struct flt_client *c)
+ * thread's cache) or the configured default, and c->loc_prefix: the matched
+ * network's length, capped by the configured maxima (0 without a lookup:
+ * every client is then alike). Only a chain that reads the location
+ * (lookup) pays for the lookup. */
+static void client_location(struct answer_ctx *ctx, const struct snapshot *snap, bool lookup,
+			    struct flt_client *c)
 {
 	const struct conf_geoip *g = &snap->conf->geoip;
 	struct geo_loc loc;
@@ -77,10 +79,11 @@ static uint8_t client_location(struct answer_ctx *ctx, const struct snapshot *sn
 
 	c->has_location = false;
 	c->country[0] = c->continent[0] = '\0';
-	if (!snap->geo || c->family == 0)
-		return 0;
+	c->loc_prefix = 0;
+	if (!lookup || !snap->geo || c->family == 0)
+		return;
 	if (geo_cache_lookup(&ctx->geo, snap->geo, c->family, c->addr, &loc) < 0)
-		return 0;
+		return;
 	if (loc.found) {
 		c->has_location = true;
 		c->lat = loc.lat;
@@ -97,7 +100,7 @@ static uint8_t client_location(struct answer_ctx *ctx, const struct snapshot *sn
 		memcpy(c->country, g->default_country, 3);
 		memcpy(c->continent, g->default_continent, 3);
 	}
-	return loc.prefix < cap ? loc.prefix : cap;
+	c->loc_prefix = loc.prefix < cap ? loc.prefix : cap;
 }
 
 /* The member's down addresses as the health table says (member_health.down_addrs). */
@@ -124,7 +127,7 @@ static bool live_family(const struct member *mb, int family, uint64_t down)
  * gets NODATA only when no member at all has IPv6. When no member has a
  * live address of the family, the members with any such address are taken
  * (failing open, as the up filter does). */
-static size_t candidates(const struct service *svc, const struct member_health *health,
+static size_t candidates(const struct member *ms, size_t count, const struct member_health *health,
 			 uint16_t qtype, const struct member **m)
 {
 	size_t n = 0;
@@ -132,8 +135,8 @@ static size_t candidates(const struct service *svc, const struct member_health *
 	     v6 = qtype == TYPE_AAAA || qtype == TYPE_ANY;
 
 	for (int strict = 1; strict >= 0 && n == 0; strict--) {
-		for (size_t i = 0; i < svc->nmembers; i++) {
-			const struct member *mb = &svc->members[i];
+		for (size_t i = 0; i < count; i++) {
+			const struct member *mb = &ms[i];
 			uint64_t down = strict ? down_addrs(health, mb) : 0;
 			bool ok = mb->cname != NULL;
 			if (v4)
@@ -173,6 +176,13 @@ static int render_addresses(struct render *r, const uint8_t *owner, uint16_t typ
 	return 0;
 }
 
+uint32_t service_fail_open_ttl(const struct service *svc)
+{
+	return svc->fail_open_ttl >= 0 && (uint32_t)svc->fail_open_ttl < svc->ttl
+		   ? (uint32_t)svc->fail_open_ttl
+		   : svc->ttl;
+}
+
 int service_answer(struct answer_ctx *ctx, const struct snapshot *snap, const struct wire_query *q,
 		   const struct sockaddr *src, const struct service *svc, const uint8_t *owner,
 		   struct render *r, uint8_t *scope, const uint8_t **target)
@@ -188,22 +198,43 @@ int service_answer(struct answer_ctx *ctx, const struct snapshot *snap, const st
 	fctx.service = svc;
 	fctx.health = snap->health;
 	fctx.thread = &ctx->flt;
+	fctx.scope = 0;
 	client_address(q, src, &snap->conf->geoip, &fctx.client);
-	uint8_t sc = client_location(ctx, snap, &fctx.client);
-	if (q->has_ecs && q->ecs.source > 0)
-		*scope = sc;
+	client_location(ctx, snap, svc->chain.flags & FLT_READS_LOCATION, &fctx.client);
 
-	size_t n = candidates(svc, snap->health, qtype == TYPE_CNAME ? TYPE_ANY : qtype, m);
+	uint16_t ctype = qtype == TYPE_CNAME ? TYPE_ANY : qtype;
+	size_t n = candidates(svc->members, svc->nmembers, snap->health, ctype, m);
 	if (n == 0)
 		return SVC_NODATA;
+	fctx.all_down = false;
 	n = filter_chain_run(&svc->chain, &fctx, m, n);
+	uint32_t ttl = svc->ttl;
+	if (unlikely(fctx.all_down)) {
+		/* Nothing is up: the service's fallback, with the fail-open TTL. */
+		ttl = service_fail_open_ttl(svc);
+		if (svc->fallback == SVC_FALLBACK_EMPTY)
+			return SVC_EMPTY;
+		if (svc->fallback == SVC_FALLBACK_MEMBERS) {
+			n = candidates(svc->fallback_members, svc->nfallback, snap->health, ctype,
+				       m);
+			if (n == 0)
+				return SVC_NODATA;
+			fctx.health = NULL; /* not probed: `up` keeps them all */
+			fctx.scope = 0;	    /* the answer depends on this run only */
+			n = filter_chain_run(&svc->chain, &fctx, m, n);
+		}
+	}
+	/* The scope is what the answer depended on (filter_chain_run); a CNAME to another
+	 * service here keeps the longer of both. */
+	if (q->has_ecs && q->ecs.source > 0 && fctx.scope > *scope)
+		*scope = fctx.scope;
 	counter_inc(&ctx->stats.service_answers);
 	if (n == 0)
 		return SVC_NODATA;
 	if (m[0]->cname) {
 		uint16_t len = (uint16_t)dname_len(m[0]->cname);
-		if (render_rr(r, SEC_ANSWER, owner, TYPE_CNAME, CLASS_IN, svc->ttl, m[0]->cname,
-			      len) < 0)
+		if (render_rr(r, SEC_ANSWER, owner, TYPE_CNAME, CLASS_IN, ttl, m[0]->cname, len) <
+		    0)
 			return -ENOSPC;
 		*target = m[0]->cname;
 		member_stats_count(&snap->answers, ctx->row, m[0]->health);
@@ -219,7 +250,7 @@ int service_answer(struct answer_ctx *ctx, const struct snapshot *snap, const st
 	if (qtype == TYPE_ANY && !any_v4)
 		type = TYPE_AAAA;
 	uint16_t before = r->count[SEC_ANSWER];
-	if (render_addresses(r, owner, type, svc->ttl, m, n, snap->health) < 0)
+	if (render_addresses(r, owner, type, ttl, m, n, snap->health) < 0)
 		return -ENOSPC;
 	for (size_t i = 0; i < n; i++)
 		if (!m[i]->cname && (type == TYPE_A ? m[i]->nipv4 : m[i]->nipv6) > 0)

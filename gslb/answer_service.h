@@ -24,12 +24,19 @@ enum service_result {
 	SVC_ANSWERED = 0, /* address records rendered */
 	SVC_NODATA = 1,	  /* nothing of that type: the caller adds the SOA */
 	SVC_CNAME = 2,	  /* a CNAME rendered; *target is its lowercased target */
+	SVC_EMPTY = 3,	  /* nothing is up and the fallback is "empty": NODATA, the caller adds
+			   * the SOA with a TTL of at most service_fail_open_ttl() */
 };
 
-/* Renders the answer of svc for q under owner into r. Sets *scope to the
- * ECS scope prefix when the query carried a Client Subnet (the GeoIP
- * network's length, capped by geoip.ecs_max_prefix_v4/v6). Returns an
- * enum service_result, or -ENOSPC when the records do not fit. */
+/* The TTL of answers given while no member is up: fail_open_ttl when set, else ttl. */
+uint32_t service_fail_open_ttl(const struct service *svc);
+
+/* Renders the answer of svc for q under owner into r. When the query
+ * carried a Client Subnet, raises *scope to the ECS scope prefix the
+ * answer depended on (filter_chain_run: the location's network for a chain
+ * reading the location, the subnet sticky hashes, 0 for a chain reading
+ * neither); the caller starts it at 0. Returns an enum service_result, or
+ * -ENOSPC when the records do not fit. */
 int service_answer(struct answer_ctx *ctx, const struct snapshot *snap, const struct wire_query *q,
 		   const struct sockaddr *src, const struct service *svc, const uint8_t *owner,
 		   struct render *r, uint8_t *scope, const uint8_t **target);

@@ -125,7 +125,8 @@ static bool type_ok(const struct conf_item *it, const config_setting_t *s)
 		return st == CONFIG_TYPE_GROUP;
 	case CT_LIST: /* "[]" is the empty array, "()" the empty list */
 		return st == CONFIG_TYPE_LIST ||
-		       (st == CONFIG_TYPE_ARRAY && config_setting_length(s) == 0);
+		       (st == CONFIG_TYPE_ARRAY && config_setting_length(s) == 0) ||
+		       ((it->flags & CONF_SCALAR_OK) && st == CONFIG_TYPE_STRING);
 	}
 	return false;
 }
@@ -425,6 +426,10 @@ static void load_item(struct conf_ctx *x, const struct conf_item *it, const conf
 			it->finish(x, it, s, base, path);
 		return;
 	case CT_LIST:
+		if (config_setting_type(s) == CONFIG_TYPE_STRING) { /* CONF_SCALAR_OK */
+			it->store(x, it, s, base, path);
+			return;
+		}
 		load_list(x, it, s, base, path);
 		if (it->finish)
 			it->finish(x, it, s, base, path);

@@ -43,8 +43,10 @@ enum conf_type {
 };
 
 #define CONF_REQUIRED 0x1
-#define CONF_SCALAR_OK 0x2 /* CT_STRS: a lone string stands for a one-element array */
-#define CONF_OPEN 0x4	   /* on a table's NULL row: keys not in it are left to finish */
+/* CT_STRS: a lone string stands for a one-element array; CT_LIST: a string instead of the
+ * list, given to .store */
+#define CONF_SCALAR_OK 0x2
+#define CONF_OPEN 0x4 /* on a table's NULL row: keys not in it are left to finish */
 
 /* Setting paths for messages: "server.tcp.idle_timeout", "zones[1].file". Long paths are
  * cut, which only shortens a message. */

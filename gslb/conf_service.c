@@ -427,21 +427,19 @@ static int entries(const config_setting_t *e, const char *key)
 	return m ? config_setting_length(m) : 0;
 }
 
-static void finish_members(struct conf_ctx *x, const struct conf_item *it,
-			   const config_setting_t *s, char *base, const char *path)
+/* The checks of a member list s (members or fallback) read into ms[0..n). */
+static void check_members(struct conf_ctx *x, const config_setting_t *s, const char *path,
+			  struct member *ms, size_t n)
 {
-	struct service *svc = (struct service *)base;
 	char epath[CONF_PATHLEN];
 
-	if (!s)
-		return; /* required: reported */
-	if (svc->nmembers > SERVICE_MAX_MEMBERS) {
-		conf_err(x, s, path, "%zu members, at most %d", svc->nmembers, SERVICE_MAX_MEMBERS);
+	if (n > SERVICE_MAX_MEMBERS) {
+		conf_err(x, s, path, "%zu members, at most %d", n, SERVICE_MAX_MEMBERS);
 		return;
 	}
-	for (size_t i = 0; i < svc->nmembers; i++) {
+	for (size_t i = 0; i < n; i++) {
 		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
-		struct member *m = &svc->members[i];
+		struct member *m = &ms[i];
 		bool addrs = entries(e, "ipv4") + entries(e, "ipv6") > 0;
 		bool cname = config_setting_get_member(e, "cname") != NULL;
 
@@ -464,6 +462,58 @@ static void finish_members(struct conf_ctx *x, const struct conf_item *it,
 			conf_err(x, k ? k : e, epath, "load_low %u must be below load_high %u",
 				 m->load_low, m->load_high);
 		}
+	}
+}
+
+static void finish_members(struct conf_ctx *x, const struct conf_item *it,
+			   const config_setting_t *s, char *base, const char *path)
+{
+	struct service *svc = (struct service *)base;
+
+	if (s) /* required: reported when absent */
+		check_members(x, s, path, svc->members, svc->nmembers);
+}
+
+/* fallback = "open" | "empty" (the list form goes through finish_fallback). */
+static void store_fallback_word(struct conf_ctx *x, const struct conf_item *it,
+				const config_setting_t *s, char *base, const char *path)
+{
+	struct service *svc = (struct service *)base;
+	const char *v = config_setting_get_string(s);
+
+	if (!strcmp(v, "open"))
+		svc->fallback = SVC_FALLBACK_OPEN;
+	else if (!strcmp(v, "empty"))
+		svc->fallback = SVC_FALLBACK_EMPTY;
+	else
+		conf_err(x, s, path,
+			 "unknown value \"%s\" (want \"open\", \"empty\" or a list of members)", v);
+}
+
+/* fallback = ( members... ): answered when nothing is up, never probed. */
+static void finish_fallback(struct conf_ctx *x, const struct conf_item *it,
+			    const config_setting_t *s, char *base, const char *path)
+{
+	struct service *svc = (struct service *)base;
+	char epath[CONF_PATHLEN];
+
+	if (!s || svc->nfallback == 0)
+		return;
+	svc->fallback = SVC_FALLBACK_MEMBERS;
+	check_members(x, s, path, svc->fallback_members, svc->nfallback);
+	for (size_t i = 0; i < svc->nfallback; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+		const config_setting_t *c = config_setting_get_member(e, "check");
+
+		svc->fallback_members[i].index = (uint32_t)i;
+		if (!c)
+			continue;
+		conf_path_fmt(epath, sizeof(epath), "%s[%zu].check", path, i);
+		conf_err(x, c, epath,
+			 "fallback members are not probed (they answer when no member is up): "
+			 "remove check");
+		free(svc->fallback_members[i].check); /* reported once, not again as unknown */
+		svc->fallback_members[i].check = NULL;
 	}
 }
 
@@ -496,8 +546,119 @@ const struct conf_item conf_service_items[] = {
      .release = release_none},
     {"members", CT_LIST, CONF_REQUIRED, ARRAY(struct service, members, nmembers), .min_count = 1,
      .elem_size = sizeof(struct member), .sub = member_items, .finish = finish_members},
+    {"up_threshold", CT_FLOAT, FIELD(struct service, up_threshold), .fmin = 0, .fmax = 1},
+    {"fallback", CT_LIST, CONF_SCALAR_OK, ARRAY(struct service, fallback_members, nfallback),
+     .min_count = 1, .elem_size = sizeof(struct member), .sub = member_items,
+     .store = store_fallback_word, .finish = finish_fallback},
+    {"fail_open_ttl", CT_INT, FIELD(struct service, fail_open_ttl), .min = 0, .max = 86400,
+     .def_int = -1},
     {NULL},
 };
+
+/* The service named (wire) name, or NULL. */
+static struct service *service_find(struct conf *c, const uint8_t *name)
+{
+	for (size_t i = 0; i < c->nservices; i++)
+		if (c->services[i].name && dname_equal(c->services[i].name, name))
+			return &c->services[i];
+	return NULL;
+}
+
+static void service_str(const struct service *svc, char *buf, size_t size)
+{
+	if (!svc->name || dname_to_str(svc->name, buf, size) != 0)
+		buf[0] = '\0';
+}
+
+/* fail_open_ttl shortens the TTL: never longer than ttl. */
+static void check_fail_open_ttl(struct conf_ctx *x, const config_setting_t *e,
+				const struct service *svc, const char *path, size_t i)
+{
+	char epath[CONF_PATHLEN];
+
+	if (svc->fail_open_ttl < 0 || (uint32_t)svc->fail_open_ttl <= svc->ttl)
+		return;
+	conf_path_fmt(epath, sizeof(epath), "%s[%zu].fail_open_ttl", path, i);
+	conf_err(x, config_setting_get_member(e, "fail_open_ttl"), epath,
+		 "%d is longer than ttl %u (it shortens the TTL of answers given while nothing is "
+		 "up)",
+		 svc->fail_open_ttl, svc->ttl);
+}
+
+/* A filter that narrows before `up` answers dead members: refuse it, naming the order to use. */
+static void check_chain(struct conf_ctx *x, const config_setting_t *e, const struct service *svc,
+			const char *path, size_t i)
+{
+	const config_setting_t *cs = config_setting_get_member(e, "chain");
+	char msg[384], name[DNAME_MAXLEN * 4 + 2], epath[CONF_PATHLEN];
+
+	if (!cs || svc->chain.nsteps == 0 || filter_chain_check(&svc->chain, msg, sizeof(msg)) == 0)
+		return;
+	service_str(svc, name, sizeof(name));
+	conf_path_fmt(epath, sizeof(epath), "%s[%zu].chain", path, i);
+	conf_err(x, cs, epath, "service \"%s\": %s", name, msg);
+}
+
+/* Depth-first over the CNAME members that name a service of this server: state 0 unseen, 1 on
+ * the path, 2 done. An edge back to the path is a cycle, reported at that member's cname and
+ * cut, so that `up` never loops over it. */
+static void check_cycles(struct conf_ctx *x, const config_setting_t *s, const char *path, size_t i,
+			 uint8_t *state)
+{
+	struct conf *c = x->c;
+	struct service *svc = &c->services[i];
+	char epath[CONF_PATHLEN], a[DNAME_MAXLEN * 4 + 2], b[DNAME_MAXLEN * 4 + 2];
+
+	state[i] = 1;
+	for (size_t j = 0; j < svc->nmembers; j++) {
+		struct member *m = &svc->members[j];
+		size_t t;
+
+		if (!m->target)
+			continue;
+		t = (size_t)(m->target - c->services);
+		if (state[t] == 0) {
+			check_cycles(x, s, path, t, state);
+			continue;
+		}
+		if (state[t] != 1)
+			continue;
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+		const config_setting_t *me =
+		    config_setting_get_elem(config_setting_get_member(e, "members"), (unsigned)j);
+		service_str(m->target, a, sizeof(a));
+		service_str(svc, b, sizeof(b));
+		conf_path_fmt(epath, sizeof(epath), "%s[%zu].members[%zu].cname", path, i, j);
+		conf_err(
+		    x, config_setting_get_member(me, "cname"), epath,
+		    "CNAME cycle: service \"%s\" leads back to \"%s\" (a service's members may "
+		    "CNAME to another service here, never back)",
+		    a, b);
+		m->target = NULL;
+	}
+	state[i] = 2;
+}
+
+/* CNAME members whose target is a service of this server: `up` follows them (gdnsd #48). */
+static void link_services(struct conf_ctx *x, const config_setting_t *s, const char *path)
+{
+	struct conf *c = x->c;
+	uint8_t *state = calloc(c->nservices, 1);
+
+	if (!state) {
+		conf_oom(x, s, path);
+		return;
+	}
+	for (size_t i = 0; i < c->nservices; i++)
+		for (size_t j = 0; j < c->services[i].nmembers; j++) {
+			struct member *m = &c->services[i].members[j];
+			m->target = m->cname ? service_find(c, m->cname) : NULL;
+		}
+	for (size_t i = 0; i < c->nservices; i++)
+		if (state[i] == 0)
+			check_cycles(x, s, path, i, state);
+	free(state);
+}
 
 void conf_finish_services(struct conf_ctx *x, const struct conf_item *it, const config_setting_t *s,
 			  char *base, const char *path)
@@ -520,10 +681,14 @@ void conf_finish_services(struct conf_ctx *x, const struct conf_item *it, const 
 
 		c->service_lines[i] = (int)config_setting_source_line(e);
 		svc->index = (uint32_t)i;
+		check_chain(x, e, svc, path, i);
 		if (svc->chain.nsteps == 0)
 			filter_chain_default(&svc->chain);
 		for (size_t j = 0; j < svc->nmembers; j++)
 			svc->members[j].health = slot++;
+		for (size_t j = 0; j < svc->nfallback; j++)
+			svc->fallback_members[j].health = slot++;
+		check_fail_open_ttl(x, e, svc, path, i);
 		if (!svc->name)
 			continue;
 		for (size_t j = 0; j < i; j++) {
@@ -539,6 +704,53 @@ void conf_finish_services(struct conf_ctx *x, const struct conf_item *it, const 
 		}
 	}
 	c->nmembers_total = slot;
+	link_services(x, s, path);
+}
+
+/* The regions and checks of the members ms[0..n) read from the list s, at
+ * services[i].<key>. */
+static void late_members(struct conf_ctx *x, const config_setting_t *s, struct member *ms, size_t n,
+			 size_t i, const char *key)
+{
+	struct conf *c = x->c;
+	char path[CONF_PATHLEN];
+
+	for (size_t j = 0; s && j < n; j++) {
+		const config_setting_t *me = config_setting_get_elem(s, (unsigned)j);
+		const config_setting_t *r = config_setting_get_member(me, "region");
+		struct member *m = &ms[j];
+
+		if (r && config_setting_type(r) == CONFIG_TYPE_STRING) {
+			const char *rn = config_setting_get_string(r);
+
+			m->region = conf_region_find(c, rn);
+			if (!m->region) {
+				conf_path_fmt(path, sizeof(path), "services[%zu].%s[%zu].region", i,
+					      key, j);
+				conf_err(x, r, path, "unknown region '%s'", rn);
+			}
+		}
+		if (m->check && (x->sections & CONF_S_CHECKS) && !conf_check_find(c, m->check)) {
+			conf_path_fmt(path, sizeof(path), "services[%zu].%s[%zu].check", i, key, j);
+			conf_err(x, config_setting_get_member(me, "check"), path,
+				 "unknown check '%s'", m->check);
+		}
+	}
+}
+
+/* member.rslot: the index of its region among the service's distinct regions, so that `up`
+ * counts members per region without searching (up_threshold). */
+static void region_slots(struct service *svc)
+{
+	svc->nrslots = 0;
+	for (size_t j = 0; j < svc->nmembers; j++) {
+		struct member *m = &svc->members[j];
+		size_t k = 0;
+
+		while (k < j && svc->members[k].region != m->region)
+			k++;
+		m->rslot = k < j ? svc->members[k].rslot : svc->nrslots++;
+	}
 }
 
 /* Member regions and checks, and service names against the zones: each may be defined later
@@ -569,28 +781,9 @@ void conf_late_services(struct conf_ctx *x, const config_setting_t *root)
 			conf_err(x, config_setting_get_member(e, "name"), path,
 				 "not inside any served zone");
 		}
-		for (size_t j = 0; ms && j < svc->nmembers; j++) {
-			const config_setting_t *me = config_setting_get_elem(ms, (unsigned)j);
-			const config_setting_t *r = config_setting_get_member(me, "region");
-			struct member *m = &svc->members[j];
-
-			if (r && config_setting_type(r) == CONFIG_TYPE_STRING) {
-				const char *rn = config_setting_get_string(r);
-
-				m->region = conf_region_find(c, rn);
-				if (!m->region) {
-					conf_path_fmt(path, sizeof(path),
-						      "services[%zu].members[%zu].region", i, j);
-					conf_err(x, r, path, "unknown region '%s'", rn);
-				}
-			}
-			if (m->check && (x->sections & CONF_S_CHECKS) &&
-			    !conf_check_find(c, m->check)) {
-				conf_path_fmt(path, sizeof(path),
-					      "services[%zu].members[%zu].check", i, j);
-				conf_err(x, config_setting_get_member(me, "check"), path,
-					 "unknown check '%s'", m->check);
-			}
-		}
+		late_members(x, ms, svc->members, svc->nmembers, i, "members");
+		late_members(x, config_setting_get_member(e, "fallback"), svc->fallback_members,
+			     svc->nfallback, i, "fallback");
+		region_slots(svc);
 	}
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* filter.c — the filter table, chain parsing and chain execution */
+/* filter.c — the filter table, chain parsing and order check, chain execution (drain, ECS scope) */
 #include "config.h"
 
 #include "filter.h"
@@ -13,19 +13,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One row per filter; a new filter adds its row here. */
+/* One row per filter; a new filter adds its row here, with its flags (enum flt_flag: what it
+ * reads of the client, for the ECS scope) and what it narrows by (it must run after up). */
 const struct flt_def filter_table[] = {
-    {"up", flt_up_run, false, 0, 0, 0, NULL},
-    {"nearest", flt_nearest_run, true, 1, 1, FLT_ARG_MAX, "a region count"},
-    {"geofence", flt_geofence_run, false, 0, 0, 0, NULL},
-    {"priority", flt_priority_run, false, 0, 0, 0, NULL},
-    {"weighted", flt_weighted_run, false, 0, 0, 0, NULL},
-    {"round_robin", flt_round_robin_run, false, 0, 0, 0, NULL},
-    {"random", flt_random_run, false, 0, 0, 0, NULL},
-    {"least_loaded", flt_least_loaded_run, false, 0, 0, 0, NULL},
-    {"fastest", flt_fastest_run, false, 0, 0, 0, NULL},
-    {"sticky", flt_sticky_run, false, 0, 0, 0, NULL},
-    {"first", flt_first_run, true, 1, 1, FLT_ARG_MAX, "a count"},
+    {"up", flt_up_run, false, 0, 0, 0, NULL, FLT_SEES_DRAINED, NULL},
+    {"nearest", flt_nearest_run, true, 1, 1, FLT_ARG_MAX, "a region count", FLT_READS_LOCATION,
+     "place"},
+    {"geofence", flt_geofence_run, false, 0, 0, 0, NULL, FLT_READS_LOCATION, "place"},
+    {"priority", flt_priority_run, false, 0, 0, 0, NULL, 0, "priority"},
+    {"weighted", flt_weighted_run, false, 0, 0, 0, NULL, 0, NULL},
+    {"round_robin", flt_round_robin_run, false, 0, 0, 0, NULL, 0, NULL},
+    {"random", flt_random_run, false, 0, 0, 0, NULL, 0, NULL},
+    {"least_loaded", flt_least_loaded_run, false, 0, 0, 0, NULL, 0, "load"},
+    {"fastest", flt_fastest_run, false, 0, 0, 0, NULL, 0, NULL},
+    {"sticky", flt_sticky_run, false, 0, 0, 0, NULL, FLT_READS_SUBNET, NULL},
+    {"first", flt_first_run, true, 1, 1, FLT_ARG_MAX, "a count", 0, "count"},
 };
 const size_t filter_table_len = sizeof(filter_table) / sizeof(filter_table[0]);
 
@@ -118,9 +120,49 @@ int filter_chain_parse(const char *const *names, size_t n, struct flt_chain *out
 		int ret = parse_step(names[i], &c.steps[i], err, errlen);
 		if (ret)
 			return ret;
+		c.flags |= c.steps[i].def->flags;
 	}
 	*out = c;
 	return 0;
+}
+
+/* One step as written in the config: "up", "nearest:1". */
+static int format_step(const struct flt_step *st, char *buf, size_t size)
+{
+	int w = st->def->takes_arg ? snprintf(buf, size, "%s:%u", st->def->name, st->arg)
+				   : snprintf(buf, size, "%s", st->def->name);
+
+	return w < 0 || (size_t)w >= size ? -ENOSPC : w;
+}
+
+int filter_chain_check(const struct flt_chain *chain, char *err, size_t errlen)
+{
+	size_t up = chain->nsteps, bad = chain->nsteps, off;
+	char step[48];
+
+	for (size_t i = 0; i < chain->nsteps && up == chain->nsteps; i++) {
+		if (chain->steps[i].def->fn == flt_up_run)
+			up = i;
+		else if (chain->steps[i].def->narrows && bad == chain->nsteps)
+			bad = i;
+	}
+	if (up == chain->nsteps || bad == chain->nsteps)
+		return 0;
+	/* The order to use: up first, the others as written. */
+	int w = snprintf(err, errlen,
+			 "'%s' narrows by %s before 'up' checks health, so a dead member would be "
+			 "answered; use [ \"up\"",
+			 chain->steps[bad].def->name, chain->steps[bad].def->narrows);
+	off = w > 0 ? (size_t)w : 0;
+	for (size_t i = 0; i < chain->nsteps && off < errlen; i++) {
+		if (i == up || format_step(&chain->steps[i], step, sizeof(step)) < 0)
+			continue;
+		w = snprintf(err + off, errlen - off, ", \"%s\"", step);
+		off += w > 0 ? (size_t)w : 0;
+	}
+	if (off < errlen)
+		snprintf(err + off, errlen - off, " ]");
+	return -EINVAL;
 }
 
 void filter_chain_default(struct flt_chain *out)
@@ -141,17 +183,55 @@ int filter_chain_format(const struct flt_chain *chain, char *buf, size_t size)
 		return -ENOSPC;
 	buf[0] = '\0';
 	for (size_t i = 0; i < chain->nsteps; i++) {
-		const struct flt_step *st = &chain->steps[i];
-		const char *sep = i ? " " : "";
-		int w =
-		    st->def->takes_arg
-			? snprintf(buf + off, size - off, "%s%s:%u", sep, st->def->name, st->arg)
-			: snprintf(buf + off, size - off, "%s%s", sep, st->def->name);
-		if (w < 0 || (size_t)w >= size - off)
+		if (i) {
+			if (size - off < 2)
+				return -ENOSPC;
+			buf[off++] = ' ';
+			buf[off] = '\0';
+		}
+		int w = format_step(&chain->steps[i], buf + off, size - off);
+		if (w < 0)
 			return -ENOSPC;
 		off += (size_t)w;
 	}
 	return 0;
+}
+
+/* The drain rule (filter.h): while a member of positive effective weight is in m[0..n), the
+ * members of weight 0 are dropped (order kept); when none is, all stay. Query path. */
+static size_t drain(const struct member **m, size_t n)
+{
+	size_t k = 0, i = 0;
+
+	while (i < n && filter_weight(m[i]) == 0)
+		i++;
+	if (i == n)
+		return n;
+	for (; i < n; i++)
+		if (filter_weight(m[i]) > 0)
+			m[k++] = m[i];
+	return k;
+}
+
+/* The client prefix step's outcome depends on over m[0..n) (filter_chain_run), 0 for none.
+ * Location filters decide per region, so one region leaves nothing to decide. */
+static uint8_t step_scope(const struct flt_ctx *ctx, unsigned flags, const struct member **m,
+			  size_t n)
+{
+	uint8_t sc = 0;
+
+	if (n < 2)
+		return 0;
+	if (flags & FLT_READS_SUBNET)
+		sc = ctx->client.prefix;
+	if (flags & FLT_READS_LOCATION) {
+		size_t i = 1;
+		while (i < n && m[i]->region == m[0]->region)
+			i++;
+		if (i < n && ctx->client.loc_prefix > sc)
+			sc = ctx->client.loc_prefix;
+	}
+	return sc;
 }
 
 size_t filter_chain_run(const struct flt_chain *chain, struct flt_ctx *ctx, const struct member **m,
@@ -162,11 +242,18 @@ size_t filter_chain_run(const struct flt_chain *chain, struct flt_ctx *ctx, cons
 	counter_inc(&ctx->thread->stats.runs);
 	for (size_t i = 0; i < chain->nsteps && n > 0; i++) {
 		const struct flt_step *st = &chain->steps[i];
+		if (!(st->def->flags & FLT_SEES_DRAINED))
+			n = drain(m, n);
+		if (st->def->flags & (FLT_READS_LOCATION | FLT_READS_SUBNET)) {
+			uint8_t sc = step_scope(ctx, st->def->flags, m, n);
+			if (sc > ctx->scope)
+				ctx->scope = sc;
+		}
 		size_t k = st->def->fn(ctx, st, m, n);
 		assert(k >= 1 && k <= n);
 		n = k;
 	}
-	return n;
+	return drain(m, n);
 }
 
 size_t filter_select(const struct service *svc, struct flt_ctx *ctx, const struct member **out,

@@ -9,32 +9,37 @@
  * filter_table[] maps config names to them.
  *
  * No filter ever turns a non-empty list into an empty one: where nothing
- * qualifies it fails open and keeps what it got. The filters:
+ * qualifies it fails open and keeps what it got.
  *
- *   up           members whose health is up; none up: all, counted in
- *                stats.fail_open. Drained members are left out even then,
+ * Weight 0 (drain) means the same in every filter: the chain runner drops
+ * the members of effective weight 0 (region weight × member weight) before
+ * each filter except `up`, and from the answer, while a member of positive
+ * weight is in the list. A drained member is therefore answered only when
+ * the filters before left no member of positive weight (`up` found only it
+ * up, or everything is drained). `up` sees drained members so that health,
+ * not weight, decides first. The filters:
+ *
+ *   up           members whose health is up (a CNAME member to a service
+ *                here: while that one has a member up; with the service's
+ *                up_threshold, while the share of its region's members up
+ *                reaches it); none up: all, counted in stats.fail_open, and
+ *                ctx->all_down set. Drained members are left out even then,
  *                unless every member is drained. No health array: all up.
  *   nearest[:N]  members of the N (default 1, 1..64) regions nearest to the
  *                client by great-circle distance (haversine, km) minus the
  *                region's bias_km; nearer regions first, order kept within a
- *                region. Drained regions (no member of effective weight > 0)
- *                are skipped while any region is live. Client without a
- *                location: all, unchanged.
+ *                region (a drained region has no member left, so its clients
+ *                go to the next region). Client without a location: all,
+ *                unchanged.
  *   geofence     members whose region lists the client's country or
  *                continent; if none, members of regions that list neither
  *                countries nor continents (the "rest of the world"); if
  *                none either, all. Order kept.
  *   priority     members with the lowest priority value. Order kept.
- *   weighted     a weighted random order (Efraimidis–Spirakis keys) of the
- *                members with effective weight region->weight × weight > 0,
- *                so that each is first with probability weight / total.
- *                Drain rule: while any member has effective weight > 0,
- *                members with weight 0 (or in a region of weight 0) are
- *                dropped; if every member has weight 0 all are kept in a
- *                uniform random order (fail-open, never an empty answer).
- *                nearest skips drained regions and sticky puts drained
- *                members last, so draining a region moves its clients to
- *                the next region in the default chain.
+ *   weighted     a weighted random order (Efraimidis–Spirakis keys) by
+ *                effective weight region->weight × weight, so that each is
+ *                first with probability weight / total; all of weight 0 (all
+ *                drained): a uniform random order.
  *   round_robin  rotated by a per-thread counter of the service, so
  *                successive queries on one thread start at each member in turn.
  *   random       uniformly shuffled.
@@ -47,8 +52,8 @@
  *                (family, address masked to client.prefix) with each
  *                member's identity (region name, addresses, cname): a
  *                subnet keeps its member while that member is in the list,
- *                and only the subnets of a removed member move. Members with
- *                effective weight 0 go last (all 0: equal weights).
+ *                and only the subnets of a removed member move (all of
+ *                weight 0: equal weights).
  *   first[:N]    the first N (default 1, 1..64).
  *
  * Threads: the table and parsed chains are immutable; filter_chain_run()
@@ -84,6 +89,9 @@ struct flt_client {
 	int family;	   /* AF_INET, AF_INET6, or 0 when unknown */
 	uint8_t addr[16];  /* network byte order; 4 bytes used for AF_INET */
 	uint8_t prefix;	   /* leading bits of addr naming the subnet (sticky) */
+	/* leading bits of addr over which the location fields hold: the prefix of the network
+	 * they came from (the GeoIP network today; any location source sets it) */
+	uint8_t loc_prefix;
 };
 
 /* Per-thread counters, written by their query thread, summed by the metrics reader on
@@ -108,6 +116,12 @@ struct flt_ctx {
 	const struct member_health *health;
 	struct flt_thread *thread; /* never NULL */
 	struct flt_client client;
+	/* ECS scope: the longest client prefix a filter's decision depended on, raised by
+	 * filter_chain_run (never lowered: the caller sets it to 0 before an answer) */
+	uint8_t scope;
+	/* set by `up` when no member was up and it failed open (the caller clears it): the
+	 * answer path then applies the service's fallback and fail_open_ttl */
+	bool all_down;
 };
 
 struct flt_step;
@@ -117,6 +131,14 @@ struct flt_step;
 typedef size_t flt_fn(struct flt_ctx *ctx, const struct flt_step *step, const struct member **m,
 		      size_t n);
 
+/* What a filter reads and does, declared in its table row: the chain runner applies the drain
+ * rule and computes the ECS scope from these, the loader checks the chain order. */
+enum flt_flag {
+	FLT_SEES_DRAINED = 1 << 0,   /* gets the weight-0 members too (up: health decides first) */
+	FLT_READS_LOCATION = 1 << 1, /* the client's location: scope client.loc_prefix */
+	FLT_READS_SUBNET = 1 << 2,   /* the client's subnet: scope client.prefix */
+};
+
 /* One row of the filter table. */
 struct flt_def {
 	const char *name;
@@ -125,6 +147,10 @@ struct flt_def {
 	uint32_t arg_default;
 	uint32_t arg_min, arg_max;
 	const char *arg_what; /* for messages: "first takes a count 1..64" */
+	unsigned flags;	      /* enum flt_flag */
+	/* What it narrows the list by ("place", "load", "priority", "count"), NULL when it only
+	 * orders: such a filter must run after `up` (filter_chain_check). */
+	const char *narrows;
 };
 
 struct flt_step {
@@ -133,7 +159,8 @@ struct flt_step {
 };
 
 struct flt_chain {
-	size_t nsteps; /* 1..FLT_CHAIN_MAX */
+	size_t nsteps;	/* 1..FLT_CHAIN_MAX */
+	unsigned flags; /* the steps' flags or'ed: FLT_READS_LOCATION when any reads it */
 	struct flt_step steps[FLT_CHAIN_MAX];
 };
 
@@ -152,6 +179,13 @@ const struct flt_def *filter_find(const char *name);
 int filter_chain_parse(const char *const *names, size_t n, struct flt_chain *out, char *err,
 		       size_t errlen);
 
+/* Checks the order of a parsed chain: a filter that narrows (by place, load, priority or
+ * count) must not run before `up`, or `up` would fail open over the dead members it chose.
+ * Returns 0, or -EINVAL with a message naming the order to use, such as "'nearest' narrows by
+ * place before 'up' checks health, so a dead member would be answered; use [ "up",
+ * "nearest:1", "first:1" ]". Chains without `up` pass. Any thread. */
+int filter_chain_check(const struct flt_chain *chain, char *err, size_t errlen);
+
 /* The default chain: up → nearest → weighted → first:1. */
 void filter_chain_default(struct flt_chain *out);
 
@@ -161,7 +195,11 @@ int filter_chain_format(const struct flt_chain *chain, char *buf, size_t size);
 
 /* Runs chain over m[0..n) in place and returns the number of members left
  * (at most n; at least 1 when n >= 1). n must be <= FLT_MAX_MEMBERS; extra
- * members are ignored. Query path: no lock, no allocation. */
+ * members are ignored. Raises ctx->scope to the longest client prefix a
+ * step depended on: client.loc_prefix for a filter reading the location
+ * whose input spans two regions or more, client.prefix for one reading the
+ * subnet whose input has two members or more (with less, the outcome is the
+ * same for every client). Query path: no lock, no allocation. */
 size_t filter_chain_run(const struct flt_chain *chain, struct flt_ctx *ctx, const struct member **m,
 			size_t n);
 
@@ -201,6 +239,11 @@ flt_fn flt_least_loaded_run;
 flt_fn flt_fastest_run;
 flt_fn flt_sticky_run;
 flt_fn flt_first_run;
+
+/* Whether svc has a member `up` would keep as up (health up, not drained, and when the member
+ * is a CNAME to a service of this server, that service has one: acyclic, the loader checks).
+ * health NULL: all up. Query path. */
+bool flt_up_service_live(const struct service *svc, const struct member_health *health);
 
 /* Great-circle distance in km between two points in degrees (haversine,
  * mean Earth radius 6371 km). Exported for tests and gslbctl. */

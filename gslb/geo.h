@@ -9,8 +9,9 @@
  *             longitude (float) and country_code, no continent; the continent
  *             is derived from the country with a built-in table (geo_continent).
  * A lookup returns the location and the prefix length of the database network
- * that matched, which is the ECS scope of the answer and the span a cache entry
- * may cover. A geo_db is immutable once opened and belongs to a snapshot.
+ * that matched: the client's location prefix (the ECS scope of an answer that
+ * depends on the location, filter.h) and the span a cache entry may cover. A geo_db is immutable
+ * once opened and belongs to a snapshot.
  *
  * geo_cache is a small per-thread direct-mapped cache in front of geo_lookup. An
  * entry answers only for addresses inside the network it was learnt from, so a

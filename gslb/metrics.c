@@ -117,7 +117,7 @@ static void render_dns(FILE *out, const struct metrics_input *in)
 				proto_names[p], answer_qtype_names[t],
 				(unsigned long long)in->dns[p].qtype[t]);
 	per_proto(out, in, "gslb_filter_fail_open_total",
-		  "Answers where filter `up` found no member up and kept all (fail-open).",
+		  "Answers where filter `up` found no member up (the service's fallback answered).",
 		  offsetof(struct answer_stats, fail_open));
 	per_proto(out, in, "gslb_filter_geofence_fallback_total",
 		  "Answers where filter `geofence` matched no region and fell back.",

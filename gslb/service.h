@@ -56,7 +56,10 @@ struct member {
 	size_t nipv4;
 	uint8_t (*ipv6)[16];
 	size_t nipv6;
-	uint8_t *cname;	  /* lowercased wire name (dname.h), or NULL for a VIP member */
+	uint8_t *cname; /* lowercased wire name (dname.h), or NULL for a VIP member */
+	/* the service this server answers at cname (set by the loader, never a cycle), or NULL:
+	 * the member is down for `up` while that service has no member up */
+	const struct service *target;
 	uint32_t weight;  /* default 1; effective weight = region->weight × weight */
 	int32_t priority; /* lower is preferred by the priority filter; default 0 */
 	uint32_t health;  /* slot in the member_health array */
@@ -65,6 +68,14 @@ struct member {
 	 * from load_high; low < high. load_high 0 (a member not built by the loader): the
 	 * MEMBER_LOAD_*_DEFAULT values, which are also the loader's defaults. */
 	uint32_t load_low, load_high;
+	uint16_t rslot; /* its region's index among the regions of the service (up_threshold) */
+};
+
+/* What a service answers when `up` finds no member up (gslb.conf(5), fallback). */
+enum service_fallback {
+	SVC_FALLBACK_OPEN = 0, /* the members `up` kept failing open (the default) */
+	SVC_FALLBACK_EMPTY,    /* an empty NOERROR answer (NODATA) */
+	SVC_FALLBACK_MEMBERS,  /* the fallback members, through the chain */
 };
 
 struct service {
@@ -74,6 +85,14 @@ struct service {
 	struct member *members;
 	size_t nmembers;	/* 1..SERVICE_MAX_MEMBERS */
 	struct flt_chain chain; /* filter_chain_parse() or filter_chain_default() */
+	/* 0..1: for `up`, a region whose share of members up in this service is below it
+	 * counts as down (gdnsd's up_thresh); 0: each member on its own */
+	double up_threshold;
+	uint16_t nrslots; /* distinct regions of the members (member.rslot < nrslots) */
+	int fallback;	  /* enum service_fallback */
+	struct member *fallback_members; /* SVC_FALLBACK_MEMBERS: 1..SERVICE_MAX_MEMBERS, */
+	size_t nfallback;		 /* not probed, with health slots of their own */
+	int32_t fail_open_ttl;		 /* TTL while nothing is up, <= ttl; -1: ttl */
 };
 
 /* Precomputes the sines and cosines of a region's coordinates. */

@@ -34,7 +34,8 @@ static double share(const struct member *m, uint32_t load)
  *  - no member with f > 0: all kept, ascending load (ties keep order);
  *  - the draw kept no member of weight > 0: every member with f > 0 is kept, in a weighted
  *    random order by weight × f;
- *  - members of weight 0 that survive go last, in their order (draining is weighted's job).
+ *  - every member of weight 0 (the chain runner drops them while any has weight, filter.h):
+ *    kept ones in their order.
  * Query path: no lock, no allocation; one PRNG draw per member between the watermarks and one
  * per kept member. */
 size_t flt_least_loaded_run(struct flt_ctx *ctx, const struct flt_step *step,

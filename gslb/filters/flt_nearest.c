@@ -52,16 +52,16 @@ static double distance_to(const struct region *client, const struct region *rg)
 	return EARTH_RADIUS_KM * acos(c);
 }
 
+/* Query path. The chain runner has already dropped drained members (filter.h), so a region
+ * whose members are all drained is not a candidate and its clients go to the next region. */
 size_t flt_nearest_run(struct flt_ctx *ctx, const struct flt_step *step, const struct member **m,
 		       size_t n)
 {
 	const struct region *reg[FLT_MAX_MEMBERS];
 	double dist[FLT_MAX_MEMBERS];
 	uint16_t slot[FLT_MAX_MEMBERS]; /* member i -> index into reg[] */
-	bool live[FLT_MAX_MEMBERS];	/* region has a member of weight > 0 */
 	double key[FLT_MAX_MEMBERS];
 	size_t nreg = 0, k = 0;
-	bool any_live = false;
 
 	/* Without a location every region is equally near: keep all. */
 	if (!ctx->client.has_location || n == 0)
@@ -76,25 +76,16 @@ size_t flt_nearest_run(struct flt_ctx *ctx, const struct flt_step *step, const s
 			const struct region *rg = m[i]->region;
 			reg[r] = rg;
 			dist[r] = distance_to(&here, rg) - rg->bias_km;
-			live[r] = false;
 			nreg++;
 		}
 		slot[i] = (uint16_t)r;
-		if (filter_weight(m[i]) > 0)
-			live[r] = any_live = true;
 	}
 	/* Rank each region: the number of regions strictly before it, ties
-	 * broken by first appearance so the order is deterministic. A drained
-	 * region (all its members of effective weight 0) is not a candidate
-	 * while a live one exists, so that draining the nearest region sends
-	 * its clients to the next one instead of to its drained members. */
+	 * broken by first appearance so the order is deterministic. */
 	for (size_t i = 0; i < n; i++) {
 		size_t r = slot[i], rank = 0;
-		if (any_live && !live[r])
-			continue;
 		for (size_t q = 0; q < nreg; q++)
-			if ((live[q] || !any_live) &&
-			    (dist[q] < dist[r] || (dist[q] == dist[r] && q < r)))
+			if (dist[q] < dist[r] || (dist[q] == dist[r] && q < r))
 				rank++;
 		if (rank < step->arg) {
 			m[k] = m[i];

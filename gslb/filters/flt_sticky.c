@@ -63,6 +63,8 @@ size_t flt_sticky_run(struct flt_ctx *ctx, const struct flt_step *step, const st
 	uint64_t sub = subnet_hash(&ctx->client);
 	bool any_weight = false;
 
+	/* The chain runner left either members of positive weight only or only drained ones
+	 * (filter.h): all drained hash with equal weights. */
 	for (size_t i = 0; i < n && !any_weight; i++)
 		any_weight = filter_weight(m[i]) > 0;
 	for (size_t i = 0; i < n; i++) {

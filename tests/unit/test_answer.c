@@ -13,6 +13,8 @@
 
 #include "answer.h"
 #include "conf.h"
+#include "dname.h"
+#include "service.h"
 #include "snapshot.h"
 #include "unit.h"
 #include "wire.h"
@@ -317,6 +319,150 @@ START_TEST(malformed_and_unusual)
 }
 END_TEST
 
+/* Sets member i of the service named name up or down. */
+static void set_up(const char *name, size_t i, bool up)
+{
+	uint8_t wire[DNAME_MAXLEN];
+	const struct conf *c = snap->conf;
+
+	ck_assert_int_gt(dname_from_str(name, wire), 0);
+	for (size_t k = 0; k < c->nservices; k++) {
+		if (!dname_equal(c->services[k].name, wire))
+			continue;
+		ck_assert_uint_lt(i, c->services[k].nmembers);
+		member_health_set(&snap->health[c->services[k].members[i].health], up, true, 0, 0);
+		return;
+	}
+	ck_abort_msg("no service %s", name);
+}
+
+/* The single answer record's text, or "" when the answer section is empty. */
+static void expect_answer(const char *name, ldns_rr_type type, const char *want, size_t nauth)
+{
+	struct ask a = { name, type };
+	ldns_pkt *r = ask(&a);
+
+	char *txt = ldns_pkt2str(r);
+	ck_assert_msg(ldns_pkt_get_rcode(r) == LDNS_RCODE_NOERROR &&
+			  ldns_rr_list_rr_count(ldns_pkt_answer(r)) == (want[0] ? 1u : 0u),
+		      "%s %d: want %s, got %s", name, type, want, txt);
+	free(txt);
+	if (want[0])
+		assert_rr(ldns_pkt_answer(r), 0, want);
+	else
+		ck_assert_uint_eq(ldns_rr_list_rr_count(ldns_pkt_answer(r)), 0);
+	ck_assert_uint_eq(ldns_rr_list_rr_count(ldns_pkt_authority(r)), nauth);
+	ldns_pkt_free(r);
+}
+
+/* fallback "open" (the default): every member, with the fail_open_ttl. */
+START_TEST(fallback_open)
+{
+	set_up("open.example.com", 0, false);
+	expect_answer("open.example.com", LDNS_RR_TYPE_A, "open.example.com.\t30\tIN\tA\t192.0.2.102",
+		      0);
+	set_up("open.example.com", 1, false);
+	struct ask a = { "open.example.com", LDNS_RR_TYPE_A };
+	ldns_pkt *r = ask(&a);
+	ck_assert_uint_eq(ldns_rr_list_rr_count(ldns_pkt_answer(r)), 2);
+	assert_rr(ldns_pkt_answer(r), 0, "open.example.com.\t5\tIN\tA\t192.0.2.101");
+	assert_rr(ldns_pkt_answer(r), 1, "open.example.com.\t5\tIN\tA\t192.0.2.102");
+	ldns_pkt_free(r);
+}
+END_TEST
+
+/* fallback "empty": NOERROR without answer, the SOA's TTL cut to fail_open_ttl. */
+START_TEST(fallback_empty)
+{
+	expect_answer("empty.example.com", LDNS_RR_TYPE_A, "empty.example.com.\t30\tIN\tA\t192.0.2.111",
+		      0);
+	set_up("empty.example.com", 0, false);
+	expect_answer("empty.example.com", LDNS_RR_TYPE_A, "", 1);
+	struct ask a = { "empty.example.com", LDNS_RR_TYPE_A };
+	ldns_pkt *r = ask(&a);
+	ldns_rr *soa = ldns_rr_list_rr(ldns_pkt_authority(r), 0);
+	ck_assert_int_eq(ldns_rr_get_type(soa), LDNS_RR_TYPE_SOA);
+	ck_assert_uint_eq(ldns_rr_ttl(soa), 7);
+	ldns_pkt_free(r);
+}
+END_TEST
+
+/* a fallback member list: answered through the chain when nothing is up, for the types the
+ * members answer. */
+START_TEST(fallback_members)
+{
+	expect_answer("pool.example.com", LDNS_RR_TYPE_A, "pool.example.com.\t30\tIN\tA\t192.0.2.121",
+		      0);
+	expect_answer("pool.example.com", LDNS_RR_TYPE_AAAA, "", 1); /* the member has no IPv6 */
+	set_up("pool.example.com", 0, false);
+	expect_answer("pool.example.com", LDNS_RR_TYPE_A,
+		      "pool.example.com.\t10\tIN\tA\t203.0.113.121", 0);
+	/* the service has no IPv6: NODATA still, whatever the fallback has */
+	expect_answer("pool.example.com", LDNS_RR_TYPE_AAAA, "", 1);
+	set_up("pool.example.com", 0, true);
+	expect_answer("pool.example.com", LDNS_RR_TYPE_A, "pool.example.com.\t30\tIN\tA\t192.0.2.121",
+		      0);
+}
+END_TEST
+
+/* up_threshold 0.6: eu with one of two members up counts as down, us answers. */
+START_TEST(up_threshold_region)
+{
+	const char *eu = "thresh.example.com.\t30\tIN\tA\t192.0.2.131";
+
+	expect_answer("thresh.example.com", LDNS_RR_TYPE_A, eu, 0);
+	set_up("thresh.example.com", 1, false);
+	expect_answer("thresh.example.com", LDNS_RR_TYPE_A,
+		      "thresh.example.com.\t30\tIN\tA\t192.0.2.133", 0);
+	set_up("thresh.example.com", 1, true);
+	expect_answer("thresh.example.com", LDNS_RR_TYPE_A, eu, 0);
+	/* us down too: no region is up, fail open over the members up (priority 0 first) */
+	set_up("thresh.example.com", 1, false);
+	set_up("thresh.example.com", 2, false);
+	expect_answer("thresh.example.com", LDNS_RR_TYPE_A, eu, 0);
+}
+END_TEST
+
+/* outer's CNAME member to inner is down while inner has no member up. */
+START_TEST(nested_service_down)
+{
+	struct ask a = { "outer.example.com", LDNS_RR_TYPE_A };
+	ldns_pkt *r = ask(&a);
+
+	assert_rr(ldns_pkt_answer(r), 0, "outer.example.com.\t30\tIN\tCNAME\tinner.example.com.");
+	assert_rr(ldns_pkt_answer(r), 1, "inner.example.com.\t30\tIN\tA\t192.0.2.151");
+	ldns_pkt_free(r);
+	set_up("inner.example.com", 0, false);
+	expect_answer("outer.example.com", LDNS_RR_TYPE_A,
+		      "outer.example.com.\t30\tIN\tA\t192.0.2.141", 0);
+}
+END_TEST
+
+/* The scope byte of the ECS option answering ECS 198.51.100.0/24 for name. */
+static uint8_t scope_of(const char *name)
+{
+	static const uint8_t opts[] = { 0, 8, 0, 7, 0, 1, 24, 0, 198, 51, 100 };
+	struct ask a = { name, LDNS_RR_TYPE_A, 0, false, 4096, opts, sizeof(opts) };
+	ldns_pkt *r = ask(&a);
+	ldns_rdf *d = ldns_pkt_edns_data(r);
+
+	ck_assert_ptr_nonnull(d);
+	ck_assert_uint_eq(ldns_rdf_size(d), sizeof(opts));
+	uint8_t sc = ldns_rdf_data(d)[7];
+	ldns_pkt_free(r);
+	return sc;
+}
+
+/* The answer path echoes the chain's scope: sticky the /24 it hashed, a chain that reads
+ * nothing of the client 0, static data 0. */
+START_TEST(ecs_scope_by_chain)
+{
+	ck_assert_uint_eq(scope_of("sticky.example.com"), 24);
+	ck_assert_uint_eq(scope_of("flat.example.com"), 0);
+	ck_assert_uint_eq(scope_of("www.example.com"), 0);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("answer");
@@ -333,6 +479,12 @@ static Suite *make_suite(void)
 		{ "truncation", truncation_over_udp_full_over_tcp },
 		{ "chaos", chaos_identity },
 		{ "malformed", malformed_and_unusual },
+		{ "fallback_open", fallback_open },
+		{ "fallback_empty", fallback_empty },
+		{ "fallback_members", fallback_members },
+		{ "up_threshold", up_threshold_region },
+		{ "nested", nested_service_down },
+		{ "ecs_scope", ecs_scope_by_chain },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		TCase *tc = tcase_create(cases[i].name);

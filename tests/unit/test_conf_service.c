@@ -393,6 +393,67 @@ static const struct bad bad_services[] = {
 	{ "services = ( { name = \"www.example.com\";\n"
 	  " members = ( { region = \"eu-west\"; ipv4 = [ \"192.0.2.1\" ]; } ); } );\n",
 	  "%1$s:3: services: needs a regions section" },
+	{ REGIONS "services = ( { name = \"www.example.com\";\n"
+		  " chain = [ \"nearest\", \"up\", \"weighted\", \"first:1\" ];\n"
+		  " members = ( { region = \"eu-west\"; ipv4 = [ \"192.0.2.1\" ]; } ); } );\n",
+	  "%1$s:6: services[0].chain: service \"www.example.com.\": 'nearest' narrows by place "
+	  "before 'up' checks health, so a dead member would be answered; use [ \"up\", "
+	  "\"nearest:1\", \"weighted\", \"first:1\" ]" },
+	{ REGIONS "services = ( { name = \"www.example.com\";\n"
+		  " chain = [ \"weighted\", \"least_loaded\", \"priority\", \"up\" ];\n"
+		  " members = ( { region = \"eu-west\"; ipv4 = [ \"192.0.2.1\" ]; } ); } );\n",
+	  "%1$s:6: services[0].chain: service \"www.example.com.\": 'least_loaded' narrows by load "
+	  "before 'up' checks health, so a dead member would be answered; use [ \"up\", "
+	  "\"weighted\", \"least_loaded\", \"priority\" ]" },
+	{ REGIONS "services = ( { name = \"www.example.com\";\n"
+		  " chain = [ \"first:2\", \"up\" ];\n"
+		  " members = ( { region = \"eu-west\"; ipv4 = [ \"192.0.2.1\" ]; } ); } );\n",
+	  "%1$s:6: services[0].chain: service \"www.example.com.\": 'first' narrows by count "
+	  "before 'up' checks health, so a dead member would be answered; use [ \"up\", "
+	  "\"first:2\" ]" },
+	/* all-down settings */
+	{ REGIONS "services = ( { name = \"www.example.com\";\n up_threshold = 1.5;\n"
+		  " members = ( { region = \"eu-west\"; ipv4 = [ \"192.0.2.1\" ]; } ); } );\n",
+	  "%1$s:6: services[0].up_threshold: 1.5 is out of range 0..1" },
+	{ REGIONS "services = ( { name = \"www.example.com\";\n fallback = \"closed\";\n"
+		  " members = ( { region = \"eu-west\"; ipv4 = [ \"192.0.2.1\" ]; } ); } );\n",
+	  "%1$s:6: services[0].fallback: unknown value \"closed\" (want \"open\", \"empty\" or a "
+	  "list of members)" },
+	{ REGIONS "services = ( { name = \"www.example.com\";\n fallback = 3;\n"
+		  " members = ( { region = \"eu-west\"; ipv4 = [ \"192.0.2.1\" ]; } ); } );\n",
+	  "%1$s:6: services[0].fallback: expected a string or a list of groups, got an integer" },
+	{ REGIONS "services = ( { name = \"www.example.com\";\n fallback = ();\n"
+		  " members = ( { region = \"eu-west\"; ipv4 = [ \"192.0.2.1\" ]; } ); } );\n",
+	  "%1$s:6: services[0].fallback: needs at least 1 entry" },
+	{ REGIONS "services = ( { name = \"www.example.com\";\n"
+		  " fallback = ( { region = \"eu-west\"; ipv4 = [ \"192.0.2.9\" ];\n check = \"web\"; },\n"
+		  " { region = \"mars\"; cname = \"x.example.net\"; },\n { region = \"eu-west\"; } );\n"
+		  " members = ( { region = \"eu-west\"; ipv4 = [ \"192.0.2.1\" ]; } ); } );\n",
+	  "%1$s:9: services[0].fallback[2]: needs ipv4/ipv6 addresses or a cname\n"
+	  "%1$s:7: services[0].fallback[0].check: fallback members are not probed (they answer when "
+	  "no member is up): remove check\n"
+	  "%1$s:8: services[0].fallback[1].region: unknown region 'mars'" },
+	{ REGIONS "services = ( { name = \"www.example.com\"; ttl = 20;\n fail_open_ttl = 60;\n"
+		  " members = ( { region = \"eu-west\"; ipv4 = [ \"192.0.2.1\" ]; } ); } );\n",
+	  "%1$s:6: services[0].fail_open_ttl: 60 is longer than ttl 20 (it shortens the TTL of "
+	  "answers given while nothing is up)" },
+	{ REGIONS "services = ( { name = \"www.example.com\";\n fail_open_ttl = -1;\n"
+		  " members = ( { region = \"eu-west\"; ipv4 = [ \"192.0.2.1\" ]; } ); } );\n",
+	  "%1$s:6: services[0].fail_open_ttl: -1 is out of range 0..86400" },
+	/* CNAME cycles between services of this server: a -> b -> a, and a service to itself */
+	{ REGIONS "services = ( { name = \"a.example.com\";\n"
+		  " members = ( { region = \"eu-west\"; cname = \"b.example.com\"; } ); },\n"
+		  " { name = \"b.example.com\"; members = (\n"
+		  " { region = \"eu-west\"; ipv4 = [ \"192.0.2.1\" ]; },\n"
+		  " { region = \"eu-west\";\n cname = \"A.example.com.\"; } ); } );\n",
+	  "%1$s:10: services[1].members[1].cname: CNAME cycle: service \"a.example.com.\" leads "
+	  "back to \"b.example.com.\" (a service's members may CNAME to another service here, "
+	  "never back)" },
+	{ REGIONS "services = ( { name = \"a.example.com\";\n"
+		  " members = ( { region = \"eu-west\";\n cname = \"a.example.com\"; } ); } );\n",
+	  "%1$s:7: services[0].members[0].cname: CNAME cycle: service \"a.example.com.\" leads "
+	  "back to \"a.example.com.\" (a service's members may CNAME to another service here, "
+	  "never back)" },
 	/* collected: three errors in one file, in file order, the late checks last */
 	{ REGIONS "services = ( { name = \"www.example.com\"; ttl = -1;\n"
 		  " members = ( { region = \"nowhere\";\n ipv4 = [ \"300.1.2.3\" ]; } ); } );\n",
@@ -468,6 +529,60 @@ START_TEST(forward_references)
 }
 END_TEST
 
+/* The all-down settings and their defaults. */
+START_TEST(all_down_settings)
+{
+	struct conf *c = load_ok(REGIONS "services = ( { name = \"a.example.com\"; ttl = 60;\n"
+				 " up_threshold = 0.5; fallback = \"empty\"; fail_open_ttl = 5;\n"
+				 " members = ( { region = \"eu-west\"; ipv4 = [ \"192.0.2.1\" ]; },\n"
+				 " { region = \"us-east\"; ipv4 = [ \"192.0.2.2\" ]; },\n"
+				 " { region = \"eu-west\"; ipv4 = [ \"192.0.2.3\" ]; } ); },\n"
+				 " { name = \"b.example.com\"; fallback = \"open\";\n"
+				 " members = ( { region = \"eu-west\"; ipv4 = [ \"192.0.2.4\" ]; } ); },\n"
+				 " { name = \"c.example.com\";\n"
+				 " members = ( { region = \"eu-west\"; ipv4 = [ \"192.0.2.5\" ]; } );\n"
+				 " fallback = ( { region = \"us-east\"; ipv4 = [ \"192.0.2.6\" ]; } ); } );\n");
+	const struct service *a = &c->services[0], *b = &c->services[1], *s3 = &c->services[2];
+
+	ck_assert_double_eq(a->up_threshold, 0.5);
+	ck_assert_int_eq(a->fallback, SVC_FALLBACK_EMPTY);
+	ck_assert_int_eq(a->fail_open_ttl, 5);
+	ck_assert_uint_eq(a->nrslots, 2);
+	ck_assert_uint_eq(a->members[0].rslot, 0);
+	ck_assert_uint_eq(a->members[1].rslot, 1);
+	ck_assert_uint_eq(a->members[2].rslot, 0);
+	ck_assert_double_eq(b->up_threshold, 0);
+	ck_assert_int_eq(b->fallback, SVC_FALLBACK_OPEN);
+	ck_assert_int_eq(b->fail_open_ttl, -1);
+	ck_assert_int_eq(s3->fallback, SVC_FALLBACK_MEMBERS);
+	ck_assert_uint_eq(s3->nfallback, 1);
+	ck_assert_ptr_eq(s3->fallback_members[0].region, &c->regions[1]);
+	/* fallback members have health slots of their own, after the members */
+	ck_assert_uint_eq(s3->members[0].health, 4);
+	ck_assert_uint_eq(s3->fallback_members[0].health, 5);
+	ck_assert_uint_eq(c->nmembers_total, 6);
+	conf_free(c);
+}
+END_TEST
+
+/* A CNAME member naming a service of this server links to it (any case, trailing dot or not);
+ * one naming anything else does not; a chain with up first passes the order check. */
+START_TEST(nested_services)
+{
+	struct conf *c = load_ok(REGIONS "services = ( { name = \"a.example.com\";\n"
+					 " chain = [ \"up\", \"priority\", \"first:1\" ];\n"
+					 " members = ( { region = \"eu-west\"; cname = \"B.example.COM.\"; },\n"
+					 " { region = \"eu-west\"; cname = \"edge.example.net\"; } ); },\n"
+					 " { name = \"b.example.com\"; members = (\n"
+					 " { region = \"eu-west\"; ipv4 = [ \"192.0.2.1\" ]; } ); } );\n");
+
+	ck_assert_ptr_eq(c->services[0].members[0].target, &c->services[1]);
+	ck_assert_ptr_null(c->services[0].members[1].target);
+	ck_assert_ptr_null(c->services[1].members[0].target);
+	conf_free(c);
+}
+END_TEST
+
 /* conf/gslb.conf and conf/demo.conf name demo-city.mmdb beside them, which `make` builds in
  * the build tree: load each from a scratch conf/ of links to both trees' files. */
 START_TEST(shipped_examples)
@@ -536,6 +651,8 @@ static Suite *conf_service_suite(void)
 		{ "errors_services", errors_services },
 		{ "member_limit", member_limit },
 		{ "forward_references", forward_references },
+		{ "nested_services", nested_services },
+		{ "all_down_settings", all_down_settings },
 		{ "shipped_examples", shipped_examples },
 	};
 	Suite *s = suite_create("conf_service");

@@ -155,6 +155,149 @@ START_TEST(default_chain_runs)
 }
 END_TEST
 
+/* m0 is every filter's favourite but drained (weight 0): in eu-west, nearest to the London
+ * client, fenced to GB, priority 0, fastest, first in the list. m1 has weight 1 in us-east. */
+static char gb[][3] = { "GB" };
+
+static void drain_world(void)
+{
+	fx_init(&F);
+	struct region *eu = fx_region(&F, "eu-west", 51.51, -0.13, 100);
+	struct region *us = fx_region(&F, "us-east", 40.71, -74.01, 100);
+	eu->countries = gb;
+	eu->ncountries = 1;
+	fx_member(&F, eu, 0)->priority = 0;
+	fx_member(&F, us, 1)->priority = 1;
+	member_health_set(&F.health[0], true, true, 0, 1);
+	member_health_set(&F.health[1], true, true, 0, 1000);
+	fx_locate(&F, 51.5, -0.1);
+	memcpy(F.ctx.client.country, "GB", 3);
+	memcpy(F.ctx.client.continent, "EU", 3);
+}
+
+/* Weight 0 means the same in every filter of the table (a new row is covered as it lands):
+ * never answered while a member of positive weight is left; answered once all are drained. */
+START_TEST(weight0_every_filter)
+{
+	for (size_t f = 0; f < filter_table_len; f++) {
+		const char *name = filter_table[f].name;
+		bool seen0 = false;
+
+		drain_world();
+		for (int i = 0; i < 50; i++) {
+			size_t n = fx_run1(&F, name);
+			ck_assert_msg(n == 1 && F.m[0] == &F.members[1],
+				      "%s answered the drained member (n=%zu)", name, n);
+		}
+		F.members[1].weight = 0; /* everything drained: both may be answered again */
+		for (int i = 0; i < 50; i++) {
+			size_t n = fx_run1(&F, name);
+			ck_assert_uint_ge(n, 1);
+			for (size_t j = 0; j < n; j++)
+				seen0 |= F.m[j] == &F.members[0];
+		}
+		ck_assert_msg(seen0, "%s: all drained, the favourite never answered", name);
+	}
+}
+END_TEST
+
+/* "left after the filters before it": up, priority, first:1 answers the priority-1 member of
+ * weight 1 over the drained priority-0 one, and the drained one once the other is down. */
+START_TEST(weight0_after_up)
+{
+	const char *names[] = { "up", "priority", "first:1" };
+
+	drain_world();
+	fx_chain(&F, names, 3);
+	ck_assert_uint_eq(fx_run(&F), 1);
+	ck_assert_ptr_eq(F.m[0], &F.members[1]);
+	member_health_set(&F.health[1], false, true, 0, 0);
+	ck_assert_uint_eq(fx_run(&F), 1);
+	ck_assert_ptr_eq(F.m[0], &F.members[0]);
+	ck_assert_uint_eq(F.thr.stats.fail_open, 0);
+	/* up alone: the answer itself follows the rule */
+	const char *up[] = { "up" };
+	member_health_set(&F.health[1], true, true, 0, 0);
+	fx_chain(&F, up, 1);
+	ck_assert_uint_eq(fx_run(&F), 1);
+	ck_assert_ptr_eq(F.m[0], &F.members[1]);
+}
+END_TEST
+
+/* Two regions of two members each; the client's location holds over a /16 and sticky hashes
+ * its /24 (loc 28 over a /24 checks that the longest wins). */
+static void scope_world(uint8_t loc, uint8_t subnet, bool one_region)
+{
+	fx_init(&F);
+	struct region *eu = fx_region(&F, "eu-west", 51.51, -0.13, 100);
+	struct region *us = one_region ? eu : fx_region(&F, "us-east", 40.71, -74.01, 100);
+	fx_member(&F, eu, 1);
+	fx_member(&F, eu, 1);
+	fx_member(&F, us, 1);
+	fx_member(&F, us, 1);
+	fx_locate(&F, 51.5, -0.1);
+	F.ctx.client.loc_prefix = loc;
+	F.ctx.client.prefix = subnet;
+}
+
+static const struct {
+	const char *chain[4];
+	uint8_t loc, subnet;
+	bool one_region;
+	uint8_t want;
+	const char *why;
+} scopes[] = {
+	{ { "up", "weighted", "first:1" }, 16, 24, false, 0, "reads nothing of the client" },
+	{ { "up", "priority", "round_robin" }, 16, 24, false, 0, "priority, round_robin: no" },
+	{ { "random", "least_loaded", "fastest", "first:2" }, 16, 24, false, 0, "load, RTT: no" },
+	{ { "up", "nearest", "weighted", "first:1" }, 16, 24, false, 16, "nearest: location" },
+	{ { "up", "geofence", "first:1" }, 16, 24, false, 16, "geofence: location" },
+	{ { "up", "sticky", "first:1" }, 16, 24, false, 24, "sticky: the hashed subnet" },
+	{ { "up", "nearest", "sticky", "first:1" }, 16, 24, false, 24, "longest of both" },
+	{ { "up", "nearest", "sticky", "first:1" }, 28, 24, false, 28, "longest of both" },
+	{ { "up", "nearest", "weighted", "first:1" }, 16, 24, true, 0, "one region: no choice" },
+	{ { "geofence", "nearest:2", "first:1" }, 16, 24, true, 0, "one region: no choice" },
+	{ { "up", "first:1", "sticky", "nearest" }, 16, 24, false, 0, "one member left" },
+	{ { "up", "nearest", "first:1", "sticky" }, 16, 24, false, 16, "sticky after first:1" },
+	{ { "up", "nearest", "sticky" }, 20, 0, false, 20, "sticky over /0" },
+};
+
+/* The ECS scope is the longest prefix a step depended on, per filter combination. */
+START_TEST(scope_per_chain)
+{
+	for (size_t i = 0; i < sizeof(scopes) / sizeof(scopes[0]); i++) {
+		size_t n = 0;
+		while (n < 4 && scopes[i].chain[n])
+			n++;
+		scope_world(scopes[i].loc, scopes[i].subnet, scopes[i].one_region);
+		fx_chain(&F, scopes[i].chain, n);
+		fx_run(&F);
+		ck_assert_msg(F.ctx.scope == scopes[i].want, "case %zu (%s): scope %u, want %u", i,
+			      scopes[i].why, F.ctx.scope, scopes[i].want);
+	}
+}
+END_TEST
+
+/* Draining leaves the location filter one region: no longer client-dependent. The scope is
+ * only raised: a second run (a nested service) keeps the longer. */
+START_TEST(scope_after_drain_and_raised_only)
+{
+	const char *names[] = { "up", "nearest", "weighted", "first:1" };
+
+	scope_world(16, 24, false);
+	fx_chain(&F, names, 4);
+	F.regions[1].weight = 0;
+	fx_run(&F);
+	ck_assert_uint_eq(F.ctx.scope, 0);
+	F.regions[1].weight = 100;
+	fx_run(&F);
+	ck_assert_uint_eq(F.ctx.scope, 16);
+	F.ctx.client.loc_prefix = 8;
+	fx_run(&F);
+	ck_assert_uint_eq(F.ctx.scope, 16);
+}
+END_TEST
+
 START_TEST(select_and_limits)
 {
 	const struct member *out[FLT_MAX_MEMBERS];
@@ -234,6 +377,14 @@ static Suite *make_suite(void)
 	tc = tcase_create("run");
 	tcase_add_test(tc, default_chain_runs);
 	tcase_add_test(tc, select_and_limits);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("scope");
+	tcase_add_test(tc, scope_per_chain);
+	tcase_add_test(tc, scope_after_drain_and_raised_only);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("weight0");
+	tcase_add_test(tc, weight0_every_filter);
+	tcase_add_test(tc, weight0_after_up);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("helpers");
 	tcase_add_test(tc, sort_is_stable);
