@@ -14,6 +14,7 @@
 #include "filter.h"
 #include "geo.h"
 #include "log.h"
+#include "netmap.h"
 #include "render.h"
 #include "service.h"
 #include "snapshot.h"
@@ -65,20 +66,37 @@ static void client_address(const struct wire_query *q, const struct sockaddr *sr
 	c->prefix = c->family == AF_INET ? g->ecs_max_prefix_v4 : g->ecs_max_prefix_v6;
 }
 
-/* Fills the location fields of c from the GeoIP database (through the
- * thread's cache) or the configured default; returns the scope prefix:
- * the matched network's length, capped by the configured maxima. */
+/* Fills the location fields of c from the network map, else the GeoIP database (through
+ * the thread's cache) or the configured default; returns the scope prefix: the span of
+ * the matched network (the map's span never lets a resolver cache one answer over a
+ * longer entry inside it; a GeoIP network is one when the map has none inside it),
+ * capped by the configured maxima. */
 static uint8_t client_location(struct answer_ctx *ctx, const struct snapshot *snap,
 			       struct flt_client *c)
 {
-	const struct conf_geoip *g = &snap->conf->geoip;
+	const struct conf *conf = snap->conf;
+	const struct conf_geoip *g = &conf->geoip;
 	struct geo_loc loc;
 	uint8_t cap = c->family == AF_INET ? g->ecs_max_prefix_v4 : g->ecs_max_prefix_v6;
+	uint8_t span = 0;
 
 	c->has_location = false;
+	c->region = NULL;
 	c->country[0] = c->continent[0] = '\0';
-	if (!snap->geo || c->family == 0)
+	if (c->family == 0)
 		return 0;
+	if (conf->netmap) {
+		uint32_t v = netmap_lookup(conf->netmap, c->family, c->addr, &span);
+		if (v != NETMAP_NONE) {
+			c->region = &conf->regions[conf->nets[v].region];
+			c->has_location = true;
+			c->lat = c->region->lat;
+			c->lon = c->region->lon;
+			return span < cap ? span : cap;
+		}
+	}
+	if (!snap->geo)
+		return span < cap ? span : cap;
 	if (geo_cache_lookup(&ctx->geo, snap->geo, c->family, c->addr, &loc) < 0)
 		return 0;
 	if (loc.found) {
@@ -97,7 +115,9 @@ static uint8_t client_location(struct answer_ctx *ctx, const struct snapshot *sn
 		memcpy(c->country, g->default_country, 3);
 		memcpy(c->continent, g->default_continent, 3);
 	}
-	return loc.prefix < cap ? loc.prefix : cap;
+	if (loc.prefix > span)
+		span = loc.prefix;
+	return span < cap ? span : cap;
 }
 
 /* The member's down addresses as the health table says (member_health.down_addrs). */

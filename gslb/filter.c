@@ -24,6 +24,7 @@ const struct flt_def filter_table[] = {
     {"least_loaded", flt_least_loaded_run, false, 0, 0, 0, NULL},
     {"fastest", flt_fastest_run, false, 0, 0, 0, NULL},
     {"sticky", flt_sticky_run, false, 0, 0, 0, NULL},
+    {"asn", flt_asn_run, false, 0, 0, 0, NULL},
     {"first", flt_first_run, true, 1, 1, FLT_ARG_MAX, "a count"},
 };
 const size_t filter_table_len = sizeof(filter_table) / sizeof(filter_table[0]);

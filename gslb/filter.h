@@ -18,10 +18,12 @@
  *                client by great-circle distance (haversine, km) minus the
  *                region's bias_km; nearer regions first, order kept within a
  *                region. Drained regions (no member of effective weight > 0)
- *                are skipped while any region is live. Client without a
+ *                are skipped while any region is live. The region a network
+ *                map pins the client to is nearest of all. Client without a
  *                location: all, unchanged.
- *   geofence     members whose region lists the client's country or
- *                continent; if none, members of regions that list neither
+ *   geofence     members of the region a network map pins the client to,
+ *                or whose region lists the client's country, continent or
+ *                AS number; if none, members of regions that list neither
  *                countries nor continents (the "rest of the world"); if
  *                none either, all. Order kept.
  *   priority     members with the lowest priority value. Order kept.
@@ -49,6 +51,9 @@
  *                subnet keeps its member while that member is in the list,
  *                and only the subnets of a removed member move. Members with
  *                effective weight 0 go last (all 0: equal weights).
+ *   asn          members whose region lists the client's AS number; if none,
+ *                members of regions that list no AS numbers; if none either,
+ *                all. Order kept. Client without a known AS: the latter.
  *   first[:N]    the first N (default 1, 1..64).
  *
  * Threads: the table and parsed chains are immutable; filter_chain_run()
@@ -67,6 +72,7 @@
 
 struct member;
 struct member_health;
+struct region;
 struct service;
 
 #define FLT_MAX_MEMBERS 256 /* stack scratch per filter: 256 × 8 bytes */
@@ -84,6 +90,10 @@ struct flt_client {
 	int family;	   /* AF_INET, AF_INET6, or 0 when unknown */
 	uint8_t addr[16];  /* network byte order; 4 bytes used for AF_INET */
 	uint8_t prefix;	   /* leading bits of addr naming the subnet (sticky) */
+	/* the region a network map entry pins the client to (geoip.networks_file, regions'
+	 * networks), or NULL: then it is where GeoIP says. lat/lon are that region's. */
+	const struct region *region;
+	uint32_t asn; /* autonomous system of addr (geoip.asn_database); 0 when unknown */
 };
 
 /* Per-thread counters, written by their query thread, summed by the metrics reader on
@@ -200,7 +210,12 @@ flt_fn flt_random_run;
 flt_fn flt_least_loaded_run;
 flt_fn flt_fastest_run;
 flt_fn flt_sticky_run;
+flt_fn flt_asn_run;
 flt_fn flt_first_run;
+
+/* Whether region r lists AS number asn (0, unknown, is never listed): a binary search of
+ * its sorted asns. Query path; geofence uses it too. */
+bool flt_asn_listed(const struct region *r, uint32_t asn);
 
 /* Great-circle distance in km between two points in degrees (haversine,
  * mean Earth radius 6371 km). Exported for tests and gslbctl. */
