@@ -120,6 +120,33 @@ static uint8_t client_location(struct answer_ctx *ctx, const struct snapshot *sn
 	return span < cap ? span : cap;
 }
 
+/* Whether the chain has a filter that reads the client's AS number. */
+static bool chain_reads_asn(const struct flt_chain *chain)
+{
+	for (size_t i = 0; i < chain->nsteps; i++)
+		if (chain->steps[i].def->fn == flt_asn_run ||
+		    chain->steps[i].def->fn == flt_geofence_run)
+			return true;
+	return false;
+}
+
+/* Sets c->asn from the ASN database, only when the chain reads it and some region lists
+ * AS numbers (the lookup is not free); returns the scope it adds: the length of the
+ * database's network, capped like client_location's, or 0 when not looked up. */
+static uint8_t client_asn(const struct snapshot *snap, const struct service *svc,
+			  struct flt_client *c)
+{
+	const struct conf_geoip *g = &snap->conf->geoip;
+	uint8_t cap = c->family == AF_INET ? g->ecs_max_prefix_v4 : g->ecs_max_prefix_v6, span;
+
+	c->asn = 0;
+	if (!snap->asn || c->family == 0 || !snap->conf->regions_have_asns ||
+	    !chain_reads_asn(&svc->chain))
+		return 0;
+	c->asn = geo_asn_lookup(snap->asn, c->family, c->addr, &span);
+	return span < cap ? span : cap;
+}
+
 /* The member's down addresses as the health table says (member_health.down_addrs). */
 static uint64_t down_addrs(const struct member_health *health, const struct member *mb)
 {
@@ -210,6 +237,9 @@ int service_answer(struct answer_ctx *ctx, const struct snapshot *snap, const st
 	fctx.thread = &ctx->flt;
 	client_address(q, src, &snap->conf->geoip, &fctx.client);
 	uint8_t sc = client_location(ctx, snap, &fctx.client);
+	uint8_t asc = client_asn(snap, svc, &fctx.client);
+	if (asc > sc)
+		sc = asc;
 	if (q->has_ecs && q->ecs.source > 0)
 		*scope = sc;
 
