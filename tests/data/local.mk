@@ -1,7 +1,7 @@
 # tests/data/ — generators for test GeoIP databases, and the geo module's build
 MKMMDB = perl $(srcdir)/tests/data/mkmmdb
 EXTRA_DIST += tests/data/mkmmdb tests/data/demo-city.csv tests/data/test-city.csv \
-	tests/data/geolite2-fetch tests/data/ipdb-fetch tests/data/mknetmap tests/data/test-asn.csv
+	tests/data/ipdb-fetch tests/data/mknetmap tests/data/test-asn.csv
 
 # The demo database, built with `make all` (conf/demo.conf may name it).
 noinst_DATA = conf/demo-city.mmdb
