@@ -21,10 +21,22 @@ struct node {
 	uint8_t len;
 };
 
+/* Where a lookup whose address starts with 16 given bits resumes the walk: the top levels
+ * of a big map are a nearly complete binary tree, one cache miss per level, which this
+ * table replaces with one. best: the value of the longest prefix above node. */
+struct jump {
+	uint32_t node;
+	uint32_t best;
+};
+
+#define JUMP_BITS 16
+#define JUMP_MIN_COUNT 1024 /* smaller maps fit in the cache: no table (2 × 512 KiB) */
+
 struct netmap {
 	struct node *nodes;
 	size_t n, cap;
-	size_t count; /* inserted prefixes */
+	size_t count;	   /* inserted prefixes */
+	struct jump *jump; /* [2 << JUMP_BITS]: IPv4 then IPv6 by their first 16 bits; or NULL */
 };
 
 enum { ROOT4 = 0, ROOT6 = 1 };
@@ -190,6 +202,7 @@ void netmap_free(struct netmap *map)
 	if (!map)
 		return;
 	free(map->nodes);
+	free(map->jump);
 	free(map);
 }
 
@@ -252,13 +265,81 @@ int netmap_insert(struct netmap *map, const struct netmap_prefix *p, uint32_t va
 	}
 }
 
+/* Renumbers the nodes in depth-first order, so that a subtree (what one lookup walks
+ * below the jump table) is one stretch of memory rather than scattered by insertion order.
+ * Returns false on ENOMEM (the map stays as it was). */
+static bool relayout(struct netmap *map)
+{
+	struct node *nn = malloc(map->n * sizeof(*nn));
+	uint32_t *stack = malloc((map->n + 2) * sizeof(*stack) * 2);
+	size_t sp = 0, out = 0;
+
+	if (!nn || !stack) {
+		free(nn);
+		free(stack);
+		return false;
+	}
+	/* stack of (old index, parent's new index << 1 | side); roots first, in order */
+	stack[sp++] = ROOT6, stack[sp++] = UINT32_MAX;
+	stack[sp++] = ROOT4, stack[sp++] = UINT32_MAX;
+	while (sp > 0) {
+		uint32_t link = stack[--sp], old = stack[--sp];
+		uint32_t at = (uint32_t)out++;
+
+		nn[at] = map->nodes[old];
+		if (link != UINT32_MAX)
+			nn[link >> 1].child[link & 1] = at;
+		for (int b = 1; b >= 0; b--)
+			if (map->nodes[old].child[b]) {
+				stack[sp++] = map->nodes[old].child[b];
+				stack[sp++] = at << 1 | (uint32_t)b;
+			}
+	}
+	free(stack);
+	free(map->nodes);
+	map->nodes = nn;
+	map->cap = map->n;
+	return true;
+}
+
+/* Fills the jump table: for each 16-bit start, the walk of netmap_lookup down to the
+ * first node of 16 bits or more, or to where it would stop. */
+static void build_jump(struct netmap *map)
+{
+	map->jump = malloc(sizeof(*map->jump) << (JUMP_BITS + 1));
+	if (!map->jump)
+		return; /* lookups walk from the roots */
+	for (uint32_t fam = 0; fam < 2; fam++) {
+		for (uint32_t x = 0; x < 1u << JUMP_BITS; x++) {
+			uint64_t hi = (uint64_t)x << (64 - JUMP_BITS);
+			uint32_t at = fam == 0 ? ROOT4 : ROOT6, best = NETMAP_NONE;
+
+			for (;;) {
+				const struct node *nd = &map->nodes[at];
+				if (nd->len >= JUMP_BITS || !covers(nd, hi, 0))
+					break;
+				uint32_t c = nd->child[bit_at(hi, 0, nd->len)];
+				if (c == 0)
+					break;
+				if (nd->value != NETMAP_NONE)
+					best = nd->value;
+				at = c;
+			}
+			map->jump[fam << JUMP_BITS | x] = (struct jump){.node = at, .best = best};
+		}
+	}
+}
+
 void netmap_seal(struct netmap *map)
 {
-	struct node *nn = realloc(map->nodes, map->n * sizeof(*nn));
-
-	if (nn) {
-		map->nodes = nn;
-		map->cap = map->n;
+	if (map->count >= JUMP_MIN_COUNT && relayout(map))
+		build_jump(map);
+	else {
+		struct node *nn = realloc(map->nodes, map->n * sizeof(*nn));
+		if (nn) {
+			map->nodes = nn;
+			map->cap = map->n;
+		}
 	}
 }
 
@@ -291,6 +372,12 @@ uint32_t netmap_lookup(const struct netmap *map, int family, const uint8_t *addr
 	key_of(family, addr, &hi, &lo);
 	max = family == AF_INET ? 32 : 128;
 	at = family == AF_INET ? ROOT4 : ROOT6;
+	if (map->jump) {
+		const struct jump *j =
+		    &map->jump[(family == AF_INET6 ? 1u << JUMP_BITS : 0) | (uint32_t)(hi >> 48)];
+		at = j->node;
+		best = j->best;
+	}
 	/* One node per step down, each at least one bit longer: at most max + 1 steps. The
 	 * walk ends where the address leaves the tree, which also bounds the span of addresses
 	 * that share its answer: a child it missed splits from it at bit common + 1. */

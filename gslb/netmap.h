@@ -11,8 +11,9 @@
  * stored as the IPv4 prefix a.b.c.d/n, and an IPv4-mapped IPv6 address is
  * looked up as IPv4, the way geo.h treats both.
  *
- * Lookups walk at most one node per bit of the address, compare a node's
- * prefix with two masked 64-bit words, and neither allocate nor lock: a built
+ * Lookups walk at most one node per bit of the address (fewer: big maps jump over the
+ * first 16 bits, netmap_seal), compare a node's prefix with two masked 64-bit words, and
+ * neither allocate nor lock: a built
  * netmap is immutable, belongs to the config snapshot and is read by any
  * number of query threads at once.
  */
@@ -50,7 +51,11 @@ void netmap_free(struct netmap *map);
 #define NETMAP_NONE UINT32_MAX
 int netmap_insert(struct netmap *map, const struct netmap_prefix *p, uint32_t value, uint32_t *old);
 
-/* Trims the node array to its size once the last prefix is in. Building thread. */
+/* Once the last prefix is in: trims the node array and, for maps of 1024 prefixes or
+ * more, lays the nodes out depth first and builds a table of where a lookup resumes for
+ * each first 16 bits (1 MiB), so that the nearly complete top of a big trie costs one
+ * memory access instead of one per level. Nothing may be inserted after. Building
+ * thread. */
 void netmap_seal(struct netmap *map);
 
 /* Prefixes in the map, and nodes (for tests and the load log). */

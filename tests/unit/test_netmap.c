@@ -196,44 +196,54 @@ static uint64_t next(void)
 	return rng;
 }
 
-/* Thousands of random IPv6 prefixes clustered in a few /16s, checked against a linear
- * scan: the value and that the span is uniform (its first and last address agree). */
-START_TEST(random_against_scan)
+/* Random prefixes of a family (IPv6 clustered in three /16s, IPv4 anywhere), checked
+ * against a linear scan: the value, and that the span is uniform (its first and last
+ * address agree). N >= 1024 takes the jump table and the depth-first layout. */
+static void random_against_scan(int family, size_t N)
 {
-	enum { N = 3000, Q = 20000 };
-	static struct netmap_prefix ps[N];
+	enum { Q = 20000 };
+	static struct netmap_prefix ps[4000];
 	struct netmap *m = netmap_new();
 	size_t n = 0;
+	unsigned max = family == AF_INET ? 32 : 128, bytes = max / 8;
 
+	ck_assert_uint_le(N, 4000);
 	for (size_t i = 0; i < N; i++) {
 		struct netmap_prefix *p = &ps[n];
 		uint64_t r = next(), r2 = next();
-		p->family = AF_INET6;
-		p->prefix = (uint8_t)(16 + r % 113);
+		memset(p, 0, sizeof(*p));
+		p->family = family;
 		memcpy(p->addr, &r2, 8);
 		memcpy(p->addr + 8, &r, 8);
-		p->addr[0] = 0x20;
-		p->addr[1] = (uint8_t)(r2 % 3);
-		for (unsigned b = p->prefix; b < 128; b++)
+		if (family == AF_INET6) {
+			p->prefix = (uint8_t)(16 + r % 113);
+			p->addr[0] = 0x20;
+			p->addr[1] = (uint8_t)(r2 % 3);
+		} else {
+			p->prefix = (uint8_t)(r % 33);
+			memset(p->addr + 4, 0, 12);
+		}
+		for (unsigned b = p->prefix; b < max; b++)
 			p->addr[b / 8] &= (uint8_t)~(0x80 >> (b % 8));
 		if (netmap_insert(m, p, (uint32_t)n, NULL) == 0)
 			n++;
 	}
 	netmap_seal(m);
-	ck_assert_uint_gt(netmap_nodes(m), n);
 	ck_assert_uint_lt(netmap_nodes(m), 2 * n + 2);
 	for (size_t q = 0; q < Q; q++) {
-		uint8_t a[16], p;
+		uint8_t a[16] = {0}, p;
 		uint64_t r = next(), r2 = next();
 		if (q % 2) { /* an address inside an entry, so that hits are common */
-			memcpy(a, ps[r % n].addr, 16);
-			a[15] ^= (uint8_t)r2;
-			a[(r2 >> 8) % 16] ^= (uint8_t)(r2 >> 16) & 1;
+			memcpy(a, ps[r % n].addr, bytes);
+			a[bytes - 1] ^= (uint8_t)r2;
+			a[(r2 >> 8) % bytes] ^= (uint8_t)(r2 >> 16) & 1;
 		} else {
 			memcpy(a, &r, 8);
 			memcpy(a + 8, &r2, 8);
-			a[0] = 0x20;
-			a[1] = (uint8_t)(r % 3);
+			if (family == AF_INET6) {
+				a[0] = 0x20;
+				a[1] = (uint8_t)(r % 3);
+			}
 		}
 		uint32_t want = NETMAP_NONE;
 		int best = -1;
@@ -247,24 +257,50 @@ START_TEST(random_against_scan)
 				want = (uint32_t)i;
 			}
 		}
-		uint32_t got = netmap_lookup(m, AF_INET6, a, &p);
+		uint32_t got = netmap_lookup(m, family, a, &p);
 		ck_assert_uint_eq(got, want);
 		ck_assert_int_ge(p, best < 0 ? 0 : best);
+		ck_assert_uint_le(p, max);
 		/* the span's lowest and highest addresses get the same value */
 		uint8_t lo[16], hi[16], pl;
 		memcpy(lo, a, 16);
 		memcpy(hi, a, 16);
-		for (unsigned b = p; b < 128; b++) {
+		for (unsigned b = p; b < max; b++) {
 			lo[b / 8] &= (uint8_t)~(0x80 >> (b % 8));
 			hi[b / 8] |= (uint8_t)(0x80 >> (b % 8));
 		}
-		ck_assert_uint_eq(netmap_lookup(m, AF_INET6, lo, &pl), want);
-		ck_assert_uint_eq(netmap_lookup(m, AF_INET6, hi, &pl), want);
+		ck_assert_uint_eq(netmap_lookup(m, family, lo, &pl), want);
+		ck_assert_uint_eq(netmap_lookup(m, family, hi, &pl), want);
 	}
 	netmap_free(m);
+}
+
+START_TEST(random_v6_small)
+{
+	random_against_scan(AF_INET6, 600);
+}
+END_TEST
+
+START_TEST(random_v6_big)
+{
+	random_against_scan(AF_INET6, 3000);
+}
+END_TEST
+
+START_TEST(random_v4_small)
+{
+	random_against_scan(AF_INET, 600);
+}
+END_TEST
+
+START_TEST(random_v4_big)
+{
+	random_against_scan(AF_INET, 4000);
 }
 END_TEST
 
 UNIT_SUITE("netmap", {"parse_good_and_bad", parse_good_and_bad}, {"default_routes", default_routes},
 	   {"host_routes", host_routes}, {"overlapping", overlapping}, {"families", families},
-	   {"duplicates", duplicates}, {"random_against_scan", random_against_scan})
+	   {"duplicates", duplicates}, {"random_v6_small", random_v6_small},
+	   {"random_v6_big", random_v6_big}, {"random_v4_small", random_v4_small},
+	   {"random_v4_big", random_v4_big})
