@@ -1,6 +1,6 @@
 # conf/ — example configs and the systemd units; `make install` puts the units
 # into systemdsystemunitdir and the examples into $(sysconfdir)/gslb
-EXTRA_DIST += conf/gslb.conf conf/demo.conf conf/probe.key.example \
+EXTRA_DIST += conf/gslb.conf conf/networks.txt conf/demo.conf conf/probe.key.example \
 	conf/systemd/gslbd.service.in conf/systemd/gslb-probe.service.in \
 	conf/systemd/gslb-anycast.service.in \
 	conf/systemd/gslb.sysusers zones/example.com.zone
@@ -25,7 +25,7 @@ conf/systemd/%.service: $(srcdir)/conf/systemd/%.service.in Makefile
 
 # The examples never overwrite a file already there (an operator's edit);
 # uninstall removes them only while they are unchanged. With them go the demo
-# zone (zones/) and the demo GeoIP database, and the configs' "../zones/" paths
+# zone (zones/), the demo GeoIP database and gslb.conf's networks.txt, and the configs' "../zones/" paths
 # become "zones/", so that `gslbd -t -c $(sysconfdir)/gslb/demo.conf.example` works
 # where they are installed.
 GSLB_CONF_EXAMPLES = gslb.conf demo.conf probe.key.example
@@ -48,7 +48,7 @@ install-gslb-examples: conf/demo-city.mmdb
 		fi; \
 	done
 	@for pair in $(srcdir)/zones/example.com.zone:zones/example.com.zone \
-		conf/demo-city.mmdb:demo-city.mmdb; do \
+		conf/demo-city.mmdb:demo-city.mmdb $(srcdir)/conf/networks.txt:networks.txt; do \
 		s=$${pair%%:*}; t='$(GSLB_ETC)/'$${pair#*:}; \
 		if [ -e "$$t" ]; then echo "  kept $$t"; \
 		else echo " $(INSTALL_DATA) $$s $$t"; $(INSTALL_DATA) "$$s" "$$t" || exit 1; fi; \
@@ -62,7 +62,7 @@ uninstall-local:
 			rm -f "$$t"; fi; \
 	done
 	@for pair in $(srcdir)/zones/example.com.zone:zones/example.com.zone \
-		conf/demo-city.mmdb:demo-city.mmdb; do \
+		conf/demo-city.mmdb:demo-city.mmdb $(srcdir)/conf/networks.txt:networks.txt; do \
 		s=$${pair%%:*}; t='$(GSLB_ETC)/'$${pair#*:}; \
 		if [ -f "$$t" ] && cmp -s "$$s" "$$t"; then rm -f "$$t"; fi; \
 	done

@@ -14,6 +14,7 @@
 #include "filter.h"
 #include "geo.h"
 #include "log.h"
+#include "netmap.h"
 #include "render.h"
 #include "service.h"
 #include "snapshot.h"
@@ -65,22 +66,40 @@ static void client_address(const struct wire_query *q, const struct sockaddr *sr
 	c->prefix = c->family == AF_INET ? g->ecs_max_prefix_v4 : g->ecs_max_prefix_v6;
 }
 
-/* Fills the location fields of c from the GeoIP database (through the
- * thread's cache) or the configured default, and c->loc_prefix: the matched
- * network's length, capped by the configured maxima (0 without a lookup:
- * every client is then alike). Only a chain that reads the location
- * (lookup) pays for the lookup. */
+/* Fills the location fields of c from the network map, else the GeoIP database (through
+ * the thread's cache) or the configured default, and c->loc_prefix: the span of the matched
+ * network (the map's span never lets a resolver cache one answer over a longer entry inside
+ * it; a GeoIP network counts when the map has none inside it), capped by the configured
+ * maxima (0 without a lookup: every client is then alike). Only a chain that reads the
+ * location (lookup) pays for the lookup. */
 static void client_location(struct answer_ctx *ctx, const struct snapshot *snap, bool lookup,
 			    struct flt_client *c)
 {
-	const struct conf_geoip *g = &snap->conf->geoip;
+	const struct conf *conf = snap->conf;
+	const struct conf_geoip *g = &conf->geoip;
 	struct geo_loc loc;
 	uint8_t cap = c->family == AF_INET ? g->ecs_max_prefix_v4 : g->ecs_max_prefix_v6;
+	uint8_t span = 0;
 
 	c->has_location = false;
+	c->region = NULL;
 	c->country[0] = c->continent[0] = '\0';
 	c->loc_prefix = 0;
-	if (!lookup || !snap->geo || c->family == 0)
+	if (!lookup || c->family == 0)
+		return;
+	if (conf->netmap) {
+		uint32_t v = netmap_lookup(conf->netmap, c->family, c->addr, &span);
+		if (v != NETMAP_NONE) {
+			c->region = &conf->regions[conf->nets[v].region];
+			c->has_location = true;
+			c->lat = c->region->lat;
+			c->lon = c->region->lon;
+			c->loc_prefix = span < cap ? span : cap;
+			return;
+		}
+	}
+	c->loc_prefix = span < cap ? span : cap;
+	if (!snap->geo)
 		return;
 	if (geo_cache_lookup(&ctx->geo, snap->geo, c->family, c->addr, &loc) < 0)
 		return;
@@ -100,7 +119,25 @@ static void client_location(struct answer_ctx *ctx, const struct snapshot *snap,
 		memcpy(c->country, g->default_country, 3);
 		memcpy(c->continent, g->default_continent, 3);
 	}
-	c->loc_prefix = loc.prefix < cap ? loc.prefix : cap;
+	if (loc.prefix > span)
+		span = loc.prefix;
+	c->loc_prefix = span < cap ? span : cap;
+}
+
+/* Sets c->asn and c->asn_prefix (the database network's length, capped like
+ * client_location's) from the ASN database, only when the chain reads the AS number
+ * (lookup) and some region lists AS numbers: the lookup is not free. */
+static void client_asn(const struct snapshot *snap, bool lookup, struct flt_client *c)
+{
+	const struct conf_geoip *g = &snap->conf->geoip;
+	uint8_t cap = c->family == AF_INET ? g->ecs_max_prefix_v4 : g->ecs_max_prefix_v6, span;
+
+	c->asn = 0;
+	c->asn_prefix = 0;
+	if (!lookup || !snap->asn || c->family == 0 || !snap->conf->regions_have_asns)
+		return;
+	c->asn = geo_asn_lookup(snap->asn, c->family, c->addr, &span);
+	c->asn_prefix = span < cap ? span : cap;
 }
 
 /* The member's down addresses as the health table says (member_health.down_addrs). */
@@ -201,6 +238,7 @@ int service_answer(struct answer_ctx *ctx, const struct snapshot *snap, const st
 	fctx.scope = 0;
 	client_address(q, src, &snap->conf->geoip, &fctx.client);
 	client_location(ctx, snap, svc->chain.flags & FLT_READS_LOCATION, &fctx.client);
+	client_asn(snap, svc->chain.flags & FLT_READS_ASN, &fctx.client);
 
 	uint16_t ctype = qtype == TYPE_CNAME ? TYPE_ANY : qtype;
 	size_t n = candidates(svc->members, svc->nmembers, snap->health, ctype, m);

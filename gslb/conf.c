@@ -6,6 +6,7 @@
 
 #include "conf_schema.h"
 #include "dname.h"
+#include "netmap.h"
 #include "service.h"
 
 #include <libconfig.h>
@@ -34,18 +35,12 @@ static unsigned source_of(struct conf_ctx *x, const config_setting_t *s, char *f
 	return line == 0 ? 1 : line; /* the root group has no line of its own */
 }
 
-/* "file:line: path: message" */
-void conf_err(struct conf_ctx *x, const config_setting_t *s, const char *path, const char *fmt, ...)
+/* Writes the message of an error whose "file:line: " prefix is out, and counts it. */
+static void put_msg(struct conf_ctx *x, const char *fmt, va_list ap)
 {
-	char file[PATH_MAX];
-	unsigned line = source_of(x, s, file, sizeof(file));
 	char msg[1024];
-	va_list ap;
 
-	fprintf(x->err, "%s%s:%u: %s: ", x->nerr ? "\n" : "", file, line, path);
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	/* Messages quote values from the file: a control character in one (a newline inside
 	 * a string) must not break the one-line-per-error form or reach a terminal raw. */
 	for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
@@ -57,6 +52,29 @@ void conf_err(struct conf_ctx *x, const config_setting_t *s, const char *path, c
 			fputc(*p, x->err);
 	}
 	x->nerr++;
+}
+
+/* "file:line: path: message" */
+void conf_err(struct conf_ctx *x, const config_setting_t *s, const char *path, const char *fmt, ...)
+{
+	char file[PATH_MAX];
+	unsigned line = source_of(x, s, file, sizeof(file));
+	va_list ap;
+
+	fprintf(x->err, "%s%s:%u: %s: ", x->nerr ? "\n" : "", file, line, path);
+	va_start(ap, fmt);
+	put_msg(x, fmt, ap);
+	va_end(ap);
+}
+
+void conf_err_at(struct conf_ctx *x, const char *file, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(x->err, "%s%s:%u: ", x->nerr ? "\n" : "", file, line);
+	va_start(ap, fmt);
+	put_msg(x, fmt, ap);
+	va_end(ap);
 }
 
 char *conf_where(struct conf_ctx *x, const config_setting_t *s)
@@ -275,13 +293,13 @@ static void load_strs(struct conf_ctx *x, const struct conf_item *it, const conf
 	for (int i = 0; i < n && !scalar; i++) {
 		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
 
-		if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+		if (config_setting_type(e) != CONFIG_TYPE_STRING && !(it->flags & CONF_ANY_ELEMS)) {
 			conf_path_fmt(epath, sizeof(epath), "%s[%d]", path, i);
 			conf_err(x, e, epath, "expected a string, got %s", conf_type_name(e));
 			ok = false;
 		}
 	}
-	if (!ok)
+	if (!ok && !(it->flags & CONF_ANY_ELEMS))
 		return;
 	if ((size_t)n < it->min_count) {
 		conf_err(x, s, path, "needs at least %zu entr%s", it->min_count,
@@ -1021,6 +1039,7 @@ static const struct {
 } conf_late[] = {
     {conf_late_probe, CONF_S_PROBE},
     {conf_late_services, CONF_S_SERVICES},
+    {conf_late_networks, CONF_S_GEOIP},
     {NULL, 0},
 };
 
@@ -1139,6 +1158,8 @@ void conf_free(struct conf *c)
 	if (!c)
 		return;
 	release_table(conf_schema, (char *)c);
+	netmap_free(c->netmap);
+	free(c->nets);
 	free(c->service_lines);
 	free(c->path);
 	free(c->dir);

@@ -137,6 +137,16 @@ struct conf_geoip {
 	double default_lat, default_lon; /* degrees */
 	char default_country[3];	 /* ISO 3166 alpha-2, uppercase; "" = none */
 	char default_continent[3];	 /* AF AN AS EU NA OC SA; "" = none */
+	char *networks_file;		 /* resolved path of "CIDR region" lines, or NULL */
+	char *asn_database;		 /* resolved path of a GeoLite2-ASN format mmdb, or NULL */
+	char *asn_database_at;		 /* "file:line" of asn_database, for errors opening it */
+};
+
+/* One network of the network map: where it was written and the region it pins. */
+struct conf_net {
+	uint32_t region; /* index into conf->regions */
+	int line;	 /* line in the config file, or in geoip.networks_file when in_file */
+	bool in_file;
 };
 
 /* server.control: { ... }: the HTTP endpoint of /healthz, /metrics and the gslbctl API. */
@@ -221,7 +231,13 @@ struct conf {
 	struct service *services; /* index i = services[i].index */
 	size_t nservices;
 	size_t nmembers_total; /* member_health slots: members of all services */
-	int *service_lines;    /* config line of services[i], for errors found later */
+	/* the network map (netmap.h) of the regions' networks and geoip.networks_file: its
+	 * values index nets; NULL when no network is written (gslbd only builds it) */
+	struct netmap *netmap;
+	struct conf_net *nets;
+	size_t nnets;
+	bool regions_have_asns; /* some region lists asns: the client's ASN is looked up */
+	int *service_lines;	/* config line of services[i], for errors found later */
 };
 
 /* The check named name, or NULL. */

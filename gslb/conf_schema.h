@@ -46,7 +46,8 @@ enum conf_type {
 /* CT_STRS: a lone string stands for a one-element array; CT_LIST: a string instead of the
  * list, given to .store */
 #define CONF_SCALAR_OK 0x2
-#define CONF_OPEN 0x4 /* on a table's NULL row: keys not in it are left to finish */
+#define CONF_OPEN 0x4	   /* on a table's NULL row: keys not in it are left to finish */
+#define CONF_ANY_ELEMS 0x8 /* CT_STRS: elements of any scalar type; the store hook checks them */
 
 /* Setting paths for messages: "server.tcp.idle_timeout", "zones[1].file". Long paths are
  * cut, which only shortens a message. */
@@ -105,6 +106,9 @@ struct conf_item {
 __attribute__((format(printf, 4, 5))) void conf_err(struct conf_ctx *x, const config_setting_t *s,
 						    const char *path, const char *fmt, ...);
 void conf_oom(struct conf_ctx *x, const config_setting_t *s, const char *path);
+/* Reports "file:line: message" about a file the loader reads itself (geoip.networks_file). */
+__attribute__((format(printf, 4, 5))) void conf_err_at(struct conf_ctx *x, const char *file,
+						       unsigned line, const char *fmt, ...);
 
 /* "file:line" of s as conf_err prints it (malloc'd, caller frees), or NULL when out of
  * memory: for errors found after the load, when the file is no longer open. */
@@ -166,6 +170,11 @@ conf_hook_fn conf_finish_geoip;
 conf_hook_fn conf_finish_regions;
 conf_hook_fn conf_finish_services;
 conf_late_fn conf_late_services;
+
+/* conf_netmap.c: regions[].networks, geoip.networks_file and the network map built from them */
+conf_hook_fn conf_store_networks;
+conf_release_fn conf_release_networks;
+conf_late_fn conf_late_networks;
 
 /* conf_rrl.c: rrl: { ... } */
 extern const struct conf_item conf_rrl_items[];

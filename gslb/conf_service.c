@@ -13,10 +13,12 @@
 #include <libconfig.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #define NAME_MAX_LEN 64 /* region names travel in metrics and logs */
@@ -191,8 +193,9 @@ static const struct conf_item location_items[] = {
 static void release_database(const struct conf_item *it, char *base)
 {
 	struct conf_geoip *g = (struct conf_geoip *)base;
-	bool six = it->off == offsetof(struct conf_geoip, database6);
-	char **at = six ? &g->database6_at : &g->database_at;
+	char **at = it->off == offsetof(struct conf_geoip, database6)	   ? &g->database6_at
+		    : it->off == offsetof(struct conf_geoip, asn_database) ? &g->asn_database_at
+									   : &g->database_at;
 
 	free(*(char **)(base + it->off));
 	*(char **)(base + it->off) = NULL;
@@ -212,6 +215,9 @@ const struct conf_item conf_geoip_items[] = {
     {"ecs_max_prefix_v6", CT_INT, FIELD(struct conf_geoip, ecs_max_prefix_v6), .min = 0, .max = 128,
      .def_int = 56},
     {"default_location", CT_GROUP, .off = 0, .sub = location_items, .finish = finish_location},
+    {"networks_file", CT_STRING, FIELD(struct conf_geoip, networks_file), .store = conf_store_path},
+    {"asn_database", CT_STRING, FIELD(struct conf_geoip, asn_database), .store = conf_store_path,
+     .release = release_database},
     {NULL},
 };
 
@@ -224,12 +230,15 @@ void conf_finish_geoip(struct conf_ctx *x, const struct conf_item *it, const con
 	struct conf_geoip *g = (struct conf_geoip *)(base + it->off);
 	const config_setting_t *db = s ? config_setting_get_member(s, "database") : NULL;
 	const config_setting_t *db6 = s ? config_setting_get_member(s, "database6") : NULL;
+	const config_setting_t *asn = s ? config_setting_get_member(s, "asn_database") : NULL;
 
 	g->enabled = s != NULL;
 	if (db && !(g->database_at = conf_where(x, db)))
 		conf_oom(x, db, path);
 	if (db6 && !(g->database6_at = conf_where(x, db6)))
 		conf_oom(x, db6, path);
+	if (asn && !(g->asn_database_at = conf_where(x, asn)))
+		conf_oom(x, asn, path);
 }
 
 /* ---- regions ---- */
@@ -252,6 +261,62 @@ static void store_region_name(struct conf_ctx *x, const struct conf_item *it,
 	conf_store_string(x, it, s, base, path);
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* asns = [ 64500, "AS64501" ]: numbers or "AS"-prefixed strings, 1..4294967295, kept sorted
+ * so that a lookup is a binary search. */
+static void store_asns(struct conf_ctx *x, const struct conf_item *it, const config_setting_t *s,
+		       char *base, const char *path)
+{
+	struct region *r = (struct region *)base;
+	int n = config_setting_length(s);
+	uint32_t *v = calloc(n > 0 ? (size_t)n : 1, sizeof(*v));
+	char epath[CONF_PATHLEN];
+	size_t cnt = 0;
+
+	(void)it;
+	if (!v) {
+		conf_oom(x, s, path);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+		long long asn = -1;
+		const char *str;
+		char *end;
+
+		conf_path_fmt(epath, sizeof(epath), "%s[%d]", path, i);
+		if (config_setting_type(e) == CONFIG_TYPE_INT ||
+		    config_setting_type(e) == CONFIG_TYPE_INT64) {
+			asn = config_setting_get_int64(e);
+		} else if ((str = config_setting_get_string(e)) != NULL) {
+			if (!strncasecmp(str, "AS", 2))
+				str += 2;
+			errno = 0;
+			asn = *str >= '0' && *str <= '9' ? strtoll(str, &end, 10) : -1;
+			if (errno || (asn >= 0 && *end))
+				asn = -1;
+		}
+		if (asn < 1 || asn > UINT32_MAX) {
+			conf_err(x, e, epath,
+				 "bad AS number (want 1..4294967295, e.g. 64500 or \"AS64500\")");
+			continue;
+		}
+		v[cnt++] = (uint32_t)asn;
+	}
+	qsort(v, cnt, sizeof(*v), cmp_u32);
+	for (size_t i = 1; i < cnt; i++)
+		if (v[i] == v[i - 1])
+			conf_err(x, s, path, "AS%u is listed twice", v[i]);
+	r->asns = v;
+	r->nasns = cnt;
+}
+
 const struct conf_item conf_region_items[] = {
     {"name", CT_STRING, CONF_REQUIRED, FIELD(struct region, name), .store = store_region_name},
     {"lat", CT_FLOAT, CONF_REQUIRED, FIELD(struct region, lat), .fmin = -90, .fmax = 90},
@@ -263,6 +328,10 @@ const struct conf_item conf_region_items[] = {
      .release = release_array},
     {"continents", CT_STRS, ARRAY(struct region, continents, ncontinents),
      .store = store_continents, .release = release_array},
+    {"networks", CT_STRS, CONF_SCALAR_OK, ARRAY(struct region, networks, nnetworks),
+     .store = conf_store_networks, .release = conf_release_networks},
+    {"asns", CT_STRS, CONF_ANY_ELEMS, ARRAY(struct region, asns, nasns), .store = store_asns,
+     .release = release_array},
     {NULL},
 };
 
@@ -278,6 +347,8 @@ void conf_finish_regions(struct conf_ctx *x, const struct conf_item *it, const c
 		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
 
 		region_trig_init(&c->regions[i]);
+		if (c->regions[i].nasns)
+			c->regions_have_asns = true;
 		if (!c->regions[i].name)
 			continue;
 		for (size_t j = 0; j < i; j++) {

@@ -19,7 +19,8 @@ const struct flt_def filter_table[] = {
     {"up", flt_up_run, false, 0, 0, 0, NULL, FLT_SEES_DRAINED, NULL},
     {"nearest", flt_nearest_run, true, 1, 1, FLT_ARG_MAX, "a region count", FLT_READS_LOCATION,
      "place"},
-    {"geofence", flt_geofence_run, false, 0, 0, 0, NULL, FLT_READS_LOCATION, "place"},
+    {"geofence", flt_geofence_run, false, 0, 0, 0, NULL, FLT_READS_LOCATION | FLT_READS_ASN,
+     "place"},
     {"priority", flt_priority_run, false, 0, 0, 0, NULL, 0, "priority"},
     {"weighted", flt_weighted_run, false, 0, 0, 0, NULL, 0, NULL},
     {"round_robin", flt_round_robin_run, false, 0, 0, 0, NULL, 0, NULL},
@@ -27,6 +28,7 @@ const struct flt_def filter_table[] = {
     {"least_loaded", flt_least_loaded_run, false, 0, 0, 0, NULL, 0, "load"},
     {"fastest", flt_fastest_run, false, 0, 0, 0, NULL, 0, NULL},
     {"sticky", flt_sticky_run, false, 0, 0, 0, NULL, FLT_READS_SUBNET, NULL},
+    {"asn", flt_asn_run, false, 0, 0, 0, NULL, FLT_READS_ASN, "network"},
     {"first", flt_first_run, true, 1, 1, FLT_ARG_MAX, "a count", 0, "count"},
 };
 const size_t filter_table_len = sizeof(filter_table) / sizeof(filter_table[0]);
@@ -214,7 +216,7 @@ static size_t drain(const struct member **m, size_t n)
 }
 
 /* The client prefix step's outcome depends on over m[0..n) (filter_chain_run), 0 for none.
- * Location filters decide per region, so one region leaves nothing to decide. */
+ * Location and AS filters decide per region, so one region leaves nothing to decide. */
 static uint8_t step_scope(const struct flt_ctx *ctx, unsigned flags, const struct member **m,
 			  size_t n)
 {
@@ -224,12 +226,16 @@ static uint8_t step_scope(const struct flt_ctx *ctx, unsigned flags, const struc
 		return 0;
 	if (flags & FLT_READS_SUBNET)
 		sc = ctx->client.prefix;
-	if (flags & FLT_READS_LOCATION) {
+	if (flags & (FLT_READS_LOCATION | FLT_READS_ASN)) {
 		size_t i = 1;
 		while (i < n && m[i]->region == m[0]->region)
 			i++;
-		if (i < n && ctx->client.loc_prefix > sc)
+		if (i == n)
+			return sc;
+		if ((flags & FLT_READS_LOCATION) && ctx->client.loc_prefix > sc)
 			sc = ctx->client.loc_prefix;
+		if ((flags & FLT_READS_ASN) && ctx->client.asn_prefix > sc)
+			sc = ctx->client.asn_prefix;
 	}
 	return sc;
 }
@@ -244,7 +250,7 @@ size_t filter_chain_run(const struct flt_chain *chain, struct flt_ctx *ctx, cons
 		const struct flt_step *st = &chain->steps[i];
 		if (!(st->def->flags & FLT_SEES_DRAINED))
 			n = drain(m, n);
-		if (st->def->flags & (FLT_READS_LOCATION | FLT_READS_SUBNET)) {
+		if (st->def->flags & (FLT_READS_LOCATION | FLT_READS_SUBNET | FLT_READS_ASN)) {
 			uint8_t sc = step_scope(ctx, st->def->flags, m, n);
 			if (sc > ctx->scope)
 				ctx->scope = sc;

@@ -29,10 +29,12 @@
  *                client by great-circle distance (haversine, km) minus the
  *                region's bias_km; nearer regions first, order kept within a
  *                region (a drained region has no member left, so its clients
- *                go to the next region). Client without a location: all,
+ *                go to the next region). The region a network map pins the
+ *                client to is nearest of all. Client without a location: all,
  *                unchanged.
- *   geofence     members whose region lists the client's country or
- *                continent; if none, members of regions that list neither
+ *   geofence     members of the region a network map pins the client to,
+ *                or whose region lists the client's country, continent or
+ *                AS number; if none, members of regions that list neither
  *                countries nor continents (the "rest of the world"); if
  *                none either, all. Order kept.
  *   priority     members with the lowest priority value. Order kept.
@@ -54,6 +56,9 @@
  *                subnet keeps its member while that member is in the list,
  *                and only the subnets of a removed member move (all of
  *                weight 0: equal weights).
+ *   asn          members whose region lists the client's AS number; if none,
+ *                members of regions that list no AS numbers; if none either,
+ *                all. Order kept. Client without a known AS: the latter.
  *   first[:N]    the first N (default 1, 1..64).
  *
  * Threads: the table and parsed chains are immutable; filter_chain_run()
@@ -72,6 +77,7 @@
 
 struct member;
 struct member_health;
+struct region;
 struct service;
 
 #define FLT_MAX_MEMBERS 256 /* stack scratch per filter: 256 × 8 bytes */
@@ -90,8 +96,13 @@ struct flt_client {
 	uint8_t addr[16];  /* network byte order; 4 bytes used for AF_INET */
 	uint8_t prefix;	   /* leading bits of addr naming the subnet (sticky) */
 	/* leading bits of addr over which the location fields hold: the prefix of the network
-	 * they came from (the GeoIP network today; any location source sets it) */
+	 * they came from (GeoIP's network, or the span of a network map entry) */
 	uint8_t loc_prefix;
+	/* the region a network map entry pins the client to (geoip.networks_file, regions'
+	 * networks), or NULL: then it is where GeoIP says. lat/lon are that region's. */
+	const struct region *region;
+	uint32_t asn;	    /* autonomous system of addr (geoip.asn_database); 0 when unknown */
+	uint8_t asn_prefix; /* leading bits of addr over which asn holds (the database's network) */
 };
 
 /* Per-thread counters, written by their query thread, summed by the metrics reader on
@@ -137,6 +148,7 @@ enum flt_flag {
 	FLT_SEES_DRAINED = 1 << 0,   /* gets the weight-0 members too (up: health decides first) */
 	FLT_READS_LOCATION = 1 << 1, /* the client's location: scope client.loc_prefix */
 	FLT_READS_SUBNET = 1 << 2,   /* the client's subnet: scope client.prefix */
+	FLT_READS_ASN = 1 << 3,	     /* the client's AS number: scope client.asn_prefix */
 };
 
 /* One row of the filter table. */
@@ -148,8 +160,8 @@ struct flt_def {
 	uint32_t arg_min, arg_max;
 	const char *arg_what; /* for messages: "first takes a count 1..64" */
 	unsigned flags;	      /* enum flt_flag */
-	/* What it narrows the list by ("place", "load", "priority", "count"), NULL when it only
-	 * orders: such a filter must run after `up` (filter_chain_check). */
+	/* What it narrows the list by ("place", "network", "load", "priority", "count"), NULL when
+	 * it only orders: such a filter must run after `up` (filter_chain_check). */
 	const char *narrows;
 };
 
@@ -196,8 +208,9 @@ int filter_chain_format(const struct flt_chain *chain, char *buf, size_t size);
 /* Runs chain over m[0..n) in place and returns the number of members left
  * (at most n; at least 1 when n >= 1). n must be <= FLT_MAX_MEMBERS; extra
  * members are ignored. Raises ctx->scope to the longest client prefix a
- * step depended on: client.loc_prefix for a filter reading the location
- * whose input spans two regions or more, client.prefix for one reading the
+ * step depended on: client.loc_prefix (client.asn_prefix) for a filter
+ * reading the location (the AS number) whose input spans two regions or
+ * more, client.prefix for one reading the
  * subnet whose input has two members or more (with less, the outcome is the
  * same for every client). Query path: no lock, no allocation. */
 size_t filter_chain_run(const struct flt_chain *chain, struct flt_ctx *ctx, const struct member **m,
@@ -238,12 +251,16 @@ flt_fn flt_random_run;
 flt_fn flt_least_loaded_run;
 flt_fn flt_fastest_run;
 flt_fn flt_sticky_run;
+flt_fn flt_asn_run;
 flt_fn flt_first_run;
 
 /* Whether svc has a member `up` would keep as up (health up, not drained, and when the member
  * is a CNAME to a service of this server, that service has one: acyclic, the loader checks).
  * health NULL: all up. Query path. */
 bool flt_up_service_live(const struct service *svc, const struct member_health *health);
+/* Whether region r lists AS number asn (0, unknown, is never listed): a binary search of
+ * its sorted asns. Query path; geofence uses it too. */
+bool flt_asn_listed(const struct region *r, uint32_t asn);
 
 /* Great-circle distance in km between two points in degrees (haversine,
  * mean Earth radius 6371 km). Exported for tests and gslbctl. */

@@ -271,31 +271,27 @@ static bool is_v4mapped(const uint8_t *a)
 	return !memcmp(a, pfx, sizeof(pfx));
 }
 
-int geo_lookup(const struct geo_db *db, int family, const uint8_t *addr, struct geo_loc *out)
+/* Looks addr up in mm: IPv4 in an IPv6 tree under ::/96, v4-mapped IPv6 in an IPv4 tree as
+ * IPv4. *prefix gets the matched network's length in the address's own family. Returns 0
+ * (res->found_entry says whether a record matched), 1 when the tree cannot hold the address
+ * (IPv6 in an IPv4 tree: *prefix 0, nothing found), -EAFNOSUPPORT, or -EINVAL. */
+static int mm_lookup(MMDB_s *mm, int family, const uint8_t *addr, MMDB_lookup_result_s *res,
+		     uint8_t *prefix)
 {
 	struct sockaddr_in sin = {.sin_family = AF_INET};
 	struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6};
 	const struct sockaddr *sa;
-	MMDB_lookup_result_s res;
-	MMDB_entry_data_s d, d2;
-	const struct geo_file *gf = &db->f[0];
-	const char *const *const *p = schema_paths[db->schema];
-	MMDB_s *mm;
 	int mmerr, bias = 0;
 	unsigned int mask;
 
-	memset(out, 0, sizeof(*out));
-	/* With a separate IPv6 file, v4-mapped addresses still belong to the first. */
-	if (family == AF_INET6 && db->f[1].open && !is_v4mapped(addr))
-		gf = &db->f[1];
-	mm = (MMDB_s *)&gf->mmdb; /* the lookup API is not const-correct */
+	*prefix = 0;
 	if (family == AF_INET) {
 		memcpy(&sin.sin_addr, addr, 4);
 		sa = (const struct sockaddr *)&sin;
 	} else if (family == AF_INET6) {
 		if (mm->metadata.ip_version == 4) {
 			if (!is_v4mapped(addr))
-				return 0; /* nothing about IPv6 here: ::/0 is empty */
+				return 1; /* nothing about IPv6 here: ::/0 is empty */
 			memcpy(&sin.sin_addr, addr + 12, 4);
 			sa = (const struct sockaddr *)&sin;
 			bias = 96;
@@ -306,15 +302,33 @@ int geo_lookup(const struct geo_db *db, int family, const uint8_t *addr, struct 
 	} else {
 		return -EAFNOSUPPORT;
 	}
-
-	res = MMDB_lookup_sockaddr(mm, sa, &mmerr);
+	*res = MMDB_lookup_sockaddr(mm, sa, &mmerr);
 	if (unlikely(mmerr != MMDB_SUCCESS))
 		return -EINVAL;
-	mask = res.netmask;
+	mask = res->netmask;
 	/* IPv4 in an IPv6 tree is found under ::/96 and reported in IPv6 bits. */
 	if (sa->sa_family == AF_INET && mm->metadata.ip_version == 6)
 		mask = mask >= 96 ? mask - 96 : 0;
-	out->prefix = (uint8_t)(mask + bias);
+	*prefix = (uint8_t)(mask + bias);
+	return 0;
+}
+
+int geo_lookup(const struct geo_db *db, int family, const uint8_t *addr, struct geo_loc *out)
+{
+	MMDB_lookup_result_s res;
+	MMDB_entry_data_s d, d2;
+	const struct geo_file *gf = &db->f[0];
+	const char *const *const *p = schema_paths[db->schema];
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	/* With a separate IPv6 file, v4-mapped addresses still belong to the first. */
+	if (family == AF_INET6 && db->f[1].open && !is_v4mapped(addr))
+		gf = &db->f[1];
+	/* the lookup API is not const-correct */
+	ret = mm_lookup((MMDB_s *)&gf->mmdb, family, addr, &res, &out->prefix);
+	if (ret != 0)
+		return ret > 0 ? 0 : ret;
 	if (!res.found_entry)
 		return 0;
 
@@ -336,6 +350,84 @@ int geo_lookup(const struct geo_db *db, int family, const uint8_t *addr, struct 
 			memcpy(out->continent, c, 3);
 	}
 	return 0;
+}
+
+/* ---- ASN database ---- */
+
+struct geo_asn_db {
+	MMDB_s mmdb;
+};
+
+static const char *const asn_path[] = {"autonomous_system_number", NULL};
+
+struct geo_asn_db *geo_asn_open(const char *path, char *err, size_t errlen)
+{
+	struct geo_asn_db *db = calloc(1, sizeof(*db));
+	MMDB_entry_data_s d;
+	MMDB_entry_s entry;
+	int st;
+
+	if (!db) {
+		seterr(err, errlen, "%s: out of memory", path);
+		return NULL;
+	}
+	errno = 0;
+	st = MMDB_open(path, MMDB_MODE_MMAP, &db->mmdb);
+	if (st != MMDB_SUCCESS) {
+		int e = errno;
+
+		if ((st == MMDB_FILE_OPEN_ERROR || st == MMDB_IO_ERROR) && e)
+			seterr(err, errlen, "%s: cannot open ASN database: %s", path, strerror(e));
+		else
+			seterr(err, errlen, "%s: not a MaxMind DB file: %s", path,
+			       MMDB_strerror(st));
+		free(db);
+		return NULL;
+	}
+	if (probe_first_record(&db->mmdb, &entry) != 0 ||
+	    MMDB_aget_value(&entry, &d, asn_path) != MMDB_SUCCESS || !d.has_data ||
+	    d.type != MMDB_DATA_TYPE_UINT32) {
+		seterr(err, errlen,
+		       "%s: records are not in the GeoLite2-ASN layout (an "
+		       "autonomous_system_number, uint32; database_type '%s')",
+		       path, db->mmdb.metadata.database_type);
+		geo_asn_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+void geo_asn_close(struct geo_asn_db *db)
+{
+	if (!db)
+		return;
+	MMDB_close(&db->mmdb);
+	free(db);
+}
+
+uint32_t geo_asn_lookup(const struct geo_asn_db *db, int family, const uint8_t *addr,
+			uint8_t *prefix)
+{
+	MMDB_lookup_result_s res;
+	MMDB_entry_data_s d;
+	uint8_t bias = 0;
+
+	/* v4-mapped is IPv4: gslb-asn-mmdb writes no ::ffff:0:0/96 alias (the real data holds
+	 * records where the writer's other aliases would go) */
+	if (family == AF_INET6 && is_v4mapped(addr)) {
+		family = AF_INET;
+		addr += 12;
+		bias = 96;
+	}
+	if (mm_lookup((MMDB_s *)&db->mmdb, family, addr, &res, prefix) != 0)
+		return 0;
+	*prefix = (uint8_t)(*prefix + bias);
+	if (!res.found_entry)
+		return 0;
+	if (MMDB_aget_value(&res.entry, &d, asn_path) != MMDB_SUCCESS || !d.has_data ||
+	    d.type != MMDB_DATA_TYPE_UINT32)
+		return 0;
+	return d.uint32;
 }
 
 struct geo_cache *geo_cache_new(void)

@@ -78,6 +78,24 @@ int geo_lookup(const struct geo_db *db, int family, const uint8_t *addr, struct 
  * Links without libmaxminddb (the config loader uses it). */
 const char *geo_continent(const char *country);
 
+/* An autonomous system database: an mmdb in the MaxMind GeoLite2-ASN layout (records
+ * with autonomous_system_number, uint32), IPv4, IPv6 or both; gslb-asn-mmdb(1) builds one
+ * from ip-location-db's CSV. Immutable once opened; belongs to a snapshot. */
+struct geo_asn_db;
+
+/* Opens the file at path and checks that its first record carries a uint32
+ * autonomous_system_number. NULL with "path: message" in err on failure. The caller owns
+ * the result (geo_asn_close). Startup or reload thread. */
+struct geo_asn_db *geo_asn_open(const char *path, char *err, size_t errlen);
+/* Closes db; NULL is fine. After every reader is done. */
+void geo_asn_close(struct geo_asn_db *db);
+/* The AS number of addr (4 bytes AF_INET, 16 AF_INET6), or 0 when the database has none
+ * (or for another family, or a corrupt database). *prefix gets the length of the matched
+ * (or empty) network in the address's own family, as geo_lookup. Query path: no
+ * allocation, no lock; any thread. */
+uint32_t geo_asn_lookup(const struct geo_asn_db *db, int family, const uint8_t *addr,
+			uint8_t *prefix);
+
 #define GEO_CACHE_SIZE 1024 /* entries, a power of two; 56 KiB per thread */
 
 struct geo_cache_entry {

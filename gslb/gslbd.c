@@ -399,8 +399,8 @@ static int daemon_reload(void *arg, uint64_t *generation, unsigned *restart, cha
 	/* s stays valid: only a later reload, behind the same lock, frees it */
 	*generation = s->generation;
 	atomic_fetch_add_explicit(&d->counters.reloads_ok, 1, memory_order_relaxed);
-	log_info("event=reload result=ok generation=%llu zones=%zu",
-		 (unsigned long long)s->generation, s->zones->nzones);
+	log_info("event=reload result=ok generation=%llu zones=%zu networks=%zu",
+		 (unsigned long long)s->generation, s->zones->nzones, s->conf->nnets);
 	pthread_mutex_unlock(&d->reload_lock);
 	return 0;
 fail:
@@ -601,8 +601,9 @@ int main(int argc, char **argv)
 	}
 
 	control_set_serving(d.control, true);
-	log_info("event=ready listen=%s zones=%zu threads=%d generation=%llu version=%s",
-		 d.listen_text, snap->zones->nzones, d.threads,
+	log_info("event=ready listen=%s zones=%zu networks=%zu threads=%d generation=%llu "
+		 "version=%s",
+		 d.listen_text, snap->zones->nzones, snap->conf->nnets, d.threads,
 		 (unsigned long long)snap->generation, PACKAGE_VERSION);
 	daemon_ready(&ready_fd);
 	event_base_dispatch(d.base);

@@ -7,7 +7,7 @@ libgslb_a_SOURCES = \
 	gslb/wire.c gslb/wire.h \
 	gslb/conf.c gslb/conf.h gslb/conf_schema.h gslb/conf_health.c gslb/conf_service.c \
 	gslb/conf_read.c \
-	gslb/conf_rrl.c \
+	gslb/conf_rrl.c gslb/conf_netmap.c gslb/netmap.c gslb/netmap.h \
 	gslb/geo_continent.c \
 	gslb/zone_load.c gslb/zone.c gslb/zone.h \
 	gslb/render.c gslb/render.h \
@@ -122,3 +122,7 @@ tests_unit_test_geo_LDADD = $(UNIT_LDADD)
 EXTRA_tests_unit_test_geo_DEPENDENCIES = $(GEO_TEST_DBS)
 check_PROGRAMS += $(GSLB_TESTS)
 TESTS += $(GSLB_TESTS)
+# netmap: the network map's trie
+GSLB_TESTS += tests/unit/test_netmap
+tests_unit_test_netmap_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_netmap_LDADD = $(UNIT_LDADD)

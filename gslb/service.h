@@ -28,6 +28,8 @@
 
 #include "filter.h"
 
+struct netmap_prefix; /* netmap.h */
+
 /* Limit on members per service: filters keep their scratch arrays on the
  * stack, sized by this. The loader must reject larger services. */
 #define SERVICE_MAX_MEMBERS FLT_MAX_MEMBERS
@@ -43,6 +45,13 @@ struct region {
 	size_t ncountries;
 	char (*continents)[3]; /* MaxMind continent codes: AF AN AS EU NA OC SA (geofence) */
 	size_t ncontinents;
+	uint32_t *asns; /* autonomous system numbers, ascending (geofence, asn) */
+	size_t nasns;
+	/* networks pinned to the region (netmap.h), as written, with their config lines; the
+	 * loader puts them in conf->netmap */
+	struct netmap_prefix *networks;
+	int *network_lines;
+	size_t nnetworks;
 };
 
 /* least_loaded watermarks (permille) of a member that does not set them. */

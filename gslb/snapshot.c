@@ -98,6 +98,24 @@ static int open_geo(const struct conf *conf, struct geo_db **geo, char *err, siz
 	return -EINVAL;
 }
 
+/* Opens geoip.asn_database, when given, like open_geo. */
+static int open_asn(const struct conf *conf, struct geo_asn_db **asn, char *err, size_t errlen)
+{
+	const struct conf_geoip *g = &conf->geoip;
+	char gerr[1024] = "", msg[1400];
+
+	*asn = NULL;
+	if (!g->enabled || !g->asn_database)
+		return 0;
+	*asn = geo_asn_open(g->asn_database, gerr, sizeof(gerr));
+	if (*asn != NULL)
+		return 0;
+	snprintf(msg, sizeof(msg), "%s: geoip.asn_database: %s", g->asn_database_at,
+		 gerr[0] ? gerr : "cannot open");
+	err_append(err, errlen, msg);
+	return -EINVAL;
+}
+
 /* The member health slots. */
 static int init_health(struct snapshot *s, char *err, size_t errlen)
 {
@@ -137,6 +155,7 @@ struct snapshot *snapshot_build(const char *conf_path, char *err, size_t errlen)
 	struct zone **zones = NULL;
 	struct zonedb *db = NULL;
 	struct geo_db *geo = NULL;
+	struct geo_asn_db *asn = NULL;
 	size_t i;
 	bool failed = false;
 
@@ -148,7 +167,7 @@ struct snapshot *snapshot_build(const char *conf_path, char *err, size_t errlen)
 		goto out;
 	}
 	/* a database that does not open is a config error: no zones are loaded after one */
-	if (open_geo(conf, &geo, err, errlen) != 0) {
+	if (open_geo(conf, &geo, err, errlen) != 0 || open_asn(conf, &asn, err, errlen) != 0) {
 		failed = true;
 		goto out;
 	}
@@ -194,11 +213,13 @@ struct snapshot *snapshot_build(const char *conf_path, char *err, size_t errlen)
 	s->conf = conf;
 	s->zones = db;
 	s->geo = geo;
+	s->asn = asn;
 	s->built_at = time(NULL);
 	s->warnings = geo_warnings(conf, geo);
 	conf = NULL;
 	db = NULL;
 	geo = NULL;
+	asn = NULL;
 	if (init_health(s, err, errlen) != 0) {
 		failed = true;
 		snapshot_free(s);
@@ -207,6 +228,7 @@ struct snapshot *snapshot_build(const char *conf_path, char *err, size_t errlen)
 	}
 out:
 	geo_close(geo);
+	geo_asn_close(asn);
 	zonedb_free(db);
 	if (zones != NULL && conf != NULL) {
 		for (i = 0; i < conf->nzones; i++)
@@ -223,6 +245,7 @@ void snapshot_free(struct snapshot *s)
 		return;
 	geo_close(s->geo);
 	free(s->warnings);
+	geo_asn_close(s->asn);
 	free(s->health);
 	member_stats_free(&s->answers);
 	zonedb_free(s->zones);

@@ -21,14 +21,16 @@
 #include "member_stats.h"
 
 struct conf;
+struct geo_asn_db;
 struct geo_db;
 struct member_health;
 struct zonedb;
 
 struct snapshot {
 	struct conf *conf;
-	struct zonedb *zones; /* service names attached to their nodes (node->service) */
-	struct geo_db *geo;   /* from conf->geoip; NULL without a geoip section */
+	struct zonedb *zones;	/* service names attached to their nodes (node->service) */
+	struct geo_db *geo;	/* from conf->geoip; NULL without a geoip section */
+	struct geo_asn_db *asn; /* geoip.asn_database, or NULL */
 	/* one per member slot (member->health), member_health_init'ed; owned by the
 	 * snapshot until the health module carries states across reloads */
 	struct member_health *health;

@@ -19,13 +19,13 @@ static bool code_in(const char *code, char (*list)[3], size_t n)
 
 static bool region_matches(const struct region *r, const struct flt_client *c)
 {
-	return code_in(c->country, r->countries, r->ncountries) ||
-	       code_in(c->continent, r->continents, r->ncontinents);
+	return r == c->region || code_in(c->country, r->countries, r->ncountries) ||
+	       code_in(c->continent, r->continents, r->ncontinents) || flt_asn_listed(r, c->asn);
 }
 
 static bool region_unfenced(const struct region *r)
 {
-	return r->ncountries == 0 && r->ncontinents == 0;
+	return r->ncountries == 0 && r->ncontinents == 0 && r->nasns == 0;
 }
 
 size_t flt_geofence_run(struct flt_ctx *ctx, const struct flt_step *step, const struct member **m,

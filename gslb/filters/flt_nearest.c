@@ -75,7 +75,9 @@ size_t flt_nearest_run(struct flt_ctx *ctx, const struct flt_step *step, const s
 		if (r == nreg) {
 			const struct region *rg = m[i]->region;
 			reg[r] = rg;
-			dist[r] = distance_to(&here, rg) - rg->bias_km;
+			/* a network map entry outranks any distance and bias */
+			dist[r] = rg == ctx->client.region ? -INFINITY
+							   : distance_to(&here, rg) - rg->bias_km;
 			nreg++;
 		}
 		slot[i] = (uint16_t)r;

@@ -10,6 +10,7 @@ libgslb_a_SOURCES += \
 	gslb/filters/flt_least_loaded.c \
 	gslb/filters/flt_fastest.c \
 	gslb/filters/flt_sticky.c \
+	gslb/filters/flt_asn.c \
 	gslb/filters/flt_first.c
 
 FLT_TESTS = \
@@ -24,6 +25,7 @@ FLT_TESTS = \
 	tests/unit/test_flt_least_loaded \
 	tests/unit/test_flt_fastest \
 	tests/unit/test_flt_sticky \
+	tests/unit/test_flt_asn \
 	tests/unit/test_flt_first
 check_PROGRAMS += $(FLT_TESTS)
 TESTS += $(FLT_TESTS)
@@ -50,5 +52,7 @@ tests_unit_test_flt_fastest_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_flt_fastest_LDADD = $(UNIT_LDADD)
 tests_unit_test_flt_sticky_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_flt_sticky_LDADD = $(UNIT_LDADD)
+tests_unit_test_flt_asn_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_flt_asn_LDADD = $(UNIT_LDADD)
 tests_unit_test_flt_first_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_flt_first_LDADD = $(UNIT_LDADD)

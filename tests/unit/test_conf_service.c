@@ -7,6 +7,7 @@
 #include "dname.h"
 #include "filter.h"
 #include "geo.h"
+#include "netmap.h"
 #include "service.h"
 #include "unit.h"
 
@@ -43,8 +44,12 @@ static void setup(void)
 	snprintf(path, sizeof(path), "%s/gslb.conf", dir);
 }
 
+static char nets_path[160];
+
 static void teardown(void)
 {
+	snprintf(nets_path, sizeof(nets_path), "%s/nets.txt", dir);
+	unlink(nets_path);
 	unlink(path);
 	rmdir(dir);
 }
@@ -307,6 +312,23 @@ static const struct bad bad_regions[] = {
 	  "%1$s:4: regions[0].continents[0]: unknown continent code \"XX\" (want AF, AN, AS, EU, "
 	  "NA, OC or SA)" },
 	{ "regions = ();\n", "%1$s:3: regions: needs at least 1 entry" },
+	{ "regions = ( { name = \"eu\"; lat = 1; lon = 2;\n networks = [ \"10.0.0.1/8\" ]; } );\n",
+	  "%1$s:4: regions[0].networks[0]: \"10.0.0.1/8\" has host bits set (did you mean "
+	  "10.0.0.0/8?)" },
+	{ "regions = ( { name = \"eu\"; lat = 1; lon = 2;\n networks = [ \"2001:db8::/200\" ]; } );\n",
+	  "%1$s:4: regions[0].networks[0]: bad prefix length in \"2001:db8::/200\" (want 0..128)" },
+	{ "regions = ( { name = \"eu\"; lat = 1; lon = 2; networks = \"10.0.0.0/8\"; },\n"
+	  " { name = \"us\"; lat = 1; lon = 2;\n networks = [ \"::ffff:10.0.0.0/104\" ]; } );\n",
+	  "%1$s:5: regions[1].networks[0]: duplicate network 10.0.0.0/8 (also at %1$s:3, region "
+	  "\"eu\"): keep one" },
+	{ "regions = ( { name = \"eu\"; lat = 1; lon = 2;\n asns = [ 0 ]; } );\n",
+	  "%1$s:4: regions[0].asns[0]: bad AS number (want 1..4294967295, e.g. 64500 or "
+	  "\"AS64500\")" },
+	{ "regions = ( { name = \"eu\"; lat = 1; lon = 2;\n asns = [ \"AS12x\" ]; } );\n",
+	  "%1$s:4: regions[0].asns[0]: bad AS number (want 1..4294967295, e.g. 64500 or "
+	  "\"AS64500\")" },
+	{ "regions = ( { name = \"eu\"; lat = 1; lon = 2;\n asns = ( 64500, \"as64500\" ); } );\n",
+	  "%1$s:4: regions[0].asns: AS64500 is listed twice" },
 };
 
 static const struct bad bad_services[] = {
@@ -332,7 +354,7 @@ static const struct bad bad_services[] = {
 		  " members = ( { region = \"eu-west\"; ipv4 = [ \"192.0.2.1\" ]; } ); } );\n",
 	  "%1$s:6: services[0].chain: unknown filter 'nearst' (did you mean 'nearest'? filters: up, "
 	  "nearest, geofence, priority, weighted, round_robin, random, least_loaded, fastest, "
-	  "sticky, first)" },
+	  "sticky, asn, first)" },
 	{ REGIONS "services = ( { name = \"www.example.com\";\n chain = [ \"first:0\" ];\n"
 		  " members = ( { region = \"eu-west\"; ipv4 = [ \"192.0.2.1\" ]; } ); } );\n",
 	  "%1$s:6: services[0].chain: first takes a count 1..64" },
@@ -483,6 +505,110 @@ END_TEST
 START_TEST(errors_services)
 {
 	run_bad(bad_services, sizeof(bad_services) / sizeof(bad_services[0]));
+}
+END_TEST
+
+static void write_nets(const char *text)
+{
+	FILE *f;
+
+	snprintf(nets_path, sizeof(nets_path), "%s/nets.txt", dir);
+	f = fopen(nets_path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+static const char *region_of(const struct conf *c, const char *addr)
+{
+	uint8_t a[16], span;
+	int fam = strchr(addr, ':') ? AF_INET6 : AF_INET;
+
+	ck_assert_int_eq(inet_pton(fam, addr, a), 1);
+	uint32_t v = netmap_lookup(c->netmap, fam, a, &span);
+	return v == NETMAP_NONE ? "-" : c->regions[c->nets[v].region].name;
+}
+
+#define NETS_REGIONS                                                                               \
+	"regions = ( { name = \"eu-west\"; lat = 51.51; lon = -0.13;\n"                            \
+	"              networks = [ \"10.0.0.0/8\", \"2001:db8::/32\" ]; asns = [ 3320, 13335 ]; },\n" \
+	"            { name = \"us-east\"; lat = 40.71; lon = -74.01; } );\n"
+
+/* The regions' networks and the file make one map; longest prefix wins across them. */
+START_TEST(network_map)
+{
+	struct conf *c;
+
+	write_nets("# offices\n\n10.1.0.0/16 us-east   # NYC office\n"
+		   "  2001:db8:1::/48\tus-east\r\n0.0.0.0/0 eu-west\n");
+	c = load_ok("geoip: { database = \"" DB "\"; networks_file = \"nets.txt\"; };\n" NETS_REGIONS);
+	ck_assert_uint_eq(c->nnets, 5);
+	ck_assert_str_eq(region_of(c, "10.1.2.3"), "us-east");
+	ck_assert_str_eq(region_of(c, "10.2.2.3"), "eu-west");
+	ck_assert_str_eq(region_of(c, "192.0.2.1"), "eu-west");
+	ck_assert_str_eq(region_of(c, "2001:db8:1::1"), "us-east");
+	ck_assert_str_eq(region_of(c, "2001:db8:2::1"), "eu-west");
+	ck_assert_str_eq(region_of(c, "2001:db9::1"), "-");
+	ck_assert(c->nets[1].in_file == false && c->nets[2].in_file && c->nets[2].line == 3);
+	ck_assert(c->regions_have_asns);
+	ck_assert_uint_eq(c->regions[0].nasns, 2);
+	ck_assert_uint_eq(c->regions[0].asns[1], 13335);
+	conf_free(c);
+	/* no network anywhere: no map */
+	c = load_ok(REGIONS);
+	ck_assert_ptr_null(c->netmap);
+	ck_assert(!c->regions_have_asns);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(network_file_errors)
+{
+	char *want = NULL;
+
+	write_nets("10.1.0.0/16 us-east\n10.1.0.0/16 eu-west\n10.2.0.0/16\n10.3.0.0/16 eu-wst\n"
+		   "10.4.0.1/16 us-east\n10.5.0.0/16 us-east extra\n::/0 us-east\n");
+	ck_assert_int_ge(
+	    asprintf(&want,
+		     "%%2$s/nets.txt:2: duplicate network 10.1.0.0/16 (also at %%2$s/nets.txt:1, "
+		     "region \"us-east\"): keep one\n"
+		     "%%2$s/nets.txt:3: want \"NETWORK REGION\", e.g. \"192.0.2.0/24 eu-west\"\n"
+		     "%%2$s/nets.txt:4: unknown region \"eu-wst\" (name one of the regions section)\n"
+		     "%%2$s/nets.txt:5: \"10.4.0.1/16\" has host bits set (did you mean "
+		     "10.4.0.0/16?)\n"
+		     "%%2$s/nets.txt:6: want \"NETWORK REGION\", e.g. \"192.0.2.0/24 eu-west\""),
+	    0);
+	load_fails("geoip: { database = \"" DB "\"; networks_file = \"nets.txt\"; };\n" REGIONS,
+		   want);
+	free(want);
+	/* a region's network and the file's */
+	write_nets("\n\n10.0.0.0/8 us-east\n");
+	load_fails("geoip: { database = \"" DB "\"; networks_file = \"nets.txt\"; };\n" NETS_REGIONS,
+		   "%2$s/nets.txt:3: duplicate network 10.0.0.0/8 (also at %1$s:5, region "
+		   "\"eu-west\"): keep one");
+}
+END_TEST
+
+/* A file of thousands of bad lines reports 20 and counts the rest. */
+START_TEST(network_file_many_errors)
+{
+	char *text = NULL, *want = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	for (int i = 0; i < 5000; i++)
+		fprintf(f, "10.%d.%d.0/24 nowhere\n", i / 256, i % 256);
+	fclose(f);
+	write_nets(text);
+	free(text);
+	write_conf("geoip: { database = \"" DB "\"; networks_file = \"nets.txt\"; };\n" REGIONS);
+	char err[CONF_ERRLEN];
+	ck_assert_ptr_null(conf_load(path, CONF_S_GSLBD, err, sizeof(err)));
+	ck_assert_int_ge(asprintf(&want, "%s/nets.txt:5000: 4980 more bad lines not shown", dir), 0);
+	ck_assert_ptr_nonnull(strstr(err, want));
+	ck_assert_ptr_nonnull(strstr(err, "nets.txt:20: unknown region \"nowhere\""));
+	ck_assert_ptr_null(strstr(err, "nets.txt:21: "));
+	free(want);
 }
 END_TEST
 
@@ -654,6 +780,9 @@ static Suite *conf_service_suite(void)
 		{ "nested_services", nested_services },
 		{ "all_down_settings", all_down_settings },
 		{ "shipped_examples", shipped_examples },
+		{ "network_map", network_map },
+		{ "network_file_errors", network_file_errors },
+		{ "network_file_many_errors", network_file_many_errors },
 	};
 	Suite *s = suite_create("conf_service");
 

@@ -39,7 +39,7 @@ END_TEST
 
 #define FILTERS                                                                                    \
 	"filters: up, nearest, geofence, priority, weighted, round_robin, random, least_loaded, "   \
-	"fastest, sticky, first)"
+	"fastest, sticky, asn, first)"
 
 START_TEST(parse_errors)
 {
@@ -224,8 +224,8 @@ START_TEST(weight0_after_up)
 }
 END_TEST
 
-/* Two regions of two members each; the client's location holds over a /16 and sticky hashes
- * its /24 (loc 28 over a /24 checks that the longest wins). */
+/* Two regions of two members each; the client's location holds over a /16, its AS network
+ * over a /12, and sticky hashes its /24 (loc 28 over a /24 checks that the longest wins). */
 static void scope_world(uint8_t loc, uint8_t subnet, bool one_region)
 {
 	fx_init(&F);
@@ -238,6 +238,7 @@ static void scope_world(uint8_t loc, uint8_t subnet, bool one_region)
 	fx_locate(&F, 51.5, -0.1);
 	F.ctx.client.loc_prefix = loc;
 	F.ctx.client.prefix = subnet;
+	F.ctx.client.asn_prefix = 12;
 }
 
 static const struct {
@@ -260,6 +261,9 @@ static const struct {
 	{ { "up", "first:1", "sticky", "nearest" }, 16, 24, false, 0, "one member left" },
 	{ { "up", "nearest", "first:1", "sticky" }, 16, 24, false, 16, "sticky after first:1" },
 	{ { "up", "nearest", "sticky" }, 20, 0, false, 20, "sticky over /0" },
+	{ { "up", "asn", "first:1" }, 16, 24, false, 12, "asn: the AS network" },
+	{ { "up", "geofence", "first:1" }, 8, 24, false, 12, "geofence: location or AS" },
+	{ { "up", "asn", "first:1" }, 16, 24, true, 0, "asn, one region: no choice" },
 };
 
 /* The ECS scope is the longest prefix a step depended on, per filter combination. */

@@ -82,6 +82,34 @@ START_TEST(all_fenced_fail_open)
 }
 END_TEST
 
+/* A network map pins the client to a region: geofence keeps it whatever the codes say. */
+START_TEST(pinned_region)
+{
+	world(true);
+	F.ctx.client.region = &F.regions[1];
+	ck_assert_uint_eq(from("GB", "EU"), 3); /* us-east by the map, eu-west by country */
+	ck_assert_uint_eq(from("", ""), 1);
+	ck_assert_str_eq(F.m[0]->region->name, "us-east");
+	ck_assert_uint_eq(F.thr.stats.geofence_fallback, 0);
+}
+END_TEST
+
+/* A region's asns are a fence like its countries. */
+START_TEST(by_asn)
+{
+	static uint32_t asns[] = {64500};
+
+	world(true);
+	F.regions[2].asns = asns;
+	F.regions[2].nasns = 1;
+	F.ctx.client.asn = 64500;
+	ck_assert_uint_eq(from("JP", "AS"), 1);
+	ck_assert_str_eq(F.m[0]->region->name, "rest");
+	F.ctx.client.asn = 64501; /* rest is fenced now: nothing unfenced left */
+	ck_assert_uint_eq(from("JP", "AS"), 4);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("flt_geofence");
@@ -90,6 +118,8 @@ static Suite *make_suite(void)
 	tc = tcase_create("match");
 	tcase_add_test(tc, by_country);
 	tcase_add_test(tc, by_continent);
+	tcase_add_test(tc, pinned_region);
+	tcase_add_test(tc, by_asn);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("fallback");
 	tcase_add_test(tc, unfenced_fallback);

@@ -164,6 +164,23 @@ START_TEST(drained_region_skipped)
 }
 END_TEST
 
+/* A network map entry pins the client to a region: first whatever the distances and biases,
+ * the rest by distance from it; drained, it is skipped like any other. */
+START_TEST(pinned_region_first)
+{
+	world(NCITIES);
+	fx_locate(&F, F.regions[1].lat, F.regions[1].lon);
+	F.ctx.client.region = &F.regions[1];
+	F.regions[0].bias_km = 20000; /* would attract anyone */
+	ck_assert_uint_eq(fx_run1(&F, "nearest:2"), 2);
+	ck_assert_str_eq(F.m[0]->region->name, F.regions[1].name);
+	ck_assert_str_eq(F.m[1]->region->name, F.regions[0].name);
+	F.regions[1].weight = 0;
+	ck_assert_uint_eq(fx_run1(&F, "nearest"), 1);
+	ck_assert_str_eq(F.m[0]->region->name, F.regions[0].name);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("flt_nearest");
@@ -184,6 +201,7 @@ static Suite *make_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("bias");
 	tcase_add_test(tc, bias_moves_boundary);
+	tcase_add_test(tc, pinned_region_first);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("drain");
 	tcase_add_test(tc, drained_region_skipped);

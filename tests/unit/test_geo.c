@@ -361,6 +361,61 @@ START_TEST(test_bad_path)
 }
 END_TEST
 
+#define DB_ASN TEST_BUILDDIR "/tests/data/test-asn.mmdb"
+
+static uint32_t asn_of(const struct geo_asn_db *db, const char *text, unsigned *prefix)
+{
+	uint8_t a[16], p;
+	int fam = strchr(text, ':') ? AF_INET6 : AF_INET;
+
+	ck_assert_int_eq(inet_pton(fam, text, a), 1);
+	uint32_t asn = geo_asn_lookup(db, fam, a, &p);
+	*prefix = p;
+	return asn;
+}
+
+/* tests/data/test-asn.csv through tools/gslb-asn-mmdb: ranges become networks. */
+START_TEST(test_asn_lookup)
+{
+	char err[512];
+	struct geo_asn_db *db = geo_asn_open(DB_ASN, err, sizeof(err));
+	unsigned p;
+
+	ck_assert_msg(db != NULL, "%s", err);
+	ck_assert_uint_eq(asn_of(db, "10.1.200.3", &p), 64500);
+	ck_assert_uint_eq(p, 16);
+	ck_assert_uint_eq(asn_of(db, "10.2.0.9", &p), 64501);
+	ck_assert_uint_eq(p, 24);
+	ck_assert_uint_eq(asn_of(db, "10.2.2.1", &p), 64502); /* 10.2.1.0-10.2.2.127 */
+	ck_assert_uint_eq(p, 25);
+	ck_assert_uint_eq(asn_of(db, "10.2.2.200", &p), 0);
+	ck_assert_uint_eq(p, 25);
+	ck_assert_uint_eq(asn_of(db, "::ffff:10.1.0.1", &p), 64500); /* v4-mapped is IPv4 */
+	ck_assert_uint_eq(p, 112);
+	ck_assert_uint_eq(asn_of(db, "2001:db8:1:5::1", &p), 64500);
+	ck_assert_uint_eq(p, 48);
+	ck_assert_uint_eq(asn_of(db, "2001:db8:2::7", &p), 4200000000u);
+	ck_assert_uint_eq(p, 80);
+	ck_assert_uint_eq(asn_of(db, "192.0.2.1", &p), 0);
+	geo_asn_close(db);
+	geo_asn_close(NULL);
+}
+END_TEST
+
+START_TEST(test_asn_wrong_layout)
+{
+	char err[512];
+
+	ck_assert_ptr_null(geo_asn_open(DB_GEOIP2, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "not in the GeoLite2-ASN layout") && strstr(err, "GeoIP2-City"),
+		      "%s", err);
+	ck_assert_ptr_null(geo_asn_open(TEST_SRCDIR "/tests/data/test-asn.csv", err, sizeof(err)));
+	ck_assert_msg(strstr(err, "not a MaxMind DB file"), "%s", err);
+	ck_assert_ptr_null(geo_asn_open("/nonexistent.mmdb", err, sizeof(err)));
+	ck_assert_msg(strstr(err, "cannot open ASN database"), "%s", err);
+}
+END_TEST
+
 START_TEST(test_continent_table)
 {
 	static const char *const pairs[][2] = {
@@ -401,6 +456,8 @@ static Suite *geo_suite(void)
 		{ "schema_mismatch", test_schema_mismatch },
 		{ "bad_path", test_bad_path },
 		{ "continent_table", test_continent_table },
+		{ "asn_lookup", test_asn_lookup },
+		{ "asn_wrong_layout", test_asn_wrong_layout },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
