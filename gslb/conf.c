@@ -24,33 +24,25 @@
 
 /* The engine; the types and the shared hooks are in conf_schema.h. */
 
-/* The file and line of s: the file is the one the setting came from, which differs from
- * the main file inside @include; dir is "" or the directory to print before it. */
-static unsigned source_of(struct conf_ctx *x, const config_setting_t *s, const char **file,
-			  const char **dir)
+/* The file (named as conf_file_name does, into file) and line of s: the file is the one the
+ * setting came from, which differs from the main file inside @include. */
+static unsigned source_of(struct conf_ctx *x, const config_setting_t *s, char *file, size_t filelen)
 {
 	unsigned line = s ? config_setting_source_line(s) : 0;
 
-	*file = s ? config_setting_source_file(s) : NULL;
-	*dir = "";
-	/* libconfig records an @include by the name written, which is relative to c->dir */
-	if (!*file || !strcmp(*file, x->c->path))
-		*file = x->c->path;
-	else if ((*file)[0] != '/')
-		*dir = x->c->dir;
+	conf_file_name(x->c->path, s ? config_setting_source_file(s) : NULL, file, filelen);
 	return line == 0 ? 1 : line; /* the root group has no line of its own */
 }
 
 /* "file:line: path: message" */
 void conf_err(struct conf_ctx *x, const config_setting_t *s, const char *path, const char *fmt, ...)
 {
-	const char *file, *dir;
-	unsigned line = source_of(x, s, &file, &dir);
+	char file[PATH_MAX];
+	unsigned line = source_of(x, s, file, sizeof(file));
 	char msg[1024];
 	va_list ap;
 
-	fprintf(x->err, "%s%s%s%s:%u: %s: ", x->nerr ? "\n" : "", dir, *dir ? "/" : "", file, line,
-		path);
+	fprintf(x->err, "%s%s:%u: %s: ", x->nerr ? "\n" : "", file, line, path);
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -69,11 +61,11 @@ void conf_err(struct conf_ctx *x, const config_setting_t *s, const char *path, c
 
 char *conf_where(struct conf_ctx *x, const config_setting_t *s)
 {
-	const char *file, *dir;
-	unsigned line = source_of(x, s, &file, &dir);
+	char file[PATH_MAX];
+	unsigned line = source_of(x, s, file, sizeof(file));
 	char *out = NULL;
 
-	if (asprintf(&out, "%s%s%s:%u", dir, *dir ? "/" : "", file, line) < 0)
+	if (asprintf(&out, "%s:%u", file, line) < 0)
 		return NULL;
 	return out;
 }
@@ -446,6 +438,27 @@ static bool skipped(const struct conf_ctx *x, const struct conf_item *it)
 	return it->section && !(it->section & x->sections);
 }
 
+/* "unknown setting", with the closest key of the same group when one is near (a typo) */
+static void unknown_setting(struct conf_ctx *x, const config_setting_t *s,
+			    const struct conf_item *tab, const char *path, const char *name)
+{
+	const char *best = NULL;
+	unsigned bestd = UINT_MAX;
+
+	for (const struct conf_item *it = tab; it->name; it++) {
+		unsigned d = conf_edit_distance(name, it->name);
+
+		if (d < bestd && conf_suggestion_close(name, it->name)) {
+			best = it->name;
+			bestd = d;
+		}
+	}
+	if (best)
+		conf_err(x, s, path, "unknown setting (did you mean \"%s\"?)", best);
+	else
+		conf_err(x, s, path, "unknown setting");
+}
+
 static void walk_group(struct conf_ctx *x, const config_setting_t *g, const struct conf_item *tab,
 		       char *base, const char *path)
 {
@@ -462,7 +475,7 @@ static void walk_group(struct conf_ctx *x, const config_setting_t *g, const stru
 		conf_join_path(cpath, sizeof(cpath), path, name);
 		if (!it->name) {
 			if (!(it->flags & CONF_OPEN))
-				conf_err(x, s, cpath, "unknown setting");
+				unknown_setting(x, s, tab, cpath, name);
 			continue;
 		}
 		if (skipped(x, it))
@@ -1089,12 +1102,10 @@ struct conf *conf_load(const char *path, unsigned sections, char *err, size_t er
 	cfg_inited = true;
 	config_set_include_dir(&cfg, c->dir);
 	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
-		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
-			fprintf(x.err, "%s: cannot read", path);
-		else
-			fprintf(x.err, "%s:%d: syntax: %s",
-				config_error_file(&cfg) ? config_error_file(&cfg) : path,
-				config_error_line(&cfg), config_error_text(&cfg));
+		char msg[CONF_PATHLEN * 4];
+
+		conf_read_error(&cfg, path, c->dir, msg, sizeof(msg));
+		fputs(msg, x.err);
 		goto fail;
 	}
 	walk_group(&x, config_root_setting(&cfg), conf_schema, (char *)c, "");

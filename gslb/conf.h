@@ -108,6 +108,7 @@ struct conf_health {
 	double grace;		/* seconds the last state is kept with no fresh report; 30 */
 	bool default_up;	/* the state after grace; default true ("up") */
 	char *state_file;	/* operator overrides, resolved path; "" = not persisted */
+	char *state_file_at;	/* "file:line" of state_file, for gslbd's checks; or NULL */
 	double report_interval; /* seconds between a probe's snapshots; default 1.0 */
 	double max_clock_skew;	/* seconds a report timestamp may differ from now; 30 */
 };
@@ -240,6 +241,29 @@ const struct conf_check_type *conf_check_type_find(const char *name);
 
 /* The region named name, or NULL. */
 const struct region *conf_region_find(const struct conf *c, const char *name);
+
+/* How every message names a file of the config: the main file as main_path names it, an
+ * @include (file as libconfig records it: the name written, relative to the main file's
+ * directory) with main_path's directory before it, so that "site.inc" reads "site.inc"
+ * beside "gslb.conf" and "/etc/gslb/site.inc" beside "/etc/gslb/gslb.conf". Writes out. */
+void conf_file_name(const char *main_path, const char *file, char *out, size_t outlen);
+
+struct config_t; /* libconfig */
+/* libconfig's failed read of path (its @include directory dir) as one "file:line: syntax:
+ * message" line in out; a missing @include file is named, with the reason. */
+void conf_read_error(const struct config_t *cfg, const char *path, const char *dir, char *out,
+		     size_t outlen);
+
+/* The Levenshtein distance of a and b (UINT_MAX when either is longer than
+ * CONF_SUGGEST_MAXLEN), for "did you mean" hints. */
+#define CONF_SUGGEST_MAXLEN 63
+unsigned conf_edit_distance(const char *a, const char *b);
+/* True when known is close enough to typed to suggest it: two edits at most, and fewer
+ * than typed has characters. */
+bool conf_suggestion_close(const char *typed, const char *known);
+
+/* True when v is 1..max of A-Z a-z 0-9 . _ - (names that travel in reports and logs). */
+bool conf_name_ok(const char *v, size_t max);
 
 /* Parses a "host:port", "[v6]:port", bare IPv4/IPv6 (default_port) into a;
  * returns 0 or -EINVAL. The caller frees a->text. */

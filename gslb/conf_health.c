@@ -371,20 +371,36 @@ static void finish_keys(struct conf_ctx *x, const struct conf_item *it, const co
 	}
 }
 
-/* The state file need not exist yet (the first override creates it). */
+/* The state file need not exist yet (the first override creates it). Whether gslbd's user
+ * may write its directory is gslbd's check (it knows the user), blamed on state_file_at. */
 static void store_state_file(struct conf_ctx *x, const struct conf_item *it,
 			     const config_setting_t *s, char *base, const char *path)
 {
+	struct conf_health *h = (struct conf_health *)base;
 	const char *v = config_setting_get_string(s);
-	char **dst = (char **)(base + it->off);
 	char *full = v[0] ? conf_resolve(x, v) : strdup("");
 
 	if (!full) {
 		conf_oom(x, s, path);
 		return;
 	}
-	free(*dst);
-	*dst = full;
+	free(h->state_file);
+	h->state_file = full;
+	free(h->state_file_at);
+	h->state_file_at = conf_where(x, s);
+	if (!h->state_file_at)
+		conf_oom(x, s, path);
+}
+
+static void release_state_file(const struct conf_item *it, char *base)
+{
+	struct conf_health *h = (struct conf_health *)base;
+
+	(void)it;
+	free(h->state_file);
+	h->state_file = NULL;
+	free(h->state_file_at);
+	h->state_file_at = NULL;
 }
 
 const struct conf_item conf_health_items[] = {
@@ -399,7 +415,7 @@ const struct conf_item conf_health_items[] = {
      .def_float = 30.0},
     {"default", CT_ENUM, FIELD(struct conf_health, default_up), .enums = state_names, .def_int = 1},
     {"state_file", CT_STRING, FIELD(struct conf_health, state_file), .def_str = "",
-     .store = store_state_file},
+     .store = store_state_file, .release = release_state_file},
     {"report_interval", CT_FLOAT, FIELD(struct conf_health, report_interval), .fmin = 0.05,
      .fmax = 3600, .def_float = 1.0},
     {"max_clock_skew", CT_FLOAT, FIELD(struct conf_health, max_clock_skew), .fmin = 1, .fmax = 3600,
@@ -428,8 +444,18 @@ void conf_finish_health(struct conf_ctx *x, const struct conf_item *it, const co
 
 /* ---- probe ---- */
 
+/* probe.id: "" leaves it to -i, which gslb-probe checks at start (probe_conf_check) */
+static void store_prober_id(struct conf_ctx *x, const struct conf_item *it,
+			    const config_setting_t *s, char *base, const char *path)
+{
+	if (config_setting_get_string(s)[0] == '\0')
+		conf_store_string(x, it, s, base, path);
+	else
+		store_id(x, it, s, base, path);
+}
+
 const struct conf_item conf_probe_items[] = {
-    {"id", CT_STRING, FIELD(struct conf_probe, id), .def_str = "", .store = store_id},
+    {"id", CT_STRING, FIELD(struct conf_probe, id), .def_str = "", .store = store_prober_id},
     {"report_to", CT_STRS, CONF_REQUIRED, ARRAY(struct conf_probe, report_to, nreport_to),
      .min_count = 1, .def_int = CONF_HEALTH_PORT, .store = conf_store_addrs,
      .release = conf_release_addrs},

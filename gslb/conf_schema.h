@@ -121,9 +121,6 @@ const char *conf_type_name(const config_setting_t *s);
  * when out of memory. */
 char *conf_resolve(struct conf_ctx *x, const char *v);
 
-/* True when v is 1..max of A-Z a-z 0-9 . _ - (names that travel in reports and logs). */
-bool conf_name_ok(const char *v, size_t max);
-
 /* The default CT_STRING store: a copy of the value replaces the char * at it->off. Store
  * hooks that only validate call it once the value passed. */
 void conf_store_string(struct conf_ctx *x, const struct conf_item *it, const config_setting_t *s,

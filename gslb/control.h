@@ -42,12 +42,24 @@ struct net_tcp;
 struct net_health;
 struct net_udp;
 
-/* The daemon's reload, shared with SIGHUP: returns 0 and the published
- * generation, or a negative errno with the "file:line: ..." lines in err
- * (errlen bytes; CONF_ERRLEN holds every line of a bad file) and the old
- * snapshot kept. Called on the control thread, outside any RCU read-side
- * section. */
-typedef int control_reload_fn(void *arg, uint64_t *generation, char *err, size_t errlen);
+/* Settings a reload reads but cannot apply: sockets and threads are made at startup,
+ * before the privileges go. The running daemon keeps the old values until a restart. */
+#define CONTROL_RESTART_LISTEN 0x1u	    /* server.listen */
+#define CONTROL_RESTART_THREADS 0x2u	    /* server.threads */
+#define CONTROL_RESTART_CONTROL_LISTEN 0x4u /* server.control.listen */
+#define CONTROL_RESTART_HEALTH_LISTEN 0x8u  /* health.listen */
+#define CONTROL_RESTART_USER 0x10u	    /* server.user */
+
+/* The setting a CONTROL_RESTART_* bit stands for ("server.listen"), or NULL. */
+const char *control_restart_setting(unsigned bit);
+
+/* The daemon's reload, shared with SIGHUP: returns 0, the published generation and in
+ * *restart the CONTROL_RESTART_* bits of the settings that changed but wait for a restart,
+ * or a negative errno with the "file:line: ..." lines in err (errlen bytes; CONF_ERRLEN
+ * holds every line of a bad file) and the old snapshot kept. Called on the control
+ * thread, outside any RCU read-side section. */
+typedef int control_reload_fn(void *arg, uint64_t *generation, unsigned *restart, char *err,
+			      size_t errlen);
 
 struct control_params {
 	const struct conf_addr *listen; /* copied */

@@ -252,6 +252,8 @@ static json_t *member_json(const struct control_params *p, const struct snapshot
 	else
 		json_object_set_new(j, "cname", json_null());
 	json_object_set_new(j, "weight", json_integer(m->weight));
+	/* what the weighted filter uses: the region's weight times the member's; 0 drains */
+	json_object_set_new(j, "effective_weight", json_integer((json_int_t)filter_weight(m)));
 	json_object_set_new(j, "priority", json_integer(m->priority));
 	json_object_set_new(j, "check", m->check != NULL ? json_string(m->check) : json_null());
 	json_object_set_new(j, "answers",
@@ -378,21 +380,50 @@ void control_api_state(const struct control_params *p, bool serving, struct evht
 
 /* ------------------------------------------------------------ /api/v1/reload */
 
+const char *control_restart_setting(unsigned bit)
+{
+	switch (bit) {
+	case CONTROL_RESTART_LISTEN:
+		return "server.listen";
+	case CONTROL_RESTART_THREADS:
+		return "server.threads";
+	case CONTROL_RESTART_CONTROL_LISTEN:
+		return "server.control.listen";
+	case CONTROL_RESTART_HEALTH_LISTEN:
+		return "health.listen";
+	case CONTROL_RESTART_USER:
+		return "server.user";
+	}
+	return NULL;
+}
+
+json_t *control_api_reload_json(uint64_t generation, unsigned restart)
+{
+	json_t *j = json_object();
+	json_t *settings = json_array();
+
+	for (unsigned bit = 1; bit != 0 && bit <= restart; bit <<= 1)
+		if ((restart & bit) && control_restart_setting(bit))
+			json_array_append_new(settings, json_string(control_restart_setting(bit)));
+	/* the reload happened (200): the new zones and services answer; these wait */
+	json_object_set_new(j, "result", json_string(restart ? "restart_needed" : "ok"));
+	json_object_set_new(j, "generation", json_integer((json_int_t)generation));
+	json_object_set_new(j, "restart_needed", settings);
+	return j;
+}
+
 void control_api_reload(const struct control_params *p, struct evhttp_request *req)
 {
 	uint64_t gen = 0;
+	unsigned restart = 0;
 	char err[CONF_ERRLEN]; /* the control thread's stack: every line of a bad file */
-	json_t *j;
 
 	log_info("event=control_reload");
-	if (p->reload(p->reload_arg, &gen, err, sizeof(err)) != 0) {
+	if (p->reload(p->reload_arg, &gen, &restart, err, sizeof(err)) != 0) {
 		reply_json(req, 422, failed_json(err));
 		return;
 	}
-	j = json_object();
-	json_object_set_new(j, "result", json_string("ok"));
-	json_object_set_new(j, "generation", json_integer((json_int_t)gen));
-	reply_json(req, 200, j);
+	reply_json(req, 200, control_api_reload_json(gen, restart));
 }
 
 /* ------------------------------------------------------------ overrides */
@@ -456,8 +487,6 @@ void control_api_member(const struct control_params *p, struct evhttp_request *r
 	}
 	if (dname_to_str(wire, svcname, sizeof(svcname)) != 0)
 		snprintf(svcname, sizeof(svcname), "%s", service);
-	log_info("event=override service=%s member=%lu action=%s override=%s", svcname, idx, action,
-		 health_override_name(result));
 	j = json_object();
 	json_object_set_new(j, "result", json_string("ok"));
 	json_object_set_new(j, "service", json_string(svcname));
@@ -521,8 +550,10 @@ void control_api_region(const struct control_params *p, struct evhttp_request *r
 	}
 	ret = health_override_region(p->health, refs, nrefs, a == HEALTH_ACTION_DRAIN, &changed,
 				     &forced, err, sizeof(err));
-	log_info("event=override region=%s action=%s members=%zu changed=%zu", region, action,
-		 nrefs, changed);
+	/* each member's change is logged by the health state (event=override); this is the
+	 * request's summary */
+	log_info("event=override_region region=%s action=%s members=%zu changed=%zu forced=%zu",
+		 region, action, nrefs, changed, forced);
 	if (ret != 0) {
 		control_api_reply_error(req, 500, "%s", err);
 		goto out;
@@ -532,8 +563,10 @@ void control_api_region(const struct control_params *p, struct evhttp_request *r
 	json_object_set_new(j, "region", json_string(region));
 	json_object_set_new(j, "members", json_integer((json_int_t)nrefs));
 	json_object_set_new(j, "changed", json_integer((json_int_t)changed));
+	/* the operator must know: a replaced force does not come back with the undrain */
 	if (forced > 0)
-		json_object_set_new(j, "forced_kept", json_integer((json_int_t)forced));
+		json_object_set_new(j, a == HEALTH_ACTION_DRAIN ? "forced_replaced" : "forced_kept",
+				    json_integer((json_int_t)forced));
 	reply_json(req, 200, j);
 out:
 	free(refs);

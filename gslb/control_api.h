@@ -42,6 +42,10 @@ void control_api_reply_error(struct evhttp_request *req, int code, const char *f
 void control_api_state(const struct control_params *p, bool serving, struct evhttp_request *req);
 /* Runs p->reload: 200 with the generation, or 422 with the errors, one per line. */
 void control_api_reload(const struct control_params *p, struct evhttp_request *req);
+/* The 200 answer of a reload: {"result": "ok" or "restart_needed", "generation": N,
+ * "restart_needed": [the settings of the CONTROL_RESTART_* bits of restart]}. The caller
+ * owns the result. */
+json_t *control_api_reload_json(uint64_t generation, unsigned restart);
 /* Applies action (drain, undrain, up, down, clear: health_override.h) to member index of
  * service. 400 for a bad name or index, 404 for an unknown action, service or member, 409
  * for undrain on a forced member, 500 when the state file was not saved. p->health must

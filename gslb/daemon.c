@@ -75,9 +75,10 @@ bool daemon_log_open(const char *name, const struct daemon_opts *o)
 	return use_syslog;
 }
 
-void daemon_log_lines(const char *event, const char *text)
+/* Each line of text as `EVENT key="line"` at level warn (else err). */
+static void log_lines(bool warn, const char *event, const char *key, const char *text)
 {
-	const char *p = text != NULL ? text : "unknown error";
+	const char *p = text;
 
 	while (*p != '\0') {
 		const char *nl = strchr(p, '\n');
@@ -91,12 +92,25 @@ void daemon_log_lines(const char *event, const char *text)
 		for (i = 0; i < len; i++)
 			line[i] = p[i] == '"' ? '\'' : p[i];
 		line[len] = '\0';
-		if (len > 0)
-			log_err("%s error=\"%s\"", event, line);
+		if (len > 0 && warn)
+			log_warn("%s %s=\"%s\"", event, key, line);
+		else if (len > 0)
+			log_err("%s %s=\"%s\"", event, key, line);
 		if (nl == NULL)
 			break;
 		p = nl + 1;
 	}
+}
+
+void daemon_log_lines(const char *event, const char *text)
+{
+	log_lines(false, event, "error", text != NULL ? text : "unknown error");
+}
+
+void daemon_log_warnings(const char *event, const char *text)
+{
+	if (text != NULL)
+		log_lines(true, event, "warning", text);
 }
 
 void daemon_startup_error(const char *name, bool to_stderr, const char *text)

@@ -52,6 +52,8 @@ bool daemon_log_open(const char *name, const struct daemon_opts *o);
 /* Logs each line of a multi-line error text (NULL: "unknown error") as one
  * `EVENT error="line"` event, double quotes turned into single ones. Any thread. */
 void daemon_log_lines(const char *event, const char *text);
+/* The same at level warning, as `EVENT warning="line"`; NULL logs nothing. */
+void daemon_log_warnings(const char *event, const char *text);
 
 /* A startup failure: logged as event=startup_failed, and also printed as "NAME: text" on
  * stderr when to_stderr (the log goes to syslog, stderr is still the terminal). */

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "filter.h"
+#include "conf.h"
 #include "service.h"
 
 #include <assert.h>
@@ -36,6 +37,32 @@ const struct flt_def *filter_find(const char *name)
 	return NULL;
 }
 
+/* "unknown filter 'x' (did you mean 'y'? filters: up, nearest, ...)": the valid names, the
+ * closest first when one is near. */
+static void unknown_filter(const char *name, char *err, size_t errlen)
+{
+	const char *close = NULL;
+	unsigned closed = UINT_MAX;
+	size_t len;
+
+	for (size_t i = 0; i < filter_table_len; i++) {
+		unsigned d = conf_edit_distance(name, filter_table[i].name);
+
+		if (d < closed && conf_suggestion_close(name, filter_table[i].name)) {
+			close = filter_table[i].name;
+			closed = d;
+		}
+	}
+	len = (size_t)snprintf(err, errlen, "unknown filter '%s' (", name);
+	if (close && len < errlen)
+		len += (size_t)snprintf(err + len, errlen - len, "did you mean '%s'? ", close);
+	for (size_t i = 0; i < filter_table_len && len < errlen; i++)
+		len += (size_t)snprintf(err + len, errlen - len, "%s%s",
+					i ? ", " : "filters: ", filter_table[i].name);
+	if (len < errlen)
+		snprintf(err + len, errlen - len, ")");
+}
+
 /* Parses one "name" or "name:N" entry. */
 static int parse_step(const char *s, struct flt_step *step, char *err, size_t errlen)
 {
@@ -44,14 +71,14 @@ static int parse_step(const char *s, struct flt_step *step, char *err, size_t er
 	size_t len = colon ? (size_t)(colon - s) : strlen(s);
 
 	if (len == 0 || len >= sizeof(name)) {
-		snprintf(err, errlen, "unknown filter '%s'", s);
+		unknown_filter(s, err, errlen);
 		return -EINVAL;
 	}
 	memcpy(name, s, len);
 	name[len] = '\0';
 	const struct flt_def *def = filter_find(name);
 	if (!def) {
-		snprintf(err, errlen, "unknown filter '%s'", name);
+		unknown_filter(name, err, errlen);
 		return -EINVAL;
 	}
 	step->def = def;

@@ -220,6 +220,11 @@ fail:
 	return NULL;
 }
 
+bool geo_has_ipv6(const struct geo_db *db)
+{
+	return db->f[1].open || db->f[0].mmdb.metadata.ip_version == 6;
+}
+
 struct geo_db *geo_open(const char *path, const char *schema, char *err, size_t errlen)
 {
 	return geo_open2(path, NULL, schema, err, errlen);

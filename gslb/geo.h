@@ -49,6 +49,11 @@ struct geo_db *geo_open(const char *path, const char *schema, char *err, size_t 
 struct geo_db *geo_open2(const char *path, const char *path6, const char *schema, char *err,
 			 size_t errlen);
 
+/* True when db locates IPv6 addresses: its first file is an IPv6 tree (ip_version 6, which
+ * holds IPv4 too) or a second file was given. An IPv4-only file (ip_version 4) alone leaves
+ * every IPv6 client without a location. */
+bool geo_has_ipv6(const struct geo_db *db);
+
 /* Closes db; NULL is fine. Only after every reader is done (RCU grace period). */
 void geo_close(struct geo_db *db);
 

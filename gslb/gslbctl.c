@@ -2,6 +2,7 @@
 /* gslbctl.c — the operator CLI: state, stats, reload and overrides over gslbd's control API */
 #include "config.h"
 
+#include "conf.h"
 #include "http_client.h"
 
 #include <jansson.h>
@@ -130,18 +131,30 @@ static int read_conf(const char *path, struct opts *o)
 {
 	const char *listen = DEFAULT_SERVER;
 	const char *token = NULL, *token_file = NULL;
+	char *dir;
+	const char *incdir;
 	config_t cfg;
 	int ret = 0;
 
 	config_init(&cfg);
-	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
-		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
-			fprintf(stderr, "gslbctl: %s: cannot read\n", path);
-		else
-			fprintf(stderr, "gslbctl: %s:%d: %s\n",
-				config_error_file(&cfg) ? config_error_file(&cfg) : path,
-				config_error_line(&cfg), config_error_text(&cfg));
+	/* @include is relative to the config's directory, as gslbd reads it: never the
+	 * current directory, where another file of the same name may sit */
+	dir = strdup(path);
+	if (dir == NULL) {
+		fprintf(stderr, "gslbctl: out of memory\n");
 		config_destroy(&cfg);
+		return -1;
+	}
+	incdir = dirname(dir);
+	config_set_include_dir(&cfg, incdir);
+	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
+		char msg[8192];
+
+		/* the same words as gslbd's: the include named, with the reason */
+		conf_read_error(&cfg, path, incdir, msg, sizeof(msg));
+		fprintf(stderr, "gslbctl: %s\n", msg);
+		config_destroy(&cfg);
+		free(dir);
 		return -1;
 	}
 	config_lookup_string(&cfg, "server.control.listen", &listen);
@@ -177,6 +190,7 @@ static int read_conf(const char *path, struct opts *o)
 	}
 out:
 	config_destroy(&cfg);
+	free(dir);
 	return ret;
 }
 
@@ -298,9 +312,11 @@ static void print_errors(const char *what, int status, json_t *j)
 }
 
 /* The common path of the API commands: request, --json, status check.
- * Returns the parsed answer of a 2xx reply, else NULL with *rc set. */
-static json_t *api(const struct opts *o, const char *method, const char *path, const char *what,
-		   int *rc)
+ * Returns the parsed answer of a 2xx reply, else NULL with *rc set. With --json the body
+ * is printed as it came and NULL returned, unless keep: then a 2xx answer is returned too,
+ * for the caller's exit status (it prints nothing more). */
+static json_t *api_keep(const struct opts *o, const char *method, const char *path,
+			const char *what, bool keep, int *rc)
 {
 	struct response r;
 	json_t *j;
@@ -313,8 +329,11 @@ static json_t *api(const struct opts *o, const char *method, const char *path, c
 		if (r.len > 0 && r.body[r.len - 1] != '\n')
 			putchar('\n');
 		*rc = r.status >= 200 && r.status < 300 ? 0 : 1;
-		free(r.body);
-		return NULL;
+		if (!keep || *rc != 0) {
+			free(r.body);
+			return NULL;
+		}
+		*rc = 1; /* for an answer that does not parse */
 	}
 	j = parse_json(&r);
 	if (j != NULL && (r.status < 200 || r.status >= 300)) {
@@ -324,6 +343,12 @@ static json_t *api(const struct opts *o, const char *method, const char *path, c
 	}
 	free(r.body);
 	return j;
+}
+
+static json_t *api(const struct opts *o, const char *method, const char *path, const char *what,
+		   int *rc)
+{
+	return api_keep(o, method, path, what, false, rc);
 }
 
 static const char *jstr(json_t *o, const char *key, const char *def)
@@ -471,6 +496,31 @@ static void print_probers(json_t *j)
 	}
 }
 
+/* The integer at o.key.sub (sub NULL: o.key), 0 when absent. */
+static long long jnum(json_t *o, const char *key, const char *sub)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (sub != NULL)
+		v = json_object_get(v, sub);
+	return (long long)json_integer_value(v);
+}
+
+/* What answers see of a member: an override by its name, else the probes' combined
+ * health (a drained member is "drained", not DOWN, whatever the probes vote). */
+static const char *member_state(json_t *m)
+{
+	const char *ov = jstr(m, "override", "none");
+
+	if (strcmp(ov, "drain") == 0)
+		return "drained";
+	if (strcmp(ov, "up") == 0)
+		return "forced-up";
+	if (strcmp(ov, "down") == 0)
+		return "forced-down";
+	return json_is_true(json_object_get(json_object_get(m, "health"), "up")) ? "up" : "DOWN";
+}
+
 static int cmd_status(const struct opts *o)
 {
 	char built[64], votes[4096];
@@ -506,15 +556,14 @@ static int cmd_status(const struct opts *o)
 				vw = strlen(votes);
 		}
 	}
-	printf("\n%-24s %3s  %-14s %-6s %-8s %6s %9s %10s  %-*s  %s\n", "SERVICE", "#", "REGION",
-	       "HEALTH", "OVERRIDE", "LOAD", "RTT", "ANSWERS", (int)vw, "VOTES", "ADDRESSES");
+	printf("\n%-24s %3s  %-14s %-11s %6s %6s %9s %10s  %-*s  %s\n", "SERVICE", "#", "REGION",
+	       "STATE", "WEIGHT", "LOAD", "RTT", "ANSWERS", (int)vw, "VOTES", "ADDRESSES");
 	json_array_foreach (json_object_get(j, "services"), i, s) {
 		json_array_foreach (json_object_get(s, "members"), k, m) {
 			json_t *h = json_object_get(m, "health");
 			json_t *load = json_object_get(h, "load");
 			json_t *rtt = json_object_get(h, "rtt_ms");
 			char addrs[512], lbuf[16] = "-", rbuf[24] = "-";
-			const char *ov = jstr(m, "override", "none");
 
 			member_addresses(m, addrs, sizeof(addrs));
 			member_votes(m, votes, sizeof(votes));
@@ -523,14 +572,11 @@ static int cmd_status(const struct opts *o)
 					 json_number_value(load) * 100);
 			if (json_is_number(rtt))
 				snprintf(rbuf, sizeof(rbuf), "%.1fms", json_number_value(rtt));
-			printf("%-24s %3lld  %-14s %-6s %-8s %6s %9s %10lld  %-*s  %s\n",
-			       k == 0 ? jstr(s, "name", "?") : "",
-			       (long long)json_integer_value(json_object_get(m, "index")),
-			       jstr(m, "region", "?"),
-			       json_is_true(json_object_get(h, "up")) ? "up" : "DOWN",
-			       strcmp(ov, "none") == 0 ? "-" : ov, lbuf, rbuf,
-			       (long long)json_integer_value(json_object_get(m, "answers")),
-			       (int)vw, votes, addrs);
+			printf("%-24s %3lld  %-14s %-11s %6lld %6s %9s %10lld  %-*s  %s\n",
+			       k == 0 ? jstr(s, "name", "?") : "", jnum(m, "index", NULL),
+			       jstr(m, "region", "?"), member_state(m),
+			       jnum(m, "effective_weight", NULL), lbuf, rbuf,
+			       jnum(m, "answers", NULL), (int)vw, votes, addrs);
 		}
 	}
 	print_probers(j);
@@ -543,13 +589,27 @@ static int cmd_reload(const struct opts *o)
 	json_t *j;
 	int rc;
 
-	j = api(o, "POST", "/api/v1/reload", "reload", &rc);
+	json_t *restart, *e;
+	size_t i;
+
+	j = api_keep(o, "POST", "/api/v1/reload", "reload", true, &rc);
 	if (j == NULL)
 		return rc;
-	printf("reload ok: generation %lld\n",
-	       (long long)json_integer_value(json_object_get(j, "generation")));
+	restart = json_object_get(j, "restart_needed");
+	if (!o->json)
+		printf("reload ok: generation %lld\n",
+		       (long long)json_integer_value(json_object_get(j, "generation")));
+	/* the new zones and services answer, but these settings keep their old values */
+	rc = json_array_size(restart) > 0 ? 3 : 0;
+	if (rc != 0 && !o->json) {
+		fprintf(stderr, "gslbctl: restart needed: gslbd still runs with the old");
+		json_array_foreach (restart, i, e)
+			fprintf(stderr, "%s%s", i ? ", " : " ",
+				json_string_value(e) ? json_string_value(e) : "?");
+		fprintf(stderr, " (restart gslbd to apply: systemctl restart gslbd)\n");
+	}
 	json_decref(j);
-	return 0;
+	return rc;
 }
 
 /* Percent-encodes s into buf for one path segment. */
@@ -608,22 +668,16 @@ static int cmd_region(const struct opts *o, const char *action, const char *regi
 	if (json_integer_value(json_object_get(j, "forced_kept")) > 0)
 		printf(", %lld forced up/down kept",
 		       (long long)json_integer_value(json_object_get(j, "forced_kept")));
+	if (json_integer_value(json_object_get(j, "forced_replaced")) > 0)
+		printf(", %lld forced up/down now drained (undrain-region will not restore the "
+		       "force: force them again)",
+		       (long long)json_integer_value(json_object_get(j, "forced_replaced")));
 	printf("\n");
 	json_decref(j);
 	return 0;
 }
 
 /* ------------------------------------------------------------ stats */
-
-/* The integer at o.key.sub (sub NULL: o.key), 0 when absent. */
-static long long jnum(json_t *o, const char *key, const char *sub)
-{
-	json_t *v = json_object_get(o, key);
-
-	if (sub != NULL)
-		v = json_object_get(v, sub);
-	return (long long)json_integer_value(v);
-}
 
 static void stat_line(const char *label, long long v)
 {

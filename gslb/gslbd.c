@@ -47,6 +47,7 @@ struct daemon_state {
 	size_t answer_rows;	      /* answering threads: TCP + UDP workers (snapshot->answers) */
 	struct control *control;      /* NULL when server.control is off or its default failed */
 	char *control_text;	      /* server.control.listen at startup */
+	char *user_text;	      /* server.user at startup */
 	struct health_state *health;  /* operator overrides and probe votes, across reloads */
 	struct net_health *health_rx; /* the probe report receiver feeding health */
 	struct metrics_daemon counters;
@@ -107,20 +108,6 @@ static void startup_error(bool to_stderr, const char *text)
 	daemon_startup_error("gslbd", to_stderr, text);
 }
 
-static int run_test(const char *conf_path)
-{
-	char err[CONF_ERRLEN];
-	struct snapshot *s = snapshot_build(conf_path, err, sizeof(err));
-
-	if (s == NULL) {
-		fprintf(stderr, "%s\n", err[0] ? err : "unknown error");
-		return 1;
-	}
-	snapshot_free(s);
-	printf("%s: ok\n", conf_path);
-	return 0;
-}
-
 /* Written after the drop, so that the unprivileged daemon can remove it at exit; never
  * through a symlink, which whoever can write the directory could plant. */
 static int write_pidfile(const char *path, char *err, size_t errlen)
@@ -156,6 +143,82 @@ static int need_access(const char *what, const char *path, int mode, char *err, 
 	return -1;
 }
 
+/* True when the account pw may create files in the directory st describes, from its mode,
+ * owner and group against pw's uid and groups (no ACLs: for a user other than the current
+ * one, whose access() cannot be asked without switching to it). */
+static bool dir_mode_allows(const struct stat *st, const struct passwd *pw)
+{
+	gid_t groups[256];
+	int n = (int)(sizeof(groups) / sizeof(groups[0]));
+
+	if (pw->pw_uid == 0)
+		return true;
+	if (st->st_uid == pw->pw_uid)
+		return (st->st_mode & (S_IWUSR | S_IXUSR)) == (S_IWUSR | S_IXUSR);
+	if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) == -1)
+		n = 0; /* more than 256 groups: the other bits decide */
+	for (int i = 0; i < n; i++)
+		if (groups[i] == st->st_gid)
+			return (st->st_mode & (S_IWGRP | S_IXGRP)) == (S_IWGRP | S_IXGRP);
+	return (st->st_mode & (S_IWOTH | S_IXOTH)) == (S_IWOTH | S_IXOTH);
+}
+
+/* health.state_file is written by every override (a temporary file renamed over it): its
+ * directory must exist and be writable for the user gslbd runs as, user (server.user), or
+ * the current one when user is NULL or "". Returns 0, or -1 with "file:line:
+ * health.state_file: ..." and the fix in err. */
+static int check_state_dir(const struct conf *c, const char *user, char *err, size_t errlen)
+{
+	const struct conf_health *h = &c->health;
+	const char *at = h->state_file_at ? h->state_file_at : c->path;
+	bool other = user != NULL && user[0] != '\0';
+	const struct passwd *pw = other ? getpwnam(user) : getpwuid(geteuid());
+	char name[64];
+	const char *why = NULL;
+	struct stat st;
+	char *dir, *slash;
+	int ret = 0;
+
+	if (h->state_file == NULL || h->state_file[0] == '\0')
+		return 0;
+	if (other && pw != NULL && pw->pw_uid == geteuid())
+		other = false; /* server.user is who we are: ask access() */
+	/* an unknown server.user: the start says so; an unnamed current uid is still checked */
+	if (other && pw == NULL)
+		return 0;
+	if (pw != NULL)
+		snprintf(name, sizeof(name), "%s", pw->pw_name);
+	else
+		snprintf(name, sizeof(name), "%ld", (long)geteuid());
+	dir = strdup(h->state_file);
+	slash = dir != NULL ? strrchr(dir, '/') : NULL; /* resolved by the loader: absolute */
+	if (slash == NULL)
+		goto out;
+	slash[slash == dir ? 1 : 0] = '\0';
+	if (stat(dir, &st) == -1)
+		why = strerror(errno);
+	else if (!S_ISDIR(st.st_mode))
+		why = "not a directory";
+	if (why != NULL) {
+		snprintf(err, errlen,
+			 "%s: health.state_file: directory %s: %s (create it for %s: install -d -o "
+			 "%s %s)",
+			 at, dir, why, name, name, dir);
+		ret = -1;
+	} else if (other ? !dir_mode_allows(&st, pw) : access(dir, W_OK | X_OK) != 0) {
+		snprintf(
+		    err, errlen,
+		    "%s: health.state_file: directory %s is not writable by user %s (uid %ld), "
+		    "which gslbd runs as: every override would fail to save (chown %s %s, or "
+		    "put the file in a directory %s may write)",
+		    at, dir, name, other ? (long)pw->pw_uid : (long)geteuid(), name, dir, name);
+		ret = -1;
+	}
+out:
+	free(dir);
+	return ret;
+}
+
 /* After the drop: every file a reload reads and the directory an override save writes must
  * be open to the user gslbd now runs as, or the failure would come later, at a reload or a
  * drain, with the old state still serving. Returns 0 or -1 with the first file in err. */
@@ -174,23 +237,29 @@ static int check_access(const struct conf *c, const char *conf_path, char *err, 
 	    (need_access("geoip database", c->geoip.database, R_OK, err, errlen) != 0 ||
 	     need_access("geoip database6", c->geoip.database6, R_OK, err, errlen) != 0))
 		return -1;
-	if (c->health.state_file != NULL && c->health.state_file[0] != '\0') {
-		char *dir = strdup(c->health.state_file);
-		char *slash = dir != NULL ? strrchr(dir, '/') : NULL;
-		int r;
+	return check_state_dir(c, NULL, err, errlen);
+}
 
-		if (slash == NULL) {
-			free(dir);
-			snprintf(err, errlen, "health.state_file %s: out of memory or not absolute",
-				 c->health.state_file);
-			return -1;
-		}
-		slash[slash == dir ? 1 : 0] = '\0';
-		r = need_access("health.state_file directory", dir, W_OK | X_OK, err, errlen);
-		free(dir);
-		if (r != 0)
-			return -1;
+static int run_test(const char *conf_path)
+{
+	char err[CONF_ERRLEN];
+	struct snapshot *s = snapshot_build(conf_path, err, sizeof(err));
+
+	if (s == NULL) {
+		fprintf(stderr, "%s\n", err[0] ? err : "unknown error");
+		return 1;
 	}
+	/* the drop happens only at start: check as the user the daemon will run as */
+	if (check_state_dir(s->conf, s->conf->user, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		snapshot_free(s);
+		return 1;
+	}
+	/* usable, so still ok (exit 0), but say what is likely wrong */
+	if (s->warnings)
+		fprintf(stderr, "%s\n", s->warnings);
+	snapshot_free(s);
+	printf("%s: ok\n", conf_path);
 	return 0;
 }
 
@@ -266,7 +335,8 @@ static char *join_listen(const struct conf *c)
  * it and publishes it. Returns 0 and the new generation, or -EINVAL (-ENOMEM)
  * with the error lines in err (errlen bytes) while the old snapshot keeps
  * serving. Counted in the metrics either way. */
-static int daemon_reload(void *arg, uint64_t *generation, char *err, size_t errlen)
+static int daemon_reload(void *arg, uint64_t *generation, unsigned *restart, char *err,
+			 size_t errlen)
 {
 	struct daemon_state *d = arg;
 	struct snapshot *s;
@@ -284,6 +354,7 @@ static int daemon_reload(void *arg, uint64_t *generation, char *err, size_t errl
 		ret = -EINVAL;
 		goto fail;
 	}
+	daemon_log_warnings("event=config_warning", s->warnings);
 	/* before health_bind: from there on the health module writes into s */
 	if (member_stats_init(&s->answers, d->answer_rows, s->nhealth) != 0) {
 		snapshot_free(s);
@@ -304,15 +375,23 @@ static int daemon_reload(void *arg, uint64_t *generation, char *err, size_t errl
 		}
 	}
 	/* Sockets and threads are fixed at startup (privileges are gone). */
+	*restart = 0;
 	listen = join_listen(s->conf);
 	if (listen != NULL && strcmp(listen, d->listen_text) != 0)
-		log_warn("event=reload note=restart_needed setting=server.listen");
+		*restart |= CONTROL_RESTART_LISTEN;
 	if (s->conf->threads != d->threads)
-		log_warn("event=reload note=restart_needed setting=server.threads");
-	net_health_reload_check(d->health_rx, s->conf);
+		*restart |= CONTROL_RESTART_THREADS;
+	if (net_health_listen_changed(d->health_rx, s->conf))
+		*restart |= CONTROL_RESTART_HEALTH_LISTEN;
 	if (strcmp(s->conf->control.listen_text, d->control_text) != 0)
-		log_warn("event=reload note=restart_needed setting=server.control.listen");
+		*restart |= CONTROL_RESTART_CONTROL_LISTEN;
+	if (strcmp(s->conf->user, d->user_text) != 0)
+		*restart |= CONTROL_RESTART_USER;
 	free(listen);
+	for (unsigned bit = 1; bit != 0 && bit <= *restart; bit <<= 1)
+		if (*restart & bit)
+			log_warn("event=reload note=restart_needed setting=%s",
+				 control_restart_setting(bit));
 	snapshot_publish(s);
 	/* RRL buckets survive a reload unless the rrl section changed */
 	if (rrl_configure(&s->conf->rrl) != 0)
@@ -340,9 +419,10 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	if (sig == SIGHUP) {
 		uint64_t gen;
+		unsigned restart;
 		char err[CONF_ERRLEN]; /* the main thread's stack: every line of a bad file */
 
-		daemon_reload(d, &gen, err, sizeof(err));
+		daemon_reload(d, &gen, &restart, err, sizeof(err));
 		return;
 	}
 	daemon_stop(d->base, sig);
@@ -385,6 +465,7 @@ int main(int argc, char **argv)
 		startup_error(use_syslog, berr[0] ? berr : "cannot load the configuration");
 		goto out;
 	}
+	daemon_log_warnings("event=config_warning", snap->warnings);
 	d.threads = snap->conf->threads;
 	/* Overrides persist in health.state_file: losing a drain at startup
 	 * would send traffic to a member the operator took out, so a bad file
@@ -403,6 +484,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	d.control_text = strdup(snap->conf->control.listen_text);
+	d.user_text = strdup(snap->conf->user);
 	raise_nofile(snap->conf->tcp_max_clients);
 	d.listen_text = join_listen(snap->conf);
 	/* TCP first: it binds without SO_REUSEPORT, so a port already served
@@ -410,8 +492,11 @@ int main(int argc, char **argv)
 	d.tcp = net_tcp_new(snap->conf, err, sizeof(err));
 	if (d.tcp != NULL)
 		d.udp = net_udp_new(snap->conf, err, sizeof(err));
-	if (d.tcp == NULL || d.udp == NULL || d.listen_text == NULL || d.control_text == NULL) {
-		startup_error(use_syslog, d.control_text == NULL ? "out of memory" : err);
+	if (d.tcp == NULL || d.udp == NULL || d.listen_text == NULL || d.control_text == NULL ||
+	    d.user_text == NULL) {
+		startup_error(use_syslog, d.control_text == NULL || d.user_text == NULL
+					      ? "out of memory"
+					      : err);
 		snapshot_free(snap);
 		goto out;
 	}
@@ -546,6 +631,7 @@ out:
 	free(d.conf_path);
 	free(d.listen_text);
 	free(d.control_text);
+	free(d.user_text);
 	pthread_mutex_destroy(&d.reload_lock);
 	if (ready_fd != -1)
 		close(ready_fd);

@@ -712,6 +712,8 @@ int health_put_override(struct health_state *s, const uint8_t *service, uint32_t
 		char where[DNAME_MAXLEN * 4 + 96];
 
 		target_text(m, NULL, where, sizeof(where));
+		/* the one log line of an override change, whichever path made it (API, region,
+		 * state file) */
 		log_info("event=override %s override=%s was=%s", where, health_override_name(o),
 			 health_override_name(m->ovr));
 	}

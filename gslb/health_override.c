@@ -308,22 +308,23 @@ out:
 }
 
 int health_override_region(struct health_state *s, const struct health_member_ref *refs, size_t n,
-			   bool drain, size_t *changed, size_t *forced_kept, char *err,
-			   size_t errlen)
+			   bool drain, size_t *changed, size_t *forced, char *err, size_t errlen)
 {
 	enum health_override_action a = drain ? HEALTH_ACTION_DRAIN : HEALTH_ACTION_UNDRAIN;
 	int ret = 0;
 
-	*changed = *forced_kept = 0;
+	*changed = *forced = 0;
 	health_lock(s);
 	for (size_t i = 0; i < n; i++) {
 		enum health_override cur = health_get_override(s, refs[i].service, refs[i].index);
 		int o = override_after(a, cur);
 
-		if (o < 0) {
-			(*forced_kept)++;
+		if (o < 0) { /* undrain: the force stays */
+			(*forced)++;
 			continue;
 		}
+		if (cur == HEALTH_OVERRIDE_UP || cur == HEALTH_OVERRIDE_DOWN)
+			(*forced)++; /* drain: replaced, not remembered */
 		if ((enum health_override)o == cur)
 			continue;
 		int r =

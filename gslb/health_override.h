@@ -9,7 +9,8 @@
  *   - the actions gslbctl sends: drain, up, down and clear set or clear the override;
  *     undrain only clears a drain, so a member forced up or down keeps its force;
  *   - a region has no override of its own: draining it drains each member the caller
- *     found in it, undraining clears those members' drains and keeps their forces;
+ *     found in it (replacing a force: one override per member), undraining clears those
+ *     members' drains and keeps the forces set since;
  *   - health.state_file holds the overrides in force, rewritten whole on every change
  *     and read back at startup.
  *
@@ -74,13 +75,14 @@ struct health_member_ref {
 };
 
 /* A region's drain (drain true) or undrain over its members refs[0..n): drain drains
- * each; undrain clears each drain and leaves forced members as they are, counted in
- * *forced_kept. *changed counts the members whose override changed. Saves the state file
- * once when anything changed. Returns 0, or -ENOMEM or the save's error (err says so) with
- * the overrides in force in memory. */
+ * each, a forced one too (a member has one override: the drain replaces its force, counted
+ * in *forced); undrain clears each drain and leaves forced members as they are, counted in
+ * *forced. So a force replaced by a region drain is not back after the undrain: the
+ * operator forces the member again. *changed counts the members whose override changed.
+ * Saves the state file once when anything changed. Returns 0, or -ENOMEM or the save's
+ * error (err says so) with the overrides in force in memory. */
 int health_override_region(struct health_state *s, const struct health_member_ref *refs, size_t n,
-			   bool drain, size_t *changed, size_t *forced_kept, char *err,
-			   size_t errlen);
+			   bool drain, size_t *changed, size_t *forced, char *err, size_t errlen);
 
 /* Reads the state file (if configured and present; a missing file is no override) and sets
  * its overrides, replacing those in memory. Text, one override per line:

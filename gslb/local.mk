@@ -6,6 +6,7 @@ libgslb_a_SOURCES = \
 	gslb/dname.c gslb/dname.h \
 	gslb/wire.c gslb/wire.h \
 	gslb/conf.c gslb/conf.h gslb/conf_schema.h gslb/conf_health.c gslb/conf_service.c \
+	gslb/conf_read.c \
 	gslb/conf_rrl.c \
 	gslb/geo_continent.c \
 	gslb/zone_load.c gslb/zone.c gslb/zone.h \

@@ -149,15 +149,14 @@ fail:
 	return NULL;
 }
 
-void net_health_reload_check(const struct net_health *nh, const struct conf *conf)
+bool net_health_listen_changed(const struct net_health *nh, const struct conf *conf)
 {
 	const struct conf_health *h = &conf->health;
 	bool same = (h->present ? h->nlisten : 0) == nh->nfds;
 
 	for (size_t i = 0; same && i < nh->nfds; i++)
 		same = !strcmp(h->listen[i].text, nh->texts[i]);
-	if (!same)
-		log_warn("event=reload note=restart_needed setting=health.listen");
+	return !same;
 }
 
 /* ---- the receiver thread ---- */

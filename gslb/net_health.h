@@ -22,6 +22,7 @@
 #ifndef GSLB_NET_HEALTH_H
 #define GSLB_NET_HEALTH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -69,8 +70,9 @@ const char *net_health_reason_name(enum net_health_reason r);
 struct net_health *net_health_new(const struct conf *conf, struct health_state *hs, char *err,
 				  size_t errlen);
 
-/* Logs restart_needed when a reloaded conf changes health.listen (sockets stay as bound). */
-void net_health_reload_check(const struct net_health *nh, const struct conf *conf);
+/* True when a reloaded conf changes health.listen: the sockets stay as bound until a
+ * restart. */
+bool net_health_listen_changed(const struct net_health *nh, const struct conf *conf);
 
 /* Starts the receiver thread (blocking no signals itself: the caller masks them first).
  * Returns 0 or a negative errno. Control thread. */

@@ -112,6 +112,24 @@ static int init_health(struct snapshot *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* An IPv4-only database alone: every IPv6 client (and ECS IPv6 subnet) gets no location,
+ * answered with scope 0 from whatever region the filters fall back to. Loads, but warn. The
+ * warnings of a snapshot (malloc'd), or NULL. */
+static char *geo_warnings(const struct conf *conf, const struct geo_db *geo)
+{
+	char *w = NULL;
+
+	if (geo == NULL || geo_has_ipv6(geo))
+		return NULL;
+	if (asprintf(&w,
+		     "%s: geoip.database: warning: \"%s\" has no IPv6 data (ip_version 4) and no "
+		     "database6 is set: IPv6 clients get no location; set geoip.database6 to an "
+		     "IPv6 database or use one with both families (GeoLite2-City has both)",
+		     conf->geoip.database_at, conf->geoip.database) < 0)
+		return NULL;
+	return w;
+}
+
 struct snapshot *snapshot_build(const char *conf_path, char *err, size_t errlen)
 {
 	struct snapshot *s = NULL;
@@ -177,6 +195,7 @@ struct snapshot *snapshot_build(const char *conf_path, char *err, size_t errlen)
 	s->zones = db;
 	s->geo = geo;
 	s->built_at = time(NULL);
+	s->warnings = geo_warnings(conf, geo);
 	conf = NULL;
 	db = NULL;
 	geo = NULL;
@@ -203,6 +222,7 @@ void snapshot_free(struct snapshot *s)
 	if (s == NULL)
 		return;
 	geo_close(s->geo);
+	free(s->warnings);
 	free(s->health);
 	member_stats_free(&s->answers);
 	zonedb_free(s->zones);

@@ -38,13 +38,16 @@ struct snapshot {
 	struct member_stats answers;
 	uint64_t generation; /* 1 for the first, +1 per publish */
 	time_t built_at;
+	/* what loads but is likely wrong, one "file:line: setting: message" per line (gslbd -t
+	 * prints them, a start or reload logs them as event=config_warning); NULL = none */
+	char *warnings;
 };
 
 /* Loads the config at path (the sections gslbd reads, CONF_S_GSLBD), opens
  * its GeoIP database and loads every zone it names. On failure returns NULL
  * and writes to err (errlen bytes; CONF_ERRLEN is generous) every error,
- * one "file:line: setting: message" per line. Any thread; never touches
- * the published snapshot. */
+ * one "file:line: setting: message" per line; a built snapshot may carry
+ * warnings. Any thread; never touches the published snapshot. */
 struct snapshot *snapshot_build(const char *conf_path, char *err, size_t errlen);
 void snapshot_free(struct snapshot *s);
 

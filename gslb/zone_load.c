@@ -71,7 +71,11 @@ static void fail(struct loader *l, const char *file, unsigned line, const char *
 	l->failed = true;
 	if (l->errlen == 0)
 		return;
-	n = snprintf(l->err, l->errlen, "%s:%u: %s: ", file, line, field);
+	/* line 0: about the whole file (unreadable, no SOA), which has no line to point at */
+	if (line == 0)
+		n = snprintf(l->err, l->errlen, "%s: %s: ", file, field);
+	else
+		n = snprintf(l->err, l->errlen, "%s:%u: %s: ", file, line, field);
 	if (n < 0 || (size_t)n >= l->errlen)
 		return;
 	va_start(ap, fmt);

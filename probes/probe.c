@@ -408,17 +408,16 @@ int probe_conf_check(const struct conf *c, const char *id, char *err, size_t err
 		snprintf(err, errlen, "%s: probe: missing section (report_to, key)", c->path);
 		return -EINVAL;
 	}
-	if (!id || !id[0] || strlen(id) > CONF_ID_MAX) {
+	if (!id || !id[0]) {
 		snprintf(err, errlen, "%s: probe.id: empty; set it or give -i ID", c->path);
 		return -EINVAL;
 	}
-	for (const char *s = id; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' || *s == '-')) {
-			snprintf(err, errlen, "prober id \"%s\": want 1..%d of A-Z a-z 0-9 . _ -",
-				 id, CONF_ID_MAX);
-			return -EINVAL;
-		}
+	/* the config's id was checked at load: a bad one here came with -i */
+	if (!conf_name_ok(id, CONF_ID_MAX)) {
+		snprintf(err, errlen, "-i \"%s\": bad prober id (want 1..%d of A-Z a-z 0-9 . _ -)",
+			 id, CONF_ID_MAX);
+		return -EINVAL;
+	}
 	/* gslbd drops reports signed for a prober the key does not list: say so at start */
 	if (!conf_health_key_allows(c->probe.key_ref, id, strlen(id))) {
 		snprintf(err, errlen,

@@ -263,8 +263,10 @@ END_TEST
 
 START_TEST(error_unknown_key)
 {
-	load_fails("unknown.conf", "%1$s:3: server.listne: unknown setting\n"
-				   "%1$s:4: server.tcp.max_client: unknown setting\n"
+	/* a typo gets the closest key of its group; a word far from all gets no guess */
+	load_fails("unknown.conf", "%1$s:3: server.listne: unknown setting (did you mean \"listen\"?)\n"
+				   "%1$s:4: server.tcp.max_client: unknown setting (did you mean "
+				   "\"max_clients\"?)\n"
 				   "%1$s:6: zones[0].color: unknown setting\n"
 				   "%1$s:7: no_such_section: unknown setting");
 }
@@ -649,6 +651,42 @@ START_TEST(control_errors)
 }
 END_TEST
 
+/* An @include is named with the directory the main file was named with. */
+START_TEST(file_names)
+{
+	char out[256];
+
+	conf_file_name("gslb.conf", "site.inc", out, sizeof(out));
+	ck_assert_str_eq(out, "site.inc");
+	conf_file_name("/etc/gslb/gslb.conf", "site.inc", out, sizeof(out));
+	ck_assert_str_eq(out, "/etc/gslb/site.inc");
+	conf_file_name("a/gslb.conf", "inc/site.inc", out, sizeof(out));
+	ck_assert_str_eq(out, "a/inc/site.inc");
+	conf_file_name("a/gslb.conf", "/srv/site.inc", out, sizeof(out));
+	ck_assert_str_eq(out, "/srv/site.inc");
+	conf_file_name("a/gslb.conf", "a/gslb.conf", out, sizeof(out));
+	ck_assert_str_eq(out, "a/gslb.conf");
+	conf_file_name("a/gslb.conf", NULL, out, sizeof(out));
+	ck_assert_str_eq(out, "a/gslb.conf");
+}
+END_TEST
+
+/* Did-you-mean: two edits at most, and fewer than the typed word has characters. */
+START_TEST(suggestions)
+{
+	ck_assert_uint_eq(conf_edit_distance("threads", "threads"), 0);
+	ck_assert_uint_eq(conf_edit_distance("thread", "threads"), 1);
+	ck_assert_uint_eq(conf_edit_distance("nearst", "nearest"), 1);
+	ck_assert_uint_eq(conf_edit_distance("weigthed", "weighted"), 2);
+	ck_assert_uint_eq(conf_edit_distance("", "up"), 2);
+	ck_assert(conf_suggestion_close("listne", "listen"));
+	ck_assert(conf_suggestion_close("max_client", "max_clients"));
+	ck_assert(!conf_suggestion_close("colour", "version"));
+	ck_assert(!conf_suggestion_close("ab", "id")); /* two edits of two letters */
+	ck_assert(!conf_suggestion_close("", "up"));
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("conf");
@@ -676,6 +714,8 @@ static Suite *make_suite(void)
 		{ "sections", sections },
 		{ "control_token", control_token },
 		{ "control_errors", control_errors },
+		{ "file_names", file_names },
+		{ "suggestions", suggestions },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

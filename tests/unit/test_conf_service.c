@@ -330,7 +330,9 @@ static const struct bad bad_services[] = {
 	  "%1$s:5: services[0].ttl: 86401 is out of range 0..86400" },
 	{ REGIONS "services = ( { name = \"www.example.com\";\n chain = [ \"up\", \"nearst\" ];\n"
 		  " members = ( { region = \"eu-west\"; ipv4 = [ \"192.0.2.1\" ]; } ); } );\n",
-	  "%1$s:6: services[0].chain: unknown filter 'nearst'" },
+	  "%1$s:6: services[0].chain: unknown filter 'nearst' (did you mean 'nearest'? filters: up, "
+	  "nearest, geofence, priority, weighted, round_robin, random, least_loaded, fastest, "
+	  "sticky, first)" },
 	{ REGIONS "services = ( { name = \"www.example.com\";\n chain = [ \"first:0\" ];\n"
 		  " members = ( { region = \"eu-west\"; ipv4 = [ \"192.0.2.1\" ]; } ); } );\n",
 	  "%1$s:6: services[0].chain: first takes a count 1..64" },

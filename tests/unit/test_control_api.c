@@ -5,6 +5,7 @@
 #include "control_api.h"
 
 #include "conf.h"
+#include "control.h"
 #include "health.h"
 #include "metrics.h"
 #include "service.h"
@@ -183,5 +184,27 @@ START_TEST(members_and_regions)
 }
 END_TEST
 
+/* POST /api/v1/reload's answer names the settings that wait for a restart, in bit order */
+START_TEST(reload_restart_needed)
+{
+	json_t *j = control_api_reload_json(7, 0);
+	json_t *r;
+
+	ck_assert_str_eq(json_string_value(json_object_get(j, "result")), "ok");
+	ck_assert_int_eq(at(j, "generation", NULL, NULL), 7);
+	ck_assert_uint_eq(json_array_size(json_object_get(j, "restart_needed")), 0);
+	json_decref(j);
+
+	j = control_api_reload_json(8, CONTROL_RESTART_HEALTH_LISTEN | CONTROL_RESTART_LISTEN);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "result")), "restart_needed");
+	r = json_object_get(j, "restart_needed");
+	ck_assert_uint_eq(json_array_size(r), 2);
+	ck_assert_str_eq(json_string_value(json_array_get(r, 0)), "server.listen");
+	ck_assert_str_eq(json_string_value(json_array_get(r, 1)), "health.listen");
+	json_decref(j);
+}
+END_TEST
+
 UNIT_SUITE("control_api", { "counters_without_snapshot", counters_without_snapshot },
-	   { "members_and_regions", members_and_regions })
+	   { "members_and_regions", members_and_regions },
+	   { "reload_restart_needed", reload_restart_needed })

@@ -10,7 +10,7 @@ static struct fx F;
 
 static int parse(const char *const *names, size_t n, char *err)
 {
-	return filter_chain_parse(names, n, &F.chain, err, 128);
+	return filter_chain_parse(names, n, &F.chain, err, 256);
 }
 
 START_TEST(parse_valid)
@@ -18,7 +18,7 @@ START_TEST(parse_valid)
 	const char *names[] = { "up", "nearest:2", "geofence", "priority", "weighted",
 				"round_robin", "random", "least_loaded", "fastest", "sticky",
 				"first:3", "first" };
-	char err[128] = "";
+	char err[256] = "";
 
 	ck_assert_int_eq(parse(names, 12, err), 0);
 	ck_assert_uint_eq(F.chain.nsteps, 12);
@@ -37,16 +37,23 @@ START_TEST(parse_valid)
 }
 END_TEST
 
+#define FILTERS                                                                                    \
+	"filters: up, nearest, geofence, priority, weighted, round_robin, random, least_loaded, "   \
+	"fastest, sticky, first)"
+
 START_TEST(parse_errors)
 {
 	static const struct {
 		const char *entry;
 		const char *msg;
 	} cases[] = {
-		{ "nearst", "unknown filter 'nearst'" },
-		{ "nearst:2", "unknown filter 'nearst'" },
-		{ "", "unknown filter ''" },
-		{ ":3", "unknown filter ':3'" },
+		/* the closest name when one is near, then every valid one */
+		{ "nearst", "unknown filter 'nearst' (did you mean 'nearest'? " FILTERS },
+		{ "nearst:2", "unknown filter 'nearst' (did you mean 'nearest'? " FILTERS },
+		{ "weigthed", "unknown filter 'weigthed' (did you mean 'weighted'? " FILTERS },
+		{ "closest", "unknown filter 'closest' (" FILTERS },
+		{ "", "unknown filter '' (" FILTERS },
+		{ ":3", "unknown filter ':3' (" FILTERS },
 		{ "first:0", "first takes a count 1..64" },
 		{ "first:65", "first takes a count 1..64" },
 		{ "first:", "first takes a count 1..64" },
@@ -57,7 +64,7 @@ START_TEST(parse_errors)
 		{ "up:1", "'up' takes no argument" },
 		{ "weighted:", "'weighted' takes no argument" },
 	};
-	char err[128];
+	char err[256];
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *names[] = { "up", cases[i].entry };
@@ -81,7 +88,7 @@ START_TEST(parse_failure_keeps_out)
 {
 	const char *good[] = { "random" };
 	const char *bad[] = { "up", "bogus" };
-	char err[128];
+	char err[256];
 
 	ck_assert_int_eq(parse(good, 1, err), 0);
 	ck_assert_int_eq(parse(bad, 2, err), -EINVAL);
