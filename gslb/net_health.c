@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "conf.h"
 #include "health.h"
+#include "health_file.h"
 #include "log.h"
 #include "report.h"
 #include "snapshot.h"
@@ -240,11 +241,15 @@ static void drain_socket(struct net_health *nh, int fd)
 
 static void evaluate(struct net_health *nh)
 {
-	int n = health_evaluate(nh->hs, clock_wall_ms());
+	uint64_t now = clock_wall_ms();
+	int n = health_evaluate(nh->hs, now);
 
 	atomic_fetch_add_explicit(&nh->evaluations, 1, memory_order_relaxed);
 	if (n > 0)
 		atomic_fetch_add_explicit(&nh->changes, (uint64_t)n, memory_order_relaxed);
+	/* rate-limited (health_save_due): at most one write a second, and only on change */
+	if (health_save_due(nh->hs, now))
+		(void)health_file_save(nh->hs);
 }
 
 static void *receiver_main(void *arg)
