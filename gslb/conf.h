@@ -185,6 +185,8 @@ struct conf_anycast {
 	int fall;		 /* consecutive bad rounds to withdraw; 2 */
 	char *probe_name;	 /* SOA asked of the local gslbd; "" in the file = zones[0] */
 	double max_snapshot_age; /* withdraw when gslbd's data is older (s); 0 = no limit */
+	bool wait_for_health;	 /* announce only once gslbd's health view is ready; true */
+	double max_health_wait;	 /* announce anyway after waiting this long (s); 0 = forever */
 };
 
 struct conf {
