@@ -78,6 +78,7 @@ struct health_state {
 	bool present;		  /* a health section: readiness waits for probers */
 	bool dirty_change;	  /* a vote or a target changed state, a vote came or went */
 	bool dirty_refresh;	  /* votes were refreshed */
+	bool eval_due;		  /* a vote changed since the last health_evaluate */
 	uint64_t saved_ms;	  /* when health_save_due last said yes */
 	bool ready;		  /* latched by health_evaluate (health_readiness) */
 	const char *ready_reason; /* "reports", "warm", "no_health" */
@@ -568,6 +569,7 @@ int health_apply_report(struct health_state *s, const struct report_view *v, uin
 	p->warm = false;
 	s->dirty_refresh = true;
 	uint32_t pi = (uint32_t)(p - s->probers);
+	bool changed = false;
 	for (size_t i = 0; i < v->nentries; i++) {
 		const struct report_entry *e = &v->entries[i];
 		struct mrec *m = mfind(s, e->service, e->member);
@@ -575,13 +577,15 @@ int health_apply_report(struct health_state *s, const struct report_view *v, uin
 
 		if (!t)
 			continue;
-		if (vote(t, pi, e, now_ms, &s->dirty_change) < 0) {
+		if (vote(t, pi, e, now_ms, &changed) < 0) {
 			*reason = "out_of_memory";
 			applied = -ENOMEM;
 			goto out;
 		}
 		applied++;
 	}
+	if (changed)
+		s->dirty_change = s->eval_due = true;
 out:
 	pthread_mutex_unlock(&s->lock);
 	return applied;
@@ -731,6 +735,7 @@ int health_evaluate(struct health_state *s, uint64_t now_ms)
 		}
 	}
 	expire(s, now_ms);
+	s->eval_due = false;
 	if (changes)
 		s->dirty_change = true;
 	update_ready(s, now_ms);
@@ -1075,4 +1080,12 @@ void health_readiness(struct health_state *s, uint64_t now_ms, struct health_rea
 	r->fresh_probers = fresh_probers(s, now_ms, &r->warm_probers);
 	r->quorum = s->quorum;
 	pthread_mutex_unlock(&s->lock);
+}
+
+bool health_evaluate_due(struct health_state *s)
+{
+	pthread_mutex_lock(&s->lock);
+	bool due = s->eval_due;
+	pthread_mutex_unlock(&s->lock);
+	return due;
 }

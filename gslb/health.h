@@ -90,8 +90,11 @@ int health_apply_report(struct health_state *s, const struct report_view *v, uin
 /* Recomputes every bound target and member at now_ms, publishes the members' atomics,
  * and logs each change of state with the votes; then forgets idle probers
  * (health_expire). Returns the number of targets and members whose up/down state changed.
- * Call about every report_interval. */
+ * Call on a short tick (staleness and grace run on time) and when health_evaluate_due. */
 int health_evaluate(struct health_state *s, uint64_t now_ms);
+/* Whether a report changed a vote (up/down, or a new one) since the last health_evaluate:
+ * the receiver then evaluates at once instead of at its next tick. Any thread. */
+bool health_evaluate_due(struct health_state *s);
 
 /* Forgets every prober with no accepted report for longer than the longest of
  * HEALTH_PROBER_IDLE_STALES × stale_after, grace and 2 × max_clock_skew, with its votes,

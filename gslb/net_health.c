@@ -283,6 +283,10 @@ static void *receiver_main(void *arg)
 			if (pfd[i + 1].revents)
 				drain_socket(nh, nh->fds[i]);
 		now = clock_mono_ms();
+		/* a report that changed a vote is published on arrival, not at the next tick;
+		 * reports that only refresh votes wait for it (one pass over the members each) */
+		if (now < next && health_evaluate_due(nh->hs))
+			evaluate(nh);
 		if (now >= next) {
 			evaluate(nh);
 			/* a late tick does not trigger a catch-up burst */
