@@ -16,7 +16,7 @@ PROBE_LIBS = libgslbprobe.a $(GSLB_CORE_LIBS) $(CARES_LIBS) $(LIBEVENT_LIBS) $(O
 libgslbprobe_a_SOURCES += probes/probe_sm.c
 
 sbin_PROGRAMS += gslb-probe
-gslb_probe_SOURCES = probes/gslb-probe.c
+gslb_probe_SOURCES = probes/gslb-probe.c probes/probe_metrics.c probes/probe_metrics.h
 gslb_probe_CFLAGS = $(PROBE_CFLAGS)
 gslb_probe_LDADD = $(PROBE_LIBS)
 

@@ -127,6 +127,7 @@ struct probe {
 	struct event *event_ev;	 /* fires when the next event report is due */
 	uint64_t event_reports;	 /* sent, counted per destination */
 	uint64_t periodic_reports;
+	uint64_t send_errors; /* reports (to one destination) with a part that failed */
 };
 
 static void event_schedule(struct probe *p);
@@ -193,6 +194,11 @@ static void finish_run(struct check_inst *ci, bool ok, uint32_t load, const char
 
 	ci->running = false;
 	ci->run = NULL;
+	ci->runs++;
+	ci->last_run_ms = clock_wall_ms();
+	ci->last_duration_us = rtt >= UINT32_MAX ? UINT32_MAX : (uint32_t)rtt;
+	ci->last_ok = ok;
+	ci->consecutive_failures = ok ? 0 : ci->consecutive_failures + 1;
 	ci->rtt_us =
 	    ok ? (rtt >= REPORT_UNKNOWN ? REPORT_UNKNOWN - 1 : (uint32_t)rtt) : REPORT_UNKNOWN;
 	uint32_t old_load = ci->load_permille;
@@ -407,6 +413,8 @@ static void send_to(struct probe *p, size_t d, size_t nparts)
 	for (size_t i = 0; i < nparts; i++)
 		if (sendto(p->fd, p->bufs[i], p->lens[i], 0, sa, salen) == -1)
 			failed = true;
+	if (failed)
+		p->send_errors++;
 	if (failed && !p->send_failing)
 		log_warn("event=report_send_failed to=%s error=\"%s\"", a->text, strerror(errno));
 	p->send_failing = failed;
@@ -426,8 +434,8 @@ static void send_report(evutil_socket_t fd, short what, void *arg)
 	for (size_t d = 0; d < p->c->probe.nreport_to; d++) {
 		send_to(p, d, nparts);
 		report_pace_sent(&p->pace, d, now); /* it carries every change so far */
+		p->periodic_reports++;
 	}
-	p->periodic_reports++;
 	event_schedule(p);
 	log_debug("event=report_sent kind=periodic seq=%llu entries=%zu parts=%zu",
 		  (unsigned long long)(p->seq - 1), p->n, nparts);
@@ -676,4 +684,37 @@ void probe_free(struct probe *p)
 size_t probe_count(const struct probe *p)
 {
 	return p->n;
+}
+
+void probe_foreach_inst(const struct probe *p,
+			void (*fn)(const struct probe_inst_info *i, void *arg), void *arg)
+{
+	for (size_t k = 0; k < p->n; k++) {
+		const struct check_inst *ci = p->insts[k];
+		struct probe_inst_info i = {
+		    .service = ci->service_text,
+		    .member = ci->member,
+		    .addr = ci->addr_text,
+		    .check = ci->ck->name,
+		    .type = ci->ck->type->name,
+		    .up = ci->sm.up,
+		    .running = ci->running,
+		    .runs = ci->runs,
+		    .last_run_ms = ci->last_run_ms,
+		    .last_ok = ci->last_ok,
+		    .last_duration_us = ci->last_duration_us,
+		    .consecutive_failures = ci->consecutive_failures,
+		    .interval = ci->ck->interval,
+		};
+
+		fn(&i, arg);
+	}
+}
+
+void probe_report_stats(const struct probe *p, struct probe_report_stats *st)
+{
+	st->periodic = p->periodic_reports;
+	st->change = p->event_reports;
+	st->send_errors = p->send_errors;
+	st->seq = p->seq;
 }
