@@ -66,7 +66,7 @@ struct net_health_stats {
 const char *net_health_reason_name(enum net_health_reason r);
 
 /* Binds a UDP socket per health.listen address of conf (none without a health section)
- * for a receiver that feeds hs, which the caller made (health_new, health_override_load), binds to
+ * for a receiver that feeds hs, which the caller made (health_new, health_file_load), binds to
  * every snapshot before publishing it (health_bind), and frees after net_health_free(). On
  * failure returns NULL with "health.listen ADDR: udp: what: why" in err. Control thread. */
 struct net_health *net_health_new(const struct conf *conf, struct health_state *hs, char *err,
