@@ -496,8 +496,10 @@ static struct prober *prober_get(struct health_state *s, const char *id, size_t 
 	return p;
 }
 
+/* Records e as prober's vote on t at now; *changed when it counts differently than before
+ * (a first vote, another state, or one that was stale: stale_ms). */
 static int vote(struct target *t, uint32_t prober, const struct report_entry *e, uint64_t now,
-		bool *changed)
+		uint64_t stale_ms, bool *changed)
 {
 	struct vote *v = NULL;
 
@@ -514,7 +516,7 @@ static int vote(struct target *t, uint32_t prober, const struct report_entry *e,
 		v->prober = prober;
 		v->up = !e->up; /* a new vote is a change */
 	}
-	if (v->up != e->up)
+	if (v->up != e->up || now < v->at_ms || now - v->at_ms > stale_ms)
 		*changed = true;
 	v->up = e->up;
 	v->rtt_us = e->rtt_us;
@@ -577,7 +579,7 @@ int health_apply_report(struct health_state *s, const struct report_view *v, uin
 
 		if (!t)
 			continue;
-		if (vote(t, pi, e, now_ms, &changed) < 0) {
+		if (vote(t, pi, e, now_ms, s->stale_ms, &changed) < 0) {
 			*reason = "out_of_memory";
 			applied = -ENOMEM;
 			goto out;

@@ -92,7 +92,8 @@ int health_apply_report(struct health_state *s, const struct report_view *v, uin
  * (health_expire). Returns the number of targets and members whose up/down state changed.
  * Call on a short tick (staleness and grace run on time) and when health_evaluate_due. */
 int health_evaluate(struct health_state *s, uint64_t now_ms);
-/* Whether a report changed a vote (up/down, or a new one) since the last health_evaluate:
+/* Whether a report changed how a vote counts (up/down, a first vote, or one that was stale)
+ * since the last health_evaluate:
  * the receiver then evaluates at once instead of at its next tick. Any thread. */
 bool health_evaluate_due(struct health_state *s);
 

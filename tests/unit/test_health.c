@@ -1011,6 +1011,35 @@ START_TEST(warm_start_corrupt)
 }
 END_TEST
 
+START_TEST(evaluate_due)
+{
+	struct conf_health h = params(1, true);
+	struct report_entry e[1];
+	uint64_t now = T0;
+
+	make_service(false);
+	struct health_state *s = health_new(&h, START);
+	struct member_health *pub = bind_svc(s, START);
+	ck_assert(!health_evaluate_due(s));
+	e[0] = ent(0, 4, v4a[0], true, 10, 1);
+	deliver(s, "a", 1, now, e, 1);
+	ck_assert(health_evaluate_due(s)); /* a first vote */
+	health_evaluate(s, now);
+	ck_assert(!health_evaluate_due(s));
+	deliver(s, "a", 2, now + SEC, e, 1);
+	ck_assert(!health_evaluate_due(s)); /* the same vote refreshed: the tick's business */
+	e[0].up = false;
+	deliver(s, "a", 3, now + 2 * SEC, e, 1);
+	ck_assert(health_evaluate_due(s)); /* down now: evaluated on arrival */
+	ck_assert_int_eq(health_evaluate(s, now + 2 * SEC), 2);
+	ck_assert(!member_health_up(&pub[0]));
+	deliver(s, "a", 4, now + 8 * SEC, e, 1);
+	ck_assert(health_evaluate_due(s)); /* the same vote, but it had gone stale (5 s) */
+	free(pub);
+	health_free(s);
+}
+END_TEST
+
 START_TEST(ready_without_health)
 {
 	struct conf_health h = params(1, true);
@@ -1033,4 +1062,4 @@ UNIT_SUITE("health", { "quorum_stale_and_missing", quorum_stale_and_missing },
 	   { "before_start", before_start }, { "idle_probers_expire", idle_probers_expire },
 	   { "warm_start", warm_start }, { "warm_start_stale", warm_start_stale },
 	   { "warm_start_corrupt", warm_start_corrupt },
-	   { "ready_without_health", ready_without_health })
+	   { "evaluate_due", evaluate_due }, { "ready_without_health", ready_without_health })
