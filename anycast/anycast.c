@@ -173,7 +173,7 @@ out:
 /* One check of the current round. */
 struct check {
 	bool done, ok;
-	char why[96]; /* "healthz status 503", "dns rcode REFUSED": the reason when it failed */
+	char why[160]; /* "healthz status 503", "dns rcode REFUSED": the reason when it failed */
 };
 
 struct anycast {
@@ -196,11 +196,15 @@ struct anycast {
 	struct dns_client *dns_client;
 	struct check dns;
 	/* what BIRD was told */
-	bool bird_synced;    /* BIRD confirmed sm.up */
-	double bird_last;    /* when it last confirmed */
-	int bird_last_err;   /* last error logged, to log a persistent one once */
-	char reason[128];    /* why the state is what it is */
-	char protocols[256]; /* anycast.bird_protocol joined by ",", for logs */
+	bool bird_synced;  /* BIRD confirmed sm.up */
+	double bird_last;  /* when it last confirmed */
+	int bird_last_err; /* last error logged, to log a persistent one once */
+	/* wait_for_health: gslbd's health view (X-Gslb-Health-Ready) */
+	double health_wait_since; /* when the rounds began to wait for it; 0 = not waiting */
+	bool health_waived;	  /* max_health_wait ran out: announce without it */
+	char health_note[160];	  /* how the wait ended, for the announce log */
+	char reason[192];	  /* why the state is what it is */
+	char protocols[256];	  /* anycast.bird_protocol joined by ",", for logs */
 };
 
 /* What BIRD said to one enable/disable of every protocol. */
@@ -294,8 +298,58 @@ static void http_fail(struct anycast *a, const char *why)
 	check_end(a, &a->http, false, "healthz", why);
 }
 
+/* A gslbd that does not answer /healthz is restarting or gone: when it is back its health
+ * view is waited for again. */
+static void health_wait_reset(struct anycast *a)
+{
+	a->health_wait_since = 0;
+	a->health_waived = false;
+}
+
+/* With wait_for_health: whether gslbd's health view is ready (X-Gslb-Health-Ready: "yes;
+ * reason=..."), or max_health_wait has run out since the rounds began to wait; fails the
+ * check otherwise. Logs when the wait begins and how it ends. */
+static bool health_ready(struct anycast *a, const struct http_response *r)
+{
+	const char *hdr = http_response_header(r, "X-Gslb-Health-Ready");
+	double now = clock_mono_s(), max = a->ac->max_health_wait;
+	double waited = a->health_wait_since ? now - a->health_wait_since : 0;
+	char why[200];
+
+	if (hdr && !strncmp(hdr, "yes", 3)) {
+		if (a->health_wait_since || a->health_waived || !a->health_note[0])
+			log_info("event=anycast_health state=ready waited=%.1fs gslbd=\"%s\"",
+				 waited, hdr);
+		snprintf(a->health_note, sizeof(a->health_note), "health view ready (%s)", hdr);
+		health_wait_reset(a);
+		return true;
+	}
+	if (a->health_waived)
+		return true;
+	if (!a->health_wait_since) {
+		a->health_wait_since = now;
+		log_info("event=anycast_health state=waiting max_health_wait=%g gslbd=\"%s\"", max,
+			 hdr ? hdr : "no X-Gslb-Health-Ready header");
+	}
+	if (max > 0 && waited >= max) {
+		log_warn("event=anycast_health state=gave_up waited=%.1fs max_health_wait=%g "
+			 "gslbd=\"%s\" note=\"announcing without a ready health view\"",
+			 waited, max, hdr ? hdr : "no X-Gslb-Health-Ready header");
+		snprintf(a->health_note, sizeof(a->health_note),
+			 "health view not ready after max_health_wait %g s", max);
+		a->health_waived = true;
+		return true;
+	}
+	snprintf(why, sizeof(why), "health view not ready (%s)",
+		 hdr ? hdr
+		     : "no X-Gslb-Health-Ready header: gslbd too old? set wait_for_health = false");
+	http_fail(a, why);
+	return false;
+}
+
 /* The answer to GET /healthz: good when 200 and, with max_snapshot_age, when gslbd's data
- * is young enough (X-Gslb-Snapshot-Age, whole seconds). */
+ * is young enough (X-Gslb-Snapshot-Age, whole seconds), and with wait_for_health, when its
+ * health view is ready. */
 static void http_cb(void *arg, const struct http_response *r)
 {
 	struct anycast *a = arg;
@@ -306,10 +360,12 @@ static void http_cb(void *arg, const struct http_response *r)
 
 	a->http_req = NULL;
 	if (r->status == 0) {
+		health_wait_reset(a);
 		http_fail(a, r->err);
 		return;
 	}
 	if (r->status != 200) {
+		health_wait_reset(a);
 		snprintf(why, sizeof(why), "status %d", r->status);
 		http_fail(a, why);
 		return;
@@ -330,6 +386,8 @@ static void http_cb(void *arg, const struct http_response *r)
 		http_fail(a, why);
 		return;
 	}
+	if (a->ac->wait_for_health && !health_ready(a, r))
+		return;
 	check_end(a, &a->http, true, "healthz", NULL);
 }
 
@@ -459,7 +517,10 @@ static void round_end(struct anycast *a)
 		  a->http.ok ? "ok" : a->http.why, a->dns.ok ? "ok" : a->dns.why,
 		  (now - a->round_start) * 1000);
 	if (probe_sm_result(&a->sm, good, a->ac->rise, a->ac->fall, clock_wall_ms())) {
-		if (good)
+		if (good && a->ac->wait_for_health)
+			snprintf(a->reason, sizeof(a->reason), "%d checks passed, %s", a->ac->rise,
+				 a->health_note);
+		else if (good)
 			snprintf(a->reason, sizeof(a->reason), "%d checks passed", a->ac->rise);
 		else
 			snprintf(a->reason, sizeof(a->reason), "%s",

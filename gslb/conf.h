@@ -22,12 +22,13 @@ struct region; /* service.h */
 struct service;
 
 #define CONF_DEFAULT_PORT 53
-#define CONF_HEALTH_PORT 8053  /* default port of health.listen and probe.report_to */
-#define CONF_ID_MAX 64	       /* longest check name, key id or prober id (bytes) */
-#define CONF_SECRET_MIN 32     /* shortest accepted report key secret (bytes) */
-#define CONF_ANY_PROBER "*"    /* health.keys[].probers: any prober id */
-#define CONF_SECRET_MAX 1024   /* longest */
-#define CONF_CONTROL_PORT 9053 /* default port of server.control.listen */
+#define CONF_HEALTH_PORT 8053	     /* default port of health.listen and probe.report_to */
+#define CONF_ID_MAX 64		     /* longest check name, key id or prober id (bytes) */
+#define CONF_SECRET_MIN 32	     /* shortest accepted report key secret (bytes) */
+#define CONF_ANY_PROBER "*"	     /* health.keys[].probers: any prober id */
+#define CONF_SECRET_MAX 1024	     /* longest */
+#define CONF_CONTROL_PORT 9053	     /* default port of server.control.listen */
+#define CONF_PROBE_METRICS_PORT 9054 /* default port of probe.metrics */
 
 struct conf_addr {
 	struct sockaddr_storage ss; /* AF_INET or AF_INET6 with port */
@@ -121,6 +122,8 @@ struct conf_probe {
 	size_t nreport_to;
 	char *key;			       /* id of the health.keys entry to sign with */
 	const struct conf_health_key *key_ref; /* that entry, inside health.keys */
+	char *metrics_text;		       /* probe.metrics as written; "" = no endpoint */
+	struct conf_addr metrics;	       /* parsed; len 0 = none */
 };
 
 /* geoip: { ... }: where client locations come from (geo.h). */
@@ -196,6 +199,8 @@ struct conf_anycast {
 	int fall;		 /* consecutive bad rounds to withdraw; 2 */
 	char *probe_name;	 /* SOA asked of the local gslbd; "" in the file = zones[0] */
 	double max_snapshot_age; /* withdraw when gslbd's data is older (s); 0 = no limit */
+	bool wait_for_health;	 /* announce only once gslbd's health view is ready; true */
+	double max_health_wait;	 /* announce anyway after waiting this long (s); 0 = forever */
 };
 
 struct conf {

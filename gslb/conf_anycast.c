@@ -106,6 +106,9 @@ const struct conf_item conf_anycast_items[] = {
     {"probe_name", CT_STRING, FIELD(struct conf_anycast, probe_name), .def_str = ""},
     {"max_snapshot_age", CT_FLOAT, FIELD(struct conf_anycast, max_snapshot_age), .fmin = 0,
      .fmax = 31536000, .def_float = 0},
+    {"wait_for_health", CT_BOOL, FIELD(struct conf_anycast, wait_for_health), .def_int = 1},
+    {"max_health_wait", CT_FLOAT, FIELD(struct conf_anycast, max_health_wait), .fmin = 0,
+     .fmax = 86400, .def_float = 60},
     {NULL},
 };
 

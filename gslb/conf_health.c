@@ -454,12 +454,26 @@ static void store_prober_id(struct conf_ctx *x, const struct conf_item *it,
 		store_id(x, it, s, base, path);
 }
 
+/* probe.metrics: parsed in conf_finish_probe */
+static void release_probe_metrics(const struct conf_item *it, char *base)
+{
+	struct conf_probe *p = (struct conf_probe *)base;
+
+	(void)it;
+	free(p->metrics_text);
+	p->metrics_text = NULL;
+	free(p->metrics.text);
+	memset(&p->metrics, 0, sizeof(p->metrics));
+}
+
 const struct conf_item conf_probe_items[] = {
     {"id", CT_STRING, FIELD(struct conf_probe, id), .def_str = "", .store = store_prober_id},
     {"report_to", CT_STRS, CONF_REQUIRED, ARRAY(struct conf_probe, report_to, nreport_to),
      .min_count = 1, .def_int = CONF_HEALTH_PORT, .store = conf_store_addrs,
      .release = conf_release_addrs},
     {"key", CT_STRING, CONF_REQUIRED, FIELD(struct conf_probe, key), .store = store_id},
+    {"metrics", CT_STRING, FIELD(struct conf_probe, metrics_text), .def_str = "",
+     .release = release_probe_metrics},
     {NULL},
 };
 
@@ -467,8 +481,20 @@ void conf_finish_probe(struct conf_ctx *x, const struct conf_item *it, const con
 		       char *base, const char *path)
 {
 	struct conf_probe *p = (struct conf_probe *)(base + it->off);
+	char mpath[CONF_PATHLEN];
+	int ret;
 
 	p->present = s != NULL;
+	if (!s || !p->metrics_text || !p->metrics_text[0])
+		return;
+	const config_setting_t *ms = config_setting_get_member(s, "metrics");
+	conf_join_path(mpath, sizeof(mpath), path, "metrics");
+	ret = conf_parse_addr(p->metrics_text, CONF_PROBE_METRICS_PORT, &p->metrics);
+	if (ret == -ENOMEM)
+		conf_oom(x, ms ? ms : s, mpath);
+	else if (ret < 0)
+		conf_err(x, ms ? ms : s, mpath, "bad address \"%s\" (want ADDR or ADDR:PORT)",
+			 p->metrics_text);
 }
 
 /* probe.key names a key of health.keys, which may come later in the file. */

@@ -350,16 +350,24 @@ static long long snapshot_age(void)
 }
 
 /* 200 while serving; X-Gslb-Snapshot-Age tells gslb-anycast how old the data is, for
- * anycast.max_snapshot_age. */
+ * anycast.max_snapshot_age, and X-Gslb-Health-Ready whether the health view is ready
+ * ("yes" or "no", then why), for anycast.wait_for_health. */
 static void handle_healthz(struct control *c, struct evhttp_request *req)
 {
+	struct health_readiness r = {.ready = true, .reason = "no_health"};
 	long long age = snapshot_age();
-	char hdr[24];
+	char hdr[24], ready[128];
 
 	snprintf(hdr, sizeof(hdr), "%lld", age);
+	if (c->p.health != NULL)
+		health_readiness(c->p.health, clock_wall_ms(), &r);
+	snprintf(ready, sizeof(ready), "%s; reason=%s; fresh_probers=%zu; quorum=%d",
+		 r.ready ? "yes" : "no", r.reason, r.fresh_probers, r.quorum);
 	if (atomic_load(&c->serving) && age >= 0) {
-		evhttp_add_header(evhttp_request_get_output_headers(req), "X-Gslb-Snapshot-Age",
-				  hdr);
+		struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+
+		evhttp_add_header(h, "X-Gslb-Snapshot-Age", hdr);
+		evhttp_add_header(h, "X-Gslb-Health-Ready", ready);
 		control_api_reply_text(req, 200, "OK", "text/plain; charset=utf-8", "ok\n", 3);
 	} else
 		control_api_reply_text(req, 503, "Service Unavailable", "text/plain; charset=utf-8",

@@ -312,9 +312,22 @@ static json_t *state_json(const struct control_params *p, bool serving, const st
 			    json_integer(now > s->built_at ? (json_int_t)(now - s->built_at) : 0));
 	json_object_set_new(j, "config", json_string(cf->path));
 	json_object_set_new(j, "overrides", json_boolean(p->health != NULL));
-	if (p->health != NULL)
+	if (p->health != NULL) {
+		struct health_readiness r;
+		json_t *hv = json_object();
+
 		json_object_set_new(j, "stale_after_ms",
 				    json_integer((json_int_t)probers.stale_ms));
+		/* readiness of the health view: what gslb-anycast waits for after a start */
+		health_readiness(p->health, now_ms, &r);
+		json_object_set_new(hv, "ready", json_boolean(r.ready));
+		json_object_set_new(hv, "reason", json_string(r.reason));
+		json_object_set_new(hv, "fresh_probers", json_integer((json_int_t)r.fresh_probers));
+		json_object_set_new(hv, "warm_probers", json_integer((json_int_t)r.warm_probers));
+		json_object_set_new(hv, "quorum", json_integer(r.quorum));
+		json_object_set_new(j, "health_ready", json_boolean(r.ready));
+		json_object_set_new(j, "health_view", hv);
+	}
 	for (size_t i = 0; i < cf->nzones; i++) {
 		json_t *z = json_object();
 

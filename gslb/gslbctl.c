@@ -481,6 +481,14 @@ static void print_probers(json_t *j)
 
 	if (!json_is_array(probers))
 		return; /* a gslbd without health state */
+	json_t *hv = json_object_get(j, "health_view");
+	if (json_is_object(hv)) /* what gslb-anycast waits for after a start */
+		printf("\nhealth view %s (%s: %lld fresh probers, %lld warm, quorum %lld)\n",
+		       json_is_true(json_object_get(hv, "ready")) ? "ready" : "NOT READY",
+		       jstr(hv, "reason", "?"),
+		       (long long)json_integer_value(json_object_get(hv, "fresh_probers")),
+		       (long long)json_integer_value(json_object_get(hv, "warm_probers")),
+		       (long long)json_integer_value(json_object_get(hv, "quorum")));
 	if (json_array_size(probers) == 0) {
 		printf("\nno probe reports received\n");
 		return;

@@ -7,6 +7,7 @@
 #include "control.h"
 #include "daemon.h"
 #include "health.h"
+#include "health_file.h"
 #include "log.h"
 #include "metrics.h"
 #include "net.h"
@@ -476,13 +477,16 @@ int main(int argc, char **argv)
 		snapshot_free(snap);
 		goto out;
 	}
-	if (health_override_load(d.health, serr, sizeof(serr)) != 0 ||
+	/* The votes saved with them start warm: the first answers leave out what the last
+	 * reports said was down, and age out as if gslbd had never stopped. */
+	if (health_file_load(d.health, clock_wall_ms(), NULL, serr, sizeof(serr)) != 0 ||
 	    health_bind(d.health, snap->conf->services, snap->conf->nservices, snap->health,
 			snap->nhealth, clock_wall_ms()) != 0) {
 		startup_error(use_syslog, serr[0] ? serr : "health: out of memory");
 		snapshot_free(snap);
 		goto out;
 	}
+	health_evaluate(d.health, clock_wall_ms());
 	d.control_text = strdup(snap->conf->control.listen_text);
 	d.user_text = strdup(snap->conf->user);
 	raise_nofile(snap->conf->tcp_max_clients);
@@ -617,6 +621,9 @@ out:
 	net_udp_free(d.udp);
 	net_tcp_free(d.tcp);
 	net_health_free(d.health_rx); /* feeds the health state: before it */
+	/* the votes as they are now, for the next start (a clean stop loses nothing) */
+	if (d.health != NULL && d.health_rx != NULL)
+		(void)health_file_save(d.health);
 	/* the health state writes into the snapshot's slots: gone first */
 	health_free(d.health);
 	rrl_shutdown(); /* after the UDP workers stopped */

@@ -54,6 +54,7 @@ struct prober {
 	uint64_t last_seq;
 	uint64_t parts[REPORT_MAX_PARTS / 64]; /* parts of last_seq seen */
 	uint64_t last_ms;
+	bool warm; /* known from health.state_file only: no report since the start */
 };
 
 struct health_state {
@@ -73,6 +74,14 @@ struct health_state {
 	size_t nprobers, capprobers;
 	struct member_health *pub; /* the bound snapshot's array */
 	size_t npub;
+	/* warm starts: what the state file needs (health_save_due) */
+	bool present;		  /* a health section: readiness waits for probers */
+	bool dirty_change;	  /* a vote or a target changed state, a vote came or went */
+	bool dirty_refresh;	  /* votes were refreshed */
+	bool eval_due;		  /* a vote changed since the last health_evaluate */
+	uint64_t saved_ms;	  /* when health_save_due last said yes */
+	bool ready;		  /* latched by health_evaluate (health_readiness) */
+	const char *ready_reason; /* "reports", "warm", "no_health" */
 };
 
 static uint64_t secs_to_ms(double s)
@@ -96,6 +105,7 @@ static int set_params(struct health_state *s, const struct conf_health *h)
 	s->grace_ms = secs_to_ms(h->grace);
 	s->skew_ms = secs_to_ms(h->max_clock_skew);
 	s->default_up = h->default_up;
+	s->present = h->present;
 	return 0;
 }
 
@@ -433,6 +443,7 @@ static size_t expire(struct health_state *s, uint64_t now_ms)
 			 (unsigned long long)(now_ms - p->last_ms));
 		drop_votes(s, (uint32_t)i);
 		memset(p, 0, sizeof(*p));
+		s->dirty_change = true;
 		n++;
 	}
 	/* free slots at the end shrink the table; inner ones are reused */
@@ -485,7 +496,10 @@ static struct prober *prober_get(struct health_state *s, const char *id, size_t 
 	return p;
 }
 
-static int vote(struct target *t, uint32_t prober, const struct report_entry *e, uint64_t now)
+/* Records e as prober's vote on t at now; *changed when it counts differently than before
+ * (a first vote, another state, or one that was stale: stale_ms). */
+static int vote(struct target *t, uint32_t prober, const struct report_entry *e, uint64_t now,
+		uint64_t stale_ms, bool *changed)
 {
 	struct vote *v = NULL;
 
@@ -500,7 +514,10 @@ static int vote(struct target *t, uint32_t prober, const struct report_entry *e,
 		t->votes = nv;
 		v = &t->votes[t->nvotes++];
 		v->prober = prober;
+		v->up = !e->up; /* a new vote is a change */
 	}
+	if (v->up != e->up || now < v->at_ms || now - v->at_ms > stale_ms)
+		*changed = true;
 	v->up = e->up;
 	v->rtt_us = e->rtt_us;
 	v->load_permille = e->load_permille;
@@ -551,7 +568,10 @@ int health_apply_report(struct health_state *s, const struct report_view *v, uin
 	}
 	*word |= bit;
 	p->last_ms = now_ms;
+	p->warm = false;
+	s->dirty_refresh = true;
 	uint32_t pi = (uint32_t)(p - s->probers);
+	bool changed = false;
 	for (size_t i = 0; i < v->nentries; i++) {
 		const struct report_entry *e = &v->entries[i];
 		struct mrec *m = mfind(s, e->service, e->member);
@@ -559,13 +579,15 @@ int health_apply_report(struct health_state *s, const struct report_view *v, uin
 
 		if (!t)
 			continue;
-		if (vote(t, pi, e, now_ms) < 0) {
+		if (vote(t, pi, e, now_ms, s->stale_ms, &changed) < 0) {
 			*reason = "out_of_memory";
 			applied = -ENOMEM;
 			goto out;
 		}
 		applied++;
 	}
+	if (changed)
+		s->dirty_change = s->eval_due = true;
 out:
 	pthread_mutex_unlock(&s->lock);
 	return applied;
@@ -652,6 +674,45 @@ static bool evaluate_target(struct health_state *s, struct mrec *m, struct targe
 	return true;
 }
 
+/* Probers with a fresh report at now_ms, live or restored from the state file (*nwarm). */
+static size_t fresh_probers(const struct health_state *s, uint64_t now_ms, size_t *nwarm)
+{
+	size_t n = 0;
+
+	*nwarm = 0;
+	for (size_t i = 0; i < s->nprobers; i++) {
+		const struct prober *p = &s->probers[i];
+
+		if (!p->id[0] || now_ms < p->last_ms || now_ms - p->last_ms > s->stale_ms)
+			continue;
+		n++;
+		*nwarm += p->warm;
+	}
+	return n;
+}
+
+/* Latches readiness the first time quorum probers are fresh (or at once without a health
+ * section): the view then says what the probers see, not health.default. */
+static void update_ready(struct health_state *s, uint64_t now_ms)
+{
+	size_t nwarm, n;
+
+	if (s->ready)
+		return;
+	if (!s->present) {
+		s->ready = true;
+		s->ready_reason = "no_health";
+		return;
+	}
+	n = fresh_probers(s, now_ms, &nwarm);
+	if (n < (size_t)s->quorum)
+		return;
+	s->ready = true;
+	s->ready_reason = n - nwarm >= (size_t)s->quorum ? "reports" : "warm";
+	log_info("event=health_ready reason=%s fresh_probers=%zu warm=%zu quorum=%d",
+		 s->ready_reason, n, nwarm, s->quorum);
+}
+
 int health_evaluate(struct health_state *s, uint64_t now_ms)
 {
 	int changes = 0;
@@ -676,6 +737,10 @@ int health_evaluate(struct health_state *s, uint64_t now_ms)
 		}
 	}
 	expire(s, now_ms);
+	s->eval_due = false;
+	if (changes)
+		s->dirty_change = true;
+	update_ready(s, now_ms);
 	pthread_mutex_unlock(&s->lock);
 	return changes;
 }
@@ -877,4 +942,154 @@ uint64_t health_stale_after_ms(struct health_state *s)
 	uint64_t ms = s->stale_ms;
 	pthread_mutex_unlock(&s->lock);
 	return ms;
+}
+
+/* ---- warm starts (health_file.c) and readiness ---- */
+
+void health_foreach_warm(struct health_state *s,
+			 void (*fn)(const struct health_warm_target *t,
+				    const struct health_warm_vote *v, void *arg),
+			 void *arg)
+{
+	for (size_t i = 0; i < s->nm; i++) {
+		const struct mrec *m = &s->m[i];
+
+		if (m->slot < 0)
+			continue; /* not served: nothing to warm up */
+		for (size_t j = 0; j < m->ntargets; j++) {
+			const struct target *t = &m->targets[j];
+			struct health_warm_target wt = {
+			    .member = m->index,
+			    .family = t->family,
+			    .up = t->up,
+			    .stale_since_ms = t->stale_since_ms,
+			};
+
+			if (!t->nvotes)
+				continue;
+			dname_copy_lower(wt.service, m->service);
+			memcpy(wt.addr, t->addr, sizeof(wt.addr));
+			fn(&wt, NULL, arg);
+			for (size_t k = 0; k < t->nvotes; k++) {
+				const struct vote *v = &t->votes[k];
+				struct health_warm_vote wv = {
+				    .up = v->up,
+				    .at_ms = v->at_ms,
+				    .rtt_us = v->rtt_us,
+				    .load_permille = v->load_permille,
+				};
+
+				memcpy(wv.prober, s->probers[v->prober].id, sizeof(wv.prober));
+				fn(&wt, &wv, arg);
+			}
+		}
+	}
+}
+
+int health_restore_warm(struct health_state *s, const struct health_warm_target *wt,
+			const struct health_warm_vote *wv, size_t nv, uint64_t now_ms,
+			size_t *nstale)
+{
+	struct vote *votes = calloc(nv ? nv : 1, sizeof(*votes));
+	size_t k = 0;
+	int ret = 0;
+
+	if (!votes)
+		return -ENOMEM;
+	for (size_t i = 0; i < nv; i++) {
+		const struct health_warm_vote *w = &wv[i];
+		struct prober *p;
+
+		/* stale, or from a clock that has since gone back: not a vote any more */
+		if (w->at_ms > now_ms || now_ms - w->at_ms > s->stale_ms) {
+			(*nstale)++;
+			continue;
+		}
+		p = prober_get(s, w->prober, strlen(w->prober), now_ms);
+		if (!p) {
+			(*nstale)++;
+			continue;
+		}
+		if (p->last_ms < w->at_ms || !p->last_ms) {
+			p->last_ms = w->at_ms;
+			p->warm = true;
+		}
+		votes[k++] = (struct vote){
+		    .prober = (uint32_t)(p - s->probers),
+		    .up = w->up,
+		    .rtt_us = w->rtt_us,
+		    .load_permille = w->load_permille,
+		    .at_ms = w->at_ms,
+		};
+	}
+	/* no fresh vote and its grace over: the target starts afresh in the default state */
+	if (!k && (wt->stale_since_ms > now_ms || now_ms - wt->stale_since_ms > s->grace_ms))
+		goto out;
+	struct mrec *m = mget(s, wt->service, wt->member);
+	if (!m) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	struct target *t = tfind(m, wt->family, wt->addr);
+	if (!t) {
+		struct target *nt = realloc(m->targets, (m->ntargets + 1) * sizeof(*nt));
+
+		if (!nt) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		m->targets = nt;
+		t = &m->targets[m->ntargets++];
+		memset(t, 0, sizeof(*t));
+		t->family = wt->family;
+		memcpy(t->addr, wt->addr, sizeof(t->addr));
+		t->rtt_us = t->load_permille = REPORT_UNKNOWN;
+	}
+	free(t->votes);
+	t->votes = votes;
+	t->nvotes = k;
+	votes = NULL;
+	t->up = wt->up;
+	t->stale_since_ms = wt->stale_since_ms;
+	ret = (int)k;
+out:
+	free(votes);
+	return ret;
+}
+
+bool health_save_due(struct health_state *s, uint64_t now_ms)
+{
+	bool due = false;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->state_file && (s->dirty_change || s->dirty_refresh)) {
+		uint64_t since = now_ms > s->saved_ms ? now_ms - s->saved_ms : 0;
+
+		due = since >= (s->dirty_change ? HEALTH_SAVE_CHANGE_MS : HEALTH_SAVE_REFRESH_MS);
+	}
+	if (due) {
+		s->dirty_change = s->dirty_refresh = false;
+		s->saved_ms = now_ms;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return due;
+}
+
+void health_readiness(struct health_state *s, uint64_t now_ms, struct health_readiness *r)
+{
+	pthread_mutex_lock(&s->lock);
+	update_ready(s, now_ms);
+	r->ready = s->ready;
+	r->reason = s->ready ? s->ready_reason : "waiting";
+	r->fresh_probers = fresh_probers(s, now_ms, &r->warm_probers);
+	r->quorum = s->quorum;
+	pthread_mutex_unlock(&s->lock);
+}
+
+bool health_evaluate_due(struct health_state *s)
+{
+	pthread_mutex_lock(&s->lock);
+	bool due = s->eval_due;
+	pthread_mutex_unlock(&s->lock);
+	return due;
 }

@@ -90,8 +90,12 @@ int health_apply_report(struct health_state *s, const struct report_view *v, uin
 /* Recomputes every bound target and member at now_ms, publishes the members' atomics,
  * and logs each change of state with the votes; then forgets idle probers
  * (health_expire). Returns the number of targets and members whose up/down state changed.
- * Call about every report_interval. */
+ * Call on a short tick (staleness and grace run on time) and when health_evaluate_due. */
 int health_evaluate(struct health_state *s, uint64_t now_ms);
+/* Whether a report changed how a vote counts (up/down, a first vote, or one that was stale)
+ * since the last health_evaluate:
+ * the receiver then evaluates at once instead of at its next tick. Any thread. */
+bool health_evaluate_due(struct health_state *s);
 
 /* Forgets every prober with no accepted report for longer than the longest of
  * HEALTH_PROBER_IDLE_STALES × stale_after, grace and 2 × max_clock_skew, with its votes,
@@ -185,5 +189,63 @@ void health_foreach_prober(struct health_state *s, uint64_t now_ms,
 
 /* health.stale_after in ms: a prober or vote at most this old is fresh. Any thread. */
 uint64_t health_stale_after_ms(struct health_state *s);
+
+/* ---- warm starts: the votes held, as health.state_file keeps them (health_file.c) ----
+ * Each bound target with votes: its state, when its grace started, and every prober's last
+ * vote with the unix ms gslbd received it. Restored at start, they age by stale_after and
+ * grace as if gslbd had never stopped. */
+struct health_warm_target {
+	uint8_t service[DNAME_MAXLEN]; /* lowercased wire name */
+	uint32_t member;
+	uint8_t family; /* 4, 6, or 0 for a CNAME member */
+	uint8_t addr[16];
+	bool up;
+	uint64_t stale_since_ms;
+};
+struct health_warm_vote {
+	char prober[CONF_ID_MAX + 1];
+	bool up;
+	uint64_t at_ms;
+	uint32_t rtt_us, load_permille; /* REPORT_UNKNOWN when not measured */
+};
+
+/* Changes and refreshes are saved at most this often (health_save_due): a flip reaches the
+ * file within a second, and after a crash the votes on file are at most 10 s older than they
+ * were (a clean stop saves them as they are). */
+#define HEALTH_SAVE_CHANGE_MS 1000
+#define HEALTH_SAVE_REFRESH_MS 10000
+
+/* Calls fn(t, NULL) for every bound target with votes, then fn(t, v) for each of its
+ * votes. Between health_lock and health_unlock. */
+void health_foreach_warm(struct health_state *s,
+			 void (*fn)(const struct health_warm_target *t,
+				    const struct health_warm_vote *v, void *arg),
+			 void *arg);
+/* Restores a target as saved, with those of its votes v[0..nv) still fresh at now_ms (the
+ * others are counted in *nstale), before the first health_bind, which keeps the targets the
+ * members still have. A target with no fresh vote whose grace is over is not restored.
+ * Restored probers count as fresh for readiness until their votes go stale. Between
+ * health_lock and health_unlock. Returns the number of votes restored, or -ENOMEM. */
+int health_restore_warm(struct health_state *s, const struct health_warm_target *t,
+			const struct health_warm_vote *v, size_t nv, uint64_t now_ms,
+			size_t *nstale);
+/* Whether the votes should be saved now: something changed and the last save is at least
+ * HEALTH_SAVE_CHANGE_MS old, or votes were refreshed and it is HEALTH_SAVE_REFRESH_MS old;
+ * false without a state_file. A true answer counts as the save. Any thread. */
+bool health_save_due(struct health_state *s, uint64_t now_ms);
+
+/* Readiness of the health view: ready once at least quorum probers had a fresh report at
+ * the same time, live or restored from the state file (reason "reports" or "warm"), or at
+ * once without a health section ("no_health"); until then reason is "waiting". Once ready
+ * it stays ready: probers that go quiet later are what grace and default are for. */
+struct health_readiness {
+	bool ready;
+	const char *reason;   /* static */
+	size_t fresh_probers; /* at now_ms, live or warm */
+	size_t warm_probers;  /* of those, known from the state file only */
+	int quorum;
+};
+/* Any thread. */
+void health_readiness(struct health_state *s, uint64_t now_ms, struct health_readiness *r);
 
 #endif

@@ -12,7 +12,7 @@
  *     found in it (replacing a force: one override per member), undraining clears those
  *     members' drains and keeps the forces set since;
  *   - health.state_file holds the overrides in force, rewritten whole on every change
- *     and read back at startup.
+ *     and read back at startup (health_file.h).
  *
  * Threads: every function takes the health state's lock; any thread may call them. The
  * state file is written under that lock, so writers never race on its temporary file.
@@ -83,17 +83,5 @@ struct health_member_ref {
  * error (err says so) with the overrides in force in memory. */
 int health_override_region(struct health_state *s, const struct health_member_ref *refs, size_t n,
 			   bool drain, size_t *changed, size_t *forced, char *err, size_t errlen);
-
-/* Reads the state file (if configured and present; a missing file is no override) and sets
- * its overrides, replacing those in memory. Text, one override per line:
- *     <service name with trailing dot> <member index> drain|up|down
- * with '#' comments. Returns 0, or a negative errno with the reason in err (errlen bytes:
- * "file:line: field: message", or "file: why" for an unreadable file) when the file is
- * unreadable or malformed; then nothing is changed. */
-int health_override_load(struct health_state *s, char *err, size_t errlen);
-/* Writes the overrides to the state file through a temporary file and rename(), so that a
- * crash leaves the old or the new file. Returns 0 (also when no file is configured) or a
- * negative errno. */
-int health_override_save(struct health_state *s);
 
 #endif

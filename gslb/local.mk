@@ -17,6 +17,7 @@ libgslb_a_SOURCES = \
 	gslb/rrl.c gslb/rrl.h \
 	gslb/health.c gslb/health.h \
 	gslb/health_override.c gslb/health_override.h \
+	gslb/health_file.c gslb/health_file.h \
 	gslb/daemon.c gslb/daemon.h \
 	gslb/http_client.c gslb/http_client.h \
 	gslb/conf_anycast.c \

@@ -199,6 +199,15 @@ static void render_probers(FILE *out, const struct metrics_input *in)
 	family(out, "gslb_probers_fresh", "gauge",
 	       "Probers whose last accepted report is at most health.stale_after old.");
 	fprintf(out, "gslb_probers_fresh %zu\n", w.fresh);
+	struct health_readiness r;
+	health_readiness(in->health, in->now_ms, &r);
+	family(out, "gslb_health_ready", "gauge",
+	       "1 once health.quorum probers had fresh reports (live or warm from the state "
+	       "file): what gslb-anycast waits for.");
+	fprintf(out, "gslb_health_ready{reason=\"%s\"} %d\n", r.reason, r.ready);
+	family(out, "gslb_probers_warm", "gauge",
+	       "Fresh probers known from the state file only (warm start), no report yet.");
+	fprintf(out, "gslb_probers_warm %zu\n", r.warm_probers);
 }
 
 static void render_daemon(FILE *out, const struct metrics_input *in)

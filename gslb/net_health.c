@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "conf.h"
 #include "health.h"
+#include "health_file.h"
 #include "log.h"
 #include "report.h"
 #include "snapshot.h"
@@ -239,11 +240,15 @@ static void drain_socket(struct net_health *nh, int fd)
 
 static void evaluate(struct net_health *nh)
 {
-	int n = health_evaluate(nh->hs, clock_wall_ms());
+	uint64_t now = clock_wall_ms();
+	int n = health_evaluate(nh->hs, now);
 
 	atomic_fetch_add_explicit(&nh->evaluations, 1, memory_order_relaxed);
 	if (n > 0)
 		atomic_fetch_add_explicit(&nh->changes, (uint64_t)n, memory_order_relaxed);
+	/* rate-limited (health_save_due): at most one write a second, and only on change */
+	if (health_save_due(nh->hs, now))
+		(void)health_file_save(nh->hs);
 }
 
 static void *receiver_main(void *arg)
@@ -277,6 +282,10 @@ static void *receiver_main(void *arg)
 			if (pfd[i + 1].revents)
 				drain_socket(nh, nh->fds[i]);
 		now = clock_mono_ms();
+		/* a report that changed a vote is published on arrival, not at the next tick;
+		 * reports that only refresh votes wait for it (one pass over the members each) */
+		if (now < next && health_evaluate_due(nh->hs))
+			evaluate(nh);
 		if (now >= next) {
 			evaluate(nh);
 			/* a late tick does not trigger a catch-up burst */

@@ -5,9 +5,11 @@
  * of health.listen. One thread reads the datagrams, verifies each against the
  * keys of the published snapshot (report_verify_parse, under the RCU read
  * lock, so that a reload rotates keys), applies it with the current time
- * (health_apply_report), and every NET_HEALTH_TICK_MS re-evaluates the
- * state (health_evaluate), so that a flip is published at most one tick
- * after the report that causes it, and grace and staleness run on time.
+ * (health_apply_report), evaluates at once when a report changed a vote
+ * (health_evaluate_due), so that a flip is published on the report's arrival,
+ * and every NET_HEALTH_TICK_MS re-evaluates the state (health_evaluate), so
+ * that grace and staleness run on time. The evaluations also save the votes
+ * to health.state_file when due (health_save_due).
  *
  * gslbd binds every snapshot to the state (health_bind) before publishing
  * it, so states, votes and overrides of the members that still exist
@@ -30,8 +32,9 @@ struct conf;
 struct health_state;
 struct net_health;
 
-/* Evaluation period: a tenth of a second bounds the delay between a report and the flip it
- * causes, at the cost of one pass over the members (under the state's lock) per tick. */
+/* Evaluation period: a tenth of a second bounds how late staleness and grace take effect
+ * (and a flip whose report only refreshed votes), at the cost of one pass over the members
+ * (under the state's lock) per tick. A report that changes a vote is evaluated on arrival. */
 #define NET_HEALTH_TICK_MS 100
 
 /* Why a datagram was dropped, as counted. */
@@ -64,7 +67,7 @@ struct net_health_stats {
 const char *net_health_reason_name(enum net_health_reason r);
 
 /* Binds a UDP socket per health.listen address of conf (none without a health section)
- * for a receiver that feeds hs, which the caller made (health_new, health_override_load), binds to
+ * for a receiver that feeds hs, which the caller made (health_new, health_file_load), binds to
  * every snapshot before publishing it (health_bind), and frees after net_health_free(). On
  * failure returns NULL with "health.listen ADDR: udp: what: why" in err. Control thread. */
 struct net_health *net_health_new(const struct conf *conf, struct health_state *hs, char *err,

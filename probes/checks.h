@@ -61,6 +61,12 @@ struct check_inst {
 	uint32_t load_permille; /* haproxy: last value, else REPORT_UNKNOWN */
 	bool running;
 	uint64_t started_us; /* monotonic */
+	/* what the metrics show (probe_metrics.c) */
+	uint64_t runs;		       /* finished runs */
+	uint64_t last_run_ms;	       /* unix ms when the last run ended; 0 = none yet */
+	uint32_t last_duration_us;     /* of the last run, failed or not */
+	uint32_t consecutive_failures; /* failed runs since the last good one */
+	bool last_ok;
 	struct event *tick;
 	struct event *deadline;
 	void *run;  /* the check's in-flight state */

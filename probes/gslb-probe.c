@@ -8,6 +8,7 @@
 #include "conf.h"
 #include "daemon.h"
 #include "log.h"
+#include "probe_metrics.h"
 #include "service.h"
 
 #include <ares.h>
@@ -34,6 +35,7 @@ struct state {
 	struct conf *conf;
 	struct probe_target *targets;
 	struct probe *probe;
+	struct probe_metrics *metrics; /* probe.metrics, or NULL */
 	struct event_base *base;
 };
 
@@ -152,6 +154,9 @@ static void reload(struct state *s)
 		conf_free(c);
 		return;
 	}
+	if (strcmp(c->probe.metrics_text ? c->probe.metrics_text : "",
+		   s->conf->probe.metrics_text ? s->conf->probe.metrics_text : ""))
+		log_warn("event=reload note=restart_needed setting=probe.metrics");
 	free(s->targets);
 	conf_free(s->conf);
 	s->targets = t;
@@ -221,6 +226,14 @@ int main(int argc, char **argv)
 		daemon_log_lines("event=startup_failed", msg);
 		goto out;
 	}
+	if (s.conf->probe.metrics.len > 0) {
+		s.metrics = probe_metrics_new(s.base, &s.conf->probe.metrics, s.probe,
+					      prober_id(&s, s.conf), msg, sizeof(msg));
+		if (!s.metrics) {
+			log_err("event=startup_failed error=\"%s\"", msg);
+			goto out;
+		}
+	}
 	if (daemon_signals(s.base, signal_cb, &s, sigev) != 0) {
 		log_err("event=startup_failed error=\"cannot watch signals\"");
 		goto out;
@@ -231,6 +244,7 @@ int main(int argc, char **argv)
 	event_base_dispatch(s.base);
 	ret = 0;
 out:
+	probe_metrics_free(s.metrics);
 	probe_free(s.probe);
 	daemon_signals_free(sigev);
 	if (s.base)

@@ -9,6 +9,7 @@
 #include "dname.h"
 #include "log.h"
 #include "report.h"
+#include "report_pace.h"
 #include "service.h"
 
 #include <event2/event.h>
@@ -18,6 +19,7 @@
 #include <errno.h>
 #include <math.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,7 +122,15 @@ struct probe {
 	struct report_entry *entries;
 	size_t nentries_cap;
 	bool send_failing; /* log a failing destination once, until it works again */
+	/* event reports: a snapshot at once when an instance changes (report_pace.h) */
+	struct report_pace pace; /* one destination per probe.report_to address */
+	struct event *event_ev;	 /* fires when the next event report is due */
+	uint64_t event_reports;	 /* sent, counted per destination */
+	uint64_t periodic_reports;
+	uint64_t send_errors; /* reports (to one destination) with a part that failed */
 };
+
+static void event_schedule(struct probe *p);
 
 static struct timeval tv_of(double s)
 {
@@ -163,6 +173,20 @@ static void log_state(const struct check_inst *ci, const char *reason)
 			 reason ? why : "?", rtt);
 }
 
+/* The probe an instance belongs to: its env is the probe's. */
+static struct probe *probe_of(const struct check_inst *ci)
+{
+	return (struct probe *)((const char *)ci->env - offsetof(struct probe, env));
+}
+
+static void inst_changed(const struct check_inst *ci)
+{
+	struct probe *p = probe_of(ci);
+
+	report_pace_changed(&p->pace, clock_mono_ms());
+	event_schedule(p);
+}
+
 /* Ends the run: the result goes through the state machine. */
 static void finish_run(struct check_inst *ci, bool ok, uint32_t load, const char *reason)
 {
@@ -170,11 +194,22 @@ static void finish_run(struct check_inst *ci, bool ok, uint32_t load, const char
 
 	ci->running = false;
 	ci->run = NULL;
+	ci->runs++;
+	ci->last_run_ms = clock_wall_ms();
+	ci->last_duration_us = rtt >= UINT32_MAX ? UINT32_MAX : (uint32_t)rtt;
+	ci->last_ok = ok;
+	ci->consecutive_failures = ok ? 0 : ci->consecutive_failures + 1;
 	ci->rtt_us =
 	    ok ? (rtt >= REPORT_UNKNOWN ? REPORT_UNKNOWN - 1 : (uint32_t)rtt) : REPORT_UNKNOWN;
+	uint32_t old_load = ci->load_permille;
 	if (ci->ck->type->flags & CONF_CHECK_LOAD)
 		ci->load_permille = load;
-	if (probe_sm_result(&ci->sm, ok, ci->ck->rise, ci->ck->fall, clock_wall_ms()))
+	bool flipped = probe_sm_result(&ci->sm, ok, ci->ck->rise, ci->ck->fall, clock_wall_ms());
+	/* gslbd hears a flip, or a load crossing a tenth, at once rather than at the next
+	 * period: the report is due after the debounce */
+	if (flipped || (ci->load_permille / 100 != old_load / 100 && ci->sm.up))
+		inst_changed(ci);
+	if (flipped)
 		log_state(ci, reason);
 	else
 		log_debug("event=check_result service=%s member=%u addr=%s check=%s ok=%d "
@@ -300,9 +335,10 @@ static void inst_schedule(struct check_inst *ci)
 	event_add(ci->tick, &tv);
 }
 
-static void send_report(evutil_socket_t fd, short what, void *arg)
+/* Encodes a snapshot of every instance into p->bufs; returns the number of parts, 0 on
+ * failure (logged). */
+static size_t encode_snapshot(struct probe *p)
 {
-	struct probe *p = arg;
 	const struct conf *c = p->c;
 	struct report_meta m = {.prober = p->id, .timestamp_ms = clock_wall_ms()};
 	size_t nparts = 0;
@@ -325,7 +361,7 @@ static void send_report(evutil_socket_t fd, short what, void *arg)
 	need = report_parts_needed(c->probe.key_ref->id, p->id, p->entries, p->n);
 	if (need < 0) {
 		log_err("event=report_failed error=\"%s\"", strerror(-need));
-		return;
+		return 0;
 	}
 	if ((size_t)need > p->nbufs) {
 		void *nb = realloc(p->bufs, (size_t)need * sizeof(*p->bufs));
@@ -337,7 +373,7 @@ static void send_report(evutil_socket_t fd, short what, void *arg)
 			p->lens = nl;
 		if (!nb || !nl) {
 			log_err("event=report_failed error=\"out of memory\"");
-			return;
+			return 0;
 		}
 		p->nbufs = (size_t)need;
 	}
@@ -346,39 +382,101 @@ static void send_report(evutil_socket_t fd, short what, void *arg)
 			  &nparts);
 	if (r < 0) {
 		log_err("event=report_failed error=\"%s\"", strerror(-r));
+		return 0;
+	}
+	return nparts;
+}
+
+/* Sends the encoded parts to report_to[d]. */
+static void send_to(struct probe *p, size_t d, size_t nparts)
+{
+	const struct conf_addr *a = &p->c->probe.report_to[d];
+	struct sockaddr_in6 mapped;
+	const struct sockaddr *sa = (const struct sockaddr *)&a->ss;
+	socklen_t salen = a->len;
+	bool failed = false;
+
+	if (a->ss.ss_family == AF_INET && p->fd_family == AF_INET6) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)&a->ss;
+
+		memset(&mapped, 0, sizeof(mapped));
+		mapped.sin6_family = AF_INET6;
+		mapped.sin6_port = sin->sin_port;
+		mapped.sin6_addr.s6_addr[10] = 0xff;
+		mapped.sin6_addr.s6_addr[11] = 0xff;
+		memcpy(&mapped.sin6_addr.s6_addr[12], &sin->sin_addr, 4);
+		sa = (const struct sockaddr *)&mapped;
+		salen = sizeof(mapped);
+	} else if (a->ss.ss_family != p->fd_family) {
+		return; /* IPv6 destination without an IPv6 socket: logged at start */
+	}
+	for (size_t i = 0; i < nparts; i++)
+		if (sendto(p->fd, p->bufs[i], p->lens[i], 0, sa, salen) == -1)
+			failed = true;
+	if (failed)
+		p->send_errors++;
+	if (failed && !p->send_failing)
+		log_warn("event=report_send_failed to=%s error=\"%s\"", a->text, strerror(errno));
+	p->send_failing = failed;
+}
+
+/* The periodic full snapshot to every destination. */
+static void send_report(evutil_socket_t fd, short what, void *arg)
+{
+	struct probe *p = arg;
+	size_t nparts = encode_snapshot(p);
+	uint64_t now = clock_mono_ms();
+
+	(void)fd;
+	(void)what;
+	if (!nparts)
+		return;
+	for (size_t d = 0; d < p->c->probe.nreport_to; d++) {
+		send_to(p, d, nparts);
+		report_pace_sent(&p->pace, d, now); /* it carries every change so far */
+		p->periodic_reports++;
+	}
+	event_schedule(p);
+	log_debug("event=report_sent kind=periodic seq=%llu entries=%zu parts=%zu",
+		  (unsigned long long)(p->seq - 1), p->n, nparts);
+}
+
+/* An event report: the snapshot to the destinations whose report is due. */
+static void event_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct probe *p = arg;
+	uint64_t now = clock_mono_ms();
+	size_t nparts = 0;
+
+	(void)fd;
+	(void)what;
+	for (size_t d = 0; d < p->pace.n; d++) {
+		if (!report_pace_take(&p->pace, d, now))
+			continue;
+		if (!nparts && !(nparts = encode_snapshot(p)))
+			break; /* logged; the periodic snapshot follows */
+		send_to(p, d, nparts);
+		report_pace_sent(&p->pace, d, now);
+		p->event_reports++;
+	}
+	if (nparts)
+		log_debug("event=report_sent kind=change seq=%llu entries=%zu parts=%zu",
+			  (unsigned long long)(p->seq - 1), p->n, nparts);
+	event_schedule(p);
+}
+
+/* Arms event_ev for the next due event report, if any. */
+static void event_schedule(struct probe *p)
+{
+	uint64_t next = report_pace_next(&p->pace), now = clock_mono_ms();
+	struct timeval tv;
+
+	if (next == REPORT_PACE_NEVER) {
+		event_del(p->event_ev);
 		return;
 	}
-	for (size_t d = 0; d < c->probe.nreport_to; d++) {
-		const struct conf_addr *a = &c->probe.report_to[d];
-		struct sockaddr_in6 mapped;
-		const struct sockaddr *sa = (const struct sockaddr *)&a->ss;
-		socklen_t salen = a->len;
-		bool failed = false;
-
-		if (a->ss.ss_family == AF_INET && p->fd_family == AF_INET6) {
-			const struct sockaddr_in *sin = (const struct sockaddr_in *)&a->ss;
-
-			memset(&mapped, 0, sizeof(mapped));
-			mapped.sin6_family = AF_INET6;
-			mapped.sin6_port = sin->sin_port;
-			mapped.sin6_addr.s6_addr[10] = 0xff;
-			mapped.sin6_addr.s6_addr[11] = 0xff;
-			memcpy(&mapped.sin6_addr.s6_addr[12], &sin->sin_addr, 4);
-			sa = (const struct sockaddr *)&mapped;
-			salen = sizeof(mapped);
-		} else if (a->ss.ss_family != p->fd_family) {
-			continue; /* IPv6 destination without an IPv6 socket: logged at start */
-		}
-		for (size_t i = 0; i < nparts; i++)
-			if (sendto(p->fd, p->bufs[i], p->lens[i], 0, sa, salen) == -1)
-				failed = true;
-		if (failed && !p->send_failing)
-			log_warn("event=report_send_failed to=%s error=\"%s\"", a->text,
-				 strerror(errno));
-		p->send_failing = failed;
-	}
-	log_debug("event=report_sent seq=%llu entries=%zu parts=%zu", (unsigned long long)m.seq,
-		  p->n, nparts);
+	tv = tv_of(next > now ? (double)(next - now) / 1000.0 : 0);
+	event_add(p->event_ev, &tv);
 }
 
 static int open_socket(struct probe *p, char *err, size_t errlen)
@@ -485,6 +583,11 @@ static int start(struct probe *p, const struct conf *c, const char *id)
 {
 	struct timeval tv = tv_of(c->health.report_interval);
 
+	report_pace_release(&p->pace);
+	if (report_pace_init(&p->pace, c->probe.nreport_to, REPORT_PACE_DEBOUNCE_MS,
+			     REPORT_PACE_MIN_GAP_MS) < 0)
+		return -ENOMEM;
+	event_del(p->event_ev);
 	p->c = c;
 	snprintf(p->id, sizeof(p->id), "%s", id);
 	warn_families(p, c);
@@ -515,7 +618,8 @@ struct probe *probe_new(struct event_base *base, const struct conf *c, const cha
 	if (open_socket(p, err, errlen) < 0)
 		goto fail;
 	p->report_ev = event_new(base, -1, EV_PERSIST, send_report, p);
-	if (!p->report_ev) {
+	p->event_ev = evtimer_new(base, event_cb, p);
+	if (!p->report_ev || !p->event_ev) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -564,6 +668,9 @@ void probe_free(struct probe *p)
 	free(p->insts);
 	if (p->report_ev)
 		event_free(p->report_ev);
+	if (p->event_ev)
+		event_free(p->event_ev);
+	report_pace_release(&p->pace);
 	if (p->fd != -1)
 		close(p->fd);
 	http_client_env_release(&p->env.http);
@@ -576,4 +683,37 @@ void probe_free(struct probe *p)
 size_t probe_count(const struct probe *p)
 {
 	return p->n;
+}
+
+void probe_foreach_inst(const struct probe *p,
+			void (*fn)(const struct probe_inst_info *i, void *arg), void *arg)
+{
+	for (size_t k = 0; k < p->n; k++) {
+		const struct check_inst *ci = p->insts[k];
+		struct probe_inst_info i = {
+		    .service = ci->service_text,
+		    .member = ci->member,
+		    .addr = ci->addr_text,
+		    .check = ci->ck->name,
+		    .type = ci->ck->type->name,
+		    .up = ci->sm.up,
+		    .running = ci->running,
+		    .runs = ci->runs,
+		    .last_run_ms = ci->last_run_ms,
+		    .last_ok = ci->last_ok,
+		    .last_duration_us = ci->last_duration_us,
+		    .consecutive_failures = ci->consecutive_failures,
+		    .interval = ci->ck->interval,
+		};
+
+		fn(&i, arg);
+	}
+}
+
+void probe_report_stats(const struct probe *p, struct probe_report_stats *st)
+{
+	st->periodic = p->periodic_reports;
+	st->change = p->event_reports;
+	st->send_errors = p->send_errors;
+	st->seq = p->seq;
 }

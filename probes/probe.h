@@ -81,4 +81,29 @@ void probe_free(struct probe *p);
 /* Number of instances. */
 size_t probe_count(const struct probe *p);
 
+/* One check instance as the metrics endpoint shows it; strings valid during the call. */
+struct probe_inst_info {
+	const char *service, *addr, *check, *type;
+	uint16_t member;
+	bool up;      /* the rise/fall state reported */
+	bool running; /* a run is in flight */
+	uint64_t runs;
+	uint64_t last_run_ms; /* unix ms the last run ended; 0 = none yet */
+	bool last_ok;
+	uint32_t last_duration_us;
+	uint32_t consecutive_failures;
+	double interval; /* seconds */
+};
+/* Calls fn for every instance. Loop thread. */
+void probe_foreach_inst(const struct probe *p,
+			void (*fn)(const struct probe_inst_info *i, void *arg), void *arg);
+
+/* Reports sent, counted per destination: periodic snapshots and event reports
+ * (report_pace.h), and those with a datagram sendto refused. */
+struct probe_report_stats {
+	uint64_t periodic, change, send_errors;
+	uint64_t seq; /* the next sequence number */
+};
+void probe_report_stats(const struct probe *p, struct probe_report_stats *st);
+
 #endif

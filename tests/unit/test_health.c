@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "health.h"
+#include "health_file.h"
 
 #include "report.h"
 #include "service.h"
@@ -402,7 +403,7 @@ START_TEST(override_persistence)
 	struct health_state *s = health_new(&h, START);
 
 	/* no file yet: no overrides */
-	ck_assert_int_eq(health_override_load(s, err, sizeof(err)), 0);
+	ck_assert_int_eq(health_file_load(s, T0, NULL, err, sizeof(err)), 0);
 	ck_assert_str_eq(err, "");
 	make_service(true);
 	struct member_health *pub = bind_svc(s, now);
@@ -435,7 +436,7 @@ START_TEST(override_persistence)
 
 	/* a restart: the overrides come back from the file */
 	FILE *f = fopen(file, "r");
-	char text[512] = "";
+	char text[4096] = "";
 	ck_assert_ptr_nonnull(f);
 	size_t len = fread(text, 1, sizeof(text) - 1, f);
 	fclose(f);
@@ -445,7 +446,7 @@ START_TEST(override_persistence)
 					   "other.example.com. 4 down\n"));
 	ck_assert_ptr_null(strstr(text, " 2 "));
 	s = health_new(&h, START);
-	ck_assert_int_eq(health_override_load(s, err, sizeof(err)), 0);
+	ck_assert_int_eq(health_file_load(s, T0, NULL, err, sizeof(err)), 0);
 	ck_assert_int_eq(health_override_get(s, www, 0), HEALTH_OVERRIDE_DRAIN);
 	ck_assert_int_eq(health_override_get(s, www, 1), HEALTH_OVERRIDE_UP);
 	ck_assert_int_eq(health_override_get(s, WWW, 2), HEALTH_OVERRIDE_NONE);
@@ -459,7 +460,7 @@ START_TEST(override_persistence)
 	ck_assert_ptr_nonnull(f);
 	fputs("# comment\nwww.example.com. 2 down\nwww.example.com. 0 sideways\n", f);
 	fclose(f);
-	ck_assert_int_eq(health_override_load(s, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(health_file_load(s, T0, NULL, err, sizeof(err)), -EINVAL);
 	ck_assert(err[0]);
 	char *want = NULL;
 	ck_assert_int_ge(asprintf(&want, "%s:3: override: want drain, up or down", file), 0);
@@ -798,10 +799,267 @@ START_TEST(idle_probers_expire)
 }
 END_TEST
 
+/* A state with health.state_file in a new temporary directory, created at start. */
+static struct health_state *new_with_file(char *dir, char **file, uint64_t start)
+{
+	struct conf_health h = params(2, true);
+
+	h.present = true;
+	if (!*file) {
+		ck_assert_ptr_nonnull(mkdtemp(dir));
+		ck_assert_int_ge(asprintf(file, "%s/state", dir), 0);
+	}
+	h.state_file = *file;
+	struct health_state *s = health_new(&h, start);
+	ck_assert_ptr_nonnull(s);
+	return s;
+}
+
+static void remove_file_dir(char *dir, char *file)
+{
+	ck_assert_int_eq(unlink(file), 0);
+	ck_assert_int_eq(rmdir(dir), 0);
+	free(file);
+}
+
+/* A restart at "at" of the state file: loads, binds, evaluates; *out as loaded. */
+static struct health_state *restart(char *dir, char **file, uint64_t at,
+				    struct health_file_loaded *out, struct member_health **pub)
+{
+	struct health_state *s = new_with_file(dir, file, at);
+	char err[512];
+
+	ck_assert_int_eq(health_file_load(s, at, out, err, sizeof(err)), 0);
+	ck_assert_str_eq(err, "");
+	*pub = bind_svc(s, at);
+	health_evaluate(s, at);
+	return s;
+}
+
+START_TEST(warm_start)
+{
+	char dir[] = "/tmp/test_health.XXXXXX", *file = NULL;
+	struct health_file_loaded ld;
+	struct health_readiness r;
+	struct report_entry e[3];
+	struct member_health *pub;
+	uint64_t now = T0;
+
+	make_service(true);
+	struct health_state *s = new_with_file(dir, &file, START);
+	pub = bind_svc(s, START);
+	health_readiness(s, now, &r);
+	ck_assert(!r.ready);
+	ck_assert_str_eq(r.reason, "waiting");
+	/* a and b say member 0 is down (quorum 2), c says up; all say member 1 is up */
+	e[0] = ent(0, 4, v4a[0], false, 10, 1);
+	e[1] = ent(1, 4, v4b[0], true, 20, 2);
+	e[2] = ent(1, 6, v6b[0], true, 30, REPORT_UNKNOWN);
+	deliver(s, "a", 1, now, e, 3);
+	deliver(s, "b", 1, now, e, 3);
+	e[0].up = true;
+	deliver(s, "c", 1, now, e, 3);
+	ck_assert(health_save_due(s, now)); /* votes came: a change */
+	ck_assert(!health_save_due(s, now)); /* and saving counts */
+	health_evaluate(s, now);
+	ck_assert(!member_health_up(&pub[0]));
+	health_readiness(s, now, &r);
+	ck_assert(r.ready);
+	ck_assert_str_eq(r.reason, "reports");
+	ck_assert_uint_eq(r.fresh_probers, 3);
+	ck_assert_int_eq(health_file_save(s), 0);
+	free(pub);
+	health_free(s);
+
+	/* restarted 2 s later: the votes are fresh, member 0 is down from the first answer */
+	s = restart(dir, &file, now + 2 * SEC, &ld, &pub);
+	ck_assert_uint_eq(ld.votes, 9);
+	ck_assert_uint_eq(ld.stale_votes, 0);
+	ck_assert_uint_eq(ld.targets, 3);
+	ck_assert_str_eq(ld.votes_error, "");
+	ck_assert(!member_health_up(&pub[0]));
+	ck_assert(member_health_up(&pub[1]));
+	ck_assert_uint_eq(member_health_rtt(&pub[1]), 25);
+	health_readiness(s, now + 2 * SEC, &r);
+	ck_assert(r.ready);
+	ck_assert_str_eq(r.reason, "warm");
+	ck_assert_uint_eq(r.warm_probers, 3);
+	/* a restored prober's next report (its sequence goes on) is taken */
+	e[0].up = false;
+	deliver(s, "a", 2, now + 3 * SEC, e, 3);
+	health_evaluate(s, now + 4 * SEC);
+	ck_assert(!member_health_up(&pub[0])); /* a (live) and b (warm) say down */
+	/* the warm votes age as if gslbd had never stopped: b's goes stale at +5 s */
+	health_evaluate(s, now + 6 * SEC);
+	ck_assert(member_health_up(&pub[0])); /* a alone is below quorum */
+	free(pub);
+	health_free(s);
+	remove_file_dir(dir, file);
+}
+END_TEST
+
+START_TEST(warm_start_stale)
+{
+	char dir[] = "/tmp/test_health.XXXXXX", *file = NULL;
+	struct health_file_loaded ld;
+	struct health_readiness r;
+	struct report_entry e[1];
+	struct member_health *pub;
+	uint64_t now = T0;
+
+	make_service(false);
+	struct health_state *s = new_with_file(dir, &file, START);
+	pub = bind_svc(s, START);
+	e[0] = ent(0, 4, v4a[0], false, 10, 1);
+	deliver(s, "a", 1, now, e, 1);
+	deliver(s, "b", 1, now, e, 1);
+	health_evaluate(s, now);
+	ck_assert(!member_health_up(&pub[0]));
+	ck_assert_int_eq(health_file_save(s), 0);
+	free(pub);
+	health_free(s);
+
+	/* 10 s later: the votes are stale (ignored), the grace that started at +5 s still runs */
+	s = restart(dir, &file, now + 10 * SEC, &ld, &pub);
+	ck_assert_uint_eq(ld.votes, 0);
+	ck_assert_uint_eq(ld.stale_votes, 2);
+	ck_assert(!member_health_up(&pub[0]));
+	health_readiness(s, now + 10 * SEC, &r);
+	ck_assert(!r.ready); /* no fresh vote: not ready */
+	ck_assert_uint_eq(r.fresh_probers, 0);
+	health_evaluate(s, now + 36 * SEC); /* grace over: the default */
+	ck_assert(member_health_up(&pub[0]));
+	free(pub);
+	health_free(s);
+
+	/* 40 s later (the file still holds the old votes): grace over, the default at once */
+	s = restart(dir, &file, now + 40 * SEC, &ld, &pub);
+	ck_assert_uint_eq(ld.stale_votes, 2);
+	ck_assert(member_health_up(&pub[0]));
+	free(pub);
+	health_free(s);
+	remove_file_dir(dir, file);
+}
+END_TEST
+
+START_TEST(warm_start_corrupt)
+{
+	char dir[] = "/tmp/test_health.XXXXXX", *file = NULL, *want = NULL;
+	struct health_file_loaded ld;
+	struct member_health *pub;
+	uint64_t now = T0;
+	char err[512];
+	FILE *f;
+
+	make_service(false);
+	struct health_state *s = new_with_file(dir, &file, now);
+	f = fopen(file, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "www.example.com. 1 drain\n"
+		   "target www.example.com. 0 192.0.2.1 down %llu\n"
+		   "vote a down %llu 10 -\n"
+		   "vote b sideways %llu 10 -\n"
+		   "www.example.com. 2 up\n",
+		(unsigned long long)now + 4 * SEC, (unsigned long long)now - SEC,
+		(unsigned long long)now - SEC);
+	fclose(f);
+	/* the bad vote line costs the votes, reported with its line; the overrides load */
+	ck_assert_int_eq(health_file_load(s, now, &ld, err, sizeof(err)), 0);
+	ck_assert_str_eq(err, "");
+	ck_assert_int_ge(asprintf(&want, "%s:4: state: want up or down", file), 0);
+	ck_assert_str_eq(ld.votes_error, want);
+	free(want);
+	ck_assert_uint_eq(ld.votes, 0);
+	ck_assert_uint_eq(ld.overrides, 2);
+	ck_assert_int_eq(health_override_get(s, www, 1), HEALTH_OVERRIDE_DRAIN);
+	ck_assert_int_eq(health_override_get(s, www, 2), HEALTH_OVERRIDE_UP);
+	pub = bind_svc(s, now);
+	health_evaluate(s, now);
+	ck_assert(member_health_up(&pub[0])); /* no warm vote: the default */
+	ck_assert(!member_health_up(&pub[1]));
+	/* other bad vote lines, one each */
+	static const char *const bad[][2] = {
+	    { "vote a down 1 - -\n", ":1: vote: no target line before it" },
+	    { "target www.example.com. 0 192.0.2.x down 1\n",
+	      ":1: address: want an IPv4 or IPv6 address, or -" },
+	    { "target www.example.com. 0 - down\n",
+	      ":1: target: want \"target <service> <member> <address>|- up|down <unix ms>\"" },
+	    { "target www.example.com. 0 - down 1\nvote a up -5 - -\n",
+	      ":2: time: want unix milliseconds" },
+	    { "target www.example.com. 0 - down 1\nvote a up 5 - 4294967295\n",
+	      ":2: load: want permille or -" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		f = fopen(file, "w");
+		ck_assert_ptr_nonnull(f);
+		fputs(bad[i][0], f);
+		fclose(f);
+		ck_assert_int_eq(health_file_load(s, now, &ld, err, sizeof(err)), 0);
+		ck_assert_int_ge(asprintf(&want, "%s%s", file, bad[i][1]), 0);
+		ck_assert_str_eq(ld.votes_error, want);
+		free(want);
+	}
+	/* a bad override line still refuses the whole file */
+	f = fopen(file, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("target www.example.com. 0 - down 1\nwww.example.com. 0 sideways\n", f);
+	fclose(f);
+	ck_assert_int_eq(health_file_load(s, now, &ld, err, sizeof(err)), -EINVAL);
+	free(pub);
+	health_free(s);
+	remove_file_dir(dir, file);
+}
+END_TEST
+
+START_TEST(evaluate_due)
+{
+	struct conf_health h = params(1, true);
+	struct report_entry e[1];
+	uint64_t now = T0;
+
+	make_service(false);
+	struct health_state *s = health_new(&h, START);
+	struct member_health *pub = bind_svc(s, START);
+	ck_assert(!health_evaluate_due(s));
+	e[0] = ent(0, 4, v4a[0], true, 10, 1);
+	deliver(s, "a", 1, now, e, 1);
+	ck_assert(health_evaluate_due(s)); /* a first vote */
+	health_evaluate(s, now);
+	ck_assert(!health_evaluate_due(s));
+	deliver(s, "a", 2, now + SEC, e, 1);
+	ck_assert(!health_evaluate_due(s)); /* the same vote refreshed: the tick's business */
+	e[0].up = false;
+	deliver(s, "a", 3, now + 2 * SEC, e, 1);
+	ck_assert(health_evaluate_due(s)); /* down now: evaluated on arrival */
+	ck_assert_int_eq(health_evaluate(s, now + 2 * SEC), 2);
+	ck_assert(!member_health_up(&pub[0]));
+	deliver(s, "a", 4, now + 8 * SEC, e, 1);
+	ck_assert(health_evaluate_due(s)); /* the same vote, but it had gone stale (5 s) */
+	free(pub);
+	health_free(s);
+}
+END_TEST
+
+START_TEST(ready_without_health)
+{
+	struct conf_health h = params(1, true);
+	struct health_readiness r;
+
+	struct health_state *s = health_new(&h, START);
+	health_readiness(s, T0, &r);
+	ck_assert(r.ready);
+	ck_assert_str_eq(r.reason, "no_health");
+	health_free(s);
+}
+END_TEST
+
 UNIT_SUITE("health", { "quorum_stale_and_missing", quorum_stale_and_missing },
 	   { "grace_then_default", grace_then_default },
 	   { "replay_and_forgery", replay_and_forgery },
 	   { "reload_keeps_state", reload_keeps_state },
 	   { "override_persistence", override_persistence },
 	   { "votes_per_target", votes_per_target }, { "prober_report_age", prober_report_age },
-	   { "before_start", before_start }, { "idle_probers_expire", idle_probers_expire })
+	   { "before_start", before_start }, { "idle_probers_expire", idle_probers_expire },
+	   { "warm_start", warm_start }, { "warm_start_stale", warm_start_stale },
+	   { "warm_start_corrupt", warm_start_corrupt },
+	   { "evaluate_due", evaluate_due }, { "ready_without_health", ready_without_health })

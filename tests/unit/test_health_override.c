@@ -5,6 +5,7 @@
 #include "health_override.h"
 
 #include "health.h"
+#include "health_file.h"
 #include "service.h"
 #include "unit.h"
 
@@ -243,12 +244,16 @@ START_TEST(state_file_round_trip)
 	make_dir();
 	s = new_bound(file);
 	/* no file yet: no overrides, no error; a save writes the header alone */
-	ck_assert_int_eq(health_override_load(s, err, sizeof(err)), 0);
+	ck_assert_int_eq(health_file_load(s, T0, NULL, err, sizeof(err)), 0);
 	ck_assert_str_eq(err, "");
-	ck_assert_int_eq(health_override_save(s), 0);
+	ck_assert_int_eq(health_file_save(s), 0);
 	read_file(text, sizeof(text));
-	ck_assert_str_eq(text, "# gslb operator overrides: service member drain|up|down "
-			       "(written by gslbd)\n");
+	ck_assert_str_eq(text,
+			 "# gslb health state (written by gslbd). Overrides: service member "
+			 "drain|up|down\n"
+			 "# warm votes: target service member address|- up|down grace_start_ms,\n"
+			 "# then its votes: vote prober up|down received_ms rtt_us|- "
+			 "load_permille|-\n");
 	ck_assert_int_eq(health_override_set(s, WWW, 0, HEALTH_OVERRIDE_DRAIN), 0);
 	ck_assert_int_eq(health_override_set(s, www, 2, HEALTH_OVERRIDE_UP), 0);
 	ck_assert_int_eq(health_override_set(s, other, 4000000000u, HEALTH_OVERRIDE_DOWN), 0);
@@ -257,7 +262,7 @@ START_TEST(state_file_round_trip)
 	/* a restart: the same overrides, published to the bound members */
 	s = new_bound(file);
 	ck_assert(member_health_up(&pub[0]));
-	ck_assert_int_eq(health_override_load(s, err, sizeof(err)), 0);
+	ck_assert_int_eq(health_file_load(s, T0, NULL, err, sizeof(err)), 0);
 	ck_assert_str_eq(err, "");
 	ck_assert_int_eq(health_override_get(s, www, 0), HEALTH_OVERRIDE_DRAIN);
 	ck_assert_int_eq(health_override_get(s, www, 1), HEALTH_OVERRIDE_NONE);
@@ -268,19 +273,19 @@ START_TEST(state_file_round_trip)
 
 	/* a file written by hand: comments, blanks, any case; it replaces what is in memory */
 	write_file("# by hand\n\n  WWW.Example.COM.   1 down # forced\n");
-	ck_assert_int_eq(health_override_load(s, err, sizeof(err)), 0);
+	ck_assert_int_eq(health_file_load(s, T0, NULL, err, sizeof(err)), 0);
 	ck_assert_int_eq(health_override_get(s, www, 0), HEALTH_OVERRIDE_NONE);
 	ck_assert_int_eq(health_override_get(s, www, 1), HEALTH_OVERRIDE_DOWN);
 	ck_assert_int_eq(health_override_get(s, other, 4000000000u), HEALTH_OVERRIDE_NONE);
 	ck_assert(member_health_up(&pub[0]));
 	ck_assert(!member_health_up(&pub[1]));
-	ck_assert_int_eq(health_override_save(s), 0);
+	ck_assert_int_eq(health_file_save(s), 0);
 	read_file(text, sizeof(text));
 	ck_assert_ptr_nonnull(strstr(text, "\nwww.example.com. 1 down\n"));
 
 	/* the file gone: a missing file is no override, and keeps those in memory */
 	ck_assert_int_eq(unlink(file), 0);
-	ck_assert_int_eq(health_override_load(s, err, sizeof(err)), 0);
+	ck_assert_int_eq(health_file_load(s, T0, NULL, err, sizeof(err)), 0);
 	ck_assert_int_eq(health_override_get(s, www, 1), HEALTH_OVERRIDE_DOWN);
 	health_free(s);
 	remove_dir();
@@ -318,7 +323,7 @@ START_TEST(state_file_symlinks)
 
 	/* at the temporary name of old */
 	ck_assert_int_eq(symlink(victim, tmp), 0);
-	ck_assert_int_eq(health_override_save(s), 0);
+	ck_assert_int_eq(health_file_save(s), 0);
 	victim_intact(victim);
 	ck_assert_int_eq(lstat(file, &st), 0);
 	ck_assert(S_ISREG(st.st_mode));
@@ -328,11 +333,11 @@ START_TEST(state_file_symlinks)
 	/* at the file: the load refuses it, a save replaces the link, not its target */
 	ck_assert_int_eq(unlink(file), 0);
 	ck_assert_int_eq(symlink(victim, file), 0);
-	ck_assert_int_eq(health_override_load(s, err, sizeof(err)), -ELOOP);
+	ck_assert_int_eq(health_file_load(s, T0, NULL, err, sizeof(err)), -ELOOP);
 	ck_assert(err[0]);
 	ck_assert_ptr_nonnull(strstr(err, ": cannot open: is a symbolic link"));
 	ck_assert_int_eq(health_override_get(s, www, 0), HEALTH_OVERRIDE_DRAIN);
-	ck_assert_int_eq(health_override_save(s), 0);
+	ck_assert_int_eq(health_file_save(s), 0);
 	victim_intact(victim);
 	ck_assert_int_eq(lstat(file, &st), 0);
 	ck_assert(S_ISREG(st.st_mode));
@@ -360,7 +365,7 @@ static void refused(struct health_state *s, const char *text, int ret, const cha
 
 	if (text != NULL)
 		write_file(text);
-	ck_assert_int_eq(health_override_load(s, err, sizeof(err)), ret);
+	ck_assert_int_eq(health_file_load(s, T0, NULL, err, sizeof(err)), ret);
 	ck_assert(err[0]);
 	ck_assert_int_ge(asprintf(&full, "%s%s", file, want), 0);
 	ck_assert_str_eq(err, full);
@@ -406,7 +411,7 @@ START_TEST(corrupt_file_keeps_state)
 	/* and a good file after all that still loads */
 	write_file("www.example.com. 2 drain\n");
 	char err[512];
-	ck_assert_int_eq(health_override_load(s, err, sizeof(err)), 0);
+	ck_assert_int_eq(health_file_load(s, T0, NULL, err, sizeof(err)), 0);
 	ck_assert_int_eq(health_override_get(s, www, 0), HEALTH_OVERRIDE_NONE);
 	ck_assert_int_eq(health_override_get(s, www, 2), HEALTH_OVERRIDE_DRAIN);
 	health_free(s);
