@@ -182,6 +182,13 @@ static void add_rr(struct loader *l, const ldns_rr *rr, uint32_t fileno, unsigne
 
 	ldns_buffer_clear(l->buf);
 	for (i = 0; i < ldns_rr_rd_count(rr); i++) {
+		const ldns_rdf *rdf = ldns_rr_rdf(rr, i);
+		/* ldns appends the origin to a relative name without checking the sum */
+		if (ldns_rdf_get_type(rdf) == LDNS_RDF_TYPE_DNAME &&
+		    ldns_rdf_size(rdf) > DNAME_MAXLEN) {
+			fail(l, file, line, field, "a name in the data is longer than 255 bytes");
+			return;
+		}
 		if (ldns_rdf2buffer_wire(l->buf, ldns_rr_rdf(rr, i)) != LDNS_STATUS_OK) {
 			fail(l, file, line, field, "cannot convert rdata to wire form");
 			return;
