@@ -47,7 +47,7 @@ gslbd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(URCU_CFLAGS) $(JANSSON_CFLAGS)
 gslbd_LDADD = $(GSLB_LIBS)
 
 bin_PROGRAMS += gslbctl
-gslbctl_SOURCES = gslb/gslbctl.c
+gslbctl_SOURCES = gslb/gslbctl.c gslb/gslbctl.h gslb/gslbctl_explain.c
 gslbctl_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(LIBCONFIG_CFLAGS)
 gslbctl_LDADD = libgslb.a $(LIBEVENT_LIBS) $(OPENSSL_LIBS) $(JANSSON_LIBS) $(LIBCONFIG_LIBS)
 
