@@ -21,8 +21,8 @@
 #define EXPLAIN_UDP_SIZE 4096 /* the EDNS payload the made-up query offers */
 #define OPT_ECS 8	      /* RFC 7871 */
 
-int explain_parse(const char *name, const char *client, const char *qtype,
-		  struct explain_query *q, char *err, size_t errlen)
+int explain_parse(const char *name, const char *client, const char *qtype, struct explain_query *q,
+		  char *err, size_t errlen)
 {
 	char addr[64];
 	const char *slash;
@@ -72,7 +72,7 @@ int explain_parse(const char *name, const char *client, const char *qtype,
 		}
 		q->prefix = (int)p;
 		for (int b = q->prefix; b < max; b++) /* ECS sends the address masked */
-			q->addr[b / 8] &= (uint8_t)~(0x80u >> (b % 8));
+			q->addr[b / 8] &= (uint8_t) ~(0x80u >> (b % 8));
 	}
 	return 0;
 }
@@ -133,8 +133,7 @@ static socklen_t query_source(const struct explain_query *q, struct sockaddr_sto
 
 /* "SERVICE INDEX" (control_api's key of a member), "SERVICE fallback INDEX" for a
  * fallback member. */
-static void member_key(const struct service *svc, const struct member *m, char *buf,
-		       size_t size)
+static void member_key(const struct service *svc, const struct member *m, char *buf, size_t size)
 {
 	char name[NAME_TEXT_MAX];
 	bool fallback = svc->fallback_members != NULL && m >= svc->fallback_members &&
@@ -153,8 +152,8 @@ struct out {
 };
 
 /* The members' keys as a JSON array, adding each one's details to out->members. */
-static json_t *member_list(struct out *o, const struct service *svc,
-			   const struct member *const *m, size_t n)
+static json_t *member_list(struct out *o, const struct service *svc, const struct member *const *m,
+			   size_t n)
 {
 	json_t *a = json_array();
 	char key[NAME_TEXT_MAX + 24];
@@ -264,20 +263,18 @@ static json_t *run_json(struct out *o, const struct flt_trace_run *tr)
 			snprintf(f, sizeof(f), "%s", ts->step->def->name);
 		json_object_set_new(sj, "filter", json_string(f));
 		/* the weight-0 rule ran before the step (filter.h): what it took away */
-		json_object_set_new(sj, "drained", missing(o, svc, prev,
-							   nprev, ts->in, ts->nin));
+		json_object_set_new(sj, "drained", missing(o, svc, prev, nprev, ts->in, ts->nin));
 		json_object_set_new(sj, "in", member_list(o, svc, ts->in, ts->nin));
 		json_object_set_new(sj, "out", member_list(o, svc, ts->out, ts->nout));
-		json_object_set_new(sj, "removed", missing(o, svc, ts->in, ts->nin,
-							   ts->out, ts->nout));
+		json_object_set_new(sj, "removed",
+				    missing(o, svc, ts->in, ts->nin, ts->out, ts->nout));
 		json_array_append_new(steps, sj);
 		prev = ts->out;
 		nprev = ts->nout;
 	}
 	json_object_set_new(j, "steps", steps);
 	json_object_set_new(j, "drained_after",
-			    missing(o, svc, prev, nprev, tr->final,
-				    tr->nfinal));
+			    missing(o, svc, prev, nprev, tr->final, tr->nfinal));
 	json_object_set_new(j, "chosen", member_list(o, svc, tr->final, tr->nfinal));
 	json_object_set_new(j, "all_down", json_boolean(tr->all_down));
 	json_object_set_new(j, "scope", json_integer(tr->scope));
@@ -333,8 +330,8 @@ static json_t *answer_json(const uint8_t *resp, size_t len)
 	free(rcode);
 	json_object_set_new(j, "aa", json_boolean(ldns_pkt_aa(p)));
 	if (ldns_pkt_ancount(p) > 0)
-		json_object_set_new(j, "ttl",
-				    json_integer(ldns_rr_ttl(ldns_rr_list_rr(ldns_pkt_answer(p), 0))));
+		json_object_set_new(
+		    j, "ttl", json_integer(ldns_rr_ttl(ldns_rr_list_rr(ldns_pkt_answer(p), 0))));
 	else
 		json_object_set_new(j, "ttl", json_null());
 	int scope = response_scope(p);

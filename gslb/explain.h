@@ -37,8 +37,8 @@ struct explain_query {
  * client ("192.0.2.1", "2001:db8::/48"; NULL or "" = 127.0.0.1) and qtype ("A", "AAAA",
  * "ANY", "CNAME" or any type ldns knows; NULL = A). Returns 0, or -1 with a message in err
  * naming the word that is wrong. */
-int explain_parse(const char *name, const char *client, const char *qtype,
-		  struct explain_query *q, char *err, size_t errlen);
+int explain_parse(const char *name, const char *client, const char *qtype, struct explain_query *q,
+		  char *err, size_t errlen);
 
 /* Details of one member for the output (control_api's member JSON): a new reference. */
 typedef json_t *explain_member_fn(const struct service *svc, const struct member *m, void *arg);

@@ -34,7 +34,8 @@ static void reason(const char *filter, json_t *m, json_t *dist, char *buf, size_
 	} else if (strcmp(filter, "priority") == 0) {
 		snprintf(buf, size, " (priority %lld)",
 			 (long long)json_integer_value(json_object_get(m, "priority")));
-	} else if (strcmp(filter, "least_loaded") == 0 && json_is_number(json_object_get(h, "load"))) {
+	} else if (strcmp(filter, "least_loaded") == 0 &&
+		   json_is_number(json_object_get(h, "load"))) {
 		snprintf(buf, size, " (load %.0f%%)",
 			 json_number_value(json_object_get(h, "load")) * 100);
 	} else if (strcmp(filter, "drained") == 0) {
@@ -44,8 +45,8 @@ static void reason(const char *filter, json_t *m, json_t *dist, char *buf, size_
 }
 
 /* "LABEL: #0 eu-west (reason), #1 ..." for a non-empty list. */
-static void member_line(int indent, const char *what, json_t *list, json_t *members, const char *filter,
-			json_t *dist)
+static void member_line(int indent, const char *what, json_t *list, json_t *members,
+			const char *filter, json_t *dist)
 {
 	size_t i;
 	json_t *k;
@@ -100,7 +101,8 @@ static void print_run(json_t *run, json_t *members)
 			    dist);
 		member_line(6, "removed", json_object_get(st, "removed"), members, f, dist);
 		if (!json_equal(json_object_get(st, "in"), json_object_get(st, "out")))
-			member_line(6, "kept, in order", json_object_get(st, "out"), members, f, dist);
+			member_line(6, "kept, in order", json_object_get(st, "out"), members, f,
+				    dist);
 	}
 	member_line(4, "drained after", json_object_get(run, "drained_after"), members, "drained",
 		    dist);
@@ -140,8 +142,8 @@ void explain_print(json_t *j)
 		       (long long)json_integer_value(json_object_get(j, "runs_not_recorded")));
 	if (json_object_size(members) == 0)
 		return;
-	printf("\n%-28s %-11s %6s %5s %6s  %-30s %s\n", "MEMBER", "STATE", "WEIGHT", "PRIO",
-	       "LOAD", "VOTES", "ADDRESSES");
+	printf("\n%-28s %-11s %6s %5s %6s  %-30s %s\n", "MEMBER", "STATE", "WEIGHT", "PRIO", "LOAD",
+	       "VOTES", "ADDRESSES");
 	const char *key;
 	json_object_foreach (members, key, v) {
 		char l[160], addrs[512], votes[512], load[16] = "-";
