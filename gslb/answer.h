@@ -65,6 +65,10 @@ struct answer_ctx {
 	 * RRL bucket; NULL otherwise. Points into the snapshot: valid under the same RCU
 	 * read lock as the call. */
 	const uint8_t *rrl_owner;
+	/* NULL when serving. `gslbctl explain` answers a made-up query on its own answer_ctx with
+	 * this set: each filter chain run is recorded in it (filter.h), and the answer is not
+	 * counted in the snapshot's per-member answer counts. */
+	struct flt_trace *trace;
 };
 
 /* Adds the counters of ctx (its stats and its filter counters) to dst.

@@ -82,6 +82,7 @@ static void client_location(struct answer_ctx *ctx, const struct snapshot *snap,
 	uint8_t span = 0;
 
 	c->has_location = false;
+	c->loc_source = FLT_LOC_NONE;
 	c->region = NULL;
 	c->country[0] = c->continent[0] = '\0';
 	c->loc_prefix = 0;
@@ -94,6 +95,7 @@ static void client_location(struct answer_ctx *ctx, const struct snapshot *snap,
 			c->has_location = true;
 			c->lat = c->region->lat;
 			c->lon = c->region->lon;
+			c->loc_source = FLT_LOC_NETMAP;
 			c->loc_prefix = span < cap ? span : cap;
 			return;
 		}
@@ -105,10 +107,12 @@ static void client_location(struct answer_ctx *ctx, const struct snapshot *snap,
 		return;
 	if (loc.found) {
 		c->has_location = true;
+		c->loc_source = FLT_LOC_GEOIP;
 		c->lat = loc.lat;
 		c->lon = loc.lon;
 	} else if (g->has_default_location) {
 		c->has_location = true;
+		c->loc_source = FLT_LOC_DEFAULT;
 		c->lat = g->default_lat;
 		c->lon = g->default_lon;
 	}
@@ -236,6 +240,7 @@ int service_answer(struct answer_ctx *ctx, const struct snapshot *snap, const st
 	fctx.health = snap->health;
 	fctx.thread = &ctx->flt;
 	fctx.scope = 0;
+	fctx.trace = ctx->trace;
 	client_address(q, src, &snap->conf->geoip, &fctx.client);
 	client_location(ctx, snap, svc->chain.flags & FLT_READS_LOCATION, &fctx.client);
 	client_asn(snap, svc->chain.flags & FLT_READS_ASN, &fctx.client);
@@ -275,7 +280,8 @@ int service_answer(struct answer_ctx *ctx, const struct snapshot *snap, const st
 		    0)
 			return -ENOSPC;
 		*target = m[0]->cname;
-		member_stats_count(&snap->answers, ctx->row, m[0]->health);
+		if (likely(!ctx->trace))
+			member_stats_count(&snap->answers, ctx->row, m[0]->health);
 		return SVC_CNAME;
 	}
 	if (qtype == TYPE_CNAME)
@@ -290,7 +296,7 @@ int service_answer(struct answer_ctx *ctx, const struct snapshot *snap, const st
 	uint16_t before = r->count[SEC_ANSWER];
 	if (render_addresses(r, owner, type, ttl, m, n, snap->health) < 0)
 		return -ENOSPC;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n && likely(!ctx->trace); i++)
 		if (!m[i]->cname && (type == TYPE_A ? m[i]->nipv4 : m[i]->nipv6) > 0)
 			member_stats_count(&snap->answers, ctx->row, m[i]->health);
 	return r->count[SEC_ANSWER] > before ? SVC_ANSWERED : SVC_NODATA;

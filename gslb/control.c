@@ -617,6 +617,12 @@ static void route_stats(struct control *c, struct evhttp_request *req, char **se
 	control_api_stats(&in, req);
 }
 
+static void route_explain(struct control *c, struct evhttp_request *req, char **seg)
+{
+	(void)seg;
+	control_api_explain(&c->p, req);
+}
+
 static void route_reload(struct control *c, struct evhttp_request *req, char **seg)
 {
 	(void)seg;
@@ -644,6 +650,7 @@ static const struct route {
 } routes[] = {
     {"state", 3, EVHTTP_REQ_GET, "GET", false, false, route_state},
     {"stats", 3, EVHTTP_REQ_GET, "GET", true, false, route_stats},
+    {"explain", 3, EVHTTP_REQ_GET, "GET", false, false, route_explain},
     {"reload", 3, EVHTTP_REQ_POST, "POST", false, false, route_reload},
     {"members", 6, EVHTTP_REQ_POST, "POST", false, true, route_member}, /* SERVICE/INDEX/ACTION */
     {"regions", 5, EVHTTP_REQ_POST, "POST", false, true, route_region}, /* REGION/ACTION */

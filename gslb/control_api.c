@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "conf.h"
 #include "dname.h"
+#include "explain.h"
 #include "filter.h"
 #include "health.h"
 #include "log.h"
@@ -17,6 +18,7 @@
 #include <arpa/inet.h>
 #include <event2/buffer.h>
 #include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 #include <jansson.h>
 #include <urcu.h>
 
@@ -29,7 +31,6 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#define NAME_TEXT_MAX (DNAME_MAXLEN * 4 + 2)
 
 /* ------------------------------------------------------------ replies */
 
@@ -386,6 +387,68 @@ void control_api_state(const struct control_params *p, bool serving, struct evht
 	rcu_read_unlock();
 	if (j == NULL) {
 		control_api_reply_error(req, 503, "no snapshot is published");
+		return;
+	}
+	reply_json(req, 200, j);
+}
+
+/* ------------------------------------------------------------ /api/v1/explain */
+
+struct explain_members {
+	const struct control_params *p;
+	const struct snapshot *s;
+	json_t *targets;
+};
+
+/* explain_member_fn: the member as the state shows it, votes included */
+static json_t *explain_member(const struct service *sv, const struct member *m, void *arg)
+{
+	const struct explain_members *em = arg;
+	json_t *j = member_json(em->p, em->s, sv, m, em->targets);
+	char name[NAME_TEXT_MAX];
+
+	if (dname_to_str(sv->name, name, sizeof(name)) != 0)
+		name[0] = '\0';
+	json_object_set_new(j, "service", json_string(name));
+	return j;
+}
+
+void control_api_explain(const struct control_params *p, struct evhttp_request *req)
+{
+	struct evkeyvalq args;
+	const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+	struct explain_query q;
+	struct explain_members em = {.p = p};
+	char err[256];
+	json_t *j = NULL;
+
+	if (query == NULL || evhttp_parse_query_str(query, &args) != 0) {
+		control_api_reply_error(req, 400, "give ?name=NAME[&client=ADDRESS[/PREFIX]]"
+						  "[&qtype=TYPE]");
+		return;
+	}
+	if (explain_parse(evhttp_find_header(&args, "name"), evhttp_find_header(&args, "client"),
+			  evhttp_find_header(&args, "qtype"), &q, err, sizeof(err)) != 0) {
+		evhttp_clear_headers(&args);
+		control_api_reply_error(req, 400, "%s", err);
+		return;
+	}
+	evhttp_clear_headers(&args);
+	if (p->health != NULL) {
+		em.targets = json_object();
+		if (health_foreach_target(p->health, clock_wall_ms(), target_json, em.targets) != 0)
+			log_warn("event=control_explain error=\"out of memory listing votes\"");
+	}
+	rcu_read_lock();
+	em.s = snapshot_get();
+	if (em.s != NULL)
+		j = explain_json(em.s, &q, explain_member, &em, err, sizeof(err));
+	else
+		snprintf(err, sizeof(err), "no snapshot is published");
+	rcu_read_unlock();
+	json_decref(em.targets);
+	if (j == NULL) {
+		control_api_reply_error(req, 503, "%s", err);
 		return;
 	}
 	reply_json(req, 200, j);

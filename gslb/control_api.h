@@ -8,6 +8,7 @@
  * lock and leave it before anything slow (a reload, writing the state file).
  *
  *   GET  /api/v1/state    control_api_state
+ *   GET  /api/v1/explain?name=NAME[&client=ADDR[/PREFIX]][&qtype=T]   control_api_explain
  *   GET  /api/v1/stats    control_api_stats: the figures gslbctl stats shows (metrics.h's
  *                         input as JSON, so a renamed metric cannot break the CLI)
  *   POST /api/v1/reload   control_api_reload
@@ -40,6 +41,9 @@ void control_api_reply_error(struct evhttp_request *req, int code, const char *f
 /* The snapshot, zones, regions, services with their members, health and overrides, and
  * the probers; serving is the endpoint's flag. 503 when no snapshot is published. */
 void control_api_state(const struct control_params *p, bool serving, struct evhttp_request *req);
+/* Explains the answer to the query the request's arguments describe (explain.h): 200 with
+ * the explanation, 400 for a bad argument, 503 without a snapshot. */
+void control_api_explain(const struct control_params *p, struct evhttp_request *req);
 /* Runs p->reload: 200 with the generation, or 422 with the errors, one per line. */
 void control_api_reload(const struct control_params *p, struct evhttp_request *req);
 /* The 200 answer of a reload: {"result": "ok" or "restart_needed", "generation": N,

@@ -15,6 +15,8 @@
 #include <stdint.h>
 
 #define DNAME_MAXLEN 255
+/* room for a name in presentation form: every byte escaped (\DDD) and the root dot */
+#define NAME_TEXT_MAX (DNAME_MAXLEN * 4 + 2)
 #define DNAME_MAXLABELS 128
 #define DNAME_MAXLABEL 63
 

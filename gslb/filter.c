@@ -4,9 +4,11 @@
 
 #include "filter.h"
 #include "conf.h"
+#include "log.h"
 #include "service.h"
 
 #include <assert.h>
+#include <stddef.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -240,12 +242,36 @@ static uint8_t step_scope(const struct flt_ctx *ctx, unsigned flags, const struc
 	return sc;
 }
 
+/* The next run's record in ctx->trace, with the client and the input, or NULL when the
+ * trace is full (counted). Explain only. */
+static struct flt_trace_run *trace_begin(struct flt_ctx *ctx, const struct member **m, size_t n)
+{
+	struct flt_trace *t = ctx->trace;
+
+	if (t->nruns >= FLT_TRACE_RUNS) {
+		t->dropped++;
+		return NULL;
+	}
+	struct flt_trace_run *tr = &t->runs[t->nruns++];
+	memset(tr, 0, offsetof(struct flt_trace_run, cand));
+	tr->service = ctx->service;
+	tr->client = ctx->client;
+	tr->ncand = n;
+	memcpy(tr->cand, m, n * sizeof(*m));
+	tr->nsteps = 0;
+	return tr;
+}
+
 size_t filter_chain_run(const struct flt_chain *chain, struct flt_ctx *ctx, const struct member **m,
 			size_t n)
 {
+	struct flt_trace_run *tr = NULL;
+
 	if (n > FLT_MAX_MEMBERS)
 		n = FLT_MAX_MEMBERS;
 	counter_inc(&ctx->thread->stats.runs);
+	if (unlikely(ctx->trace))
+		tr = trace_begin(ctx, m, n);
 	for (size_t i = 0; i < chain->nsteps && n > 0; i++) {
 		const struct flt_step *st = &chain->steps[i];
 		if (!(st->def->flags & FLT_SEES_DRAINED))
@@ -255,11 +281,28 @@ size_t filter_chain_run(const struct flt_chain *chain, struct flt_ctx *ctx, cons
 			if (sc > ctx->scope)
 				ctx->scope = sc;
 		}
+		struct flt_trace_step *ts = tr ? &tr->steps[tr->nsteps++] : NULL;
+		if (ts) {
+			ts->step = st;
+			ts->nin = n;
+			memcpy(ts->in, m, n * sizeof(*m));
+		}
 		size_t k = st->def->fn(ctx, st, m, n);
 		assert(k >= 1 && k <= n);
 		n = k;
+		if (ts) {
+			ts->nout = n;
+			memcpy(ts->out, m, n * sizeof(*m));
+		}
 	}
-	return drain(m, n);
+	n = drain(m, n);
+	if (tr) {
+		tr->nfinal = n;
+		memcpy(tr->final, m, n * sizeof(*m));
+		tr->scope = ctx->scope;
+		tr->all_down = ctx->all_down;
+	}
+	return n;
 }
 
 size_t filter_select(const struct service *svc, struct flt_ctx *ctx, const struct member **out,

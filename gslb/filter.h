@@ -101,8 +101,44 @@ struct flt_client {
 	/* the region a network map entry pins the client to (geoip.networks_file, regions'
 	 * networks), or NULL: then it is where GeoIP says. lat/lon are that region's. */
 	const struct region *region;
+	uint8_t loc_source; /* enum flt_loc_source: where the location came from (explain) */
 	uint32_t asn;	    /* autonomous system of addr (geoip.asn_database); 0 when unknown */
 	uint8_t asn_prefix; /* leading bits of addr over which asn holds (the database's network) */
+};
+
+/* Where a client's location came from. */
+enum flt_loc_source {
+	FLT_LOC_NONE = 0,    /* not looked up (the chain does not read it) or not found */
+	FLT_LOC_NETMAP = 1,  /* a network map entry (geoip.networks_file, regions' networks) */
+	FLT_LOC_GEOIP = 2,   /* the GeoIP database */
+	FLT_LOC_DEFAULT = 3, /* geoip's default location: the database did not know it */
+};
+
+/* A record of one chain run for `gslbctl explain`: the members before and after each step.
+ * Filled only when flt_ctx.trace is set (never on the query path, which leaves it NULL); the
+ * runner writes it and nothing allocates. A query that follows a CNAME to another service,
+ * or falls back, runs a chain again: each run is one entry, up to FLT_TRACE_RUNS. */
+#define FLT_TRACE_RUNS 8
+struct flt_trace_step {
+	const struct flt_step *step;
+	size_t nin, nout; /* nin: after the drain rule, what the filter got */
+	const struct member *in[FLT_MAX_MEMBERS], *out[FLT_MAX_MEMBERS];
+};
+struct flt_trace_run {
+	const struct service *service;
+	struct flt_client client;
+	size_t ncand;		 /* the members that can answer the query type */
+	const struct member *cand[FLT_MAX_MEMBERS];
+	size_t nsteps;
+	struct flt_trace_step steps[FLT_CHAIN_MAX];
+	size_t nfinal; /* after the last step and the drain rule: the answer, in order */
+	const struct member *final[FLT_MAX_MEMBERS];
+	uint8_t scope;	/* ctx->scope after the run */
+	bool all_down;	/* `up` found nothing up */
+};
+struct flt_trace {
+	size_t nruns, dropped; /* dropped: runs past FLT_TRACE_RUNS, not recorded */
+	struct flt_trace_run runs[FLT_TRACE_RUNS];
 };
 
 /* Per-thread counters, written by their query thread, summed by the metrics reader on
@@ -133,6 +169,8 @@ struct flt_ctx {
 	/* set by `up` when no member was up and it failed open (the caller clears it): the
 	 * answer path then applies the service's fallback and fail_open_ttl */
 	bool all_down;
+	/* NULL on the query path; `gslbctl explain` sets it to record each run (filter_chain_run) */
+	struct flt_trace *trace;
 };
 
 struct flt_step;

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "conf.h"
+#include "gslbctl.h"
 #include "http_client.h"
 
 #include <jansson.h>
@@ -34,6 +35,7 @@ struct opts {
 	const char *server; /* -s, or from -c, or DEFAULT_SERVER */
 	const char *token;  /* --token-file, $GSLB_TOKEN, or from -c */
 	const char *conf;
+	const char *qtype; /* --qtype, for explain */
 	bool json;
 };
 
@@ -61,6 +63,9 @@ static void usage(FILE *f)
 		"  clear SERVICE INDEX            remove any override of a member\n"
 		"  drain-region|undrain-region REGION\n"
 		"                                 drain (undrain) every member of a region\n"
+		"  explain NAME [CLIENT[/PREFIX]] [--qtype TYPE]\n"
+		"                                 why CLIENT (a resolver's address, or with a\n"
+		"                                 prefix an EDNS Client Subnet) gets its answer\n"
 		"options:\n"
 		"  -s, --server HOST:PORT         gslbd's control endpoint (default: the config's\n"
 		"                                 server.control.listen with -c, else %s)\n"
@@ -351,7 +356,7 @@ static json_t *api(const struct opts *o, const char *method, const char *path, c
 	return api_keep(o, method, path, what, false, rc);
 }
 
-static const char *jstr(json_t *o, const char *key, const char *def)
+const char *jstr(json_t *o, const char *key, const char *def)
 {
 	const char *s = json_string_value(json_object_get(o, key));
 
@@ -367,7 +372,7 @@ static void format_time(json_int_t t, char *buf, size_t size)
 		snprintf(buf, size, "%lld", (long long)t);
 }
 
-static void member_addresses(json_t *m, char *buf, size_t size)
+void member_addresses(json_t *m, char *buf, size_t size)
 {
 	size_t len = 0, i;
 	json_t *a;
@@ -423,7 +428,7 @@ struct member_vote {
  * (up or down when they agree, else "mixed"; stale and the age of the oldest), e.g.
  * "probe-eu-1:up(0.4s) probe-us-1:down(stale,31.0s)", or "-" without votes. The JSON
  * answer has every address's votes. */
-static void member_votes(json_t *m, char *buf, size_t size)
+void member_votes(json_t *m, char *buf, size_t size)
 {
 	struct member_vote mv[VOTES_MAX_PROBERS];
 	size_t n = 0, more = 0, len = 0, i, k;
@@ -516,7 +521,7 @@ static long long jnum(json_t *o, const char *key, const char *sub)
 
 /* What answers see of a member: an override by its name, else the probes' combined
  * health (a drained member is "drained", not DOWN, whatever the probes vote). */
-static const char *member_state(json_t *m)
+const char *member_state(json_t *m)
 {
 	const char *ov = jstr(m, "override", "none");
 
@@ -685,6 +690,26 @@ static int cmd_region(const struct opts *o, const char *action, const char *regi
 	return 0;
 }
 
+/* GET /api/v1/explain: the answer to NAME for CLIENT, step by step (gslbctl_explain.c). */
+static int cmd_explain(const struct opts *o, const char *name, const char *client)
+{
+	char ename[1024], eclient[256], etype[64], path[1400];
+	json_t *j;
+	int rc;
+
+	encode_segment(name, ename, sizeof(ename));
+	encode_segment(client ? client : "", eclient, sizeof(eclient));
+	encode_segment(o->qtype ? o->qtype : "A", etype, sizeof(etype));
+	snprintf(path, sizeof(path), "/api/v1/explain?name=%s&client=%s&qtype=%s", ename,
+		 eclient, etype);
+	j = api(o, "GET", path, "explain", &rc);
+	if (j == NULL)
+		return rc;
+	explain_print(j);
+	json_decref(j);
+	return 0;
+}
+
 /* ------------------------------------------------------------ stats */
 
 static void stat_line(const char *label, long long v)
@@ -762,7 +787,8 @@ int main(int argc, char **argv)
 	    {"server", required_argument, NULL, 's'}, {"token-file", required_argument, NULL, 'T'},
 	    {"token", required_argument, NULL, 'k'},  {"config", required_argument, NULL, 'c'},
 	    {"json", no_argument, NULL, 'j'},	      {"version", no_argument, NULL, 'V'},
-	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0},
+	    {"help", no_argument, NULL, 'h'},	      {"qtype", required_argument, NULL, 'q'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct opts o = {0};
 	const char *token_file = NULL;
@@ -770,7 +796,7 @@ int main(int argc, char **argv)
 	int ch, nargs, rc = 2;
 	char **args;
 
-	while ((ch = getopt_long(argc, argv, "s:k:T:c:jVh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "s:k:T:c:q:jVh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
 			o.server = optarg;
@@ -788,6 +814,9 @@ int main(int argc, char **argv)
 			break;
 		case 'j':
 			o.json = true;
+			break;
+		case 'q':
+			o.qtype = optarg;
 			break;
 		case 'V':
 			printf("gslbctl %s\n", PACKAGE_VERSION);
@@ -845,6 +874,11 @@ int main(int argc, char **argv)
 	} else if (strcmp(cmd, "drain-region") == 0 || strcmp(cmd, "undrain-region") == 0) {
 		if (need_args(cmd, nargs, 1))
 			rc = cmd_region(&o, cmd[0] == 'd' ? "drain" : "undrain", args[0]);
+	} else if (strcmp(cmd, "explain") == 0) {
+		if (nargs == 1 || nargs == 2)
+			rc = cmd_explain(&o, args[0], nargs == 2 ? args[1] : NULL);
+		else
+			fprintf(stderr, "gslbctl: explain takes NAME [CLIENT[/PREFIX]]\n");
 	} else {
 		fprintf(stderr, "gslbctl: unknown command '%s'\n", cmd);
 		usage(stderr);

@@ -27,7 +27,6 @@ static const char *const rcode_names[24] = {
 static const unsigned rcodes_always[] = {0, 1, 2, 3, 4, 5, 16};
 
 /* a presentation name with every byte escaped as \DDD */
-#define NAME_TEXT_MAX (DNAME_MAXLEN * 4 + 2)
 
 static const char *const proto_names[METRICS_NPROTO] = {"udp", "tcp"};
 

@@ -155,6 +155,49 @@ START_TEST(default_chain_runs)
 }
 END_TEST
 
+/* A trace (gslbctl explain) records what each step got and kept, the drain rule's work
+ * between them, and the answer, without changing the outcome. */
+START_TEST(trace_records_steps)
+{
+	static struct flt_trace tr;
+	fx_init(&F);
+	struct region *eu = fx_region(&F, "eu-west", 51.51, -0.13, 100);
+	struct region *us = fx_region(&F, "us-east", 40.71, -74.01, 100);
+	fx_member(&F, eu, 1);
+	fx_member(&F, us, 1);
+	fx_member(&F, us, 1);
+	fx_member(&F, eu, 0); /* drained */
+	filter_chain_default(&F.chain);
+	fx_locate(&F, 51.5, -0.1);
+	memset(&tr, 0, sizeof(tr));
+	F.ctx.trace = &tr;
+
+	ck_assert_uint_eq(fx_run(&F), 1);
+	ck_assert_ptr_eq(F.m[0], &F.members[0]);
+	ck_assert_uint_eq(tr.nruns, 1);
+	const struct flt_trace_run *r = &tr.runs[0];
+	ck_assert_uint_eq(r->ncand, 4);
+	ck_assert_uint_eq(r->nsteps, 4);
+	ck_assert_str_eq(r->steps[0].step->def->name, "up"); /* sees the drained member */
+	ck_assert_uint_eq(r->steps[0].nin, 4);
+	ck_assert_uint_eq(r->steps[0].nout, 4);
+	ck_assert_str_eq(r->steps[1].step->def->name, "nearest");
+	ck_assert_uint_eq(r->steps[1].nin, 3); /* the drain rule took m3 */
+	ck_assert_uint_eq(r->steps[1].nout, 1);
+	ck_assert_ptr_eq(r->steps[1].out[0], &F.members[0]);
+	ck_assert_uint_eq(r->nfinal, 1);
+	ck_assert_ptr_eq(r->final[0], &F.members[0]);
+	ck_assert(r->client.has_location);
+
+	/* runs past FLT_TRACE_RUNS are counted, not written */
+	for (int i = 0; i < FLT_TRACE_RUNS; i++)
+		fx_run(&F);
+	ck_assert_uint_eq(tr.nruns, FLT_TRACE_RUNS);
+	ck_assert_uint_eq(tr.dropped, 1);
+	F.ctx.trace = NULL;
+}
+END_TEST
+
 /* m0 is every filter's favourite but drained (weight 0): in eu-west, nearest to the London
  * client, fenced to GB, priority 0, fastest, first in the list. m1 has weight 1 in us-east. */
 static char gb[][3] = { "GB" };
@@ -389,6 +432,7 @@ static Suite *make_suite(void)
 	tc = tcase_create("weight0");
 	tcase_add_test(tc, weight0_every_filter);
 	tcase_add_test(tc, weight0_after_up);
+	tcase_add_test(tc, trace_records_steps);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("helpers");
 	tcase_add_test(tc, sort_is_stable);
