@@ -19,6 +19,7 @@
 #include "filter.h"
 #include "geo.h"
 
+struct qrec;
 struct snapshot;
 
 #define ANSWER_MAX_TCP 65535
@@ -69,6 +70,9 @@ struct answer_ctx {
 	 * this set: each filter chain run is recorded in it (filter.h), and the answer is not
 	 * counted in the snapshot's per-member answer counts. */
 	struct flt_trace *trace;
+	/* where service queries come from (query_record.h): counted when set (the serving
+	 * threads set it; explain and what-if leave it NULL) */
+	struct qrec *qrec;
 };
 
 /* Adds the counters of ctx (its stats and its filter counters) to dst.

@@ -15,6 +15,7 @@
 #include "geo.h"
 #include "log.h"
 #include "netmap.h"
+#include "query_record.h"
 #include "render.h"
 #include "service.h"
 #include "snapshot.h"
@@ -224,6 +225,70 @@ uint32_t service_fail_open_ttl(const struct service *svc)
 		   : svc->ttl;
 }
 
+/* Sets up fctx for a query of svc from q (its ECS) or src: the client's address, location
+ * and AS number as far as the chain reads them, and health. */
+static void client_setup(struct answer_ctx *ctx, const struct snapshot *snap,
+			 const struct wire_query *q, const struct sockaddr *src,
+			 const struct service *svc, const struct member_health *health,
+			 struct flt_ctx *fctx)
+{
+	if (unlikely(ctx->flt.rng == 0))
+		filter_thread_init(&ctx->flt, (uint64_t)(uintptr_t)ctx ^ (uint64_t)time(NULL));
+	fctx->service = svc;
+	fctx->health = health;
+	fctx->thread = &ctx->flt;
+	fctx->scope = 0;
+	fctx->trace = ctx->trace;
+	fctx->all_down = false;
+	client_address(q, src, &snap->conf->geoip, &fctx->client);
+	client_location(ctx, snap, svc->chain.flags & FLT_READS_LOCATION, &fctx->client);
+	client_asn(snap, svc->chain.flags & FLT_READS_ASN, &fctx->client);
+}
+
+/* The members the chain chooses for qtype (A, AAAA, ANY, CNAME) over svc's members that can
+ * answer it, then, when no member is up, the service's fallback (*empty set for "empty").
+ * Returns how many are in m, in answer order. */
+static size_t choose(const struct service *svc, struct flt_ctx *fctx, uint16_t qtype,
+		     const struct member **m, bool *empty)
+{
+	uint16_t ctype = qtype == TYPE_CNAME ? TYPE_ANY : qtype;
+	size_t n = candidates(svc->members, svc->nmembers, fctx->health, ctype, m);
+
+	*empty = false;
+	if (n == 0)
+		return 0;
+	n = filter_chain_run(&svc->chain, fctx, m, n);
+	if (likely(!fctx->all_down))
+		return n;
+	/* nothing is up: the service's fallback */
+	*empty = svc->fallback == SVC_FALLBACK_EMPTY;
+	if (svc->fallback != SVC_FALLBACK_MEMBERS)
+		return n;
+	n = candidates(svc->fallback_members, svc->nfallback, fctx->health, ctype, m);
+	if (n == 0)
+		return 0;
+	fctx->health = NULL; /* not probed: `up` keeps them all */
+	fctx->scope = 0;     /* the answer depends on this run only */
+	return filter_chain_run(&svc->chain, fctx, m, n);
+}
+
+size_t service_choose(struct answer_ctx *ctx, const struct snapshot *snap,
+		      const struct service *svc, const struct member_health *health, int family,
+		      const uint8_t *addr, uint8_t prefix, uint16_t qtype, const struct member **m)
+{
+	struct wire_query q = {.qtype = qtype, .has_ecs = true};
+	struct flt_ctx fctx;
+	bool empty;
+
+	q.ecs.family = family == AF_INET ? 1 : 2;
+	q.ecs.source = prefix;
+	memcpy(q.ecs.addr, addr, family == AF_INET ? 4 : 16);
+	mask_address(q.ecs.addr, prefix);
+	client_setup(ctx, snap, &q, NULL, svc, health, &fctx);
+	size_t n = choose(svc, &fctx, qtype, m, &empty);
+	return empty ? 0 : n;
+}
+
 int service_answer(struct answer_ctx *ctx, const struct snapshot *snap, const struct wire_query *q,
 		   const struct sockaddr *src, const struct service *svc, const uint8_t *owner,
 		   struct render *r, uint8_t *scope, const uint8_t **target)
@@ -231,49 +296,25 @@ int service_answer(struct answer_ctx *ctx, const struct snapshot *snap, const st
 	const struct member *m[SERVICE_MAX_MEMBERS];
 	uint16_t qtype = q->qtype;
 	struct flt_ctx fctx;
+	bool empty;
 
 	if (qtype != TYPE_A && qtype != TYPE_AAAA && qtype != TYPE_ANY && qtype != TYPE_CNAME)
 		return SVC_NODATA; /* the service replaces all static data at its name */
-	if (unlikely(ctx->flt.rng == 0))
-		filter_thread_init(&ctx->flt, (uint64_t)(uintptr_t)ctx ^ (uint64_t)time(NULL));
-	fctx.service = svc;
-	fctx.health = snap->health;
-	fctx.thread = &ctx->flt;
-	fctx.scope = 0;
-	fctx.trace = ctx->trace;
-	client_address(q, src, &snap->conf->geoip, &fctx.client);
-	client_location(ctx, snap, svc->chain.flags & FLT_READS_LOCATION, &fctx.client);
-	client_asn(snap, svc->chain.flags & FLT_READS_ASN, &fctx.client);
-
-	uint16_t ctype = qtype == TYPE_CNAME ? TYPE_ANY : qtype;
-	size_t n = candidates(svc->members, svc->nmembers, snap->health, ctype, m);
-	if (n == 0)
+	client_setup(ctx, snap, q, src, svc, snap->health, &fctx);
+	if (ctx->qrec != NULL && fctx.client.family != 0)
+		qrec_count(ctx->qrec, dname_hash(svc->name), qtype, fctx.client.family,
+			   fctx.client.addr, fctx.client.prefix, qrec_epoch());
+	size_t n = choose(svc, &fctx, qtype, m, &empty);
+	uint32_t ttl = unlikely(fctx.all_down) ? service_fail_open_ttl(svc) : svc->ttl;
+	if (empty)
+		return SVC_EMPTY;
+	if (n == 0) /* no member can answer the type */
 		return SVC_NODATA;
-	fctx.all_down = false;
-	n = filter_chain_run(&svc->chain, &fctx, m, n);
-	uint32_t ttl = svc->ttl;
-	if (unlikely(fctx.all_down)) {
-		/* Nothing is up: the service's fallback, with the fail-open TTL. */
-		ttl = service_fail_open_ttl(svc);
-		if (svc->fallback == SVC_FALLBACK_EMPTY)
-			return SVC_EMPTY;
-		if (svc->fallback == SVC_FALLBACK_MEMBERS) {
-			n = candidates(svc->fallback_members, svc->nfallback, snap->health, ctype,
-				       m);
-			if (n == 0)
-				return SVC_NODATA;
-			fctx.health = NULL; /* not probed: `up` keeps them all */
-			fctx.scope = 0;	    /* the answer depends on this run only */
-			n = filter_chain_run(&svc->chain, &fctx, m, n);
-		}
-	}
 	/* The scope is what the answer depended on (filter_chain_run); a CNAME to another
 	 * service here keeps the longer of both. */
 	if (q->has_ecs && q->ecs.source > 0 && fctx.scope > *scope)
 		*scope = fctx.scope;
 	counter_inc(&ctx->stats.service_answers);
-	if (n == 0)
-		return SVC_NODATA;
 	if (m[0]->cname) {
 		uint16_t len = (uint16_t)dname_len(m[0]->cname);
 		if (render_rr(r, SEC_ANSWER, owner, TYPE_CNAME, CLASS_IN, ttl, m[0]->cname, len) <

@@ -15,6 +15,8 @@
 
 #include "answer.h"
 
+struct member;
+struct member_health;
 struct render;
 struct service;
 struct snapshot;
@@ -40,5 +42,15 @@ uint32_t service_fail_open_ttl(const struct service *svc);
 int service_answer(struct answer_ctx *ctx, const struct snapshot *snap, const struct wire_query *q,
 		   const struct sockaddr *src, const struct service *svc, const uint8_t *owner,
 		   struct render *r, uint8_t *scope, const uint8_t **target);
+
+/* The members svc's chain chooses, in answer order, for a client subnet (family AF_INET or
+ * AF_INET6, addr, prefix: as an EDNS Client Subnet) asking qtype, with the member health
+ * array health (NULL: all up) in place of the snapshot's: the query path's own choice,
+ * without rendering, for what-if replays. Returns how many are in m (SERVICE_MAX_MEMBERS
+ * room); 0 when none can answer the type or the fallback is "empty". Any thread on its own
+ * ctx, under the RCU read lock of snap. */
+size_t service_choose(struct answer_ctx *ctx, const struct snapshot *snap,
+		      const struct service *svc, const struct member_health *health, int family,
+		      const uint8_t *addr, uint8_t prefix, uint16_t qtype, const struct member **m);
 
 #endif

@@ -12,6 +12,7 @@ libgslb_a_SOURCES = \
 	gslb/zone_load.c gslb/zone.c gslb/zone.h \
 	gslb/render.c gslb/render.h \
 	gslb/answer.c gslb/answer.h gslb/answer_service.c gslb/answer_service.h \
+	gslb/query_record.c gslb/query_record.h \
 	gslb/snapshot.c gslb/snapshot.h gslb/member_stats.c gslb/member_stats.h \
 	gslb/report.c gslb/report.h \
 	gslb/rrl.c gslb/rrl.h \

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "net.h"
+#include "query_record.h"
 
 #include "answer.h"
 #include "clock.h"
@@ -524,6 +525,7 @@ struct net_tcp *net_tcp_new(const struct conf *conf, char *err, size_t errlen)
 		return NULL;
 	}
 	t->stop_fd = -1;
+	t->ctx.qrec = qrec_new(); /* NULL: TCP queries are not recorded */
 	t->nfds = conf->nlisten;
 	t->fds = malloc((t->nfds ? t->nfds : 1) * sizeof(*t->fds));
 	t->ls = calloc(t->nfds ? t->nfds : 1, sizeof(*t->ls));

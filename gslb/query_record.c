@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* query_record.c — per-thread tables of query counts by service and client subnet */
+#include "config.h"
+
+#include "query_record.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "clock.h"
+
+static struct qrec *tables; /* every table, newest first; never shrinks */
+static pthread_mutex_t tables_lock = PTHREAD_MUTEX_INITIALIZER;
+
+struct qrec *qrec_new(void)
+{
+	struct qrec *r = calloc(1, sizeof(*r));
+
+	if (r == NULL)
+		return NULL;
+	pthread_mutex_lock(&tables_lock);
+	r->next = tables;
+	tables = r;
+	pthread_mutex_unlock(&tables_lock);
+	return r;
+}
+
+uint32_t qrec_epoch(void)
+{
+	return (uint32_t)(clock_coarse_ms() / (QREC_EPOCH_S * 1000u));
+}
+
+/* The cell's count in the window ending at epoch. */
+static uint64_t cell_count(const struct qrec_cell *c, uint32_t epoch)
+{
+	uint32_t e = atomic_load_explicit(&c->epoch, memory_order_relaxed);
+	uint32_t cur = atomic_load_explicit(&c->cur, memory_order_relaxed);
+
+	if (e == epoch)
+		return (uint64_t)cur + atomic_load_explicit(&c->prev, memory_order_relaxed);
+	return e + 1 == epoch ? cur : 0;
+}
+
+static uint32_t cell_hash(uint32_t svc, uint16_t qtype, const uint8_t *addr, uint8_t prefix)
+{
+	uint32_t h = 2166136261u ^ svc;
+
+	for (int i = 0; i < 16; i++)
+		h = (h ^ addr[i]) * 16777619u;
+	h = (h ^ qtype) * 16777619u;
+	return (h ^ prefix) * 16777619u;
+}
+
+static bool cell_is(const struct qrec_cell *c, uint32_t svc, uint16_t qtype, int family,
+		    const uint8_t *addr, uint8_t prefix)
+{
+	return c->svc == svc && c->qtype == qtype && c->family == family && c->prefix == prefix &&
+	       memcmp(c->addr, addr, 16) == 0;
+}
+
+void qrec_count(struct qrec *r, uint32_t svc, uint16_t qtype, int family, const uint8_t *addr_in,
+		uint8_t prefix, uint32_t epoch)
+{
+	uint8_t addr[16] = {0};
+	size_t full = prefix / 8u, alen = family == AF_INET ? 4 : 16;
+	struct qrec_cell *c = NULL, *least = NULL;
+	uint64_t least_n = UINT64_MAX;
+
+	if (svc == 0)
+		svc = 1;
+	if (prefix > alen * 8)
+		prefix = (uint8_t)(alen * 8);
+	memcpy(addr, addr_in, full);
+	if (prefix % 8)
+		addr[full] = addr_in[full] & (uint8_t)(0xff << (8 - prefix % 8));
+	uint32_t h = cell_hash(svc, qtype, addr, prefix);
+	for (unsigned i = 0; i < QREC_PROBE && c == NULL; i++) {
+		struct qrec_cell *s = &r->cells[(h + i) & (QREC_CELLS - 1)];
+		if (s->svc != 0 && cell_is(s, svc, qtype, family, addr, prefix)) {
+			c = s;
+			break;
+		}
+		uint64_t n = s->svc == 0 ? 0 : cell_count(s, epoch);
+		if (n < least_n) {
+			least = s;
+			least_n = n;
+		}
+	}
+	if (c == NULL) { /* a new cell: take the emptiest slot of the probe window */
+		c = least;
+		atomic_fetch_add_explicit(&r->seq, 1, memory_order_relaxed);
+		atomic_thread_fence(memory_order_release);
+		c->svc = svc;
+		c->qtype = qtype;
+		c->family = (uint8_t)family;
+		c->prefix = prefix;
+		memcpy(c->addr, addr, 16);
+		atomic_store_explicit(&c->epoch, epoch, memory_order_relaxed);
+		atomic_store_explicit(&c->cur, 0, memory_order_relaxed);
+		atomic_store_explicit(&c->prev, 0, memory_order_relaxed);
+		atomic_thread_fence(memory_order_release);
+		atomic_fetch_add_explicit(&r->seq, 1, memory_order_relaxed);
+	}
+	uint32_t e = atomic_load_explicit(&c->epoch, memory_order_relaxed);
+	if (e != epoch) { /* a new epoch: the current count becomes the previous one */
+		uint32_t cur = atomic_load_explicit(&c->cur, memory_order_relaxed);
+		atomic_store_explicit(&c->prev, e + 1 == epoch ? cur : 0, memory_order_relaxed);
+		atomic_store_explicit(&c->cur, 0, memory_order_relaxed);
+		atomic_store_explicit(&c->epoch, epoch, memory_order_relaxed);
+	}
+	atomic_fetch_add_explicit(&c->cur, 1, memory_order_relaxed);
+}
+
+void qrec_foreach(uint32_t epoch, qrec_fn *fn, void *arg)
+{
+	struct qrec *r;
+
+	pthread_mutex_lock(&tables_lock);
+	r = tables;
+	pthread_mutex_unlock(&tables_lock);
+	for (; r != NULL; r = r->next) {
+		for (size_t i = 0; i < QREC_CELLS; i++) {
+			struct qrec_cell copy;
+			unsigned s1 = atomic_load_explicit(&r->seq, memory_order_acquire);
+			if (s1 & 1)
+				continue; /* being rewritten: its count is one answer at most */
+			memcpy(&copy, &r->cells[i], sizeof(copy));
+			atomic_thread_fence(memory_order_acquire);
+			if (atomic_load_explicit(&r->seq, memory_order_relaxed) != s1 || copy.svc == 0)
+				continue;
+			uint64_t n = cell_count(&copy, epoch);
+			if (n > 0)
+				fn(&copy, n, arg);
+		}
+	}
+}
