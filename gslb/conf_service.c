@@ -482,6 +482,7 @@ static const struct conf_item member_items[] = {
     {"cname", CT_STRING, FIELD(struct member, cname), .store = store_cname},
     {"weight", CT_INT, FIELD(struct member, weight), .min = 0, .max = 1000000, .def_int = 1},
     {"priority", CT_INT, FIELD(struct member, priority), .min = -1000000, .max = 1000000},
+    {"capacity", CT_FLOAT, FIELD(struct member, capacity), .fmin = 0, .fmax = 1},
     {"check", CT_STRING, FIELD(struct member, check)},
     {"load_low", CT_INT, FIELD(struct member, load_low), .min = 0, .max = 10000,
      .def_int = MEMBER_LOAD_LOW_DEFAULT},

@@ -623,6 +623,12 @@ static void route_explain(struct control *c, struct evhttp_request *req, char **
 	control_api_explain(&c->p, req);
 }
 
+static void route_whatif(struct control *c, struct evhttp_request *req, char **seg)
+{
+	(void)seg;
+	control_api_whatif(&c->p, req);
+}
+
 static void route_reload(struct control *c, struct evhttp_request *req, char **seg)
 {
 	(void)seg;
@@ -647,10 +653,12 @@ static const struct route {
 	bool open;	/* no token needed: GET /api/v1/stats shows /metrics' figures */
 	bool overrides; /* needs the health state (503 without) */
 	void (*fn)(struct control *c, struct evhttp_request *req, char **seg);
+	bool question; /* a POST that changes nothing: a GET for the token rule */
 } routes[] = {
     {"state", 3, EVHTTP_REQ_GET, "GET", false, false, route_state},
     {"stats", 3, EVHTTP_REQ_GET, "GET", true, false, route_stats},
     {"explain", 3, EVHTTP_REQ_GET, "GET", false, false, route_explain},
+    {"whatif", 3, EVHTTP_REQ_POST, "POST", false, false, route_whatif, true},
     {"reload", 3, EVHTTP_REQ_POST, "POST", false, false, route_reload},
     {"members", 6, EVHTTP_REQ_POST, "POST", false, true, route_member}, /* SERVICE/INDEX/ACTION */
     {"regions", 5, EVHTTP_REQ_POST, "POST", false, true, route_region}, /* REGION/ACTION */
@@ -672,7 +680,7 @@ static void handle_api(struct control *c, struct evhttp_request *req, const char
 	int n = split_path(path, seg, 8);
 	const struct route *r = route_find(seg, n);
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
-	bool read = cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD;
+	bool read = cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD || (r != NULL && r->question);
 	bool open = r != NULL && r->open && read;
 	enum control_auth auth = open ? AUTH_OK : authorized(req);
 
@@ -692,7 +700,7 @@ static void handle_api(struct control *c, struct evhttp_request *req, const char
 		control_api_reply_error(req, 404, "no such endpoint");
 	} else if (!method_is(req, r->method, r->allow)) {
 		/* answered 405 */
-	} else if (!read && !content_type_ok(req)) {
+	} else if (cmd == EVHTTP_REQ_POST && !content_type_ok(req)) {
 		control_api_reply_error(req, 415, "a %s needs Content-Type: application/json",
 					r->allow);
 	} else if (r->overrides && c->p.health == NULL) {

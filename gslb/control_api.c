@@ -14,6 +14,7 @@
 #include "metrics.h"
 #include "service.h"
 #include "snapshot.h"
+#include "whatif.h"
 
 #include <arpa/inet.h>
 #include <event2/buffer.h>
@@ -452,6 +453,143 @@ void control_api_explain(const struct control_params *p, struct evhttp_request *
 		return;
 	}
 	reply_json(req, 200, j);
+}
+
+/* ------------------------------------------------------------ /api/v1/whatif */
+
+#define WHATIF_MAX_ITEMS 256	   /* downs, drains, weights */
+#define WHATIF_MAX_CLIENTS 1000000 /* a given population */
+
+/* The strings of the array at key of body into out (up to max). Returns the count, or -1
+ * with a message. */
+static int strings_of(json_t *body, const char *key, const char **out, size_t max, char *err,
+		      size_t errlen)
+{
+	json_t *a = json_object_get(body, key), *v;
+	size_t i;
+
+	if (a == NULL)
+		return 0;
+	if (!json_is_array(a) || json_array_size(a) > max) {
+		snprintf(err, errlen, "%s: an array of at most %zu strings", key, max);
+		return -1;
+	}
+	json_array_foreach (a, i, v) {
+		if (!json_is_string(v)) {
+			snprintf(err, errlen, "%s: an array of strings", key);
+			return -1;
+		}
+		out[i] = json_string_value(v);
+	}
+	return (int)i;
+}
+
+/* The change described by body into c (arrays in the caller's buffers, the strings in
+ * body). Returns 0, or -1 with a message. */
+static int whatif_request(json_t *body, struct whatif_change *c, const char **down,
+			  const char **drain, const char **wregion, uint32_t *weight,
+			  struct whatif_client **clients, char *err, size_t errlen)
+{
+	json_t *w = json_object_get(body, "weight"), *v, *cl = json_object_get(body, "clients");
+	const char *key;
+	int n;
+	size_t i = 0;
+
+	memset(c, 0, sizeof(*c));
+	if ((n = strings_of(body, "down", down, WHATIF_MAX_ITEMS, err, errlen)) < 0)
+		return -1;
+	c->down = down;
+	c->ndown = (size_t)n;
+	if ((n = strings_of(body, "drain", drain, WHATIF_MAX_ITEMS, err, errlen)) < 0)
+		return -1;
+	c->drain = drain;
+	c->ndrain = (size_t)n;
+	if (w != NULL && (!json_is_object(w) || json_object_size(w) > WHATIF_MAX_ITEMS)) {
+		snprintf(err, errlen, "weight: an object of region names to weights");
+		return -1;
+	}
+	json_object_foreach (w, key, v) {
+		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+		    json_integer_value(v) > 1000000) {
+			snprintf(err, errlen, "weight: %s: an integer 0..1000000", key);
+			return -1;
+		}
+		wregion[i] = key;
+		weight[i++] = (uint32_t)json_integer_value(v);
+	}
+	c->weight_region = wregion;
+	c->weight = weight;
+	c->nweight = i;
+	if (cl == NULL)
+		return 0;
+	if (!json_is_array(cl) || json_array_size(cl) == 0 ||
+	    json_array_size(cl) > WHATIF_MAX_CLIENTS) {
+		snprintf(err, errlen, "clients: an array of 1..%d [\"PREFIX\", WEIGHT]",
+			 WHATIF_MAX_CLIENTS);
+		return -1;
+	}
+	*clients = calloc(json_array_size(cl), sizeof(**clients));
+	if (*clients == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	json_array_foreach (cl, i, v) {
+		char e[160];
+		json_t *p = json_array_get(v, 0), *wt = json_array_get(v, 1);
+		if (!json_is_string(p) || !json_is_number(wt) ||
+		    whatif_client_parse(json_string_value(p), json_number_value(wt),
+					&(*clients)[i], e, sizeof(e)) != 0) {
+			snprintf(err, errlen, "clients[%zu]: %s", i,
+				 json_is_string(p) && json_is_number(wt) ? e
+									 : "[\"PREFIX\", WEIGHT]");
+			return -1;
+		}
+	}
+	c->clients = *clients;
+	c->nclients = json_array_size(cl);
+	return 0;
+}
+
+void control_api_whatif(const struct control_params *p, struct evhttp_request *req)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(in);
+	const char *down[WHATIF_MAX_ITEMS], *drain[WHATIF_MAX_ITEMS], *wregion[WHATIF_MAX_ITEMS];
+	uint32_t weight[WHATIF_MAX_ITEMS];
+	struct whatif_client *clients = NULL;
+	struct whatif_change c;
+	json_error_t jerr;
+	char err[256];
+	json_t *body, *j = NULL;
+
+	(void)p;
+	body = len == 0 ? json_object()
+			: json_loadb((const char *)evbuffer_pullup(in, -1), len, 0, &jerr);
+	if (!json_is_object(body)) {
+		json_decref(body);
+		control_api_reply_error(req, 400, "the body must be a JSON object (%s)",
+					len ? jerr.text : "empty");
+		return;
+	}
+	if (whatif_request(body, &c, down, drain, wregion, weight, &clients, err, sizeof(err)) !=
+	    0) {
+		control_api_reply_error(req, 400, "%s", err);
+		goto out;
+	}
+	rcu_read_lock();
+	const struct snapshot *s = snapshot_get();
+	if (s != NULL)
+		j = whatif_json(s, &c, err, sizeof(err));
+	else
+		snprintf(err, sizeof(err), "no snapshot is published");
+	rcu_read_unlock();
+	if (j == NULL)
+		control_api_reply_error(req, s == NULL ? 503 : 400, "%s", err);
+	else
+		reply_json(req, 200, j);
+out:
+	free(clients);
+	json_decref(body);
 }
 
 /* ------------------------------------------------------------ /api/v1/reload */

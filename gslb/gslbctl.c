@@ -36,6 +36,8 @@ struct opts {
 	const char *token;  /* --token-file, $GSLB_TOKEN, or from -c */
 	const char *conf;
 	const char *qtype; /* --qtype, for explain */
+	json_t *whatif;	   /* the question of --down, --drain, --weight, --clients */
+	const char *body;  /* of a POST, JSON */
 	bool json;
 };
 
@@ -63,6 +65,10 @@ static void usage(FILE *f)
 		"  clear SERVICE INDEX            remove any override of a member\n"
 		"  drain-region|undrain-region REGION\n"
 		"                                 drain (undrain) every member of a region\n"
+		"  whatif [--down REGION|SERVICE:INDEX]... [--drain REGION|SERVICE:INDEX]...\n"
+		"         [--weight REGION=N]... [--clients FILE]\n"
+		"                                 the share of answers each region would get\n"
+		"                                 after the change, from the recent clients\n"
 		"  explain NAME [CLIENT[/PREFIX]] [--qtype TYPE]\n"
 		"                                 why CLIENT (a resolver's address, or with a\n"
 		"                                 prefix an EDNS Client Subnet) gets its answer\n"
@@ -265,6 +271,8 @@ static int http(const struct opts *o, const char *method, const char *path, stru
 		    .salen = ai->ai_addrlen,
 		    .path = path,
 		    .headers = headers,
+		    .body = o->body,
+		    .body_len = o->body ? strlen(o->body) : 0,
 		    .max_body = MAX_RESPONSE,
 		    .timeout = TIMEOUT_S,
 		};
@@ -710,6 +718,27 @@ static int cmd_explain(const struct opts *o, const char *name, const char *clien
 	return 0;
 }
 
+/* POST /api/v1/whatif with the question the options built. */
+static int cmd_whatif(struct opts *o)
+{
+	json_t *j;
+	int rc;
+
+	o->body = json_dumps(o->whatif, JSON_COMPACT);
+	if (o->body == NULL) {
+		fprintf(stderr, "gslbctl: out of memory\n");
+		return 1;
+	}
+	j = api(o, "POST", "/api/v1/whatif", "whatif", &rc);
+	free((char *)o->body);
+	o->body = NULL;
+	if (j == NULL)
+		return rc;
+	whatif_print(j);
+	json_decref(j);
+	return 0;
+}
+
 /* ------------------------------------------------------------ stats */
 
 static void stat_line(const char *label, long long v)
@@ -788,6 +817,8 @@ int main(int argc, char **argv)
 	    {"token", required_argument, NULL, 'k'},  {"config", required_argument, NULL, 'c'},
 	    {"json", no_argument, NULL, 'j'},	      {"version", no_argument, NULL, 'V'},
 	    {"help", no_argument, NULL, 'h'},	      {"qtype", required_argument, NULL, 'q'},
+	    {"down", required_argument, NULL, 'D'},   {"drain", required_argument, NULL, 'R'},
+	    {"weight", required_argument, NULL, 'W'}, {"clients", required_argument, NULL, 'C'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct opts o = {0};
@@ -817,6 +848,20 @@ int main(int argc, char **argv)
 			break;
 		case 'q':
 			o.qtype = optarg;
+			break;
+		case 'D':
+		case 'R':
+		case 'W':
+		case 'C':
+			if (o.whatif == NULL)
+				o.whatif = json_object();
+			if ((ch == 'C' ? whatif_clients(o.whatif, optarg)
+				       : whatif_option(o.whatif,
+						       ch == 'D'   ? "down"
+						       : ch == 'R' ? "drain"
+								   : "weight",
+						       optarg)) != 0)
+				return 2;
 			break;
 		case 'V':
 			printf("gslbctl %s\n", PACKAGE_VERSION);
@@ -874,6 +919,11 @@ int main(int argc, char **argv)
 	} else if (strcmp(cmd, "drain-region") == 0 || strcmp(cmd, "undrain-region") == 0) {
 		if (need_args(cmd, nargs, 1))
 			rc = cmd_region(&o, cmd[0] == 'd' ? "drain" : "undrain", args[0]);
+	} else if (strcmp(cmd, "whatif") == 0) {
+		if (o.whatif == NULL)
+			o.whatif = json_object(); /* no change: the shares now, twice */
+		if (need_args(cmd, nargs, 0))
+			rc = cmd_whatif(&o);
 	} else if (strcmp(cmd, "explain") == 0) {
 		if (nargs == 1 || nargs == 2)
 			rc = cmd_explain(&o, args[0], nargs == 2 ? args[1] : NULL);
@@ -883,6 +933,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gslbctl: unknown command '%s'\n", cmd);
 		usage(stderr);
 	}
+	json_decref(o.whatif);
 	free(conf_token);
 	return rc;
 }

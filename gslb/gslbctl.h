@@ -19,4 +19,12 @@ const char *member_state(json_t *m);
 /* Prints the answer of GET /api/v1/explain for a reader (gslbctl explain). */
 void explain_print(json_t *j);
 
+/* gslbctl whatif: adds --down/--drain ARG (opt "down", "drain") or --weight REGION=N
+ * (opt "weight") to the question q; the clients of a CSV file (PREFIX[,WEIGHT] per line,
+ * "-" for stdin); prints the answer of POST /api/v1/whatif. The first two return 0, or -1
+ * after saying why. */
+int whatif_option(json_t *q, const char *opt, const char *arg);
+int whatif_clients(json_t *q, const char *path);
+void whatif_print(json_t *j);
+
 #endif

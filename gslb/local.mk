@@ -43,12 +43,14 @@ sbin_PROGRAMS += gslbd
 gslbd_SOURCES = gslb/gslbd.c gslb/net.h gslb/net_udp.c gslb/net_tcp.c \
 	gslb/net_health.c gslb/net_health.h \
 	gslb/control.c gslb/control.h gslb/metrics.c gslb/metrics.h \
-	gslb/control_api.c gslb/control_api.h gslb/explain.c gslb/explain.h
+	gslb/control_api.c gslb/control_api.h gslb/explain.c gslb/explain.h \
+	gslb/whatif.c gslb/whatif.h
 gslbd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(URCU_CFLAGS) $(JANSSON_CFLAGS)
 gslbd_LDADD = $(GSLB_LIBS)
 
 bin_PROGRAMS += gslbctl
-gslbctl_SOURCES = gslb/gslbctl.c gslb/gslbctl.h gslb/gslbctl_explain.c
+gslbctl_SOURCES = gslb/gslbctl.c gslb/gslbctl.h gslb/gslbctl_explain.c \
+	gslb/gslbctl_whatif.c
 gslbctl_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(LIBCONFIG_CFLAGS)
 gslbctl_LDADD = libgslb.a $(LIBEVENT_LIBS) $(OPENSSL_LIBS) $(JANSSON_LIBS) $(LIBCONFIG_LIBS)
 
@@ -88,7 +90,7 @@ tests_unit_test_health_override_LDADD = $(UNIT_LDADD)
 # the control API's JSON (gslbd's sources: the handlers and the metrics they share)
 GSLB_TESTS += tests/unit/test_control_api
 tests_unit_test_control_api_SOURCES = tests/unit/test_control_api.c gslb/control_api.c \
-	gslb/metrics.c gslb/net_health.c gslb/explain.c
+	gslb/metrics.c gslb/net_health.c gslb/explain.c gslb/whatif.c
 tests_unit_test_control_api_CFLAGS = $(UNIT_CFLAGS) $(LIBEVENT_CFLAGS) $(JANSSON_CFLAGS)
 tests_unit_test_control_api_LDADD = $(UNIT_LDADD)
 # geoip, regions, services config sections and their snapshot; they open the GeoIP fixtures

@@ -129,7 +129,8 @@ void qrec_foreach(uint32_t epoch, qrec_fn *fn, void *arg)
 				continue; /* being rewritten: its count is one answer at most */
 			memcpy(&copy, &r->cells[i], sizeof(copy));
 			atomic_thread_fence(memory_order_acquire);
-			if (atomic_load_explicit(&r->seq, memory_order_relaxed) != s1 || copy.svc == 0)
+			if (atomic_load_explicit(&r->seq, memory_order_relaxed) != s1 ||
+			    copy.svc == 0)
 				continue;
 			uint64_t n = cell_count(&copy, epoch);
 			if (n > 0)

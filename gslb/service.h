@@ -78,6 +78,9 @@ struct member {
 	 * MEMBER_LOAD_*_DEFAULT values, which are also the loader's defaults. */
 	uint32_t load_low, load_high;
 	uint16_t rslot; /* its region's index among the regions of the service (up_threshold) */
+	/* the largest share of the service's answers it can take (0..1], for what-if
+	 * (gslbctl whatif); 0: not said */
+	double capacity;
 };
 
 /* What a service answers when `up` finds no member up (gslb.conf(5), fallback). */
