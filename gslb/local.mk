@@ -62,7 +62,10 @@ GSLB_TESTS = \
 	tests/unit/test_conf \
 	tests/unit/test_zone \
 	tests/unit/test_lookup \
-	tests/unit/test_answer
+	tests/unit/test_answer \
+	tests/unit/test_query_record
+tests_unit_test_query_record_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_query_record_LDADD = $(UNIT_LDADD)
 tests_unit_test_dname_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_dname_LDADD = $(UNIT_LDADD)
 tests_unit_test_wire_CFLAGS = $(UNIT_CFLAGS)
