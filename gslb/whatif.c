@@ -4,7 +4,6 @@
 
 #include "whatif.h"
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include "answer_service.h"
 #include "conf.h"
 #include "dname.h"
+#include "netmap.h"
 #include "query_record.h"
 #include "service.h"
 #include "snapshot.h"
@@ -23,42 +23,21 @@
 int whatif_client_parse(const char *text, double w, struct whatif_client *c, char *err,
 			size_t errlen)
 {
-	char addr[64];
-	const char *slash = strchr(text, '/');
-	size_t alen = slash ? (size_t)(slash - text) : strlen(text);
-	int max;
+	struct netmap_prefix p;
+	char e[160];
 
 	memset(c, 0, sizeof(*c));
-	if (alen >= sizeof(addr)) {
-		snprintf(err, errlen, "'%.40s': not an address", text);
+	if (netmap_parse(text, &p, e, sizeof(e)) != 0) {
+		snprintf(err, errlen, "'%.60s': %s", text, e);
 		return -1;
-	}
-	memcpy(addr, text, alen);
-	addr[alen] = '\0';
-	if (inet_pton(AF_INET, addr, c->addr) == 1) {
-		c->family = AF_INET;
-		max = 32;
-	} else if (inet_pton(AF_INET6, addr, c->addr) == 1) {
-		c->family = AF_INET6;
-		max = 128;
-	} else {
-		snprintf(err, errlen, "'%s': not an IPv4 or IPv6 address", addr);
-		return -1;
-	}
-	c->prefix = (uint8_t)max;
-	if (slash != NULL) {
-		char *end;
-		long p = strtol(slash + 1, &end, 10);
-		if (slash[1] == '\0' || *end != '\0' || p < 0 || p > max) {
-			snprintf(err, errlen, "'%s': prefix is not 0..%d", text, max);
-			return -1;
-		}
-		c->prefix = (uint8_t)p;
 	}
 	if (!(w > 0)) {
-		snprintf(err, errlen, "'%s': weight must be above 0", text);
+		snprintf(err, errlen, "'%.60s': weight must be above 0", text);
 		return -1;
 	}
+	c->family = p.family;
+	c->prefix = p.prefix;
+	memcpy(c->addr, p.addr, sizeof(c->addr));
 	c->weight = w;
 	return 0;
 }

@@ -39,8 +39,8 @@ struct whatif_change {
 	size_t nclients;
 };
 
-/* Parses "10.1.0.0/24" (a bare address is a /32 or /128) into c with weight w. Returns 0,
- * or -1 with a message in err. */
+/* Parses "10.1.0.0/24" (a bare address is a /32 or /128; netmap_parse) into c with weight
+ * w. Returns 0, or -1 with a message in err. */
 int whatif_client_parse(const char *text, double w, struct whatif_client *c, char *err,
 			size_t errlen);
 
