@@ -274,7 +274,8 @@ static size_t choose(const struct service *svc, struct flt_ctx *fctx, uint16_t q
 
 size_t service_choose(struct answer_ctx *ctx, const struct snapshot *snap,
 		      const struct service *svc, const struct member_health *health, int family,
-		      const uint8_t *addr, uint8_t prefix, uint16_t qtype, const struct member **m)
+		      const uint8_t *addr, uint8_t prefix, uint16_t qtype, const struct member **m,
+		      struct flt_client *client)
 {
 	struct wire_query q = {.qtype = qtype, .has_ecs = true};
 	struct flt_ctx fctx;
@@ -286,6 +287,8 @@ size_t service_choose(struct answer_ctx *ctx, const struct snapshot *snap,
 	mask_address(q.ecs.addr, prefix);
 	client_setup(ctx, snap, &q, NULL, svc, health, &fctx);
 	size_t n = choose(svc, &fctx, qtype, m, &empty);
+	if (client != NULL)
+		*client = fctx.client;
 	return empty ? 0 : n;
 }
 

@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "conf.h"
 #include "control_api.h"
+#include "ui_files.h"
 #include "health.h"
 #include "log.h"
 #include "metrics.h"
@@ -629,6 +630,12 @@ static void route_whatif(struct control *c, struct evhttp_request *req, char **s
 	control_api_whatif(&c->p, req);
 }
 
+static void route_flows(struct control *c, struct evhttp_request *req, char **seg)
+{
+	(void)seg;
+	control_api_flows(&c->p, req);
+}
+
 static void route_reload(struct control *c, struct evhttp_request *req, char **seg)
 {
 	(void)seg;
@@ -658,6 +665,7 @@ static const struct route {
     {"state", 3, EVHTTP_REQ_GET, "GET", false, false, route_state},
     {"stats", 3, EVHTTP_REQ_GET, "GET", true, false, route_stats},
     {"explain", 3, EVHTTP_REQ_GET, "GET", false, false, route_explain},
+    {"flows", 3, EVHTTP_REQ_GET, "GET", false, false, route_flows},
     {"whatif", 3, EVHTTP_REQ_POST, "POST", false, false, route_whatif, true},
     {"reload", 3, EVHTTP_REQ_POST, "POST", false, false, route_reload},
     {"members", 6, EVHTTP_REQ_POST, "POST", false, true, route_member}, /* SERVICE/INDEX/ACTION */
@@ -712,6 +720,39 @@ static void handle_api(struct control *c, struct evhttp_request *req, const char
 		free(seg[--n]);
 }
 
+/* The map page's own requests: a browser names the page's origin in Origin on a POST
+ * (what-if), and that is this endpoint as the Host header names it (host_ok has checked
+ * it). Any other page is refused: a cross-site form must not drain a region. */
+static bool origin_ok(struct evhttp_request *req)
+{
+	const char *o = evhttp_find_header(evhttp_request_get_input_headers(req), "Origin");
+	const char *h = evhttp_find_header(evhttp_request_get_input_headers(req), "Host");
+
+	if (o == NULL)
+		return true;
+	return h != NULL && strncmp(o, "http://", 7) == 0 && strcmp(o + 7, h) == 0;
+}
+
+/* GET /ui/FILE: the map page (ui/, built in: gslb/ui_files.c). */
+static void handle_ui(struct evhttp_request *req, const char *path)
+{
+	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+
+	if (strcmp(path, "/ui") == 0 || strcmp(path, "/ui/") == 0)
+		path = "/ui/index.html";
+	for (const struct ui_file *f = ui_files; f->path != NULL; f++) {
+		if (strcmp(f->path, path) != 0)
+			continue;
+		/* the page's own files and API only, and never inside another page */
+		evhttp_add_header(out, "Content-Security-Policy",
+				  "default-src 'self'; frame-ancestors 'none'");
+		evhttp_add_header(out, "X-Content-Type-Options", "nosniff");
+		control_api_reply_text(req, 200, "OK", f->type, (const char *)f->data, f->len);
+		return;
+	}
+	control_api_reply_error(req, 404, "no such file in the map page");
+}
+
 static void handle(struct evhttp_request *req, void *arg)
 {
 	struct control *c = arg;
@@ -726,8 +767,8 @@ static void handle(struct evhttp_request *req, void *arg)
 		control_api_reply_error(req, 421,
 					"Host must be localhost or this endpoint's address, "
 					"with its port");
-	} else if (evhttp_find_header(evhttp_request_get_input_headers(req), "Origin") != NULL) {
-		control_api_reply_error(req, 403, "requests from web pages are refused");
+	} else if (!origin_ok(req)) {
+		control_api_reply_error(req, 403, "requests from other web pages are refused");
 	} else if (path == NULL) {
 		control_api_reply_error(req, 400, "bad request URI");
 	} else if (strcmp(path, "/healthz") == 0) {
@@ -738,9 +779,13 @@ static void handle(struct evhttp_request *req, void *arg)
 			handle_metrics(c, req);
 	} else if (strncmp(path, "/api/", 5) == 0) {
 		handle_api(c, req, path);
+	} else if (strcmp(path, "/ui") == 0 || strncmp(path, "/ui/", 4) == 0) {
+		if (method_is(req, EVHTTP_REQ_GET, "GET"))
+			handle_ui(req, path);
 	} else {
 		control_api_reply_error(req, 404,
-					"no such endpoint (try /healthz, /metrics, /api/v1/state)");
+					"no such endpoint (try /healthz, /metrics, "
+					"/api/v1/state, /ui/)");
 	}
 	if (u != NULL)
 		evhttp_uri_free(u);

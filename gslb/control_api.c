@@ -32,7 +32,6 @@
 #include <sys/socket.h>
 #include <time.h>
 
-
 /* ------------------------------------------------------------ replies */
 
 void control_api_reply_text(struct evhttp_request *req, int code, const char *reason,
@@ -424,8 +423,9 @@ void control_api_explain(const struct control_params *p, struct evhttp_request *
 	json_t *j = NULL;
 
 	if (query == NULL || evhttp_parse_query_str(query, &args) != 0) {
-		control_api_reply_error(req, 400, "give ?name=NAME[&client=ADDRESS[/PREFIX]]"
-						  "[&qtype=TYPE]");
+		control_api_reply_error(req, 400,
+					"give ?name=NAME[&client=ADDRESS[/PREFIX]]"
+					"[&qtype=TYPE]");
 		return;
 	}
 	if (explain_parse(evhttp_find_header(&args, "name"), evhttp_find_header(&args, "client"),
@@ -537,8 +537,8 @@ static int whatif_request(json_t *body, struct whatif_change *c, const char **do
 		char e[160];
 		json_t *p = json_array_get(v, 0), *wt = json_array_get(v, 1);
 		if (!json_is_string(p) || !json_is_number(wt) ||
-		    whatif_client_parse(json_string_value(p), json_number_value(wt),
-					&(*clients)[i], e, sizeof(e)) != 0) {
+		    whatif_client_parse(json_string_value(p), json_number_value(wt), &(*clients)[i],
+					e, sizeof(e)) != 0) {
 			snprintf(err, errlen, "clients[%zu]: %s", i,
 				 json_is_string(p) && json_is_number(wt) ? e
 									 : "[\"PREFIX\", WEIGHT]");
@@ -590,6 +590,27 @@ void control_api_whatif(const struct control_params *p, struct evhttp_request *r
 out:
 	free(clients);
 	json_decref(body);
+}
+
+/* ------------------------------------------------------------ /api/v1/flows */
+
+#define FLOWS_SHOWN 300 /* the map draws the largest */
+
+void control_api_flows(const struct control_params *p, struct evhttp_request *req)
+{
+	char err[128] = "no snapshot is published";
+	json_t *j = NULL;
+
+	(void)p;
+	rcu_read_lock();
+	const struct snapshot *s = snapshot_get();
+	if (s != NULL)
+		j = whatif_flows_json(s, FLOWS_SHOWN, err, sizeof(err));
+	rcu_read_unlock();
+	if (j == NULL)
+		control_api_reply_error(req, 503, "%s", err);
+	else
+		reply_json(req, 200, j);
 }
 
 /* ------------------------------------------------------------ /api/v1/reload */

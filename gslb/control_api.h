@@ -10,6 +10,7 @@
  *   GET  /api/v1/state    control_api_state
  *   GET  /api/v1/explain?name=NAME[&client=ADDR[/PREFIX]][&qtype=T]   control_api_explain
  *   POST /api/v1/whatif   control_api_whatif (changes nothing: a question in a JSON body)
+ *   GET  /api/v1/flows    control_api_flows: where recorded clients are, which region answers
  *   GET  /api/v1/stats    control_api_stats: the figures gslbctl stats shows (metrics.h's
  *                         input as JSON, so a renamed metric cannot break the CLI)
  *   POST /api/v1/reload   control_api_reload
@@ -50,6 +51,8 @@ void control_api_explain(const struct control_params *p, struct evhttp_request *
  * "clients": [["PREFIX", WEIGHT], ...]} (every key optional). 200 with whatif_json's
  * answer, 400 naming what is wrong. */
 void control_api_whatif(const struct control_params *p, struct evhttp_request *req);
+/* whatif_flows_json of the published snapshot (the largest 300): 200, or 503. */
+void control_api_flows(const struct control_params *p, struct evhttp_request *req);
 /* Runs p->reload: 200 with the generation, or 422 with the errors, one per line. */
 void control_api_reload(const struct control_params *p, struct evhttp_request *req);
 /* The 200 answer of a reload: {"result": "ok" or "restart_needed", "generation": N,

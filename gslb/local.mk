@@ -44,7 +44,8 @@ gslbd_SOURCES = gslb/gslbd.c gslb/net.h gslb/net_udp.c gslb/net_tcp.c \
 	gslb/net_health.c gslb/net_health.h \
 	gslb/control.c gslb/control.h gslb/metrics.c gslb/metrics.h \
 	gslb/control_api.c gslb/control_api.h gslb/explain.c gslb/explain.h \
-	gslb/whatif.c gslb/whatif.h
+	gslb/whatif.c gslb/whatif.h gslb/ui_files.h
+nodist_gslbd_SOURCES = gslb/ui_files.c
 gslbd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(URCU_CFLAGS) $(JANSSON_CFLAGS)
 gslbd_LDADD = $(GSLB_LIBS)
 
@@ -133,3 +134,11 @@ TESTS += $(GSLB_TESTS)
 GSLB_TESTS += tests/unit/test_netmap
 tests_unit_test_netmap_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_netmap_LDADD = $(UNIT_LDADD)
+
+# The map page (ui/) is built into gslbd: ui/embed writes its files as C arrays.
+UI_FILES = ui/index.html ui/map.js ui/map.css ui/land.json
+EXTRA_DIST += ui/embed $(UI_FILES) tools/gslb-land
+BUILT_SOURCES += gslb/ui_files.c
+CLEANFILES += gslb/ui_files.c
+gslb/ui_files.c: $(UI_FILES:%=$(srcdir)/%) $(srcdir)/ui/embed
+	$(AM_V_GEN)$(SHELL) $(srcdir)/ui/embed $(srcdir)/ui >$@.tmp && mv $@.tmp $@

@@ -12,6 +12,7 @@
 #include "answer_service.h"
 #include "conf.h"
 #include "dname.h"
+#include "filter.h"
 #include "netmap.h"
 #include "query_record.h"
 #include "service.h"
@@ -219,12 +220,12 @@ static void replay_one(struct replay *rp, size_t i, int family, const uint8_t *a
 	t->answers += weight;
 	for (int r = 0; r < reps; r++) {
 		size_t n = service_choose(rp->ctx, rp->s, sv, rp->s->health, family, addr, prefix,
-					  qtype, m);
+					  qtype, m, NULL);
 		for (size_t k = 0; k < n; k++)
 			if (m[k]->index < sv->nmembers && m[k] == &sv->members[m[k]->index])
 				t->now[m[k]->index] += weight / reps / (double)n;
 		n = service_choose(rp->ctx, rp->s, &rp->w->services[i], rp->w->health, family, addr,
-				   prefix, qtype, m);
+				   prefix, qtype, m, NULL);
 		for (size_t k = 0; k < n; k++)
 			if (m[k]->index < sv->nmembers &&
 			    m[k] == &rp->w->services[i].members[m[k]->index])
@@ -369,5 +370,98 @@ out:
 	free(rp.t);
 	free(rp.hashes);
 	free(cells);
+	return j;
+}
+
+/* ------------------------------------------------------------ flows */
+
+#define FLOWS_MAX 4096 /* distinct (place, region) pairs gathered */
+
+struct flow {
+	double lat, lon; /* the client's place, rounded to a degree */
+	const struct region *region;
+	double answers;
+};
+
+struct flows {
+	const struct snapshot *s;
+	struct answer_ctx *ctx;
+	const uint32_t *hashes;
+	struct flow *f;
+	size_t n;
+};
+
+/* qrec_foreach callback: where the cell's clients are and the region answering them now. */
+static void flow_cell(const struct qrec_cell *c, uint64_t count, void *arg)
+{
+	struct flows *fl = arg;
+	const struct conf *cf = fl->s->conf;
+	const struct member *m[SERVICE_MAX_MEMBERS];
+	struct flt_client client;
+
+	for (size_t i = 0; i < cf->nservices; i++) {
+		if (fl->hashes[i] != c->svc)
+			continue;
+		size_t n = service_choose(fl->ctx, fl->s, &cf->services[i], fl->s->health,
+					  c->family, c->addr, c->prefix, c->qtype, m, &client);
+		if (n == 0 || !client.has_location)
+			return;
+		double lat = (double)(long)(client.lat + (client.lat < 0 ? -0.5 : 0.5));
+		double lon = (double)(long)(client.lon + (client.lon < 0 ? -0.5 : 0.5));
+		for (size_t k = 0; k < fl->n; k++)
+			if (fl->f[k].lat == lat && fl->f[k].lon == lon &&
+			    fl->f[k].region == m[0]->region) {
+				fl->f[k].answers += (double)count;
+				return;
+			}
+		if (fl->n < FLOWS_MAX)
+			fl->f[fl->n++] = (struct flow){lat, lon, m[0]->region, (double)count};
+		return;
+	}
+}
+
+static int by_answers(const void *a, const void *b)
+{
+	double x = ((const struct flow *)a)->answers, y = ((const struct flow *)b)->answers;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+json_t *whatif_flows_json(const struct snapshot *s, size_t max, char *err, size_t errlen)
+{
+	const struct conf *cf = s->conf;
+	struct flows fl = {.s = s};
+	uint32_t *hashes = calloc(cf->nservices ? cf->nservices : 1, sizeof(*hashes));
+	json_t *j = NULL, *a;
+
+	fl.ctx = calloc(1, sizeof(*fl.ctx));
+	fl.f = calloc(FLOWS_MAX, sizeof(*fl.f));
+	fl.hashes = hashes;
+	if (hashes == NULL || fl.ctx == NULL || fl.f == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < cf->nservices; i++)
+		hashes[i] = dname_hash(cf->services[i].name) ? dname_hash(cf->services[i].name) : 1;
+	qrec_foreach(qrec_epoch(), flow_cell, &fl);
+	qsort(fl.f, fl.n, sizeof(*fl.f), by_answers);
+	j = json_object();
+	a = json_array();
+	for (size_t k = 0; k < fl.n && k < max; k++) {
+		json_t *f = json_object();
+		json_object_set_new(f, "lat", json_real(fl.f[k].lat));
+		json_object_set_new(f, "lon", json_real(fl.f[k].lon));
+		json_object_set_new(f, "region", json_string(fl.f[k].region->name));
+		json_object_set_new(f, "region_lat", json_real(fl.f[k].region->lat));
+		json_object_set_new(f, "region_lon", json_real(fl.f[k].region->lon));
+		json_object_set_new(f, "answers", json_real(fl.f[k].answers));
+		json_array_append_new(a, f);
+	}
+	json_object_set_new(j, "window_seconds", json_integer(QREC_EPOCH_S * 2));
+	json_object_set_new(j, "flows", a);
+out:
+	free(hashes);
+	free(fl.ctx);
+	free(fl.f);
 	return j;
 }

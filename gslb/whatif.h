@@ -53,4 +53,11 @@ int whatif_client_parse(const char *text, double w, struct whatif_client *c, cha
 json_t *whatif_json(const struct snapshot *s, const struct whatif_change *c, char *err,
 		    size_t errlen);
 
+/* Where the recorded clients are and which region answers them now, for the map page:
+ * {"window_seconds": 600, "flows": [{"lat", "lon" (the clients' place, to a degree),
+ * "region", "region_lat", "region_lon", "answers"}]}, the max largest. Clients without a
+ * location (chains that do not read one, or unknown networks) are left out. NULL with a
+ * message in err when out of memory. Control thread, s under the RCU read lock. */
+json_t *whatif_flows_json(const struct snapshot *s, size_t max, char *err, size_t errlen);
+
 #endif

@@ -15,7 +15,7 @@ FUZZ_LIBS = $(CARES_LIBS) $(LIBEVENT_LIBS) $(JANSSON_LIBS) $(LDNS_LIBS) $(LIBCON
 # gslbd's own files but main(): the control endpoint's target runs the real endpoint
 FUZZ_LIB_SRC = $(filter %.c,$(libgslb_a_SOURCES) $(libgslbprobe_a_SOURCES) \
 	$(filter-out gslb/gslbd.c,$(gslbd_SOURCES))) anycast/anycast.c
-FUZZ_LIB_OBJ = $(FUZZ_LIB_SRC:%.c=tests/fuzz/obj/%.o)
+FUZZ_LIB_OBJ = $(FUZZ_LIB_SRC:%.c=tests/fuzz/obj/%.o) tests/fuzz/obj/gslb/ui_files.o
 # any header may change any object: rebuild them all (only `make fuzz` pays for it)
 FUZZ_H_DEPS = $(wildcard $(srcdir)/gslb/*.h $(srcdir)/probes/*.h $(srcdir)/anycast/*.h \
 	$(srcdir)/tests/fuzz/*.h) config.h
@@ -23,6 +23,10 @@ FUZZ_H_DEPS = $(wildcard $(srcdir)/gslb/*.h $(srcdir)/probes/*.h $(srcdir)/anyca
 tests/fuzz/obj/%.o: $(srcdir)/%.c $(FUZZ_H_DEPS)
 	@$(MKDIR_P) $(@D)
 	$(AM_V_CC)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c -o $@ $<
+# the map page's files: generated in the build tree
+tests/fuzz/obj/gslb/ui_files.o: gslb/ui_files.c
+	@$(MKDIR_P) $(@D)
+	$(AM_V_CC)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c -o $@ gslb/ui_files.c
 tests/fuzz/libfuzz.a: $(FUZZ_LIB_OBJ)
 	$(AM_V_AR)rm -f $@ && $(AR) cr $@ $(FUZZ_LIB_OBJ)
 $(FUZZ_TARGETS:%=tests/fuzz/fuzz_%): tests/fuzz/fuzz_%: tests/fuzz/obj/tests/fuzz/fuzz_%.o \
