@@ -256,6 +256,9 @@ static json_t *member_json(const struct control_params *p, const struct snapshot
 	/* what the weighted filter uses: the region's weight times the member's; 0 drains */
 	json_object_set_new(j, "effective_weight", json_integer((json_int_t)filter_weight(m)));
 	json_object_set_new(j, "priority", json_integer(m->priority));
+	/* least_loaded's watermarks, as shares of capacity */
+	json_object_set_new(j, "load_low", json_real(m->load_low / 1000.0));
+	json_object_set_new(j, "load_high", json_real(m->load_high / 1000.0));
 	json_object_set_new(j, "check", m->check != NULL ? json_string(m->check) : json_null());
 	json_object_set_new(j, "answers",
 			    json_integer((json_int_t)member_stats_total(&s->answers, m->health)));

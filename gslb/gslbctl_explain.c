@@ -34,10 +34,14 @@ static void reason(const char *filter, json_t *m, json_t *dist, char *buf, size_
 	} else if (strcmp(filter, "priority") == 0) {
 		snprintf(buf, size, " (priority %lld)",
 			 (long long)json_integer_value(json_object_get(m, "priority")));
-	} else if (strcmp(filter, "least_loaded") == 0 &&
-		   json_is_number(json_object_get(h, "load"))) {
-		snprintf(buf, size, " (load %.0f%%)",
-			 json_number_value(json_object_get(h, "load")) * 100);
+	} else if (strcmp(filter, "least_loaded") == 0) {
+		json_t *load = json_object_get(h, "load");
+		char l[32] = "unknown";
+		if (json_is_number(load))
+			snprintf(l, sizeof(l), "%.0f%%", json_number_value(load) * 100);
+		snprintf(buf, size, " (load %s; full share to %.0f%%, none from %.0f%%)", l,
+			 json_number_value(json_object_get(m, "load_low")) * 100,
+			 json_number_value(json_object_get(m, "load_high")) * 100);
 	} else if (strcmp(filter, "drained") == 0) {
 		snprintf(buf, size, " (effective weight %lld)",
 			 (long long)json_integer_value(json_object_get(m, "effective_weight")));
@@ -101,8 +105,10 @@ static void print_run(json_t *run, json_t *members)
 			    dist);
 		member_line(6, "removed", json_object_get(st, "removed"), members, f, dist);
 		if (!json_equal(json_object_get(st, "in"), json_object_get(st, "out")))
-			member_line(6, "kept, in order", json_object_get(st, "out"), members, f,
-				    dist);
+			member_line(6,
+				    strcmp(f, "sticky") == 0 ? "kept, by hash rank (best first)"
+							     : "kept, in order",
+				    json_object_get(st, "out"), members, f, dist);
 	}
 	member_line(4, "drained after", json_object_get(run, "drained_after"), members, "drained",
 		    dist);
