@@ -36,11 +36,29 @@ struct conf_addr {
 	char *text; /* as written, e.g. "[::1]:5300" */
 };
 
+/* zones[].dnssec: online signing (dnssec_key.h loads the keys, answer_dnssec.c signs). */
+enum conf_dnssec_alg {
+	CONF_DNSSEC_ECDSAP256 = 0, /* algorithm 13, ECDSAP256SHA256 */
+	CONF_DNSSEC_ED25519 = 1,   /* algorithm 15 */
+};
+
+struct conf_dnssec {
+	bool enabled;	 /* the group is present */
+	char **keys;	 /* key file base names resolved against the config's folder, no suffix */
+	size_t nkeys;	 /* each has a .key and a .private file */
+	int algorithm;	 /* enum conf_dnssec_alg: every key must be of it */
+	int validity;	 /* seconds a signature is valid from its making */
+	int refresh;	 /* a cached signature is remade when less than this is left */
+	int inception;	 /* seconds the inception is back-dated, for validators' clock skew */
+	char *keys_at;	 /* "file:line" of dnssec.keys, for the key loader's messages */
+};
+
 struct conf_zone {
 	char *name;		    /* as written, e.g. "example.com" */
 	uint8_t apex[DNAME_MAXLEN]; /* lowercased wire form */
 	char *file;		    /* resolved path */
 	int line;		    /* line of the entry in the config */
+	struct conf_dnssec dnssec;
 };
 
 struct conf_ctx; /* conf_schema.h */
