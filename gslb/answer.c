@@ -372,9 +372,11 @@ static void add_opt(struct answer *a, uint16_t ext_rcode)
 
 /* The thread's signing state when the answer must be signed (DO=1, an IN query for a
  * signed zone), made on the first such query; NULL otherwise. *oom: it could not be made. */
-static struct dnssec_thread *signing(struct answer_ctx *ctx, const struct zonedb *db,
+static struct dnssec_thread *signing(struct answer_ctx *ctx, const struct snapshot *snap,
 				     const struct wire_query *q, bool *oom)
 {
+	const struct zonedb *db = snap->zones;
+	size_t slots = snap->conf->dnssec_cache;
 	struct dnssec_thread *t;
 	const struct zone *z;
 
@@ -384,12 +386,18 @@ static struct dnssec_thread *signing(struct answer_ctx *ctx, const struct zonedb
 		return NULL;
 	t = atomic_load_explicit(&ctx->dnssec, memory_order_relaxed);
 	if (unlikely(!t)) {
-		t = answer_dnssec_thread_new();
+		t = answer_dnssec_thread_new(slots);
 		if (!t) {
 			*oom = true;
 			return NULL;
 		}
 		atomic_store_explicit(&ctx->dnssec, t, memory_order_release);
+	} else if (unlikely(t->cache.mask + 1 != sigcache_slots(slots))) {
+		/* a reload changed server.dnssec_cache: start over at the new size */
+		if (sigcache_init(&t->cache, slots) < 0) {
+			*oom = true;
+			return NULL;
+		}
 	}
 	return t;
 }
@@ -474,7 +482,7 @@ size_t answer_packet(struct answer_ctx *ctx, const struct snapshot *snap, const 
 	uint16_t flags =
 	    DNS_FLAG_QR | DNS_FLAG_AA | (q.flags & (DNS_FLAG_RD | DNS_FLAG_CD | 0x7800));
 	bool oom;
-	struct dnssec_thread *sign = signing(ctx, a.db, &q, &oom);
+	struct dnssec_thread *sign = signing(ctx, snap, &q, &oom);
 	a.dnssec = sign != NULL;
 	if (unlikely(oom))
 		a.rcode = RCODE_SERVFAIL;

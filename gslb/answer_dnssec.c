@@ -19,11 +19,11 @@
 
 #define RRSIG_FIXED 18 /* type covered .. key tag */
 
-struct dnssec_thread *answer_dnssec_thread_new(void)
+struct dnssec_thread *answer_dnssec_thread_new(size_t cache_slots)
 {
 	struct dnssec_thread *t = calloc(1, sizeof(*t));
 
-	if (t && sigcache_init(&t->cache, SIGCACHE_SLOTS) < 0) {
+	if (t && sigcache_init(&t->cache, cache_slots) < 0) {
 		free(t);
 		return NULL;
 	}

@@ -55,8 +55,9 @@ struct dnssec_thread {
 	struct dnssec_rr rrs[DNSSEC_MAX_RRS];
 };
 
-/* Allocates a thread's state. NULL when out of memory. */
-struct dnssec_thread *answer_dnssec_thread_new(void);
+/* Allocates a thread's state with a cache of cache_slots (server.dnssec_cache). NULL when
+ * out of memory. */
+struct dnssec_thread *answer_dnssec_thread_new(size_t cache_slots);
 void answer_dnssec_thread_free(struct dnssec_thread *t);
 
 /* Renders the compact-denial NSEC for owner (lowercased) in zone z into the

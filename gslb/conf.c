@@ -8,6 +8,7 @@
 #include "dname.h"
 #include "netmap.h"
 #include "service.h"
+#include "sigcache.h"
 
 #include <libconfig.h>
 
@@ -867,6 +868,8 @@ static const struct conf_item server_items[] = {
     {"identity", CT_STRING, FIELD(struct conf, identity), .def_str = ""},
     {"version", CT_STRING, FIELD(struct conf, version), .def_str = ""},
     {"user", CT_STRING, FIELD(struct conf, user), .def_str = ""},
+    {"dnssec_cache", CT_INT, FIELD(struct conf, dnssec_cache), .min = 1024, .max = 1 << 24,
+     .def_int = SIGCACHE_SLOTS},
     {"max_udp_size", CT_INT, FIELD(struct conf, max_udp_size), .min = 512, .max = 4096,
      .def_int = 1232},
     {"tcp", CT_GROUP, .off = 0, .sub = tcp_items},

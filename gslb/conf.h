@@ -232,6 +232,7 @@ struct conf {
 	char *version;		 /* CHAOS version.bind; "" = REFUSED */
 	char *user;		 /* "" = keep running as the starting user */
 	uint16_t max_udp_size;	 /* clamp for the EDNS payload size, default 1232 */
+	uint32_t dnssec_cache;	 /* signature cache slots per query thread (sigcache.h) */
 	int tcp_max_clients;	 /* default 1024 */
 	double tcp_idle_timeout; /* seconds, default 10.0 */
 	/* connections from one /24 or /56; 0 = max_clients / 8, at least 8 */

@@ -41,8 +41,19 @@ static uint64_t hash_key(uint64_t id, const uint8_t *p, size_t n)
 	return h;
 }
 
+size_t sigcache_slots(size_t nslots)
+{
+	size_t n = 1;
+
+	while (n < nslots)
+		n <<= 1;
+	return n;
+}
+
 int sigcache_init(struct sigcache *c, size_t nslots)
 {
+	sigcache_free(c);
+	nslots = sigcache_slots(nslots);
 	c->slots = calloc(nslots, sizeof(*c->slots));
 	if (!c->slots)
 		return -ENOMEM;

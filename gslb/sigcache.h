@@ -7,8 +7,8 @@
  * combinations, is signed once per refresh period and then found again.
  * Each query thread owns its cache: no lock, no sharing, no false
  * sharing; the counters are single-writer atomics summed by the metrics
- * reader. Memory is bounded: SIGCACHE_SLOTS direct-mapped slots per
- * thread, an RRset of more than SIGCACHE_MAX_KEY bytes is signed every
+ * reader. Memory is bounded: server.dnssec_cache direct-mapped slots per
+ * thread (rounded up to a power of two), an RRset of more than SIGCACHE_MAX_KEY bytes is signed every
  * time. A miss allocates (the new entry, OpenSSL's signing); a hit does not.
  */
 #ifndef GSLB_SIGCACHE_H
@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SIGCACHE_SLOTS 32768 /* per thread: 256 KiB of pointers, entries ~ 150-400 bytes */
+#define SIGCACHE_SLOTS 32768 /* default server.dnssec_cache: 256 KiB of pointers per thread */
 #define SIGCACHE_MAX_KEY 4096
 
 struct sigcache_entry;
@@ -31,8 +31,11 @@ struct sigcache {
 	_Atomic uint64_t bytes;	  /* bytes of live entries, slots included */
 };
 
-/* Allocates nslots (a power of two) empty slots. Returns 0 or -ENOMEM. Owning thread. */
+/* Allocates nslots empty slots (rounded up to a power of two); a cache that has slots is
+ * freed first. Returns 0 or -ENOMEM (the cache is then empty). Owning thread. */
 int sigcache_init(struct sigcache *c, size_t nslots);
+/* The slot count sigcache_init makes of nslots. */
+size_t sigcache_slots(size_t nslots);
 /* Frees every entry and the slots; a zeroed or freed cache is fine. */
 void sigcache_free(struct sigcache *c);
 

@@ -91,7 +91,7 @@ static ldns_pkt *sign(struct zonedb *db, struct render *r)
 {
 	static uint8_t out[4096];
 	struct render o;
-	struct dnssec_thread *t = answer_dnssec_thread_new();
+	struct dnssec_thread *t = answer_dnssec_thread_new(1024);
 	size_t inlen = render_finish(r);
 
 	ck_assert_ptr_nonnull(t);
