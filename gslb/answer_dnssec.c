@@ -367,6 +367,8 @@ int answer_dnssec_sign(struct dnssec_thread *t, const struct zonedb *db, const u
 		       size_t inlen, struct render *out)
 {
 	int n = parse(t, in, inlen);
+	/* a referral's glue is required (RFC 9471): it truncates like the answer would */
+	bool referral = !(wire_get16(in + 2) & DNS_FLAG_AA);
 
 	if (n < 0)
 		return -EIO;
@@ -395,7 +397,7 @@ int answer_dnssec_sign(struct dnssec_thread *t, const struct zonedb *db, const u
 		if (r == -EIO)
 			return -EIO;
 		if (r < 0) {
-			if (t->rrs[i].sec != SEC_ADDITIONAL)
+			if (t->rrs[i].sec != SEC_ADDITIONAL || referral)
 				return -ENOSPC;
 			out->len = len; /* leave the RRset and its signatures out */
 			out->ncomp = ncomp;

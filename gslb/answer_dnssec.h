@@ -72,8 +72,8 @@ int answer_dnssec_nsec(struct render *r, const struct zone *z, const uint8_t *ow
  * question, sections; no OPT) into out (header and question written) with
  * the RRSIGs of every RRset of a signed zone, except the NS and glue of
  * delegations. Returns 0, or -ENOSPC when the answer or authority section
- * does not fit (the caller sets TC); additional RRsets that do not fit are
- * left out with their RRSIGs. Query path: owning thread's t. */
+ * (or a referral's glue) does not fit (the caller sets TC); other additional
+ * RRsets that do not fit are left out with their RRSIGs. Query path: owning thread's t. */
 int answer_dnssec_sign(struct dnssec_thread *t, const struct zonedb *db, const uint8_t *in,
 		       size_t inlen, struct render *out);
 
