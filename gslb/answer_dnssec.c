@@ -7,6 +7,7 @@
 #include "counter.h"
 #include "dname.h"
 #include "dnssec.h"
+#include "log.h"
 #include "render.h"
 #include "service.h"
 #include "wire.h"
@@ -314,6 +315,8 @@ static int make_sigs(struct dnssec_thread *t, const struct dnssec_zone *dz, size
 		int sl = dnssec_sign(keys[i], rd, len, sig);
 		if (sl < 0)
 			return -EIO;
+		if (unlikely(dz->tamper))
+			sig[sl - 1] ^= 1; /* a validator must reject this (end-to-end tests) */
 		counter_inc(&t->signatures);
 		wire_put16(sigs + out, (uint16_t)(hdr + (size_t)sl));
 		memcpy(sigs + out + 2, rd, hdr);

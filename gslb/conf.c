@@ -1091,6 +1091,7 @@ static const struct conf_item dnssec_items[] = {
      .def_int = 2 * 86400},
     {"inception_offset", CT_INT, FIELD(struct conf_dnssec, inception), .min = 0, .max = 86400,
      .def_int = 3600},
+    {"test_tamper", CT_BOOL, FIELD(struct conf_dnssec, tamper), .def_int = 0},
     {NULL},
 };
 

@@ -50,6 +50,7 @@ struct conf_dnssec {
 	int validity;	 /* seconds a signature is valid from its making */
 	int refresh;	 /* a cached signature is remade when less than this is left */
 	int inception;	 /* seconds the inception is back-dated, for validators' clock skew */
+	bool tamper;	 /* tests only: every signature is made invalid (validators must fail) */
 	char *keys_at;	 /* "file:line" of dnssec.keys, for the key loader's messages */
 };
 

@@ -169,6 +169,7 @@ struct dnssec_zone *dnssec_zone_load(const struct conf_zone *cz, size_t index, c
 	dz->validity = (uint32_t)cd->validity;
 	dz->refresh = (uint32_t)cd->refresh;
 	dz->inception = (uint32_t)cd->inception;
+	dz->tamper = cd->tamper;
 	dz->id = atomic_fetch_add(&next_id, 1);
 	if (cd->nkeys > DNSSEC_MAX_KEYS) {
 		snprintf(msg, sizeof(msg), "at most %d keys", DNSSEC_MAX_KEYS);

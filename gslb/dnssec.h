@@ -50,6 +50,7 @@ struct dnssec_zone {
 	size_t nksk;
 	const struct dnssec_key *zsk; /* signs the rest */
 	uint32_t validity, refresh, inception;
+	bool tamper; /* dnssec.test_tamper: flip a bit of every signature */
 	uint64_t id; /* unique per load in this process: part of the signature cache key */
 };
 
