@@ -7,6 +7,7 @@
 #include "conf.h"
 #include "dnssec.h"
 #include "render.h"
+#include "service.h"
 #include "wire.h"
 #include "zone.h"
 
@@ -220,6 +221,54 @@ START_TEST(nodata_bitmap_lists_node_types)
 }
 END_TEST
 
+/* The bitmap of an NSEC at z's apex for svc answering qtype empty. */
+static ldns_rdf *service_bitmap(struct zone *z, const struct service *svc, uint16_t qtype,
+				ldns_pkt **p)
+{
+	static uint8_t buf[1024];
+	struct render r;
+
+	render_init(&r, buf, sizeof(buf), 1, DNS_FLAG_QR);
+	ck_assert_int_eq(answer_dnssec_nsec(&r, z, z->apex, NULL, svc, qtype, false), 0);
+	ck_assert_int_eq(ldns_wire2pkt(p, buf, render_finish(&r)), LDNS_STATUS_OK);
+	return ldns_rr_rdf(ldns_rr_list_rr(ldns_pkt_authority(*p), 0), 1);
+}
+
+START_TEST(service_bitmap_never_contradicts)
+{
+	struct dnssec_zone *dz;
+	ldns_rr_list *keys = ldns_rr_list_new();
+	struct zone *z = signed_zone(LDNS_SIGN_ECDSAP256SHA256, &dz, keys);
+	uint8_t v4[1][4] = {{192, 0, 2, 1}}, v6[1][16] = {{0x20, 1, 0x0d, 0xb8}};
+	uint8_t edge[] = "\3cdn\7example\3net";
+	struct member m[3] = {
+	    {.ipv4 = v4, .nipv4 = 1}, /* v4 only */
+	    {.cname = edge},	      /* a CDN edge */
+	    {.ipv6 = v6, .nipv6 = 1}, /* v6 only, as a fallback member */
+	};
+	struct service svc = {.members = m, .nmembers = 2, .fallback_members = &m[2],
+			      .nfallback = 1};
+	ldns_pkt *p = NULL;
+
+	/* MX: A from the member, AAAA from the fallback member, never CNAME */
+	ldns_rdf *bm = service_bitmap(z, &svc, 15, &p);
+	ck_assert(ldns_nsec_bitmap_covers_type(bm, LDNS_RR_TYPE_A));
+	ck_assert(ldns_nsec_bitmap_covers_type(bm, LDNS_RR_TYPE_AAAA));
+	ck_assert(!ldns_nsec_bitmap_covers_type(bm, LDNS_RR_TYPE_CNAME));
+	ck_assert(!ldns_nsec_bitmap_covers_type(bm, 15));
+	ldns_pkt_free(p);
+	/* A answered empty (nothing up, fallback "empty"): the bitmap must not claim A */
+	bm = service_bitmap(z, &svc, LDNS_RR_TYPE_A, &p);
+	ck_assert(!ldns_nsec_bitmap_covers_type(bm, LDNS_RR_TYPE_A));
+	ck_assert(ldns_nsec_bitmap_covers_type(bm, LDNS_RR_TYPE_AAAA));
+	ck_assert(ldns_nsec_bitmap_covers_type(bm, LDNS_RR_TYPE_NSEC));
+	ldns_pkt_free(p);
+	zone_free(z);
+	dnssec_zone_free(dz);
+	ldns_rr_list_deep_free(keys);
+}
+END_TEST
+
 START_TEST(key_of_other_zone_rejected)
 {
 	char b[256], err[2048] = "";
@@ -256,6 +305,7 @@ int main(void)
 	    {"ecdsa_p256", ecdsa_p256},
 	    {"ed25519", ed25519},
 	    {"nodata_bitmap_lists_node_types", nodata_bitmap_lists_node_types},
+	    {"service_bitmap_never_contradicts", service_bitmap_never_contradicts},
 	    {"key_of_other_zone_rejected", key_of_other_zone_rejected},
 	    {"key_tag_rfc4034", key_tag_rfc4034},
 	};
