@@ -161,7 +161,8 @@ static int parse(struct dnssec_thread *t, const uint8_t *in, size_t inlen)
 			rr->sec = (uint8_t)sec;
 			rr->type = wire_get16(in + pos);
 			rr->rclass = wire_get16(in + pos + 2);
-			rr->ttl = (uint32_t)wire_get16(in + pos + 4) << 16 | wire_get16(in + pos + 6);
+			rr->ttl =
+			    (uint32_t)wire_get16(in + pos + 4) << 16 | wire_get16(in + pos + 6);
 			size_t rdlen = wire_get16(in + pos + 8), end;
 			pos += 10;
 			end = pos + rdlen;
@@ -392,9 +393,8 @@ int answer_dnssec_sign(struct dnssec_thread *t, const struct zonedb *db, const u
 			r = render_rr(out, t->rrs[k].sec, t->names + t->rrs[k].owner,
 				      t->rrs[k].type, t->rrs[k].rclass, t->rrs[k].ttl,
 				      t->rdata + t->rrs[k].rdata, t->rrs[k].rdlen);
-		const struct zone *z = r == 0 ? signer(db, t->names + t->rrs[i].owner,
-						       t->rrs[i].type)
-					      : NULL;
+		const struct zone *z =
+		    r == 0 ? signer(db, t->names + t->rrs[i].owner, t->rrs[i].type) : NULL;
 		if (z)
 			r = render_sigs(t, z, &t->rrs[i], (size_t)(j - i), out);
 		if (r == -EIO)

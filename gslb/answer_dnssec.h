@@ -46,9 +46,9 @@ struct dnssec_rr {
 /* One per query thread, allocated on its first signed answer. */
 struct dnssec_thread {
 	struct sigcache cache;
-	_Atomic uint64_t signatures; /* RRSIGs made */
-	uint8_t msg[DNSSEC_SCRATCH]; /* the unsigned response */
-	uint8_t key[DNSSEC_SCRATCH]; /* canonical RRset (the cache key) */
+	_Atomic uint64_t signatures;	 /* RRSIGs made */
+	uint8_t msg[DNSSEC_SCRATCH];	 /* the unsigned response */
+	uint8_t key[DNSSEC_SCRATCH];	 /* canonical RRset (the cache key) */
 	uint8_t tbs[4 * DNSSEC_SCRATCH]; /* RRSIG rdata + the RRset's records: what is signed */
 	uint8_t names[DNSSEC_MAX_RRS * 64];
 	uint8_t rdata[2 * DNSSEC_SCRATCH]; /* decompressed rdata */

@@ -1021,7 +1021,8 @@ static void store_dnssec_keys(struct conf_ctx *x, const struct conf_item *it,
 
 		conf_path_fmt(epath, sizeof(epath), "%s[%u]", path, i);
 		if (!v || !*v) {
-			conf_err(x, e, epath, "a key file base name (Kzone.+013+12345) is expected");
+			conf_err(x, e, epath,
+				 "a key file base name (Kzone.+013+12345) is expected");
 			continue;
 		}
 		char *full = conf_resolve(x, v);
@@ -1081,8 +1082,8 @@ static void finish_dnssec(struct conf_ctx *x, const struct conf_item *it, const 
 static const char *const dnssec_algorithms[] = {"ECDSAP256SHA256", "ED25519", NULL};
 
 static const struct conf_item dnssec_items[] = {
-    {"keys", CT_STRS, CONF_REQUIRED | CONF_SCALAR_OK, ARRAY(struct conf_dnssec, keys, nkeys), .min_count = 1,
-     .store = store_dnssec_keys, .release = release_dnssec_keys},
+    {"keys", CT_STRS, CONF_REQUIRED | CONF_SCALAR_OK, ARRAY(struct conf_dnssec, keys, nkeys),
+     .min_count = 1, .store = store_dnssec_keys, .release = release_dnssec_keys},
     {"algorithm", CT_ENUM, FIELD(struct conf_dnssec, algorithm), .enums = dnssec_algorithms,
      .def_int = CONF_DNSSEC_ECDSAP256},
     {"validity", CT_INT, FIELD(struct conf_dnssec, validity), .min = 3600, .max = 90 * 86400,

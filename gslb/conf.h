@@ -43,15 +43,15 @@ enum conf_dnssec_alg {
 };
 
 struct conf_dnssec {
-	bool enabled;	 /* the group is present */
-	char **keys;	 /* key file base names resolved against the config's folder, no suffix */
-	size_t nkeys;	 /* each has a .key and a .private file */
-	int algorithm;	 /* enum conf_dnssec_alg: every key must be of it */
-	int validity;	 /* seconds a signature is valid from its making */
-	int refresh;	 /* a cached signature is remade when less than this is left */
-	int inception;	 /* seconds the inception is back-dated, for validators' clock skew */
-	bool tamper;	 /* tests only: every signature is made invalid (validators must fail) */
-	char *keys_at;	 /* "file:line" of dnssec.keys, for the key loader's messages */
+	bool enabled;  /* the group is present */
+	char **keys;   /* key file base names resolved against the config's folder, no suffix */
+	size_t nkeys;  /* each has a .key and a .private file */
+	int algorithm; /* enum conf_dnssec_alg: every key must be of it */
+	int validity;  /* seconds a signature is valid from its making */
+	int refresh;   /* a cached signature is remade when less than this is left */
+	int inception; /* seconds the inception is back-dated, for validators' clock skew */
+	bool tamper;   /* tests only: every signature is made invalid (validators must fail) */
+	char *keys_at; /* "file:line" of dnssec.keys, for the key loader's messages */
 };
 
 struct conf_zone {

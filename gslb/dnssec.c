@@ -182,11 +182,12 @@ struct dnssec_zone *dnssec_zone_load(const struct conf_zone *cz, size_t index, c
 			goto fail_key;
 		dz->nkeys++;
 		if (k->alg != dz->alg) {
-			snprintf(msg, sizeof(msg),
-				 "\"%s\" is a key of algorithm %u, the zone's algorithm is %u (%s); "
-				 "set dnssec.algorithm or make a key with ldns-keygen -a",
-				 cd->keys[i], k->alg, dz->alg,
-				 dz->alg == 13 ? "ECDSAP256SHA256" : "ED25519");
+			snprintf(
+			    msg, sizeof(msg),
+			    "\"%s\" is a key of algorithm %u, the zone's algorithm is %u (%s); "
+			    "set dnssec.algorithm or make a key with ldns-keygen -a",
+			    cd->keys[i], k->alg, dz->alg,
+			    dz->alg == 13 ? "ECDSAP256SHA256" : "ED25519");
 			goto fail_key;
 		}
 		for (size_t j = 0; j < i; j++)

@@ -26,7 +26,7 @@ struct conf_zone;
 struct zone;
 
 #define DNSSEC_MAX_KEYS 8
-#define DNSSEC_SIG_MAX 64	    /* both algorithms: 64-byte signatures */
+#define DNSSEC_SIG_MAX 64	   /* both algorithms: 64-byte signatures */
 #define DNSSEC_DNSKEY_MAX (4 + 64) /* flags, protocol, algorithm, public key */
 #define DNSSEC_FLAG_ZONE 0x0100
 #define DNSSEC_FLAG_SEP 0x0001

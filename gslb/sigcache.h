@@ -8,8 +8,8 @@
  * Each query thread owns its cache: no lock, no sharing, no false
  * sharing; the counters are single-writer atomics summed by the metrics
  * reader. Memory is bounded: server.dnssec_cache direct-mapped slots per
- * thread (rounded up to a power of two), an RRset of more than SIGCACHE_MAX_KEY bytes is signed every
- * time. A miss allocates (the new entry, OpenSSL's signing); a hit does not.
+ * thread (rounded up to a power of two), an RRset of more than SIGCACHE_MAX_KEY bytes is signed
+ * every time. A miss allocates (the new entry, OpenSSL's signing); a hit does not.
  */
 #ifndef GSLB_SIGCACHE_H
 #define GSLB_SIGCACHE_H

@@ -64,7 +64,8 @@ static struct zone *signed_zone(ldns_signing_algorithm alg, struct dnssec_zone *
 	cz.dnssec.enabled = true;
 	cz.dnssec.keys = names;
 	cz.dnssec.nkeys = 2;
-	cz.dnssec.algorithm = alg == LDNS_SIGN_ED25519 ? CONF_DNSSEC_ED25519 : CONF_DNSSEC_ECDSAP256;
+	cz.dnssec.algorithm =
+	    alg == LDNS_SIGN_ED25519 ? CONF_DNSSEC_ED25519 : CONF_DNSSEC_ECDSAP256;
 	cz.dnssec.validity = 86400;
 	cz.dnssec.refresh = 3600;
 	cz.dnssec.inception = 3600;
@@ -116,12 +117,14 @@ static int verify_section(ldns_rr_list *sec, ldns_rr_list *keys)
 		ldns_rr_list *set = ldns_rr_list_new();
 		for (size_t j = 0; j < ldns_rr_list_rr_count(sec); j++) {
 			ldns_rr *rr = ldns_rr_list_rr(sec, j);
-			if (ldns_rr_get_type(rr) == ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(sig)) &&
+			if (ldns_rr_get_type(rr) ==
+				ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(sig)) &&
 			    ldns_dname_compare(ldns_rr_owner(rr), ldns_rr_owner(sig)) == 0)
 				ldns_rr_list_push_rr(set, rr);
 		}
 		ldns_status st = ldns_verify_rrsig_keylist(set, sig, keys, NULL);
-		ck_assert_msg(st == LDNS_STATUS_OK, "RRSIG %d: %s", sigs, ldns_get_errorstr_by_id(st));
+		ck_assert_msg(st == LDNS_STATUS_OK, "RRSIG %d: %s", sigs,
+			      ldns_get_errorstr_by_id(st));
 		ldns_rr_list_free(set);
 		sigs++;
 	}
@@ -162,7 +165,8 @@ static void signs_and_verifies(ldns_signing_algorithm alg)
 		ldns_rr *rr = ldns_rr_list_rr(ldns_pkt_answer(p), i);
 		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_RRSIG)
 			continue;
-		bool dnskey = ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(rr)) == LDNS_RR_TYPE_DNSKEY;
+		bool dnskey =
+		    ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(rr)) == LDNS_RR_TYPE_DNSKEY;
 		ck_assert_uint_eq(ldns_rdf2native_int16(ldns_rr_rrsig_keytag(rr)),
 				  dnskey ? dz->ksk[0]->tag : dz->zsk->tag);
 	}
@@ -189,10 +193,16 @@ static void signs_and_verifies(ldns_signing_algorithm alg)
 	ldns_rr_list_deep_free(keys);
 }
 
-START_TEST(ecdsa_p256) { signs_and_verifies(LDNS_SIGN_ECDSAP256SHA256); }
+START_TEST(ecdsa_p256)
+{
+	signs_and_verifies(LDNS_SIGN_ECDSAP256SHA256);
+}
 END_TEST
 
-START_TEST(ed25519) { signs_and_verifies(LDNS_SIGN_ED25519); }
+START_TEST(ed25519)
+{
+	signs_and_verifies(LDNS_SIGN_ED25519);
+}
 END_TEST
 
 START_TEST(nodata_bitmap_lists_node_types)
@@ -246,8 +256,8 @@ START_TEST(service_bitmap_never_contradicts)
 	    {.cname = edge},	      /* a CDN edge */
 	    {.ipv6 = v6, .nipv6 = 1}, /* v6 only, as a fallback member */
 	};
-	struct service svc = {.members = m, .nmembers = 2, .fallback_members = &m[2],
-			      .nfallback = 1};
+	struct service svc = {
+	    .members = m, .nmembers = 2, .fallback_members = &m[2], .nfallback = 1};
 	ldns_pkt *p = NULL;
 
 	/* MX: A from the member, AAAA from the fallback member, never CNAME */

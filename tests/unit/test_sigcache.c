@@ -75,6 +75,6 @@ START_TEST(bounded_by_slots)
 }
 END_TEST
 
-UNIT_SUITE("sigcache", { "hit_after_put_exact_key_only", hit_after_put_exact_key_only },
-	   { "remade_at_refresh_time", remade_at_refresh_time },
-	   { "bounded_by_slots", bounded_by_slots })
+UNIT_SUITE("sigcache", {"hit_after_put_exact_key_only", hit_after_put_exact_key_only},
+	   {"remade_at_refresh_time", remade_at_refresh_time},
+	   {"bounded_by_slots", bounded_by_slots})
