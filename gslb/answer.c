@@ -420,7 +420,8 @@ static void sign_into(struct answer *a, struct dnssec_thread *t, uint8_t *resp, 
 	if (r == -ENOSPC) {
 		fail_tc(a, body_start);
 	} else if (r < 0) {
-		log_err("event=dnssec_sign_failed");
+		/* OpenSSL failed (out of memory): the keys were checked at load */
+		log_debug("event=dnssec_sign_failed");
 		a->rcode = RCODE_SERVFAIL;
 		fail_tc(a, body_start);
 		a->truncated = false;
