@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "answer_dnssec.h"
 #include "answer_service.h"
 #include "conf.h"
 #include "log.h"
@@ -64,6 +65,19 @@ void answer_stats_add(struct answer_stats *dst, const struct answer_ctx *ctx)
 		dst->qtype[i] += counter_get(&s->qtype[i]);
 	dst->fail_open += counter_get(&ctx->flt.stats.fail_open);
 	dst->geofence_fallback += counter_get(&ctx->flt.stats.geofence_fallback);
+	const struct dnssec_thread *t = atomic_load_explicit(&ctx->dnssec, memory_order_acquire);
+	if (t) {
+		dst->sig_hits += counter_get(&t->cache.hits);
+		dst->sig_misses += counter_get(&t->cache.misses);
+		dst->signatures += counter_get(&t->signatures);
+		dst->sig_entries += counter_get(&t->cache.entries);
+		dst->sig_bytes += counter_get(&t->cache.bytes) + sizeof(*t);
+	}
+}
+
+void answer_ctx_release(struct answer_ctx *ctx)
+{
+	answer_dnssec_thread_free(atomic_exchange(&ctx->dnssec, NULL));
 }
 
 /* Everything one answer needs, kept on the stack of answer_packet(). */
@@ -78,6 +92,7 @@ struct answer {
 	uint16_t rcode;
 	uint8_t ecs_scope; /* RFC 7871 scope: 0 for static data */
 	bool truncated;
+	bool dnssec; /* DO=1 for a signed zone: add the NSEC and DS records of signed answers */
 };
 
 static void fail_tc(struct answer *a, size_t body_start)
@@ -138,7 +153,8 @@ static void add_additional(struct answer *a, const struct rrset *rs)
 
 /* Referral: the cut's NS in authority, glue in additional, AA clear
  * unless the referral ends a CNAME chain we answered. */
-static int add_referral(struct answer *a, const struct zone_node *cut, bool keep_aa)
+static int add_referral(struct answer *a, const struct zone *z, const struct zone_node *cut,
+			bool keep_aa)
 {
 	const struct rrset *ns = node_rrset(cut, TYPE_NS);
 
@@ -146,6 +162,14 @@ static int add_referral(struct answer *a, const struct zone_node *cut, bool keep
 		render_set_flags(&a->r, 0, DNS_FLAG_AA);
 	if (render_rrset(&a->r, SEC_AUTHORITY, cut->name, ns) < 0)
 		return -ENOSPC;
+	if (a->dnssec && z->dnssec) {
+		/* RFC 4035 §3.1.4: the DS of a signed child, else the NSEC proving there is none */
+		const struct rrset *ds = node_rrset(cut, TYPE_DS);
+		int r = ds ? render_rrset(&a->r, SEC_AUTHORITY, cut->name, ds)
+			   : answer_dnssec_nsec(&a->r, z, cut->name, cut, NULL, TYPE_DS, false);
+		if (r < 0)
+			return -ENOSPC;
+	}
 	/* Glue for in-bailiwick names must fit (RFC 9471); the rest is optional. */
 	const uint8_t *p = ns->rdata;
 	for (uint16_t i = 0; i < ns->count; i++) {
@@ -158,8 +182,8 @@ static int add_referral(struct answer *a, const struct zone_node *cut, bool keep
 		}
 		uint8_t name[DNAME_MAXLEN];
 		dname_copy_lower(name, target);
-		const struct zone *z = zonedb_find(a->db, name);
-		const struct zone_node *n = z ? zone_find(z, name) : NULL;
+		const struct zone *gz = zonedb_find(a->db, name);
+		const struct zone_node *n = gz ? zone_find(gz, name) : NULL;
 		if (!n)
 			continue;
 		const struct rrset *rs = node_rrset(n, TYPE_A);
@@ -181,9 +205,21 @@ static int add_negative_soa_ttl(struct answer *a, const struct zone *z, uint32_t
 	return render_rrset(&a->r, SEC_AUTHORITY, z->apex, &soa);
 }
 
-static int add_negative_soa(struct answer *a, const struct zone *z)
+/* NXDOMAIN (n NULL and nxname) or NODATA at name: the SOA, and in a signed answer the
+ * compact-denial NSEC (answer_dnssec.h), which turns NXDOMAIN into NOERROR (RFC 9824). */
+static int add_denial(struct answer *a, const struct zone *z, const uint8_t *name,
+		      const struct zone_node *n, const struct service *svc, bool nxname,
+		      uint32_t max_ttl)
 {
-	return add_negative_soa_ttl(a, z, UINT32_MAX);
+	bool sign = a->dnssec && z->dnssec;
+
+	if (nxname && !sign)
+		a->rcode = RCODE_NXDOMAIN;
+	if (add_negative_soa_ttl(a, z, max_ttl) < 0)
+		return -ENOSPC;
+	if (sign && answer_dnssec_nsec(&a->r, z, name, n, svc, a->q->qtype, nxname) < 0)
+		return -ENOSPC;
+	return 0;
 }
 
 /* RFC 8482: ANY gets one RRset of the node, the lowest type present. */
@@ -210,11 +246,9 @@ static int answer_in(struct answer *a)
 		struct lookup_result res;
 		zone_lookup(z, cur, q->qtype, &res);
 		if (res.kind == LOOKUP_DELEGATION)
-			return add_referral(a, res.node, hops > 0);
-		if (res.kind == LOOKUP_NXDOMAIN) {
-			a->rcode = RCODE_NXDOMAIN;
-			return add_negative_soa(a, z);
-		}
+			return add_referral(a, z, res.node, hops > 0);
+		if (res.kind == LOOKUP_NXDOMAIN)
+			return add_denial(a, z, cur, NULL, NULL, true, UINT32_MAX);
 		const struct zone_node *n = res.node;
 		const uint8_t *owner = res.wildcard ? cur : n->name;
 		if (res.wildcard && !a->ctx->rrl_owner)
@@ -226,10 +260,10 @@ static int answer_in(struct answer *a)
 			if (sr < 0)
 				return sr;
 			if (sr == SVC_NODATA)
-				return add_negative_soa(a, z);
+				return add_denial(a, z, cur, n, n->service, false, UINT32_MAX);
 			if (sr == SVC_EMPTY) /* nothing up: resolvers come back soon */
-				return add_negative_soa_ttl(a, z,
-							    service_fail_open_ttl(n->service));
+				return add_denial(a, z, cur, n, n->service, false,
+						  service_fail_open_ttl(n->service));
 			if (sr == SVC_ANSWERED || hops + 1 >= MAX_CNAME_HOPS)
 				return 0;
 			memcpy(cur, target, dname_len(target));
@@ -248,7 +282,7 @@ static int answer_in(struct answer *a)
 		}
 		const struct rrset *cname = node_rrset(n, TYPE_CNAME);
 		if (!cname)
-			return add_negative_soa(a, z); /* NODATA */
+			return add_denial(a, z, cur, n, NULL, false, UINT32_MAX); /* NODATA */
 		if (render_rrset(&a->r, SEC_ANSWER, owner, cname) < 0)
 			return -ENOSPC;
 		if (hops + 1 >= MAX_CNAME_HOPS)
@@ -336,6 +370,64 @@ static void add_opt(struct answer *a, uint16_t ext_rcode)
 		  (uint16_t)n);
 }
 
+/* The thread's signing state when the answer must be signed (DO=1, an IN query for a
+ * signed zone), made on the first such query; NULL otherwise. *oom: it could not be made. */
+static struct dnssec_thread *signing(struct answer_ctx *ctx, const struct snapshot *snap,
+				     const struct wire_query *q, bool *oom)
+{
+	const struct zonedb *db = snap->zones;
+	size_t slots = snap->conf->dnssec_cache;
+	struct dnssec_thread *t;
+	const struct zone *z;
+
+	*oom = false;
+	if (!q->edns || !(q->edns_flags & EDNS_DO) || !q->has_question || q->qclass != CLASS_IN ||
+	    !(z = zonedb_find(db, q->qname)) || !z->dnssec)
+		return NULL;
+	t = atomic_load_explicit(&ctx->dnssec, memory_order_relaxed);
+	if (unlikely(!t)) {
+		t = answer_dnssec_thread_new(slots);
+		if (!t) {
+			*oom = true;
+			return NULL;
+		}
+		atomic_store_explicit(&ctx->dnssec, t, memory_order_release);
+	} else if (unlikely(t->cache.mask + 1 != sigcache_slots(slots))) {
+		/* a reload changed server.dnssec_cache: start over at the new size */
+		if (sigcache_init(&t->cache, slots) < 0) {
+			*oom = true;
+			return NULL;
+		}
+	}
+	return t;
+}
+
+/* Second pass of a signed answer: the unsigned message in t->msg (a->r) is copied into
+ * resp with the RRSIGs, within limit; a->r then describes resp. */
+static void sign_into(struct answer *a, struct dnssec_thread *t, uint8_t *resp, size_t limit,
+		      size_t reserve)
+{
+	struct render out;
+	size_t inlen = render_finish(&a->r);
+
+	render_init(&out, resp, limit, a->q->id, wire_get16(t->msg + 2));
+	render_question(&out, a->q->qname_case, a->q->qtype, a->q->qclass);
+	size_t body_start = out.len;
+	out.limit = limit >= body_start + reserve ? limit - reserve : body_start;
+	int r = a->truncated ? -ENOSPC : answer_dnssec_sign(t, a->db, t->msg, inlen, &out);
+	out.limit = limit;
+	a->r = out;
+	if (r == -ENOSPC) {
+		fail_tc(a, body_start);
+	} else if (r < 0) {
+		/* OpenSSL failed (out of memory): the keys were checked at load */
+		log_debug("event=dnssec_sign_failed");
+		a->rcode = RCODE_SERVFAIL;
+		fail_tc(a, body_start);
+		a->truncated = false;
+	}
+}
+
 static size_t udp_limit(const struct wire_query *q, const struct conf *conf)
 {
 	if (!q->edns)
@@ -390,7 +482,13 @@ size_t answer_packet(struct answer_ctx *ctx, const struct snapshot *snap, const 
 		limit = respcap;
 	uint16_t flags =
 	    DNS_FLAG_QR | DNS_FLAG_AA | (q.flags & (DNS_FLAG_RD | DNS_FLAG_CD | 0x7800));
-	render_init(&a.r, resp, limit, q.id, flags);
+	bool oom;
+	struct dnssec_thread *sign = signing(ctx, snap, &q, &oom);
+	a.dnssec = sign != NULL;
+	if (unlikely(oom))
+		a.rcode = RCODE_SERVFAIL;
+	/* a signed answer is first written whole, unsigned, into the thread's scratch */
+	render_init(&a.r, sign ? sign->msg : resp, sign ? DNSSEC_SCRATCH : limit, q.id, flags);
 	if (q.has_question)
 		render_question(&a.r, q.qname_case, q.qtype, q.qclass);
 	if (q.edns) {
@@ -417,6 +515,8 @@ size_t answer_packet(struct answer_ctx *ctx, const struct snapshot *snap, const 
 		}
 		a.r.limit += reserve;
 	}
+	if (sign)
+		sign_into(&a, sign, resp, limit, reserve);
 	if (a.rcode != RCODE_NOERROR && a.rcode != RCODE_NXDOMAIN)
 		render_set_flags(&a.r, 0, DNS_FLAG_AA); /* errors are not authoritative data */
 	if (a.truncated) {

@@ -20,6 +20,7 @@
 #include "geo.h"
 
 struct qrec;
+struct dnssec_thread;
 struct snapshot;
 
 #define ANSWER_MAX_TCP 65535
@@ -53,6 +54,11 @@ struct answer_stats {
 	uint64_t qtype[ANSWER_QTYPE_SLOTS]; /* by answer_qtype_names */
 	uint64_t fail_open;		    /* filter `up` found no member up and kept all */
 	uint64_t geofence_fallback;	    /* filter `geofence` matched no region */
+	uint64_t sig_hits;		    /* RRsets whose RRSIGs the signature cache held */
+	uint64_t sig_misses;		    /* RRsets signed anew (cold, changed or due) */
+	uint64_t signatures;		    /* RRSIGs made */
+	uint64_t sig_entries;		    /* RRsets in the signature caches now */
+	uint64_t sig_bytes;		    /* bytes the signature caches hold */
 };
 
 /* Zero-initialise (calloc) before first use; the filter PRNG seeds itself. */
@@ -73,7 +79,14 @@ struct answer_ctx {
 	/* where service queries come from (query_record.h): counted when set (the serving
 	 * threads set it; explain and what-if leave it NULL) */
 	struct qrec *qrec;
+	/* Signing state (answer_dnssec.h): made by this thread on its first signed answer,
+	 * read by the metrics reader, hence atomic; freed by answer_ctx_release. */
+	struct dnssec_thread *_Atomic dnssec;
 };
+
+/* Frees what ctx allocated for itself (the signing state). Owning thread, once it stopped
+ * answering and no reader sums its counters any more. */
+void answer_ctx_release(struct answer_ctx *ctx);
 
 /* Adds the counters of ctx (its stats and its filter counters) to dst.
  * Any thread: reads another thread's counters without a lock, so a sum

@@ -8,6 +8,7 @@
 #include "dname.h"
 #include "netmap.h"
 #include "service.h"
+#include "sigcache.h"
 
 #include <libconfig.h>
 
@@ -867,6 +868,8 @@ static const struct conf_item server_items[] = {
     {"identity", CT_STRING, FIELD(struct conf, identity), .def_str = ""},
     {"version", CT_STRING, FIELD(struct conf, version), .def_str = ""},
     {"user", CT_STRING, FIELD(struct conf, user), .def_str = ""},
+    {"dnssec_cache", CT_INT, FIELD(struct conf, dnssec_cache), .min = 1024, .max = 1 << 24,
+     .def_int = SIGCACHE_SLOTS},
     {"max_udp_size", CT_INT, FIELD(struct conf, max_udp_size), .min = 512, .max = 4096,
      .def_int = 1232},
     {"tcp", CT_GROUP, .off = 0, .sub = tcp_items},
@@ -995,9 +998,109 @@ static void finish_zones(struct conf_ctx *x, const struct conf_item *it, const c
 	}
 }
 
+/* dnssec.keys: base names as ldns-keygen prints them ("Kexample.com.+013+12345"), resolved
+ * against the config's folder; both files must be readable. What is in them (zone, algorithm,
+ * a key pair that matches) is checked by the key loader, dnssec_key.c. */
+static void store_dnssec_keys(struct conf_ctx *x, const struct conf_item *it,
+			      const config_setting_t *s, char *base, const char *path)
+{
+	struct conf_dnssec *d = (struct conf_dnssec *)base;
+	bool scalar = config_setting_type(s) == CONFIG_TYPE_STRING;
+	unsigned n = scalar ? 1 : (unsigned)config_setting_length(s);
+	char epath[CONF_PATHLEN];
+
+	d->keys = calloc(n ? n : 1, sizeof(*d->keys));
+	if (!d->keys || !(d->keys_at = conf_where(x, s))) {
+		conf_oom(x, s, path);
+		return;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		const config_setting_t *e = scalar ? s : config_setting_get_elem(s, i);
+		const char *v = config_setting_get_string(e);
+		static const char *const suffix[] = {".key", ".private"};
+
+		conf_path_fmt(epath, sizeof(epath), "%s[%u]", path, i);
+		if (!v || !*v) {
+			conf_err(x, e, epath,
+				 "a key file base name (Kzone.+013+12345) is expected");
+			continue;
+		}
+		char *full = conf_resolve(x, v);
+		if (!full) {
+			conf_oom(x, e, epath);
+			return;
+		}
+		d->keys[d->nkeys++] = full;
+		for (size_t k = 0; k < 2; k++) {
+			char *f = NULL;
+			if (asprintf(&f, "%s%s", full, suffix[k]) < 0) {
+				conf_oom(x, e, epath);
+				return;
+			}
+			if (access(f, R_OK) == -1)
+				conf_err(x, e, epath,
+					 "cannot read \"%s\": %s (give the base name ldns-keygen "
+					 "prints, without .key or .private)",
+					 f, strerror(errno));
+			free(f);
+		}
+	}
+}
+
+static void release_dnssec_keys(const struct conf_item *it, char *base)
+{
+	struct conf_dnssec *d = (struct conf_dnssec *)base;
+
+	(void)it;
+	for (size_t i = 0; i < d->nkeys; i++)
+		free(d->keys[i]);
+	free(d->keys);
+	d->keys = NULL;
+	d->nkeys = 0;
+	free(d->keys_at);
+	d->keys_at = NULL;
+}
+
+static void finish_dnssec(struct conf_ctx *x, const struct conf_item *it, const config_setting_t *s,
+			  char *base, const char *path)
+{
+	struct conf_dnssec *d = (struct conf_dnssec *)(base + it->off);
+	char kpath[CONF_PATHLEN];
+
+	d->enabled = s != NULL;
+	if (!s)
+		return;
+	if (d->refresh >= d->validity) {
+		conf_join_path(kpath, sizeof(kpath), path, "refresh");
+		conf_err(x, config_setting_get_member(s, "refresh") ?: s, kpath,
+			 "%d is not below validity (%d): signatures would be remade on every "
+			 "answer; lower refresh or raise validity",
+			 d->refresh, d->validity);
+	}
+}
+
+static const char *const dnssec_algorithms[] = {"ECDSAP256SHA256", "ED25519", NULL};
+
+static const struct conf_item dnssec_items[] = {
+    {"keys", CT_STRS, CONF_REQUIRED | CONF_SCALAR_OK, ARRAY(struct conf_dnssec, keys, nkeys),
+     .min_count = 1, .store = store_dnssec_keys, .release = release_dnssec_keys},
+    {"algorithm", CT_ENUM, FIELD(struct conf_dnssec, algorithm), .enums = dnssec_algorithms,
+     .def_int = CONF_DNSSEC_ECDSAP256},
+    {"validity", CT_INT, FIELD(struct conf_dnssec, validity), .min = 3600, .max = 90 * 86400,
+     .def_int = 7 * 86400},
+    {"refresh", CT_INT, FIELD(struct conf_dnssec, refresh), .min = 600, .max = 89 * 86400,
+     .def_int = 2 * 86400},
+    {"inception_offset", CT_INT, FIELD(struct conf_dnssec, inception), .min = 0, .max = 86400,
+     .def_int = 3600},
+    {"test_tamper", CT_BOOL, FIELD(struct conf_dnssec, tamper), .def_int = 0},
+    {NULL},
+};
+
 static const struct conf_item zone_items[] = {
     {"name", CT_STRING, CONF_REQUIRED, FIELD(struct conf_zone, name), .store = store_zone_name},
     {"file", CT_STRING, CONF_REQUIRED, FIELD(struct conf_zone, file), .store = conf_store_path},
+    {"dnssec", CT_GROUP, .off = offsetof(struct conf_zone, dnssec), .sub = dnssec_items,
+     .finish = finish_dnssec},
     {NULL},
 };
 

@@ -36,11 +36,30 @@ struct conf_addr {
 	char *text; /* as written, e.g. "[::1]:5300" */
 };
 
+/* zones[].dnssec: online signing (dnssec_key.h loads the keys, answer_dnssec.c signs). */
+enum conf_dnssec_alg {
+	CONF_DNSSEC_ECDSAP256 = 0, /* algorithm 13, ECDSAP256SHA256 */
+	CONF_DNSSEC_ED25519 = 1,   /* algorithm 15 */
+};
+
+struct conf_dnssec {
+	bool enabled;  /* the group is present */
+	char **keys;   /* key file base names resolved against the config's folder, no suffix */
+	size_t nkeys;  /* each has a .key and a .private file */
+	int algorithm; /* enum conf_dnssec_alg: every key must be of it */
+	int validity;  /* seconds a signature is valid from its making */
+	int refresh;   /* a cached signature is remade when less than this is left */
+	int inception; /* seconds the inception is back-dated, for validators' clock skew */
+	bool tamper;   /* tests only: every signature is made invalid (validators must fail) */
+	char *keys_at; /* "file:line" of dnssec.keys, for the key loader's messages */
+};
+
 struct conf_zone {
 	char *name;		    /* as written, e.g. "example.com" */
 	uint8_t apex[DNAME_MAXLEN]; /* lowercased wire form */
 	char *file;		    /* resolved path */
 	int line;		    /* line of the entry in the config */
+	struct conf_dnssec dnssec;
 };
 
 struct conf_ctx; /* conf_schema.h */
@@ -214,6 +233,7 @@ struct conf {
 	char *version;		 /* CHAOS version.bind; "" = REFUSED */
 	char *user;		 /* "" = keep running as the starting user */
 	uint16_t max_udp_size;	 /* clamp for the EDNS payload size, default 1232 */
+	uint32_t dnssec_cache;	 /* signature cache slots per query thread (sigcache.h) */
 	int tcp_max_clients;	 /* default 1024 */
 	double tcp_idle_timeout; /* seconds, default 10.0 */
 	/* connections from one /24 or /56; 0 = max_clients / 8, at least 8 */

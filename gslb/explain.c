@@ -395,6 +395,8 @@ json_t *explain_json(const struct snapshot *s, const struct explain_query *q,
 out:
 	free(resp);
 	free(trace);
+	if (ctx != NULL)
+		answer_ctx_release(ctx);
 	free(ctx);
 	return j;
 }

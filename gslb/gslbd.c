@@ -227,9 +227,22 @@ static int check_access(const struct conf *c, const char *conf_path, char *err, 
 {
 	if (need_access("config", conf_path, R_OK, err, errlen) != 0)
 		return -1;
-	for (size_t i = 0; i < c->nzones; i++)
+	for (size_t i = 0; i < c->nzones; i++) {
 		if (need_access("zone file", c->zones[i].file, R_OK, err, errlen) != 0)
 			return -1;
+		/* a reload reads the DNSSEC keys again, as the user gslbd runs as */
+		for (size_t k = 0; k < c->zones[i].dnssec.nkeys; k++) {
+			char *path = NULL;
+			if (asprintf(&path, "%s.private", c->zones[i].dnssec.keys[k]) < 0) {
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+			int r = need_access("dnssec key", path, R_OK, err, errlen);
+			free(path);
+			if (r != 0)
+				return -1;
+		}
+	}
 	for (size_t i = 0; i < c->health.nkeys; i++)
 		if (need_access("health key", c->health.keys[i].secret_file, R_OK, err, errlen) !=
 		    0)

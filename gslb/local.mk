@@ -13,6 +13,8 @@ libgslb_a_SOURCES = \
 	gslb/render.c gslb/render.h \
 	gslb/answer.c gslb/answer.h gslb/answer_service.c gslb/answer_service.h \
 	gslb/query_record.c gslb/query_record.h \
+	gslb/answer_dnssec.c gslb/answer_dnssec.h gslb/dnssec.c gslb/dnssec.h \
+	gslb/sigcache.c gslb/sigcache.h \
 	gslb/snapshot.c gslb/snapshot.h gslb/member_stats.c gslb/member_stats.h \
 	gslb/report.c gslb/report.h \
 	gslb/rrl.c gslb/rrl.h \
@@ -130,6 +132,12 @@ tests_unit_test_geo_LDADD = $(UNIT_LDADD)
 EXTRA_tests_unit_test_geo_DEPENDENCIES = $(GEO_TEST_DBS)
 check_PROGRAMS += $(GSLB_TESTS)
 TESTS += $(GSLB_TESTS)
+# DNSSEC: the signature cache; keys, signing and denial checked with ldns
+GSLB_TESTS += tests/unit/test_sigcache tests/unit/test_dnssec
+tests_unit_test_sigcache_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_sigcache_LDADD = $(UNIT_LDADD)
+tests_unit_test_dnssec_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_dnssec_LDADD = $(UNIT_LDADD)
 # netmap: the network map's trie
 GSLB_TESTS += tests/unit/test_netmap
 tests_unit_test_netmap_CFLAGS = $(UNIT_CFLAGS)

@@ -121,6 +121,23 @@ static void render_dns(FILE *out, const struct metrics_input *in)
 	per_proto(out, in, "gslb_filter_geofence_fallback_total",
 		  "Answers where filter `geofence` matched no region and fell back.",
 		  offsetof(struct answer_stats, geofence_fallback));
+	per_proto(out, in, "gslb_dnssec_cache_hits_total",
+		  "Signed RRsets whose RRSIGs the signature cache held.",
+		  offsetof(struct answer_stats, sig_hits));
+	per_proto(out, in, "gslb_dnssec_cache_misses_total",
+		  "Signed RRsets not in the signature cache (new, changed or due for refresh).",
+		  offsetof(struct answer_stats, sig_misses));
+	per_proto(out, in, "gslb_dnssec_signatures_total", "RRSIGs made.",
+		  offsetof(struct answer_stats, signatures));
+	family(out, "gslb_dnssec_cache_entries", "gauge", "RRsets in the signature caches.");
+	for (int p = 0; p < METRICS_NPROTO; p++)
+		fprintf(out, "gslb_dnssec_cache_entries{proto=\"%s\"} %llu\n", proto_names[p],
+			(unsigned long long)in->dns[p].sig_entries);
+	family(out, "gslb_dnssec_cache_bytes", "gauge",
+	       "Bytes held by the signature caches and the signing threads' buffers.");
+	for (int p = 0; p < METRICS_NPROTO; p++)
+		fprintf(out, "gslb_dnssec_cache_bytes{proto=\"%s\"} %llu\n", proto_names[p],
+			(unsigned long long)in->dns[p].sig_bytes);
 }
 
 static void render_net(FILE *out, const struct metrics_input *in)

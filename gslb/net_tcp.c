@@ -628,6 +628,7 @@ void net_tcp_free(struct net_tcp *t)
 		event_base_free(t->base);
 	if (t->stop_fd != -1)
 		close(t->stop_fd);
+	answer_ctx_release(&t->ctx);
 	free(t);
 }
 

@@ -292,6 +292,7 @@ static void udp_worker_free(struct udp_worker *w)
 		return;
 	if (w->fd != -1)
 		close(w->fd);
+	answer_ctx_release(&w->ctx);
 	free(w);
 }
 

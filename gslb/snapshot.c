@@ -6,6 +6,7 @@
 
 #include "conf.h"
 #include "dname.h"
+#include "dnssec.h"
 #include "geo.h"
 #include "service.h"
 #include "zone.h"
@@ -116,6 +117,42 @@ static int open_asn(const struct conf *conf, struct geo_asn_db **asn, char *err,
 	return -EINVAL;
 }
 
+/* Loads the keys of every signed zone and publishes them at its apex (DNSKEY, CDS,
+ * CDNSKEY). dz[i] is zone i's key set or NULL; the caller frees them after the zones. */
+static int load_keys(const struct conf *conf, struct zone **zones, struct dnssec_zone **dz,
+		     char *err, size_t errlen)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < conf->nzones; i++) {
+		const struct conf_zone *cz = &conf->zones[i];
+		char kerr[6000] = "";
+
+		if (!cz->dnssec.enabled)
+			continue;
+		dz[i] = dnssec_zone_load(cz, i, kerr, sizeof(kerr));
+		if (!dz[i]) {
+			err_append(err, errlen, kerr);
+			ret = -EINVAL;
+			continue;
+		}
+		int r = dnssec_zone_attach(zones[i], dz[i]);
+		if (r == -EEXIST)
+			snprintf(kerr, sizeof(kerr),
+				 "%s: zones[%zu].dnssec: %s has DNSKEY, CDS or CDNSKEY records at "
+				 "its apex: remove them, gslbd publishes the keys of dnssec.keys",
+				 cz->dnssec.keys_at, i, cz->file);
+		else if (r < 0)
+			snprintf(kerr, sizeof(kerr), "%s: zones[%zu].dnssec: %s",
+				 cz->dnssec.keys_at, i, strerror(-r));
+		if (r < 0) {
+			err_append(err, errlen, kerr);
+			ret = -EINVAL;
+		}
+	}
+	return ret;
+}
+
 /* The member health slots. */
 static int init_health(struct snapshot *s, char *err, size_t errlen)
 {
@@ -156,6 +193,7 @@ struct snapshot *snapshot_build(const char *conf_path, char *err, size_t errlen)
 	struct zonedb *db = NULL;
 	struct geo_db *geo = NULL;
 	struct geo_asn_db *asn = NULL;
+	struct dnssec_zone **keys = NULL;
 	size_t i;
 	bool failed = false;
 
@@ -193,6 +231,13 @@ struct snapshot *snapshot_build(const char *conf_path, char *err, size_t errlen)
 	}
 	if (failed)
 		goto out;
+	keys = calloc(conf->nzones ? conf->nzones : 1, sizeof(*keys));
+	if (keys == NULL || load_keys(conf, zones, keys, err, errlen) != 0) {
+		if (keys == NULL)
+			err_append(err, errlen, "snapshot: out of memory");
+		failed = true;
+		goto out;
+	}
 	db = zonedb_new(zones, conf->nzones);
 	if (db == NULL) {
 		err_append(err, errlen, "snapshot: out of memory");
@@ -212,6 +257,9 @@ struct snapshot *snapshot_build(const char *conf_path, char *err, size_t errlen)
 	}
 	s->conf = conf;
 	s->zones = db;
+	s->dnssec = keys;
+	s->ndnssec = conf->nzones;
+	keys = NULL;
 	s->geo = geo;
 	s->asn = asn;
 	s->built_at = time(NULL);
@@ -235,6 +283,9 @@ out:
 			zone_free(zones[i]);
 	}
 	free(zones);
+	for (i = 0; keys != NULL && conf != NULL && i < conf->nzones; i++)
+		dnssec_zone_free(keys[i]); /* after the zones that point at them */
+	free(keys);
 	conf_free(conf);
 	return failed ? NULL : s;
 }
@@ -249,6 +300,9 @@ void snapshot_free(struct snapshot *s)
 	free(s->health);
 	member_stats_free(&s->answers);
 	zonedb_free(s->zones);
+	for (size_t i = 0; i < s->ndnssec; i++)
+		dnssec_zone_free(s->dnssec[i]);
+	free(s->dnssec);
 	conf_free(s->conf);
 	free(s);
 }

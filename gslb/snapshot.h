@@ -21,6 +21,7 @@
 #include "member_stats.h"
 
 struct conf;
+struct dnssec_zone;
 struct geo_asn_db;
 struct geo_db;
 struct member_health;
@@ -31,6 +32,9 @@ struct snapshot {
 	struct zonedb *zones;	/* service names attached to their nodes (node->service) */
 	struct geo_db *geo;	/* from conf->geoip; NULL without a geoip section */
 	struct geo_asn_db *asn; /* geoip.asn_database, or NULL */
+	/* the signing keys of zone i of conf (NULL: unsigned); the zones point at them */
+	struct dnssec_zone **dnssec;
+	size_t ndnssec;
 	/* one per member slot (member->health), member_health_init'ed; owned by the
 	 * snapshot until the health module carries states across reloads */
 	struct member_health *health;

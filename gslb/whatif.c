@@ -366,6 +366,8 @@ json_t *whatif_json(const struct snapshot *s, const struct whatif_change *c, cha
 	json_object_set_new(j, "over_capacity", over);
 out:
 	world_free(&w);
+	if (rp.ctx != NULL)
+		answer_ctx_release(rp.ctx);
 	free(rp.ctx);
 	free(rp.t);
 	free(rp.hashes);
@@ -461,6 +463,8 @@ json_t *whatif_flows_json(const struct snapshot *s, size_t max, char *err, size_
 	json_object_set_new(j, "flows", a);
 out:
 	free(hashes);
+	if (fl.ctx != NULL)
+		answer_ctx_release(fl.ctx);
 	free(fl.ctx);
 	free(fl.f);
 	return j;

@@ -45,6 +45,11 @@ enum dns_type {
 	TYPE_OPT = 41,
 	TYPE_DS = 43,
 	TYPE_RRSIG = 46,
+	TYPE_NSEC = 47,
+	TYPE_DNSKEY = 48,
+	TYPE_CDS = 59,
+	TYPE_CDNSKEY = 60,
+	TYPE_NXNAME = 128, /* RFC 9824: the "name does not exist" bit of compact denial */
 	TYPE_IXFR = 251,
 	TYPE_AXFR = 252,
 	TYPE_MAILB = 253,

@@ -5,6 +5,7 @@
 #include "zone.h"
 
 #include "dname.h"
+#include "wire.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -264,6 +265,28 @@ void zone_free(struct zone *z)
 	free(z->name);
 	free(z->file);
 	free(z);
+}
+
+int zone_add_rrset(struct zone *z, struct zone_node *n, const struct rrset *rs)
+{
+	struct rrset *v;
+	size_t at = 0;
+
+	if (node_rrset(n, rs->type))
+		return -EEXIST;
+	v = realloc(n->rrsets, (n->nrrsets + 1u) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	while (at < n->nrrsets && v[at].type < rs->type)
+		at++;
+	memmove(&v[at + 1], &v[at], (n->nrrsets - at) * sizeof(*v));
+	v[at] = *rs;
+	n->rrsets = v;
+	n->nrrsets++;
+	n->flags &= ~(uint32_t)NODE_ENT;
+	if (n == z->apex_node) /* the array moved */
+		z->soa = node_rrset(n, TYPE_SOA);
+	return 0;
 }
 
 struct zonedb *zonedb_new(struct zone **zones, size_t nzones)

@@ -21,7 +21,8 @@
 
 #include "dname.h"
 
-struct service; /* dynamic answers, see service.h */
+struct dnssec_zone; /* signing keys, see dnssec.h */
+struct service;	    /* dynamic answers, see service.h */
 
 /* All records of one type at one owner, with the smallest TTL of them. */
 struct rrset {
@@ -60,6 +61,7 @@ struct zone {
 	uint32_t *slots; /* open-addressing hash: node index + 1, 0 = empty */
 	size_t nslots;	 /* power of two */
 	bool has_delegations;
+	const struct dnssec_zone *dnssec; /* signing keys (dnssec.h), NULL = unsigned */
 };
 
 struct zonedb {
@@ -112,6 +114,11 @@ void zone_lookup(const struct zone *z, const uint8_t *qname, uint16_t qtype,
  * service; -ENOMEM (z unchanged). Load time only: z must not be visible to
  * readers (snapshot_build calls it before publishing). svc must outlive z. */
 int zone_attach_service(struct zone *z, const uint8_t *name, const struct service *svc);
+
+/* Adds rs to node n of z, keeping the RRsets sorted by type; takes ownership of
+ * rs->rdata on success. Returns 0, -EEXIST (the type is there already) or -ENOMEM.
+ * Load time only (the DNSSEC key RRsets at the apex), before z is published. */
+int zone_add_rrset(struct zone *z, struct zone_node *n, const struct rrset *rs);
 
 /* Builds a zonedb over zones; takes ownership of the array and the zones.
  * Returns NULL on allocation failure. */

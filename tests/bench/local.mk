@@ -1,8 +1,13 @@
 # tests/bench/ — dnsperf harness: gslbd side by side with NSD (`make bench`)
-EXTRA_DIST += tests/bench/run tests/bench/failover tests/bench/probe-load
+EXTRA_DIST += tests/bench/run tests/bench/lib.sh tests/bench/failover tests/bench/probe-load
 bench: gslbd
 	$(srcdir)/tests/bench/run $(abs_top_builddir)/gslbd
 .PHONY: bench
+# dnsperf with DO=1: signed geo answers, warm and cold cache, Knot's mod-onlinesign
+EXTRA_DIST += tests/bench/dnssec
+bench-dnssec: gslbd
+	$(srcdir)/tests/bench/dnssec $(abs_top_builddir)/gslbd
+.PHONY: bench-dnssec
 # mkecsq: ECS query files from a real GeoIP database for the maps bench (dnsperf -B)
 noinst_PROGRAMS = tests/bench/mkecsq
 tests_bench_mkecsq_SOURCES = tests/bench/mkecsq.c
