@@ -9,7 +9,7 @@ libgslb_a_SOURCES = \
 	gslb/conf_read.c \
 	gslb/conf_rrl.c gslb/conf_netmap.c gslb/netmap.c gslb/netmap.h \
 	gslb/geo_continent.c \
-	gslb/zone_load.c gslb/zone.c gslb/zone.h \
+	gslb/zone_load.c gslb/zone.c gslb/zone.h gslb/zone_stamp.c gslb/zone_stamp.h \
 	gslb/render.c gslb/render.h \
 	gslb/answer.c gslb/answer.h gslb/answer_service.c gslb/answer_service.h \
 	gslb/snapshot.c gslb/snapshot.h gslb/member_stats.c gslb/member_stats.h \

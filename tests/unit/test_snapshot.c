@@ -51,7 +51,7 @@ static struct snapshot *build(const char *body, char *err)
 	fputs(HEAD, f);
 	fputs(body, f);
 	ck_assert_int_eq(fclose(f), 0);
-	return snapshot_build(path, err, CONF_ERRLEN);
+	return snapshot_build(path, NULL, err, CONF_ERRLEN);
 }
 
 static const struct zone_node *node(const struct snapshot *s, const char *name,
