@@ -230,13 +230,18 @@ static struct snapshot *build_carry(const char *zpath, int weight, const struct 
 	return snapshot_build(path, prev, err, CONF_ERRLEN);
 }
 
+/* The text of t.carry.test's TXT record (one string), in a static buffer. */
 static const char *txt_of(const struct snapshot *s)
 {
+	static char text[256];
 	struct lookup_result res;
 	const struct rrset *rs = node_rrset(node(s, "t.carry.test.", &res), 16);
 
 	ck_assert_ptr_nonnull(rs);
-	return (const char *)rs->rdata + 3; /* rdlength (2), the string's length (1) */
+	/* rdlength (2), the string's length (1), the string */
+	memcpy(text, rs->rdata + 3, rs->rdata[2]);
+	text[rs->rdata[2]] = '\0';
+	return text;
 }
 
 /* A reload carries an unchanged zone (shared, services of its own), reads a changed one
