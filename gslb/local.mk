@@ -3,7 +3,7 @@ noinst_LIBRARIES += libgslb.a
 libgslb_a_SOURCES = \
 	gslb/log.c gslb/log.h gslb/clock.h \
 	gslb/counter.h \
-	gslb/dname.c gslb/dname.h \
+	gslb/dname.c gslb/dname.h gslb/name_index.c gslb/name_index.h \
 	gslb/wire.c gslb/wire.h \
 	gslb/conf.c gslb/conf.h gslb/conf_schema.h gslb/conf_health.c gslb/conf_service.c \
 	gslb/conf_read.c \
