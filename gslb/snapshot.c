@@ -15,6 +15,7 @@
 #include <urcu.h>
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -364,6 +365,9 @@ void snapshot_publish(struct snapshot *s)
 		synchronize_rcu();
 		member_stats_fold(&s->answers, &old->answers);
 		snapshot_free(old);
+		/* A zone read again leaves the old copy's pages free inside the heap: give them
+		 * back, so that the resident memory after a reload is that of one snapshot. */
+		malloc_trim(0);
 	}
 }
 

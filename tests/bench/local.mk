@@ -12,3 +12,10 @@ EXTRA_DIST += tests/bench/maps
 bench-maps: gslbd tests/bench/mkecsq
 	$(srcdir)/tests/bench/maps $(abs_top_builddir)/gslbd
 .PHONY: bench-maps
+# services: 10,000 services against 10; reload: reloads with a 1M-name zone under load
+EXTRA_DIST += tests/bench/lib.sh tests/bench/services tests/bench/reload
+bench-services: gslbd
+	$(srcdir)/tests/bench/services $(abs_top_builddir)/gslbd
+bench-reload: gslbd
+	$(srcdir)/tests/bench/reload $(abs_top_builddir)/gslbd
+.PHONY: bench-services bench-reload
