@@ -376,8 +376,8 @@ void conf_finish_regions(struct conf_ctx *x, const struct conf_item *it, const c
 			c->regions_have_asns = true;
 		if (!c->regions[i].name)
 			continue;
-		j = name_index_put(&c->region_index, c->regions[i].name,
-				   strlen(c->regions[i].name), (uint32_t)i);
+		j = name_index_put(&c->region_index, c->regions[i].name, strlen(c->regions[i].name),
+				   (uint32_t)i);
 		if (j < 0)
 			continue;
 		conf_path_fmt(epath, sizeof(epath), "%s[%zu].name", path, i);
@@ -777,8 +777,8 @@ void conf_finish_services(struct conf_ctx *x, const struct conf_item *it, const 
 		check_fail_open_ttl(x, e, svc, path, i);
 		if (!svc->name)
 			continue;
-		dup = name_index_put(&c->service_index, svc->name, dname_len(svc->name),
-				     (uint32_t)i);
+		dup =
+		    name_index_put(&c->service_index, svc->name, dname_len(svc->name), (uint32_t)i);
 		if (dup < 0)
 			continue;
 		if (dname_to_str(svc->name, name, sizeof(name)) != 0)

@@ -407,8 +407,8 @@ static int daemon_reload(void *arg, uint64_t *generation, unsigned *restart, cha
 	log_info("event=reload result=ok generation=%llu zones=%zu networks=%zu "
 		 "zones_carried=%s zones_read=%s took_ms=%.1f",
 		 (unsigned long long)s->generation, s->zones->nzones, s->conf->nnets,
-		 s->zones_carried[0] ? s->zones_carried : "-", s->zones_read[0] ? s->zones_read : "-",
-		 (double)(clock_mono_us() - began) / 1000);
+		 s->zones_carried[0] ? s->zones_carried : "-",
+		 s->zones_read[0] ? s->zones_read : "-", (double)(clock_mono_us() - began) / 1000);
 	pthread_mutex_unlock(&d->reload_lock);
 	return 0;
 fail:

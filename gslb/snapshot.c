@@ -207,15 +207,17 @@ static int load_zones(const struct conf *conf, const struct snapshot *prev, stru
 		bool ok;
 
 		if (loaded != NULL) {
-			ok = zone_stamp_copy(&stamps[i], was) == 0 && list_add(carried, loaded->name);
+			ok = zone_stamp_copy(&stamps[i], was) == 0 &&
+			     list_add(carried, loaded->name);
 		} else {
 			uint64_t began = clock_wall_us();
 
 			loaded = zone_load(cz->name, cz->file, zerr, sizeof(zerr));
 			if (loaded == NULL) {
 				if (zerr[0] == '\0')
-					snprintf(zerr, sizeof(zerr), "%s:%d: zones: %s: cannot load zone",
-						 conf->path, cz->line, cz->name);
+					snprintf(zerr, sizeof(zerr),
+						 "%s:%d: zones: %s: cannot load zone", conf->path,
+						 cz->line, cz->name);
 				err_append(err, errlen, zerr);
 				ret = -EINVAL;
 				continue;

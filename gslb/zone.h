@@ -29,7 +29,7 @@
 
 #include "dname.h"
 
-struct service; /* dynamic answers, see service.h */
+struct service;	     /* dynamic answers, see service.h */
 struct zone_overlay; /* zone.c: the service nodes of a view */
 
 /* All records of one type at one owner, with the smallest TTL of them. */
