@@ -54,6 +54,7 @@ gslbctl_LDADD = libgslb.a $(LIBEVENT_LIBS) $(OPENSSL_LIBS) $(JANSSON_LIBS) $(LIB
 # The unit suites of gslb/'s modules (tests/unit/local.mk has their shared flags).
 GSLB_TESTS = \
 	tests/unit/test_dname \
+	tests/unit/test_name_index \
 	tests/unit/test_wire \
 	tests/unit/test_render \
 	tests/unit/test_conf \
@@ -62,6 +63,8 @@ GSLB_TESTS = \
 	tests/unit/test_answer
 tests_unit_test_dname_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_dname_LDADD = $(UNIT_LDADD)
+tests_unit_test_name_index_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_name_index_LDADD = $(UNIT_LDADD)
 tests_unit_test_wire_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_wire_LDADD = $(UNIT_LDADD)
 tests_unit_test_render_CFLAGS = $(UNIT_CFLAGS)
