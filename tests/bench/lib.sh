@@ -99,10 +99,3 @@ report() {
 		-v c2="$(median "$b" 7)" -v a="$a" -v b="$b" 'BEGIN {
 		printf "ratio %s/%s: QPS %.3f, CPU per query %.3f\n", b, a, q2 / q1, c2 / c1 }'
 }
-
-# ratio_at_least B A MIN: B's median QPS is at least MIN times A's, nothing lost
-ratio_at_least() {
-	awk -v q1="$(median "$2" 2)" -v q2="$(median "$1" 2)" -v m="$3" \
-		'BEGIN { exit !(q1 > 0 && q2 / q1 >= m) }' &&
-		awk '$4 != 0 { bad = 1 } END { exit bad }' "$work/results"
-}
