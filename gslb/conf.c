@@ -1264,6 +1264,8 @@ void conf_free(struct conf *c)
 	netmap_free(c->netmap);
 	free(c->nets);
 	free(c->service_lines);
+	name_index_free(&c->region_index);
+	name_index_free(&c->service_index);
 	free(c->path);
 	free(c->dir);
 	free(c);

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 
 #include "dname.h"
+#include "name_index.h"
 
 struct region; /* service.h */
 struct service;
@@ -263,6 +264,9 @@ struct conf {
 	size_t nnets;
 	bool regions_have_asns; /* some region lists asns: the client's ASN is looked up */
 	int *service_lines;	/* config line of services[i], for errors found later */
+	/* regions by name and services by wire name, positions in regions / services: no
+	 * lookup scans thousands of them (conf_region_find, conf_service_find) */
+	struct name_index region_index, service_index;
 };
 
 /* The check named name, or NULL. */
@@ -282,6 +286,8 @@ const struct conf_check_type *conf_check_type_find(const char *name);
 
 /* The region named name, or NULL. */
 const struct region *conf_region_find(const struct conf *c, const char *name);
+/* The service named name (a lowercased wire name), or NULL; O(name length). */
+const struct service *conf_service_find(const struct conf *c, const uint8_t *name);
 
 /* How every message names a file of the config: the main file as main_path names it, an
  * @include (file as libconfig records it: the name written, relative to the main file's

@@ -111,12 +111,12 @@ static bool add_net(struct conf_ctx *x, const struct netmap_prefix *p, uint32_t 
 
 static long find_region(const struct conf *c, const char *name, long hint)
 {
+	const struct region *r;
+
 	if (hint >= 0 && !strcmp(c->regions[hint].name, name))
 		return hint;
-	for (size_t i = 0; i < c->nregions; i++)
-		if (c->regions[i].name && !strcmp(c->regions[i].name, name))
-			return (long)i;
-	return -1;
+	r = conf_region_find(c, name);
+	return r != NULL ? r - c->regions : -1;
 }
 
 /* Reads "CIDR region" lines ("#" starts a comment) into the map. */

@@ -27,10 +27,30 @@ static const char *const continent_codes[] = {"AF", "AN", "AS", "EU", "NA", "OC"
 
 const struct region *conf_region_find(const struct conf *c, const char *name)
 {
-	for (size_t i = 0; i < c->nregions; i++)
-		if (c->regions[i].name && !strcmp(c->regions[i].name, name))
-			return &c->regions[i];
-	return NULL;
+	long i;
+
+	if (c->region_index.slots == NULL) { /* a conf not built by conf_load */
+		for (size_t k = 0; k < c->nregions; k++)
+			if (c->regions[k].name && !strcmp(c->regions[k].name, name))
+				return &c->regions[k];
+		return NULL;
+	}
+	i = name_index_get(&c->region_index, name, strlen(name));
+	return i >= 0 ? &c->regions[i] : NULL;
+}
+
+const struct service *conf_service_find(const struct conf *c, const uint8_t *name)
+{
+	long i;
+
+	if (c->service_index.slots == NULL) {
+		for (size_t k = 0; k < c->nservices; k++)
+			if (c->services[k].name && dname_equal(c->services[k].name, name))
+				return &c->services[k];
+		return NULL;
+	}
+	i = name_index_get(&c->service_index, name, dname_len(name));
+	return i >= 0 ? &c->services[i] : NULL;
 }
 
 /* ---- shared hooks ---- */
@@ -343,24 +363,27 @@ void conf_finish_regions(struct conf_ctx *x, const struct conf_item *it, const c
 
 	if (!s)
 		return;
+	if (name_index_init(&c->region_index, c->nregions) != 0) {
+		conf_oom(x, s, path);
+		return;
+	}
 	for (size_t i = 0; i < c->nregions; i++) {
 		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+		long j;
 
 		region_trig_init(&c->regions[i]);
 		if (c->regions[i].nasns)
 			c->regions_have_asns = true;
 		if (!c->regions[i].name)
 			continue;
-		for (size_t j = 0; j < i; j++) {
-			if (!c->regions[j].name || strcmp(c->regions[j].name, c->regions[i].name))
-				continue;
-			conf_path_fmt(epath, sizeof(epath), "%s[%zu].name", path, i);
-			conf_err(
-			    x, config_setting_get_member(e, "name"), epath,
-			    "duplicate region \"%s\" (also at line %u)", c->regions[i].name,
-			    config_setting_source_line(config_setting_get_elem(s, (unsigned)j)));
-			break;
-		}
+		j = name_index_put(&c->region_index, c->regions[i].name, strlen(c->regions[i].name),
+				   (uint32_t)i);
+		if (j < 0)
+			continue;
+		conf_path_fmt(epath, sizeof(epath), "%s[%zu].name", path, i);
+		conf_err(x, config_setting_get_member(e, "name"), epath,
+			 "duplicate region \"%s\" (also at line %u)", c->regions[i].name,
+			 config_setting_source_line(config_setting_get_elem(s, (unsigned)j)));
 	}
 }
 
@@ -627,15 +650,6 @@ const struct conf_item conf_service_items[] = {
     {NULL},
 };
 
-/* The service named (wire) name, or NULL. */
-static struct service *service_find(struct conf *c, const uint8_t *name)
-{
-	for (size_t i = 0; i < c->nservices; i++)
-		if (c->services[i].name && dname_equal(c->services[i].name, name))
-			return &c->services[i];
-	return NULL;
-}
-
 static void service_str(const struct service *svc, char *buf, size_t size)
 {
 	if (!svc->name || dname_to_str(svc->name, buf, size) != 0)
@@ -724,7 +738,7 @@ static void link_services(struct conf_ctx *x, const config_setting_t *s, const c
 	for (size_t i = 0; i < c->nservices; i++)
 		for (size_t j = 0; j < c->services[i].nmembers; j++) {
 			struct member *m = &c->services[i].members[j];
-			m->target = m->cname ? service_find(c, m->cname) : NULL;
+			m->target = m->cname ? conf_service_find(c, m->cname) : NULL;
 		}
 	for (size_t i = 0; i < c->nservices; i++)
 		if (state[i] == 0)
@@ -743,13 +757,14 @@ void conf_finish_services(struct conf_ctx *x, const struct conf_item *it, const 
 	if (!s || c->nservices == 0)
 		return;
 	c->service_lines = calloc(c->nservices, sizeof(*c->service_lines));
-	if (!c->service_lines) {
+	if (!c->service_lines || name_index_init(&c->service_index, c->nservices) != 0) {
 		conf_oom(x, s, path);
 		return;
 	}
 	for (size_t i = 0; i < c->nservices; i++) {
 		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
 		struct service *svc = &c->services[i];
+		long dup;
 
 		c->service_lines[i] = (int)config_setting_source_line(e);
 		svc->index = (uint32_t)i;
@@ -763,17 +778,15 @@ void conf_finish_services(struct conf_ctx *x, const struct conf_item *it, const 
 		check_fail_open_ttl(x, e, svc, path, i);
 		if (!svc->name)
 			continue;
-		for (size_t j = 0; j < i; j++) {
-			if (!c->services[j].name || !dname_equal(c->services[j].name, svc->name))
-				continue;
-			if (dname_to_str(svc->name, name, sizeof(name)) != 0)
-				name[0] = '\0';
-			conf_path_fmt(epath, sizeof(epath), "%s[%zu].name", path, i);
-			conf_err(x, config_setting_get_member(e, "name"), epath,
-				 "duplicate service \"%s\" (also at line %d)", name,
-				 c->service_lines[j]);
-			break;
-		}
+		dup =
+		    name_index_put(&c->service_index, svc->name, dname_len(svc->name), (uint32_t)i);
+		if (dup < 0)
+			continue;
+		if (dname_to_str(svc->name, name, sizeof(name)) != 0)
+			name[0] = '\0';
+		conf_path_fmt(epath, sizeof(epath), "%s[%zu].name", path, i);
+		conf_err(x, config_setting_get_member(e, "name"), epath,
+			 "duplicate service \"%s\" (also at line %d)", name, c->service_lines[dup]);
 	}
 	c->nmembers_total = slot;
 	link_services(x, s, path);

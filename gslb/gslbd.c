@@ -257,7 +257,7 @@ static int check_access(const struct conf *c, const char *conf_path, char *err, 
 static int run_test(const char *conf_path)
 {
 	char err[CONF_ERRLEN];
-	struct snapshot *s = snapshot_build(conf_path, err, sizeof(err));
+	struct snapshot *s = snapshot_build(conf_path, NULL, err, sizeof(err));
 
 	if (s == NULL) {
 		fprintf(stderr, "%s\n", err[0] ? err : "unknown error");
@@ -355,15 +355,19 @@ static int daemon_reload(void *arg, uint64_t *generation, unsigned *restart, cha
 	struct daemon_state *d = arg;
 	struct snapshot *s;
 	char *listen;
+	uint64_t began;
 	int ret = 0;
 
 	if (errlen)
 		err[0] = '\0';
 	pthread_mutex_lock(&d->reload_lock);
+	began = clock_mono_us();
 	atomic_store_explicit(&d->counters.last_reload, (int_least64_t)time(NULL),
 			      memory_order_relaxed);
 	log_info("event=reload_start conf=%s", d->conf_path);
-	s = snapshot_build(d->conf_path, err, errlen);
+	/* the published snapshot lends its unchanged zones; the reload lock keeps it alive (only
+	 * a publish, below and behind the same lock, frees it) */
+	s = snapshot_build(d->conf_path, snapshot_get(), err, errlen);
 	if (s == NULL) {
 		ret = -EINVAL;
 		goto fail;
@@ -413,8 +417,11 @@ static int daemon_reload(void *arg, uint64_t *generation, unsigned *restart, cha
 	/* s stays valid: only a later reload, behind the same lock, frees it */
 	*generation = s->generation;
 	atomic_fetch_add_explicit(&d->counters.reloads_ok, 1, memory_order_relaxed);
-	log_info("event=reload result=ok generation=%llu zones=%zu networks=%zu",
-		 (unsigned long long)s->generation, s->zones->nzones, s->conf->nnets);
+	log_info("event=reload result=ok generation=%llu zones=%zu networks=%zu "
+		 "zones_carried=%s zones_read=%s took_ms=%.1f",
+		 (unsigned long long)s->generation, s->zones->nzones, s->conf->nnets,
+		 s->zones_carried[0] ? s->zones_carried : "-",
+		 s->zones_read[0] ? s->zones_read : "-", (double)(clock_mono_us() - began) / 1000);
 	pthread_mutex_unlock(&d->reload_lock);
 	return 0;
 fail:
@@ -474,7 +481,7 @@ int main(int argc, char **argv)
 		startup_error(use_syslog, "out of memory");
 		goto out;
 	}
-	snap = snapshot_build(d.conf_path, berr, sizeof(berr));
+	snap = snapshot_build(d.conf_path, NULL, berr, sizeof(berr));
 	if (snap == NULL) {
 		startup_error(use_syslog, berr[0] ? berr : "cannot load the configuration");
 		goto out;

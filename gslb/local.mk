@@ -3,13 +3,13 @@ noinst_LIBRARIES += libgslb.a
 libgslb_a_SOURCES = \
 	gslb/log.c gslb/log.h gslb/clock.h \
 	gslb/counter.h \
-	gslb/dname.c gslb/dname.h \
+	gslb/dname.c gslb/dname.h gslb/name_index.c gslb/name_index.h \
 	gslb/wire.c gslb/wire.h \
 	gslb/conf.c gslb/conf.h gslb/conf_schema.h gslb/conf_health.c gslb/conf_service.c \
 	gslb/conf_read.c \
 	gslb/conf_rrl.c gslb/conf_netmap.c gslb/netmap.c gslb/netmap.h \
 	gslb/geo_continent.c \
-	gslb/zone_load.c gslb/zone.c gslb/zone.h \
+	gslb/zone_load.c gslb/zone.c gslb/zone.h gslb/zone_stamp.c gslb/zone_stamp.h \
 	gslb/render.c gslb/render.h \
 	gslb/answer.c gslb/answer.h gslb/answer_service.c gslb/answer_service.h \
 	gslb/query_record.c gslb/query_record.h \
@@ -60,6 +60,7 @@ gslbctl_LDADD = libgslb.a $(LIBEVENT_LIBS) $(OPENSSL_LIBS) $(JANSSON_LIBS) $(LIB
 # The unit suites of gslb/'s modules (tests/unit/local.mk has their shared flags).
 GSLB_TESTS = \
 	tests/unit/test_dname \
+	tests/unit/test_name_index \
 	tests/unit/test_wire \
 	tests/unit/test_render \
 	tests/unit/test_conf \
@@ -71,6 +72,8 @@ tests_unit_test_query_record_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_query_record_LDADD = $(UNIT_LDADD)
 tests_unit_test_dname_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_dname_LDADD = $(UNIT_LDADD)
+tests_unit_test_name_index_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_name_index_LDADD = $(UNIT_LDADD)
 tests_unit_test_wire_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_wire_LDADD = $(UNIT_LDADD)
 tests_unit_test_render_CFLAGS = $(UNIT_CFLAGS)

@@ -64,14 +64,6 @@ uint64_t member_stats_total(const struct member_stats *ms, uint32_t slot)
 	return atomic_load_explicit(&ms->carried[slot], memory_order_relaxed) + rows_sum(ms, slot);
 }
 
-static const struct service *service_named(const struct conf *c, const uint8_t *name)
-{
-	for (size_t i = 0; i < c->nservices; i++)
-		if (dname_equal(c->services[i].name, name))
-			return &c->services[i];
-	return NULL;
-}
-
 void member_stats_carry(struct member_stats *to, const struct conf *to_conf,
 			const struct member_stats *from, const struct conf *from_conf)
 {
@@ -90,7 +82,7 @@ void member_stats_carry(struct member_stats *to, const struct conf *to_conf,
 		to->from[i] = -1;
 	for (size_t i = 0; i < to_conf->nservices; i++) {
 		const struct service *nsv = &to_conf->services[i];
-		const struct service *osv = service_named(from_conf, nsv->name);
+		const struct service *osv = conf_service_find(from_conf, nsv->name);
 
 		for (size_t j = 0; osv != NULL && j < nsv->nmembers && j < osv->nmembers; j++) {
 			const struct member *nm = &nsv->members[j], *om = &osv->members[j];

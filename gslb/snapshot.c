@@ -4,16 +4,19 @@
 
 #include "snapshot.h"
 
+#include "clock.h"
 #include "conf.h"
 #include "dname.h"
 #include "dnssec.h"
 #include "geo.h"
 #include "service.h"
 #include "zone.h"
+#include "zone_stamp.h"
 
 #include <urcu.h>
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,8 +122,8 @@ static int open_asn(const struct conf *conf, struct geo_asn_db **asn, char *err,
 
 /* Loads the keys of every signed zone and publishes them at its apex (DNSKEY, CDS,
  * CDNSKEY). dz[i] is zone i's key set or NULL; the caller frees them after the zones. */
-static int load_keys(const struct conf *conf, struct zone **zones, struct dnssec_zone **dz,
-		     char *err, size_t errlen)
+static int load_keys(const struct conf *conf, struct dnssec_zone **dz, char *err,
+		     size_t errlen)
 {
 	int ret = 0;
 
@@ -134,23 +137,34 @@ static int load_keys(const struct conf *conf, struct zone **zones, struct dnssec
 		if (!dz[i]) {
 			err_append(err, errlen, kerr);
 			ret = -EINVAL;
-			continue;
-		}
-		int r = dnssec_zone_attach(zones[i], dz[i]);
-		if (r == -EEXIST)
-			snprintf(kerr, sizeof(kerr),
-				 "%s: zones[%zu].dnssec: %s has DNSKEY, CDS or CDNSKEY records at "
-				 "its apex: remove them, gslbd publishes the keys of dnssec.keys",
-				 cz->dnssec.keys_at, i, cz->file);
-		else if (r < 0)
-			snprintf(kerr, sizeof(kerr), "%s: zones[%zu].dnssec: %s",
-				 cz->dnssec.keys_at, i, strerror(-r));
-		if (r < 0) {
-			err_append(err, errlen, kerr);
-			ret = -EINVAL;
 		}
 	}
 	return ret;
+}
+
+/* Publishes the keys dz of zone i at the apex of the zone loaded from its file (before any
+ * view shares it: the RRsets go into the loaded zone). Returns 0, or -EINVAL with the
+ * error appended. */
+static int attach_keys(const struct conf *conf, size_t i, struct zone *loaded,
+		       const struct dnssec_zone *dz, char *err, size_t errlen)
+{
+	const struct conf_zone *cz = &conf->zones[i];
+	char kerr[1200] = "";
+	int r = dnssec_zone_attach(loaded, dz);
+
+	if (r == -EEXIST)
+		snprintf(kerr, sizeof(kerr),
+			 "%s: zones[%zu].dnssec: %s has DNSKEY, CDS or CDNSKEY records at "
+			 "its apex: remove them, gslbd publishes the keys of dnssec.keys",
+			 cz->dnssec.keys_at, i, cz->file);
+	else if (r < 0)
+		snprintf(kerr, sizeof(kerr), "%s: zones[%zu].dnssec: %s", cz->dnssec.keys_at, i,
+			 strerror(-r));
+	if (r < 0) {
+		err_append(err, errlen, kerr);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /* The member health slots. */
@@ -185,16 +199,119 @@ static char *geo_warnings(const struct conf *conf, const struct geo_db *geo)
 	return w;
 }
 
-struct snapshot *snapshot_build(const char *conf_path, char *err, size_t errlen)
+/* The zone of prev that conf's zone z may carry: same name, same file, files unchanged
+ * (read and hashed here); NULL when it must be read. */
+static struct zone *carried_zone(const struct snapshot *prev, const struct conf_zone *z,
+				 const struct zone_stamp **stamp)
+{
+	for (size_t j = 0; prev != NULL && j < prev->conf->nzones; j++) {
+		const struct conf_zone *o = &prev->conf->zones[j];
+		struct zone *loaded;
+
+		if (!dname_equal(o->apex, z->apex) || strcmp(o->file, z->file) != 0)
+			continue;
+		loaded = prev->zones->zones[j]->base;
+		if (loaded == NULL ||
+		    !zone_stamp_matches(&prev->stamps[j], loaded->sources, loaded->nsources))
+			return NULL;
+		*stamp = &prev->stamps[j];
+		return loaded;
+	}
+	return NULL;
+}
+
+/* Appends name to the comma-separated list *list (malloc'd); false on ENOMEM. */
+static bool list_add(char **list, const char *name)
+{
+	char *l = NULL;
+
+	if (asprintf(&l, "%s%s%s", *list ? *list : "", *list && **list ? "," : "", name) < 0)
+		return false;
+	free(*list);
+	*list = l;
+	return true;
+}
+
+/* zones[i]: a view of conf->zones[i], carried from prev or read from its files, with its
+ * stamp in stamps[i]. Every zone is tried even after a failure, so that one run of -t
+ * or one failed reload reports all broken files. */
+static int load_zones(const struct conf *conf, const struct snapshot *prev, struct zone **zones,
+		      struct zone_stamp *stamps, struct dnssec_zone *const *keys, char **carried,
+		      char **read, char *err, size_t errlen)
+{
+	int ret = 0;
+
+	*carried = strdup("");
+	*read = strdup("");
+	if (*carried == NULL || *read == NULL) {
+		err_append(err, errlen, "snapshot: out of memory");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < conf->nzones; i++) {
+		const struct conf_zone *cz = &conf->zones[i];
+		const struct zone_stamp *was = NULL;
+		/* a signed zone is read again: its key RRsets are its snapshot's keys' */
+		struct zone *loaded = cz->dnssec.enabled ? NULL : carried_zone(prev, cz, &was);
+		char zerr[1024] = "";
+		bool ok;
+
+		if (loaded != NULL) {
+			ok = zone_stamp_copy(&stamps[i], was) == 0 &&
+			     list_add(carried, loaded->name);
+		} else {
+			uint64_t began = clock_wall_us();
+
+			loaded = zone_load(cz->name, cz->file, zerr, sizeof(zerr));
+			if (loaded == NULL) {
+				if (zerr[0] == '\0')
+					snprintf(zerr, sizeof(zerr),
+						 "%s:%d: zones: %s: cannot load zone", conf->path,
+						 cz->line, cz->name);
+				err_append(err, errlen, zerr);
+				ret = -EINVAL;
+				continue;
+			}
+			if (keys[i] != NULL &&
+			    attach_keys(conf, i, loaded, keys[i], err, errlen) != 0) {
+				zone_free(loaded);
+				ret = -EINVAL;
+				continue;
+			}
+			/* a file that cannot be stamped leaves the stamp empty: read next time */
+			zone_stamp_take(&stamps[i], loaded->sources, loaded->nsources, began);
+			ok = list_add(read, loaded->name);
+		}
+		zones[i] = zone_view_new(loaded);
+		if (zones[i] == NULL && loaded->refs == 0)
+			zone_free(loaded);
+		if (zones[i] == NULL || !ok) {
+			err_append(err, errlen, "snapshot: out of memory");
+			ret = -ENOMEM;
+		}
+	}
+	return ret;
+}
+
+static void free_stamps(struct zone_stamp *stamps, size_t n)
+{
+	for (size_t i = 0; stamps != NULL && i < n; i++)
+		zone_stamp_free(&stamps[i]);
+	free(stamps);
+}
+
+struct snapshot *snapshot_build(const char *conf_path, const struct snapshot *prev, char *err,
+				size_t errlen)
 {
 	struct snapshot *s = NULL;
 	struct conf *conf = NULL;
 	struct zone **zones = NULL;
+	struct zone_stamp *stamps = NULL;
 	struct zonedb *db = NULL;
 	struct geo_db *geo = NULL;
 	struct geo_asn_db *asn = NULL;
 	struct dnssec_zone **keys = NULL;
-	size_t i;
+	char *carried = NULL, *read = NULL;
+	size_t i, nzones = 0;
 	bool failed = false;
 
 	if (errlen > 0)
@@ -209,36 +326,30 @@ struct snapshot *snapshot_build(const char *conf_path, char *err, size_t errlen)
 		failed = true;
 		goto out;
 	}
-	zones = calloc(conf->nzones ? conf->nzones : 1, sizeof(*zones));
-	if (zones == NULL) {
+	nzones = conf->nzones;
+	zones = calloc(nzones ? nzones : 1, sizeof(*zones));
+	stamps = calloc(nzones ? nzones : 1, sizeof(*stamps));
+	if (zones == NULL || stamps == NULL) {
 		err_append(err, errlen, "snapshot: out of memory");
 		failed = true;
 		goto out;
 	}
-	/* Load every zone even after a failure, so that one run of -t or one
-	 * failed reload reports all broken files. */
-	for (i = 0; i < conf->nzones; i++) {
-		char zerr[1024] = "";
-
-		zones[i] = zone_load(conf->zones[i].name, conf->zones[i].file, zerr, sizeof(zerr));
-		if (zones[i] == NULL) {
-			if (zerr[0] == '\0')
-				snprintf(zerr, sizeof(zerr), "%s:%d: zones: %s: cannot load zone",
-					 conf->path, conf->zones[i].line, conf->zones[i].name);
-			err_append(err, errlen, zerr);
-			failed = true;
-		}
-	}
-	if (failed)
-		goto out;
-	keys = calloc(conf->nzones ? conf->nzones : 1, sizeof(*keys));
-	if (keys == NULL || load_keys(conf, zones, keys, err, errlen) != 0) {
-		if (keys == NULL)
-			err_append(err, errlen, "snapshot: out of memory");
+	/* the keys first: a signed zone gets its key RRsets as it is loaded (load_zones) */
+	keys = calloc(nzones ? nzones : 1, sizeof(*keys));
+	if (keys == NULL) {
+		err_append(err, errlen, "snapshot: out of memory");
 		failed = true;
 		goto out;
 	}
-	db = zonedb_new(zones, conf->nzones);
+	/* every zone is loaded even after a failure, so that one run of -t or one failed
+	 * reload reports all broken files and keys */
+	failed = load_keys(conf, keys, err, errlen) != 0;
+	if (load_zones(conf, prev, zones, stamps, keys, &carried, &read, err, errlen) != 0 ||
+	    failed) {
+		failed = true;
+		goto out;
+	}
+	db = zonedb_new(zones, nzones);
 	if (db == NULL) {
 		err_append(err, errlen, "snapshot: out of memory");
 		failed = true;
@@ -262,12 +373,18 @@ struct snapshot *snapshot_build(const char *conf_path, char *err, size_t errlen)
 	keys = NULL;
 	s->geo = geo;
 	s->asn = asn;
+	s->stamps = stamps;
+	s->zones_carried = carried;
+	s->zones_read = read;
 	s->built_at = time(NULL);
 	s->warnings = geo_warnings(conf, geo);
 	conf = NULL;
 	db = NULL;
 	geo = NULL;
 	asn = NULL;
+	stamps = NULL;
+	carried = NULL;
+	read = NULL;
 	if (init_health(s, err, errlen) != 0) {
 		failed = true;
 		snapshot_free(s);
@@ -278,14 +395,15 @@ out:
 	geo_close(geo);
 	geo_asn_close(asn);
 	zonedb_free(db);
-	if (zones != NULL && conf != NULL) {
-		for (i = 0; i < conf->nzones; i++)
-			zone_free(zones[i]);
-	}
+	for (i = 0; zones != NULL && i < nzones; i++)
+		zone_free(zones[i]);
 	free(zones);
-	for (i = 0; keys != NULL && conf != NULL && i < conf->nzones; i++)
+	for (i = 0; keys != NULL && i < nzones; i++)
 		dnssec_zone_free(keys[i]); /* after the zones that point at them */
 	free(keys);
+	free_stamps(stamps, nzones);
+	free(carried);
+	free(read);
 	conf_free(conf);
 	return failed ? NULL : s;
 }
@@ -303,6 +421,9 @@ void snapshot_free(struct snapshot *s)
 	for (size_t i = 0; i < s->ndnssec; i++)
 		dnssec_zone_free(s->dnssec[i]);
 	free(s->dnssec);
+	free_stamps(s->stamps, s->conf->nzones);
+	free(s->zones_carried);
+	free(s->zones_read);
 	conf_free(s->conf);
 	free(s);
 }
@@ -322,6 +443,9 @@ void snapshot_publish(struct snapshot *s)
 		synchronize_rcu();
 		member_stats_fold(&s->answers, &old->answers);
 		snapshot_free(old);
+		/* A zone read again leaves the old copy's pages free inside the heap: give them
+		 * back, so that the resident memory after a reload is that of one snapshot. */
+		malloc_trim(0);
 	}
 }
 

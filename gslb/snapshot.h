@@ -6,7 +6,9 @@
  * new one off the query path, and is the one place that opens the GeoIP
  * database (the config loader only checks that its files are readable);
  * snapshot_publish() swaps it in with rcu_assign_pointer() and frees the
- * old one after a grace period.
+ * old one after a grace period. A build given the previous snapshot carries
+ * each zone whose entry and files did not change (zone_stamp.h) instead of
+ * reading it again: both snapshots then share the loaded zone (zone.h).
  * Readers (query threads, registered with liburcu) call snapshot_get()
  * inside rcu_read_lock()/rcu_read_unlock() and must not keep the pointer
  * past the unlock.
@@ -25,6 +27,7 @@ struct dnssec_zone;
 struct geo_asn_db;
 struct geo_db;
 struct member_health;
+struct zone_stamp;
 struct zonedb;
 
 struct snapshot {
@@ -47,14 +50,26 @@ struct snapshot {
 	/* what loads but is likely wrong, one "file:line: setting: message" per line (gslbd -t
 	 * prints them, a start or reload logs them as event=config_warning); NULL = none */
 	char *warnings;
+	/* per conf->zones[i] (and zones->zones[i]): the files it was read from, for the next
+	 * reload */
+	struct zone_stamp *stamps;
+	/* the zones carried from the previous snapshot and the ones read from their files,
+	 * as "a.example.,b.example." ("" for none), for the reload's log line */
+	char *zones_carried;
+	char *zones_read;
 };
 
 /* Loads the config at path (the sections gslbd reads, CONF_S_GSLBD), opens
- * its GeoIP database and loads every zone it names. On failure returns NULL
+ * its GeoIP database and loads every zone it names, except that a zone of
+ * prev (NULL: none) with the same name and file whose files did not change
+ * is carried: shared, not read again. On failure returns NULL
  * and writes to err (errlen bytes; CONF_ERRLEN is generous) every error,
  * one "file:line: setting: message" per line; a built snapshot may carry
- * warnings. Any thread; never touches the published snapshot. */
-struct snapshot *snapshot_build(const char *conf_path, char *err, size_t errlen);
+ * warnings. Any thread, with prev kept alive meanwhile (gslbd: the reload
+ * lock, under which snapshots are published and freed) and built by the same
+ * thread as this one's, since the loaded zones' counts are not atomic. */
+struct snapshot *snapshot_build(const char *conf_path, const struct snapshot *prev, char *err,
+				size_t errlen);
 void snapshot_free(struct snapshot *s);
 
 /* Publishes s (ownership passes) and frees the previous one after an RCU

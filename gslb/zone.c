@@ -7,6 +7,7 @@
 #include "dname.h"
 #include "wire.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,20 +38,42 @@ static bool name_eq(const uint8_t *a, const uint8_t *b)
 	}
 }
 
-const struct zone_node *zone_find(const struct zone *z, const uint8_t *name)
+/* The services of a view: nodes it adds or shadows, hashed like the loaded zone's. */
+struct zone_overlay {
+	struct zone_node *nodes;
+	size_t nnodes, cap;
+	uint32_t *slots; /* node index + 1, 0 = empty */
+	size_t nslots;	 /* power of two, more than twice nnodes */
+};
+
+static struct zone_node *table_find(const struct zone_node *nodes, const uint32_t *slots,
+				    size_t nslots, const uint8_t *name)
 {
-	size_t mask = z->nslots - 1;
+	size_t mask = nslots - 1;
 	size_t h = dname_hash(name) & mask;
 	uint32_t s;
 
-	while ((s = z->slots[h]) != 0) {
-		const struct zone_node *n = &z->nodes[s - 1];
+	while ((s = slots[h]) != 0) {
+		const struct zone_node *n = &nodes[s - 1];
 
 		if (name_eq(n->name, name))
-			return n;
+			return (struct zone_node *)n;
 		h = (h + 1) & mask;
 	}
 	return NULL;
+}
+
+const struct zone_node *zone_find(const struct zone *z, const uint8_t *name)
+{
+	const struct zone_overlay *ov = z->overlay;
+
+	if (ov != NULL && ov->nslots != 0) {
+		const struct zone_node *n = table_find(ov->nodes, ov->slots, ov->nslots, name);
+
+		if (n != NULL)
+			return n;
+	}
+	return table_find(z->nodes, z->slots, z->nslots, name);
 }
 
 const struct rrset *node_rrset(const struct zone_node *n, uint16_t type)
@@ -155,13 +178,15 @@ void zone_lookup(const struct zone *z, const uint8_t *qname, uint16_t qtype,
 	res->node = ce;
 }
 
-/* The node hash over z->nodes[0..nnodes) into a new table; NULL on ENOMEM. */
-static uint32_t *hash_nodes(const struct zone_node *nodes, size_t nnodes, size_t *nslots)
+/* The node hash over nodes[0..nnodes) into a new table with room for room nodes (at
+ * least nnodes); NULL on ENOMEM. */
+static uint32_t *hash_nodes(const struct zone_node *nodes, size_t nnodes, size_t room,
+			    size_t *nslots)
 {
 	size_t i, mask, n = 4;
 	uint32_t *slots;
 
-	while (n < 2 * nnodes)
+	while (n < 2 * room)
 		n *= 2;
 	slots = calloc(n, sizeof(*slots));
 	if (slots == NULL)
@@ -178,15 +203,88 @@ static uint32_t *hash_nodes(const struct zone_node *nodes, size_t nnodes, size_t
 	return slots;
 }
 
+static void overlay_free(struct zone_overlay *ov)
+{
+	if (ov == NULL)
+		return;
+	for (size_t i = 0; i < ov->nnodes; i++)
+		free(ov->nodes[i].name); /* the rrsets of a copied node are the loaded zone's */
+	free(ov->nodes);
+	free(ov->slots);
+	free(ov);
+}
+
+/* Appends a node named name to the overlay: a copy of *like (its RRsets shared) or an
+ * empty one, with flags. Doubles the arrays when full, so n additions cost O(n). */
+static struct zone_node *overlay_add(struct zone_overlay *ov, const uint8_t *name,
+				     const struct zone_node *like, uint32_t flags)
+{
+	size_t len = dname_len(name), mask, h;
+	struct zone_node *n;
+
+	if (ov->nnodes == ov->cap) {
+		size_t cap = ov->cap ? 2 * ov->cap : 8;
+		struct zone_node *nodes = realloc(ov->nodes, cap * sizeof(*nodes));
+
+		if (nodes == NULL)
+			return NULL;
+		ov->nodes = nodes;
+		ov->cap = cap;
+	}
+	if (2 * (ov->nnodes + 1) > ov->nslots) {
+		size_t nslots;
+		uint32_t *slots = hash_nodes(ov->nodes, ov->nnodes, 2 * (ov->nnodes + 1), &nslots);
+
+		if (slots == NULL)
+			return NULL;
+		free(ov->slots);
+		ov->slots = slots;
+		ov->nslots = nslots;
+	}
+	n = &ov->nodes[ov->nnodes];
+	if (like != NULL)
+		*n = *like;
+	else
+		memset(n, 0, sizeof(*n));
+	n->name = malloc(len);
+	if (n->name == NULL)
+		return NULL;
+	memcpy(n->name, name, len);
+	n->flags = flags;
+	n->service = NULL;
+	mask = ov->nslots - 1;
+	for (h = dname_hash(name) & mask; ov->slots[h] != 0; h = (h + 1) & mask)
+		;
+	ov->slots[h] = (uint32_t)(++ov->nnodes);
+	return n;
+}
+
+struct zone *zone_view_new(struct zone *base)
+{
+	struct zone *v;
+
+	if (base->base != NULL)
+		return NULL;
+	v = malloc(sizeof(*v));
+	if (v == NULL)
+		return NULL;
+	*v = *base; /* apex, name, nodes, slots, soa...: the loaded zone's, not the view's */
+	v->refs = 0;
+	v->base = base;
+	v->overlay = NULL;
+	base->refs++;
+	return v;
+}
+
 int zone_attach_service(struct zone *z, const uint8_t *name, const struct service *svc)
 {
-	uint8_t *names[DNAME_MAXLABELS + 1];
-	struct zone_node *n, *nodes;
+	const uint8_t *names[DNAME_MAXLABELS + 1];
+	struct zone_overlay *ov = z->overlay;
+	struct zone_node *n;
 	const uint8_t *p;
-	size_t i, k = 0, apex, nslots;
-	uint32_t *slots;
+	size_t k = 0;
 
-	if (!dname_is_sub(name, z->apex))
+	if (z->base == NULL || !dname_is_sub(name, z->apex) || dname_is_wildcard(name))
 		return -EINVAL;
 	/* Delegated names belong to the child zone's servers, not to us. */
 	for (p = name; p != NULL && !name_eq(p, z->apex); p = dname_parent(p)) {
@@ -197,62 +295,58 @@ int zone_attach_service(struct zone *z, const uint8_t *name, const struct servic
 	if (p == NULL)
 		return -EINVAL; /* not lowercased: never reached the apex */
 	n = (struct zone_node *)zone_find(z, name);
-	if (n != NULL) {
-		if (n->service != NULL)
-			return -EEXIST;
-		n->service = svc;
-		n->flags &= ~(uint32_t)NODE_ENT;
-		return 0;
+	if (n != NULL && n->service != NULL)
+		return -EEXIST;
+	if (ov == NULL) {
+		ov = calloc(1, sizeof(*ov));
+		if (ov == NULL)
+			return -ENOMEM;
+		z->overlay = ov;
 	}
-
-	/* The name and its missing ancestors; the apex exists, so this stops. */
-	for (p = name; zone_find(z, p) == NULL; p = dname_parent(p)) {
-		size_t len = dname_len(p);
-
-		names[k] = malloc(len);
-		if (names[k] == NULL)
-			goto nomem;
-		memcpy(names[k++], p, len);
+	if (n != NULL && !(n >= ov->nodes && n < ov->nodes + ov->nnodes)) {
+		/* a name of the loaded zone: shadowed by a copy, which keeps its RRsets */
+		n = overlay_add(ov, name, n, n->flags & ~(uint32_t)NODE_ENT);
+		if (n == NULL)
+			return -ENOMEM;
+	} else if (n == NULL) {
+		/* The name and its missing ancestors; the apex exists, so this stops. Nothing
+		 * of the loaded zone lies below a missing name: none is a wildcard's parent. */
+		for (p = name; zone_find(z, p) == NULL; p = dname_parent(p))
+			names[k++] = p;
+		while (k > 1)
+			if (overlay_add(ov, names[--k], NULL, NODE_ENT) == NULL)
+				return -ENOMEM; /* the view keeps names that exist: free it */
+		n = overlay_add(ov, name, NULL, 0);
+		if (n == NULL)
+			return -ENOMEM;
 	}
-	apex = (size_t)(z->apex_node - z->nodes);
-	nodes = realloc(z->nodes, (z->nnodes + k) * sizeof(*nodes));
-	if (nodes == NULL)
-		goto nomem;
-	z->nodes = nodes; /* nnodes unchanged: z is still consistent if the hash fails */
-	z->apex_node = &nodes[apex];
-	for (i = 0; i < k; i++) {
-		n = &nodes[z->nnodes + i];
-		memset(n, 0, sizeof(*n));
-		n->name = names[i];
-		n->flags = i == 0 ? 0 : NODE_ENT;
-		n->service = i == 0 ? svc : NULL;
-	}
-	slots = hash_nodes(nodes, z->nnodes + k, &nslots);
-	if (slots == NULL)
-		goto nomem;
-	free(z->slots);
-	z->slots = slots;
-	z->nslots = nslots;
-	z->nnodes += k;
-	for (i = 0; i < k; i++) {
-		if (dname_is_wildcard(names[i]))
-			((struct zone_node *)zone_find(z, dname_parent(names[i])))->flags |=
-			    NODE_HAS_WILDCARD;
-	}
+	n->service = svc;
+	n->flags &= ~(uint32_t)NODE_ENT;
+	/* the apex may have been shadowed, and overlay nodes move when their array grows */
+	z->apex_node = (struct zone_node *)zone_find(z, z->apex);
 	return 0;
-nomem:
-	while (k > 0)
-		free(names[--k]);
-	return -ENOMEM;
 }
 
 /* Frees what zone_load and zone_attach_service allocated: the zone is this file's struct. */
 void zone_free(struct zone *z)
 {
+	struct zone *base;
 	size_t i, k;
 
 	if (z == NULL)
 		return;
+	if (z->base != NULL) {
+		base = z->base;
+		overlay_free(z->overlay);
+		free(z);
+		if (--base->refs == 0)
+			zone_free(base);
+		return;
+	}
+	assert(z->refs == 0); /* a view still holds it: free the view */
+	for (i = 0; i < z->nsources; i++)
+		free(z->sources[i]);
+	free(z->sources);
 	for (i = 0; i < z->nnodes; i++) {
 		for (k = 0; k < z->nodes[i].nrrsets; k++)
 			free(z->nodes[i].rrsets[k].rdata);

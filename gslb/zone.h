@@ -11,6 +11,14 @@
  * A zonedb is the set of served zones; zonedb_find() picks the zone with
  * the longest matching apex, so a child zone served here wins over the
  * delegation in its parent.
+ *
+ * Sharing: a loaded zone never changes and is reference-counted, so that a
+ * reload whose files did not change carries it into the new snapshot
+ * instead of reading it again. A snapshot serves views of its loaded zones
+ * (zone_view_new): a view shares the loaded nodes and adds an overlay of its
+ * own for the snapshot's services (their nodes and empty non-terminals),
+ * which zone_find consults first. zone_free drops one reference; the last
+ * frees the loaded zone.
  */
 #ifndef GSLB_ZONE_H
 #define GSLB_ZONE_H
@@ -21,8 +29,9 @@
 
 #include "dname.h"
 
-struct dnssec_zone; /* signing keys, see dnssec.h */
-struct service;	    /* dynamic answers, see service.h */
+struct dnssec_zone;  /* signing keys, see dnssec.h */
+struct service;	     /* dynamic answers, see service.h */
+struct zone_overlay; /* zone.c: the service nodes of a view */
 
 /* All records of one type at one owner, with the smallest TTL of them. */
 struct rrset {
@@ -62,6 +71,12 @@ struct zone {
 	size_t nslots;	 /* power of two */
 	bool has_delegations;
 	const struct dnssec_zone *dnssec; /* signing keys (dnssec.h), NULL = unsigned */
+	/* every file read, the zone's own first, then each $INCLUDE (reloads stamp them) */
+	char **sources;
+	size_t nsources;
+	unsigned refs;		      /* a loaded zone: its owners (the loader's, views) */
+	struct zone *base;	      /* a view: the loaded zone it shares; NULL when loaded */
+	struct zone_overlay *overlay; /* a view: its service nodes, or NULL */
 };
 
 struct zonedb {
@@ -76,9 +91,14 @@ struct zonedb {
  * in-zone NS targets below cuts. On error returns NULL and writes
  * "file:line: field: message" into err. The caller owns the zone. */
 struct zone *zone_load(const char *origin, const char *file, char *err, size_t errlen);
-/* Frees z and everything it holds; NULL is fine. In zone.c, beside the struct, so that the
- * lookups and the zonedb do not depend on the loader (zone_load.c, ldns). */
+/* Drops the caller's reference to z: frees a view and its overlay, and a loaded zone when
+ * no view holds it any more; NULL is fine. In zone.c, beside the struct, so that the
+ * lookups and the zonedb do not depend on the loader (zone_load.c, ldns). Not
+ * thread-safe: the thread that builds snapshots (and frees them) calls it. */
 void zone_free(struct zone *z);
+/* A view of the loaded zone base (not itself a view) with no services yet; it holds a
+ * reference to base. NULL on ENOMEM. Same thread as zone_free. */
+struct zone *zone_view_new(struct zone *base);
 
 /* The node of a lowercased name, or NULL. Query path. */
 const struct zone_node *zone_find(const struct zone *z, const uint8_t *name);
@@ -104,15 +124,17 @@ struct lookup_result {
 void zone_lookup(const struct zone *z, const uint8_t *qname, uint16_t qtype,
 		 struct lookup_result *res);
 
-/* Makes the node of a lowercased name a service (node->service = svc; a
- * service node's static RRsets stay but the answer path ignores them).
- * A missing name gets a new node (flags 0, no RRsets) and the empty
- * non-terminals between it and the closest existing ancestor, and the hash
- * table is rebuilt, so zone_find and zone_lookup see it like any name.
- * Returns 0; -EINVAL when name is not at or below the apex, or at or below
- * a zone cut (delegated away); -EEXIST when the name already has a
- * service; -ENOMEM (z unchanged). Load time only: z must not be visible to
- * readers (snapshot_build calls it before publishing). svc must outlive z. */
+/* Makes the node of a lowercased name a service in the view z (node->service = svc; a
+ * service node's static RRsets stay but the answer path ignores them). The node goes
+ * into the view's overlay, a copy when the loaded zone has the name; a missing name gets
+ * a new node (flags 0, no RRsets) and the empty non-terminals between it and the closest
+ * existing ancestor, so zone_find and zone_lookup see it like any name. The loaded zone
+ * is not touched, and each call costs O(name length) amortised: 10,000 services attach
+ * as fast as 10 per service.
+ * Returns 0; -EINVAL when z is not a view, name is a wildcard, not at or below the apex,
+ * or at or below a zone cut (delegated away); -EEXIST when the name already has a
+ * service; -ENOMEM (z unchanged). Load time only: z must not be visible to readers
+ * (snapshot_build calls it before publishing). svc must outlive z. */
 int zone_attach_service(struct zone *z, const uint8_t *name, const struct service *svc);
 
 /* Adds rs to node n of z, keeping the RRsets sorted by type; takes ownership of

@@ -828,6 +828,11 @@ struct zone *zone_load(const char *origin, const char *file, char *err, size_t e
 	memcpy(z->apex, l.apex, dname_len(l.apex));
 	if (compile(&l, z) != 0)
 		fail(&l, file, 0, "file", "out of memory");
+	/* the files read, for a reload to tell whether it may carry the zone */
+	z->sources = l.files;
+	z->nsources = l.nfiles;
+	l.files = NULL;
+	l.nfiles = 0;
 out:
 	for (i = 0; i < l.nrecs; i++) {
 		free(l.recs[i].owner);

@@ -17,3 +17,15 @@ EXTRA_DIST += tests/bench/maps
 bench-maps: gslbd tests/bench/mkecsq
 	$(srcdir)/tests/bench/maps $(abs_top_builddir)/gslbd
 .PHONY: bench-maps
+# services: 10,000 services against 10; reload: reloads with a 1M-name zone under load
+# qcost: the CPU time of answer_packet per query, for the services bench
+noinst_PROGRAMS += tests/bench/qcost
+tests_bench_qcost_SOURCES = tests/bench/qcost.c
+tests_bench_qcost_CFLAGS = $(AM_CFLAGS) $(URCU_CFLAGS)
+tests_bench_qcost_LDADD = $(GSLB_LIBS)
+EXTRA_DIST += tests/bench/serve-lib.sh tests/bench/services tests/bench/reload
+bench-services: gslbd tests/bench/qcost
+	$(srcdir)/tests/bench/services $(abs_top_builddir)/gslbd
+bench-reload: gslbd
+	$(srcdir)/tests/bench/reload $(abs_top_builddir)/gslbd
+.PHONY: bench-services bench-reload

@@ -33,7 +33,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	if (!path)
 		path = FUZZ_SRCDIR "/conf/demo.conf";
-	snap = snapshot_build(path, err, sizeof(err));
+	snap = snapshot_build(path, NULL, err, sizeof(err));
 	if (!snap) {
 		fprintf(stderr, "fuzz_wire: cannot load %s:\n%s\n", path, err);
 		exit(1);

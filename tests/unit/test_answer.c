@@ -26,7 +26,7 @@ static void setup(void)
 {
 	char err[CONF_ERRLEN];
 
-	snap = snapshot_build(TEST_SRCDIR "/tests/unit/answer/answer.conf", err, sizeof(err));
+	snap = snapshot_build(TEST_SRCDIR "/tests/unit/answer/answer.conf", NULL, err, sizeof(err));
 	ck_assert_msg(snap != NULL, "snapshot: %s", err);
 }
 

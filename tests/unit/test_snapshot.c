@@ -12,6 +12,9 @@
 #include "zone.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +54,7 @@ static struct snapshot *build(const char *body, char *err)
 	fputs(HEAD, f);
 	fputs(body, f);
 	ck_assert_int_eq(fclose(f), 0);
-	return snapshot_build(path, err, CONF_ERRLEN);
+	return snapshot_build(path, NULL, err, CONF_ERRLEN);
 }
 
 static const struct zone_node *node(const struct snapshot *s, const char *name,
@@ -196,6 +199,107 @@ START_TEST(geoip_errors)
 }
 END_TEST
 
+/* A zone file in dir with one TXT record of text (4 characters: the size never changes),
+ * modified at mtime (unix seconds). */
+static void write_zone(const char *zpath, const char *text, time_t mtime)
+{
+	struct timespec times[2] = {{.tv_sec = mtime}, {.tv_sec = mtime}};
+	FILE *f = fopen(zpath, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "$TTL 300\n@ SOA ns1 host 1 3600 900 604800 300\n@ NS ns1\nns1 A 192.0.2.53\n"
+		   "t TXT \"%s\"\n",
+		text);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(utimensat(AT_FDCWD, zpath, times, 0), 0);
+}
+
+static struct snapshot *build_carry(const char *zpath, int weight, const struct snapshot *prev,
+				    char *err)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fprintf(f,
+		"server: { listen = [ \"127.0.0.1:5300\" ]; };\n"
+		"zones = ( { name = \"carry.test\"; file = \"%s\"; } );\n"
+		"regions = ( { name = \"eu\"; lat = 51.5; lon = -0.1; weight = %d; } );\n"
+		"services = ( { name = \"www.carry.test\"; " MEMBER " );\n",
+		zpath, weight);
+	ck_assert_int_eq(fclose(f), 0);
+	return snapshot_build(path, prev, err, CONF_ERRLEN);
+}
+
+/* The text of t.carry.test's TXT record (one string), in a static buffer. */
+static const char *txt_of(const struct snapshot *s)
+{
+	static char text[256];
+	struct lookup_result res;
+	const struct rrset *rs = node_rrset(node(s, "t.carry.test.", &res), 16);
+
+	ck_assert_ptr_nonnull(rs);
+	/* rdlength (2), the string's length (1), the string */
+	memcpy(text, rs->rdata + 3, rs->rdata[2]);
+	text[rs->rdata[2]] = '\0';
+	return text;
+}
+
+/* A reload carries an unchanged zone (shared, services of its own), reads a changed one
+ * even when size and mtime are the same, and reads one written during its last load. */
+START_TEST(carry)
+{
+	char err[CONF_ERRLEN], zpath[96];
+	struct snapshot *s1, *s2, *s3, *s4;
+	struct lookup_result res;
+	time_t old = time(NULL) - 60;
+
+	snprintf(zpath, sizeof(zpath), "%s/carry.zone", dir);
+	write_zone(zpath, "aaaa", old);
+	s1 = build_carry(zpath, 100, NULL, err);
+	ck_assert_msg(s1 != NULL, "%s", err);
+	ck_assert_str_eq(s1->zones_read, "carry.test.");
+	ck_assert_str_eq(s1->zones_carried, "");
+
+	/* a config-only change: the loaded zone is shared, the service is the new config's */
+	s2 = build_carry(zpath, 50, s1, err);
+	ck_assert_msg(s2 != NULL, "%s", err);
+	ck_assert_str_eq(s2->zones_carried, "carry.test.");
+	ck_assert_str_eq(s2->zones_read, "");
+	ck_assert_ptr_eq(s2->zones->zones[0]->base, s1->zones->zones[0]->base);
+	ck_assert_uint_eq(s1->zones->zones[0]->base->refs, 2);
+	ck_assert_ptr_eq(node(s2, "www.carry.test.", &res)->service, &s2->conf->services[0]);
+	ck_assert_ptr_eq(node(s1, "www.carry.test.", &res)->service, &s1->conf->services[0]);
+	ck_assert_uint_eq(s2->conf->services[0].members[0].region->weight, 50);
+	snapshot_free(s1); /* the older snapshot goes first, as after a publish */
+	ck_assert_str_eq(txt_of(s2), "aaaa");
+
+	/* same size, same mtime, other content: the hash tells */
+	write_zone(zpath, "bbbb", old);
+	s3 = build_carry(zpath, 50, s2, err);
+	ck_assert_msg(s3 != NULL, "%s", err);
+	ck_assert_str_eq(s3->zones_read, "carry.test.");
+	ck_assert_str_eq(s3->zones_carried, "");
+	ck_assert_str_eq(txt_of(s3), "bbbb");
+	ck_assert_str_eq(txt_of(s2), "aaaa");
+	snapshot_free(s2);
+
+	/* written just now: it may have changed while it was read, so the next build reads it
+	 * again, though nothing changed since */
+	write_zone(zpath, "cccc", time(NULL));
+	s4 = build_carry(zpath, 50, s3, err);
+	ck_assert_msg(s4 != NULL, "%s", err);
+	ck_assert_str_eq(s4->zones_read, "carry.test.");
+	snapshot_free(s3);
+	s3 = build_carry(zpath, 50, s4, err);
+	ck_assert_msg(s3 != NULL, "%s", err);
+	ck_assert_str_eq(s3->zones_read, "carry.test.");
+	ck_assert_str_eq(txt_of(s3), "cccc");
+	snapshot_free(s4);
+	snapshot_free(s3);
+	unlink(zpath);
+}
+END_TEST
+
 static Suite *snapshot_suite(void)
 {
 	const struct unit_case cases[] = {
@@ -203,6 +307,7 @@ static Suite *snapshot_suite(void)
 		{ "no_geoip", no_geoip },
 		{ "below_cut", below_cut },
 		{ "geoip_errors", geoip_errors },
+		{ "carry", carry },
 	};
 	Suite *s = suite_create("snapshot");
 

@@ -227,12 +227,14 @@ START_TEST(short_err_buffer)
 }
 END_TEST
 
-/* zone_attach_service: existing names, new names with their empty non-terminals, errors. */
+/* zone_attach_service: existing names, new names with their empty non-terminals, errors;
+ * all in a view, the loaded zone untouched. */
 START_TEST(attach_service)
 {
 	char err[512];
 	struct zone *z = load("example.com.", TEST_SRCDIR "/zones/example.com.zone", err,
 			      sizeof(err));
+	struct zone *v;
 	uint8_t w[DNAME_MAXLEN];
 	const struct service *s1 = (const struct service *)&err[0]; /* only compared */
 	const struct service *s2 = (const struct service *)&err[1];
@@ -241,41 +243,103 @@ START_TEST(attach_service)
 
 	ck_assert_msg(z != NULL, "%s", err);
 	before = z->nnodes;
-	/* an existing empty non-terminal turns into a plain node */
 	ck_assert_int_gt(dname_from_str("apps.example.com", w), 0);
-	ck_assert_int_eq(zone_attach_service(z, w, s1), 0);
-	ck_assert_ptr_eq(find(z, "apps.example.com.")->service, s1);
-	ck_assert_uint_eq(find(z, "apps.example.com.")->flags, NODE_HAS_WILDCARD);
-	ck_assert_int_eq(zone_attach_service(z, w, s2), -EEXIST);
-	ck_assert_uint_eq(z->nnodes, before);
+	ck_assert_int_eq(zone_attach_service(z, w, s1), -EINVAL); /* not a view */
+	v = zone_view_new(z);
+	ck_assert_ptr_nonnull(v);
+	ck_assert_uint_eq(z->refs, 1);
+	/* an existing empty non-terminal turns into a plain node */
+	ck_assert_int_eq(zone_attach_service(v, w, s1), 0);
+	ck_assert_ptr_eq(find(v, "apps.example.com.")->service, s1);
+	ck_assert_uint_eq(find(v, "apps.example.com.")->flags, NODE_HAS_WILDCARD);
+	ck_assert_ptr_null(find(z, "apps.example.com.")->service);
+	ck_assert_uint_eq(find(z, "apps.example.com.")->flags, NODE_ENT | NODE_HAS_WILDCARD);
+	ck_assert_int_eq(zone_attach_service(v, w, s2), -EEXIST);
 
 	/* a new name three labels below the closest existing one */
 	ck_assert_int_gt(dname_from_str("x.y.z.example.com", w), 0);
-	ck_assert_int_eq(zone_attach_service(z, w, s2), 0);
-	ck_assert_uint_eq(z->nnodes, before + 3);
-	ck_assert_ptr_eq(find(z, "x.y.z.example.com.")->service, s2);
-	ck_assert_uint_eq(find(z, "x.y.z.example.com.")->flags, 0);
-	ck_assert_uint_eq(find(z, "y.z.example.com.")->flags, NODE_ENT);
-	ck_assert_uint_eq(find(z, "z.example.com.")->flags, NODE_ENT);
-	ck_assert_ptr_eq(z->apex_node, find(z, "example.com."));
-	zone_lookup(z, w, 1, &res);
+	ck_assert_int_eq(zone_attach_service(v, w, s2), 0);
+	ck_assert_ptr_eq(find(v, "x.y.z.example.com.")->service, s2);
+	ck_assert_uint_eq(find(v, "x.y.z.example.com.")->flags, 0);
+	ck_assert_uint_eq(find(v, "y.z.example.com.")->flags, NODE_ENT);
+	ck_assert_uint_eq(find(v, "z.example.com.")->flags, NODE_ENT);
+	ck_assert_ptr_eq(v->apex_node, find(v, "example.com."));
+	ck_assert_ptr_null(find(z, "x.y.z.example.com."));
+	ck_assert_ptr_null(find(z, "z.example.com."));
+	ck_assert_uint_eq(z->nnodes, before);
+	zone_lookup(v, w, 1, &res);
 	ck_assert_int_eq(res.kind, LOOKUP_ANSWER);
 	ck_assert_ptr_eq(res.node->service, s2);
-	/* every old node is still found after the rehash */
-	ck_assert_ptr_nonnull(rrset(z, "www.example.com.", 1));
-	ck_assert_ptr_nonnull(rrset(z, "ns1.dev.example.com.", 1));
-	ck_assert_int_gt(dname_from_str("a.b.apps.example.com", w), 0);
 	zone_lookup(z, w, 1, &res);
+	ck_assert_int_eq(res.kind, LOOKUP_NXDOMAIN);
+	/* the loaded zone's names are found through the view */
+	ck_assert_ptr_nonnull(rrset(v, "www.example.com.", 1));
+	ck_assert_ptr_nonnull(rrset(v, "ns1.dev.example.com.", 1));
+	ck_assert_int_gt(dname_from_str("a.b.apps.example.com", w), 0);
+	zone_lookup(v, w, 1, &res);
 	ck_assert(res.wildcard);
 
-	/* at or below a cut, outside the zone */
+	/* at or below a cut, outside the zone, a wildcard */
 	ck_assert_int_gt(dname_from_str("dev.example.com", w), 0);
-	ck_assert_int_eq(zone_attach_service(z, w, s1), -EINVAL);
+	ck_assert_int_eq(zone_attach_service(v, w, s1), -EINVAL);
 	ck_assert_int_gt(dname_from_str("new.ns1.dev.example.com", w), 0);
-	ck_assert_int_eq(zone_attach_service(z, w, s1), -EINVAL);
+	ck_assert_int_eq(zone_attach_service(v, w, s1), -EINVAL);
 	ck_assert_int_gt(dname_from_str("www.example.org", w), 0);
-	ck_assert_int_eq(zone_attach_service(z, w, s1), -EINVAL);
-	ck_assert_uint_eq(z->nnodes, before + 3);
+	ck_assert_int_eq(zone_attach_service(v, w, s1), -EINVAL);
+	ck_assert_int_gt(dname_from_str("*.q.example.com", w), 0);
+	ck_assert_int_eq(zone_attach_service(v, w, s1), -EINVAL);
+	zone_free(v); /* and z, which only v held */
+}
+END_TEST
+
+/* Two views share one loaded zone, which lives until the last is freed; each has its own
+ * services, and many attach in time linear in their number. */
+START_TEST(views_share)
+{
+	char err[512], name[64];
+	struct zone *z = load("example.com.", TEST_SRCDIR "/zones/example.com.zone", err,
+			      sizeof(err));
+	struct zone *a, *b;
+	uint8_t w[DNAME_MAXLEN];
+	const struct service *s1 = (const struct service *)&err[0];
+
+	ck_assert_msg(z != NULL, "%s", err);
+	a = zone_view_new(z);
+	b = zone_view_new(z);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_ptr_null(zone_view_new(a)); /* a view of a view */
+	ck_assert_uint_eq(z->refs, 2);
+	for (int i = 0; i < 20000; i++) {
+		snprintf(name, sizeof(name), "s%d.svc.example.com", i);
+		ck_assert_int_gt(dname_from_str(name, w), 0);
+		ck_assert_int_eq(zone_attach_service(a, w, s1), 0);
+	}
+	ck_assert_ptr_eq(find(a, "s19999.svc.example.com.")->service, s1);
+	ck_assert_ptr_eq(find(a, "s0.svc.example.com.")->service, s1);
+	ck_assert_uint_eq(find(a, "svc.example.com.")->flags, NODE_ENT);
+	ck_assert_ptr_null(find(b, "s0.svc.example.com."));
+	ck_assert_ptr_nonnull(rrset(b, "www.example.com.", 1));
+	zone_free(a);
+	ck_assert_uint_eq(z->refs, 1);
+	ck_assert_ptr_nonnull(rrset(b, "www.example.com.", 1));
+	zone_free(b); /* the last view frees the loaded zone (valgrind/ASan would see a leak) */
+}
+END_TEST
+
+/* zone_load lists the files it read: the zone's own, then each $INCLUDE. */
+START_TEST(sources)
+{
+	char err[512];
+	struct zone *z = load("example.org.", ZDIR "good.zone", err, sizeof(err));
+	size_t n;
+
+	ck_assert_msg(z != NULL, "%s", err);
+	ck_assert_uint_eq(z->nsources, 2);
+	ck_assert_str_eq(z->sources[0], ZDIR "good.zone");
+	n = strlen(z->sources[1]);
+	ck_assert_uint_ge(n, strlen("/inc/sub.inc"));
+	ck_assert_str_eq(z->sources[1] + n - strlen("/inc/sub.inc"), "/inc/sub.inc");
 	zone_free(z);
 }
 END_TEST
@@ -299,6 +363,8 @@ static Suite *make_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("attach_service");
 	tcase_add_test(tc, attach_service);
+	tcase_add_test(tc, views_share);
+	tcase_add_test(tc, sources);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("errors");
 	tcase_add_loop_test(tc, errors, 0, (int)(sizeof(bad_zones) / sizeof(bad_zones[0])));
