@@ -79,6 +79,7 @@ struct answer_ctx {
 	/* where service queries come from (query_record.h): counted when set (the serving
 	 * threads set it; explain and what-if leave it NULL) */
 	struct qrec *qrec;
+	uint32_t qrec_epoch; /* qrec_epoch(), refreshed by the caller once per batch */
 	/* Signing state (answer_dnssec.h): made by this thread on its first signed answer,
 	 * read by the metrics reader, hence atomic; freed by answer_ctx_release. */
 	struct dnssec_thread *_Atomic dnssec;

@@ -284,6 +284,7 @@ static bool conn_process(struct tcp_conn *c)
 		evbuffer_drain(in, 2);
 		evbuffer_remove(in, t->req, len);
 
+		t->ctx.qrec_epoch = qrec_epoch(); /* TCP queries are few: a clock read each */
 		rcu_read_lock();
 		snap = snapshot_get();
 		rlen = snap != NULL

@@ -198,8 +198,9 @@ static void udp_answer(struct udp_worker *w, int n)
 	rcu_read_lock();
 	snap = snapshot_get();
 	rrl = rrl_get();
-	if (rrl != NULL) /* one clock read per batch */
-		now_ms = clock_coarse_ms();
+	/* one clock read per batch, for the rate limiter and the query record's window */
+	now_ms = clock_coarse_ms();
+	w->ctx.qrec_epoch = (uint32_t)(now_ms / (QREC_EPOCH_S * 1000u));
 	for (j = 0; j < n; j++) {
 		const struct msghdr *rm = &w->rmsg[j].msg_hdr;
 		struct msghdr *sm = &w->smsg[k].msg_hdr;

@@ -46,12 +46,13 @@ static uint64_t cell_count(const struct qrec_cell *c, uint32_t epoch)
 
 static uint32_t cell_hash(uint32_t svc, uint16_t qtype, const uint8_t *addr, uint8_t prefix)
 {
-	uint32_t h = 2166136261u ^ svc;
+	uint64_t lo, hi;
 
-	for (int i = 0; i < 16; i++)
-		h = (h ^ addr[i]) * 16777619u;
-	h = (h ^ qtype) * 16777619u;
-	return (h ^ prefix) * 16777619u;
+	memcpy(&lo, addr, 8);
+	memcpy(&hi, addr + 8, 8);
+	uint64_t h = lo * 0x9e3779b97f4a7c15ULL ^ hi * 0xc2b2ae3d27d4eb4fULL ^
+		     ((uint64_t)svc << 24 | (uint64_t)qtype << 8 | prefix) * 0x165667b19e3779f9ULL;
+	return (uint32_t)(h ^ h >> 32);
 }
 
 static bool cell_is(const struct qrec_cell *c, uint32_t svc, uint16_t qtype, int family,
@@ -59,6 +60,13 @@ static bool cell_is(const struct qrec_cell *c, uint32_t svc, uint16_t qtype, int
 {
 	return c->svc == svc && c->qtype == qtype && c->family == family && c->prefix == prefix &&
 	       memcmp(c->addr, addr, 16) == 0;
+}
+
+/* The owner's step of the seqlock (readers only load it). */
+static void seq_bump(struct qrec *r)
+{
+	atomic_store_explicit(&r->seq, atomic_load_explicit(&r->seq, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
 }
 
 void qrec_count(struct qrec *r, uint32_t svc, uint16_t qtype, int family, const uint8_t *addr_in,
@@ -91,7 +99,7 @@ void qrec_count(struct qrec *r, uint32_t svc, uint16_t qtype, int family, const 
 	}
 	if (c == NULL) { /* a new cell: take the emptiest slot of the probe window */
 		c = least;
-		atomic_fetch_add_explicit(&r->seq, 1, memory_order_relaxed);
+		seq_bump(r);
 		atomic_thread_fence(memory_order_release);
 		c->svc = svc;
 		c->qtype = qtype;
@@ -102,7 +110,7 @@ void qrec_count(struct qrec *r, uint32_t svc, uint16_t qtype, int family, const 
 		atomic_store_explicit(&c->cur, 0, memory_order_relaxed);
 		atomic_store_explicit(&c->prev, 0, memory_order_relaxed);
 		atomic_thread_fence(memory_order_release);
-		atomic_fetch_add_explicit(&r->seq, 1, memory_order_relaxed);
+		seq_bump(r);
 	}
 	uint32_t e = atomic_load_explicit(&c->epoch, memory_order_relaxed);
 	if (e != epoch) { /* a new epoch: the current count becomes the previous one */
@@ -111,7 +119,9 @@ void qrec_count(struct qrec *r, uint32_t svc, uint16_t qtype, int family, const 
 		atomic_store_explicit(&c->cur, 0, memory_order_relaxed);
 		atomic_store_explicit(&c->epoch, epoch, memory_order_relaxed);
 	}
-	atomic_fetch_add_explicit(&c->cur, 1, memory_order_relaxed);
+	/* the owner is the only writer: a load and a store, no locked read-modify-write */
+	atomic_store_explicit(&c->cur, atomic_load_explicit(&c->cur, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
 }
 
 void qrec_foreach(uint32_t epoch, qrec_fn *fn, void *arg)

@@ -8,12 +8,16 @@
  * on one thread and prints "ns_per_query answered_noerror queries". The time is the
  * thread's CPU time (CLOCK_THREAD_CPUTIME_ID): on a shared machine it does not count
  * the other processes, unlike dnsperf's QPS, so that two configs compare fairly.
+ * QCOST_RECORD=1 counts the answers in a query record as gslbd's threads do
+ * (query_record.h), and QCOST_SOURCES=N spreads the queries over N client /24s, so
+ * that the record's cost can be measured.
  */
 #include "config.h"
 
 #include "answer.h"
 #include "conf.h"
 #include "dname.h"
+#include "query_record.h"
 #include "snapshot.h"
 
 #include <arpa/inet.h>
@@ -38,7 +42,8 @@ int main(int argc, char **argv)
 	static struct answer_ctx ctx;
 	static uint8_t resp[ANSWER_MAX_TCP];
 	static char err[CONF_ERRLEN];
-	const struct sockaddr_in src = {.sin_family = AF_INET, .sin_port = htons(53000)};
+	struct sockaddr_in src = {.sin_family = AF_INET, .sin_port = htons(53000)};
+	unsigned sources = getenv("QCOST_SOURCES") ? (unsigned)atoi(getenv("QCOST_SOURCES")) : 1;
 	struct snapshot *snap;
 	uint8_t (*q)[QMAX] = NULL;
 	size_t *qlen = NULL, n = 0, cap = 0, noerror = 0;
@@ -84,9 +89,16 @@ int main(int argc, char **argv)
 		qlen[n++] = 12 + (size_t)len + 4;
 	}
 	fclose(f);
+	if (getenv("QCOST_RECORD") != NULL && atoi(getenv("QCOST_RECORD")) != 0)
+		ctx.qrec = qrec_new();
+	ctx.qrec_epoch = qrec_epoch();
+	if (sources == 0)
+		sources = 1;
 	t0 = thread_ns();
 	for (int r = 0; r < rounds; r++)
 		for (size_t i = 0; i < n; i++) {
+			/* 10.x.y.1: one of `sources` client networks */
+			src.sin_addr.s_addr = htonl(0x0a000001u | ((uint32_t)(i % sources) << 8));
 			size_t len = answer_packet(&ctx, snap, q[i], qlen[i], resp, sizeof(resp),
 						   (const struct sockaddr *)&src, false);
 
