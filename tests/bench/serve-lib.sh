@@ -20,14 +20,8 @@ bench_cleanup() {
 trap bench_cleanup EXIT
 trap 'exit 1' INT TERM
 
-free_port() {
-	local p
-	for _ in $(seq 1 50); do
-		p=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40001))
-		ss -Hlntu | awk '{print $5}' | grep -Eq "[:.]$p\$" || { echo "$p"; return 0; }
-	done
-	return 1
-}
+# free_port and the dnsperf helpers: lib.sh (functions only)
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # start_gslbd CONF PORT ZONE [TIMEOUT_S]: gslbd -f on CPU 0, its log in CONF.log; waits
 # (default 60 s) for a SOA answer of ZONE. Sets server_pid.

@@ -116,7 +116,8 @@ END_TEST
 
 /* The default chain end to end: a London client gets eu-west unless it is
  * down, then us-east; the drained member is never returned. */
-START_TEST(default_chain_runs)
+/* eu-west (m0, and m3 drained) and us-east (m1, m2), the default chain, a London client. */
+static void london_world(void)
 {
 	fx_init(&F);
 	struct region *eu = fx_region(&F, "eu-west", 51.51, -0.13, 100);
@@ -127,6 +128,11 @@ START_TEST(default_chain_runs)
 	fx_member(&F, eu, 0); /* drained */
 	filter_chain_default(&F.chain);
 	fx_locate(&F, 51.5, -0.1);
+}
+
+START_TEST(default_chain_runs)
+{
+	london_world();
 
 	for (int i = 0; i < 1000; i++) {
 		ck_assert_uint_eq(fx_run(&F), 1);
@@ -160,15 +166,7 @@ END_TEST
 START_TEST(trace_records_steps)
 {
 	static struct flt_trace tr;
-	fx_init(&F);
-	struct region *eu = fx_region(&F, "eu-west", 51.51, -0.13, 100);
-	struct region *us = fx_region(&F, "us-east", 40.71, -74.01, 100);
-	fx_member(&F, eu, 1);
-	fx_member(&F, us, 1);
-	fx_member(&F, us, 1);
-	fx_member(&F, eu, 0); /* drained */
-	filter_chain_default(&F.chain);
-	fx_locate(&F, 51.5, -0.1);
+	london_world();
 	memset(&tr, 0, sizeof(tr));
 	F.ctx.trace = &tr;
 
