@@ -239,7 +239,11 @@ static json_t *member_json(const struct control_params *p, const struct snapshot
 	enum health_override o = HEALTH_OVERRIDE_NONE;
 	json_t *tl;
 
+	char mkey[HEALTH_MEMBER_NAME_MAX];
+
+	health_member_key(m, mkey);
 	json_object_set_new(j, "index", json_integer(m->index));
+	json_object_set_new(j, "name", json_string(mkey));
 	json_object_set_new(j, "region", json_string(m->region->name));
 	for (size_t i = 0; i < m->nipv4; i++)
 		json_array_append_new(v4, addr_json(AF_INET, m->ipv4[i]));
@@ -273,7 +277,7 @@ static json_t *member_json(const struct control_params *p, const struct snapshot
 		json_object_set_new(hj, "rtt_ms", json_null());
 	json_object_set_new(j, "health", hj);
 	if (p->health != NULL)
-		o = health_override_get(p->health, sv->name, m->index);
+		o = health_override_get(p->health, sv->name, mkey);
 	json_object_set_new(j, "override", json_string(health_override_name(o)));
 	/* per address the combined state and every prober's last vote */
 	member_key(sv->name, m->index, key, sizeof(key));
@@ -441,14 +445,36 @@ void control_api_reload(const struct control_params *p, struct evhttp_request *r
 
 /* ------------------------------------------------------------ overrides */
 
+/* The member of sv that arg names: its name, or its index when arg is a number (names start
+ * with a letter); NULL when none. */
+static const struct member *member_by_arg(const struct service *sv, const char *arg)
+{
+	char *end;
+
+	if (arg[0] >= '0' && arg[0] <= '9') {
+		errno = 0;
+		unsigned long idx = strtoul(arg, &end, 10);
+
+		return *end == '\0' && errno == 0 && idx < sv->nmembers ? &sv->members[idx] : NULL;
+	}
+	for (size_t k = 0; k < sv->nmembers; k++) {
+		char key[HEALTH_MEMBER_NAME_MAX];
+
+		health_member_key(&sv->members[k], key);
+		if (strcmp(key, arg) == 0)
+			return &sv->members[k];
+	}
+	return NULL;
+}
+
 void control_api_member(const struct control_params *p, struct evhttp_request *req,
-			const char *service, const char *index, const char *action)
+			const char *service, const char *member, const char *action)
 {
 	uint8_t wire[DNAME_MAXLEN];
 	enum health_override result;
 	const struct snapshot *s;
-	unsigned long idx;
-	char *end;
+	char key[HEALTH_MEMBER_NAME_MAX];
+	uint32_t idx = 0;
 	char err[256];
 	int found = 0; /* 0: no service, 1: no member, 2: found */
 	char svcname[NAME_TEXT_MAX];
@@ -461,12 +487,6 @@ void control_api_member(const struct control_params *p, struct evhttp_request *r
 		    req, 404, "unknown action '%s' (want drain, undrain, up, down, clear)", action);
 		return;
 	}
-	errno = 0;
-	idx = strtoul(index, &end, 10);
-	if (index[0] < '0' || index[0] > '9' || *end != '\0' || errno != 0 || idx > UINT32_MAX) {
-		control_api_reply_error(req, 400, "member index '%s' is not a number", index);
-		return;
-	}
 	if (dname_from_str(service, wire) < 0) {
 		control_api_reply_error(req, 400, "'%s' is not a domain name", service);
 		return;
@@ -476,8 +496,15 @@ void control_api_member(const struct control_params *p, struct evhttp_request *r
 	for (size_t i = 0; s != NULL && i < s->conf->nservices && found == 0; i++) {
 		const struct service *sv = &s->conf->services[i];
 
-		if (dname_equal(sv->name, wire))
-			found = idx < sv->nmembers ? 2 : 1;
+		if (dname_equal(sv->name, wire)) {
+			const struct member *m = member_by_arg(sv, member);
+
+			found = m != NULL ? 2 : 1;
+			if (m != NULL) {
+				health_member_key(m, key);
+				idx = m->index;
+			}
+		}
 	}
 	rcu_read_unlock();
 	if (found == 0) {
@@ -485,11 +512,14 @@ void control_api_member(const struct control_params *p, struct evhttp_request *r
 		return;
 	}
 	if (found == 1) {
-		control_api_reply_error(req, 404, "service '%s' has no member %lu", service, idx);
+		control_api_reply_error(req, 404,
+					"service '%s' has no member '%s' (give its name or index, "
+					"as gslbctl status shows them)",
+					service, member);
 		return;
 	}
-	ret = health_override_member(p->health, wire, (uint32_t)idx, (enum health_override_action)a,
-				     &result, err, sizeof(err));
+	ret = health_override_member(p->health, wire, key, (enum health_override_action)a, &result,
+				     err, sizeof(err));
 	if (ret == -EBUSY) {
 		control_api_reply_error(req, 409, "%s", err);
 		return;
@@ -504,6 +534,7 @@ void control_api_member(const struct control_params *p, struct evhttp_request *r
 	json_object_set_new(j, "result", json_string("ok"));
 	json_object_set_new(j, "service", json_string(svcname));
 	json_object_set_new(j, "member", json_integer((json_int_t)idx));
+	json_object_set_new(j, "name", json_string(key));
 	json_object_set_new(j, "override", json_string(health_override_name(result)));
 	reply_json(req, 200, j);
 }
@@ -548,7 +579,7 @@ void control_api_region(const struct control_params *p, struct evhttp_request *r
 				cap = ncap;
 			}
 			dname_copy_lower(refs[nrefs].service, sv->name);
-			refs[nrefs].index = sv->members[k].index;
+			health_member_key(&sv->members[k], refs[nrefs].member);
 			nrefs++;
 		}
 	}
@@ -675,11 +706,13 @@ static void members_json(json_t *j, const struct metrics_input *in)
 							    : NULL;
 			json_int_t answers = (json_int_t)member_stats_total(&s->answers, m->health);
 			json_t *r = json_object_get(by_name, m->region->name);
+			char key[HEALTH_MEMBER_NAME_MAX];
 
+			health_member_key(m, key);
 			total++;
 			up += h == NULL || member_health_up(h);
 			overridden += in->health != NULL &&
-				      health_override_get(in->health, sv->name, m->index) !=
+				      health_override_get(in->health, sv->name, key) !=
 					  HEALTH_OVERRIDE_NONE;
 			if (r == NULL) {
 				r = json_object();

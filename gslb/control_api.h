@@ -11,7 +11,7 @@
  *   GET  /api/v1/stats    control_api_stats: the figures gslbctl stats shows (metrics.h's
  *                         input as JSON, so a renamed metric cannot break the CLI)
  *   POST /api/v1/reload   control_api_reload
- *   POST /api/v1/members/SERVICE/INDEX/ACTION   control_api_member
+ *   POST /api/v1/members/SERVICE/MEMBER/ACTION  control_api_member (MEMBER: name or index)
  *   POST /api/v1/regions/REGION/drain|undrain   control_api_region
  *
  * Every function runs on the control thread (an RCU reader).
@@ -51,7 +51,7 @@ json_t *control_api_reload_json(uint64_t generation, unsigned restart);
  * for undrain on a forced member, 500 when the state file was not saved. p->health must
  * not be NULL. */
 void control_api_member(const struct control_params *p, struct evhttp_request *req,
-			const char *service, const char *index, const char *action);
+			const char *service, const char *member, const char *action);
 /* Drains or undrains every member of region in the published snapshot. 404 for an unknown
  * action or region. p->health must not be NULL. */
 void control_api_region(const struct control_params *p, struct evhttp_request *req,

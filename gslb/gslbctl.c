@@ -55,8 +55,9 @@ static void usage(FILE *f)
 		"                                 prober's vote and report age\n"
 		"  stats                          a summary of the metrics\n"
 		"  reload                         reload the configuration and zones\n"
-		"  drain|undrain SERVICE INDEX    take a member out of answers, or put it back\n"
-		"  force-up|force-down SERVICE INDEX\n"
+		"  drain|undrain SERVICE MEMBER   take a member (name or index) out of answers, or\n"
+		"                                 put it back\n"
+		"  force-up|force-down SERVICE MEMBER\n"
 		"                                 override the probes' verdict\n"
 		"  clear SERVICE INDEX            remove any override of a member\n"
 		"  drain-region|undrain-region REGION\n"
@@ -564,8 +565,8 @@ static int cmd_status(const struct opts *o)
 				vw = strlen(votes);
 		}
 	}
-	printf("\n%-24s %3s  %-14s %-11s %6s %6s %9s %10s  %-*s  %s\n", "SERVICE", "#", "REGION",
-	       "STATE", "WEIGHT", "LOAD", "RTT", "ANSWERS", (int)vw, "VOTES", "ADDRESSES");
+	printf("\n%-24s %3s  %-16s %-14s %-11s %6s %6s %9s %10s  %-*s  %s\n", "SERVICE", "#",
+	       "NAME", "REGION", "STATE", "WEIGHT", "LOAD", "RTT", "ANSWERS", (int)vw, "VOTES", "ADDRESSES");
 	json_array_foreach (json_object_get(j, "services"), i, s) {
 		json_array_foreach (json_object_get(s, "members"), k, m) {
 			json_t *h = json_object_get(m, "health");
@@ -580,9 +581,9 @@ static int cmd_status(const struct opts *o)
 					 json_number_value(load) * 100);
 			if (json_is_number(rtt))
 				snprintf(rbuf, sizeof(rbuf), "%.1fms", json_number_value(rtt));
-			printf("%-24s %3lld  %-14s %-11s %6lld %6s %9s %10lld  %-*s  %s\n",
+			printf("%-24s %3lld  %-16s %-14s %-11s %6lld %6s %9s %10lld  %-*s  %s\n",
 			       k == 0 ? jstr(s, "name", "?") : "", jnum(m, "index", NULL),
-			       jstr(m, "region", "?"), member_state(m),
+			       jstr(m, "name", "?"), jstr(m, "region", "?"), member_state(m),
 			       jnum(m, "effective_weight", NULL), lbuf, rbuf,
 			       jnum(m, "answers", NULL), (int)vw, votes, addrs);
 		}
@@ -651,8 +652,8 @@ static int cmd_member(const struct opts *o, const char *action, const char *serv
 	j = api(o, "POST", path, what, &rc);
 	if (j == NULL)
 		return rc;
-	printf("%s member %lld: override %s\n", jstr(j, "service", service),
-	       (long long)json_integer_value(json_object_get(j, "member")),
+	printf("%s member %lld (%s): override %s\n", jstr(j, "service", service),
+	       (long long)json_integer_value(json_object_get(j, "member")), jstr(j, "name", "?"),
 	       jstr(j, "override", "?"));
 	json_decref(j);
 	return 0;

@@ -37,15 +37,24 @@ struct target {
 	uint64_t stale_since_ms;	/* grace runs from here when no vote is fresh */
 };
 
-/* One member, by (service, index): survives reloads and holds the override. */
+/* One member, by (service, index): survives reloads and holds its votes. Its override is
+ * the one kept under its name (struct orec), copied in when bound. */
 struct mrec {
 	uint8_t *service; /* lowercased wire name */
 	uint32_t index;
 	int64_t slot; /* in s->pub, or -1 when not in the bound snapshot */
+	char name[HEALTH_MEMBER_NAME_MAX]; /* its override key while bound, else "" */
 	struct target *targets;
 	size_t ntargets;
 	enum health_override ovr;
 	bool up, fresh; /* as last published */
+};
+
+/* An override, by (service, member name): reordering members in the file does not move it,
+ * and it outlives the member leaving the config. */
+struct orec {
+	struct health_member_ref ref; /* service lowercased */
+	enum health_override o;
 };
 
 /* A free slot (an expired prober, kept so that votes' indices stay valid) has id "". */
@@ -70,6 +79,8 @@ struct health_state {
 	size_t nm, capm;
 	uint32_t *idx; /* m index + 1; 0 = empty */
 	size_t nidx;
+	struct orec *ov; /* the overrides in force, in the order first set */
+	size_t nov;
 	struct prober *probers;
 	size_t nprobers, capprobers;
 	struct member_health *pub; /* the bound snapshot's array */
@@ -139,6 +150,7 @@ void health_free(struct health_state *s)
 	}
 	free(s->m);
 	free(s->idx);
+	free(s->ov);
 	free(s->probers);
 	free(s->state_file);
 	pthread_mutex_destroy(&s->lock);
@@ -356,6 +368,62 @@ static int rebind_targets(struct health_state *s, struct mrec *m, const struct m
 	return 0;
 }
 
+/* ---- overrides by member name ---- */
+
+void health_member_key(const struct member *mb, char out[HEALTH_MEMBER_NAME_MAX])
+{
+	if (mb->name)
+		snprintf(out, HEALTH_MEMBER_NAME_MAX, "%s", mb->name);
+	else
+		snprintf(out, HEALTH_MEMBER_NAME_MAX, "#%u", mb->index);
+}
+
+/* service lowercased */
+static struct orec *ofind(struct health_state *s, const uint8_t *service, const char *member)
+{
+	for (size_t i = 0; i < s->nov; i++)
+		if (!strcmp(s->ov[i].ref.member, member) && dname_equal(s->ov[i].ref.service, service))
+			return &s->ov[i];
+	return NULL;
+}
+
+/* The bound record of (service, member name), or NULL. */
+static struct mrec *mbound(struct health_state *s, const uint8_t *service, const char *member)
+{
+	for (size_t i = 0; i < s->nm; i++)
+		if (s->m[i].slot >= 0 && !strcmp(s->m[i].name, member) &&
+		    dname_equal(s->m[i].service, service))
+			return &s->m[i];
+	return NULL;
+}
+
+/* A state file written before members had names keys overrides by index ("#<index>"): the
+ * first bind gives each such override the name of the member at that index, once. */
+static void rename_legacy(struct health_state *s, const struct service *services, size_t n)
+{
+	for (size_t i = 0; i < s->nov; i++) {
+		struct orec *o = &s->ov[i];
+		char *end;
+
+		if (o->ref.member[0] != '#')
+			continue;
+		unsigned long idx = strtoul(o->ref.member + 1, &end, 10);
+		for (size_t k = 0; k < n && !*end; k++) {
+			char key[HEALTH_MEMBER_NAME_MAX];
+
+			if (!dname_equal(services[k].name, o->ref.service) ||
+			    idx >= services[k].nmembers)
+				continue;
+			health_member_key(&services[k].members[idx], key);
+			if (ofind(s, o->ref.service, key))
+				break; /* the name has an override of its own: it wins */
+			log_info("event=override_named member=%s name=%s", o->ref.member, key);
+			snprintf(o->ref.member, sizeof(o->ref.member), "%s", key);
+			break;
+		}
+	}
+}
+
 int health_bind(struct health_state *s, const struct service *services, size_t nservices,
 		struct member_health *slots, size_t nslots, uint64_t now_ms)
 {
@@ -369,8 +437,12 @@ int health_bind(struct health_state *s, const struct service *services, size_t n
 			}
 		}
 	}
-	for (size_t i = 0; i < s->nm; i++)
+	rename_legacy(s, services, nservices);
+	for (size_t i = 0; i < s->nm; i++) {
 		s->m[i].slot = -1;
+		s->m[i].name[0] = '\0';
+		s->m[i].ovr = HEALTH_OVERRIDE_NONE;
+	}
 	s->pub = slots;
 	s->npub = nslots;
 	for (size_t i = 0; i < nslots; i++)
@@ -385,6 +457,9 @@ int health_bind(struct health_state *s, const struct service *services, size_t n
 			if (rebind_targets(s, m, mb, now_ms) < 0)
 				log_err("event=health_bind error=\"out of memory\"");
 			m->slot = mb->health;
+			health_member_key(mb, m->name);
+			const struct orec *o = ofind(s, m->service, m->name);
+			m->ovr = o ? o->o : HEALTH_OVERRIDE_NONE;
 			publish(s, m);
 		}
 	}
@@ -758,60 +833,106 @@ void health_unlock(struct health_state *s)
 }
 
 enum health_override health_get_override(struct health_state *s, const uint8_t *service,
-					 uint32_t member)
+					 const char *member)
 {
-	const struct mrec *m = mfind(s, service, member);
+	uint8_t lower[DNAME_MAXLEN];
 
-	return m ? m->ovr : HEALTH_OVERRIDE_NONE;
+	dname_copy_lower(lower, service);
+	const struct orec *o = ofind(s, lower, member);
+	return o ? o->o : HEALTH_OVERRIDE_NONE;
 }
 
-int health_put_override(struct health_state *s, const uint8_t *service, uint32_t member,
+/* Copies o into the bound member it names, if any, and publishes it. */
+static void apply_override(struct health_state *s, const uint8_t *service, const char *member,
+			   enum health_override o)
+{
+	struct mrec *m = mbound(s, service, member);
+
+	if (m) {
+		m->ovr = o;
+		publish(s, m);
+	}
+}
+
+int health_put_override(struct health_state *s, const uint8_t *service, const char *member,
 			enum health_override o)
 {
-	struct mrec *m =
-	    o == HEALTH_OVERRIDE_NONE ? mfind(s, service, member) : mget(s, service, member);
+	uint8_t lower[DNAME_MAXLEN];
+	char name[DNAME_MAXLEN * 4 + 2];
 
-	if (!m)
-		return o == HEALTH_OVERRIDE_NONE ? 0 : -ENOMEM;
-	if (m->ovr != o) {
-		char where[DNAME_MAXLEN * 4 + 96];
+	if (strlen(member) >= HEALTH_MEMBER_NAME_MAX)
+		return -EINVAL;
+	dname_copy_lower(lower, service);
+	struct orec *r = ofind(s, lower, member);
+	enum health_override was = r ? r->o : HEALTH_OVERRIDE_NONE;
+	if (was == o)
+		return 0;
+	if (!r) {
+		struct orec *v = realloc(s->ov, (s->nov + 1) * sizeof(*v));
 
-		target_text(m, NULL, where, sizeof(where));
-		/* the one log line of an override change, whichever path made it (API, region,
-		 * state file) */
-		log_info("event=override %s override=%s was=%s", where, health_override_name(o),
-			 health_override_name(m->ovr));
+		if (!v)
+			return -ENOMEM;
+		s->ov = v;
+		r = &s->ov[s->nov++];
+		memset(r, 0, sizeof(*r));
+		dname_copy_lower(r->ref.service, lower);
+		snprintf(r->ref.member, sizeof(r->ref.member), "%s", member);
 	}
-	m->ovr = o;
-	if (m->slot >= 0)
-		publish(s, m);
+	if (o == HEALTH_OVERRIDE_NONE) {
+		size_t i = (size_t)(r - s->ov);
+
+		memmove(r, r + 1, (s->nov - i - 1) * sizeof(*r));
+		s->nov--;
+	} else {
+		r->o = o;
+	}
+	if (dname_to_str(lower, name, sizeof(name)) < 0)
+		snprintf(name, sizeof(name), "?");
+	/* the one log line of an override change, whichever path made it (API, region, state
+	 * file, store) */
+	log_info("event=override service=%s member=%s override=%s was=%s", name, member,
+		 health_override_name(o), health_override_name(was));
+	apply_override(s, lower, member, o);
 	return 0;
 }
 
 void health_foreach_override(struct health_state *s,
-			     void (*fn)(const uint8_t *service, uint32_t member,
+			     void (*fn)(const uint8_t *service, const char *member,
 					enum health_override o, void *arg),
 			     void *arg)
 {
-	for (size_t i = 0; i < s->nm; i++)
-		if (s->m[i].ovr != HEALTH_OVERRIDE_NONE)
-			fn(s->m[i].service, s->m[i].index, s->m[i].ovr, arg);
+	for (size_t i = 0; i < s->nov; i++)
+		fn(s->ov[i].ref.service, s->ov[i].ref.member, s->ov[i].o, arg);
 }
 
 int health_replace_overrides(struct health_state *s, const struct health_member_ref *v,
 			     const enum health_override *o, size_t n)
 {
-	/* make every record first: out of memory then changes nothing */
-	for (size_t i = 0; i < n; i++)
-		if (!mget(s, v[i].service, v[i].index))
-			return -ENOMEM;
-	for (size_t i = 0; i < s->nm; i++)
-		s->m[i].ovr = HEALTH_OVERRIDE_NONE;
-	for (size_t i = 0; i < n; i++)
-		mfind(s, v[i].service, v[i].index)->ovr = o[i];
-	for (size_t i = 0; i < s->nm; i++)
-		if (s->m[i].slot >= 0)
-			publish(s, &s->m[i]);
+	struct orec *nv = calloc(n ? n : 1, sizeof(*nv));
+	size_t k = 0;
+
+	if (!nv)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if (o[i] == HEALTH_OVERRIDE_NONE)
+			continue;
+		nv[k].ref = v[i];
+		dname_copy_lower(nv[k].ref.service, v[i].service);
+		nv[k].o = o[i];
+		k++;
+	}
+	free(s->ov);
+	s->ov = nv;
+	s->nov = k;
+	for (size_t i = 0; i < s->nm; i++) {
+		struct mrec *m = &s->m[i];
+
+		if (m->slot < 0)
+			continue;
+		const struct orec *r = ofind(s, m->service, m->name);
+		m->ovr = r ? r->o : HEALTH_OVERRIDE_NONE;
+		publish(s, m);
+	}
 	return 0;
 }
 
@@ -830,6 +951,7 @@ void health_foreach_member(struct health_state *s,
 		const struct mrec *m = &s->m[i];
 		struct health_member_info info = {
 		    .service = m->service,
+		    .name = m->name,
 		    .member = m->index,
 		    .slot = m->slot,
 		    .up = m->up,
@@ -838,11 +960,25 @@ void health_foreach_member(struct health_state *s,
 		    .ntargets = m->ntargets,
 		};
 
-		if (m->slot < 0 && m->ovr == HEALTH_OVERRIDE_NONE)
+		if (m->slot < 0)
 			continue;
 		for (size_t j = 0; j < m->ntargets; j++)
 			info.ntargets_up += m->targets[j].up;
 		fn(&info, arg);
+	}
+	/* overrides on members not in the snapshot: kept for when they come back */
+	for (size_t i = 0; i < s->nov; i++) {
+		const struct orec *o = &s->ov[i];
+		struct health_member_info info = {
+		    .service = o->ref.service,
+		    .name = o->ref.member,
+		    .member = UINT32_MAX,
+		    .slot = -1,
+		    .override = o->o,
+		};
+
+		if (!mbound(s, o->ref.service, o->ref.member))
+			fn(&info, arg);
 	}
 	pthread_mutex_unlock(&s->lock);
 }

@@ -20,8 +20,8 @@
  * fresh addresses. An override wins: drain and force down publish down, force up
  * publishes up; drain also sets member_health.drained, so that the up
  * filter keeps a drained member out even when it fails open over members
- * that are all down. Overrides are kept per (service, member index) and
- * survive members leaving and returning; what an operator's action means and
+ * that are all down. Overrides are kept per (service, member name) and
+ * survive members leaving and returning, and reordering; what an operator's action means and
  * the state file they persist in are health_override.h's.
  *
  * Threads: one mutex guards the state; every function may be called from
@@ -110,16 +110,20 @@ size_t health_expire(struct health_state *s, uint64_t now_ms);
  * health_unlock, so that reading, changing and saving the overrides is one step. */
 void health_lock(struct health_state *s);
 void health_unlock(struct health_state *s);
-/* The override of (service, member); service is a wire name in any case. */
+/* The key of member mb in the overrides: its name (member.name), or "#<index>" for a
+ * member built without one (tests, fallback members). A state file written before members
+ * had names holds "#<index>" keys too: the first health_bind renames them. */
+void health_member_key(const struct member *mb, char out[HEALTH_MEMBER_NAME_MAX]);
+/* The override of (service, member name); service is a wire name in any case. */
 enum health_override health_get_override(struct health_state *s, const uint8_t *service,
-					 uint32_t member);
+					 const char *member);
 /* Sets it (HEALTH_OVERRIDE_NONE clears it), logs a change and publishes the member at once
  * when it is bound. Returns 0 or -ENOMEM (nothing changed). */
-int health_put_override(struct health_state *s, const uint8_t *service, uint32_t member,
+int health_put_override(struct health_state *s, const uint8_t *service, const char *member,
 			enum health_override o);
 /* Calls fn for every override in force, in the order members were first seen. */
 void health_foreach_override(struct health_state *s,
-			     void (*fn)(const uint8_t *service, uint32_t member,
+			     void (*fn)(const uint8_t *service, const char *member,
 					enum health_override o, void *arg),
 			     void *arg);
 /* Replaces every override with v[0..n) (services lowercased or not) and publishes the
@@ -133,15 +137,17 @@ const char *health_state_file(struct health_state *s);
  * during the callback only. */
 struct health_member_info {
 	const uint8_t *service;
-	uint32_t member;
-	int64_t slot; /* -1 when not in the current snapshot */
+	const char *name; /* the override key (health_member_key) */
+	uint32_t member;  /* UINT32_MAX for an override on a member not in the snapshot */
+	int64_t slot;	  /* -1 when not in the current snapshot */
 	bool up;      /* as published */
 	bool fresh;
 	enum health_override override;
 	size_t ntargets;
 	size_t ntargets_up;
 };
-/* Calls fn for every member known (bound, or with an override), under the state's lock:
+/* Calls fn for every bound member, then every override on a member not bound, under the
+ * state's lock:
  * fn must not call back into the state. */
 void health_foreach_member(struct health_state *s,
 			   void (*fn)(const struct health_member_info *m, void *arg), void *arg);

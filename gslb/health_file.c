@@ -20,14 +20,16 @@
 
 /* ---- writing ---- */
 
-static void save_override(const uint8_t *service, uint32_t member, enum health_override o,
+static void save_override(const uint8_t *service, const char *member, enum health_override o,
 			  void *arg)
 {
 	char name[DNAME_MAXLEN * 4 + 2];
 
 	if (dname_to_str(service, name, sizeof(name)) < 0)
 		return;
-	fprintf(arg, "%s %u %s\n", name, member, health_override_name(o));
+	/* "#<index>" (a member without a name) is written as the index: '#' starts a comment */
+	fprintf(arg, "%s %s %s\n", name, member[0] == '#' ? member + 1 : member,
+		health_override_name(o));
 }
 
 static void put_unknown(FILE *f, uint32_t v)
@@ -83,7 +85,7 @@ int health_file_save_locked(struct health_state *s)
 		}
 		goto out;
 	}
-	fprintf(f, "# gslb health state (written by gslbd). Overrides: service member "
+	fprintf(f, "# gslb health state (written by gslbd). Overrides: service member-name "
 		   "drain|up|down\n"
 		   "# warm votes: target service member address|- up|down grace_start_ms,\n"
 		   "# then its votes: vote prober up|down received_ms rtt_us|- load_permille|-\n");
@@ -279,20 +281,24 @@ static int parse_vote(struct parsed *p, const char *rest, const char **field, co
 static int parse_override(struct parsed *p, const char *line, const char *path, int lineno,
 			  char *err, size_t errlen)
 {
-	char name[1024], word[16], extra[2];
+	char name[1024], member[128], word[16], extra[2];
 	struct health_member_ref ref;
 	const char *field = NULL, *msg = NULL;
-	unsigned long member;
+	char *end;
 	int k, o = 0;
 
-	k = sscanf(line, "%1023s %lu %15s %1s", name, &member, word, extra);
+	k = sscanf(line, "%1023s %127s %15s %1s", name, member, word, extra);
 	if (k != 3) {
 		field = "line";
-		msg = "want \"<service> <member> drain|up|down\"";
+		msg = "want \"<service> <member name> drain|up|down\"";
 	} else if (dname_from_str(name, ref.service) < 0) {
 		field = "service";
 		msg = "bad domain name";
-	} else if (member > UINT32_MAX) {
+	} else if (strlen(member) >= sizeof(ref.member)) {
+		field = "member";
+		msg = "name too long";
+	} else if (member[0] >= '0' && member[0] <= '9' &&
+		   (strtoul(member, &end, 10) > UINT32_MAX || *end)) {
 		field = "member";
 		msg = "out of range";
 	} else if ((o = health_override_parse(word)) <= 0) {
@@ -303,7 +309,11 @@ static int parse_override(struct parsed *p, const char *line, const char *path, 
 		load_error(err, errlen, path, lineno, field, msg);
 		return -EINVAL;
 	}
-	ref.index = (uint32_t)member;
+	/* a file written before members had names holds indices: the first bind names them */
+	if (member[0] >= '0' && member[0] <= '9')
+		snprintf(ref.member, sizeof(ref.member), "#%s", member);
+	else
+		snprintf(ref.member, sizeof(ref.member), "%s", member);
 	if (parsed_add(p, &ref, (enum health_override)o) < 0) {
 		load_error(err, errlen, path, 0, NULL, "out of memory");
 		return -ENOMEM;

@@ -40,7 +40,7 @@ int health_override_action_parse(const char *word)
 
 /* ---- setting and policy ---- */
 
-int health_override_set(struct health_state *s, const uint8_t *service, uint32_t member,
+int health_override_set(struct health_state *s, const uint8_t *service, const char *member,
 			enum health_override o)
 {
 	health_lock(s);
@@ -52,7 +52,7 @@ int health_override_set(struct health_state *s, const uint8_t *service, uint32_t
 }
 
 enum health_override health_override_get(struct health_state *s, const uint8_t *service,
-					 uint32_t member)
+					 const char *member)
 {
 	health_lock(s);
 	enum health_override o = health_get_override(s, service, member);
@@ -81,7 +81,7 @@ static int override_after(enum health_override_action a, enum health_override cu
 	return -EINVAL;
 }
 
-int health_override_member(struct health_state *s, const uint8_t *service, uint32_t member,
+int health_override_member(struct health_state *s, const uint8_t *service, const char *member,
 			   enum health_override_action a, enum health_override *result, char *err,
 			   size_t errlen)
 {
@@ -125,7 +125,7 @@ int health_override_region(struct health_state *s, const struct health_member_re
 	*changed = *forced = 0;
 	health_lock(s);
 	for (size_t i = 0; i < n; i++) {
-		enum health_override cur = health_get_override(s, refs[i].service, refs[i].index);
+		enum health_override cur = health_get_override(s, refs[i].service, refs[i].member);
 		int o = override_after(a, cur);
 
 		if (o < 0) { /* undrain: the force stays */
@@ -137,7 +137,7 @@ int health_override_region(struct health_state *s, const struct health_member_re
 		if ((enum health_override)o == cur)
 			continue;
 		int r =
-		    health_put_override(s, refs[i].service, refs[i].index, (enum health_override)o);
+		    health_put_override(s, refs[i].service, refs[i].member, (enum health_override)o);
 		if (r != 0 && ret == 0)
 			ret = r;
 		(*changed)++;

@@ -259,12 +259,17 @@ static const struct {
 		    "Answers that carried the member (its addresses, or its CNAME).", "counter"},
 };
 
-/* The labels that name one member: service, member index, region. */
+/* The labels that name one member: service, member index, its name, region. */
 static void member_labels(FILE *out, enum member_metric k, const char *svc, const struct member *m)
 {
+	char key[HEALTH_MEMBER_NAME_MAX];
+
+	health_member_key(m, key);
 	fprintf(out, "%s{service=\"", member_families[k].name);
 	metrics_label_escape(out, svc);
-	fprintf(out, "\",member=\"%u\",region=\"", m->index);
+	fprintf(out, "\",member=\"%u\",name=\"", m->index);
+	metrics_label_escape(out, key);
+	fputs("\",region=\"", out);
 	metrics_label_escape(out, m->region->name);
 	fputc('"', out);
 }
@@ -302,7 +307,12 @@ static void render_member(FILE *out, const struct metrics_input *in, enum member
 	case MM_OVERRIDE:
 		if (in->health == NULL)
 			return;
-		o = health_override_get(in->health, sv->name, m->index);
+		{
+			char key[HEALTH_MEMBER_NAME_MAX];
+
+			health_member_key(m, key);
+			o = health_override_get(in->health, sv->name, key);
+		}
 		if (o == HEALTH_OVERRIDE_NONE)
 			return;
 		member_labels(out, k, svc, m);

@@ -58,8 +58,14 @@ struct region {
 #define MEMBER_LOAD_LOW_DEFAULT 700
 #define MEMBER_LOAD_HIGH_DEFAULT 900
 
+#define MEMBER_NAME_MAX 63 /* bytes of member.name */
+
 struct member {
 	uint32_t index;		     /* position in service->members */
+	/* unique in its service, stable across reorderings: what overrides are kept by
+	 * (health_member_key). The loader sets it (conf: name, default <region>-<n>, the n-th
+	 * member of that region); NULL in a member built by hand and in fallback members. */
+	char *name;
 	const struct region *region; /* never NULL */
 	uint8_t (*ipv4)[4];	     /* network byte order */
 	size_t nipv4;

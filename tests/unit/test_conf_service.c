@@ -476,6 +476,20 @@ static const struct bad bad_services[] = {
 	  "%1$s:7: services[0].members[0].cname: CNAME cycle: service \"a.example.com.\" leads "
 	  "back to \"a.example.com.\" (a service's members may CNAME to another service here, "
 	  "never back)" },
+	/* member names: a letter first, unique in the service, a default included */
+	{ REGIONS "services = ( { name = \"www.example.com\";\n"
+		  " members = ( { region = \"eu-west\"; ipv4 = [ \"192.0.2.1\" ]; name = \"9lives\"; } ); } );\n",
+	  "%1$s:6: services[0].members[0].name: '9lives' must start with a letter" },
+	{ REGIONS "services = ( { name = \"www.example.com\"; members = (\n"
+		  " { region = \"eu-west\"; ipv4 = [ \"192.0.2.1\" ]; name = \"eu-west-2\"; },\n"
+		  " { region = \"eu-west\"; ipv4 = [ \"192.0.2.2\" ]; } ); } );\n",
+	  "%1$s:7: services[0].members[1].name: 'eu-west-2' is also members[0]'s name, the default "
+	  "of this member (names are unique in a service: give one of them another name)" },
+	{ REGIONS "services = ( { name = \"www.example.com\"; members = (\n"
+		  " { region = \"eu-west\"; ipv4 = [ \"192.0.2.1\" ]; name = \"a\"; },\n"
+		  " { region = \"eu-west\"; ipv4 = [ \"192.0.2.2\" ]; name = \"a\"; } ); } );\n",
+	  "%1$s:7: services[0].members[1].name: 'a' is also members[0]'s name (names are unique in "
+	  "a service: give one of them another name)" },
 	/* collected: three errors in one file, in file order, the late checks last */
 	{ REGIONS "services = ( { name = \"www.example.com\"; ttl = -1;\n"
 		  " members = ( { region = \"nowhere\";\n ipv4 = [ \"300.1.2.3\" ]; } ); } );\n",
