@@ -393,6 +393,7 @@ static void gather(struct control *c, struct metrics_input *in)
 	in->now = time(NULL);
 	in->now_ms = clock_wall_ms();
 	in->health = c->p.health;
+	in->store = c->p.store;
 	if (c->p.health_rx != NULL)
 		net_health_stats(c->p.health_rx, &in->reports);
 }

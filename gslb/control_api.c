@@ -13,10 +13,12 @@
 #include "metrics.h"
 #include "service.h"
 #include "snapshot.h"
+#include "store.h"
 
 #include <arpa/inet.h>
 #include <event2/buffer.h>
 #include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 #include <jansson.h>
 #include <urcu.h>
 
@@ -26,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -276,13 +279,51 @@ static json_t *member_json(const struct control_params *p, const struct snapshot
 	else
 		json_object_set_new(hj, "rtt_ms", json_null());
 	json_object_set_new(j, "health", hj);
-	if (p->health != NULL)
-		o = health_override_get(p->health, sv->name, mkey);
+	struct health_override_meta meta = {0};
+
+	if (p->health != NULL) {
+		health_lock(p->health);
+		o = health_get_override_meta(p->health, sv->name, mkey, &meta);
+		health_unlock(p->health);
+	}
 	json_object_set_new(j, "override", json_string(health_override_name(o)));
+	if (o != HEALTH_OVERRIDE_NONE) {
+		/* who, when, why, until when, and from where (gslbctl status) */
+		json_t *oi = json_object();
+
+		json_object_set_new(oi, "origin", json_string(meta.origin ? meta.origin : "local"));
+		json_object_set_new(oi, "who", json_string(meta.who));
+		json_object_set_new(oi, "why", json_string(meta.why));
+		json_object_set_new(oi, "at_ms", json_integer((json_int_t)meta.at_ms));
+		json_object_set_new(oi, "expires_ms", json_integer((json_int_t)meta.expires_ms));
+		json_object_set_new(oi, "revision", json_integer((json_int_t)meta.mod_rev));
+		json_object_set_new(j, "override_info", oi);
+	}
 	/* per address the combined state and every prober's last vote */
 	member_key(sv->name, m->index, key, sizeof(key));
 	tl = targets != NULL ? json_object_get(targets, key) : NULL;
 	json_object_set_new(j, "targets", tl != NULL ? json_incref(tl) : json_array());
+	return j;
+}
+
+/* Where operator state lives: {"backend":"local"} or etcd's connection state. */
+static json_t *store_json(const struct control_params *p)
+{
+	json_t *j = json_object();
+	struct store_status st;
+
+	if (p->store == NULL) {
+		json_object_set_new(j, "backend", json_string("local"));
+		return j;
+	}
+	store_get_status(p->store, &st);
+	json_object_set_new(j, "backend", json_string("etcd"));
+	json_object_set_new(j, "connected", json_boolean(st.connected));
+	json_object_set_new(j, "revision", json_integer((json_int_t)st.revision));
+	json_object_set_new(j, "since_ms", json_integer((json_int_t)st.since_ms));
+	json_object_set_new(j, "endpoint", json_string(st.endpoint));
+	json_object_set_new(j, "error", json_string(st.error));
+	json_object_set_new(j, "cache_error", json_string(st.cache_error));
 	return j;
 }
 
@@ -316,6 +357,7 @@ static json_t *state_json(const struct control_params *p, bool serving, const st
 			    json_integer(now > s->built_at ? (json_int_t)(now - s->built_at) : 0));
 	json_object_set_new(j, "config", json_string(cf->path));
 	json_object_set_new(j, "overrides", json_boolean(p->health != NULL));
+	json_object_set_new(j, "store", store_json(p));
 	if (p->health != NULL) {
 		struct health_readiness r;
 		json_t *hv = json_object();
@@ -445,6 +487,114 @@ void control_api_reload(const struct control_params *p, struct evhttp_request *r
 
 /* ------------------------------------------------------------ overrides */
 
+/* Who, why and until when, from the request (?reason=TEXT&for=SECONDS) and the token's name.
+ * Returns 0, or replies 400 and returns -1. *ttl_s: 0 = no expiry. */
+static int change_meta(const struct control_params *p, struct evhttp_request *req,
+		       struct health_override_meta *m, uint64_t *ttl_s)
+{
+	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(req);
+	const char *q = u != NULL ? evhttp_uri_get_query(u) : NULL;
+	struct evkeyvalq params;
+	const char *reason = NULL, *dur = NULL;
+	const struct snapshot *s;
+	int ret = 0;
+
+	TAILQ_INIT(&params);
+	*m = (struct health_override_meta){.origin = p->store != NULL ? "etcd" : "local"};
+	*ttl_s = 0;
+	if (q != NULL && evhttp_parse_query_str(q, &params) != 0) {
+		control_api_reply_error(req, 400, "bad query string");
+		return -1;
+	}
+	reason = evhttp_find_header(&params, "reason");
+	dur = evhttp_find_header(&params, "for");
+	if (reason != NULL)
+		snprintf(m->why, sizeof(m->why), "%s", reason);
+	if (dur != NULL) {
+		char *end;
+		unsigned long long v = strtoull(dur, &end, 10);
+
+		if (dur[0] < '0' || dur[0] > '9' || *end != '\0' || v == 0 || v > 31536000) {
+			control_api_reply_error(req, 400,
+						"for=%s: want seconds, 1..31536000 (gslbctl --for "
+						"30m)",
+						dur);
+			ret = -1;
+			goto out;
+		}
+		*ttl_s = v;
+	}
+	if (p->store != NULL && m->why[0] == '\0') {
+		struct store_status st;
+
+		store_get_status(p->store, &st);
+		if (st.require_reason) {
+			control_api_reply_error(req, 400,
+						"a reason is required (store.require_reason): "
+						"gslbctl --reason TEXT ...");
+			ret = -1;
+			goto out;
+		}
+	}
+	m->at_ms = clock_wall_ms();
+	if (*ttl_s)
+		m->expires_ms = m->at_ms + *ttl_s * 1000;
+	rcu_read_lock();
+	s = snapshot_get();
+	snprintf(m->who, sizeof(m->who), "%s",
+		 s != NULL && s->conf->control.token_name ? s->conf->control.token_name : "");
+	rcu_read_unlock();
+out:
+	evhttp_clear_headers(&params);
+	return ret;
+}
+
+/* A store write's reply: the JSON prepared for success, or the error. */
+struct pending {
+	struct evhttp_request *req;
+	json_t *ok;
+};
+
+static void store_replied(void *arg, int status, const char *err)
+{
+	struct pending *pd = arg;
+
+	if (status == 200)
+		reply_json(pd->req, 200, pd->ok);
+	else {
+		control_api_reply_error(pd->req, status, "%s", err);
+		json_decref(pd->ok);
+	}
+	free(pd);
+}
+
+/* Sends ops through the store; the reply (ok on success) comes when the write is done. */
+static void store_submit(const struct control_params *p, struct evhttp_request *req,
+			 const struct store_op *ops, size_t n, const struct health_override_meta *m,
+			 uint64_t ttl_s, json_t *ok)
+{
+	struct pending *pd = calloc(1, sizeof(*pd));
+	char err[256];
+
+	if (pd == NULL) {
+		json_decref(ok);
+		control_api_reply_error(req, 500, "out of memory");
+		return;
+	}
+	pd->req = req;
+	pd->ok = ok;
+	if (n == 0) {
+		store_replied(pd, 200, NULL);
+		return;
+	}
+	if (store_write(p->store, evhttp_connection_get_base(evhttp_request_get_connection(req)),
+			ops, n, m, ttl_s, store_replied, pd, err, sizeof(err)) != 0) {
+		json_decref(ok);
+		free(pd);
+		control_api_reply_error(req, 503, "%s", err);
+	}
+}
+
 /* The member of sv that arg names: its name, or its index when arg is a number (names start
  * with a letter); NULL when none. */
 static const struct member *member_by_arg(const struct service *sv, const char *arg)
@@ -518,8 +668,47 @@ void control_api_member(const struct control_params *p, struct evhttp_request *r
 					service, member);
 		return;
 	}
-	ret = health_override_member(p->health, wire, key, (enum health_override_action)a, &result,
-				     err, sizeof(err));
+	struct health_override_meta meta;
+	uint64_t ttl_s;
+
+	if (change_meta(p, req, &meta, &ttl_s) != 0)
+		return;
+	if (p->store != NULL) {
+		/* the policy on the state this site saw; the write fails if etcd's moved on */
+		struct health_override_meta seen;
+		struct store_op op = {.expect_rev = 0};
+
+		health_lock(p->health);
+		enum health_override cur = health_get_override_meta(p->health, wire, key, &seen);
+		health_unlock(p->health);
+		int o = health_override_after((enum health_override_action)a, cur);
+		if (o == -EBUSY) {
+			control_api_reply_error(req, 409, "member is forced %s, not drained (use clear)",
+						health_override_name(cur));
+			return;
+		}
+		dname_copy_lower(op.ref.service, wire);
+		snprintf(op.ref.member, sizeof(op.ref.member), "%s", key);
+		op.o = (enum health_override)o;
+		op.expect_rev = cur != HEALTH_OVERRIDE_NONE ? seen.mod_rev : 0;
+		result = op.o;
+		ret = 0;
+		if (dname_to_str(wire, svcname, sizeof(svcname)) != 0)
+			snprintf(svcname, sizeof(svcname), "%s", service);
+		j = json_object();
+		json_object_set_new(j, "result", json_string("ok"));
+		json_object_set_new(j, "service", json_string(svcname));
+		json_object_set_new(j, "member", json_integer((json_int_t)idx));
+		json_object_set_new(j, "name", json_string(key));
+		json_object_set_new(j, "override", json_string(health_override_name(result)));
+		json_object_set_new(j, "store", json_string("etcd"));
+		/* a clear of nothing writes nothing */
+		store_submit(p, req, &op, o == (int)cur && o == HEALTH_OVERRIDE_NONE ? 0 : 1, &meta,
+			     ttl_s, j);
+		return;
+	}
+	ret = health_override_member_meta(p->health, wire, key, (enum health_override_action)a,
+					  &meta, &result, err, sizeof(err));
 	if (ret == -EBUSY) {
 		control_api_reply_error(req, 409, "%s", err);
 		return;
@@ -537,6 +726,54 @@ void control_api_member(const struct control_params *p, struct evhttp_request *r
 	json_object_set_new(j, "name", json_string(key));
 	json_object_set_new(j, "override", json_string(health_override_name(result)));
 	reply_json(req, 200, j);
+}
+
+/* A region's drain or undrain through the store: the same policy as
+ * health_override_region, on the state this site saw, as one transaction. */
+static void region_store(const struct control_params *p, struct evhttp_request *req,
+			 const char *region, bool drain, const struct health_member_ref *refs,
+			 size_t nrefs, const struct health_override_meta *meta, uint64_t ttl_s)
+{
+	struct store_op *ops = calloc(nrefs ? nrefs : 1, sizeof(*ops));
+	size_t n = 0, forced = 0;
+	json_t *j;
+
+	if (ops == NULL) {
+		control_api_reply_error(req, 500, "out of memory");
+		return;
+	}
+	health_lock(p->health);
+	for (size_t i = 0; i < nrefs; i++) {
+		struct health_override_meta seen;
+		enum health_override cur =
+		    health_get_override_meta(p->health, refs[i].service, refs[i].member, &seen);
+		int o = health_override_after(drain ? HEALTH_ACTION_DRAIN : HEALTH_ACTION_UNDRAIN,
+					      cur);
+
+		if (o < 0 || cur == HEALTH_OVERRIDE_UP || cur == HEALTH_OVERRIDE_DOWN)
+			forced++;
+		if (o < 0 || (enum health_override)o == cur)
+			continue;
+		ops[n].ref = refs[i];
+		ops[n].o = (enum health_override)o;
+		ops[n].expect_rev = cur != HEALTH_OVERRIDE_NONE ? seen.mod_rev : 0;
+		n++;
+	}
+	health_unlock(p->health);
+	log_info("event=override_region region=%s action=%s members=%zu changed=%zu forced=%zu "
+		 "store=etcd",
+		 region, drain ? "drain" : "undrain", nrefs, n, forced);
+	j = json_object();
+	json_object_set_new(j, "result", json_string("ok"));
+	json_object_set_new(j, "region", json_string(region));
+	json_object_set_new(j, "members", json_integer((json_int_t)nrefs));
+	json_object_set_new(j, "changed", json_integer((json_int_t)n));
+	if (forced > 0)
+		json_object_set_new(j, drain ? "forced_replaced" : "forced_kept",
+				    json_integer((json_int_t)forced));
+	json_object_set_new(j, "store", json_string("etcd"));
+	store_submit(p, req, ops, n, meta, ttl_s, j);
+	free(ops);
 }
 
 void control_api_region(const struct control_params *p, struct evhttp_request *req,
@@ -592,8 +829,17 @@ void control_api_region(const struct control_params *p, struct evhttp_request *r
 		control_api_reply_error(req, 500, "out of memory");
 		goto out;
 	}
-	ret = health_override_region(p->health, refs, nrefs, a == HEALTH_ACTION_DRAIN, &changed,
-				     &forced, err, sizeof(err));
+	struct health_override_meta meta;
+	uint64_t ttl_s;
+
+	if (change_meta(p, req, &meta, &ttl_s) != 0)
+		goto out;
+	if (p->store != NULL) {
+		region_store(p, req, region, a == HEALTH_ACTION_DRAIN, refs, nrefs, &meta, ttl_s);
+		goto out;
+	}
+	ret = health_override_region(p->health, refs, nrefs, a == HEALTH_ACTION_DRAIN, &meta,
+				     &changed, &forced, err, sizeof(err));
 	/* each member's change is logged by the health state (event=override); this is the
 	 * request's summary */
 	log_info("event=override_region region=%s action=%s members=%zu changed=%zu forced=%zu",

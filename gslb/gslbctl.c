@@ -35,6 +35,8 @@ struct opts {
 	const char *token;  /* --token-file, $GSLB_TOKEN, or from -c */
 	const char *conf;
 	bool json;
+	const char *reason;  /* --reason: why, recorded with the change */
+	unsigned long for_s; /* --for: seconds until the override ends by itself; 0 = never */
 };
 
 struct response {
@@ -59,10 +61,14 @@ static void usage(FILE *f)
 		"                                 put it back\n"
 		"  force-up|force-down SERVICE MEMBER\n"
 		"                                 override the probes' verdict\n"
-		"  clear SERVICE INDEX            remove any override of a member\n"
+		"  clear SERVICE MEMBER           remove any override of a member\n"
 		"  drain-region|undrain-region REGION\n"
 		"                                 drain (undrain) every member of a region\n"
 		"options:\n"
+		"  --reason TEXT                  why (with a change): recorded with it, shown by\n"
+		"                                 status\n"
+		"  --for DURATION                 the override ends by itself after 90s, 30m, 2h,\n"
+		"                                 1d (with a change)\n"
 		"  -s, --server HOST:PORT         gslbd's control endpoint (default: the config's\n"
 		"                                 server.control.listen with -c, else %s)\n"
 		"  -T, --token-file FILE          read the API token from FILE (default:\n"
@@ -530,6 +536,69 @@ static const char *member_state(json_t *m)
 	return json_is_true(json_object_get(json_object_get(m, "health"), "up")) ? "up" : "DOWN";
 }
 
+/* Where operator state lives and, with etcd, whether this site follows it. */
+static void print_store(json_t *j)
+{
+	json_t *st = json_object_get(j, "store");
+	char since[64];
+
+	if (!json_is_object(st))
+		return;
+	if (strcmp(jstr(st, "backend", "local"), "etcd") != 0) {
+		printf("store local (health.state_file)\n");
+		return;
+	}
+	format_time(json_integer_value(json_object_get(st, "since_ms")) / 1000, since,
+		    sizeof(since));
+	if (json_is_true(json_object_get(st, "connected")))
+		printf("store etcd: connected to %s since %s, revision %lld\n",
+		       jstr(st, "endpoint", "?"), since,
+		       (long long)json_integer_value(json_object_get(st, "revision")));
+	else
+		printf("store etcd: DISCONNECTED since %s (%s, last tried %s): serving the last "
+		       "state seen, revision %lld\n",
+		       since, jstr(st, "error", "?"), jstr(st, "endpoint", "?"),
+		       (long long)json_integer_value(json_object_get(st, "revision")));
+	if (jstr(st, "cache_error", "")[0])
+		printf("store cache CORRUPT at start, ignored: %s\n", jstr(st, "cache_error", ""));
+}
+
+/* Every override with who set it, when, why and until when. */
+static void print_overrides(json_t *j)
+{
+	json_t *s, *m;
+	size_t i, k;
+	bool any = false;
+	time_t now = time(NULL);
+
+	json_array_foreach (json_object_get(j, "services"), i, s) {
+		json_array_foreach (json_object_get(s, "members"), k, m) {
+			json_t *oi = json_object_get(m, "override_info");
+			json_int_t exp = json_integer_value(json_object_get(oi, "expires_ms"));
+			char at[64];
+
+			if (!json_is_object(oi))
+				continue;
+			if (!any)
+				printf("\noverrides:\n");
+			any = true;
+			format_time(json_integer_value(json_object_get(oi, "at_ms")) / 1000, at,
+				    sizeof(at));
+			printf("  %s %s %s (%s", jstr(s, "name", "?"), jstr(m, "name", "?"),
+			       jstr(m, "override", "?"), jstr(oi, "origin", "?"));
+			if (json_integer_value(json_object_get(oi, "revision")) > 0)
+				printf(" revision %lld",
+				       (long long)json_integer_value(json_object_get(oi, "revision")));
+			printf(") by %s at %s", jstr(oi, "who", "")[0] ? jstr(oi, "who", "") : "?",
+			       json_integer_value(json_object_get(oi, "at_ms")) ? at : "?");
+			if (exp > 0)
+				printf(", expires in %llds",
+				       (long long)(exp / 1000 > now ? exp / 1000 - now : 0));
+			printf(": %s\n", jstr(oi, "why", "")[0] ? jstr(oi, "why", "") : "(no reason)");
+		}
+	}
+}
+
 static int cmd_status(const struct opts *o)
 {
 	char built[64], votes[4096];
@@ -588,7 +657,9 @@ static int cmd_status(const struct opts *o)
 			       jnum(m, "answers", NULL), (int)vw, votes, addrs);
 		}
 	}
+	print_overrides(j);
 	print_probers(j);
+	print_store(j);
 	json_decref(j);
 	return 0;
 }
@@ -638,16 +709,58 @@ static void encode_segment(const char *s, char *buf, size_t size)
 	buf[len] = '\0';
 }
 
+/* "90", "90s", "30m", "2h", "1d" into seconds, 1..365 days. */
+static int parse_duration(const char *text, unsigned long *secs)
+{
+	char *end;
+	unsigned long v, mul = 1;
+
+	if (text[0] < '0' || text[0] > '9')
+		return -1;
+	v = strtoul(text, &end, 10);
+	if (*end == 'm')
+		mul = 60;
+	else if (*end == 'h')
+		mul = 3600;
+	else if (*end == 'd')
+		mul = 86400;
+	else if (*end != 's' && *end != '\0')
+		return -1;
+	if (*end != '\0' && end[1] != '\0')
+		return -1;
+	if (v == 0 || v > 31536000 / mul)
+		return -1;
+	*secs = v * mul;
+	return 0;
+}
+
+/* "?reason=...&for=N" for a change, or "" */
+static void change_query(const struct opts *o, char *buf, size_t size)
+{
+	char enc[1024];
+	size_t len = 0;
+
+	buf[0] = '\0';
+	if (o->reason != NULL) {
+		encode_segment(o->reason, enc, sizeof(enc));
+		len += (size_t)snprintf(buf, size, "?reason=%s", enc);
+	}
+	if (o->for_s > 0 && len < size)
+		snprintf(buf + len, size - len, "%sfor=%lu", len ? "&" : "?", o->for_s);
+}
+
 static int cmd_member(const struct opts *o, const char *action, const char *service,
 		      const char *index)
 {
-	char esvc[1024], eidx[64], path[1200], what[1200];
+	char query[1200];
+	char esvc[1024], eidx[64], path[2600], what[1200];
 	json_t *j;
 	int rc;
 
+	change_query(o, query, sizeof(query));
 	encode_segment(service, esvc, sizeof(esvc));
 	encode_segment(index, eidx, sizeof(eidx));
-	snprintf(path, sizeof(path), "/api/v1/members/%s/%s/%s", esvc, eidx, action);
+	snprintf(path, sizeof(path), "/api/v1/members/%s/%s/%s%s", esvc, eidx, action, query);
 	snprintf(what, sizeof(what), "%s %s %s", action, service, index);
 	j = api(o, "POST", path, what, &rc);
 	if (j == NULL)
@@ -661,12 +774,13 @@ static int cmd_member(const struct opts *o, const char *action, const char *serv
 
 static int cmd_region(const struct opts *o, const char *action, const char *region)
 {
-	char ereg[1024], path[1200], what[1200];
+	char ereg[1024], path[2600], what[1200], query[1200];
 	json_t *j;
 	int rc;
 
+	change_query(o, query, sizeof(query));
 	encode_segment(region, ereg, sizeof(ereg));
-	snprintf(path, sizeof(path), "/api/v1/regions/%s/%s", ereg, action);
+	snprintf(path, sizeof(path), "/api/v1/regions/%s/%s%s", ereg, action, query);
 	snprintf(what, sizeof(what), "%s-region %s", action, region);
 	j = api(o, "POST", path, what, &rc);
 	if (j == NULL)
@@ -763,7 +877,8 @@ int main(int argc, char **argv)
 	    {"server", required_argument, NULL, 's'}, {"token-file", required_argument, NULL, 'T'},
 	    {"token", required_argument, NULL, 'k'},  {"config", required_argument, NULL, 'c'},
 	    {"json", no_argument, NULL, 'j'},	      {"version", no_argument, NULL, 'V'},
-	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0},
+	    {"help", no_argument, NULL, 'h'},	      {"reason", required_argument, NULL, 'r'},
+	    {"for", required_argument, NULL, 'f'},    {NULL, 0, NULL, 0},
 	};
 	struct opts o = {0};
 	const char *token_file = NULL;
@@ -789,6 +904,17 @@ int main(int argc, char **argv)
 			break;
 		case 'j':
 			o.json = true;
+			break;
+		case 'r':
+			o.reason = optarg;
+			break;
+		case 'f':
+			if (parse_duration(optarg, &o.for_s) != 0) {
+				fprintf(stderr, "gslbctl: --for %s: want a duration like 90s, 30m, 2h "
+						"or 1d (at most 365d)\n",
+					optarg);
+				return 2;
+			}
 			break;
 		case 'V':
 			printf("gslbctl %s\n", PACKAGE_VERSION);

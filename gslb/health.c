@@ -55,6 +55,7 @@ struct mrec {
 struct orec {
 	struct health_member_ref ref; /* service lowercased */
 	enum health_override o;
+	struct health_override_meta meta;
 };
 
 /* A free slot (an expired prober, kept so that votes' indices stay valid) has id "". */
@@ -832,14 +833,22 @@ void health_unlock(struct health_state *s)
 	pthread_mutex_unlock(&s->lock);
 }
 
-enum health_override health_get_override(struct health_state *s, const uint8_t *service,
-					 const char *member)
+enum health_override health_get_override_meta(struct health_state *s, const uint8_t *service,
+					      const char *member, struct health_override_meta *meta)
 {
 	uint8_t lower[DNAME_MAXLEN];
 
 	dname_copy_lower(lower, service);
 	const struct orec *o = ofind(s, lower, member);
+	if (meta)
+		*meta = o ? o->meta : (struct health_override_meta){0};
 	return o ? o->o : HEALTH_OVERRIDE_NONE;
+}
+
+enum health_override health_get_override(struct health_state *s, const uint8_t *service,
+					 const char *member)
+{
+	return health_get_override_meta(s, service, member, NULL);
 }
 
 /* Copies o into the bound member it names, if any, and publishes it. */
@@ -857,6 +866,12 @@ static void apply_override(struct health_state *s, const uint8_t *service, const
 int health_put_override(struct health_state *s, const uint8_t *service, const char *member,
 			enum health_override o)
 {
+	return health_put_override_meta(s, service, member, o, NULL);
+}
+
+int health_put_override_meta(struct health_state *s, const uint8_t *service, const char *member,
+			     enum health_override o, const struct health_override_meta *meta)
+{
 	uint8_t lower[DNAME_MAXLEN];
 	char name[DNAME_MAXLEN * 4 + 2];
 
@@ -865,6 +880,8 @@ int health_put_override(struct health_state *s, const uint8_t *service, const ch
 	dname_copy_lower(lower, service);
 	struct orec *r = ofind(s, lower, member);
 	enum health_override was = r ? r->o : HEALTH_OVERRIDE_NONE;
+	if (r && o != HEALTH_OVERRIDE_NONE)
+		r->meta = meta ? *meta : (struct health_override_meta){.origin = "local"};
 	if (was == o)
 		return 0;
 	if (!r) {
@@ -885,28 +902,34 @@ int health_put_override(struct health_state *s, const uint8_t *service, const ch
 		s->nov--;
 	} else {
 		r->o = o;
+		r->meta = meta ? *meta : (struct health_override_meta){.origin = "local"};
 	}
 	if (dname_to_str(lower, name, sizeof(name)) < 0)
 		snprintf(name, sizeof(name), "?");
 	/* the one log line of an override change, whichever path made it (API, region, state
 	 * file, store) */
-	log_info("event=override service=%s member=%s override=%s was=%s", name, member,
-		 health_override_name(o), health_override_name(was));
+	log_info("event=override service=%s member=%s override=%s was=%s origin=%s who=\"%s\" "
+		 "why=\"%s\"",
+		 name, member, health_override_name(o), health_override_name(was),
+		 meta && meta->origin ? meta->origin : "local", meta ? meta->who : "",
+		 meta ? meta->why : "");
 	apply_override(s, lower, member, o);
 	return 0;
 }
 
 void health_foreach_override(struct health_state *s,
 			     void (*fn)(const uint8_t *service, const char *member,
-					enum health_override o, void *arg),
+					enum health_override o,
+					const struct health_override_meta *meta, void *arg),
 			     void *arg)
 {
 	for (size_t i = 0; i < s->nov; i++)
-		fn(s->ov[i].ref.service, s->ov[i].ref.member, s->ov[i].o, arg);
+		fn(s->ov[i].ref.service, s->ov[i].ref.member, s->ov[i].o, &s->ov[i].meta, arg);
 }
 
 int health_replace_overrides(struct health_state *s, const struct health_member_ref *v,
-			     const enum health_override *o, size_t n)
+			     const enum health_override *o,
+			     const struct health_override_meta *meta, size_t n)
 {
 	struct orec *nv = calloc(n ? n : 1, sizeof(*nv));
 	size_t k = 0;
@@ -919,6 +942,7 @@ int health_replace_overrides(struct health_state *s, const struct health_member_
 		nv[k].ref = v[i];
 		dname_copy_lower(nv[k].ref.service, v[i].service);
 		nv[k].o = o[i];
+		nv[k].meta = meta ? meta[i] : (struct health_override_meta){.origin = "local"};
 		k++;
 	}
 	free(s->ov);

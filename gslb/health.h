@@ -121,15 +121,23 @@ enum health_override health_get_override(struct health_state *s, const uint8_t *
  * when it is bound. Returns 0 or -ENOMEM (nothing changed). */
 int health_put_override(struct health_state *s, const uint8_t *service, const char *member,
 			enum health_override o);
+/* The same with who, why, when and the expiry (meta NULL: none, origin local); and the
+ * override with its meta (zeroed, origin NULL, when none). */
+int health_put_override_meta(struct health_state *s, const uint8_t *service, const char *member,
+			     enum health_override o, const struct health_override_meta *meta);
+enum health_override health_get_override_meta(struct health_state *s, const uint8_t *service,
+					      const char *member, struct health_override_meta *meta);
 /* Calls fn for every override in force, in the order members were first seen. */
 void health_foreach_override(struct health_state *s,
 			     void (*fn)(const uint8_t *service, const char *member,
-					enum health_override o, void *arg),
+					enum health_override o,
+					const struct health_override_meta *meta, void *arg),
 			     void *arg);
-/* Replaces every override with v[0..n) (services lowercased or not) and publishes the
- * bound members. Returns 0, or -ENOMEM with nothing changed. */
+/* Replaces every override with v[0..n) (services lowercased or not), with meta[0..n) (NULL:
+ * none), and publishes the bound members. Returns 0, or -ENOMEM with nothing changed. */
 int health_replace_overrides(struct health_state *s, const struct health_member_ref *v,
-			     const enum health_override *o, size_t n);
+			     const enum health_override *o,
+			     const struct health_override_meta *meta, size_t n);
 /* health.state_file, or NULL when none is configured; valid until health_unlock. */
 const char *health_state_file(struct health_state *s);
 

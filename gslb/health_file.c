@@ -20,16 +20,43 @@
 
 /* ---- writing ---- */
 
+/* Percent-encodes what would end a word or start a comment. */
+static void put_encoded(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c <= ' ' || c == '%' || c == '#' || c == '=' || c >= 0x7f)
+			fprintf(f, "%%%02X", c);
+		else
+			fputc(c, f);
+	}
+}
+
 static void save_override(const uint8_t *service, const char *member, enum health_override o,
-			  void *arg)
+			  const struct health_override_meta *meta, void *arg)
 {
 	char name[DNAME_MAXLEN * 4 + 2];
+	FILE *f = arg;
 
 	if (dname_to_str(service, name, sizeof(name)) < 0)
 		return;
 	/* "#<index>" (a member without a name) is written as the index: '#' starts a comment */
-	fprintf(arg, "%s %s %s\n", name, member[0] == '#' ? member + 1 : member,
+	fprintf(f, "%s %s %s", name, member[0] == '#' ? member + 1 : member,
 		health_override_name(o));
+	if (meta->at_ms)
+		fprintf(f, " at=%llu", (unsigned long long)meta->at_ms);
+	if (meta->expires_ms)
+		fprintf(f, " expires=%llu", (unsigned long long)meta->expires_ms);
+	if (meta->who[0]) {
+		fputs(" who=", f);
+		put_encoded(f, meta->who);
+	}
+	if (meta->why[0]) {
+		fputs(" why=", f);
+		put_encoded(f, meta->why);
+	}
+	fputc('\n', f);
 }
 
 static void put_unknown(FILE *f, uint32_t v)
@@ -120,6 +147,7 @@ int health_file_save(struct health_state *s)
 struct parsed {
 	struct health_member_ref *ref;
 	enum health_override *o;
+	struct health_override_meta *meta;
 	size_t n;
 	/* warm votes: targets, each with its votes votes[first .. first + n) */
 	struct wtarget {
@@ -136,12 +164,20 @@ static void parsed_free(struct parsed *p)
 {
 	free(p->ref);
 	free(p->o);
+	free(p->meta);
 	free(p->targets);
 	free(p->votes);
 }
 
-static int parsed_add(struct parsed *p, const struct health_member_ref *ref, enum health_override o)
+static int parsed_add(struct parsed *p, const struct health_member_ref *ref, enum health_override o,
+		      const struct health_override_meta *meta)
 {
+	struct health_override_meta *nm = realloc(p->meta, (p->n + 1) * sizeof(*nm));
+
+	if (!nm)
+		return -ENOMEM;
+	p->meta = nm;
+	p->meta[p->n] = *meta;
 	struct health_member_ref *nr = realloc(p->ref, (p->n + 1) * sizeof(*nr));
 
 	if (!nr)
@@ -277,17 +313,64 @@ static int parse_vote(struct parsed *p, const char *rest, const char **field, co
 	return 0;
 }
 
+/* Decodes put_encoded's %XX into out (size bytes); -EINVAL for a bad escape or too long. */
+static int get_encoded(const char *in, char *out, size_t size)
+{
+	size_t n = 0;
+
+	for (; *in; in++) {
+		unsigned int c = (unsigned char)*in;
+
+		if (c == '%') {
+			if (sscanf(in + 1, "%2x", &c) != 1 || !in[1] || !in[2])
+				return -EINVAL;
+			in += 2;
+		}
+		if (n + 1 >= size)
+			return -EINVAL;
+		out[n++] = (char)c;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+/* The optional "at=MS expires=MS who=ENC why=ENC" after an override; the field that is bad,
+ * or NULL. */
+static const char *parse_meta(char *rest, struct health_override_meta *m)
+{
+	for (char *w = strtok(rest, " \t\n"); w; w = strtok(NULL, " \t\n")) {
+		char *eq = strchr(w, '=');
+
+		if (!eq)
+			return "meta";
+		*eq++ = '\0';
+		if (!strcmp(w, "at") && parse_ms(eq, &m->at_ms) == 0)
+			continue;
+		if (!strcmp(w, "expires") && parse_ms(eq, &m->expires_ms) == 0)
+			continue;
+		if (!strcmp(w, "who") && get_encoded(eq, m->who, sizeof(m->who)) == 0)
+			continue;
+		if (!strcmp(w, "why") && get_encoded(eq, m->why, sizeof(m->why)) == 0)
+			continue;
+		return "meta";
+	}
+	return NULL;
+}
+
 /* An override line; -EINVAL with err set when it is bad. */
 static int parse_override(struct parsed *p, const char *line, const char *path, int lineno,
 			  char *err, size_t errlen)
 {
-	char name[1024], member[128], word[16], extra[2];
+	char name[1024], member[128], word[16], rest[1200] = "";
 	struct health_member_ref ref;
+	struct health_override_meta meta = {.origin = "local"};
 	const char *field = NULL, *msg = NULL;
 	char *end;
-	int k, o = 0;
+	int k, o = 0, used = 0;
 
-	k = sscanf(line, "%1023s %127s %15s %1s", name, member, word, extra);
+	k = sscanf(line, "%1023s %127s %15s%n", name, member, word, &used);
+	if (k == 3)
+		snprintf(rest, sizeof(rest), "%s", line + used);
 	if (k != 3) {
 		field = "line";
 		msg = "want \"<service> <member name> drain|up|down\"";
@@ -304,6 +387,9 @@ static int parse_override(struct parsed *p, const char *line, const char *path, 
 	} else if ((o = health_override_parse(word)) <= 0) {
 		field = "override";
 		msg = "want drain, up or down";
+	} else if ((field = parse_meta(rest, &meta)) != NULL) {
+		msg = "want at=<unix ms> expires=<unix ms> who=<text> why=<text> after the "
+		      "override";
 	}
 	if (field) {
 		load_error(err, errlen, path, lineno, field, msg);
@@ -314,7 +400,7 @@ static int parse_override(struct parsed *p, const char *line, const char *path, 
 		snprintf(ref.member, sizeof(ref.member), "#%s", member);
 	else
 		snprintf(ref.member, sizeof(ref.member), "%s", member);
-	if (parsed_add(p, &ref, (enum health_override)o) < 0) {
+	if (parsed_add(p, &ref, (enum health_override)o, &meta) < 0) {
 		load_error(err, errlen, path, 0, NULL, "out of memory");
 		return -ENOMEM;
 	}
@@ -421,7 +507,7 @@ int health_file_load(struct health_state *s, uint64_t now_ms, struct health_file
 	fclose(f);
 	if (ret < 0)
 		goto out;
-	ret = health_replace_overrides(s, p.ref, p.o, p.n);
+	ret = health_replace_overrides(s, p.ref, p.o, p.meta, p.n);
 	if (ret == 0 && !p.votes_bad)
 		ret = restore(s, &p, now_ms, out);
 	if (ret < 0) {

@@ -8,6 +8,7 @@
 #include "dname.h"
 #include "service.h"
 #include "snapshot.h"
+#include "store.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -210,6 +211,25 @@ static void render_probers(FILE *out, const struct metrics_input *in)
 	fprintf(out, "gslb_probers_warm %zu\n", r.warm_probers);
 }
 
+/* The etcd store: whether this site follows it, and the revision it applied last. */
+static void render_store(FILE *out, const struct metrics_input *in)
+{
+	struct store_status st;
+
+	store_get_status(in->store, &st);
+	family(out, "gslb_store_connected", "gauge",
+		 "1 while the etcd watch is up; 0: serving the last operator state seen.");
+	fprintf(out, "gslb_store_connected %d\n", st.connected);
+	family(out, "gslb_store_revision", "gauge", "The etcd revision applied last.");
+	fprintf(out, "gslb_store_revision %lld\n", (long long)st.revision);
+	family(out, "gslb_store_changes_total", "counter",
+		 "Changes of operator state applied from the etcd watch.");
+	fprintf(out, "gslb_store_changes_total %llu\n", (unsigned long long)st.changes);
+	family(out, "gslb_store_cache_corrupt", "gauge",
+		 "1 when the store cache file was corrupt at start (and ignored).");
+	fprintf(out, "gslb_store_cache_corrupt %d\n", st.cache_error[0] != '\0');
+}
+
 static void render_daemon(FILE *out, const struct metrics_input *in)
 {
 	family(out, "gslb_build_info", "gauge", "The gslbd version.");
@@ -354,6 +374,8 @@ static void render_members(FILE *out, const struct metrics_input *in)
 int metrics_render(FILE *out, const struct metrics_input *in)
 {
 	render_daemon(out, in);
+	if (in->store != NULL)
+		render_store(out, in);
 	render_dns(out, in);
 	render_net(out, in);
 	if (in->health != NULL)

@@ -178,7 +178,7 @@ START_TEST(region_drain_and_undrain)
 	/* drain: every member drained, a force included (replaced, counted); the drained one
 	 * is unchanged */
 	ck_assert_int_eq(
-	    health_override_region(s, refs, 3, true, &changed, &forced, err, sizeof(err)), 0);
+	    health_override_region(s, refs, 3, true, NULL, &changed, &forced, err, sizeof(err)), 0);
 	ck_assert_uint_eq(changed, 2);
 	ck_assert_uint_eq(forced, 1);
 	for (int i = 0; i < 3; i++) {
@@ -194,7 +194,7 @@ START_TEST(region_drain_and_undrain)
 	/* undrain: drains cleared, a force kept and counted */
 	act(s, 1, HEALTH_ACTION_UP, HEALTH_OVERRIDE_UP);
 	ck_assert_int_eq(
-	    health_override_region(s, refs, 3, false, &changed, &forced, err, sizeof(err)), 0);
+	    health_override_region(s, refs, 3, false, NULL, &changed, &forced, err, sizeof(err)), 0);
 	ck_assert_uint_eq(changed, 2);
 	ck_assert_uint_eq(forced, 1);
 	ck_assert_int_eq(health_override_get(s, www, mkey(0)), HEALTH_OVERRIDE_NONE);
@@ -207,10 +207,10 @@ START_TEST(region_drain_and_undrain)
 
 	/* nothing to change: no error, nothing counted */
 	ck_assert_int_eq(
-	    health_override_region(s, refs, 3, false, &changed, &forced, err, sizeof(err)), 0);
+	    health_override_region(s, refs, 3, false, NULL, &changed, &forced, err, sizeof(err)), 0);
 	ck_assert_uint_eq(changed, 0);
 	ck_assert_uint_eq(forced, 1);
-	ck_assert_int_eq(health_override_region(s, refs, 0, true, &changed, &forced, err,
+	ck_assert_int_eq(health_override_region(s, refs, 0, true, NULL, &changed, &forced, err,
 						sizeof(err)),
 			 0);
 	ck_assert_uint_eq(changed, 0);
@@ -218,7 +218,7 @@ START_TEST(region_drain_and_undrain)
 	/* an unwritable file: the drain is in force, the error says it is not saved */
 	remove_dir();
 	ck_assert_int_lt(
-	    health_override_region(s, refs, 3, true, &changed, &forced, err, sizeof(err)), 0);
+	    health_override_region(s, refs, 3, true, NULL, &changed, &forced, err, sizeof(err)), 0);
 	ck_assert_uint_eq(changed, 3);
 	ck_assert_str_eq(err, "overrides are in force but not saved to health.state_file: "
 			      "No such file or directory");
@@ -395,7 +395,8 @@ START_TEST(corrupt_file_keeps_state)
 	refused(s, "# c\nwww.example.com. 2\n", -EINVAL,
 		":2: line: want \"<service> <member name> drain|up|down\"");
 	refused(s, "www.example.com. 2 down extra\n", -EINVAL,
-		":1: line: want \"<service> <member name> drain|up|down\"");
+		":1: meta: want at=<unix ms> expires=<unix ms> who=<text> why=<text> after the "
+		"override");
 	refused(s, "www..example.com. 2 down\n", -EINVAL, ":1: service: bad domain name");
 	refused(s, "www.example.com. 4294967296 down\n", -EINVAL, ":1: member: out of range");
 	refused(s, "\x01\x02\x03\xff\n", -EINVAL,
