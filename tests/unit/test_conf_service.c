@@ -498,6 +498,40 @@ static const struct bad bad_services[] = {
 	  "%1$s:6: services[0].members[0].region: unknown region 'nowhere'" },
 };
 
+/* store: endpoints must be http(s)://IP:PORT, TLS files must exist, the prefix is /.../ */
+static const struct bad bad_store[] = {
+	{ "store: { etcd = [ \"http://etcd1:2379\" ]; };\n",
+	  "%1$s:3: store.etcd[0]: \"http://etcd1:2379\": the host must be an IP address (gslbd "
+	  "resolves no names for the store)" },
+	{ "store: { etcd = [ \"ftp://10.0.0.1:2379\" ]; };\n",
+	  "%1$s:3: store.etcd[0]: bad endpoint \"ftp://10.0.0.1:2379\": scheme is not http or "
+	  "https (want http://ADDR:2379)" },
+	{ "store: { etcd = [ \"http://10.0.0.1:2379\" ];\n ca_file = \"nope.pem\"; };\n",
+	  "%1$s:4: store.ca_file: cannot read \"%2$s/nope.pem\": No such file or directory" },
+	{ "store: { etcd = [ \"http://10.0.0.1:2379\" ]; prefix = \"gslb\"; };\n",
+	  "%1$s:3: store.prefix: \"gslb\" must start and end with '/' (e.g. \"/gslb/\")" },
+	{ "store: { etcd = [ ]; };\n",
+	  "%1$s:3: store.etcd: needs at least 1 entry" },
+};
+
+START_TEST(errors_store)
+{
+	struct conf *c;
+
+	for (size_t i = 0; i < sizeof(bad_store) / sizeof(bad_store[0]); i++)
+		load_fails(bad_store[i].body, bad_store[i].want);
+	c = load_ok("store: { etcd = [ \"http://127.0.0.1:2379\", \"https://[::1]:2379\" ]; };\n");
+	ck_assert(c->store.present);
+	ck_assert_uint_eq(c->store.netcd, 2);
+	ck_assert_str_eq(c->store.prefix, "/gslb/");
+	ck_assert_str_eq(c->store.cache_file, "/var/lib/gslb/store.cache");
+	conf_free(c);
+	c = load_ok("");
+	ck_assert(!c->store.present);
+	conf_free(c);
+}
+END_TEST
+
 static void run_bad(const struct bad *b, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -788,7 +822,7 @@ static Suite *conf_service_suite(void)
 		{ "flat_two_files", flat_two_files },
 		{ "errors_geoip", errors_geoip },
 		{ "errors_regions", errors_regions },
-		{ "errors_services", errors_services },
+		{ "errors_services", errors_services }, { "errors_store", errors_store },
 		{ "member_limit", member_limit },
 		{ "forward_references", forward_references },
 		{ "nested_services", nested_services },
