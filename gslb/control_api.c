@@ -9,6 +9,7 @@
 #include "dname.h"
 #include "filter.h"
 #include "health.h"
+#include "health_file.h"
 #include "log.h"
 #include "metrics.h"
 #include "service.h"
@@ -260,7 +261,7 @@ static json_t *member_json(const struct control_params *p, const struct snapshot
 		json_object_set_new(j, "cname", json_null());
 	json_object_set_new(j, "weight", json_integer(m->weight));
 	/* what the weighted filter uses: the region's weight times the member's; 0 drains */
-	json_object_set_new(j, "effective_weight", json_integer((json_int_t)filter_weight(m)));
+	json_object_set_new(j, "effective_weight", json_integer((json_int_t)filter_weight(s->health, m)));
 	json_object_set_new(j, "priority", json_integer(m->priority));
 	json_object_set_new(j, "check", m->check != NULL ? json_string(m->check) : json_null());
 	json_object_set_new(j, "answers",
@@ -304,6 +305,27 @@ static json_t *member_json(const struct control_params *p, const struct snapshot
 	tl = targets != NULL ? json_object_get(targets, key) : NULL;
 	json_object_set_new(j, "targets", tl != NULL ? json_incref(tl) : json_array());
 	return j;
+}
+
+static void weight_json(const struct health_weight_ref *ref, uint32_t weight,
+			const struct health_override_meta *m, void *arg)
+{
+	json_t *w = json_object();
+	char svc[NAME_TEXT_MAX];
+
+	json_object_set_new(w, "kind", json_string(ref->kind == HEALTH_WEIGHT_REGION ? "region"
+										   : "member"));
+	if (ref->kind == HEALTH_WEIGHT_MEMBER && dname_to_str(ref->service, svc, sizeof(svc)) == 0)
+		json_object_set_new(w, "service", json_string(svc));
+	json_object_set_new(w, "name", json_string(ref->name));
+	json_object_set_new(w, "weight", json_integer(weight));
+	json_object_set_new(w, "origin", json_string(m->origin ? m->origin : "local"));
+	json_object_set_new(w, "who", json_string(m->who));
+	json_object_set_new(w, "why", json_string(m->why));
+	json_object_set_new(w, "at_ms", json_integer((json_int_t)m->at_ms));
+	json_object_set_new(w, "expires_ms", json_integer((json_int_t)m->expires_ms));
+	json_object_set_new(w, "revision", json_integer((json_int_t)m->mod_rev));
+	json_array_append_new(arg, w);
 }
 
 /* Where operator state lives: {"backend":"local"} or etcd's connection state. */
@@ -358,6 +380,14 @@ static json_t *state_json(const struct control_params *p, bool serving, const st
 	json_object_set_new(j, "config", json_string(cf->path));
 	json_object_set_new(j, "overrides", json_boolean(p->health != NULL));
 	json_object_set_new(j, "store", store_json(p));
+	if (p->health != NULL) {
+		json_t *wl = json_array();
+
+		health_lock(p->health);
+		health_foreach_weight(p->health, weight_json, wl);
+		health_unlock(p->health);
+		json_object_set_new(j, "weights", wl);
+	}
 	if (p->health != NULL) {
 		struct health_readiness r;
 		json_t *hv = json_object();
@@ -860,6 +890,109 @@ void control_api_region(const struct control_params *p, struct evhttp_request *r
 	reply_json(req, 200, j);
 out:
 	free(refs);
+}
+
+/* ------------------------------------------------------------ runtime weights */
+
+void control_api_weight(const struct control_params *p, struct evhttp_request *req,
+			const char *kind, const char *service, const char *name, const char *value)
+{
+	struct health_weight_ref ref = {.kind = HEALTH_WEIGHT_REGION};
+	struct health_override_meta meta, seen;
+	const struct snapshot *s;
+	uint32_t weight = MEMBER_WEIGHT_CONFIG;
+	uint64_t ttl_s;
+	bool found = false;
+	char err[256];
+	int ret;
+	json_t *j;
+
+	if (strcmp(value, "clear") != 0) {
+		char *end;
+		unsigned long v;
+
+		errno = 0;
+		v = strtoul(value, &end, 10);
+		if (value[0] < '0' || value[0] > '9' || *end != '\0' || errno != 0 || v > 1000000) {
+			control_api_reply_error(req, 400,
+						"weight '%s': want 0..1000000 or clear (0 drains, "
+						"as in gslb.conf(5))",
+						value);
+			return;
+		}
+		weight = (uint32_t)v;
+	}
+	if (strcmp(kind, "member") == 0) {
+		ref.kind = HEALTH_WEIGHT_MEMBER;
+		if (dname_from_str(service, ref.service) < 0) {
+			control_api_reply_error(req, 400, "'%s' is not a domain name", service);
+			return;
+		}
+	}
+	rcu_read_lock();
+	s = snapshot_get();
+	if (s != NULL && ref.kind == HEALTH_WEIGHT_REGION) {
+		found = conf_region_find(s->conf, name) != NULL;
+		snprintf(ref.name, sizeof(ref.name), "%s", name);
+	}
+	for (size_t i = 0; s != NULL && ref.kind == HEALTH_WEIGHT_MEMBER && i < s->conf->nservices;
+	     i++) {
+		const struct service *sv = &s->conf->services[i];
+		const struct member *m = dname_equal(sv->name, ref.service) ? member_by_arg(sv, name)
+									    : NULL;
+
+		if (m != NULL) {
+			char key[HEALTH_MEMBER_NAME_MAX];
+
+			health_member_key(m, key);
+			snprintf(ref.name, sizeof(ref.name), "%s", key);
+			dname_copy_lower(ref.service, sv->name);
+			found = true;
+		}
+	}
+	rcu_read_unlock();
+	if (!found) {
+		if (ref.kind == HEALTH_WEIGHT_REGION)
+			control_api_reply_error(req, 404, "no region '%s'", name);
+		else
+			control_api_reply_error(req, 404, "no member '%s' in service '%s'", name,
+						service);
+		return;
+	}
+	if (change_meta(p, req, &meta, &ttl_s) != 0)
+		return;
+	j = json_object();
+	json_object_set_new(j, "result", json_string("ok"));
+	json_object_set_new(j, "kind", json_string(kind));
+	if (ref.kind == HEALTH_WEIGHT_MEMBER)
+		json_object_set_new(j, "service", json_string(service));
+	json_object_set_new(j, "name", json_string(ref.name));
+	json_object_set_new(j, "weight", weight == MEMBER_WEIGHT_CONFIG ? json_null()
+									 : json_integer(weight));
+	health_lock(p->health);
+	uint32_t cur = health_get_weight(p->health, &ref, &seen);
+	if (p->store != NULL) {
+		struct store_op op = {.is_weight = true, .wref = ref, .weight = weight};
+
+		health_unlock(p->health);
+		op.expect_rev = cur != MEMBER_WEIGHT_CONFIG ? seen.mod_rev : 0;
+		json_object_set_new(j, "store", json_string("etcd"));
+		store_submit(p, req, &op, cur == weight && weight == MEMBER_WEIGHT_CONFIG ? 0 : 1,
+			     &meta, ttl_s, j);
+		return;
+	}
+	ret = health_put_weight(p->health, &ref, weight, &meta);
+	if (ret == 0)
+		ret = health_file_save_locked(p->health);
+	health_unlock(p->health);
+	if (ret != 0) {
+		snprintf(err, sizeof(err), "weight in force but not saved to health.state_file: %s",
+			 strerror(-ret));
+		json_decref(j);
+		control_api_reply_error(req, 500, "%s", err);
+		return;
+	}
+	reply_json(req, 200, j);
 }
 
 /* ------------------------------------------------------------ /api/v1/stats */

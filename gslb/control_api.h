@@ -12,6 +12,8 @@
  *                         input as JSON, so a renamed metric cannot break the CLI)
  *   POST /api/v1/reload   control_api_reload
  *   POST /api/v1/members/SERVICE/MEMBER/ACTION  control_api_member (MEMBER: name or index)
+ *   POST /api/v1/weights/region/REGION/N|clear, /api/v1/weights/member/SERVICE/MEMBER/N|clear
+ *                                               control_api_weight
  *   POST /api/v1/regions/REGION/drain|undrain   control_api_region
  *
  * Every function runs on the control thread (an RCU reader).
@@ -52,6 +54,12 @@ json_t *control_api_reload_json(uint64_t generation, unsigned restart);
  * not be NULL. */
 void control_api_member(const struct control_params *p, struct evhttp_request *req,
 			const char *service, const char *member, const char *action);
+/* Sets (value 0..1000000) or clears (value "clear") the runtime weight of a region (kind
+ * "region", name the region, service unused) or of a member (kind "member", name its name or
+ * index) for every site with a store, else this one (state file). 400 for a bad value, 404 for
+ * an unknown region or member. p->health must not be NULL. */
+void control_api_weight(const struct control_params *p, struct evhttp_request *req,
+			const char *kind, const char *service, const char *name, const char *value);
 /* Drains or undrains every member of region in the published snapshot. 404 for an unknown
  * action or region. p->health must not be NULL. */
 void control_api_region(const struct control_params *p, struct evhttp_request *req,

@@ -64,6 +64,8 @@ static void usage(FILE *f)
 		"  clear SERVICE MEMBER           remove any override of a member\n"
 		"  drain-region|undrain-region REGION\n"
 		"                                 drain (undrain) every member of a region\n"
+		"  weight REGION N|clear          the region's weight in place of the config's\n"
+		"  weight SERVICE MEMBER N|clear  the member's weight in place of the config's\n"
 		"options:\n"
 		"  --reason TEXT                  why (with a change): recorded with it, shown by\n"
 		"                                 status\n"
@@ -563,38 +565,62 @@ static void print_store(json_t *j)
 		printf("store cache CORRUPT at start, ignored: %s\n", jstr(st, "cache_error", ""));
 }
 
+/* " (origin revision N) by WHO at WHEN, expires in Ns: WHY" of an override or a weight */
+static void print_meta(json_t *oi)
+{
+	json_int_t exp = json_integer_value(json_object_get(oi, "expires_ms"));
+	time_t now = time(NULL);
+	char at[64];
+
+	format_time(json_integer_value(json_object_get(oi, "at_ms")) / 1000, at, sizeof(at));
+	printf(" (%s", jstr(oi, "origin", "?"));
+	if (json_integer_value(json_object_get(oi, "revision")) > 0)
+		printf(" revision %lld", (long long)json_integer_value(json_object_get(oi, "revision")));
+	printf(") by %s at %s", jstr(oi, "who", "")[0] ? jstr(oi, "who", "") : "?",
+	       json_integer_value(json_object_get(oi, "at_ms")) ? at : "?");
+	if (exp > 0)
+		printf(", expires in %llds", (long long)(exp / 1000 > now ? exp / 1000 - now : 0));
+	printf(": %s\n", jstr(oi, "why", "")[0] ? jstr(oi, "why", "") : "(no reason)");
+}
+
+/* The runtime weights (gslbctl weight), each with its meta. */
+static void print_weights(json_t *j)
+{
+	json_t *w;
+	size_t i;
+
+	json_array_foreach (json_object_get(j, "weights"), i, w) {
+		if (i == 0)
+			printf("\nruntime weights:\n");
+		if (strcmp(jstr(w, "kind", ""), "region") == 0)
+			printf("  region %s weight %lld", jstr(w, "name", "?"),
+			       (long long)json_integer_value(json_object_get(w, "weight")));
+		else
+			printf("  %s %s weight %lld", jstr(w, "service", "?"), jstr(w, "name", "?"),
+			       (long long)json_integer_value(json_object_get(w, "weight")));
+		print_meta(w);
+	}
+}
+
 /* Every override with who set it, when, why and until when. */
 static void print_overrides(json_t *j)
 {
 	json_t *s, *m;
 	size_t i, k;
 	bool any = false;
-	time_t now = time(NULL);
 
 	json_array_foreach (json_object_get(j, "services"), i, s) {
 		json_array_foreach (json_object_get(s, "members"), k, m) {
 			json_t *oi = json_object_get(m, "override_info");
-			json_int_t exp = json_integer_value(json_object_get(oi, "expires_ms"));
-			char at[64];
 
 			if (!json_is_object(oi))
 				continue;
 			if (!any)
 				printf("\noverrides:\n");
 			any = true;
-			format_time(json_integer_value(json_object_get(oi, "at_ms")) / 1000, at,
-				    sizeof(at));
-			printf("  %s %s %s (%s", jstr(s, "name", "?"), jstr(m, "name", "?"),
-			       jstr(m, "override", "?"), jstr(oi, "origin", "?"));
-			if (json_integer_value(json_object_get(oi, "revision")) > 0)
-				printf(" revision %lld",
-				       (long long)json_integer_value(json_object_get(oi, "revision")));
-			printf(") by %s at %s", jstr(oi, "who", "")[0] ? jstr(oi, "who", "") : "?",
-			       json_integer_value(json_object_get(oi, "at_ms")) ? at : "?");
-			if (exp > 0)
-				printf(", expires in %llds",
-				       (long long)(exp / 1000 > now ? exp / 1000 - now : 0));
-			printf(": %s\n", jstr(oi, "why", "")[0] ? jstr(oi, "why", "") : "(no reason)");
+			printf("  %s %s %s", jstr(s, "name", "?"), jstr(m, "name", "?"),
+			       jstr(m, "override", "?"));
+			print_meta(oi);
 		}
 	}
 }
@@ -658,6 +684,7 @@ static int cmd_status(const struct opts *o)
 		}
 	}
 	print_overrides(j);
+	print_weights(j);
 	print_probers(j);
 	print_store(j);
 	json_decref(j);
@@ -747,6 +774,42 @@ static void change_query(const struct opts *o, char *buf, size_t size)
 	}
 	if (o->for_s > 0 && len < size)
 		snprintf(buf + len, size - len, "%sfor=%lu", len ? "&" : "?", o->for_s);
+}
+
+/* weight REGION N|clear, or weight SERVICE MEMBER N|clear */
+static int cmd_weight(const struct opts *o, char **args, int nargs)
+{
+	char e1[1024], e2[256], ev[64], path[2600], what[1400], query[1200];
+	json_t *j, *w;
+	int rc;
+
+	change_query(o, query, sizeof(query));
+	encode_segment(args[0], e1, sizeof(e1));
+	encode_segment(args[nargs - 1], ev, sizeof(ev));
+	if (nargs == 2) {
+		snprintf(path, sizeof(path), "/api/v1/weights/region/%s/%s%s", e1, ev, query);
+		snprintf(what, sizeof(what), "weight %s %s", args[0], args[1]);
+	} else {
+		encode_segment(args[1], e2, sizeof(e2));
+		snprintf(path, sizeof(path), "/api/v1/weights/member/%s/%s/%s%s", e1, e2, ev,
+			 query);
+		snprintf(what, sizeof(what), "weight %s %s %s", args[0], args[1], args[2]);
+	}
+	j = api(o, "POST", path, what, &rc);
+	if (j == NULL)
+		return rc;
+	w = json_object_get(j, "weight");
+	if (nargs == 2)
+		printf("region %s: ", jstr(j, "name", args[0]));
+	else
+		printf("%s member %s: ", args[0], jstr(j, "name", args[1]));
+	if (json_is_integer(w))
+		printf("weight %lld%s\n", (long long)json_integer_value(w),
+		       json_integer_value(w) == 0 ? " (drained for weighted filters)" : "");
+	else
+		printf("weight cleared: the config's again\n");
+	json_decref(j);
+	return 0;
 }
 
 static int cmd_member(const struct opts *o, const char *action, const char *service,
@@ -969,6 +1032,11 @@ int main(int argc, char **argv)
 	} else if (strcmp(cmd, "force-up") == 0 || strcmp(cmd, "force-down") == 0) {
 		if (need_args(cmd, nargs, 2))
 			rc = cmd_member(&o, cmd + 6, args[0], args[1]);
+	} else if (strcmp(cmd, "weight") == 0) {
+		if (nargs == 2 || nargs == 3)
+			rc = cmd_weight(&o, args, nargs);
+		else
+			need_args(cmd, nargs, 2);
 	} else if (strcmp(cmd, "drain-region") == 0 || strcmp(cmd, "undrain-region") == 0) {
 		if (need_args(cmd, nargs, 1))
 			rc = cmd_region(&o, cmd[0] == 'd' ? "drain" : "undrain", args[0]);

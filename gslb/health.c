@@ -44,6 +44,8 @@ struct mrec {
 	uint32_t index;
 	int64_t slot; /* in s->pub, or -1 when not in the bound snapshot */
 	char name[HEALTH_MEMBER_NAME_MAX]; /* its override key while bound, else "" */
+	char region[HEALTH_REGION_NAME_MAX]; /* its region's name while bound */
+	uint32_t rweight, mweight; /* runtime weights, or MEMBER_WEIGHT_CONFIG */
 	struct target *targets;
 	size_t ntargets;
 	enum health_override ovr;
@@ -67,6 +69,13 @@ struct prober {
 	bool warm; /* known from health.state_file only: no report since the start */
 };
 
+/* A runtime weight (gslbctl weight). */
+struct wrec {
+	struct health_weight_ref ref;
+	uint32_t weight;
+	struct health_override_meta meta;
+};
+
 struct health_state {
 	pthread_mutex_t lock;
 	/* parameters, from conf_health */
@@ -82,6 +91,8 @@ struct health_state {
 	size_t nidx;
 	struct orec *ov; /* the overrides in force, in the order first set */
 	size_t nov;
+	struct wrec *wt; /* the runtime weights */
+	size_t nwt;
 	struct prober *probers;
 	size_t nprobers, capprobers;
 	struct member_health *pub; /* the bound snapshot's array */
@@ -152,6 +163,7 @@ void health_free(struct health_state *s)
 	free(s->m);
 	free(s->idx);
 	free(s->ov);
+	free(s->wt);
 	free(s->probers);
 	free(s->state_file);
 	pthread_mutex_destroy(&s->lock);
@@ -239,6 +251,7 @@ static struct mrec *mget(struct health_state *s, const uint8_t *service, uint32_
 	dname_copy_lower(m->service, service);
 	m->index = index;
 	m->slot = -1;
+	m->rweight = m->mweight = MEMBER_WEIGHT_CONFIG;
 	m->up = s->default_up;
 	s->nm++;
 	size_t i = mhash(m->service, index) & (s->nidx - 1);
@@ -297,6 +310,10 @@ static bool publish(struct health_state *s, struct mrec *m)
 	if (m->slot >= 0 && (size_t)m->slot < s->npub) {
 		member_health_set_drained(&s->pub[m->slot], m->ovr == HEALTH_OVERRIDE_DRAIN);
 		member_health_set_down_addrs(&s->pub[m->slot], down);
+		atomic_store_explicit(&s->pub[m->slot].region_weight, m->rweight,
+				      memory_order_relaxed);
+		atomic_store_explicit(&s->pub[m->slot].member_weight, m->mweight,
+				      memory_order_relaxed);
 		member_health_set(&s->pub[m->slot], up, fresh, mean(lsum, ln), mean(rsum, rn));
 	}
 	return up != was;
@@ -398,6 +415,131 @@ static struct mrec *mbound(struct health_state *s, const uint8_t *service, const
 	return NULL;
 }
 
+/* ---- runtime weights ---- */
+
+static bool wref_equal(const struct health_weight_ref *a, const struct health_weight_ref *b)
+{
+	return a->kind == b->kind && !strcmp(a->name, b->name) &&
+	       (a->kind == HEALTH_WEIGHT_REGION || dname_equal(a->service, b->service));
+}
+
+static struct wrec *wfind(struct health_state *s, const struct health_weight_ref *r)
+{
+	for (size_t i = 0; i < s->nwt; i++)
+		if (wref_equal(&s->wt[i].ref, r))
+			return &s->wt[i];
+	return NULL;
+}
+
+/* m's runtime weights from the table. */
+static void weights_of(struct health_state *s, struct mrec *m)
+{
+	struct health_weight_ref r = {.kind = HEALTH_WEIGHT_REGION};
+	const struct wrec *w;
+
+	snprintf(r.name, sizeof(r.name), "%s", m->region);
+	w = wfind(s, &r);
+	m->rweight = w ? w->weight : MEMBER_WEIGHT_CONFIG;
+	r.kind = HEALTH_WEIGHT_MEMBER;
+	dname_copy_lower(r.service, m->service);
+	snprintf(r.name, sizeof(r.name), "%s", m->name);
+	w = wfind(s, &r);
+	m->mweight = w ? w->weight : MEMBER_WEIGHT_CONFIG;
+}
+
+static void publish_weights(struct health_state *s)
+{
+	for (size_t i = 0; i < s->nm; i++) {
+		if (s->m[i].slot < 0)
+			continue;
+		weights_of(s, &s->m[i]);
+		publish(s, &s->m[i]);
+	}
+}
+
+int health_put_weight(struct health_state *s, const struct health_weight_ref *ref, uint32_t weight,
+		      const struct health_override_meta *meta)
+{
+	struct health_weight_ref r = *ref;
+	struct wrec *w;
+
+	if (strlen(ref->name) >= HEALTH_MEMBER_NAME_MAX)
+		return -EINVAL;
+	if (r.kind == HEALTH_WEIGHT_MEMBER)
+		dname_copy_lower(r.service, ref->service);
+	else
+		memset(r.service, 0, sizeof(r.service));
+	w = wfind(s, &r);
+	if (weight == MEMBER_WEIGHT_CONFIG) {
+		if (!w)
+			return 0;
+		*w = s->wt[--s->nwt];
+	} else {
+		if (!w) {
+			struct wrec *v = realloc(s->wt, (s->nwt + 1) * sizeof(*v));
+
+			if (!v)
+				return -ENOMEM;
+			s->wt = v;
+			w = &s->wt[s->nwt++];
+			w->ref = r;
+		}
+		w->weight = weight;
+		w->meta = meta ? *meta : (struct health_override_meta){.origin = "local"};
+	}
+	log_info("event=weight kind=%s name=%s weight=%s%u origin=%s who=\"%s\" why=\"%s\"",
+		 r.kind == HEALTH_WEIGHT_REGION ? "region" : "member", r.name,
+		 weight == MEMBER_WEIGHT_CONFIG ? "config" : "",
+		 weight == MEMBER_WEIGHT_CONFIG ? 0 : weight,
+		 meta && meta->origin ? meta->origin : "local", meta ? meta->who : "",
+		 meta ? meta->why : "");
+	publish_weights(s);
+	return 0;
+}
+
+uint32_t health_get_weight(struct health_state *s, const struct health_weight_ref *ref,
+			   struct health_override_meta *meta)
+{
+	struct health_weight_ref r = *ref;
+
+	if (r.kind == HEALTH_WEIGHT_MEMBER)
+		dname_copy_lower(r.service, ref->service);
+	const struct wrec *w = wfind(s, &r);
+	if (meta)
+		*meta = w ? w->meta : (struct health_override_meta){0};
+	return w ? w->weight : MEMBER_WEIGHT_CONFIG;
+}
+
+void health_foreach_weight(struct health_state *s,
+			   void (*fn)(const struct health_weight_ref *ref, uint32_t weight,
+				      const struct health_override_meta *meta, void *arg),
+			   void *arg)
+{
+	for (size_t i = 0; i < s->nwt; i++)
+		fn(&s->wt[i].ref, s->wt[i].weight, &s->wt[i].meta, arg);
+}
+
+int health_replace_weights(struct health_state *s, const struct health_weight_ref *refs,
+			   const uint32_t *w, const struct health_override_meta *meta, size_t n)
+{
+	struct wrec *v = calloc(n ? n : 1, sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		v[i].ref = refs[i];
+		if (refs[i].kind == HEALTH_WEIGHT_MEMBER)
+			dname_copy_lower(v[i].ref.service, refs[i].service);
+		v[i].weight = w[i];
+		v[i].meta = meta ? meta[i] : (struct health_override_meta){.origin = "local"};
+	}
+	free(s->wt);
+	s->wt = v;
+	s->nwt = n;
+	publish_weights(s);
+	return 0;
+}
+
 /* A state file written before members had names keys overrides by index ("#<index>"): the
  * first bind gives each such override the name of the member at that index, once. */
 static void rename_legacy(struct health_state *s, const struct service *services, size_t n)
@@ -459,8 +601,10 @@ int health_bind(struct health_state *s, const struct service *services, size_t n
 				log_err("event=health_bind error=\"out of memory\"");
 			m->slot = mb->health;
 			health_member_key(mb, m->name);
+			snprintf(m->region, sizeof(m->region), "%s", mb->region->name);
 			const struct orec *o = ofind(s, m->service, m->name);
 			m->ovr = o ? o->o : HEALTH_OVERRIDE_NONE;
+			weights_of(s, m);
 			publish(s, m);
 		}
 	}

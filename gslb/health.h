@@ -138,6 +138,36 @@ void health_foreach_override(struct health_state *s,
 int health_replace_overrides(struct health_state *s, const struct health_member_ref *v,
 			     const enum health_override *o,
 			     const struct health_override_meta *meta, size_t n);
+/* Runtime weights (gslbctl weight): a region's or a member's weight in place of the
+ * config's, for every member of the region or for the member, published with the member
+ * (member_health.region_weight, member_weight) and read by filter_weight. Kept like overrides:
+ * by name, across reloads, in the state file or the store. Between health_lock and
+ * health_unlock. */
+#define HEALTH_REGION_NAME_MAX 72
+enum health_weight_kind {
+	HEALTH_WEIGHT_REGION = 0,
+	HEALTH_WEIGHT_MEMBER,
+};
+struct health_weight_ref {
+	enum health_weight_kind kind;
+	uint8_t service[DNAME_MAXLEN];	   /* member: its service, lowercased; region: unused */
+	char name[HEALTH_REGION_NAME_MAX]; /* the region's or the member's name */
+};
+/* Sets ref's weight (MEMBER_WEIGHT_CONFIG clears it) with meta (NULL: none) and publishes
+ * the members it applies to. Returns 0, -EINVAL (a name too long) or -ENOMEM. */
+int health_put_weight(struct health_state *s, const struct health_weight_ref *ref, uint32_t weight,
+		      const struct health_override_meta *meta);
+/* ref's runtime weight, or MEMBER_WEIGHT_CONFIG; its meta when meta is not NULL. */
+uint32_t health_get_weight(struct health_state *s, const struct health_weight_ref *ref,
+			   struct health_override_meta *meta);
+void health_foreach_weight(struct health_state *s,
+			   void (*fn)(const struct health_weight_ref *ref, uint32_t weight,
+				      const struct health_override_meta *meta, void *arg),
+			   void *arg);
+/* Replaces every runtime weight with refs[0..n), w[0..n), meta[0..n) (NULL: none). */
+int health_replace_weights(struct health_state *s, const struct health_weight_ref *refs,
+			   const uint32_t *w, const struct health_override_meta *meta, size_t n);
+
 /* health.state_file, or NULL when none is configured; valid until health_unlock. */
 const char *health_state_file(struct health_state *s);
 

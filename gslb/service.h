@@ -127,7 +127,13 @@ struct member_health {
 	/* bit i: the member's address i (its ipv4 ones, then its ipv6 ones) is down while
 	 * the member is up; addresses past the 64th are never marked */
 	atomic_uint_least64_t down_addrs;
+	/* runtime weights (gslbctl weight, health.h): the member's region's and its own, in
+	 * place of the config's; MEMBER_WEIGHT_CONFIG: the config's */
+	atomic_uint_least32_t region_weight;
+	atomic_uint_least32_t member_weight;
 };
+
+#define MEMBER_WEIGHT_CONFIG UINT32_MAX
 
 #define MEMBER_MAX_MARKED_ADDRS 64
 
@@ -141,6 +147,8 @@ static inline void member_health_init(struct member_health *h)
 	atomic_init(&h->load_permille, MEMBER_LOAD_UNKNOWN);
 	atomic_init(&h->rtt_us, MEMBER_RTT_UNKNOWN);
 	atomic_init(&h->down_addrs, 0);
+	atomic_init(&h->region_weight, MEMBER_WEIGHT_CONFIG);
+	atomic_init(&h->member_weight, MEMBER_WEIGHT_CONFIG);
 }
 
 static inline bool member_health_up(const struct member_health *h)

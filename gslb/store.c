@@ -35,6 +35,8 @@
 #define STORE_APPLY_WAIT_MS 1000 /* a write waits this long for its own change to arrive */
 #define STORE_WATCH_TIMEOUT 1e7	 /* the stream has no deadline: it ends when etcd goes */
 #define OVERRIDES "overrides/"
+#define WEIGHTS_REGION "weights/region/"
+#define WEIGHTS_MEMBER "weights/member/"
 
 struct endpoint {
 	char url[256];
@@ -122,30 +124,31 @@ static int64_t jint(json_t *j)
 	return 0;
 }
 
-/* The key of a member's override. */
-static int member_key(const struct store *st, const struct health_member_ref *r, char *out,
-		      size_t size)
+/* The key an op writes: a member's override or a runtime weight. */
+static int op_key(const struct store *st, const struct store_op *op, char *out, size_t size)
 {
 	char name[DNAME_MAXLEN * 4 + 2];
+	int n;
 
-	if (dname_to_str(r->service, name, sizeof(name)) < 0)
+	if (op->is_weight && op->wref.kind == HEALTH_WEIGHT_REGION)
+		n = snprintf(out, size, "%s" WEIGHTS_REGION "%s", st->prefix, op->wref.name);
+	else if (dname_to_str(op->is_weight ? op->wref.service : op->ref.service, name,
+			      sizeof(name)) < 0)
 		return -EINVAL;
-	if ((size_t)snprintf(out, size, "%s" OVERRIDES "%s/%s", st->prefix, name, r->member) >=
-	    size)
-		return -ENAMETOOLONG;
-	return 0;
+	else if (op->is_weight)
+		n = snprintf(out, size, "%s" WEIGHTS_MEMBER "%s/%s", st->prefix, name,
+			     op->wref.name);
+	else
+		n = snprintf(out, size, "%s" OVERRIDES "%s/%s", st->prefix, name, op->ref.member);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-/* Parses a key of st's into r; -EINVAL for a key that is not a member's override. */
-static int parse_key(const struct store *st, const char *key, struct health_member_ref *r)
+/* "<service.>/<member>" into r; -EINVAL when it is not. */
+static int parse_member(const char *rest, struct health_member_ref *r)
 {
-	size_t pl = strlen(st->prefix);
-	const char *rest, *slash;
+	const char *slash;
 	char name[DNAME_MAXLEN * 4 + 2];
 
-	if (strncmp(key, st->prefix, pl) || strncmp(key + pl, OVERRIDES, strlen(OVERRIDES)))
-		return -EINVAL;
-	rest = key + pl + strlen(OVERRIDES);
 	slash = strrchr(rest, '/');
 	if (!slash || (size_t)(slash - rest) >= sizeof(name) || !slash[1] ||
 	    strlen(slash + 1) >= sizeof(r->member))
@@ -158,19 +161,62 @@ static int parse_key(const struct store *st, const char *key, struct health_memb
 	return 0;
 }
 
-/* A value's override and meta; -EINVAL when it is not one. */
+enum key_kind { KEY_OVERRIDE = 0, KEY_WEIGHT };
+
+/* Parses a key of st's: a member's override (into r) or a runtime weight (into w). Returns
+ * the kind, or -EINVAL for another key. */
+static int parse_key(const struct store *st, const char *key, struct health_member_ref *r,
+		     struct health_weight_ref *w)
+{
+	size_t pl = strlen(st->prefix);
+	const char *k = key + pl;
+
+	if (strncmp(key, st->prefix, pl))
+		return -EINVAL;
+	if (!strncmp(k, OVERRIDES, strlen(OVERRIDES)))
+		return parse_member(k + strlen(OVERRIDES), r) < 0 ? -EINVAL : KEY_OVERRIDE;
+	memset(w, 0, sizeof(*w));
+	if (!strncmp(k, WEIGHTS_REGION, strlen(WEIGHTS_REGION))) {
+		k += strlen(WEIGHTS_REGION);
+		if (!*k || strchr(k, '/') || strlen(k) >= HEALTH_MEMBER_NAME_MAX)
+			return -EINVAL;
+		w->kind = HEALTH_WEIGHT_REGION;
+		snprintf(w->name, sizeof(w->name), "%s", k);
+		return KEY_WEIGHT;
+	}
+	if (!strncmp(k, WEIGHTS_MEMBER, strlen(WEIGHTS_MEMBER))) {
+		struct health_member_ref m;
+
+		if (parse_member(k + strlen(WEIGHTS_MEMBER), &m) < 0)
+			return -EINVAL;
+		w->kind = HEALTH_WEIGHT_MEMBER;
+		memcpy(w->service, m.service, sizeof(w->service));
+		snprintf(w->name, sizeof(w->name), "%s", m.member);
+		return KEY_WEIGHT;
+	}
+	return -EINVAL;
+}
+
+/* A value's override (or with o NULL its weight, into *weight) and meta; -EINVAL when it is
+ * not one. */
 static int parse_value(const char *value, int64_t mod_rev, enum health_override *o,
-		       struct health_override_meta *m)
+		       uint32_t *weight, struct health_override_meta *m)
 {
 	json_t *j = json_loads(value, 0, NULL);
 	const char *ov = j ? json_string_value(json_object_get(j, "override")) : NULL;
+	json_t *wj = j ? json_object_get(j, "weight") : NULL;
 	int r = ov ? health_override_parse(ov) : -EINVAL;
 
-	if (r <= 0) {
+	if (o ? r <= 0
+	      : !json_is_integer(wj) || json_integer_value(wj) < 0 ||
+		    json_integer_value(wj) > 1000000) {
 		json_decref(j);
 		return -EINVAL;
 	}
-	*o = (enum health_override)r;
+	if (o)
+		*o = (enum health_override)r;
+	else
+		*weight = (uint32_t)json_integer_value(wj);
 	*m = (struct health_override_meta){.origin = "etcd", .mod_rev = mod_rev};
 	snprintf(m->who, sizeof(m->who), "%s",
 		 json_string_value(json_object_get(j, "who")) ?: "");
@@ -287,27 +333,43 @@ static int apply_all(struct store *st)
 	struct health_member_ref *refs = calloc(st->nkv + 1, sizeof(*refs));
 	enum health_override *o = calloc(st->nkv + 1, sizeof(*o));
 	struct health_override_meta *m = calloc(st->nkv + 1, sizeof(*m));
-	size_t n = 0;
+	struct health_weight_ref *wrefs = calloc(st->nkv + 1, sizeof(*wrefs));
+	uint32_t *w = calloc(st->nkv + 1, sizeof(*w));
+	struct health_override_meta *wm = calloc(st->nkv + 1, sizeof(*wm));
+	size_t n = 0, nw = 0;
 	int ret = -ENOMEM;
 
-	if (!refs || !o || !m)
+	if (!refs || !o || !m || !wrefs || !w || !wm)
 		goto out;
 	for (size_t i = 0; i < st->nkv; i++) {
-		if (parse_key(st, st->kv[i].key, &refs[n]) < 0 ||
-		    parse_value(st->kv[i].value, st->kv[i].mod_rev, &o[n], &m[n]) < 0) {
-			log_warn("event=store_key_ignored key=\"%s\" error=\"not an override\"",
-				 st->kv[i].key);
+		int k = parse_key(st, st->kv[i].key, &refs[n], &wrefs[nw]);
+
+		if (k == KEY_OVERRIDE &&
+		    parse_value(st->kv[i].value, st->kv[i].mod_rev, &o[n], NULL, &m[n]) == 0) {
+			n++;
 			continue;
 		}
-		n++;
+		if (k == KEY_WEIGHT &&
+		    parse_value(st->kv[i].value, st->kv[i].mod_rev, NULL, &w[nw], &wm[nw]) == 0) {
+			nw++;
+			continue;
+		}
+		log_warn("event=store_key_ignored key=\"%s\" error=\"not an override or a "
+			 "weight\"",
+			 st->kv[i].key);
 	}
 	health_lock(st->h);
 	ret = health_replace_overrides(st->h, refs, o, m, n);
+	if (ret == 0)
+		ret = health_replace_weights(st->h, wrefs, w, wm, nw);
 	health_unlock(st->h);
 out:
 	free(refs);
 	free(o);
 	free(m);
+	free(wrefs);
+	free(w);
+	free(wm);
 	return ret;
 }
 
@@ -459,8 +521,11 @@ static void apply_event(struct store *st, json_t *ev)
 	char *value = del ? NULL : unb64(json_object_get(kv, "value"));
 	int64_t rev = jint(json_object_get(kv, "mod_revision"));
 	struct health_member_ref ref;
+	struct health_weight_ref wref;
 	struct health_override_meta m;
 	enum health_override o = HEALTH_OVERRIDE_NONE;
+	uint32_t weight = MEMBER_WEIGHT_CONFIG;
+	int kind;
 
 	if (!key || (!del && !value))
 		goto out;
@@ -468,14 +533,21 @@ static void apply_event(struct store *st, json_t *ev)
 	kv_set(st, key, value, rev);
 	st->st.changes++;
 	pthread_mutex_unlock(&st->lock);
-	if (parse_key(st, key, &ref) < 0 || (!del && parse_value(value, rev, &o, &m) < 0)) {
-		log_warn("event=store_key_ignored key=\"%s\" error=\"not an override\"", key);
+	kind = parse_key(st, key, &ref, &wref);
+	if (kind < 0 ||
+	    (!del && parse_value(value, rev, kind == KEY_OVERRIDE ? &o : NULL, &weight, &m) < 0)) {
+		log_warn("event=store_key_ignored key=\"%s\" error=\"not an override or a "
+			 "weight\"",
+			 key);
 		goto out;
 	}
 	health_lock(st->h);
 	if (del)
 		m = (struct health_override_meta){.origin = "etcd", .mod_rev = rev};
-	(void)health_put_override_meta(st->h, ref.service, ref.member, o, &m);
+	if (kind == KEY_OVERRIDE)
+		(void)health_put_override_meta(st->h, ref.service, ref.member, o, &m);
+	else
+		(void)health_put_weight(st->h, &wref, weight, &m);
 	health_unlock(st->h);
 out:
 	free(key);
@@ -932,7 +1004,7 @@ static char *txn_body(struct write *w)
 		json_t *c = json_object(), *r = json_object(), *put;
 		char *k;
 
-		if (member_key(w->st, &op->ref, key, sizeof(key)) < 0 ||
+		if (op_key(w->st, op, key, sizeof(key)) < 0 ||
 		    !(k = b64(key, strlen(key)))) {
 			json_decref(c);
 			json_decref(r);
@@ -946,14 +1018,18 @@ static char *txn_body(struct write *w)
 		put = json_object();
 		json_object_set_new(put, "key", json_string(k));
 		free(k);
-		if (op->o == HEALTH_OVERRIDE_NONE) {
+		if (op->is_weight ? op->weight == MEMBER_WEIGHT_CONFIG
+				  : op->o == HEALTH_OVERRIDE_NONE) {
 			json_object_set_new(r, "request_delete_range", put);
 		} else {
 			json_t *v = json_object();
 			char *vs, *vb;
 
-			json_object_set_new(v, "override",
-					    json_string(health_override_name(op->o)));
+			if (op->is_weight)
+				json_object_set_new(v, "weight", json_integer(op->weight));
+			else
+				json_object_set_new(v, "override",
+						    json_string(health_override_name(op->o)));
 			json_object_set_new(v, "who", json_string(w->meta.who));
 			json_object_set_new(v, "why", json_string(w->meta.why));
 			json_object_set_new(v, "at", json_integer((json_int_t)w->meta.at_ms));

@@ -3,8 +3,10 @@
  *
  * With a store section (gslb.conf(5)), the overrides live in etcd under the prefix, one key
  * per member, <prefix>overrides/<service.>/<member name>, whose value is JSON:
- * {"override":"drain","who":"ops","why":"...","at":<unix ms>,"expires":<unix ms>}; an
- * expiring one is attached to an etcd lease, so etcd deletes it by itself.
+ * {"override":"drain","who":"ops","why":"...","at":<unix ms>,"expires":<unix ms>}; runtime
+ * weights likewise under <prefix>weights/region/<region> and
+ * <prefix>weights/member/<service.>/<member name>, {"weight":N,...}. An expiring one is
+ * attached to an etcd lease, so etcd deletes it by itself.
  *
  * Every site runs a store thread with its own loop: it reads the prefix (/v3/kv/range),
  * replaces the health state's overrides with what it found, then follows /v3/watch from the
@@ -28,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "health.h"
 #include "health_override.h"
 
 struct conf_store;
@@ -58,10 +61,14 @@ struct store_status {
 /* Any thread. */
 void store_get_status(struct store *st, struct store_status *out);
 
-/* One member's change: the override it gets (NONE deletes the key). */
+/* One change: a member's override (NONE deletes the key), or with is_weight a runtime
+ * weight (MEMBER_WEIGHT_CONFIG deletes it). */
 struct store_op {
 	struct health_member_ref ref; /* service lowercased */
 	enum health_override o;
+	bool is_weight;
+	struct health_weight_ref wref;
+	uint32_t weight;
 	int64_t expect_rev; /* the key's mod_revision this site saw (0: absent) */
 };
 
