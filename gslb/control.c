@@ -629,6 +629,12 @@ static void route_member(struct control *c, struct evhttp_request *req, char **s
 	control_api_member(&c->p, req, seg[3], seg[4], seg[5]);
 }
 
+static void route_history(struct control *c, struct evhttp_request *req, char **seg)
+{
+	(void)seg;
+	control_api_history(&c->p, req);
+}
+
 static void route_weight_region(struct control *c, struct evhttp_request *req, char **seg)
 {
 	if (strcmp(seg[3], "region") != 0) {
@@ -667,6 +673,7 @@ static const struct route {
     {"reload", 3, EVHTTP_REQ_POST, "POST", false, false, route_reload},
     {"members", 6, EVHTTP_REQ_POST, "POST", false, true, route_member}, /* SERVICE/INDEX/ACTION */
     {"regions", 5, EVHTTP_REQ_POST, "POST", false, true, route_region}, /* REGION/ACTION */
+    {"history", 3, EVHTTP_REQ_GET, "GET", false, true, route_history},
     {"weights", 6, EVHTTP_REQ_POST, "POST", false, true, route_weight_region},
     {"weights", 7, EVHTTP_REQ_POST, "POST", false, true, route_weight_member},
 };

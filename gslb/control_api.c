@@ -720,7 +720,6 @@ void control_api_member(const struct control_params *p, struct evhttp_request *r
 		dname_copy_lower(op.ref.service, wire);
 		snprintf(op.ref.member, sizeof(op.ref.member), "%s", key);
 		op.o = (enum health_override)o;
-		op.expect_rev = cur != HEALTH_OVERRIDE_NONE ? seen.mod_rev : 0;
 		result = op.o;
 		ret = 0;
 		if (dname_to_str(wire, svcname, sizeof(svcname)) != 0)
@@ -786,7 +785,6 @@ static void region_store(const struct control_params *p, struct evhttp_request *
 			continue;
 		ops[n].ref = refs[i];
 		ops[n].o = (enum health_override)o;
-		ops[n].expect_rev = cur != HEALTH_OVERRIDE_NONE ? seen.mod_rev : 0;
 		n++;
 	}
 	health_unlock(p->health);
@@ -892,6 +890,36 @@ out:
 	free(refs);
 }
 
+/* ------------------------------------------------------------ history */
+
+static void history_json(const struct health_history *h, void *arg)
+{
+	json_t *e = json_object();
+
+	json_object_set_new(e, "seq", json_integer((json_int_t)h->seq));
+	json_object_set_new(e, "at_ms", json_integer((json_int_t)h->at_ms));
+	json_object_set_new(e, "change", json_string(h->what));
+	json_object_set_new(e, "was", json_string(h->was));
+	json_object_set_new(e, "origin", json_string(h->meta.origin ? h->meta.origin : "local"));
+	json_object_set_new(e, "revision", json_integer((json_int_t)h->meta.mod_rev));
+	json_object_set_new(e, "who", json_string(h->meta.who));
+	json_object_set_new(e, "why", json_string(h->meta.why));
+	json_object_set_new(e, "expires_ms", json_integer((json_int_t)h->meta.expires_ms));
+	json_array_append_new(arg, e);
+}
+
+void control_api_history(const struct control_params *p, struct evhttp_request *req)
+{
+	json_t *j = json_object(), *l = json_array();
+
+	health_lock(p->health);
+	health_foreach_history(p->health, history_json, l);
+	health_unlock(p->health);
+	json_object_set_new(j, "history", l);
+	json_object_set_new(j, "store", store_json(p));
+	reply_json(req, 200, j);
+}
+
 /* ------------------------------------------------------------ runtime weights */
 
 void control_api_weight(const struct control_params *p, struct evhttp_request *req,
@@ -975,7 +1003,6 @@ void control_api_weight(const struct control_params *p, struct evhttp_request *r
 		struct store_op op = {.is_weight = true, .wref = ref, .weight = weight};
 
 		health_unlock(p->health);
-		op.expect_rev = cur != MEMBER_WEIGHT_CONFIG ? seen.mod_rev : 0;
 		json_object_set_new(j, "store", json_string("etcd"));
 		store_submit(p, req, &op, cur == weight && weight == MEMBER_WEIGHT_CONFIG ? 0 : 1,
 			     &meta, ttl_s, j);

@@ -54,6 +54,9 @@ json_t *control_api_reload_json(uint64_t generation, unsigned restart);
  * not be NULL. */
 void control_api_member(const struct control_params *p, struct evhttp_request *req,
 			const char *service, const char *member, const char *action);
+/* GET /api/v1/history: the changes of operator state this gslbd applied since it started
+ * (the last HEALTH_HISTORY), with their etcd revisions when from the store. */
+void control_api_history(const struct control_params *p, struct evhttp_request *req);
 /* Sets (value 0..1000000) or clears (value "clear") the runtime weight of a region (kind
  * "region", name the region, service unused) or of a member (kind "member", name its name or
  * index) for every site with a store, else this one (state file). 400 for a bad value, 404 for

@@ -64,6 +64,8 @@ static void usage(FILE *f)
 		"  clear SERVICE MEMBER           remove any override of a member\n"
 		"  drain-region|undrain-region REGION\n"
 		"                                 drain (undrain) every member of a region\n"
+		"  history                        the changes of overrides and weights this gslbd\n"
+		"                                 applied since it started, with etcd revisions\n"
 		"  weight REGION N|clear          the region's weight in place of the config's\n"
 		"  weight SERVICE MEMBER N|clear  the member's weight in place of the config's\n"
 		"options:\n"
@@ -776,6 +778,29 @@ static void change_query(const struct opts *o, char *buf, size_t size)
 		snprintf(buf + len, size - len, "%sfor=%lu", len ? "&" : "?", o->for_s);
 }
 
+/* The changes this gslbd applied, oldest first. */
+static int cmd_history(const struct opts *o)
+{
+	json_t *j, *e;
+	size_t i;
+	int rc;
+
+	j = api(o, "GET", "/api/v1/history", "history", &rc);
+	if (j == NULL)
+		return rc;
+	if (json_array_size(json_object_get(j, "history")) == 0)
+		printf("no change of operator state since gslbd started\n");
+	json_array_foreach (json_object_get(j, "history"), i, e) {
+		char at[64];
+
+		format_time(json_integer_value(json_object_get(e, "at_ms")) / 1000, at, sizeof(at));
+		printf("%s  %s (was %s)", at, jstr(e, "change", "?"), jstr(e, "was", "?"));
+		print_meta(e);
+	}
+	json_decref(j);
+	return 0;
+}
+
 /* weight REGION N|clear, or weight SERVICE MEMBER N|clear */
 static int cmd_weight(const struct opts *o, char **args, int nargs)
 {
@@ -1032,6 +1057,9 @@ int main(int argc, char **argv)
 	} else if (strcmp(cmd, "force-up") == 0 || strcmp(cmd, "force-down") == 0) {
 		if (need_args(cmd, nargs, 2))
 			rc = cmd_member(&o, cmd + 6, args[0], args[1]);
+	} else if (strcmp(cmd, "history") == 0) {
+		if (need_args(cmd, nargs, 0))
+			rc = cmd_history(&o);
 	} else if (strcmp(cmd, "weight") == 0) {
 		if (nargs == 2 || nargs == 3)
 			rc = cmd_weight(&o, args, nargs);

@@ -4,11 +4,14 @@
 
 #include "health.h"
 
+#include "clock.h"
+
 #include "dname.h"
 #include "log.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,6 +96,8 @@ struct health_state {
 	size_t nov;
 	struct wrec *wt; /* the runtime weights */
 	size_t nwt;
+	struct health_history hist[HEALTH_HISTORY]; /* a ring: entry seq % HEALTH_HISTORY */
+	uint64_t nhist;
 	struct prober *probers;
 	size_t nprobers, capprobers;
 	struct member_health *pub; /* the bound snapshot's array */
@@ -415,6 +420,36 @@ static struct mrec *mbound(struct health_state *s, const uint8_t *service, const
 	return NULL;
 }
 
+/* ---- history ---- */
+
+static void remember(struct health_state *s, const struct health_override_meta *meta,
+		     const char *was, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void remember(struct health_state *s, const struct health_override_meta *meta,
+		     const char *was, const char *fmt, ...)
+{
+	struct health_history *h = &s->hist[s->nhist % HEALTH_HISTORY];
+	va_list ap;
+
+	memset(h, 0, sizeof(*h));
+	h->seq = ++s->nhist;
+	h->meta = meta ? *meta : (struct health_override_meta){.origin = "local"};
+	h->at_ms = h->meta.at_ms ? h->meta.at_ms : clock_wall_ms();
+	snprintf(h->was, sizeof(h->was), "%s", was);
+	va_start(ap, fmt);
+	vsnprintf(h->what, sizeof(h->what), fmt, ap);
+	va_end(ap);
+}
+
+void health_foreach_history(struct health_state *s,
+			    void (*fn)(const struct health_history *h, void *arg), void *arg)
+{
+	uint64_t first = s->nhist > HEALTH_HISTORY ? s->nhist - HEALTH_HISTORY : 0;
+
+	for (uint64_t i = first; i < s->nhist; i++)
+		fn(&s->hist[i % HEALTH_HISTORY], arg);
+}
+
 /* ---- runtime weights ---- */
 
 static bool wref_equal(const struct health_weight_ref *a, const struct health_weight_ref *b)
@@ -470,6 +505,9 @@ int health_put_weight(struct health_state *s, const struct health_weight_ref *re
 	else
 		memset(r.service, 0, sizeof(r.service));
 	w = wfind(s, &r);
+	char wtext[16] = "clear", wastext[16] = "config";
+	if (w)
+		snprintf(wastext, sizeof(wastext), "%u", w->weight);
 	if (weight == MEMBER_WEIGHT_CONFIG) {
 		if (!w)
 			return 0;
@@ -487,6 +525,10 @@ int health_put_weight(struct health_state *s, const struct health_weight_ref *re
 		w->weight = weight;
 		w->meta = meta ? *meta : (struct health_override_meta){.origin = "local"};
 	}
+	if (weight != MEMBER_WEIGHT_CONFIG)
+		snprintf(wtext, sizeof(wtext), "%u", weight);
+	remember(s, meta, wastext, "%s %s weight %s",
+		 r.kind == HEALTH_WEIGHT_REGION ? "region" : "member", r.name, wtext);
 	log_info("event=weight kind=%s name=%s weight=%s%u origin=%s who=\"%s\" why=\"%s\"",
 		 r.kind == HEALTH_WEIGHT_REGION ? "region" : "member", r.name,
 		 weight == MEMBER_WEIGHT_CONFIG ? "config" : "",
@@ -1050,6 +1092,8 @@ int health_put_override_meta(struct health_state *s, const uint8_t *service, con
 	}
 	if (dname_to_str(lower, name, sizeof(name)) < 0)
 		snprintf(name, sizeof(name), "?");
+	remember(s, meta, health_override_name(was), "%s %s %s", name, member,
+		 health_override_name(o));
 	/* the one log line of an override change, whichever path made it (API, region, state
 	 * file, store) */
 	log_info("event=override service=%s member=%s override=%s was=%s origin=%s who=\"%s\" "

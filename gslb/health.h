@@ -168,6 +168,21 @@ void health_foreach_weight(struct health_state *s,
 int health_replace_weights(struct health_state *s, const struct health_weight_ref *refs,
 			   const uint32_t *w, const struct health_override_meta *meta, size_t n);
 
+/* The changes of operator state this gslbd applied, newest last (gslbctl history): at most
+ * HEALTH_HISTORY of them since it started, each with the etcd revision when it came from the
+ * store. */
+#define HEALTH_HISTORY 256
+struct health_history {
+	uint64_t seq;	  /* 1, 2, ... since the start */
+	uint64_t at_ms;	  /* when the change was made (the writer's clock), else applied */
+	char what[200];	  /* "www.example.com. us-east-1 drain", "region us-east weight 0" */
+	char was[32];	  /* the previous override or weight */
+	struct health_override_meta meta;
+};
+/* Calls fn for each entry, oldest first. Between health_lock and health_unlock. */
+void health_foreach_history(struct health_state *s,
+			    void (*fn)(const struct health_history *h, void *arg), void *arg);
+
 /* health.state_file, or NULL when none is configured; valid until health_unlock. */
 const char *health_state_file(struct health_state *s);
 

@@ -205,9 +205,14 @@ static int parse_value(const char *value, int64_t mod_rev, enum health_override 
 	json_t *j = json_loads(value, 0, NULL);
 	const char *ov = j ? json_string_value(json_object_get(j, "override")) : NULL;
 	json_t *wj = j ? json_object_get(j, "weight") : NULL;
-	int r = ov ? health_override_parse(ov) : -EINVAL;
+	bool cleared = j && json_is_true(json_object_get(j, "cleared"));
+	int r = ov ? health_override_parse(ov) : cleared ? HEALTH_OVERRIDE_NONE : -EINVAL;
 
-	if (o ? r <= 0
+	if (cleared && !o)
+		wj = NULL, *weight = MEMBER_WEIGHT_CONFIG;
+	if (cleared)
+		; /* a clear with its who and why */
+	else if (o ? r <= 0
 	      : !json_is_integer(wj) || json_integer_value(wj) < 0 ||
 		    json_integer_value(wj) > 1000000) {
 		json_decref(j);
@@ -215,7 +220,7 @@ static int parse_value(const char *value, int64_t mod_rev, enum health_override 
 	}
 	if (o)
 		*o = (enum health_override)r;
-	else
+	else if (!cleared)
 		*weight = (uint32_t)json_integer_value(wj);
 	*m = (struct health_override_meta){.origin = "etcd", .mod_rev = mod_rev};
 	snprintf(m->who, sizeof(m->who), "%s",
@@ -346,12 +351,12 @@ static int apply_all(struct store *st)
 
 		if (k == KEY_OVERRIDE &&
 		    parse_value(st->kv[i].value, st->kv[i].mod_rev, &o[n], NULL, &m[n]) == 0) {
-			n++;
+			n += o[n] != HEALTH_OVERRIDE_NONE; /* a cleared key holds nothing */
 			continue;
 		}
 		if (k == KEY_WEIGHT &&
 		    parse_value(st->kv[i].value, st->kv[i].mod_rev, NULL, &w[nw], &wm[nw]) == 0) {
-			nw++;
+			nw += w[nw] != MEMBER_WEIGHT_CONFIG;
 			continue;
 		}
 		log_warn("event=store_key_ignored key=\"%s\" error=\"not an override or a "
@@ -1018,14 +1023,16 @@ static char *txn_body(struct write *w)
 		put = json_object();
 		json_object_set_new(put, "key", json_string(k));
 		free(k);
-		if (op->is_weight ? op->weight == MEMBER_WEIGHT_CONFIG
-				  : op->o == HEALTH_OVERRIDE_NONE) {
-			json_object_set_new(r, "request_delete_range", put);
-		} else {
+		{
 			json_t *v = json_object();
 			char *vs, *vb;
 
-			if (op->is_weight)
+			/* a clear is a put too, {"cleared":true,...}, so that etcd's history
+			 * says who cleared it and why; only a lease's end deletes */
+			if (op->is_weight ? op->weight == MEMBER_WEIGHT_CONFIG
+					  : op->o == HEALTH_OVERRIDE_NONE)
+				json_object_set_new(v, "cleared", json_true());
+			else if (op->is_weight)
 				json_object_set_new(v, "weight", json_integer(op->weight));
 			else
 				json_object_set_new(v, "override",
@@ -1104,6 +1111,14 @@ int store_write(struct store *st, struct event_base *base, const struct store_op
 	w->env = (struct http_client_env){.base = base, .ssl_ctx = st->env.ssl_ctx};
 	pthread_mutex_lock(&st->lock);
 	w->ep = st->cur; /* the one the watch uses, which answered last */
+	/* compare with the revision of each key as this site saw it, a cleared one included */
+	for (size_t i = 0; i < n; i++) {
+		char key[1024];
+		const struct kv *k =
+		    op_key(st, &w->ops[i], key, sizeof(key)) == 0 ? kv_find(st, key) : NULL;
+
+		w->ops[i].expect_rev = k ? k->mod_rev : 0;
+	}
 	pthread_mutex_unlock(&st->lock);
 	w->cb = cb;
 	w->arg = arg;

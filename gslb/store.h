@@ -6,7 +6,8 @@
  * {"override":"drain","who":"ops","why":"...","at":<unix ms>,"expires":<unix ms>}; runtime
  * weights likewise under <prefix>weights/region/<region> and
  * <prefix>weights/member/<service.>/<member name>, {"weight":N,...}. An expiring one is
- * attached to an etcd lease, so etcd deletes it by itself.
+ * attached to an etcd lease, so etcd deletes it by itself. A clear is written as
+ * {"cleared":true,"who":...,"why":...}, so that etcd's history says who cleared what.
  *
  * Every site runs a store thread with its own loop: it reads the prefix (/v3/kv/range),
  * replaces the health state's overrides with what it found, then follows /v3/watch from the
@@ -61,15 +62,15 @@ struct store_status {
 /* Any thread. */
 void store_get_status(struct store *st, struct store_status *out);
 
-/* One change: a member's override (NONE deletes the key), or with is_weight a runtime
- * weight (MEMBER_WEIGHT_CONFIG deletes it). */
+/* One change: a member's override (NONE clears it), or with is_weight a runtime weight
+ * (MEMBER_WEIGHT_CONFIG clears it). */
 struct store_op {
 	struct health_member_ref ref; /* service lowercased */
 	enum health_override o;
 	bool is_weight;
 	struct health_weight_ref wref;
 	uint32_t weight;
-	int64_t expect_rev; /* the key's mod_revision this site saw (0: absent) */
+	int64_t expect_rev; /* set by store_write: the key's mod_revision this site saw */
 };
 
 /* status: 200 applied; 409 a key changed meanwhile (err says which); 503 etcd unreachable
