@@ -210,14 +210,14 @@ struct conf_store {
 	bool present;
 	char **etcd; /* endpoint URLs, http(s)://IP:PORT */
 	size_t netcd;
-	char *prefix;		/* key prefix, "/gslb/" */
-	char *username;		/* "" = no authentication */
+	char *prefix;	/* key prefix, "/gslb/" */
+	char *username; /* "" = no authentication */
 	char *password;
-	char *ca_file;		/* NULL = system CAs */
-	char *cert_file;	/* client certificate and key, or NULL */
+	char *ca_file;	 /* NULL = system CAs */
+	char *cert_file; /* client certificate and key, or NULL */
 	char *key_file;
-	char *cache_file;	/* the last state seen, served when etcd is unreachable */
-	bool require_reason;	/* refuse a change without --reason */
+	char *cache_file;    /* the last state seen, served when etcd is unreachable */
+	bool require_reason; /* refuse a change without --reason */
 };
 
 struct conf {

@@ -797,8 +797,8 @@ static const char *name_problem(const char *n)
 /* ms[j]'s name (services[i].members[j]): the one written, or <region>-<n> for the n-th member
  * of its region, which does not move when members of other regions are added or reordered;
  * unique in the service. */
-static void member_name(struct conf_ctx *x, const config_setting_t *me, struct member *ms,
-			size_t j, size_t i)
+static void member_name(struct conf_ctx *x, const config_setting_t *me, struct member *ms, size_t j,
+			size_t i)
 {
 	const config_setting_t *ns = config_setting_get_member(me, "name");
 	struct member *m = &ms[j];
@@ -823,10 +823,11 @@ static void member_name(struct conf_ctx *x, const config_setting_t *me, struct m
 	}
 	for (size_t k = 0; m->name && k < j; k++) {
 		if (ms[k].name && !strcmp(ms[k].name, m->name)) {
-			conf_err(x, ns ? ns : me, path,
-				 "'%s' is also members[%zu]'s name%s (names are unique in a service: "
-				 "give one of them another name)",
-				 m->name, k, ns ? "" : ", the default of this member");
+			conf_err(
+			    x, ns ? ns : me, path,
+			    "'%s' is also members[%zu]'s name%s (names are unique in a service: "
+			    "give one of them another name)",
+			    m->name, k, ns ? "" : ", the default of this member");
 			return;
 		}
 	}

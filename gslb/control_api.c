@@ -261,7 +261,8 @@ static json_t *member_json(const struct control_params *p, const struct snapshot
 		json_object_set_new(j, "cname", json_null());
 	json_object_set_new(j, "weight", json_integer(m->weight));
 	/* what the weighted filter uses: the region's weight times the member's; 0 drains */
-	json_object_set_new(j, "effective_weight", json_integer((json_int_t)filter_weight(s->health, m)));
+	json_object_set_new(j, "effective_weight",
+			    json_integer((json_int_t)filter_weight(s->health, m)));
 	json_object_set_new(j, "priority", json_integer(m->priority));
 	json_object_set_new(j, "check", m->check != NULL ? json_string(m->check) : json_null());
 	json_object_set_new(j, "answers",
@@ -313,8 +314,8 @@ static void weight_json(const struct health_weight_ref *ref, uint32_t weight,
 	json_t *w = json_object();
 	char svc[NAME_TEXT_MAX];
 
-	json_object_set_new(w, "kind", json_string(ref->kind == HEALTH_WEIGHT_REGION ? "region"
-										   : "member"));
+	json_object_set_new(w, "kind",
+			    json_string(ref->kind == HEALTH_WEIGHT_REGION ? "region" : "member"));
 	if (ref->kind == HEALTH_WEIGHT_MEMBER && dname_to_str(ref->service, svc, sizeof(svc)) == 0)
 		json_object_set_new(w, "service", json_string(svc));
 	json_object_set_new(w, "name", json_string(ref->name));
@@ -647,6 +648,23 @@ static const struct member *member_by_arg(const struct service *sv, const char *
 	return NULL;
 }
 
+/* A member action's answer: {"result":"ok","service":...,"member":i,"name":...,"override":...} */
+static json_t *member_reply(const uint8_t *wire, const char *service, uint32_t idx, const char *key,
+			    enum health_override o)
+{
+	char svcname[NAME_TEXT_MAX];
+	json_t *j = json_object();
+
+	if (dname_to_str(wire, svcname, sizeof(svcname)) != 0)
+		snprintf(svcname, sizeof(svcname), "%s", service);
+	json_object_set_new(j, "result", json_string("ok"));
+	json_object_set_new(j, "service", json_string(svcname));
+	json_object_set_new(j, "member", json_integer((json_int_t)idx));
+	json_object_set_new(j, "name", json_string(key));
+	json_object_set_new(j, "override", json_string(health_override_name(o)));
+	return j;
+}
+
 void control_api_member(const struct control_params *p, struct evhttp_request *req,
 			const char *service, const char *member, const char *action)
 {
@@ -657,7 +675,6 @@ void control_api_member(const struct control_params *p, struct evhttp_request *r
 	uint32_t idx = 0;
 	char err[256];
 	int found = 0; /* 0: no service, 1: no member, 2: found */
-	char svcname[NAME_TEXT_MAX];
 	json_t *j;
 	int a = health_override_action_parse(action);
 	int ret;
@@ -713,23 +730,15 @@ void control_api_member(const struct control_params *p, struct evhttp_request *r
 		health_unlock(p->health);
 		int o = health_override_after((enum health_override_action)a, cur);
 		if (o == -EBUSY) {
-			control_api_reply_error(req, 409, "member is forced %s, not drained (use clear)",
+			control_api_reply_error(req, 409,
+						"member is forced %s, not drained (use clear)",
 						health_override_name(cur));
 			return;
 		}
 		dname_copy_lower(op.ref.service, wire);
 		snprintf(op.ref.member, sizeof(op.ref.member), "%s", key);
 		op.o = (enum health_override)o;
-		result = op.o;
-		ret = 0;
-		if (dname_to_str(wire, svcname, sizeof(svcname)) != 0)
-			snprintf(svcname, sizeof(svcname), "%s", service);
-		j = json_object();
-		json_object_set_new(j, "result", json_string("ok"));
-		json_object_set_new(j, "service", json_string(svcname));
-		json_object_set_new(j, "member", json_integer((json_int_t)idx));
-		json_object_set_new(j, "name", json_string(key));
-		json_object_set_new(j, "override", json_string(health_override_name(result)));
+		j = member_reply(wire, service, idx, key, op.o);
 		json_object_set_new(j, "store", json_string("etcd"));
 		/* a clear of nothing writes nothing */
 		store_submit(p, req, &op, o == (int)cur && o == HEALTH_OVERRIDE_NONE ? 0 : 1, &meta,
@@ -746,15 +755,7 @@ void control_api_member(const struct control_params *p, struct evhttp_request *r
 		control_api_reply_error(req, 500, "%s", err);
 		return;
 	}
-	if (dname_to_str(wire, svcname, sizeof(svcname)) != 0)
-		snprintf(svcname, sizeof(svcname), "%s", service);
-	j = json_object();
-	json_object_set_new(j, "result", json_string("ok"));
-	json_object_set_new(j, "service", json_string(svcname));
-	json_object_set_new(j, "member", json_integer((json_int_t)idx));
-	json_object_set_new(j, "name", json_string(key));
-	json_object_set_new(j, "override", json_string(health_override_name(result)));
-	reply_json(req, 200, j);
+	reply_json(req, 200, member_reply(wire, service, idx, key, result));
 }
 
 /* A region's drain or undrain through the store: the same policy as
@@ -776,8 +777,8 @@ static void region_store(const struct control_params *p, struct evhttp_request *
 		struct health_override_meta seen;
 		enum health_override cur =
 		    health_get_override_meta(p->health, refs[i].service, refs[i].member, &seen);
-		int o = health_override_after(drain ? HEALTH_ACTION_DRAIN : HEALTH_ACTION_UNDRAIN,
-					      cur);
+		int o =
+		    health_override_after(drain ? HEALTH_ACTION_DRAIN : HEALTH_ACTION_UNDRAIN, cur);
 
 		if (o < 0 || cur == HEALTH_OVERRIDE_UP || cur == HEALTH_OVERRIDE_DOWN)
 			forced++;
@@ -966,8 +967,8 @@ void control_api_weight(const struct control_params *p, struct evhttp_request *r
 	for (size_t i = 0; s != NULL && ref.kind == HEALTH_WEIGHT_MEMBER && i < s->conf->nservices;
 	     i++) {
 		const struct service *sv = &s->conf->services[i];
-		const struct member *m = dname_equal(sv->name, ref.service) ? member_by_arg(sv, name)
-									    : NULL;
+		const struct member *m =
+		    dname_equal(sv->name, ref.service) ? member_by_arg(sv, name) : NULL;
 
 		if (m != NULL) {
 			char key[HEALTH_MEMBER_NAME_MAX];
@@ -995,8 +996,8 @@ void control_api_weight(const struct control_params *p, struct evhttp_request *r
 	if (ref.kind == HEALTH_WEIGHT_MEMBER)
 		json_object_set_new(j, "service", json_string(service));
 	json_object_set_new(j, "name", json_string(ref.name));
-	json_object_set_new(j, "weight", weight == MEMBER_WEIGHT_CONFIG ? json_null()
-									 : json_integer(weight));
+	json_object_set_new(j, "weight",
+			    weight == MEMBER_WEIGHT_CONFIG ? json_null() : json_integer(weight));
 	health_lock(p->health);
 	uint32_t cur = health_get_weight(p->health, &ref, &seen);
 	if (p->store != NULL) {
@@ -1117,9 +1118,9 @@ static void members_json(json_t *j, const struct metrics_input *in)
 			health_member_key(m, key);
 			total++;
 			up += h == NULL || member_health_up(h);
-			overridden += in->health != NULL &&
-				      health_override_get(in->health, sv->name, key) !=
-					  HEALTH_OVERRIDE_NONE;
+			overridden +=
+			    in->health != NULL &&
+			    health_override_get(in->health, sv->name, key) != HEALTH_OVERRIDE_NONE;
 			if (r == NULL) {
 				r = json_object();
 				json_object_set_new(r, "region", json_string(m->region->name));

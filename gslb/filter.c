@@ -319,10 +319,10 @@ uint64_t filter_weight(const struct member_health *health, const struct member *
 	uint64_t rw = m->region->weight, mw = m->weight;
 
 	if (health) {
-		uint32_t r = atomic_load_explicit(&health[m->health].region_weight,
-						  memory_order_relaxed);
-		uint32_t w = atomic_load_explicit(&health[m->health].member_weight,
-						  memory_order_relaxed);
+		uint32_t r =
+		    atomic_load_explicit(&health[m->health].region_weight, memory_order_relaxed);
+		uint32_t w =
+		    atomic_load_explicit(&health[m->health].member_weight, memory_order_relaxed);
 
 		if (r != MEMBER_WEIGHT_CONFIG)
 			rw = r;

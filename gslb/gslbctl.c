@@ -50,39 +50,40 @@ static char *conf_token;      /* read from a file, or the config's inline token 
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: gslbctl [-s HOST:PORT] [-T FILE] [-c CONFIG] [--json] COMMAND [ARGS]\n"
-		"commands:\n"
-		"  status                         services, members, health, overrides, each\n"
-		"                                 prober's vote and report age\n"
-		"  stats                          a summary of the metrics\n"
-		"  reload                         reload the configuration and zones\n"
-		"  drain|undrain SERVICE MEMBER   take a member (name or index) out of answers, or\n"
-		"                                 put it back\n"
-		"  force-up|force-down SERVICE MEMBER\n"
-		"                                 override the probes' verdict\n"
-		"  clear SERVICE MEMBER           remove any override of a member\n"
-		"  drain-region|undrain-region REGION\n"
-		"                                 drain (undrain) every member of a region\n"
-		"  history                        the changes of overrides and weights this gslbd\n"
-		"                                 applied since it started, with etcd revisions\n"
-		"  weight REGION N|clear          the region's weight in place of the config's\n"
-		"  weight SERVICE MEMBER N|clear  the member's weight in place of the config's\n"
-		"options:\n"
-		"  --reason TEXT                  why (with a change): recorded with it, shown by\n"
-		"                                 status\n"
-		"  --for DURATION                 the override ends by itself after 90s, 30m, 2h,\n"
-		"                                 1d (with a change)\n"
-		"  -s, --server HOST:PORT         gslbd's control endpoint (default: the config's\n"
-		"                                 server.control.listen with -c, else %s)\n"
-		"  -T, --token-file FILE          read the API token from FILE (default:\n"
-		"                                 $GSLB_TOKEN, or the config's\n"
-		"                                 server.control.token_file with -c)\n"
-		"  -c, --config FILE              read the endpoint and token from gslbd's config\n"
-		"  -j, --json                     print the daemon's JSON answer as it is\n"
-		"  -V, --version                  print the version\n"
-		"  -h, --help                     print this help\n",
-		DEFAULT_SERVER);
+	fprintf(
+	    f,
+	    "usage: gslbctl [-s HOST:PORT] [-T FILE] [-c CONFIG] [--json] COMMAND [ARGS]\n"
+	    "commands:\n"
+	    "  status                         services, members, health, overrides, each\n"
+	    "                                 prober's vote and report age\n"
+	    "  stats                          a summary of the metrics\n"
+	    "  reload                         reload the configuration and zones\n"
+	    "  drain|undrain SERVICE MEMBER   take a member (name or index) out of answers, or\n"
+	    "                                 put it back\n"
+	    "  force-up|force-down SERVICE MEMBER\n"
+	    "                                 override the probes' verdict\n"
+	    "  clear SERVICE MEMBER           remove any override of a member\n"
+	    "  drain-region|undrain-region REGION\n"
+	    "                                 drain (undrain) every member of a region\n"
+	    "  history                        the changes of overrides and weights this gslbd\n"
+	    "                                 applied since it started, with etcd revisions\n"
+	    "  weight REGION N|clear          the region's weight in place of the config's\n"
+	    "  weight SERVICE MEMBER N|clear  the member's weight in place of the config's\n"
+	    "options:\n"
+	    "  --reason TEXT                  why (with a change): recorded with it, shown by\n"
+	    "                                 status\n"
+	    "  --for DURATION                 the override ends by itself after 90s, 30m, 2h,\n"
+	    "                                 1d (with a change)\n"
+	    "  -s, --server HOST:PORT         gslbd's control endpoint (default: the config's\n"
+	    "                                 server.control.listen with -c, else %s)\n"
+	    "  -T, --token-file FILE          read the API token from FILE (default:\n"
+	    "                                 $GSLB_TOKEN, or the config's\n"
+	    "                                 server.control.token_file with -c)\n"
+	    "  -c, --config FILE              read the endpoint and token from gslbd's config\n"
+	    "  -j, --json                     print the daemon's JSON answer as it is\n"
+	    "  -V, --version                  print the version\n"
+	    "  -h, --help                     print this help\n",
+	    DEFAULT_SERVER);
 }
 
 /* ------------------------------------------------------------ config */
@@ -577,7 +578,8 @@ static void print_meta(json_t *oi)
 	format_time(json_integer_value(json_object_get(oi, "at_ms")) / 1000, at, sizeof(at));
 	printf(" (%s", jstr(oi, "origin", "?"));
 	if (json_integer_value(json_object_get(oi, "revision")) > 0)
-		printf(" revision %lld", (long long)json_integer_value(json_object_get(oi, "revision")));
+		printf(" revision %lld",
+		       (long long)json_integer_value(json_object_get(oi, "revision")));
 	printf(") by %s at %s", jstr(oi, "who", "")[0] ? jstr(oi, "who", "") : "?",
 	       json_integer_value(json_object_get(oi, "at_ms")) ? at : "?");
 	if (exp > 0)
@@ -663,7 +665,8 @@ static int cmd_status(const struct opts *o)
 		}
 	}
 	printf("\n%-24s %3s  %-16s %-14s %-11s %6s %6s %9s %10s  %-*s  %s\n", "SERVICE", "#",
-	       "NAME", "REGION", "STATE", "WEIGHT", "LOAD", "RTT", "ANSWERS", (int)vw, "VOTES", "ADDRESSES");
+	       "NAME", "REGION", "STATE", "WEIGHT", "LOAD", "RTT", "ANSWERS", (int)vw, "VOTES",
+	       "ADDRESSES");
 	json_array_foreach (json_object_get(j, "services"), i, s) {
 		json_array_foreach (json_object_get(s, "members"), k, m) {
 			json_t *h = json_object_get(m, "health");
@@ -998,8 +1001,9 @@ int main(int argc, char **argv)
 			break;
 		case 'f':
 			if (parse_duration(optarg, &o.for_s) != 0) {
-				fprintf(stderr, "gslbctl: --for %s: want a duration like 90s, 30m, 2h "
-						"or 1d (at most 365d)\n",
+				fprintf(stderr,
+					"gslbctl: --for %s: want a duration like 90s, 30m, 2h "
+					"or 1d (at most 365d)\n",
 					optarg);
 				return 2;
 			}

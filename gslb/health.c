@@ -45,10 +45,10 @@ struct target {
 struct mrec {
 	uint8_t *service; /* lowercased wire name */
 	uint32_t index;
-	int64_t slot; /* in s->pub, or -1 when not in the bound snapshot */
-	char name[HEALTH_MEMBER_NAME_MAX]; /* its override key while bound, else "" */
+	int64_t slot;			     /* in s->pub, or -1 when not in the bound snapshot */
+	char name[HEALTH_MEMBER_NAME_MAX];   /* its override key while bound, else "" */
 	char region[HEALTH_REGION_NAME_MAX]; /* its region's name while bound */
-	uint32_t rweight, mweight; /* runtime weights, or MEMBER_WEIGHT_CONFIG */
+	uint32_t rweight, mweight;	     /* runtime weights, or MEMBER_WEIGHT_CONFIG */
 	struct target *targets;
 	size_t ntargets;
 	enum health_override ovr;
@@ -405,7 +405,8 @@ void health_member_key(const struct member *mb, char out[HEALTH_MEMBER_NAME_MAX]
 static struct orec *ofind(struct health_state *s, const uint8_t *service, const char *member)
 {
 	for (size_t i = 0; i < s->nov; i++)
-		if (!strcmp(s->ov[i].ref.member, member) && dname_equal(s->ov[i].ref.service, service))
+		if (!strcmp(s->ov[i].ref.member, member) &&
+		    dname_equal(s->ov[i].ref.service, service))
 			return &s->ov[i];
 	return NULL;
 }
@@ -1116,8 +1117,8 @@ void health_foreach_override(struct health_state *s,
 }
 
 int health_replace_overrides(struct health_state *s, const struct health_member_ref *v,
-			     const enum health_override *o,
-			     const struct health_override_meta *meta, size_t n)
+			     const enum health_override *o, const struct health_override_meta *meta,
+			     size_t n)
 {
 	struct orec *nv = calloc(n ? n : 1, sizeof(*nv));
 	size_t k = 0;

@@ -126,7 +126,8 @@ int health_put_override(struct health_state *s, const uint8_t *service, const ch
 int health_put_override_meta(struct health_state *s, const uint8_t *service, const char *member,
 			     enum health_override o, const struct health_override_meta *meta);
 enum health_override health_get_override_meta(struct health_state *s, const uint8_t *service,
-					      const char *member, struct health_override_meta *meta);
+					      const char *member,
+					      struct health_override_meta *meta);
 /* Calls fn for every override in force, in the order members were first seen. */
 void health_foreach_override(struct health_state *s,
 			     void (*fn)(const uint8_t *service, const char *member,
@@ -136,8 +137,8 @@ void health_foreach_override(struct health_state *s,
 /* Replaces every override with v[0..n) (services lowercased or not), with meta[0..n) (NULL:
  * none), and publishes the bound members. Returns 0, or -ENOMEM with nothing changed. */
 int health_replace_overrides(struct health_state *s, const struct health_member_ref *v,
-			     const enum health_override *o,
-			     const struct health_override_meta *meta, size_t n);
+			     const enum health_override *o, const struct health_override_meta *meta,
+			     size_t n);
 /* Runtime weights (gslbctl weight): a region's or a member's weight in place of the
  * config's, for every member of the region or for the member, published with the member
  * (member_health.region_weight, member_weight) and read by filter_weight. Kept like overrides:
@@ -173,10 +174,10 @@ int health_replace_weights(struct health_state *s, const struct health_weight_re
  * store. */
 #define HEALTH_HISTORY 256
 struct health_history {
-	uint64_t seq;	  /* 1, 2, ... since the start */
-	uint64_t at_ms;	  /* when the change was made (the writer's clock), else applied */
-	char what[200];	  /* "www.example.com. us-east-1 drain", "region us-east weight 0" */
-	char was[32];	  /* the previous override or weight */
+	uint64_t seq;	/* 1, 2, ... since the start */
+	uint64_t at_ms; /* when the change was made (the writer's clock), else applied */
+	char what[200]; /* "www.example.com. us-east-1 drain", "region us-east weight 0" */
+	char was[32];	/* the previous override or weight */
 	struct health_override_meta meta;
 };
 /* Calls fn for each entry, oldest first. Between health_lock and health_unlock. */
@@ -193,7 +194,7 @@ struct health_member_info {
 	const char *name; /* the override key (health_member_key) */
 	uint32_t member;  /* UINT32_MAX for an override on a member not in the snapshot */
 	int64_t slot;	  /* -1 when not in the current snapshot */
-	bool up;      /* as published */
+	bool up;	  /* as published */
 	bool fresh;
 	enum health_override override;
 	size_t ntargets;

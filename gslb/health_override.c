@@ -88,10 +88,10 @@ int health_override_member(struct health_state *s, const uint8_t *service, const
 	return health_override_member_meta(s, service, member, a, NULL, result, err, errlen);
 }
 
-int health_override_member_meta(struct health_state *s, const uint8_t *service,
-				const char *member, enum health_override_action a,
-				const struct health_override_meta *meta, enum health_override *result,
-				char *err, size_t errlen)
+int health_override_member_meta(struct health_state *s, const uint8_t *service, const char *member,
+				enum health_override_action a,
+				const struct health_override_meta *meta,
+				enum health_override *result, char *err, size_t errlen)
 {
 	int ret = 0;
 

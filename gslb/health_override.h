@@ -63,9 +63,9 @@ int health_override_parse(const char *word);
 int health_override_action_parse(const char *word);
 
 /* Sets the override of the member named member (health_member_key: its name, or "#<index>")
- * of the service named service (wire name, any case); HEALTH_OVERRIDE_NONE clears it. Publishes the member at once when it is bound and
- * saves the state file when one is configured. Returns 0, -ENOMEM, or the save's error
- * (the override is set in memory even then). */
+ * of the service named service (wire name, any case); HEALTH_OVERRIDE_NONE clears it. Publishes the
+ * member at once when it is bound and saves the state file when one is configured. Returns 0,
+ * -ENOMEM, or the save's error (the override is set in memory even then). */
 int health_override_set(struct health_state *s, const uint8_t *service, const char *member,
 			enum health_override o);
 enum health_override health_override_get(struct health_state *s, const uint8_t *service,
@@ -79,10 +79,10 @@ int health_override_member(struct health_state *s, const uint8_t *service, const
 			   enum health_override_action a, enum health_override *result, char *err,
 			   size_t errlen);
 /* The same, recording meta (NULL: none) with the override in force afterwards. */
-int health_override_member_meta(struct health_state *s, const uint8_t *service,
-				const char *member, enum health_override_action a,
-				const struct health_override_meta *meta, enum health_override *result,
-				char *err, size_t errlen);
+int health_override_member_meta(struct health_state *s, const uint8_t *service, const char *member,
+				enum health_override_action a,
+				const struct health_override_meta *meta,
+				enum health_override *result, char *err, size_t errlen);
 /* The override action a leaves on a member that has cur, or -EBUSY when a refuses (undrain
  * of a forced member). The store applies the same policy. */
 int health_override_after(enum health_override_action a, enum health_override cur);

@@ -218,15 +218,15 @@ static void render_store(FILE *out, const struct metrics_input *in)
 
 	store_get_status(in->store, &st);
 	family(out, "gslb_store_connected", "gauge",
-		 "1 while the etcd watch is up; 0: serving the last operator state seen.");
+	       "1 while the etcd watch is up; 0: serving the last operator state seen.");
 	fprintf(out, "gslb_store_connected %d\n", st.connected);
 	family(out, "gslb_store_revision", "gauge", "The etcd revision applied last.");
 	fprintf(out, "gslb_store_revision %lld\n", (long long)st.revision);
 	family(out, "gslb_store_changes_total", "counter",
-		 "Changes of operator state applied from the etcd watch.");
+	       "Changes of operator state applied from the etcd watch.");
 	fprintf(out, "gslb_store_changes_total %llu\n", (unsigned long long)st.changes);
 	family(out, "gslb_store_cache_corrupt", "gauge",
-		 "1 when the store cache file was corrupt at start (and ignored).");
+	       "1 when the store cache file was corrupt at start (and ignored).");
 	fprintf(out, "gslb_store_cache_corrupt %d\n", st.cache_error[0] != '\0');
 }
 

@@ -61,7 +61,7 @@ struct region {
 #define MEMBER_NAME_MAX 63 /* bytes of member.name */
 
 struct member {
-	uint32_t index;		     /* position in service->members */
+	uint32_t index; /* position in service->members */
 	/* unique in its service, stable across reorderings: what overrides are kept by
 	 * (health_member_key). The loader sets it (conf: name, default <region>-<n>, the n-th
 	 * member of that region); NULL in a member built by hand and in fallback members. */

@@ -28,7 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define STORE_RETRY_MS 500	/* between attempts to reach etcd */
+#define STORE_RETRY_MS 500 /* between attempts to reach etcd */
 /* seconds for a range, a grant or a txn: a write tries every endpoint and waits for its change
  * within the control connection's header_timeout (5 s) with three endpoints */
 #define STORE_TIMEOUT 1.2
@@ -213,8 +213,8 @@ static int parse_value(const char *value, int64_t mod_rev, enum health_override 
 	if (cleared)
 		; /* a clear with its who and why */
 	else if (o ? r <= 0
-	      : !json_is_integer(wj) || json_integer_value(wj) < 0 ||
-		    json_integer_value(wj) > 1000000) {
+		   : !json_is_integer(wj) || json_integer_value(wj) < 0 ||
+			 json_integer_value(wj) > 1000000) {
 		json_decref(j);
 		return -EINVAL;
 	}
@@ -223,10 +223,8 @@ static int parse_value(const char *value, int64_t mod_rev, enum health_override 
 	else if (!cleared)
 		*weight = (uint32_t)json_integer_value(wj);
 	*m = (struct health_override_meta){.origin = "etcd", .mod_rev = mod_rev};
-	snprintf(m->who, sizeof(m->who), "%s",
-		 json_string_value(json_object_get(j, "who")) ?: "");
-	snprintf(m->why, sizeof(m->why), "%s",
-		 json_string_value(json_object_get(j, "why")) ?: "");
+	snprintf(m->who, sizeof(m->who), "%s", json_string_value(json_object_get(j, "who")) ?: "");
+	snprintf(m->why, sizeof(m->why), "%s", json_string_value(json_object_get(j, "why")) ?: "");
 	m->at_ms = (uint64_t)jint(json_object_get(j, "at"));
 	m->expires_ms = (uint64_t)jint(json_object_get(j, "expires"));
 	json_decref(j);
@@ -613,8 +611,7 @@ static void watch_chunk(void *arg, int status, const char *data, size_t len)
 			off++;
 		if (off == st->blen)
 			break;
-		json_t *msg =
-		    json_loadb(st->buf + off, st->blen - off, JSON_DISABLE_EOF_CHECK, &e);
+		json_t *msg = json_loadb(st->buf + off, st->blen - off, JSON_DISABLE_EOF_CHECK, &e);
 		if (!msg)
 			break; /* incomplete: wait for more */
 		off += e.position;
@@ -689,7 +686,9 @@ static void range_done(void *arg, const struct http_response *r)
 	st->req = NULL;
 	if (r->status != 200) {
 		snprintf(why, sizeof(why), "range: %s",
-			 r->err ? r->err : r->status ? "refused" : "failed");
+			 r->err	     ? r->err
+			 : r->status ? "refused"
+				     : "failed");
 		if (r->status)
 			snprintf(why, sizeof(why), "range: HTTP %d: %.100s", r->status, r->body);
 		retry_later(st, why);
@@ -958,8 +957,8 @@ static void write_done(void *arg, const struct http_response *r)
 	}
 	if (r->status != 200) {
 		if (r->status)
-			snprintf(why, sizeof(why), "etcd %s: HTTP %d: %.200s",
-				 w->st->ep[w->ep].url, r->status, r->body);
+			snprintf(why, sizeof(why), "etcd %s: HTTP %d: %.200s", w->st->ep[w->ep].url,
+				 r->status, r->body);
 		else
 			snprintf(why, sizeof(why), "etcd unreachable (%s, last %s)", r->err,
 				 w->st->ep[w->ep].url);
@@ -1009,8 +1008,7 @@ static char *txn_body(struct write *w)
 		json_t *c = json_object(), *r = json_object(), *put;
 		char *k;
 
-		if (op_key(w->st, op, key, sizeof(key)) < 0 ||
-		    !(k = b64(key, strlen(key)))) {
+		if (op_key(w->st, op, key, sizeof(key)) < 0 || !(k = b64(key, strlen(key)))) {
 			json_decref(c);
 			json_decref(r);
 			goto out;

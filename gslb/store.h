@@ -50,14 +50,14 @@ int store_start(struct store *st);
 void store_free(struct store *st);
 
 struct store_status {
-	bool connected;		/* the watch stream is up */
-	int64_t revision;	/* the etcd revision applied last (0: none yet) */
-	uint64_t since_ms;	/* unix ms of the last connect or disconnect */
-	char endpoint[256];	/* the endpoint watched or tried last */
-	char error[256];	/* why it is disconnected, "" when connected */
-	char cache_error[320];	/* "file: why" when the cache was corrupt at start, else "" */
-	uint64_t changes;	/* events applied since start */
-	bool require_reason;	/* store.require_reason */
+	bool connected;	       /* the watch stream is up */
+	int64_t revision;      /* the etcd revision applied last (0: none yet) */
+	uint64_t since_ms;     /* unix ms of the last connect or disconnect */
+	char endpoint[256];    /* the endpoint watched or tried last */
+	char error[256];       /* why it is disconnected, "" when connected */
+	char cache_error[320]; /* "file: why" when the cache was corrupt at start, else "" */
+	uint64_t changes;      /* events applied since start */
+	bool require_reason;   /* store.require_reason */
 };
 /* Any thread. */
 void store_get_status(struct store *st, struct store_status *out);
