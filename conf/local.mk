@@ -1,6 +1,6 @@
 # conf/ — example configs and the systemd units; `make install` puts the units
 # into systemdsystemunitdir and the examples into $(sysconfdir)/gslb
-EXTRA_DIST += conf/gslb.conf conf/networks.txt conf/demo.conf conf/probe.key.example \
+EXTRA_DIST += conf/gslb.conf conf/networks.txt conf/demo.conf conf/fleet.conf conf/probe.key.example \
 	conf/systemd/gslbd.service.in conf/systemd/gslb-probe.service.in \
 	conf/systemd/gslb-anycast.service.in \
 	conf/systemd/gslb.sysusers zones/example.com.zone

@@ -854,6 +854,7 @@ static const struct conf_item control_items[] = {
     {"token_file", CT_STRING, FIELD(struct conf_control, token_file), .def_str = ""},
     /* kept for old configs; token_file keeps the secret out of a world-readable file */
     {"token", CT_STRING, FIELD(struct conf_control, token), .def_str = ""},
+    {"token_name", CT_STRING, FIELD(struct conf_control, token_name), .def_str = "operator"},
     {"max_clients", CT_INT, FIELD(struct conf_control, max_clients), .min = 1, .max = 4096,
      .def_int = 64},
     {"header_timeout", CT_FLOAT, FIELD(struct conf_control, header_timeout), .fmin = 0.1,
@@ -1129,6 +1130,8 @@ static const struct conf_item conf_schema[] = {
      .section = CONF_S_SERVICES, .needs = CONF_S_REGIONS},
     {"rrl", CT_GROUP, .off = offsetof(struct conf, rrl), .sub = conf_rrl_items,
      .finish = conf_finish_rrl, .section = CONF_S_RRL},
+    {"store", CT_GROUP, .off = offsetof(struct conf, store), .sub = conf_store_items,
+     .finish = conf_finish_store, .section = CONF_S_STORE},
     {"anycast", CT_GROUP, .off = offsetof(struct conf, anycast), .sub = conf_anycast_items,
      .finish = conf_finish_anycast, .section = CONF_S_ANYCAST, .needs = CONF_S_ZONES},
     {NULL},

@@ -180,6 +180,7 @@ struct conf_control {
 	bool allow_remote;	 /* accept a listen address outside loopback; default false */
 	char *token_file;	 /* as written; "" = none (the token is read from it at load) */
 	char *token;		 /* "" = none: GET only; else "Authorization: Bearer <token>" */
+	char *token_name;	 /* who a change made with the token is recorded as; "operator" */
 	int max_clients;	 /* connections held at once; a new one closes the oldest */
 	double header_timeout;	 /* seconds from accept (or the last answer) to a whole request */
 };
@@ -223,6 +224,22 @@ struct conf_anycast {
 	double max_health_wait;	 /* announce anyway after waiting this long (s); 0 = forever */
 };
 
+/* store: { ... }: where operator state (overrides) lives (store.h); absent = the local
+ * health.state_file. conf_store.c. */
+struct conf_store {
+	bool present;
+	char **etcd; /* endpoint URLs, http(s)://IP:PORT */
+	size_t netcd;
+	char *prefix;	/* key prefix, "/gslb/" */
+	char *username; /* "" = no authentication */
+	char *password;
+	char *ca_file;	 /* NULL = system CAs */
+	char *cert_file; /* client certificate and key, or NULL */
+	char *key_file;
+	char *cache_file;    /* the last state seen, served when etcd is unreachable */
+	bool require_reason; /* refuse a change without --reason */
+};
+
 struct conf {
 	char *path; /* the config file */
 	char *dir;  /* its directory, for relative paths */
@@ -252,6 +269,7 @@ struct conf {
 	struct conf_geoip geoip;
 	struct conf_rrl rrl;	     /* conf_rrl.c */
 	struct conf_anycast anycast; /* conf_anycast.c */
+	struct conf_store store;     /* conf_store.c */
 	struct region *regions;	     /* service.h */
 	size_t nregions;
 	struct service *services; /* index i = services[i].index */
@@ -327,14 +345,15 @@ int conf_parse_addr(const char *text, uint16_t default_port, struct conf_addr *a
 #define CONF_S_SERVICES 0x080u
 #define CONF_S_RRL 0x100u
 #define CONF_S_ANYCAST 0x200u
-#define CONF_S_ALL 0x3ffu
+#define CONF_S_STORE 0x400u
+#define CONF_S_ALL 0x7ffu
 /* What each program reads. gslbd: answers (zones, services, GeoIP), reports (health, the
  * checks members name) and rate limiting; gslb-probe: the members to check, with their
  * checks, the keys and its own section; gslb-anycast: the listen and control addresses
  * it probes, the first zone (its SOA probe) and its own section. */
 #define CONF_S_GSLBD                                                                               \
 	(CONF_S_SERVER | CONF_S_ZONES | CONF_S_GEOIP | CONF_S_REGIONS | CONF_S_SERVICES |          \
-	 CONF_S_CHECKS | CONF_S_HEALTH | CONF_S_RRL)
+	 CONF_S_CHECKS | CONF_S_HEALTH | CONF_S_RRL | CONF_S_STORE)
 #define CONF_S_GSLB_PROBE                                                                          \
 	(CONF_S_REGIONS | CONF_S_SERVICES | CONF_S_CHECKS | CONF_S_HEALTH | CONF_S_PROBE)
 #define CONF_S_GSLB_ANYCAST (CONF_S_SERVER | CONF_S_ZONES | CONF_S_ANYCAST)

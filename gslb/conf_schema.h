@@ -181,6 +181,8 @@ extern const struct conf_item conf_rrl_items[];
 conf_hook_fn conf_finish_rrl;
 
 /* conf_anycast.c: anycast: { ... } */
+extern const struct conf_item conf_store_items[];
+conf_hook_fn conf_finish_store;
 extern const struct conf_item conf_anycast_items[];
 conf_hook_fn conf_finish_anycast;
 

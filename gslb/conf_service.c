@@ -13,6 +13,7 @@
 #include <libconfig.h>
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -496,6 +497,7 @@ static void store_later(struct conf_ctx *x, const struct conf_item *it, const co
 }
 
 static const struct conf_item member_items[] = {
+    {"name", CT_STRING, FIELD(struct member, name)},
     {"region", CT_STRING, CONF_REQUIRED, FIELD(struct member, region), .store = store_later,
      .release = release_none},
     {"ipv4", CT_STRS, ARRAY(struct member, ipv4, nipv4), .store = store_ipv4,
@@ -792,6 +794,59 @@ void conf_finish_services(struct conf_ctx *x, const struct conf_item *it, const 
 	link_services(x, s, path);
 }
 
+/* A written name: a letter, then letters, digits, '-', '_' or '.'; so that a number always
+ * means an index to gslbctl, and a name is one component of a store key. */
+static const char *name_problem(const char *n)
+{
+	if (!isalpha((unsigned char)n[0]))
+		return "must start with a letter";
+	if (strlen(n) > MEMBER_NAME_MAX)
+		return "longer than 63 bytes";
+	for (const char *p = n; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("-_.", *p))
+			return "only letters, digits, '-', '_' and '.'";
+	return NULL;
+}
+
+/* ms[j]'s name (services[i].members[j]): the one written, or <region>-<n> for the n-th member
+ * of its region, which does not move when members of other regions are added or reordered;
+ * unique in the service. */
+static void member_name(struct conf_ctx *x, const config_setting_t *me, struct member *ms, size_t j,
+			size_t i)
+{
+	const config_setting_t *ns = config_setting_get_member(me, "name");
+	struct member *m = &ms[j];
+	char path[CONF_PATHLEN];
+	const char *why;
+
+	conf_path_fmt(path, sizeof(path), "services[%zu].members[%zu].name", i, j);
+	if (m->name && (why = name_problem(m->name)) != NULL) {
+		conf_err(x, ns, path, "'%s' %s", m->name, why);
+		return;
+	}
+	if (!m->name && m->region) {
+		size_t n = 1;
+
+		for (size_t k = 0; k < j; k++)
+			n += ms[k].region == m->region;
+		if (asprintf(&m->name, "%s-%zu", m->region->name, n) < 0) {
+			m->name = NULL;
+			conf_err(x, me, path, "out of memory");
+			return;
+		}
+	}
+	for (size_t k = 0; m->name && k < j; k++) {
+		if (ms[k].name && !strcmp(ms[k].name, m->name)) {
+			conf_err(
+			    x, ns ? ns : me, path,
+			    "'%s' is also members[%zu]'s name%s (names are unique in a service: "
+			    "give one of them another name)",
+			    m->name, k, ns ? "" : ", the default of this member");
+			return;
+		}
+	}
+}
+
 /* The regions and checks of the members ms[0..n) read from the list s, at
  * services[i].<key>. */
 static void late_members(struct conf_ctx *x, const config_setting_t *s, struct member *ms, size_t n,
@@ -815,6 +870,8 @@ static void late_members(struct conf_ctx *x, const config_setting_t *s, struct m
 				conf_err(x, r, path, "unknown region '%s'", rn);
 			}
 		}
+		if (!strcmp(key, "members"))
+			member_name(x, me, ms, j, i);
 		if (m->check && (x->sections & CONF_S_CHECKS) && !conf_check_find(c, m->check)) {
 			conf_path_fmt(path, sizeof(path), "services[%zu].%s[%zu].check", i, key, j);
 			conf_err(x, config_setting_get_member(me, "check"), path,

@@ -394,6 +394,7 @@ static void gather(struct control *c, struct metrics_input *in)
 	in->now = time(NULL);
 	in->now_ms = clock_wall_ms();
 	in->health = c->p.health;
+	in->store = c->p.store;
 	if (c->p.health_rx != NULL)
 		net_health_stats(c->p.health_rx, &in->reports);
 }
@@ -647,6 +648,31 @@ static void route_member(struct control *c, struct evhttp_request *req, char **s
 	control_api_member(&c->p, req, seg[3], seg[4], seg[5]);
 }
 
+static void route_history(struct control *c, struct evhttp_request *req, char **seg)
+{
+	(void)seg;
+	control_api_history(&c->p, req);
+}
+
+static void route_weight_region(struct control *c, struct evhttp_request *req, char **seg)
+{
+	if (strcmp(seg[3], "region") != 0) {
+		control_api_reply_error(req, 404, "no such endpoint (weights/region/REGION/N)");
+		return;
+	}
+	control_api_weight(&c->p, req, "region", NULL, seg[4], seg[5]);
+}
+
+static void route_weight_member(struct control *c, struct evhttp_request *req, char **seg)
+{
+	if (strcmp(seg[3], "member") != 0) {
+		control_api_reply_error(req, 404,
+					"no such endpoint (weights/member/SERVICE/MEMBER/N)");
+		return;
+	}
+	control_api_weight(&c->p, req, "member", seg[4], seg[5], seg[6]);
+}
+
 static void route_region(struct control *c, struct evhttp_request *req, char **seg)
 {
 	control_api_region(&c->p, req, seg[3], seg[4]);
@@ -670,6 +696,9 @@ static const struct route {
     {"reload", 3, EVHTTP_REQ_POST, "POST", false, false, route_reload},
     {"members", 6, EVHTTP_REQ_POST, "POST", false, true, route_member}, /* SERVICE/INDEX/ACTION */
     {"regions", 5, EVHTTP_REQ_POST, "POST", false, true, route_region}, /* REGION/ACTION */
+    {"history", 3, EVHTTP_REQ_GET, "GET", false, true, route_history},
+    {"weights", 6, EVHTTP_REQ_POST, "POST", false, true, route_weight_region},
+    {"weights", 7, EVHTTP_REQ_POST, "POST", false, true, route_weight_member},
 };
 
 static const struct route *route_find(char **seg, int n)

@@ -61,11 +61,14 @@ const char *control_restart_setting(unsigned bit);
 typedef int control_reload_fn(void *arg, uint64_t *generation, unsigned *restart, char *err,
 			      size_t errlen);
 
+struct store;
+
 struct control_params {
 	const struct conf_addr *listen; /* copied */
 	struct net_udp *udp;		/* counters; must outlive control_stop(); NULL: 0 */
 	struct net_tcp *tcp;		/* the same (NULL in the endpoint's fuzz target) */
 	struct health_state *health;	/* overrides; NULL answers them with 503 */
+	struct store *store;		/* overrides go through etcd (store.h); NULL: local */
 	struct net_health *health_rx;	/* probe report counters; may be NULL */
 	struct metrics_daemon *daemon;	/* reload counters */
 	control_reload_fn *reload;

@@ -10,10 +10,12 @@
 #include "explain.h"
 #include "filter.h"
 #include "health.h"
+#include "health_file.h"
 #include "log.h"
 #include "metrics.h"
 #include "service.h"
 #include "snapshot.h"
+#include "store.h"
 #include "whatif.h"
 
 #include <arpa/inet.h>
@@ -29,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -240,7 +243,11 @@ static json_t *member_json(const struct control_params *p, const struct snapshot
 	enum health_override o = HEALTH_OVERRIDE_NONE;
 	json_t *tl;
 
+	char mkey[HEALTH_MEMBER_NAME_MAX];
+
+	health_member_key(m, mkey);
 	json_object_set_new(j, "index", json_integer(m->index));
+	json_object_set_new(j, "name", json_string(mkey));
 	json_object_set_new(j, "region", json_string(m->region->name));
 	for (size_t i = 0; i < m->nipv4; i++)
 		json_array_append_new(v4, addr_json(AF_INET, m->ipv4[i]));
@@ -254,7 +261,8 @@ static json_t *member_json(const struct control_params *p, const struct snapshot
 		json_object_set_new(j, "cname", json_null());
 	json_object_set_new(j, "weight", json_integer(m->weight));
 	/* what the weighted filter uses: the region's weight times the member's; 0 drains */
-	json_object_set_new(j, "effective_weight", json_integer((json_int_t)filter_weight(m)));
+	json_object_set_new(j, "effective_weight",
+			    json_integer((json_int_t)filter_weight(s->health, m)));
 	json_object_set_new(j, "priority", json_integer(m->priority));
 	/* least_loaded's watermarks, as shares of capacity */
 	json_object_set_new(j, "load_low", json_real(m->load_low / 1000.0));
@@ -276,13 +284,72 @@ static json_t *member_json(const struct control_params *p, const struct snapshot
 	else
 		json_object_set_new(hj, "rtt_ms", json_null());
 	json_object_set_new(j, "health", hj);
-	if (p->health != NULL)
-		o = health_override_get(p->health, sv->name, m->index);
+	struct health_override_meta meta = {0};
+
+	if (p->health != NULL) {
+		health_lock(p->health);
+		o = health_get_override_meta(p->health, sv->name, mkey, &meta);
+		health_unlock(p->health);
+	}
 	json_object_set_new(j, "override", json_string(health_override_name(o)));
+	if (o != HEALTH_OVERRIDE_NONE) {
+		/* who, when, why, until when, and from where (gslbctl status) */
+		json_t *oi = json_object();
+
+		json_object_set_new(oi, "origin", json_string(meta.origin ? meta.origin : "local"));
+		json_object_set_new(oi, "who", json_string(meta.who));
+		json_object_set_new(oi, "why", json_string(meta.why));
+		json_object_set_new(oi, "at_ms", json_integer((json_int_t)meta.at_ms));
+		json_object_set_new(oi, "expires_ms", json_integer((json_int_t)meta.expires_ms));
+		json_object_set_new(oi, "revision", json_integer((json_int_t)meta.mod_rev));
+		json_object_set_new(j, "override_info", oi);
+	}
 	/* per address the combined state and every prober's last vote */
 	member_key(sv->name, m->index, key, sizeof(key));
 	tl = targets != NULL ? json_object_get(targets, key) : NULL;
 	json_object_set_new(j, "targets", tl != NULL ? json_incref(tl) : json_array());
+	return j;
+}
+
+static void weight_json(const struct health_weight_ref *ref, uint32_t weight,
+			const struct health_override_meta *m, void *arg)
+{
+	json_t *w = json_object();
+	char svc[NAME_TEXT_MAX];
+
+	json_object_set_new(w, "kind",
+			    json_string(ref->kind == HEALTH_WEIGHT_REGION ? "region" : "member"));
+	if (ref->kind == HEALTH_WEIGHT_MEMBER && dname_to_str(ref->service, svc, sizeof(svc)) == 0)
+		json_object_set_new(w, "service", json_string(svc));
+	json_object_set_new(w, "name", json_string(ref->name));
+	json_object_set_new(w, "weight", json_integer(weight));
+	json_object_set_new(w, "origin", json_string(m->origin ? m->origin : "local"));
+	json_object_set_new(w, "who", json_string(m->who));
+	json_object_set_new(w, "why", json_string(m->why));
+	json_object_set_new(w, "at_ms", json_integer((json_int_t)m->at_ms));
+	json_object_set_new(w, "expires_ms", json_integer((json_int_t)m->expires_ms));
+	json_object_set_new(w, "revision", json_integer((json_int_t)m->mod_rev));
+	json_array_append_new(arg, w);
+}
+
+/* Where operator state lives: {"backend":"local"} or etcd's connection state. */
+static json_t *store_json(const struct control_params *p)
+{
+	json_t *j = json_object();
+	struct store_status st;
+
+	if (p->store == NULL) {
+		json_object_set_new(j, "backend", json_string("local"));
+		return j;
+	}
+	store_get_status(p->store, &st);
+	json_object_set_new(j, "backend", json_string("etcd"));
+	json_object_set_new(j, "connected", json_boolean(st.connected));
+	json_object_set_new(j, "revision", json_integer((json_int_t)st.revision));
+	json_object_set_new(j, "since_ms", json_integer((json_int_t)st.since_ms));
+	json_object_set_new(j, "endpoint", json_string(st.endpoint));
+	json_object_set_new(j, "error", json_string(st.error));
+	json_object_set_new(j, "cache_error", json_string(st.cache_error));
 	return j;
 }
 
@@ -316,6 +383,15 @@ static json_t *state_json(const struct control_params *p, bool serving, const st
 			    json_integer(now > s->built_at ? (json_int_t)(now - s->built_at) : 0));
 	json_object_set_new(j, "config", json_string(cf->path));
 	json_object_set_new(j, "overrides", json_boolean(p->health != NULL));
+	json_object_set_new(j, "store", store_json(p));
+	if (p->health != NULL) {
+		json_t *wl = json_array();
+
+		health_lock(p->health);
+		health_foreach_weight(p->health, weight_json, wl);
+		health_unlock(p->health);
+		json_object_set_new(j, "weights", wl);
+	}
 	if (p->health != NULL) {
 		struct health_readiness r;
 		json_t *hv = json_object();
@@ -666,17 +742,163 @@ void control_api_reload(const struct control_params *p, struct evhttp_request *r
 
 /* ------------------------------------------------------------ overrides */
 
+/* Who, why and until when, from the request (?reason=TEXT&for=SECONDS) and the token's name.
+ * Returns 0, or replies 400 and returns -1. *ttl_s: 0 = no expiry. */
+static int change_meta(const struct control_params *p, struct evhttp_request *req,
+		       struct health_override_meta *m, uint64_t *ttl_s)
+{
+	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(req);
+	const char *q = u != NULL ? evhttp_uri_get_query(u) : NULL;
+	struct evkeyvalq params;
+	const char *reason = NULL, *dur = NULL;
+	const struct snapshot *s;
+	int ret = 0;
+
+	TAILQ_INIT(&params);
+	*m = (struct health_override_meta){.origin = p->store != NULL ? "etcd" : "local"};
+	*ttl_s = 0;
+	if (q != NULL && evhttp_parse_query_str(q, &params) != 0) {
+		control_api_reply_error(req, 400, "bad query string");
+		return -1;
+	}
+	reason = evhttp_find_header(&params, "reason");
+	dur = evhttp_find_header(&params, "for");
+	if (reason != NULL)
+		snprintf(m->why, sizeof(m->why), "%s", reason);
+	if (dur != NULL) {
+		char *end;
+		unsigned long long v = strtoull(dur, &end, 10);
+
+		if (dur[0] < '0' || dur[0] > '9' || *end != '\0' || v == 0 || v > 31536000) {
+			control_api_reply_error(req, 400,
+						"for=%s: want seconds, 1..31536000 (gslbctl --for "
+						"30m)",
+						dur);
+			ret = -1;
+			goto out;
+		}
+		*ttl_s = v;
+	}
+	if (p->store != NULL && m->why[0] == '\0') {
+		struct store_status st;
+
+		store_get_status(p->store, &st);
+		if (st.require_reason) {
+			control_api_reply_error(req, 400,
+						"a reason is required (store.require_reason): "
+						"gslbctl --reason TEXT ...");
+			ret = -1;
+			goto out;
+		}
+	}
+	m->at_ms = clock_wall_ms();
+	if (*ttl_s)
+		m->expires_ms = m->at_ms + *ttl_s * 1000;
+	rcu_read_lock();
+	s = snapshot_get();
+	snprintf(m->who, sizeof(m->who), "%s",
+		 s != NULL && s->conf->control.token_name ? s->conf->control.token_name : "");
+	rcu_read_unlock();
+out:
+	evhttp_clear_headers(&params);
+	return ret;
+}
+
+/* A store write's reply: the JSON prepared for success, or the error. */
+struct pending {
+	struct evhttp_request *req;
+	json_t *ok;
+};
+
+static void store_replied(void *arg, int status, const char *err)
+{
+	struct pending *pd = arg;
+
+	if (status == 200)
+		reply_json(pd->req, 200, pd->ok);
+	else {
+		control_api_reply_error(pd->req, status, "%s", err);
+		json_decref(pd->ok);
+	}
+	free(pd);
+}
+
+/* Sends ops through the store; the reply (ok on success) comes when the write is done. */
+static void store_submit(const struct control_params *p, struct evhttp_request *req,
+			 const struct store_op *ops, size_t n, const struct health_override_meta *m,
+			 uint64_t ttl_s, json_t *ok)
+{
+	struct pending *pd = calloc(1, sizeof(*pd));
+	char err[256];
+
+	if (pd == NULL) {
+		json_decref(ok);
+		control_api_reply_error(req, 500, "out of memory");
+		return;
+	}
+	pd->req = req;
+	pd->ok = ok;
+	if (n == 0) {
+		store_replied(pd, 200, NULL);
+		return;
+	}
+	if (store_write(p->store, evhttp_connection_get_base(evhttp_request_get_connection(req)),
+			ops, n, m, ttl_s, store_replied, pd, err, sizeof(err)) != 0) {
+		json_decref(ok);
+		free(pd);
+		control_api_reply_error(req, 503, "%s", err);
+	}
+}
+
+/* The member of sv that arg names: its name, or its index when arg is a number (names start
+ * with a letter); NULL when none. */
+static const struct member *member_by_arg(const struct service *sv, const char *arg)
+{
+	char *end;
+
+	if (arg[0] >= '0' && arg[0] <= '9') {
+		errno = 0;
+		unsigned long idx = strtoul(arg, &end, 10);
+
+		return *end == '\0' && errno == 0 && idx < sv->nmembers ? &sv->members[idx] : NULL;
+	}
+	for (size_t k = 0; k < sv->nmembers; k++) {
+		char key[HEALTH_MEMBER_NAME_MAX];
+
+		health_member_key(&sv->members[k], key);
+		if (strcmp(key, arg) == 0)
+			return &sv->members[k];
+	}
+	return NULL;
+}
+
+/* A member action's answer: {"result":"ok","service":...,"member":i,"name":...,"override":...} */
+static json_t *member_reply(const uint8_t *wire, const char *service, uint32_t idx, const char *key,
+			    enum health_override o)
+{
+	char svcname[NAME_TEXT_MAX];
+	json_t *j = json_object();
+
+	if (dname_to_str(wire, svcname, sizeof(svcname)) != 0)
+		snprintf(svcname, sizeof(svcname), "%s", service);
+	json_object_set_new(j, "result", json_string("ok"));
+	json_object_set_new(j, "service", json_string(svcname));
+	json_object_set_new(j, "member", json_integer((json_int_t)idx));
+	json_object_set_new(j, "name", json_string(key));
+	json_object_set_new(j, "override", json_string(health_override_name(o)));
+	return j;
+}
+
 void control_api_member(const struct control_params *p, struct evhttp_request *req,
-			const char *service, const char *index, const char *action)
+			const char *service, const char *member, const char *action)
 {
 	uint8_t wire[DNAME_MAXLEN];
 	enum health_override result;
 	const struct snapshot *s;
-	unsigned long idx;
-	char *end;
+	char key[HEALTH_MEMBER_NAME_MAX];
+	uint32_t idx = 0;
 	char err[256];
 	int found = 0; /* 0: no service, 1: no member, 2: found */
-	char svcname[NAME_TEXT_MAX];
 	json_t *j;
 	int a = health_override_action_parse(action);
 	int ret;
@@ -684,12 +906,6 @@ void control_api_member(const struct control_params *p, struct evhttp_request *r
 	if (a < 0) {
 		control_api_reply_error(
 		    req, 404, "unknown action '%s' (want drain, undrain, up, down, clear)", action);
-		return;
-	}
-	errno = 0;
-	idx = strtoul(index, &end, 10);
-	if (index[0] < '0' || index[0] > '9' || *end != '\0' || errno != 0 || idx > UINT32_MAX) {
-		control_api_reply_error(req, 400, "member index '%s' is not a number", index);
 		return;
 	}
 	if (dname_from_str(service, wire) < 0) {
@@ -701,8 +917,15 @@ void control_api_member(const struct control_params *p, struct evhttp_request *r
 	for (size_t i = 0; s != NULL && i < s->conf->nservices && found == 0; i++) {
 		const struct service *sv = &s->conf->services[i];
 
-		if (dname_equal(sv->name, wire))
-			found = idx < sv->nmembers ? 2 : 1;
+		if (dname_equal(sv->name, wire)) {
+			const struct member *m = member_by_arg(sv, member);
+
+			found = m != NULL ? 2 : 1;
+			if (m != NULL) {
+				health_member_key(m, key);
+				idx = m->index;
+			}
+		}
 	}
 	rcu_read_unlock();
 	if (found == 0) {
@@ -710,11 +933,44 @@ void control_api_member(const struct control_params *p, struct evhttp_request *r
 		return;
 	}
 	if (found == 1) {
-		control_api_reply_error(req, 404, "service '%s' has no member %lu", service, idx);
+		control_api_reply_error(req, 404,
+					"service '%s' has no member '%s' (give its name or index, "
+					"as gslbctl status shows them)",
+					service, member);
 		return;
 	}
-	ret = health_override_member(p->health, wire, (uint32_t)idx, (enum health_override_action)a,
-				     &result, err, sizeof(err));
+	struct health_override_meta meta;
+	uint64_t ttl_s;
+
+	if (change_meta(p, req, &meta, &ttl_s) != 0)
+		return;
+	if (p->store != NULL) {
+		/* the policy on the state this site saw; the write fails if etcd's moved on */
+		struct health_override_meta seen;
+		struct store_op op = {.expect_rev = 0};
+
+		health_lock(p->health);
+		enum health_override cur = health_get_override_meta(p->health, wire, key, &seen);
+		health_unlock(p->health);
+		int o = health_override_after((enum health_override_action)a, cur);
+		if (o == -EBUSY) {
+			control_api_reply_error(req, 409,
+						"member is forced %s, not drained (use clear)",
+						health_override_name(cur));
+			return;
+		}
+		dname_copy_lower(op.ref.service, wire);
+		snprintf(op.ref.member, sizeof(op.ref.member), "%s", key);
+		op.o = (enum health_override)o;
+		j = member_reply(wire, service, idx, key, op.o);
+		json_object_set_new(j, "store", json_string("etcd"));
+		/* a clear of nothing writes nothing */
+		store_submit(p, req, &op, o == (int)cur && o == HEALTH_OVERRIDE_NONE ? 0 : 1, &meta,
+			     ttl_s, j);
+		return;
+	}
+	ret = health_override_member_meta(p->health, wire, key, (enum health_override_action)a,
+					  &meta, &result, err, sizeof(err));
 	if (ret == -EBUSY) {
 		control_api_reply_error(req, 409, "%s", err);
 		return;
@@ -723,14 +979,54 @@ void control_api_member(const struct control_params *p, struct evhttp_request *r
 		control_api_reply_error(req, 500, "%s", err);
 		return;
 	}
-	if (dname_to_str(wire, svcname, sizeof(svcname)) != 0)
-		snprintf(svcname, sizeof(svcname), "%s", service);
+	reply_json(req, 200, member_reply(wire, service, idx, key, result));
+}
+
+/* A region's drain or undrain through the store: the same policy as
+ * health_override_region, on the state this site saw, as one transaction. */
+static void region_store(const struct control_params *p, struct evhttp_request *req,
+			 const char *region, bool drain, const struct health_member_ref *refs,
+			 size_t nrefs, const struct health_override_meta *meta, uint64_t ttl_s)
+{
+	struct store_op *ops = calloc(nrefs ? nrefs : 1, sizeof(*ops));
+	size_t n = 0, forced = 0;
+	json_t *j;
+
+	if (ops == NULL) {
+		control_api_reply_error(req, 500, "out of memory");
+		return;
+	}
+	health_lock(p->health);
+	for (size_t i = 0; i < nrefs; i++) {
+		struct health_override_meta seen;
+		enum health_override cur =
+		    health_get_override_meta(p->health, refs[i].service, refs[i].member, &seen);
+		int o =
+		    health_override_after(drain ? HEALTH_ACTION_DRAIN : HEALTH_ACTION_UNDRAIN, cur);
+
+		if (o < 0 || cur == HEALTH_OVERRIDE_UP || cur == HEALTH_OVERRIDE_DOWN)
+			forced++;
+		if (o < 0 || (enum health_override)o == cur)
+			continue;
+		ops[n].ref = refs[i];
+		ops[n].o = (enum health_override)o;
+		n++;
+	}
+	health_unlock(p->health);
+	log_info("event=override_region region=%s action=%s members=%zu changed=%zu forced=%zu "
+		 "store=etcd",
+		 region, drain ? "drain" : "undrain", nrefs, n, forced);
 	j = json_object();
 	json_object_set_new(j, "result", json_string("ok"));
-	json_object_set_new(j, "service", json_string(svcname));
-	json_object_set_new(j, "member", json_integer((json_int_t)idx));
-	json_object_set_new(j, "override", json_string(health_override_name(result)));
-	reply_json(req, 200, j);
+	json_object_set_new(j, "region", json_string(region));
+	json_object_set_new(j, "members", json_integer((json_int_t)nrefs));
+	json_object_set_new(j, "changed", json_integer((json_int_t)n));
+	if (forced > 0)
+		json_object_set_new(j, drain ? "forced_replaced" : "forced_kept",
+				    json_integer((json_int_t)forced));
+	json_object_set_new(j, "store", json_string("etcd"));
+	store_submit(p, req, ops, n, meta, ttl_s, j);
+	free(ops);
 }
 
 void control_api_region(const struct control_params *p, struct evhttp_request *req,
@@ -773,7 +1069,7 @@ void control_api_region(const struct control_params *p, struct evhttp_request *r
 				cap = ncap;
 			}
 			dname_copy_lower(refs[nrefs].service, sv->name);
-			refs[nrefs].index = sv->members[k].index;
+			health_member_key(&sv->members[k], refs[nrefs].member);
 			nrefs++;
 		}
 	}
@@ -786,8 +1082,17 @@ void control_api_region(const struct control_params *p, struct evhttp_request *r
 		control_api_reply_error(req, 500, "out of memory");
 		goto out;
 	}
-	ret = health_override_region(p->health, refs, nrefs, a == HEALTH_ACTION_DRAIN, &changed,
-				     &forced, err, sizeof(err));
+	struct health_override_meta meta;
+	uint64_t ttl_s;
+
+	if (change_meta(p, req, &meta, &ttl_s) != 0)
+		goto out;
+	if (p->store != NULL) {
+		region_store(p, req, region, a == HEALTH_ACTION_DRAIN, refs, nrefs, &meta, ttl_s);
+		goto out;
+	}
+	ret = health_override_region(p->health, refs, nrefs, a == HEALTH_ACTION_DRAIN, &meta,
+				     &changed, &forced, err, sizeof(err));
 	/* each member's change is logged by the health state (event=override); this is the
 	 * request's summary */
 	log_info("event=override_region region=%s action=%s members=%zu changed=%zu forced=%zu",
@@ -808,6 +1113,138 @@ void control_api_region(const struct control_params *p, struct evhttp_request *r
 	reply_json(req, 200, j);
 out:
 	free(refs);
+}
+
+/* ------------------------------------------------------------ history */
+
+static void history_json(const struct health_history *h, void *arg)
+{
+	json_t *e = json_object();
+
+	json_object_set_new(e, "seq", json_integer((json_int_t)h->seq));
+	json_object_set_new(e, "at_ms", json_integer((json_int_t)h->at_ms));
+	json_object_set_new(e, "change", json_string(h->what));
+	json_object_set_new(e, "was", json_string(h->was));
+	json_object_set_new(e, "origin", json_string(h->meta.origin ? h->meta.origin : "local"));
+	json_object_set_new(e, "revision", json_integer((json_int_t)h->meta.mod_rev));
+	json_object_set_new(e, "who", json_string(h->meta.who));
+	json_object_set_new(e, "why", json_string(h->meta.why));
+	json_object_set_new(e, "expires_ms", json_integer((json_int_t)h->meta.expires_ms));
+	json_array_append_new(arg, e);
+}
+
+void control_api_history(const struct control_params *p, struct evhttp_request *req)
+{
+	json_t *j = json_object(), *l = json_array();
+
+	health_lock(p->health);
+	health_foreach_history(p->health, history_json, l);
+	health_unlock(p->health);
+	json_object_set_new(j, "history", l);
+	json_object_set_new(j, "store", store_json(p));
+	reply_json(req, 200, j);
+}
+
+/* ------------------------------------------------------------ runtime weights */
+
+void control_api_weight(const struct control_params *p, struct evhttp_request *req,
+			const char *kind, const char *service, const char *name, const char *value)
+{
+	struct health_weight_ref ref = {.kind = HEALTH_WEIGHT_REGION};
+	struct health_override_meta meta, seen;
+	const struct snapshot *s;
+	uint32_t weight = MEMBER_WEIGHT_CONFIG;
+	uint64_t ttl_s;
+	bool found = false;
+	char err[256];
+	int ret;
+	json_t *j;
+
+	if (strcmp(value, "clear") != 0) {
+		char *end;
+		unsigned long v;
+
+		errno = 0;
+		v = strtoul(value, &end, 10);
+		if (value[0] < '0' || value[0] > '9' || *end != '\0' || errno != 0 || v > 1000000) {
+			control_api_reply_error(req, 400,
+						"weight '%s': want 0..1000000 or clear (0 drains, "
+						"as in gslb.conf(5))",
+						value);
+			return;
+		}
+		weight = (uint32_t)v;
+	}
+	if (strcmp(kind, "member") == 0) {
+		ref.kind = HEALTH_WEIGHT_MEMBER;
+		if (dname_from_str(service, ref.service) < 0) {
+			control_api_reply_error(req, 400, "'%s' is not a domain name", service);
+			return;
+		}
+	}
+	rcu_read_lock();
+	s = snapshot_get();
+	if (s != NULL && ref.kind == HEALTH_WEIGHT_REGION) {
+		found = conf_region_find(s->conf, name) != NULL;
+		snprintf(ref.name, sizeof(ref.name), "%s", name);
+	}
+	for (size_t i = 0; s != NULL && ref.kind == HEALTH_WEIGHT_MEMBER && i < s->conf->nservices;
+	     i++) {
+		const struct service *sv = &s->conf->services[i];
+		const struct member *m =
+		    dname_equal(sv->name, ref.service) ? member_by_arg(sv, name) : NULL;
+
+		if (m != NULL) {
+			char key[HEALTH_MEMBER_NAME_MAX];
+
+			health_member_key(m, key);
+			snprintf(ref.name, sizeof(ref.name), "%s", key);
+			dname_copy_lower(ref.service, sv->name);
+			found = true;
+		}
+	}
+	rcu_read_unlock();
+	if (!found) {
+		if (ref.kind == HEALTH_WEIGHT_REGION)
+			control_api_reply_error(req, 404, "no region '%s'", name);
+		else
+			control_api_reply_error(req, 404, "no member '%s' in service '%s'", name,
+						service);
+		return;
+	}
+	if (change_meta(p, req, &meta, &ttl_s) != 0)
+		return;
+	j = json_object();
+	json_object_set_new(j, "result", json_string("ok"));
+	json_object_set_new(j, "kind", json_string(kind));
+	if (ref.kind == HEALTH_WEIGHT_MEMBER)
+		json_object_set_new(j, "service", json_string(service));
+	json_object_set_new(j, "name", json_string(ref.name));
+	json_object_set_new(j, "weight",
+			    weight == MEMBER_WEIGHT_CONFIG ? json_null() : json_integer(weight));
+	health_lock(p->health);
+	uint32_t cur = health_get_weight(p->health, &ref, &seen);
+	if (p->store != NULL) {
+		struct store_op op = {.is_weight = true, .wref = ref, .weight = weight};
+
+		health_unlock(p->health);
+		json_object_set_new(j, "store", json_string("etcd"));
+		store_submit(p, req, &op, cur == weight && weight == MEMBER_WEIGHT_CONFIG ? 0 : 1,
+			     &meta, ttl_s, j);
+		return;
+	}
+	ret = health_put_weight(p->health, &ref, weight, &meta);
+	if (ret == 0)
+		ret = health_file_save_locked(p->health);
+	health_unlock(p->health);
+	if (ret != 0) {
+		snprintf(err, sizeof(err), "weight in force but not saved to health.state_file: %s",
+			 strerror(-ret));
+		json_decref(j);
+		control_api_reply_error(req, 500, "%s", err);
+		return;
+	}
+	reply_json(req, 200, j);
 }
 
 /* ------------------------------------------------------------ /api/v1/stats */
@@ -900,12 +1337,14 @@ static void members_json(json_t *j, const struct metrics_input *in)
 							    : NULL;
 			json_int_t answers = (json_int_t)member_stats_total(&s->answers, m->health);
 			json_t *r = json_object_get(by_name, m->region->name);
+			char key[HEALTH_MEMBER_NAME_MAX];
 
+			health_member_key(m, key);
 			total++;
 			up += h == NULL || member_health_up(h);
-			overridden += in->health != NULL &&
-				      health_override_get(in->health, sv->name, m->index) !=
-					  HEALTH_OVERRIDE_NONE;
+			overridden +=
+			    in->health != NULL &&
+			    health_override_get(in->health, sv->name, key) != HEALTH_OVERRIDE_NONE;
 			if (r == NULL) {
 				r = json_object();
 				json_object_set_new(r, "region", json_string(m->region->name));

@@ -14,7 +14,9 @@
  *   GET  /api/v1/stats    control_api_stats: the figures gslbctl stats shows (metrics.h's
  *                         input as JSON, so a renamed metric cannot break the CLI)
  *   POST /api/v1/reload   control_api_reload
- *   POST /api/v1/members/SERVICE/INDEX/ACTION   control_api_member
+ *   POST /api/v1/members/SERVICE/MEMBER/ACTION  control_api_member (MEMBER: name or index)
+ *   POST /api/v1/weights/region/REGION/N|clear, /api/v1/weights/member/SERVICE/MEMBER/N|clear
+ *                                               control_api_weight
  *   POST /api/v1/regions/REGION/drain|undrain   control_api_region
  *
  * Every function runs on the control thread (an RCU reader).
@@ -64,7 +66,16 @@ json_t *control_api_reload_json(uint64_t generation, unsigned restart);
  * for undrain on a forced member, 500 when the state file was not saved. p->health must
  * not be NULL. */
 void control_api_member(const struct control_params *p, struct evhttp_request *req,
-			const char *service, const char *index, const char *action);
+			const char *service, const char *member, const char *action);
+/* GET /api/v1/history: the changes of operator state this gslbd applied since it started
+ * (the last HEALTH_HISTORY), with their etcd revisions when from the store. */
+void control_api_history(const struct control_params *p, struct evhttp_request *req);
+/* Sets (value 0..1000000) or clears (value "clear") the runtime weight of a region (kind
+ * "region", name the region, service unused) or of a member (kind "member", name its name or
+ * index) for every site with a store, else this one (state file). 400 for a bad value, 404 for
+ * an unknown region or member. p->health must not be NULL. */
+void control_api_weight(const struct control_params *p, struct evhttp_request *req,
+			const char *kind, const char *service, const char *name, const char *value);
 /* Drains or undrains every member of region in the published snapshot. 404 for an unknown
  * action or region. p->health must not be NULL. */
 void control_api_region(const struct control_params *p, struct evhttp_request *req,

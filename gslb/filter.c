@@ -203,16 +203,16 @@ int filter_chain_format(const struct flt_chain *chain, char *buf, size_t size)
 
 /* The drain rule (filter.h): while a member of positive effective weight is in m[0..n), the
  * members of weight 0 are dropped (order kept); when none is, all stay. Query path. */
-static size_t drain(const struct member **m, size_t n)
+static size_t drain(const struct member_health *h, const struct member **m, size_t n)
 {
 	size_t k = 0, i = 0;
 
-	while (i < n && filter_weight(m[i]) == 0)
+	while (i < n && filter_weight(h, m[i]) == 0)
 		i++;
 	if (i == n)
 		return n;
 	for (; i < n; i++)
-		if (filter_weight(m[i]) > 0)
+		if (filter_weight(h, m[i]) > 0)
 			m[k++] = m[i];
 	return k;
 }
@@ -275,7 +275,7 @@ size_t filter_chain_run(const struct flt_chain *chain, struct flt_ctx *ctx, cons
 	for (size_t i = 0; i < chain->nsteps && n > 0; i++) {
 		const struct flt_step *st = &chain->steps[i];
 		if (!(st->def->flags & FLT_SEES_DRAINED))
-			n = drain(m, n);
+			n = drain(ctx->health, m, n);
 		if (st->def->flags & (FLT_READS_LOCATION | FLT_READS_SUBNET | FLT_READS_ASN)) {
 			uint8_t sc = step_scope(ctx, st->def->flags, m, n);
 			if (sc > ctx->scope)
@@ -295,7 +295,7 @@ size_t filter_chain_run(const struct flt_chain *chain, struct flt_ctx *ctx, cons
 			memcpy(ts->out, m, n * sizeof(*m));
 		}
 	}
-	n = drain(m, n);
+	n = drain(ctx->health, m, n);
 	if (tr) {
 		tr->nfinal = n;
 		memcpy(tr->final, m, n * sizeof(*m));
@@ -357,9 +357,22 @@ uint32_t filter_rand_below(struct flt_thread *t, uint32_t bound)
 	return (uint32_t)(mul >> 32);
 }
 
-uint64_t filter_weight(const struct member *m)
+uint64_t filter_weight(const struct member_health *health, const struct member *m)
 {
-	return (uint64_t)m->region->weight * m->weight;
+	uint64_t rw = m->region->weight, mw = m->weight;
+
+	if (health) {
+		uint32_t r =
+		    atomic_load_explicit(&health[m->health].region_weight, memory_order_relaxed);
+		uint32_t w =
+		    atomic_load_explicit(&health[m->health].member_weight, memory_order_relaxed);
+
+		if (r != MEMBER_WEIGHT_CONFIG)
+			rw = r;
+		if (w != MEMBER_WEIGHT_CONFIG)
+			mw = w;
+	}
+	return rw * mw;
 }
 
 void filter_sort(const struct member **m, double *key, size_t n)

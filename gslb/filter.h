@@ -272,8 +272,10 @@ uint64_t filter_rand64(struct flt_thread *t);
 double filter_rand_unit(struct flt_thread *t);
 /* Uniform integer in [0, bound), bound >= 1 (unbiased). */
 uint32_t filter_rand_below(struct flt_thread *t, uint32_t bound);
-/* Effective weight: region->weight × member->weight. */
-uint64_t filter_weight(const struct member *m);
+/* Effective weight: the region's weight × the member's, each the runtime one (gslbctl weight,
+ * published in health[m->health]) when set, else the config's. health may be NULL. Query
+ * path: two relaxed loads. */
+uint64_t filter_weight(const struct member_health *health, const struct member *m);
 /* Stable ascending sort of m[0..n) by key[0..n) (keys move with members).
  * Insertion sort: n is small and it needs no scratch. */
 void filter_sort(const struct member **m, double *key, size_t n);

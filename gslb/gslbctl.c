@@ -39,6 +39,8 @@ struct opts {
 	json_t *whatif;	   /* the question of --down, --drain, --weight, --clients */
 	const char *body;  /* of a POST, JSON */
 	bool json;
+	const char *reason;  /* --reason: why, recorded with the change */
+	unsigned long for_s; /* --for: seconds until the override ends by itself; 0 = never */
 };
 
 struct response {
@@ -52,37 +54,47 @@ static char *conf_token;      /* read from a file, or the config's inline token 
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: gslbctl [-s HOST:PORT] [-T FILE] [-c CONFIG] [--json] COMMAND [ARGS]\n"
-		"commands:\n"
-		"  status                         services, members, health, overrides, each\n"
-		"                                 prober's vote and report age\n"
-		"  stats                          a summary of the metrics\n"
-		"  reload                         reload the configuration and zones\n"
-		"  drain|undrain SERVICE INDEX    take a member out of answers, or put it back\n"
-		"  force-up|force-down SERVICE INDEX\n"
-		"                                 override the probes' verdict\n"
-		"  clear SERVICE INDEX            remove any override of a member\n"
-		"  drain-region|undrain-region REGION\n"
-		"                                 drain (undrain) every member of a region\n"
-		"  whatif [--down REGION|SERVICE:INDEX]... [--drain REGION|SERVICE:INDEX]...\n"
-		"         [--weight REGION=N]... [--clients FILE]\n"
-		"                                 the share of answers each region would get\n"
-		"                                 after the change, from the recent clients\n"
-		"  explain NAME [CLIENT[/PREFIX]] [--qtype TYPE]\n"
-		"                                 why CLIENT (a resolver's address, or with a\n"
-		"                                 prefix an EDNS Client Subnet) gets its answer\n"
-		"options:\n"
-		"  -s, --server HOST:PORT         gslbd's control endpoint (default: the config's\n"
-		"                                 server.control.listen with -c, else %s)\n"
-		"  -T, --token-file FILE          read the API token from FILE (default:\n"
-		"                                 $GSLB_TOKEN, or the config's\n"
-		"                                 server.control.token_file with -c)\n"
-		"  -c, --config FILE              read the endpoint and token from gslbd's config\n"
-		"  -j, --json                     print the daemon's JSON answer as it is\n"
-		"  -V, --version                  print the version\n"
-		"  -h, --help                     print this help\n",
-		DEFAULT_SERVER);
+	fprintf(
+	    f,
+	    "usage: gslbctl [-s HOST:PORT] [-T FILE] [-c CONFIG] [--json] COMMAND [ARGS]\n"
+	    "commands:\n"
+	    "  status                         services, members, health, overrides, each\n"
+	    "                                 prober's vote and report age\n"
+	    "  stats                          a summary of the metrics\n"
+	    "  reload                         reload the configuration and zones\n"
+	    "  drain|undrain SERVICE MEMBER   take a member (name or index) out of answers, or\n"
+	    "                                 put it back\n"
+	    "  force-up|force-down SERVICE MEMBER\n"
+	    "                                 override the probes' verdict\n"
+	    "  clear SERVICE MEMBER           remove any override of a member\n"
+	    "  drain-region|undrain-region REGION\n"
+	    "                                 drain (undrain) every member of a region\n"
+	    "  history                        the changes of overrides and weights this gslbd\n"
+	    "                                 applied since it started, with etcd revisions\n"
+	    "  weight REGION N|clear          the region's weight in place of the config's\n"
+	    "  weight SERVICE MEMBER N|clear  the member's weight in place of the config's\n"
+	    "  whatif [--down REGION|SERVICE:INDEX]... [--drain REGION|SERVICE:INDEX]...\n"
+	    "         [--weight REGION=N]... [--clients FILE]\n"
+	    "                                 the share of answers each region would get\n"
+	    "                                 after the change, from the recent clients\n"
+	    "  explain NAME [CLIENT[/PREFIX]] [--qtype TYPE]\n"
+	    "                                 why CLIENT (a resolver's address, or with a\n"
+	    "                                 prefix an EDNS Client Subnet) gets its answer\n"
+	    "options:\n"
+	    "  --reason TEXT                  why (with a change): recorded with it, shown by\n"
+	    "                                 status\n"
+	    "  --for DURATION                 the override ends by itself after 90s, 30m, 2h,\n"
+	    "                                 1d (with a change)\n"
+	    "  -s, --server HOST:PORT         gslbd's control endpoint (default: the config's\n"
+	    "                                 server.control.listen with -c, else %s)\n"
+	    "  -T, --token-file FILE          read the API token from FILE (default:\n"
+	    "                                 $GSLB_TOKEN, or the config's\n"
+	    "                                 server.control.token_file with -c)\n"
+	    "  -c, --config FILE              read the endpoint and token from gslbd's config\n"
+	    "  -j, --json                     print the daemon's JSON answer as it is\n"
+	    "  -V, --version                  print the version\n"
+	    "  -h, --help                     print this help\n",
+	    DEFAULT_SERVER);
 }
 
 /* ------------------------------------------------------------ config */
@@ -542,6 +554,94 @@ const char *member_state(json_t *m)
 	return json_is_true(json_object_get(json_object_get(m, "health"), "up")) ? "up" : "DOWN";
 }
 
+/* Where operator state lives and, with etcd, whether this site follows it. */
+static void print_store(json_t *j)
+{
+	json_t *st = json_object_get(j, "store");
+	char since[64];
+
+	if (!json_is_object(st))
+		return;
+	if (strcmp(jstr(st, "backend", "local"), "etcd") != 0) {
+		printf("store local (health.state_file)\n");
+		return;
+	}
+	format_time(json_integer_value(json_object_get(st, "since_ms")) / 1000, since,
+		    sizeof(since));
+	if (json_is_true(json_object_get(st, "connected")))
+		printf("store etcd: connected to %s since %s, revision %lld\n",
+		       jstr(st, "endpoint", "?"), since,
+		       (long long)json_integer_value(json_object_get(st, "revision")));
+	else
+		printf("store etcd: DISCONNECTED since %s (%s, last tried %s): serving the last "
+		       "state seen, revision %lld\n",
+		       since, jstr(st, "error", "?"), jstr(st, "endpoint", "?"),
+		       (long long)json_integer_value(json_object_get(st, "revision")));
+	if (jstr(st, "cache_error", "")[0])
+		printf("store cache CORRUPT at start, ignored: %s\n", jstr(st, "cache_error", ""));
+}
+
+/* " (origin revision N) by WHO at WHEN, expires in Ns: WHY" of an override or a weight */
+static void print_meta(json_t *oi)
+{
+	json_int_t exp = json_integer_value(json_object_get(oi, "expires_ms"));
+	time_t now = time(NULL);
+	char at[64];
+
+	format_time(json_integer_value(json_object_get(oi, "at_ms")) / 1000, at, sizeof(at));
+	printf(" (%s", jstr(oi, "origin", "?"));
+	if (json_integer_value(json_object_get(oi, "revision")) > 0)
+		printf(" revision %lld",
+		       (long long)json_integer_value(json_object_get(oi, "revision")));
+	printf(") by %s at %s", jstr(oi, "who", "")[0] ? jstr(oi, "who", "") : "?",
+	       json_integer_value(json_object_get(oi, "at_ms")) ? at : "?");
+	if (exp > 0)
+		printf(", expires in %llds", (long long)(exp / 1000 > now ? exp / 1000 - now : 0));
+	printf(": %s\n", jstr(oi, "why", "")[0] ? jstr(oi, "why", "") : "(no reason)");
+}
+
+/* The runtime weights (gslbctl weight), each with its meta. */
+static void print_weights(json_t *j)
+{
+	json_t *w;
+	size_t i;
+
+	json_array_foreach (json_object_get(j, "weights"), i, w) {
+		if (i == 0)
+			printf("\nruntime weights:\n");
+		if (strcmp(jstr(w, "kind", ""), "region") == 0)
+			printf("  region %s weight %lld", jstr(w, "name", "?"),
+			       (long long)json_integer_value(json_object_get(w, "weight")));
+		else
+			printf("  %s %s weight %lld", jstr(w, "service", "?"), jstr(w, "name", "?"),
+			       (long long)json_integer_value(json_object_get(w, "weight")));
+		print_meta(w);
+	}
+}
+
+/* Every override with who set it, when, why and until when. */
+static void print_overrides(json_t *j)
+{
+	json_t *s, *m;
+	size_t i, k;
+	bool any = false;
+
+	json_array_foreach (json_object_get(j, "services"), i, s) {
+		json_array_foreach (json_object_get(s, "members"), k, m) {
+			json_t *oi = json_object_get(m, "override_info");
+
+			if (!json_is_object(oi))
+				continue;
+			if (!any)
+				printf("\noverrides:\n");
+			any = true;
+			printf("  %s %s %s", jstr(s, "name", "?"), jstr(m, "name", "?"),
+			       jstr(m, "override", "?"));
+			print_meta(oi);
+		}
+	}
+}
+
 static int cmd_status(const struct opts *o)
 {
 	char built[64], votes[4096];
@@ -577,8 +677,9 @@ static int cmd_status(const struct opts *o)
 				vw = strlen(votes);
 		}
 	}
-	printf("\n%-24s %3s  %-14s %-11s %6s %6s %9s %10s  %-*s  %s\n", "SERVICE", "#", "REGION",
-	       "STATE", "WEIGHT", "LOAD", "RTT", "ANSWERS", (int)vw, "VOTES", "ADDRESSES");
+	printf("\n%-24s %3s  %-16s %-14s %-11s %6s %6s %9s %10s  %-*s  %s\n", "SERVICE", "#",
+	       "NAME", "REGION", "STATE", "WEIGHT", "LOAD", "RTT", "ANSWERS", (int)vw, "VOTES",
+	       "ADDRESSES");
 	json_array_foreach (json_object_get(j, "services"), i, s) {
 		json_array_foreach (json_object_get(s, "members"), k, m) {
 			json_t *h = json_object_get(m, "health");
@@ -593,14 +694,17 @@ static int cmd_status(const struct opts *o)
 					 json_number_value(load) * 100);
 			if (json_is_number(rtt))
 				snprintf(rbuf, sizeof(rbuf), "%.1fms", json_number_value(rtt));
-			printf("%-24s %3lld  %-14s %-11s %6lld %6s %9s %10lld  %-*s  %s\n",
+			printf("%-24s %3lld  %-16s %-14s %-11s %6lld %6s %9s %10lld  %-*s  %s\n",
 			       k == 0 ? jstr(s, "name", "?") : "", jnum(m, "index", NULL),
-			       jstr(m, "region", "?"), member_state(m),
+			       jstr(m, "name", "?"), jstr(m, "region", "?"), member_state(m),
 			       jnum(m, "effective_weight", NULL), lbuf, rbuf,
 			       jnum(m, "answers", NULL), (int)vw, votes, addrs);
 		}
 	}
+	print_overrides(j);
+	print_weights(j);
 	print_probers(j);
+	print_store(j);
 	json_decref(j);
 	return 0;
 }
@@ -650,22 +754,123 @@ static void encode_segment(const char *s, char *buf, size_t size)
 	buf[len] = '\0';
 }
 
+/* "90", "90s", "30m", "2h", "1d" into seconds, 1..365 days. */
+static int parse_duration(const char *text, unsigned long *secs)
+{
+	char *end;
+	unsigned long v, mul = 1;
+
+	if (text[0] < '0' || text[0] > '9')
+		return -1;
+	v = strtoul(text, &end, 10);
+	if (*end == 'm')
+		mul = 60;
+	else if (*end == 'h')
+		mul = 3600;
+	else if (*end == 'd')
+		mul = 86400;
+	else if (*end != 's' && *end != '\0')
+		return -1;
+	if (*end != '\0' && end[1] != '\0')
+		return -1;
+	if (v == 0 || v > 31536000 / mul)
+		return -1;
+	*secs = v * mul;
+	return 0;
+}
+
+/* "?reason=...&for=N" for a change, or "" */
+static void change_query(const struct opts *o, char *buf, size_t size)
+{
+	char enc[1024];
+	size_t len = 0;
+
+	buf[0] = '\0';
+	if (o->reason != NULL) {
+		encode_segment(o->reason, enc, sizeof(enc));
+		len += (size_t)snprintf(buf, size, "?reason=%s", enc);
+	}
+	if (o->for_s > 0 && len < size)
+		snprintf(buf + len, size - len, "%sfor=%lu", len ? "&" : "?", o->for_s);
+}
+
+/* The changes this gslbd applied, oldest first. */
+static int cmd_history(const struct opts *o)
+{
+	json_t *j, *e;
+	size_t i;
+	int rc;
+
+	j = api(o, "GET", "/api/v1/history", "history", &rc);
+	if (j == NULL)
+		return rc;
+	if (json_array_size(json_object_get(j, "history")) == 0)
+		printf("no change of operator state since gslbd started\n");
+	json_array_foreach (json_object_get(j, "history"), i, e) {
+		char at[64];
+
+		format_time(json_integer_value(json_object_get(e, "at_ms")) / 1000, at, sizeof(at));
+		printf("%s  %s (was %s)", at, jstr(e, "change", "?"), jstr(e, "was", "?"));
+		print_meta(e);
+	}
+	json_decref(j);
+	return 0;
+}
+
+/* weight REGION N|clear, or weight SERVICE MEMBER N|clear */
+static int cmd_weight(const struct opts *o, char **args, int nargs)
+{
+	char e1[1024], e2[256], ev[64], path[2600], what[1400], query[1200];
+	json_t *j, *w;
+	int rc;
+
+	change_query(o, query, sizeof(query));
+	encode_segment(args[0], e1, sizeof(e1));
+	encode_segment(args[nargs - 1], ev, sizeof(ev));
+	if (nargs == 2) {
+		snprintf(path, sizeof(path), "/api/v1/weights/region/%s/%s%s", e1, ev, query);
+		snprintf(what, sizeof(what), "weight %s %s", args[0], args[1]);
+	} else {
+		encode_segment(args[1], e2, sizeof(e2));
+		snprintf(path, sizeof(path), "/api/v1/weights/member/%s/%s/%s%s", e1, e2, ev,
+			 query);
+		snprintf(what, sizeof(what), "weight %s %s %s", args[0], args[1], args[2]);
+	}
+	j = api(o, "POST", path, what, &rc);
+	if (j == NULL)
+		return rc;
+	w = json_object_get(j, "weight");
+	if (nargs == 2)
+		printf("region %s: ", jstr(j, "name", args[0]));
+	else
+		printf("%s member %s: ", args[0], jstr(j, "name", args[1]));
+	if (json_is_integer(w))
+		printf("weight %lld%s\n", (long long)json_integer_value(w),
+		       json_integer_value(w) == 0 ? " (drained for weighted filters)" : "");
+	else
+		printf("weight cleared: the config's again\n");
+	json_decref(j);
+	return 0;
+}
+
 static int cmd_member(const struct opts *o, const char *action, const char *service,
 		      const char *index)
 {
-	char esvc[1024], eidx[64], path[1200], what[1200];
+	char query[1200];
+	char esvc[1024], eidx[64], path[2600], what[1200];
 	json_t *j;
 	int rc;
 
+	change_query(o, query, sizeof(query));
 	encode_segment(service, esvc, sizeof(esvc));
 	encode_segment(index, eidx, sizeof(eidx));
-	snprintf(path, sizeof(path), "/api/v1/members/%s/%s/%s", esvc, eidx, action);
+	snprintf(path, sizeof(path), "/api/v1/members/%s/%s/%s%s", esvc, eidx, action, query);
 	snprintf(what, sizeof(what), "%s %s %s", action, service, index);
 	j = api(o, "POST", path, what, &rc);
 	if (j == NULL)
 		return rc;
-	printf("%s member %lld: override %s\n", jstr(j, "service", service),
-	       (long long)json_integer_value(json_object_get(j, "member")),
+	printf("%s member %lld (%s): override %s\n", jstr(j, "service", service),
+	       (long long)json_integer_value(json_object_get(j, "member")), jstr(j, "name", "?"),
 	       jstr(j, "override", "?"));
 	json_decref(j);
 	return 0;
@@ -673,12 +878,13 @@ static int cmd_member(const struct opts *o, const char *action, const char *serv
 
 static int cmd_region(const struct opts *o, const char *action, const char *region)
 {
-	char ereg[1024], path[1200], what[1200];
+	char ereg[1024], path[2600], what[1200], query[1200];
 	json_t *j;
 	int rc;
 
+	change_query(o, query, sizeof(query));
 	encode_segment(region, ereg, sizeof(ereg));
-	snprintf(path, sizeof(path), "/api/v1/regions/%s/%s", ereg, action);
+	snprintf(path, sizeof(path), "/api/v1/regions/%s/%s%s", ereg, action, query);
 	snprintf(what, sizeof(what), "%s-region %s", action, region);
 	j = api(o, "POST", path, what, &rc);
 	if (j == NULL)
@@ -816,7 +1022,8 @@ int main(int argc, char **argv)
 	    {"server", required_argument, NULL, 's'}, {"token-file", required_argument, NULL, 'T'},
 	    {"token", required_argument, NULL, 'k'},  {"config", required_argument, NULL, 'c'},
 	    {"json", no_argument, NULL, 'j'},	      {"version", no_argument, NULL, 'V'},
-	    {"help", no_argument, NULL, 'h'},	      {"qtype", required_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},	      {"reason", required_argument, NULL, 'r'},
+	    {"for", required_argument, NULL, 'f'},    {"qtype", required_argument, NULL, 'q'},
 	    {"down", required_argument, NULL, 'D'},   {"drain", required_argument, NULL, 'R'},
 	    {"weight", required_argument, NULL, 'W'}, {"clients", required_argument, NULL, 'C'},
 	    {NULL, 0, NULL, 0},
@@ -862,6 +1069,18 @@ int main(int argc, char **argv)
 								   : "weight",
 						       optarg)) != 0)
 				return 2;
+			break;
+		case 'r':
+			o.reason = optarg;
+			break;
+		case 'f':
+			if (parse_duration(optarg, &o.for_s) != 0) {
+				fprintf(stderr,
+					"gslbctl: --for %s: want a duration like 90s, 30m, 2h "
+					"or 1d (at most 365d)\n",
+					optarg);
+				return 2;
+			}
 			break;
 		case 'V':
 			printf("gslbctl %s\n", PACKAGE_VERSION);
@@ -916,6 +1135,14 @@ int main(int argc, char **argv)
 	} else if (strcmp(cmd, "force-up") == 0 || strcmp(cmd, "force-down") == 0) {
 		if (need_args(cmd, nargs, 2))
 			rc = cmd_member(&o, cmd + 6, args[0], args[1]);
+	} else if (strcmp(cmd, "history") == 0) {
+		if (need_args(cmd, nargs, 0))
+			rc = cmd_history(&o);
+	} else if (strcmp(cmd, "weight") == 0) {
+		if (nargs == 2 || nargs == 3)
+			rc = cmd_weight(&o, args, nargs);
+		else
+			need_args(cmd, nargs, 2);
 	} else if (strcmp(cmd, "drain-region") == 0 || strcmp(cmd, "undrain-region") == 0) {
 		if (need_args(cmd, nargs, 1))
 			rc = cmd_region(&o, cmd[0] == 'd' ? "drain" : "undrain", args[0]);

@@ -14,6 +14,7 @@
 #include "net_health.h"
 #include "rrl.h"
 #include "snapshot.h"
+#include "store.h"
 #include "zone.h"
 
 #include <event2/event.h>
@@ -51,6 +52,7 @@ struct daemon_state {
 	char *user_text;	      /* server.user at startup */
 	struct health_state *health;  /* operator overrides and probe votes, across reloads */
 	struct net_health *health_rx; /* the probe report receiver feeding health */
+	struct store *store;	      /* overrides in etcd (store.h), or NULL */
 	struct metrics_daemon counters;
 	pthread_mutex_t reload_lock; /* SIGHUP and the API reload one at a time */
 };
@@ -506,6 +508,15 @@ int main(int argc, char **argv)
 		snapshot_free(snap);
 		goto out;
 	}
+	/* the store's cache replaces the state file's overrides: etcd holds the fleet's */
+	if (snap->conf->store.present) {
+		d.store = store_new(&snap->conf->store, d.health, serr, sizeof(serr));
+		if (d.store == NULL) {
+			startup_error(use_syslog, serr);
+			snapshot_free(snap);
+			goto out;
+		}
+	}
 	health_evaluate(d.health, clock_wall_ms());
 	d.control_text = strdup(snap->conf->control.listen_text);
 	d.user_text = strdup(snap->conf->user);
@@ -536,6 +547,7 @@ int main(int argc, char **argv)
 		    .udp = d.udp,
 		    .tcp = d.tcp,
 		    .health = d.health,
+		    .store = d.store,
 		    .health_rx = d.health_rx,
 		    .daemon = &d.counters,
 		    .reload = daemon_reload,
@@ -617,6 +629,8 @@ int main(int argc, char **argv)
 		r = control_start(d.control);
 	if (r == 0)
 		r = net_health_start(d.health_rx);
+	if (r == 0 && d.store != NULL)
+		r = store_start(d.store);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (r != 0) {
 		snprintf(err, sizeof(err), "cannot start threads: %s", strerror(-r));
@@ -638,6 +652,7 @@ out:
 	net_udp_stop(d.udp);
 	net_tcp_stop(d.tcp);
 	control_free(d.control); /* reads the listeners' counters: before them */
+	store_free(d.store);	 /* applies to the health state: before it */
 	net_udp_free(d.udp);
 	net_tcp_free(d.tcp);
 	net_health_free(d.health_rx); /* feeds the health state: before it */

@@ -4,11 +4,14 @@
 
 #include "health.h"
 
+#include "clock.h"
+
 #include "dname.h"
 #include "log.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,15 +40,27 @@ struct target {
 	uint64_t stale_since_ms;	/* grace runs from here when no vote is fresh */
 };
 
-/* One member, by (service, index): survives reloads and holds the override. */
+/* One member, by (service, index): survives reloads and holds its votes. Its override is
+ * the one kept under its name (struct orec), copied in when bound. */
 struct mrec {
 	uint8_t *service; /* lowercased wire name */
 	uint32_t index;
-	int64_t slot; /* in s->pub, or -1 when not in the bound snapshot */
+	int64_t slot;			     /* in s->pub, or -1 when not in the bound snapshot */
+	char name[HEALTH_MEMBER_NAME_MAX];   /* its override key while bound, else "" */
+	char region[HEALTH_REGION_NAME_MAX]; /* its region's name while bound */
+	uint32_t rweight, mweight;	     /* runtime weights, or MEMBER_WEIGHT_CONFIG */
 	struct target *targets;
 	size_t ntargets;
 	enum health_override ovr;
 	bool up, fresh; /* as last published */
+};
+
+/* An override, by (service, member name): reordering members in the file does not move it,
+ * and it outlives the member leaving the config. */
+struct orec {
+	struct health_member_ref ref; /* service lowercased */
+	enum health_override o;
+	struct health_override_meta meta;
 };
 
 /* A free slot (an expired prober, kept so that votes' indices stay valid) has id "". */
@@ -55,6 +70,13 @@ struct prober {
 	uint64_t parts[REPORT_MAX_PARTS / 64]; /* parts of last_seq seen */
 	uint64_t last_ms;
 	bool warm; /* known from health.state_file only: no report since the start */
+};
+
+/* A runtime weight (gslbctl weight). */
+struct wrec {
+	struct health_weight_ref ref;
+	uint32_t weight;
+	struct health_override_meta meta;
 };
 
 struct health_state {
@@ -70,6 +92,12 @@ struct health_state {
 	size_t nm, capm;
 	uint32_t *idx; /* m index + 1; 0 = empty */
 	size_t nidx;
+	struct orec *ov; /* the overrides in force, in the order first set */
+	size_t nov;
+	struct wrec *wt; /* the runtime weights */
+	size_t nwt;
+	struct health_history hist[HEALTH_HISTORY]; /* a ring: entry seq % HEALTH_HISTORY */
+	uint64_t nhist;
 	struct prober *probers;
 	size_t nprobers, capprobers;
 	struct member_health *pub; /* the bound snapshot's array */
@@ -139,6 +167,8 @@ void health_free(struct health_state *s)
 	}
 	free(s->m);
 	free(s->idx);
+	free(s->ov);
+	free(s->wt);
 	free(s->probers);
 	free(s->state_file);
 	pthread_mutex_destroy(&s->lock);
@@ -226,6 +256,7 @@ static struct mrec *mget(struct health_state *s, const uint8_t *service, uint32_
 	dname_copy_lower(m->service, service);
 	m->index = index;
 	m->slot = -1;
+	m->rweight = m->mweight = MEMBER_WEIGHT_CONFIG;
 	m->up = s->default_up;
 	s->nm++;
 	size_t i = mhash(m->service, index) & (s->nidx - 1);
@@ -284,6 +315,10 @@ static bool publish(struct health_state *s, struct mrec *m)
 	if (m->slot >= 0 && (size_t)m->slot < s->npub) {
 		member_health_set_drained(&s->pub[m->slot], m->ovr == HEALTH_OVERRIDE_DRAIN);
 		member_health_set_down_addrs(&s->pub[m->slot], down);
+		atomic_store_explicit(&s->pub[m->slot].region_weight, m->rweight,
+				      memory_order_relaxed);
+		atomic_store_explicit(&s->pub[m->slot].member_weight, m->mweight,
+				      memory_order_relaxed);
 		member_health_set(&s->pub[m->slot], up, fresh, mean(lsum, ln), mean(rsum, rn));
 	}
 	return up != was;
@@ -356,6 +391,225 @@ static int rebind_targets(struct health_state *s, struct mrec *m, const struct m
 	return 0;
 }
 
+/* ---- overrides by member name ---- */
+
+void health_member_key(const struct member *mb, char out[HEALTH_MEMBER_NAME_MAX])
+{
+	if (mb->name)
+		snprintf(out, HEALTH_MEMBER_NAME_MAX, "%s", mb->name);
+	else
+		snprintf(out, HEALTH_MEMBER_NAME_MAX, "#%u", mb->index);
+}
+
+/* service lowercased */
+static struct orec *ofind(struct health_state *s, const uint8_t *service, const char *member)
+{
+	for (size_t i = 0; i < s->nov; i++)
+		if (!strcmp(s->ov[i].ref.member, member) &&
+		    dname_equal(s->ov[i].ref.service, service))
+			return &s->ov[i];
+	return NULL;
+}
+
+/* The bound record of (service, member name), or NULL. */
+static struct mrec *mbound(struct health_state *s, const uint8_t *service, const char *member)
+{
+	for (size_t i = 0; i < s->nm; i++)
+		if (s->m[i].slot >= 0 && !strcmp(s->m[i].name, member) &&
+		    dname_equal(s->m[i].service, service))
+			return &s->m[i];
+	return NULL;
+}
+
+/* ---- history ---- */
+
+static void remember(struct health_state *s, const struct health_override_meta *meta,
+		     const char *was, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void remember(struct health_state *s, const struct health_override_meta *meta,
+		     const char *was, const char *fmt, ...)
+{
+	struct health_history *h = &s->hist[s->nhist % HEALTH_HISTORY];
+	va_list ap;
+
+	memset(h, 0, sizeof(*h));
+	h->seq = ++s->nhist;
+	h->meta = meta ? *meta : (struct health_override_meta){.origin = "local"};
+	h->at_ms = h->meta.at_ms ? h->meta.at_ms : clock_wall_ms();
+	snprintf(h->was, sizeof(h->was), "%s", was);
+	va_start(ap, fmt);
+	vsnprintf(h->what, sizeof(h->what), fmt, ap);
+	va_end(ap);
+}
+
+void health_foreach_history(struct health_state *s,
+			    void (*fn)(const struct health_history *h, void *arg), void *arg)
+{
+	uint64_t first = s->nhist > HEALTH_HISTORY ? s->nhist - HEALTH_HISTORY : 0;
+
+	for (uint64_t i = first; i < s->nhist; i++)
+		fn(&s->hist[i % HEALTH_HISTORY], arg);
+}
+
+/* ---- runtime weights ---- */
+
+static bool wref_equal(const struct health_weight_ref *a, const struct health_weight_ref *b)
+{
+	return a->kind == b->kind && !strcmp(a->name, b->name) &&
+	       (a->kind == HEALTH_WEIGHT_REGION || dname_equal(a->service, b->service));
+}
+
+static struct wrec *wfind(struct health_state *s, const struct health_weight_ref *r)
+{
+	for (size_t i = 0; i < s->nwt; i++)
+		if (wref_equal(&s->wt[i].ref, r))
+			return &s->wt[i];
+	return NULL;
+}
+
+/* m's runtime weights from the table. */
+static void weights_of(struct health_state *s, struct mrec *m)
+{
+	struct health_weight_ref r = {.kind = HEALTH_WEIGHT_REGION};
+	const struct wrec *w;
+
+	snprintf(r.name, sizeof(r.name), "%s", m->region);
+	w = wfind(s, &r);
+	m->rweight = w ? w->weight : MEMBER_WEIGHT_CONFIG;
+	r.kind = HEALTH_WEIGHT_MEMBER;
+	dname_copy_lower(r.service, m->service);
+	snprintf(r.name, sizeof(r.name), "%s", m->name);
+	w = wfind(s, &r);
+	m->mweight = w ? w->weight : MEMBER_WEIGHT_CONFIG;
+}
+
+static void publish_weights(struct health_state *s)
+{
+	for (size_t i = 0; i < s->nm; i++) {
+		if (s->m[i].slot < 0)
+			continue;
+		weights_of(s, &s->m[i]);
+		publish(s, &s->m[i]);
+	}
+}
+
+int health_put_weight(struct health_state *s, const struct health_weight_ref *ref, uint32_t weight,
+		      const struct health_override_meta *meta)
+{
+	struct health_weight_ref r = *ref;
+	struct wrec *w;
+
+	if (strlen(ref->name) >= HEALTH_MEMBER_NAME_MAX)
+		return -EINVAL;
+	if (r.kind == HEALTH_WEIGHT_MEMBER)
+		dname_copy_lower(r.service, ref->service);
+	else
+		memset(r.service, 0, sizeof(r.service));
+	w = wfind(s, &r);
+	char wtext[16] = "clear", wastext[16] = "config";
+	if (w)
+		snprintf(wastext, sizeof(wastext), "%u", w->weight);
+	if (weight == MEMBER_WEIGHT_CONFIG) {
+		if (!w)
+			return 0;
+		*w = s->wt[--s->nwt];
+	} else {
+		if (!w) {
+			struct wrec *v = realloc(s->wt, (s->nwt + 1) * sizeof(*v));
+
+			if (!v)
+				return -ENOMEM;
+			s->wt = v;
+			w = &s->wt[s->nwt++];
+			w->ref = r;
+		}
+		w->weight = weight;
+		w->meta = meta ? *meta : (struct health_override_meta){.origin = "local"};
+	}
+	if (weight != MEMBER_WEIGHT_CONFIG)
+		snprintf(wtext, sizeof(wtext), "%u", weight);
+	remember(s, meta, wastext, "%s %s weight %s",
+		 r.kind == HEALTH_WEIGHT_REGION ? "region" : "member", r.name, wtext);
+	log_info("event=weight kind=%s name=%s weight=%s%u origin=%s who=\"%s\" why=\"%s\"",
+		 r.kind == HEALTH_WEIGHT_REGION ? "region" : "member", r.name,
+		 weight == MEMBER_WEIGHT_CONFIG ? "config" : "",
+		 weight == MEMBER_WEIGHT_CONFIG ? 0 : weight,
+		 meta && meta->origin ? meta->origin : "local", meta ? meta->who : "",
+		 meta ? meta->why : "");
+	publish_weights(s);
+	return 0;
+}
+
+uint32_t health_get_weight(struct health_state *s, const struct health_weight_ref *ref,
+			   struct health_override_meta *meta)
+{
+	struct health_weight_ref r = *ref;
+
+	if (r.kind == HEALTH_WEIGHT_MEMBER)
+		dname_copy_lower(r.service, ref->service);
+	const struct wrec *w = wfind(s, &r);
+	if (meta)
+		*meta = w ? w->meta : (struct health_override_meta){0};
+	return w ? w->weight : MEMBER_WEIGHT_CONFIG;
+}
+
+void health_foreach_weight(struct health_state *s,
+			   void (*fn)(const struct health_weight_ref *ref, uint32_t weight,
+				      const struct health_override_meta *meta, void *arg),
+			   void *arg)
+{
+	for (size_t i = 0; i < s->nwt; i++)
+		fn(&s->wt[i].ref, s->wt[i].weight, &s->wt[i].meta, arg);
+}
+
+int health_replace_weights(struct health_state *s, const struct health_weight_ref *refs,
+			   const uint32_t *w, const struct health_override_meta *meta, size_t n)
+{
+	struct wrec *v = calloc(n ? n : 1, sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		v[i].ref = refs[i];
+		if (refs[i].kind == HEALTH_WEIGHT_MEMBER)
+			dname_copy_lower(v[i].ref.service, refs[i].service);
+		v[i].weight = w[i];
+		v[i].meta = meta ? meta[i] : (struct health_override_meta){.origin = "local"};
+	}
+	free(s->wt);
+	s->wt = v;
+	s->nwt = n;
+	publish_weights(s);
+	return 0;
+}
+
+/* A state file written before members had names keys overrides by index ("#<index>"): the
+ * first bind gives each such override the name of the member at that index, once. */
+static void rename_legacy(struct health_state *s, const struct service *services, size_t n)
+{
+	for (size_t i = 0; i < s->nov; i++) {
+		struct orec *o = &s->ov[i];
+		char *end;
+
+		if (o->ref.member[0] != '#')
+			continue;
+		unsigned long idx = strtoul(o->ref.member + 1, &end, 10);
+		for (size_t k = 0; k < n && !*end; k++) {
+			char key[HEALTH_MEMBER_NAME_MAX];
+
+			if (!dname_equal(services[k].name, o->ref.service) ||
+			    idx >= services[k].nmembers)
+				continue;
+			health_member_key(&services[k].members[idx], key);
+			if (ofind(s, o->ref.service, key))
+				break; /* the name has an override of its own: it wins */
+			log_info("event=override_named member=%s name=%s", o->ref.member, key);
+			snprintf(o->ref.member, sizeof(o->ref.member), "%s", key);
+			break;
+		}
+	}
+}
+
 int health_bind(struct health_state *s, const struct service *services, size_t nservices,
 		struct member_health *slots, size_t nslots, uint64_t now_ms)
 {
@@ -369,8 +623,12 @@ int health_bind(struct health_state *s, const struct service *services, size_t n
 			}
 		}
 	}
-	for (size_t i = 0; i < s->nm; i++)
+	rename_legacy(s, services, nservices);
+	for (size_t i = 0; i < s->nm; i++) {
 		s->m[i].slot = -1;
+		s->m[i].name[0] = '\0';
+		s->m[i].ovr = HEALTH_OVERRIDE_NONE;
+	}
 	s->pub = slots;
 	s->npub = nslots;
 	for (size_t i = 0; i < nslots; i++)
@@ -385,6 +643,11 @@ int health_bind(struct health_state *s, const struct service *services, size_t n
 			if (rebind_targets(s, m, mb, now_ms) < 0)
 				log_err("event=health_bind error=\"out of memory\"");
 			m->slot = mb->health;
+			health_member_key(mb, m->name);
+			snprintf(m->region, sizeof(m->region), "%s", mb->region->name);
+			const struct orec *o = ofind(s, m->service, m->name);
+			m->ovr = o ? o->o : HEALTH_OVERRIDE_NONE;
+			weights_of(s, m);
 			publish(s, m);
 		}
 	}
@@ -757,61 +1020,132 @@ void health_unlock(struct health_state *s)
 	pthread_mutex_unlock(&s->lock);
 }
 
-enum health_override health_get_override(struct health_state *s, const uint8_t *service,
-					 uint32_t member)
+enum health_override health_get_override_meta(struct health_state *s, const uint8_t *service,
+					      const char *member, struct health_override_meta *meta)
 {
-	const struct mrec *m = mfind(s, service, member);
+	uint8_t lower[DNAME_MAXLEN];
 
-	return m ? m->ovr : HEALTH_OVERRIDE_NONE;
+	dname_copy_lower(lower, service);
+	const struct orec *o = ofind(s, lower, member);
+	if (meta)
+		*meta = o ? o->meta : (struct health_override_meta){0};
+	return o ? o->o : HEALTH_OVERRIDE_NONE;
 }
 
-int health_put_override(struct health_state *s, const uint8_t *service, uint32_t member,
+enum health_override health_get_override(struct health_state *s, const uint8_t *service,
+					 const char *member)
+{
+	return health_get_override_meta(s, service, member, NULL);
+}
+
+/* Copies o into the bound member it names, if any, and publishes it. */
+static void apply_override(struct health_state *s, const uint8_t *service, const char *member,
+			   enum health_override o)
+{
+	struct mrec *m = mbound(s, service, member);
+
+	if (m) {
+		m->ovr = o;
+		publish(s, m);
+	}
+}
+
+int health_put_override(struct health_state *s, const uint8_t *service, const char *member,
 			enum health_override o)
 {
-	struct mrec *m =
-	    o == HEALTH_OVERRIDE_NONE ? mfind(s, service, member) : mget(s, service, member);
+	return health_put_override_meta(s, service, member, o, NULL);
+}
 
-	if (!m)
-		return o == HEALTH_OVERRIDE_NONE ? 0 : -ENOMEM;
-	if (m->ovr != o) {
-		char where[DNAME_MAXLEN * 4 + 96];
+int health_put_override_meta(struct health_state *s, const uint8_t *service, const char *member,
+			     enum health_override o, const struct health_override_meta *meta)
+{
+	uint8_t lower[DNAME_MAXLEN];
+	char name[DNAME_MAXLEN * 4 + 2];
 
-		target_text(m, NULL, where, sizeof(where));
-		/* the one log line of an override change, whichever path made it (API, region,
-		 * state file) */
-		log_info("event=override %s override=%s was=%s", where, health_override_name(o),
-			 health_override_name(m->ovr));
+	if (strlen(member) >= HEALTH_MEMBER_NAME_MAX)
+		return -EINVAL;
+	dname_copy_lower(lower, service);
+	struct orec *r = ofind(s, lower, member);
+	enum health_override was = r ? r->o : HEALTH_OVERRIDE_NONE;
+	if (r && o != HEALTH_OVERRIDE_NONE)
+		r->meta = meta ? *meta : (struct health_override_meta){.origin = "local"};
+	if (was == o)
+		return 0;
+	if (!r) {
+		struct orec *v = realloc(s->ov, (s->nov + 1) * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		s->ov = v;
+		r = &s->ov[s->nov++];
+		memset(r, 0, sizeof(*r));
+		dname_copy_lower(r->ref.service, lower);
+		snprintf(r->ref.member, sizeof(r->ref.member), "%s", member);
 	}
-	m->ovr = o;
-	if (m->slot >= 0)
-		publish(s, m);
+	if (o == HEALTH_OVERRIDE_NONE) {
+		size_t i = (size_t)(r - s->ov);
+
+		memmove(r, r + 1, (s->nov - i - 1) * sizeof(*r));
+		s->nov--;
+	} else {
+		r->o = o;
+		r->meta = meta ? *meta : (struct health_override_meta){.origin = "local"};
+	}
+	if (dname_to_str(lower, name, sizeof(name)) < 0)
+		snprintf(name, sizeof(name), "?");
+	remember(s, meta, health_override_name(was), "%s %s %s", name, member,
+		 health_override_name(o));
+	/* the one log line of an override change, whichever path made it (API, region, state
+	 * file, store) */
+	log_info("event=override service=%s member=%s override=%s was=%s origin=%s who=\"%s\" "
+		 "why=\"%s\"",
+		 name, member, health_override_name(o), health_override_name(was),
+		 meta && meta->origin ? meta->origin : "local", meta ? meta->who : "",
+		 meta ? meta->why : "");
+	apply_override(s, lower, member, o);
 	return 0;
 }
 
 void health_foreach_override(struct health_state *s,
-			     void (*fn)(const uint8_t *service, uint32_t member,
-					enum health_override o, void *arg),
+			     void (*fn)(const uint8_t *service, const char *member,
+					enum health_override o,
+					const struct health_override_meta *meta, void *arg),
 			     void *arg)
 {
-	for (size_t i = 0; i < s->nm; i++)
-		if (s->m[i].ovr != HEALTH_OVERRIDE_NONE)
-			fn(s->m[i].service, s->m[i].index, s->m[i].ovr, arg);
+	for (size_t i = 0; i < s->nov; i++)
+		fn(s->ov[i].ref.service, s->ov[i].ref.member, s->ov[i].o, &s->ov[i].meta, arg);
 }
 
 int health_replace_overrides(struct health_state *s, const struct health_member_ref *v,
-			     const enum health_override *o, size_t n)
+			     const enum health_override *o, const struct health_override_meta *meta,
+			     size_t n)
 {
-	/* make every record first: out of memory then changes nothing */
-	for (size_t i = 0; i < n; i++)
-		if (!mget(s, v[i].service, v[i].index))
-			return -ENOMEM;
-	for (size_t i = 0; i < s->nm; i++)
-		s->m[i].ovr = HEALTH_OVERRIDE_NONE;
-	for (size_t i = 0; i < n; i++)
-		mfind(s, v[i].service, v[i].index)->ovr = o[i];
-	for (size_t i = 0; i < s->nm; i++)
-		if (s->m[i].slot >= 0)
-			publish(s, &s->m[i]);
+	struct orec *nv = calloc(n ? n : 1, sizeof(*nv));
+	size_t k = 0;
+
+	if (!nv)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if (o[i] == HEALTH_OVERRIDE_NONE)
+			continue;
+		nv[k].ref = v[i];
+		dname_copy_lower(nv[k].ref.service, v[i].service);
+		nv[k].o = o[i];
+		nv[k].meta = meta ? meta[i] : (struct health_override_meta){.origin = "local"};
+		k++;
+	}
+	free(s->ov);
+	s->ov = nv;
+	s->nov = k;
+	for (size_t i = 0; i < s->nm; i++) {
+		struct mrec *m = &s->m[i];
+
+		if (m->slot < 0)
+			continue;
+		const struct orec *r = ofind(s, m->service, m->name);
+		m->ovr = r ? r->o : HEALTH_OVERRIDE_NONE;
+		publish(s, m);
+	}
 	return 0;
 }
 
@@ -830,6 +1164,7 @@ void health_foreach_member(struct health_state *s,
 		const struct mrec *m = &s->m[i];
 		struct health_member_info info = {
 		    .service = m->service,
+		    .name = m->name,
 		    .member = m->index,
 		    .slot = m->slot,
 		    .up = m->up,
@@ -838,11 +1173,25 @@ void health_foreach_member(struct health_state *s,
 		    .ntargets = m->ntargets,
 		};
 
-		if (m->slot < 0 && m->ovr == HEALTH_OVERRIDE_NONE)
+		if (m->slot < 0)
 			continue;
 		for (size_t j = 0; j < m->ntargets; j++)
 			info.ntargets_up += m->targets[j].up;
 		fn(&info, arg);
+	}
+	/* overrides on members not in the snapshot: kept for when they come back */
+	for (size_t i = 0; i < s->nov; i++) {
+		const struct orec *o = &s->ov[i];
+		struct health_member_info info = {
+		    .service = o->ref.service,
+		    .name = o->ref.member,
+		    .member = UINT32_MAX,
+		    .slot = -1,
+		    .override = o->o,
+		};
+
+		if (!mbound(s, o->ref.service, o->ref.member))
+			fn(&info, arg);
 	}
 	pthread_mutex_unlock(&s->lock);
 }

@@ -20,8 +20,8 @@
  * fresh addresses. An override wins: drain and force down publish down, force up
  * publishes up; drain also sets member_health.drained, so that the up
  * filter keeps a drained member out even when it fails open over members
- * that are all down. Overrides are kept per (service, member index) and
- * survive members leaving and returning; what an operator's action means and
+ * that are all down. Overrides are kept per (service, member name) and
+ * survive members leaving and returning, and reordering; what an operator's action means and
  * the state file they persist in are health_override.h's.
  *
  * Threads: one mutex guards the state; every function may be called from
@@ -110,22 +110,80 @@ size_t health_expire(struct health_state *s, uint64_t now_ms);
  * health_unlock, so that reading, changing and saving the overrides is one step. */
 void health_lock(struct health_state *s);
 void health_unlock(struct health_state *s);
-/* The override of (service, member); service is a wire name in any case. */
+/* The key of member mb in the overrides: its name (member.name), or "#<index>" for a
+ * member built without one (tests, fallback members). A state file written before members
+ * had names holds "#<index>" keys too: the first health_bind renames them. */
+void health_member_key(const struct member *mb, char out[HEALTH_MEMBER_NAME_MAX]);
+/* The override of (service, member name); service is a wire name in any case. */
 enum health_override health_get_override(struct health_state *s, const uint8_t *service,
-					 uint32_t member);
+					 const char *member);
 /* Sets it (HEALTH_OVERRIDE_NONE clears it), logs a change and publishes the member at once
  * when it is bound. Returns 0 or -ENOMEM (nothing changed). */
-int health_put_override(struct health_state *s, const uint8_t *service, uint32_t member,
+int health_put_override(struct health_state *s, const uint8_t *service, const char *member,
 			enum health_override o);
+/* The same with who, why, when and the expiry (meta NULL: none, origin local); and the
+ * override with its meta (zeroed, origin NULL, when none). */
+int health_put_override_meta(struct health_state *s, const uint8_t *service, const char *member,
+			     enum health_override o, const struct health_override_meta *meta);
+enum health_override health_get_override_meta(struct health_state *s, const uint8_t *service,
+					      const char *member,
+					      struct health_override_meta *meta);
 /* Calls fn for every override in force, in the order members were first seen. */
 void health_foreach_override(struct health_state *s,
-			     void (*fn)(const uint8_t *service, uint32_t member,
-					enum health_override o, void *arg),
+			     void (*fn)(const uint8_t *service, const char *member,
+					enum health_override o,
+					const struct health_override_meta *meta, void *arg),
 			     void *arg);
-/* Replaces every override with v[0..n) (services lowercased or not) and publishes the
- * bound members. Returns 0, or -ENOMEM with nothing changed. */
+/* Replaces every override with v[0..n) (services lowercased or not), with meta[0..n) (NULL:
+ * none), and publishes the bound members. Returns 0, or -ENOMEM with nothing changed. */
 int health_replace_overrides(struct health_state *s, const struct health_member_ref *v,
-			     const enum health_override *o, size_t n);
+			     const enum health_override *o, const struct health_override_meta *meta,
+			     size_t n);
+/* Runtime weights (gslbctl weight): a region's or a member's weight in place of the
+ * config's, for every member of the region or for the member, published with the member
+ * (member_health.region_weight, member_weight) and read by filter_weight. Kept like overrides:
+ * by name, across reloads, in the state file or the store. Between health_lock and
+ * health_unlock. */
+#define HEALTH_REGION_NAME_MAX 72
+enum health_weight_kind {
+	HEALTH_WEIGHT_REGION = 0,
+	HEALTH_WEIGHT_MEMBER,
+};
+struct health_weight_ref {
+	enum health_weight_kind kind;
+	uint8_t service[DNAME_MAXLEN];	   /* member: its service, lowercased; region: unused */
+	char name[HEALTH_REGION_NAME_MAX]; /* the region's or the member's name */
+};
+/* Sets ref's weight (MEMBER_WEIGHT_CONFIG clears it) with meta (NULL: none) and publishes
+ * the members it applies to. Returns 0, -EINVAL (a name too long) or -ENOMEM. */
+int health_put_weight(struct health_state *s, const struct health_weight_ref *ref, uint32_t weight,
+		      const struct health_override_meta *meta);
+/* ref's runtime weight, or MEMBER_WEIGHT_CONFIG; its meta when meta is not NULL. */
+uint32_t health_get_weight(struct health_state *s, const struct health_weight_ref *ref,
+			   struct health_override_meta *meta);
+void health_foreach_weight(struct health_state *s,
+			   void (*fn)(const struct health_weight_ref *ref, uint32_t weight,
+				      const struct health_override_meta *meta, void *arg),
+			   void *arg);
+/* Replaces every runtime weight with refs[0..n), w[0..n), meta[0..n) (NULL: none). */
+int health_replace_weights(struct health_state *s, const struct health_weight_ref *refs,
+			   const uint32_t *w, const struct health_override_meta *meta, size_t n);
+
+/* The changes of operator state this gslbd applied, newest last (gslbctl history): at most
+ * HEALTH_HISTORY of them since it started, each with the etcd revision when it came from the
+ * store. */
+#define HEALTH_HISTORY 256
+struct health_history {
+	uint64_t seq;	/* 1, 2, ... since the start */
+	uint64_t at_ms; /* when the change was made (the writer's clock), else applied */
+	char what[200]; /* "www.example.com. us-east-1 drain", "region us-east weight 0" */
+	char was[32];	/* the previous override or weight */
+	struct health_override_meta meta;
+};
+/* Calls fn for each entry, oldest first. Between health_lock and health_unlock. */
+void health_foreach_history(struct health_state *s,
+			    void (*fn)(const struct health_history *h, void *arg), void *arg);
+
 /* health.state_file, or NULL when none is configured; valid until health_unlock. */
 const char *health_state_file(struct health_state *s);
 
@@ -133,15 +191,17 @@ const char *health_state_file(struct health_state *s);
  * during the callback only. */
 struct health_member_info {
 	const uint8_t *service;
-	uint32_t member;
-	int64_t slot; /* -1 when not in the current snapshot */
-	bool up;      /* as published */
+	const char *name; /* the override key (health_member_key) */
+	uint32_t member;  /* UINT32_MAX for an override on a member not in the snapshot */
+	int64_t slot;	  /* -1 when not in the current snapshot */
+	bool up;	  /* as published */
 	bool fresh;
 	enum health_override override;
 	size_t ntargets;
 	size_t ntargets_up;
 };
-/* Calls fn for every member known (bound, or with an override), under the state's lock:
+/* Calls fn for every bound member, then every override on a member not bound, under the
+ * state's lock:
  * fn must not call back into the state. */
 void health_foreach_member(struct health_state *s,
 			   void (*fn)(const struct health_member_info *m, void *arg), void *arg);

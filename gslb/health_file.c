@@ -20,14 +20,67 @@
 
 /* ---- writing ---- */
 
-static void save_override(const uint8_t *service, uint32_t member, enum health_override o,
-			  void *arg)
+/* Percent-encodes what would end a word or start a comment. */
+static void put_encoded(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c <= ' ' || c == '%' || c == '#' || c == '=' || c >= 0x7f)
+			fprintf(f, "%%%02X", c);
+		else
+			fputc(c, f);
+	}
+}
+
+static void save_meta(FILE *f, const struct health_override_meta *meta);
+
+static void save_override(const uint8_t *service, const char *member, enum health_override o,
+			  const struct health_override_meta *meta, void *arg)
 {
 	char name[DNAME_MAXLEN * 4 + 2];
+	FILE *f = arg;
 
 	if (dname_to_str(service, name, sizeof(name)) < 0)
 		return;
-	fprintf(arg, "%s %u %s\n", name, member, health_override_name(o));
+	/* "#<index>" (a member without a name) is written as the index: '#' starts a comment */
+	fprintf(f, "%s %s %s", name, member[0] == '#' ? member + 1 : member,
+		health_override_name(o));
+	save_meta(f, meta);
+}
+
+/* "weight region R N" or "weight member SERVICE NAME N", then the meta */
+static void save_weight(const struct health_weight_ref *ref, uint32_t weight,
+			const struct health_override_meta *meta, void *arg)
+{
+	char name[DNAME_MAXLEN * 4 + 2];
+	FILE *f = arg;
+
+	if (ref->kind == HEALTH_WEIGHT_REGION)
+		fprintf(f, "weight region %s %u", ref->name, weight);
+	else if (dname_to_str(ref->service, name, sizeof(name)) == 0)
+		fprintf(f, "weight member %s %s %u", name, ref->name, weight);
+	else
+		return;
+	save_meta(f, meta);
+}
+
+/* " at=MS expires=MS who=W why=W", those set, and the line's end */
+static void save_meta(FILE *f, const struct health_override_meta *meta)
+{
+	if (meta->at_ms)
+		fprintf(f, " at=%llu", (unsigned long long)meta->at_ms);
+	if (meta->expires_ms)
+		fprintf(f, " expires=%llu", (unsigned long long)meta->expires_ms);
+	if (meta->who[0]) {
+		fputs(" who=", f);
+		put_encoded(f, meta->who);
+	}
+	if (meta->why[0]) {
+		fputs(" why=", f);
+		put_encoded(f, meta->why);
+	}
+	fputc('\n', f);
 }
 
 static void put_unknown(FILE *f, uint32_t v)
@@ -83,11 +136,12 @@ int health_file_save_locked(struct health_state *s)
 		}
 		goto out;
 	}
-	fprintf(f, "# gslb health state (written by gslbd). Overrides: service member "
+	fprintf(f, "# gslb health state (written by gslbd). Overrides: service member-name "
 		   "drain|up|down\n"
 		   "# warm votes: target service member address|- up|down grace_start_ms,\n"
 		   "# then its votes: vote prober up|down received_ms rtt_us|- load_permille|-\n");
 	health_foreach_override(s, save_override, f);
+	health_foreach_weight(s, save_weight, f);
 	health_foreach_warm(s, save_warm, f);
 	if (fflush(f) != 0 || fsync(fileno(f)) == -1)
 		ret = -errno;
@@ -118,6 +172,11 @@ int health_file_save(struct health_state *s)
 struct parsed {
 	struct health_member_ref *ref;
 	enum health_override *o;
+	struct health_override_meta *meta;
+	struct health_weight_ref *wref; /* runtime weights */
+	uint32_t *w;
+	struct health_override_meta *wmeta;
+	size_t nw;
 	size_t n;
 	/* warm votes: targets, each with its votes votes[first .. first + n) */
 	struct wtarget {
@@ -134,12 +193,23 @@ static void parsed_free(struct parsed *p)
 {
 	free(p->ref);
 	free(p->o);
+	free(p->meta);
+	free(p->wref);
+	free(p->w);
+	free(p->wmeta);
 	free(p->targets);
 	free(p->votes);
 }
 
-static int parsed_add(struct parsed *p, const struct health_member_ref *ref, enum health_override o)
+static int parsed_add(struct parsed *p, const struct health_member_ref *ref, enum health_override o,
+		      const struct health_override_meta *meta)
 {
+	struct health_override_meta *nm = realloc(p->meta, (p->n + 1) * sizeof(*nm));
+
+	if (!nm)
+		return -ENOMEM;
+	p->meta = nm;
+	p->meta[p->n] = *meta;
 	struct health_member_ref *nr = realloc(p->ref, (p->n + 1) * sizeof(*nr));
 
 	if (!nr)
@@ -275,36 +345,151 @@ static int parse_vote(struct parsed *p, const char *rest, const char **field, co
 	return 0;
 }
 
+/* Decodes put_encoded's %XX into out (size bytes); -EINVAL for a bad escape or too long. */
+static int get_encoded(const char *in, char *out, size_t size)
+{
+	size_t n = 0;
+
+	for (; *in; in++) {
+		unsigned int c = (unsigned char)*in;
+
+		if (c == '%') {
+			if (sscanf(in + 1, "%2x", &c) != 1 || !in[1] || !in[2])
+				return -EINVAL;
+			in += 2;
+		}
+		if (n + 1 >= size)
+			return -EINVAL;
+		out[n++] = (char)c;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+/* The optional "at=MS expires=MS who=ENC why=ENC" after an override; the field that is bad,
+ * or NULL. */
+static const char *parse_meta(char *rest, struct health_override_meta *m)
+{
+	for (char *w = strtok(rest, " \t\n"); w; w = strtok(NULL, " \t\n")) {
+		char *eq = strchr(w, '=');
+
+		if (!eq)
+			return "meta";
+		*eq++ = '\0';
+		if (!strcmp(w, "at") && parse_ms(eq, &m->at_ms) == 0)
+			continue;
+		if (!strcmp(w, "expires") && parse_ms(eq, &m->expires_ms) == 0)
+			continue;
+		if (!strcmp(w, "who") && get_encoded(eq, m->who, sizeof(m->who)) == 0)
+			continue;
+		if (!strcmp(w, "why") && get_encoded(eq, m->why, sizeof(m->why)) == 0)
+			continue;
+		return "meta";
+	}
+	return NULL;
+}
+
+/* A "weight region R N [meta]" or "weight member SERVICE NAME N [meta]" line (after the
+ * word); sets *field and *msg when it is bad. */
+static int parse_weight(struct parsed *p, const char *rest, const char **field, const char **msg)
+{
+	char kind[16], a[1024], b[128] = "", n[16], more[1200] = "";
+	struct health_weight_ref ref = {0};
+	struct health_override_meta meta = {.origin = "local"};
+	char *end;
+	int used = 0, k;
+
+	*field = "weight";
+	*msg = "want \"weight region <region> <N>\" or \"weight member <service> <member> <N>\"";
+	k = sscanf(rest, "%15s %1023s", kind, a);
+	if (k != 2)
+		return -EINVAL;
+	if (!strcmp(kind, "region")) {
+		if (sscanf(rest, "%*s %*s %15s%n", n, &used) != 1 || strlen(a) >= sizeof(ref.name))
+			return -EINVAL;
+		ref.kind = HEALTH_WEIGHT_REGION;
+		snprintf(ref.name, sizeof(ref.name), "%s", a);
+	} else if (!strcmp(kind, "member")) {
+		if (sscanf(rest, "%*s %*s %127s %15s%n", b, n, &used) != 2 ||
+		    strlen(b) >= HEALTH_MEMBER_NAME_MAX || dname_from_str(a, ref.service) < 0)
+			return -EINVAL;
+		ref.kind = HEALTH_WEIGHT_MEMBER;
+		snprintf(ref.name, sizeof(ref.name), "%s", b);
+	} else {
+		return -EINVAL;
+	}
+	unsigned long v = strtoul(n, &end, 10);
+	if (n[0] < '0' || n[0] > '9' || *end || v > 1000000) {
+		*msg = "want a weight 0..1000000";
+		return -EINVAL;
+	}
+	snprintf(more, sizeof(more), "%s", rest + used);
+	if ((*field = parse_meta(more, &meta)) != NULL) {
+		*msg = "want at=<unix ms> expires=<unix ms> who=<text> why=<text> after the weight";
+		return -EINVAL;
+	}
+	struct health_weight_ref *nr = realloc(p->wref, (p->nw + 1) * sizeof(*nr));
+	if (!nr)
+		return -ENOMEM;
+	p->wref = nr;
+	uint32_t *nw = realloc(p->w, (p->nw + 1) * sizeof(*nw));
+	if (!nw)
+		return -ENOMEM;
+	p->w = nw;
+	struct health_override_meta *nm = realloc(p->wmeta, (p->nw + 1) * sizeof(*nm));
+	if (!nm)
+		return -ENOMEM;
+	p->wmeta = nm;
+	p->wref[p->nw] = ref;
+	p->w[p->nw] = (uint32_t)v;
+	p->wmeta[p->nw++] = meta;
+	return 0;
+}
+
 /* An override line; -EINVAL with err set when it is bad. */
 static int parse_override(struct parsed *p, const char *line, const char *path, int lineno,
 			  char *err, size_t errlen)
 {
-	char name[1024], word[16], extra[2];
+	char name[1024], member[128], word[16], rest[1200] = "";
 	struct health_member_ref ref;
+	struct health_override_meta meta = {.origin = "local"};
 	const char *field = NULL, *msg = NULL;
-	unsigned long member;
-	int k, o = 0;
+	char *end;
+	int k, o = 0, used = 0;
 
-	k = sscanf(line, "%1023s %lu %15s %1s", name, &member, word, extra);
+	k = sscanf(line, "%1023s %127s %15s%n", name, member, word, &used);
+	if (k == 3)
+		snprintf(rest, sizeof(rest), "%s", line + used);
 	if (k != 3) {
 		field = "line";
-		msg = "want \"<service> <member> drain|up|down\"";
+		msg = "want \"<service> <member name> drain|up|down\"";
 	} else if (dname_from_str(name, ref.service) < 0) {
 		field = "service";
 		msg = "bad domain name";
-	} else if (member > UINT32_MAX) {
+	} else if (strlen(member) >= sizeof(ref.member)) {
+		field = "member";
+		msg = "name too long";
+	} else if (member[0] >= '0' && member[0] <= '9' &&
+		   (strtoul(member, &end, 10) > UINT32_MAX || *end)) {
 		field = "member";
 		msg = "out of range";
 	} else if ((o = health_override_parse(word)) <= 0) {
 		field = "override";
 		msg = "want drain, up or down";
+	} else if ((field = parse_meta(rest, &meta)) != NULL) {
+		msg = "want at=<unix ms> expires=<unix ms> who=<text> why=<text> after the "
+		      "override";
 	}
 	if (field) {
 		load_error(err, errlen, path, lineno, field, msg);
 		return -EINVAL;
 	}
-	ref.index = (uint32_t)member;
-	if (parsed_add(p, &ref, (enum health_override)o) < 0) {
+	/* a file written before members had names holds indices: the first bind names them */
+	if (member[0] >= '0' && member[0] <= '9')
+		snprintf(ref.member, sizeof(ref.member), "#%s", member);
+	else
+		snprintf(ref.member, sizeof(ref.member), "%s", member);
+	if (parsed_add(p, &ref, (enum health_override)o, &meta) < 0) {
 		load_error(err, errlen, path, 0, NULL, "out of memory");
 		return -ENOMEM;
 	}
@@ -332,6 +517,21 @@ static int load_file(FILE *f, const char *path, struct parsed *out, char *verr, 
 		if (sscanf(line, "%7s%n", word, &n) <= 0)
 			continue; /* blank or comment */
 		bool is_target = !strcmp(word, "target"), is_vote = !strcmp(word, "vote");
+		if (!strcmp(word, "weight")) {
+			/* like an override: a bad one refuses the file */
+			const char *field, *msg;
+
+			ret = parse_weight(out, line + n, &field, &msg);
+			if (ret == -ENOMEM) {
+				load_error(err, errlen, path, 0, NULL, "out of memory");
+				return ret;
+			}
+			if (ret < 0) {
+				load_error(err, errlen, path, lineno, field, msg);
+				return ret;
+			}
+			continue;
+		}
 		if (!is_target && !is_vote) {
 			ret = parse_override(out, line, path, lineno, err, errlen);
 			if (ret < 0)
@@ -411,7 +611,9 @@ int health_file_load(struct health_state *s, uint64_t now_ms, struct health_file
 	fclose(f);
 	if (ret < 0)
 		goto out;
-	ret = health_replace_overrides(s, p.ref, p.o, p.n);
+	ret = health_replace_overrides(s, p.ref, p.o, p.meta, p.n);
+	if (ret == 0)
+		ret = health_replace_weights(s, p.wref, p.w, p.wmeta, p.nw);
 	if (ret == 0 && !p.votes_bad)
 		ret = restore(s, &p, now_ms, out);
 	if (ret < 0) {

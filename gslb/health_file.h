@@ -7,7 +7,10 @@
  * change, when the receiver finds the votes due (health_save_due) and at exit; it is read
  * once at start. Lines, '#' starting a comment:
  *
- *     <service.> <member> drain|up|down                          an override
+ *     <service.> <member name> drain|up|down [at=MS] [expires=MS] [who=W] [why=W]
+ *                                                  an override (an index in older files), when
+ *                                                  it was set, when it ends (gslbctl --for), who
+ *                                                  and why, %XX-encoded
  *     target <service.> <member> <address|-> up|down <unix ms>    a member address, its
  *                                                                 state, grace start
  *     vote <prober> up|down <unix ms> <rtt µs|-> <load ‰|->       a vote on the target above

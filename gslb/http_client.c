@@ -163,6 +163,7 @@ struct http_client {
 	struct event *timer; /* the whole exchange's deadline */
 	http_client_cb cb;
 	void *arg;
+	void (*on_chunk)(void *arg, int status, const char *data, size_t len);
 	bool in_cb; /* the caller's callback is running: cancel is a no-op */
 	/* what evhttp told us before the completion callback */
 	bool have_req_error;
@@ -319,16 +320,36 @@ static void request_done_cb(struct evhttp_request *req, void *arg)
 	free(body);
 }
 
+/* A streamed response's piece: handed over, then dropped from the input buffer. */
+static void chunk_cb(struct evhttp_request *req, void *arg)
+{
+	struct http_client *h = arg;
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t n = evbuffer_get_length(in);
+
+	if (n) {
+		const char *p = (const char *)evbuffer_pullup(in, -1);
+
+		h->on_chunk(h->arg, evhttp_request_get_response_code(req), p, n);
+	}
+	evbuffer_drain(in, n);
+}
+
 static void timeout_cb(evutil_socket_t fd, short what, void *arg)
 {
 	fail(arg, "timeout");
 }
 
-static bool is_ip(const char *s)
+bool http_url_is_ip(const char *s)
 {
 	uint8_t a[16];
 
 	return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
+}
+
+static bool is_ip(const char *s)
+{
+	return http_url_is_ip(s);
 }
 
 static int sa_text(const struct sockaddr *sa, char *ip, size_t iplen, uint16_t *port)
@@ -526,6 +547,9 @@ struct http_client *http_client_start(const struct http_client_env *env,
 		goto fail;
 	}
 	evhttp_request_set_error_cb(er, request_error_cb);
+	h->on_chunk = req->on_chunk;
+	if (h->on_chunk)
+		evhttp_request_set_chunked_cb(er, chunk_cb);
 	if (add_headers(er, req, ip, port) < 0) {
 		evhttp_request_free(er);
 		snprintf(err, errlen, "out of memory");

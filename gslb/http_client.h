@@ -41,6 +41,9 @@ struct http_url {
  * thread. This is the one URL parser: config validation and every client use it. */
 int http_url_parse(const char *url, struct http_url *u, char *err, size_t errlen);
 
+/* Whether s is a numeric IPv4 or IPv6 address (the client connects to those only). */
+bool http_url_is_ip(const char *s);
+
 /* What a client shares between requests: the loop and a TLS context (system CAs, or
  * SSL_CERT_FILE/SSL_CERT_DIR). The client resolves no names: the project's one DNS client
  * is c-ares (probes/dns_client.h); a caller with a host name resolves it there first. */
@@ -71,6 +74,12 @@ struct http_request {
 	size_t body_len;
 	size_t max_body; /* response bytes kept; larger = error; 0 = 1 MiB */
 	double timeout;	 /* seconds for the whole exchange; 0 = 5 */
+	/* A streamed response (etcd's /v3/watch): when set, each piece of the body is handed
+	 * to on_chunk(arg, status, data, len) as it arrives, on the loop's thread, and not
+	 * kept (max_body and timeout then bound nothing useful: give large ones); the final
+	 * callback still comes, with an empty body, when the stream ends or fails. on_chunk
+	 * must not cancel the request. */
+	void (*on_chunk)(void *arg, int status, const char *data, size_t len);
 };
 
 struct http_response {

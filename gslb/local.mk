@@ -21,9 +21,10 @@ libgslb_a_SOURCES = \
 	gslb/health.c gslb/health.h \
 	gslb/health_override.c gslb/health_override.h \
 	gslb/health_file.c gslb/health_file.h \
+	gslb/store.c gslb/store.h \
 	gslb/daemon.c gslb/daemon.h \
 	gslb/http_client.c gslb/http_client.h \
-	gslb/conf_anycast.c \
+	gslb/conf_anycast.c gslb/conf_store.c \
 	gslb/service.h gslb/filter.c gslb/filter.h \
 	gslb/geo.c gslb/geo.h
 libgslb_a_CFLAGS = $(AM_CFLAGS) $(LDNS_CFLAGS) $(LIBCONFIG_CFLAGS) $(URCU_CFLAGS) \

@@ -8,6 +8,7 @@
 #include "dname.h"
 #include "service.h"
 #include "snapshot.h"
+#include "store.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -226,6 +227,25 @@ static void render_probers(FILE *out, const struct metrics_input *in)
 	fprintf(out, "gslb_probers_warm %zu\n", r.warm_probers);
 }
 
+/* The etcd store: whether this site follows it, and the revision it applied last. */
+static void render_store(FILE *out, const struct metrics_input *in)
+{
+	struct store_status st;
+
+	store_get_status(in->store, &st);
+	family(out, "gslb_store_connected", "gauge",
+	       "1 while the etcd watch is up; 0: serving the last operator state seen.");
+	fprintf(out, "gslb_store_connected %d\n", st.connected);
+	family(out, "gslb_store_revision", "gauge", "The etcd revision applied last.");
+	fprintf(out, "gslb_store_revision %lld\n", (long long)st.revision);
+	family(out, "gslb_store_changes_total", "counter",
+	       "Changes of operator state applied from the etcd watch.");
+	fprintf(out, "gslb_store_changes_total %llu\n", (unsigned long long)st.changes);
+	family(out, "gslb_store_cache_corrupt", "gauge",
+	       "1 when the store cache file was corrupt at start (and ignored).");
+	fprintf(out, "gslb_store_cache_corrupt %d\n", st.cache_error[0] != '\0');
+}
+
 static void render_daemon(FILE *out, const struct metrics_input *in)
 {
 	family(out, "gslb_build_info", "gauge", "The gslbd version.");
@@ -275,12 +295,17 @@ static const struct {
 		    "Answers that carried the member (its addresses, or its CNAME).", "counter"},
 };
 
-/* The labels that name one member: service, member index, region. */
+/* The labels that name one member: service, member index, its name, region. */
 static void member_labels(FILE *out, enum member_metric k, const char *svc, const struct member *m)
 {
+	char key[HEALTH_MEMBER_NAME_MAX];
+
+	health_member_key(m, key);
 	fprintf(out, "%s{service=\"", member_families[k].name);
 	metrics_label_escape(out, svc);
-	fprintf(out, "\",member=\"%u\",region=\"", m->index);
+	fprintf(out, "\",member=\"%u\",name=\"", m->index);
+	metrics_label_escape(out, key);
+	fputs("\",region=\"", out);
 	metrics_label_escape(out, m->region->name);
 	fputc('"', out);
 }
@@ -318,7 +343,12 @@ static void render_member(FILE *out, const struct metrics_input *in, enum member
 	case MM_OVERRIDE:
 		if (in->health == NULL)
 			return;
-		o = health_override_get(in->health, sv->name, m->index);
+		{
+			char key[HEALTH_MEMBER_NAME_MAX];
+
+			health_member_key(m, key);
+			o = health_override_get(in->health, sv->name, key);
+		}
 		if (o == HEALTH_OVERRIDE_NONE)
 			return;
 		member_labels(out, k, svc, m);
@@ -360,6 +390,8 @@ static void render_members(FILE *out, const struct metrics_input *in)
 int metrics_render(FILE *out, const struct metrics_input *in)
 {
 	render_daemon(out, in);
+	if (in->store != NULL)
+		render_store(out, in);
 	render_dns(out, in);
 	render_net(out, in);
 	if (in->health != NULL)

@@ -40,6 +40,8 @@ enum metrics_proto {
 	METRICS_NPROTO,
 };
 
+struct store;
+
 struct metrics_input {
 	struct answer_stats dns[METRICS_NPROTO]; /* summed answer counters per protocol */
 	struct net_udp_stats udp;
@@ -56,6 +58,8 @@ struct metrics_input {
 	/* Operator overrides and the probers' report ages; NULL when the daemon runs
 	 * without health state. */
 	struct health_state *health;
+	/* the operator state's store (store.h); NULL: overrides are local */
+	struct store *store;
 };
 
 /* Writes every metric family of in to out. Returns 0, or -EIO when out

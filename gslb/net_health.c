@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "conf.h"
 #include "health.h"
+#include "health_override.h"
 #include "health_file.h"
 #include "log.h"
 #include "report.h"
@@ -242,6 +243,9 @@ static void evaluate(struct net_health *nh)
 {
 	uint64_t now = clock_wall_ms();
 	int n = health_evaluate(nh->hs, now);
+
+	/* gslbctl --for without a store: the override ends here, on the evaluation tick */
+	health_override_expire(nh->hs, now);
 
 	atomic_fetch_add_explicit(&nh->evaluations, 1, memory_order_relaxed);
 	if (n > 0)

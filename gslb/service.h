@@ -58,8 +58,14 @@ struct region {
 #define MEMBER_LOAD_LOW_DEFAULT 700
 #define MEMBER_LOAD_HIGH_DEFAULT 900
 
+#define MEMBER_NAME_MAX 63 /* bytes of member.name */
+
 struct member {
-	uint32_t index;		     /* position in service->members */
+	uint32_t index; /* position in service->members */
+	/* unique in its service, stable across reorderings: what overrides are kept by
+	 * (health_member_key). The loader sets it (conf: name, default <region>-<n>, the n-th
+	 * member of that region); NULL in a member built by hand and in fallback members. */
+	char *name;
 	const struct region *region; /* never NULL */
 	uint8_t (*ipv4)[4];	     /* network byte order */
 	size_t nipv4;
@@ -124,7 +130,13 @@ struct member_health {
 	/* bit i: the member's address i (its ipv4 ones, then its ipv6 ones) is down while
 	 * the member is up; addresses past the 64th are never marked */
 	atomic_uint_least64_t down_addrs;
+	/* runtime weights (gslbctl weight, health.h): the member's region's and its own, in
+	 * place of the config's; MEMBER_WEIGHT_CONFIG: the config's */
+	atomic_uint_least32_t region_weight;
+	atomic_uint_least32_t member_weight;
 };
+
+#define MEMBER_WEIGHT_CONFIG UINT32_MAX
 
 #define MEMBER_MAX_MARKED_ADDRS 64
 
@@ -138,6 +150,8 @@ static inline void member_health_init(struct member_health *h)
 	atomic_init(&h->load_permille, MEMBER_LOAD_UNKNOWN);
 	atomic_init(&h->rtt_us, MEMBER_RTT_UNKNOWN);
 	atomic_init(&h->down_addrs, 0);
+	atomic_init(&h->region_weight, MEMBER_WEIGHT_CONFIG);
+	atomic_init(&h->member_weight, MEMBER_WEIGHT_CONFIG);
 }
 
 static inline bool member_health_up(const struct member_health *h)

@@ -151,6 +151,9 @@ static int world_build(const struct snapshot *s, const struct whatif_change *c, 
 				  member_health_load(lh), member_health_rtt(lh));
 		member_health_set_drained(&w->health[i], member_health_drained(lh));
 		member_health_set_down_addrs(&w->health[i], member_health_down_addrs(lh));
+		/* runtime weights (gslbctl weight) replace the config's, as filter_weight reads */
+		atomic_store(&w->health[i].region_weight, atomic_load(&lh->region_weight));
+		atomic_store(&w->health[i].member_weight, atomic_load(&lh->member_weight));
 	}
 	memcpy(w->regions, cf->regions, cf->nregions * sizeof(*w->regions));
 	for (size_t i = 0; i < c->nweight; i++) {
@@ -160,6 +163,13 @@ static int world_build(const struct snapshot *s, const struct whatif_change *c, 
 			return -1;
 		}
 		w->regions[r - cf->regions].weight = c->weight[i];
+		/* over a runtime weight of the region too */
+		for (size_t k = 0; k < cf->nservices; k++)
+			for (size_t x = 0; x < cf->services[k].nmembers; x++)
+				if (cf->services[k].members[x].region == r)
+					atomic_store(&w->health[cf->services[k].members[x].health]
+							  .region_weight,
+						     c->weight[i]);
 	}
 	for (size_t i = 0; i < c->ndown; i++)
 		if (apply(cf, w->health, "down", c->down[i], true, err, errlen) != 0)

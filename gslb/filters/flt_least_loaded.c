@@ -65,14 +65,14 @@ size_t flt_least_loaded_run(struct flt_ctx *ctx, const struct flt_step *step,
 	}
 	for (size_t i = 0; i < n; i++) {
 		keep[i] = f[i] >= 1.0 || (f[i] > 0.0 && filter_rand_unit(ctx->thread) < f[i]);
-		weighty |= keep[i] && filter_weight(m[i]) > 0;
+		weighty |= keep[i] && filter_weight(ctx->health, m[i]) > 0;
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (weighty && !keep[i])
 			continue;
 		if (!weighty && f[i] <= 0.0)
 			continue; /* unlucky draw: every member with f > 0, weighted by f */
-		uint64_t w = filter_weight(m[i]);
+		uint64_t w = filter_weight(ctx->health, m[i]);
 		double s = weighty ? 1.0 : f[i];
 		key[k] = w ? -log(filter_rand_unit(ctx->thread)) / ((double)w * s) : INFINITY;
 		m[k++] = m[i];

@@ -66,9 +66,9 @@ size_t flt_sticky_run(struct flt_ctx *ctx, const struct flt_step *step, const st
 	/* The chain runner left either members of positive weight only or only drained ones
 	 * (filter.h): all drained hash with equal weights. */
 	for (size_t i = 0; i < n && !any_weight; i++)
-		any_weight = filter_weight(m[i]) > 0;
+		any_weight = filter_weight(ctx->health, m[i]) > 0;
 	for (size_t i = 0; i < n; i++) {
-		uint64_t w = any_weight ? filter_weight(m[i]) : 1;
+		uint64_t w = any_weight ? filter_weight(ctx->health, m[i]) : 1;
 		uint64_t h = mix(sub ^ member_hash(m[i]));
 		double u = ((double)(h >> 11) + 0.5) * 0x1.0p-53; /* (0, 1) */
 		/* Weighted rendezvous (Schindler): score = -w / ln(u), highest

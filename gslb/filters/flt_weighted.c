@@ -19,7 +19,7 @@ size_t flt_weighted_run(struct flt_ctx *ctx, const struct flt_step *step, const 
 	size_t k = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		uint64_t w = filter_weight(m[i]);
+		uint64_t w = filter_weight(ctx->health, m[i]);
 		if (w == 0)
 			continue; /* drained, see the rule in filter.h */
 		key[k] = -log(filter_rand_unit(ctx->thread)) / (double)w;

@@ -217,12 +217,18 @@ static int each_member(int (*fn)(const struct service *svc, uint32_t i))
 
 static int overridden(const struct service *svc, uint32_t i)
 {
-	return health_override_get(health, svc->name, i) != HEALTH_OVERRIDE_NONE;
+	char key[HEALTH_MEMBER_NAME_MAX];
+
+	health_member_key(&svc->members[i], key);
+	return health_override_get(health, svc->name, key) != HEALTH_OVERRIDE_NONE;
 }
 
 static int clear(const struct service *svc, uint32_t i)
 {
-	return health_override_set(health, svc->name, i, HEALTH_OVERRIDE_NONE);
+	char key[HEALTH_MEMBER_NAME_MAX];
+
+	health_member_key(&svc->members[i], key);
+	return health_override_set(health, svc->name, key, HEALTH_OVERRIDE_NONE);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -476,6 +476,20 @@ static const struct bad bad_services[] = {
 	  "%1$s:7: services[0].members[0].cname: CNAME cycle: service \"a.example.com.\" leads "
 	  "back to \"a.example.com.\" (a service's members may CNAME to another service here, "
 	  "never back)" },
+	/* member names: a letter first, unique in the service, a default included */
+	{ REGIONS "services = ( { name = \"www.example.com\";\n"
+		  " members = ( { region = \"eu-west\"; ipv4 = [ \"192.0.2.1\" ]; name = \"9lives\"; } ); } );\n",
+	  "%1$s:6: services[0].members[0].name: '9lives' must start with a letter" },
+	{ REGIONS "services = ( { name = \"www.example.com\"; members = (\n"
+		  " { region = \"eu-west\"; ipv4 = [ \"192.0.2.1\" ]; name = \"eu-west-2\"; },\n"
+		  " { region = \"eu-west\"; ipv4 = [ \"192.0.2.2\" ]; } ); } );\n",
+	  "%1$s:7: services[0].members[1].name: 'eu-west-2' is also members[0]'s name, the default "
+	  "of this member (names are unique in a service: give one of them another name)" },
+	{ REGIONS "services = ( { name = \"www.example.com\"; members = (\n"
+		  " { region = \"eu-west\"; ipv4 = [ \"192.0.2.1\" ]; name = \"a\"; },\n"
+		  " { region = \"eu-west\"; ipv4 = [ \"192.0.2.2\" ]; name = \"a\"; } ); } );\n",
+	  "%1$s:7: services[0].members[1].name: 'a' is also members[0]'s name (names are unique in "
+	  "a service: give one of them another name)" },
 	/* collected: three errors in one file, in file order, the late checks last */
 	{ REGIONS "services = ( { name = \"www.example.com\"; ttl = -1;\n"
 		  " members = ( { region = \"nowhere\";\n ipv4 = [ \"300.1.2.3\" ]; } ); } );\n",
@@ -483,6 +497,40 @@ static const struct bad bad_services[] = {
 	  "%1$s:7: services[0].members[0].ipv4[0]: bad IPv4 address \"300.1.2.3\"\n"
 	  "%1$s:6: services[0].members[0].region: unknown region 'nowhere'" },
 };
+
+/* store: endpoints must be http(s)://IP:PORT, TLS files must exist, the prefix is /.../ */
+static const struct bad bad_store[] = {
+	{ "store: { etcd = [ \"http://etcd1:2379\" ]; };\n",
+	  "%1$s:3: store.etcd[0]: \"http://etcd1:2379\": the host must be an IP address (gslbd "
+	  "resolves no names for the store)" },
+	{ "store: { etcd = [ \"ftp://10.0.0.1:2379\" ]; };\n",
+	  "%1$s:3: store.etcd[0]: bad endpoint \"ftp://10.0.0.1:2379\": scheme is not http or "
+	  "https (want http://ADDR:2379)" },
+	{ "store: { etcd = [ \"http://10.0.0.1:2379\" ];\n ca_file = \"nope.pem\"; };\n",
+	  "%1$s:4: store.ca_file: cannot read \"%2$s/nope.pem\": No such file or directory" },
+	{ "store: { etcd = [ \"http://10.0.0.1:2379\" ]; prefix = \"gslb\"; };\n",
+	  "%1$s:3: store.prefix: \"gslb\" must start and end with '/' (e.g. \"/gslb/\")" },
+	{ "store: { etcd = [ ]; };\n",
+	  "%1$s:3: store.etcd: needs at least 1 entry" },
+};
+
+START_TEST(errors_store)
+{
+	struct conf *c;
+
+	for (size_t i = 0; i < sizeof(bad_store) / sizeof(bad_store[0]); i++)
+		load_fails(bad_store[i].body, bad_store[i].want);
+	c = load_ok("store: { etcd = [ \"http://127.0.0.1:2379\", \"https://[::1]:2379\" ]; };\n");
+	ck_assert(c->store.present);
+	ck_assert_uint_eq(c->store.netcd, 2);
+	ck_assert_str_eq(c->store.prefix, "/gslb/");
+	ck_assert_str_eq(c->store.cache_file, "/var/lib/gslb/store.cache");
+	conf_free(c);
+	c = load_ok("");
+	ck_assert(!c->store.present);
+	conf_free(c);
+}
+END_TEST
 
 static void run_bad(const struct bad *b, size_t n)
 {
@@ -774,7 +822,7 @@ static Suite *conf_service_suite(void)
 		{ "flat_two_files", flat_two_files },
 		{ "errors_geoip", errors_geoip },
 		{ "errors_regions", errors_regions },
-		{ "errors_services", errors_services },
+		{ "errors_services", errors_services }, { "errors_store", errors_store },
 		{ "member_limit", member_limit },
 		{ "forward_references", forward_references },
 		{ "nested_services", nested_services },

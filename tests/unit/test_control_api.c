@@ -148,8 +148,8 @@ START_TEST(members_and_regions)
 			member_stats_count(&snap.answers, k % 2, slot);
 	ck_assert_ptr_nonnull(hs);
 	ck_assert_int_eq(health_bind(hs, svcs, 2, pub, 5, 0), 0);
-	ck_assert_int_eq(health_override_set(hs, a, 1, HEALTH_OVERRIDE_DRAIN), 0);
-	ck_assert_int_eq(health_override_set(hs, b, 0, HEALTH_OVERRIDE_UP), 0);
+	ck_assert_int_eq(health_override_set(hs, a, mkey(1), HEALTH_OVERRIDE_DRAIN), 0);
+	ck_assert_int_eq(health_override_set(hs, b, mkey(0), HEALTH_OVERRIDE_UP), 0);
 
 	made_up(&in);
 	in.snap = &snap;

@@ -413,15 +413,15 @@ START_TEST(override_persistence)
 	health_evaluate(s, now);
 	ck_assert(!member_health_up(&pub[1]));
 
-	ck_assert_int_eq(health_override_set(s, www, 0, HEALTH_OVERRIDE_DRAIN), 0);
+	ck_assert_int_eq(health_override_set(s, www, mkey(0), HEALTH_OVERRIDE_DRAIN), 0);
 	ck_assert(!member_health_up(&pub[0]));     /* at once, without an evaluation */
 	ck_assert(member_health_drained(&pub[0])); /* so that fail-open skips it too */
-	ck_assert_int_eq(health_override_set(s, WWW, 1, HEALTH_OVERRIDE_UP), 0);
+	ck_assert_int_eq(health_override_set(s, WWW, mkey(1), HEALTH_OVERRIDE_UP), 0);
 	ck_assert(member_health_up(&pub[1]));      /* forced up although probes say down */
 	ck_assert(!member_health_drained(&pub[1]));
-	ck_assert_int_eq(health_override_set(s, other, 4, HEALTH_OVERRIDE_DOWN), 0);
-	ck_assert_int_eq(health_override_set(s, www, 2, HEALTH_OVERRIDE_DOWN), 0);
-	ck_assert_int_eq(health_override_set(s, www, 2, HEALTH_OVERRIDE_NONE), 0);
+	ck_assert_int_eq(health_override_set(s, other, mkey(4), HEALTH_OVERRIDE_DOWN), 0);
+	ck_assert_int_eq(health_override_set(s, www, mkey(2), HEALTH_OVERRIDE_DOWN), 0);
+	ck_assert_int_eq(health_override_set(s, www, mkey(2), HEALTH_OVERRIDE_NONE), 0);
 	health_evaluate(s, now + SEC);
 	ck_assert(!member_health_up(&pub[0]));
 	ck_assert(member_health_drained(&pub[0]));
@@ -447,10 +447,10 @@ START_TEST(override_persistence)
 	ck_assert_ptr_null(strstr(text, " 2 "));
 	s = health_new(&h, START);
 	ck_assert_int_eq(health_file_load(s, T0, NULL, err, sizeof(err)), 0);
-	ck_assert_int_eq(health_override_get(s, www, 0), HEALTH_OVERRIDE_DRAIN);
-	ck_assert_int_eq(health_override_get(s, www, 1), HEALTH_OVERRIDE_UP);
-	ck_assert_int_eq(health_override_get(s, WWW, 2), HEALTH_OVERRIDE_NONE);
-	ck_assert_int_eq(health_override_get(s, other, 4), HEALTH_OVERRIDE_DOWN);
+	ck_assert_int_eq(health_override_get(s, www, mkey(0)), HEALTH_OVERRIDE_DRAIN);
+	ck_assert_int_eq(health_override_get(s, www, mkey(1)), HEALTH_OVERRIDE_UP);
+	ck_assert_int_eq(health_override_get(s, WWW, mkey(2)), HEALTH_OVERRIDE_NONE);
+	ck_assert_int_eq(health_override_get(s, other, mkey(4)), HEALTH_OVERRIDE_DOWN);
 	pub = bind_svc(s, now);
 	ck_assert(!member_health_up(&pub[0]));
 	ck_assert(member_health_up(&pub[1]));
@@ -466,13 +466,13 @@ START_TEST(override_persistence)
 	ck_assert_int_ge(asprintf(&want, "%s:3: override: want drain, up or down", file), 0);
 	ck_assert_str_eq(err, want);
 	free(want);
-	ck_assert_int_eq(health_override_get(s, www, 2), HEALTH_OVERRIDE_NONE);
-	ck_assert_int_eq(health_override_get(s, www, 0), HEALTH_OVERRIDE_DRAIN);
+	ck_assert_int_eq(health_override_get(s, www, mkey(2)), HEALTH_OVERRIDE_NONE);
+	ck_assert_int_eq(health_override_get(s, www, mkey(0)), HEALTH_OVERRIDE_DRAIN);
 
 	/* a file that cannot be written is an error, the override still applies */
 	ck_assert_int_eq(unlink(file), 0);
 	ck_assert_int_eq(rmdir(dir), 0);
-	ck_assert_int_lt(health_override_set(s, www, 1, HEALTH_OVERRIDE_DOWN), 0);
+	ck_assert_int_lt(health_override_set(s, www, mkey(1), HEALTH_OVERRIDE_DOWN), 0);
 	ck_assert(!member_health_up(&pub[1]));
 	ck_assert_int_eq(health_override_parse("drain"), HEALTH_OVERRIDE_DRAIN);
 	ck_assert_int_eq(health_override_parse("off"), -EINVAL);
@@ -971,8 +971,8 @@ START_TEST(warm_start_corrupt)
 	free(want);
 	ck_assert_uint_eq(ld.votes, 0);
 	ck_assert_uint_eq(ld.overrides, 2);
-	ck_assert_int_eq(health_override_get(s, www, 1), HEALTH_OVERRIDE_DRAIN);
-	ck_assert_int_eq(health_override_get(s, www, 2), HEALTH_OVERRIDE_UP);
+	ck_assert_int_eq(health_override_get(s, www, mkey(1)), HEALTH_OVERRIDE_DRAIN);
+	ck_assert_int_eq(health_override_get(s, www, mkey(2)), HEALTH_OVERRIDE_UP);
 	pub = bind_svc(s, now);
 	health_evaluate(s, now);
 	ck_assert(member_health_up(&pub[0])); /* no warm vote: the default */

@@ -97,10 +97,10 @@ static void act(struct health_state *s, uint32_t m, enum health_override_action 
 	enum health_override got = HEALTH_OVERRIDE_NONE;
 	char err[256] = "";
 
-	ck_assert_int_eq(health_override_member(s, www, m, a, &got, err, sizeof(err)), 0);
+	ck_assert_int_eq(health_override_member(s, www, mkey(m), a, &got, err, sizeof(err)), 0);
 	ck_assert_str_eq(err, "");
 	ck_assert_int_eq(got, want);
-	ck_assert_int_eq(health_override_get(s, www, m), want);
+	ck_assert_int_eq(health_override_get(s, www, mkey(m)), want);
 }
 
 START_TEST(names_and_words)
@@ -137,14 +137,14 @@ START_TEST(undrain_only_clears_a_drain)
 	act(s, 1, HEALTH_ACTION_DOWN, HEALTH_OVERRIDE_DOWN);
 	ck_assert(!member_health_up(&pub[1]));
 	ck_assert(!member_health_drained(&pub[1]));
-	ck_assert_int_eq(health_override_member(s, www, 1, HEALTH_ACTION_UNDRAIN, &got, err,
+	ck_assert_int_eq(health_override_member(s, www, mkey(1), HEALTH_ACTION_UNDRAIN, &got, err,
 						sizeof(err)),
 			 -EBUSY);
 	ck_assert_str_eq(err, "member is forced down, not drained (use clear)");
-	ck_assert_int_eq(health_override_get(s, www, 1), HEALTH_OVERRIDE_DOWN);
+	ck_assert_int_eq(health_override_get(s, www, mkey(1)), HEALTH_OVERRIDE_DOWN);
 	ck_assert(!member_health_up(&pub[1]));
 	act(s, 1, HEALTH_ACTION_UP, HEALTH_OVERRIDE_UP);
-	ck_assert_int_eq(health_override_member(s, WWW, 1, HEALTH_ACTION_UNDRAIN, &got, err,
+	ck_assert_int_eq(health_override_member(s, WWW, mkey(1), HEALTH_ACTION_UNDRAIN, &got, err,
 						sizeof(err)),
 			 -EBUSY);
 	ck_assert_str_eq(err, "member is forced up, not drained (use clear)");
@@ -170,7 +170,7 @@ START_TEST(region_drain_and_undrain)
 	s = new_bound(file);
 	for (uint32_t i = 0; i < 3; i++) {
 		memcpy(refs[i].service, www, sizeof(www));
-		refs[i].index = i;
+		snprintf(refs[i].member, sizeof(refs[i].member), "#%u", i);
 	}
 	act(s, 1, HEALTH_ACTION_DOWN, HEALTH_OVERRIDE_DOWN);
 	act(s, 2, HEALTH_ACTION_DRAIN, HEALTH_OVERRIDE_DRAIN);
@@ -178,27 +178,28 @@ START_TEST(region_drain_and_undrain)
 	/* drain: every member drained, a force included (replaced, counted); the drained one
 	 * is unchanged */
 	ck_assert_int_eq(
-	    health_override_region(s, refs, 3, true, &changed, &forced, err, sizeof(err)), 0);
+	    health_override_region(s, refs, 3, true, NULL, &changed, &forced, err, sizeof(err)), 0);
 	ck_assert_uint_eq(changed, 2);
 	ck_assert_uint_eq(forced, 1);
 	for (int i = 0; i < 3; i++) {
-		ck_assert_int_eq(health_override_get(s, www, (uint32_t)i), HEALTH_OVERRIDE_DRAIN);
+		ck_assert_int_eq(health_override_get(s, www, mkey((uint32_t)i)), HEALTH_OVERRIDE_DRAIN);
 		ck_assert(member_health_drained(&pub[i]));
 	}
 	read_file(text, sizeof(text));
-	ck_assert_ptr_nonnull(strstr(text, "\nwww.example.com. 0 drain\n"
-					   "www.example.com. 1 drain\n"
-					   "www.example.com. 2 drain\n"));
+	/* in the order first set; a member without a name is written as its index */
+	ck_assert_ptr_nonnull(strstr(text, "\nwww.example.com. 1 drain\n"
+					   "www.example.com. 2 drain\n"
+					   "www.example.com. 0 drain\n"));
 
 	/* undrain: drains cleared, a force kept and counted */
 	act(s, 1, HEALTH_ACTION_UP, HEALTH_OVERRIDE_UP);
 	ck_assert_int_eq(
-	    health_override_region(s, refs, 3, false, &changed, &forced, err, sizeof(err)), 0);
+	    health_override_region(s, refs, 3, false, NULL, &changed, &forced, err, sizeof(err)), 0);
 	ck_assert_uint_eq(changed, 2);
 	ck_assert_uint_eq(forced, 1);
-	ck_assert_int_eq(health_override_get(s, www, 0), HEALTH_OVERRIDE_NONE);
-	ck_assert_int_eq(health_override_get(s, www, 1), HEALTH_OVERRIDE_UP);
-	ck_assert_int_eq(health_override_get(s, www, 2), HEALTH_OVERRIDE_NONE);
+	ck_assert_int_eq(health_override_get(s, www, mkey(0)), HEALTH_OVERRIDE_NONE);
+	ck_assert_int_eq(health_override_get(s, www, mkey(1)), HEALTH_OVERRIDE_UP);
+	ck_assert_int_eq(health_override_get(s, www, mkey(2)), HEALTH_OVERRIDE_NONE);
 	ck_assert(member_health_up(&pub[0]) && !member_health_drained(&pub[0]));
 	read_file(text, sizeof(text));
 	ck_assert_ptr_nonnull(strstr(text, "\nwww.example.com. 1 up\n"));
@@ -206,10 +207,10 @@ START_TEST(region_drain_and_undrain)
 
 	/* nothing to change: no error, nothing counted */
 	ck_assert_int_eq(
-	    health_override_region(s, refs, 3, false, &changed, &forced, err, sizeof(err)), 0);
+	    health_override_region(s, refs, 3, false, NULL, &changed, &forced, err, sizeof(err)), 0);
 	ck_assert_uint_eq(changed, 0);
 	ck_assert_uint_eq(forced, 1);
-	ck_assert_int_eq(health_override_region(s, refs, 0, true, &changed, &forced, err,
+	ck_assert_int_eq(health_override_region(s, refs, 0, true, NULL, &changed, &forced, err,
 						sizeof(err)),
 			 0);
 	ck_assert_uint_eq(changed, 0);
@@ -217,19 +218,19 @@ START_TEST(region_drain_and_undrain)
 	/* an unwritable file: the drain is in force, the error says it is not saved */
 	remove_dir();
 	ck_assert_int_lt(
-	    health_override_region(s, refs, 3, true, &changed, &forced, err, sizeof(err)), 0);
+	    health_override_region(s, refs, 3, true, NULL, &changed, &forced, err, sizeof(err)), 0);
 	ck_assert_uint_eq(changed, 3);
 	ck_assert_str_eq(err, "overrides are in force but not saved to health.state_file: "
 			      "No such file or directory");
-	ck_assert_int_eq(health_override_get(s, www, 1), HEALTH_OVERRIDE_DRAIN);
+	ck_assert_int_eq(health_override_get(s, www, mkey(1)), HEALTH_OVERRIDE_DRAIN);
 	enum health_override got;
-	ck_assert_int_lt(health_override_member(s, www, 0, HEALTH_ACTION_DOWN, &got, err,
+	ck_assert_int_lt(health_override_member(s, www, mkey(0), HEALTH_ACTION_DOWN, &got, err,
 						sizeof(err)),
 			 0);
 	ck_assert_int_eq(got, HEALTH_OVERRIDE_DOWN);
 	ck_assert_str_eq(err, "override down is in force but not saved to health.state_file: "
 			      "No such file or directory");
-	ck_assert_int_eq(health_override_get(s, www, 0), HEALTH_OVERRIDE_DOWN);
+	ck_assert_int_eq(health_override_get(s, www, mkey(0)), HEALTH_OVERRIDE_DOWN);
 	health_free(s);
 }
 END_TEST
@@ -249,14 +250,14 @@ START_TEST(state_file_round_trip)
 	ck_assert_int_eq(health_file_save(s), 0);
 	read_file(text, sizeof(text));
 	ck_assert_str_eq(text,
-			 "# gslb health state (written by gslbd). Overrides: service member "
+			 "# gslb health state (written by gslbd). Overrides: service member-name "
 			 "drain|up|down\n"
 			 "# warm votes: target service member address|- up|down grace_start_ms,\n"
 			 "# then its votes: vote prober up|down received_ms rtt_us|- "
 			 "load_permille|-\n");
-	ck_assert_int_eq(health_override_set(s, WWW, 0, HEALTH_OVERRIDE_DRAIN), 0);
-	ck_assert_int_eq(health_override_set(s, www, 2, HEALTH_OVERRIDE_UP), 0);
-	ck_assert_int_eq(health_override_set(s, other, 4000000000u, HEALTH_OVERRIDE_DOWN), 0);
+	ck_assert_int_eq(health_override_set(s, WWW, mkey(0), HEALTH_OVERRIDE_DRAIN), 0);
+	ck_assert_int_eq(health_override_set(s, www, mkey(2), HEALTH_OVERRIDE_UP), 0);
+	ck_assert_int_eq(health_override_set(s, other, mkey(4000000000u), HEALTH_OVERRIDE_DOWN), 0);
 	health_free(s);
 
 	/* a restart: the same overrides, published to the bound members */
@@ -264,19 +265,19 @@ START_TEST(state_file_round_trip)
 	ck_assert(member_health_up(&pub[0]));
 	ck_assert_int_eq(health_file_load(s, T0, NULL, err, sizeof(err)), 0);
 	ck_assert_str_eq(err, "");
-	ck_assert_int_eq(health_override_get(s, www, 0), HEALTH_OVERRIDE_DRAIN);
-	ck_assert_int_eq(health_override_get(s, www, 1), HEALTH_OVERRIDE_NONE);
-	ck_assert_int_eq(health_override_get(s, WWW, 2), HEALTH_OVERRIDE_UP);
-	ck_assert_int_eq(health_override_get(s, other, 4000000000u), HEALTH_OVERRIDE_DOWN);
+	ck_assert_int_eq(health_override_get(s, www, mkey(0)), HEALTH_OVERRIDE_DRAIN);
+	ck_assert_int_eq(health_override_get(s, www, mkey(1)), HEALTH_OVERRIDE_NONE);
+	ck_assert_int_eq(health_override_get(s, WWW, mkey(2)), HEALTH_OVERRIDE_UP);
+	ck_assert_int_eq(health_override_get(s, other, mkey(4000000000u)), HEALTH_OVERRIDE_DOWN);
 	ck_assert(!member_health_up(&pub[0]));
 	ck_assert(member_health_drained(&pub[0]));
 
 	/* a file written by hand: comments, blanks, any case; it replaces what is in memory */
 	write_file("# by hand\n\n  WWW.Example.COM.   1 down # forced\n");
 	ck_assert_int_eq(health_file_load(s, T0, NULL, err, sizeof(err)), 0);
-	ck_assert_int_eq(health_override_get(s, www, 0), HEALTH_OVERRIDE_NONE);
-	ck_assert_int_eq(health_override_get(s, www, 1), HEALTH_OVERRIDE_DOWN);
-	ck_assert_int_eq(health_override_get(s, other, 4000000000u), HEALTH_OVERRIDE_NONE);
+	ck_assert_int_eq(health_override_get(s, www, mkey(0)), HEALTH_OVERRIDE_NONE);
+	ck_assert_int_eq(health_override_get(s, www, mkey(1)), HEALTH_OVERRIDE_DOWN);
+	ck_assert_int_eq(health_override_get(s, other, mkey(4000000000u)), HEALTH_OVERRIDE_NONE);
 	ck_assert(member_health_up(&pub[0]));
 	ck_assert(!member_health_up(&pub[1]));
 	ck_assert_int_eq(health_file_save(s), 0);
@@ -286,7 +287,7 @@ START_TEST(state_file_round_trip)
 	/* the file gone: a missing file is no override, and keeps those in memory */
 	ck_assert_int_eq(unlink(file), 0);
 	ck_assert_int_eq(health_file_load(s, T0, NULL, err, sizeof(err)), 0);
-	ck_assert_int_eq(health_override_get(s, www, 1), HEALTH_OVERRIDE_DOWN);
+	ck_assert_int_eq(health_override_get(s, www, mkey(1)), HEALTH_OVERRIDE_DOWN);
 	health_free(s);
 	remove_dir();
 }
@@ -319,7 +320,7 @@ START_TEST(state_file_symlinks)
 	fputs("precious\n", f);
 	fclose(f);
 	s = new_bound(file);
-	ck_assert_int_eq(health_override_set(s, www, 0, HEALTH_OVERRIDE_DRAIN), 0);
+	ck_assert_int_eq(health_override_set(s, www, mkey(0), HEALTH_OVERRIDE_DRAIN), 0);
 
 	/* at the temporary name of old */
 	ck_assert_int_eq(symlink(victim, tmp), 0);
@@ -336,7 +337,7 @@ START_TEST(state_file_symlinks)
 	ck_assert_int_eq(health_file_load(s, T0, NULL, err, sizeof(err)), -ELOOP);
 	ck_assert(err[0]);
 	ck_assert_ptr_nonnull(strstr(err, ": cannot open: is a symbolic link"));
-	ck_assert_int_eq(health_override_get(s, www, 0), HEALTH_OVERRIDE_DRAIN);
+	ck_assert_int_eq(health_override_get(s, www, mkey(0)), HEALTH_OVERRIDE_DRAIN);
 	ck_assert_int_eq(health_file_save(s), 0);
 	victim_intact(victim);
 	ck_assert_int_eq(lstat(file, &st), 0);
@@ -370,9 +371,9 @@ static void refused(struct health_state *s, const char *text, int ret, const cha
 	ck_assert_int_ge(asprintf(&full, "%s%s", file, want), 0);
 	ck_assert_str_eq(err, full);
 	free(full);
-	ck_assert_int_eq(health_override_get(s, www, 0), HEALTH_OVERRIDE_DRAIN);
-	ck_assert_int_eq(health_override_get(s, www, 1), HEALTH_OVERRIDE_UP);
-	ck_assert_int_eq(health_override_get(s, www, 2), HEALTH_OVERRIDE_NONE);
+	ck_assert_int_eq(health_override_get(s, www, mkey(0)), HEALTH_OVERRIDE_DRAIN);
+	ck_assert_int_eq(health_override_get(s, www, mkey(1)), HEALTH_OVERRIDE_UP);
+	ck_assert_int_eq(health_override_get(s, www, mkey(2)), HEALTH_OVERRIDE_NONE);
 	ck_assert(member_health_drained(&pub[0]));
 	ck_assert(member_health_up(&pub[1]));
 }
@@ -384,21 +385,22 @@ START_TEST(corrupt_file_keeps_state)
 
 	make_dir();
 	s = new_bound(file);
-	ck_assert_int_eq(health_override_set(s, www, 0, HEALTH_OVERRIDE_DRAIN), 0);
-	ck_assert_int_eq(health_override_set(s, www, 1, HEALTH_OVERRIDE_UP), 0);
+	ck_assert_int_eq(health_override_set(s, www, mkey(0), HEALTH_OVERRIDE_DRAIN), 0);
+	ck_assert_int_eq(health_override_set(s, www, mkey(1), HEALTH_OVERRIDE_UP), 0);
 
 	/* the good lines before the bad one are not applied either */
 	refused(s, "www.example.com. 2 down\nwww.example.com. 0 sideways\n", -EINVAL,
 		":2: override: want drain, up or down");
 	refused(s, "www.example.com. 2 none\n", -EINVAL, ":1: override: want drain, up or down");
 	refused(s, "# c\nwww.example.com. 2\n", -EINVAL,
-		":2: line: want \"<service> <member> drain|up|down\"");
+		":2: line: want \"<service> <member name> drain|up|down\"");
 	refused(s, "www.example.com. 2 down extra\n", -EINVAL,
-		":1: line: want \"<service> <member> drain|up|down\"");
+		":1: meta: want at=<unix ms> expires=<unix ms> who=<text> why=<text> after the "
+		"override");
 	refused(s, "www..example.com. 2 down\n", -EINVAL, ":1: service: bad domain name");
 	refused(s, "www.example.com. 4294967296 down\n", -EINVAL, ":1: member: out of range");
 	refused(s, "\x01\x02\x03\xff\n", -EINVAL,
-		":1: line: want \"<service> <member> drain|up|down\"");
+		":1: line: want \"<service> <member name> drain|up|down\"");
 	memset(longline, 'a', sizeof(longline) - 2);
 	longline[sizeof(longline) - 2] = '\n';
 	longline[sizeof(longline) - 1] = '\0';
@@ -412,14 +414,57 @@ START_TEST(corrupt_file_keeps_state)
 	write_file("www.example.com. 2 drain\n");
 	char err[512];
 	ck_assert_int_eq(health_file_load(s, T0, NULL, err, sizeof(err)), 0);
-	ck_assert_int_eq(health_override_get(s, www, 0), HEALTH_OVERRIDE_NONE);
-	ck_assert_int_eq(health_override_get(s, www, 2), HEALTH_OVERRIDE_DRAIN);
+	ck_assert_int_eq(health_override_get(s, www, mkey(0)), HEALTH_OVERRIDE_NONE);
+	ck_assert_int_eq(health_override_get(s, www, mkey(2)), HEALTH_OVERRIDE_DRAIN);
 	health_free(s);
 	remove_dir();
 }
 END_TEST
 
-UNIT_SUITE("health_override", { "names_and_words", names_and_words },
+/* Overrides follow member names: an index from an old state file gets the name of the member
+ * at that index at the first bind, and the drain stays with that name when members move. */
+START_TEST(names_follow_reordering)
+{
+	struct member named[3];
+	char *names[3] = { "ams", "fra", "lon" };
+	struct health_state *s;
+	char err[512] = "";
+	char text[512];
+
+	make_dir();
+	write_file("www.example.com. 1 drain\n"); /* written before members had names */
+	struct conf_health h = params(file);
+	s = health_new(&h, 0);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(health_file_load(s, T0, NULL, err, sizeof(err)), 0);
+	for (uint32_t i = 0; i < 3; i++)
+		named[i] = (struct member){ .index = i, .name = names[i], .region = &region,
+					    .ipv4 = v4[i], .nipv4 = 1, .health = i };
+	svc = (struct service){ .name = (uint8_t *)www, .members = named, .nmembers = 3 };
+	ck_assert_int_eq(health_bind(s, &svc, 1, pub, 3, T0), 0);
+	ck_assert_int_eq(health_override_get(s, www, "fra"), HEALTH_OVERRIDE_DRAIN);
+	ck_assert(member_health_drained(&pub[1]) && !member_health_drained(&pub[0]));
+	ck_assert_int_eq(health_file_save(s), 0);
+	read_file(text, sizeof(text));
+	ck_assert_ptr_nonnull(strstr(text, "\nwww.example.com. fra drain\n"));
+
+	/* fra moves to the end of the list: its drain goes with it */
+	named[1].name = "lon";
+	named[2].name = "fra";
+	ck_assert_int_eq(health_bind(s, &svc, 1, pub, 3, T0), 0);
+	ck_assert(member_health_drained(&pub[2]));
+	ck_assert(!member_health_drained(&pub[1]) && !member_health_drained(&pub[0]));
+	/* a member that leaves keeps its override for when it comes back */
+	svc.nmembers = 2;
+	ck_assert_int_eq(health_bind(s, &svc, 1, pub, 2, T0), 0);
+	ck_assert_int_eq(health_override_get(s, www, "fra"), HEALTH_OVERRIDE_DRAIN);
+	health_free(s);
+	remove_dir();
+}
+END_TEST
+
+UNIT_SUITE("health_override", { "names_follow_reordering", names_follow_reordering },
+	   { "names_and_words", names_and_words },
 	   { "undrain_only_clears_a_drain", undrain_only_clears_a_drain },
 	   { "region_drain_and_undrain", region_drain_and_undrain },
 	   { "state_file_round_trip", state_file_round_trip },

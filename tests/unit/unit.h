@@ -10,6 +10,8 @@
 #define GSLB_UNIT_H
 
 #include <check.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 /* One behaviour per TCase: a table of these builds the suite. */
@@ -51,5 +53,17 @@ static inline Suite *unit_suite(const char *name, const struct unit_case *cases,
 		srunner_free(sr);                                                                  \
 		return failed ? EXIT_FAILURE : EXIT_SUCCESS;                                       \
 	}
+
+/* The override key of a member built without a name, as health_member_key gives it:
+ * "#<index>". Eight results stay valid at once. */
+static inline const char *mkey(uint32_t i)
+{
+	static char b[8][16];
+	static unsigned n;
+	char *p = b[n++ & 7];
+
+	snprintf(p, 16, "#%u", i);
+	return p;
+}
 
 #endif

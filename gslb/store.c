@@ -1,0 +1,1125 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* store.c — operator state shared by a fleet: overrides in etcd, watched by every site */
+#include "config.h"
+
+#include "store.h"
+
+#include "clock.h"
+#include "conf.h"
+#include "dname.h"
+#include "health.h"
+#include "http_client.h"
+#include "log.h"
+
+#include <event2/event.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define STORE_RETRY_MS 500 /* between attempts to reach etcd */
+/* seconds for a range, a grant or a txn: a write tries every endpoint and waits for its change
+ * within the control connection's header_timeout (5 s) with three endpoints */
+#define STORE_TIMEOUT 1.2
+#define STORE_APPLY_WAIT_MS 1000 /* a write waits this long for its own change to arrive */
+#define STORE_WATCH_TIMEOUT 1e7	 /* the stream has no deadline: it ends when etcd goes */
+#define OVERRIDES "overrides/"
+#define WEIGHTS_REGION "weights/region/"
+#define WEIGHTS_MEMBER "weights/member/"
+
+struct endpoint {
+	char url[256];
+	struct sockaddr_storage sa;
+	socklen_t salen;
+	bool tls;
+};
+
+/* The state as etcd holds it (keys under the prefix), for the cache file. */
+struct kv {
+	char *key, *value;
+	int64_t mod_rev;
+};
+
+struct store {
+	struct health_state *h;
+	char *prefix, *cache_file;
+	bool require_reason;
+	struct endpoint *ep;
+	size_t nep, cur; /* cur: the endpoint watched or tried next */
+	struct event_base *base;
+	struct http_client_env env;
+	int stop_fd[2];
+	struct event *stop_ev, *retry_ev, *resync_ev;
+	pthread_t thread;
+	bool started;
+	/* the watch (store thread only) */
+	struct http_client *req;
+	char *buf;
+	size_t blen;
+	bool resync; /* the stream must be dropped and the prefix read again */
+	/* shared: under lock */
+	pthread_mutex_t lock;
+	struct kv *kv;
+	size_t nkv;
+	struct store_status st;
+	_Atomic int64_t applied_rev;
+};
+
+/* ---- base64 and keys ---- */
+
+static char *b64(const char *s, size_t len)
+{
+	char *out = malloc(4 * ((len + 2) / 3) + 1);
+
+	if (out)
+		EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)s, (int)len);
+	return out;
+}
+
+/* Decodes a JSON string of base64 into a NUL-terminated malloc'd string, or NULL. */
+static char *unb64(json_t *j)
+{
+	const char *s = json_string_value(j);
+	size_t len = s ? strlen(s) : 0;
+	char *out;
+	int n;
+
+	if (!s)
+		return NULL;
+	out = malloc(len + 1);
+	if (!out)
+		return NULL;
+	n = EVP_DecodeBlock((unsigned char *)out, (const unsigned char *)s, (int)len);
+	if (n < 0) {
+		free(out);
+		return NULL;
+	}
+	/* EVP_DecodeBlock counts the padding as zero bytes */
+	while (len > 0 && s[len - 1] == '=') {
+		len--;
+		n--;
+	}
+	out[n] = '\0';
+	return out;
+}
+
+/* etcd's JSON gateway writes 64-bit numbers as strings. */
+static int64_t jint(json_t *j)
+{
+	if (json_is_integer(j))
+		return json_integer_value(j);
+	if (json_is_string(j))
+		return strtoll(json_string_value(j), NULL, 10);
+	return 0;
+}
+
+/* The key an op writes: a member's override or a runtime weight. */
+static int op_key(const struct store *st, const struct store_op *op, char *out, size_t size)
+{
+	char name[DNAME_MAXLEN * 4 + 2];
+	int n;
+
+	if (op->is_weight && op->wref.kind == HEALTH_WEIGHT_REGION)
+		n = snprintf(out, size, "%s" WEIGHTS_REGION "%s", st->prefix, op->wref.name);
+	else if (dname_to_str(op->is_weight ? op->wref.service : op->ref.service, name,
+			      sizeof(name)) < 0)
+		return -EINVAL;
+	else if (op->is_weight)
+		n = snprintf(out, size, "%s" WEIGHTS_MEMBER "%s/%s", st->prefix, name,
+			     op->wref.name);
+	else
+		n = snprintf(out, size, "%s" OVERRIDES "%s/%s", st->prefix, name, op->ref.member);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+/* "<service.>/<member>" into r; -EINVAL when it is not. */
+static int parse_member(const char *rest, struct health_member_ref *r)
+{
+	const char *slash;
+	char name[DNAME_MAXLEN * 4 + 2];
+
+	slash = strrchr(rest, '/');
+	if (!slash || (size_t)(slash - rest) >= sizeof(name) || !slash[1] ||
+	    strlen(slash + 1) >= sizeof(r->member))
+		return -EINVAL;
+	memcpy(name, rest, (size_t)(slash - rest));
+	name[slash - rest] = '\0';
+	if (dname_from_str(name, r->service) < 0)
+		return -EINVAL;
+	snprintf(r->member, sizeof(r->member), "%s", slash + 1);
+	return 0;
+}
+
+enum key_kind { KEY_OVERRIDE = 0, KEY_WEIGHT };
+
+/* Parses a key of st's: a member's override (into r) or a runtime weight (into w). Returns
+ * the kind, or -EINVAL for another key. */
+static int parse_key(const struct store *st, const char *key, struct health_member_ref *r,
+		     struct health_weight_ref *w)
+{
+	size_t pl = strlen(st->prefix);
+	const char *k = key + pl;
+
+	if (strncmp(key, st->prefix, pl))
+		return -EINVAL;
+	if (!strncmp(k, OVERRIDES, strlen(OVERRIDES)))
+		return parse_member(k + strlen(OVERRIDES), r) < 0 ? -EINVAL : KEY_OVERRIDE;
+	memset(w, 0, sizeof(*w));
+	if (!strncmp(k, WEIGHTS_REGION, strlen(WEIGHTS_REGION))) {
+		k += strlen(WEIGHTS_REGION);
+		if (!*k || strchr(k, '/') || strlen(k) >= HEALTH_MEMBER_NAME_MAX)
+			return -EINVAL;
+		w->kind = HEALTH_WEIGHT_REGION;
+		snprintf(w->name, sizeof(w->name), "%s", k);
+		return KEY_WEIGHT;
+	}
+	if (!strncmp(k, WEIGHTS_MEMBER, strlen(WEIGHTS_MEMBER))) {
+		struct health_member_ref m;
+
+		if (parse_member(k + strlen(WEIGHTS_MEMBER), &m) < 0)
+			return -EINVAL;
+		w->kind = HEALTH_WEIGHT_MEMBER;
+		memcpy(w->service, m.service, sizeof(w->service));
+		snprintf(w->name, sizeof(w->name), "%s", m.member);
+		return KEY_WEIGHT;
+	}
+	return -EINVAL;
+}
+
+/* A value's override (or with o NULL its weight, into *weight) and meta; -EINVAL when it is
+ * not one. */
+static int parse_value(const char *value, int64_t mod_rev, enum health_override *o,
+		       uint32_t *weight, struct health_override_meta *m)
+{
+	json_t *j = json_loads(value, 0, NULL);
+	const char *ov = j ? json_string_value(json_object_get(j, "override")) : NULL;
+	json_t *wj = j ? json_object_get(j, "weight") : NULL;
+	bool cleared = j && json_is_true(json_object_get(j, "cleared"));
+	int r = ov ? health_override_parse(ov) : cleared ? HEALTH_OVERRIDE_NONE : -EINVAL;
+
+	if (cleared && !o)
+		wj = NULL, *weight = MEMBER_WEIGHT_CONFIG;
+	if (cleared)
+		; /* a clear with its who and why */
+	else if (o ? r <= 0
+		   : !json_is_integer(wj) || json_integer_value(wj) < 0 ||
+			 json_integer_value(wj) > 1000000) {
+		json_decref(j);
+		return -EINVAL;
+	}
+	if (o)
+		*o = (enum health_override)r;
+	else if (!cleared)
+		*weight = (uint32_t)json_integer_value(wj);
+	*m = (struct health_override_meta){.origin = "etcd", .mod_rev = mod_rev};
+	snprintf(m->who, sizeof(m->who), "%s", json_string_value(json_object_get(j, "who")) ?: "");
+	snprintf(m->why, sizeof(m->why), "%s", json_string_value(json_object_get(j, "why")) ?: "");
+	m->at_ms = (uint64_t)jint(json_object_get(j, "at"));
+	m->expires_ms = (uint64_t)jint(json_object_get(j, "expires"));
+	json_decref(j);
+	return 0;
+}
+
+/* ---- the mirror and the cache file (under st->lock) ---- */
+
+static void kv_clear(struct store *st)
+{
+	for (size_t i = 0; i < st->nkv; i++) {
+		free(st->kv[i].key);
+		free(st->kv[i].value);
+	}
+	st->nkv = 0;
+}
+
+static struct kv *kv_find(struct store *st, const char *key)
+{
+	for (size_t i = 0; i < st->nkv; i++)
+		if (!strcmp(st->kv[i].key, key))
+			return &st->kv[i];
+	return NULL;
+}
+
+/* Sets (value not NULL) or deletes key. Returns 0 or -ENOMEM. */
+static int kv_set(struct store *st, const char *key, const char *value, int64_t mod_rev)
+{
+	struct kv *k = kv_find(st, key);
+
+	if (!value) {
+		if (k) {
+			free(k->key);
+			free(k->value);
+			*k = st->kv[--st->nkv];
+		}
+		return 0;
+	}
+	char *v = strdup(value);
+	if (!v)
+		return -ENOMEM;
+	if (!k) {
+		struct kv *nk = realloc(st->kv, (st->nkv + 1) * sizeof(*nk));
+
+		if (!nk || !(nk[st->nkv].key = strdup(key))) {
+			if (nk)
+				st->kv = nk;
+			free(v);
+			return -ENOMEM;
+		}
+		st->kv = nk;
+		k = &st->kv[st->nkv++];
+		k->value = NULL;
+	}
+	free(k->value);
+	k->value = v;
+	k->mod_rev = mod_rev;
+	return 0;
+}
+
+/* Writes the mirror to the cache file: temporary file, fsync, rename. */
+static void cache_save(struct store *st)
+{
+	json_t *j = json_object(), *kvs = json_array();
+	char *tmp = NULL;
+	int fd = -1;
+
+	json_object_set_new(j, "revision", json_integer(st->st.revision));
+	for (size_t i = 0; i < st->nkv; i++) {
+		json_t *e = json_object();
+
+		json_object_set_new(e, "key", json_string(st->kv[i].key));
+		json_object_set_new(e, "value", json_string(st->kv[i].value));
+		json_object_set_new(e, "mod_revision", json_integer(st->kv[i].mod_rev));
+		json_array_append_new(kvs, e);
+	}
+	json_object_set_new(j, "kvs", kvs);
+	if (asprintf(&tmp, "%s.XXXXXX", st->cache_file) < 0) {
+		tmp = NULL;
+		goto fail;
+	}
+	fd = mkstemp(tmp);
+	if (fd == -1 || fchmod(fd, 0644) == -1 || json_dumpfd(j, fd, JSON_COMPACT) != 0 ||
+	    fsync(fd) == -1)
+		goto fail;
+	if (close(fd) == -1) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, st->cache_file) == -1)
+		goto fail;
+	free(tmp);
+	json_decref(j);
+	return;
+fail:
+	log_err("event=store_cache_save file=%s error=\"%s\"", st->cache_file, strerror(errno));
+	if (fd != -1)
+		close(fd);
+	if (tmp)
+		unlink(tmp);
+	free(tmp);
+	json_decref(j);
+}
+
+/* Replaces the health state's overrides with the mirror's. */
+static int apply_all(struct store *st)
+{
+	struct health_member_ref *refs = calloc(st->nkv + 1, sizeof(*refs));
+	enum health_override *o = calloc(st->nkv + 1, sizeof(*o));
+	struct health_override_meta *m = calloc(st->nkv + 1, sizeof(*m));
+	struct health_weight_ref *wrefs = calloc(st->nkv + 1, sizeof(*wrefs));
+	uint32_t *w = calloc(st->nkv + 1, sizeof(*w));
+	struct health_override_meta *wm = calloc(st->nkv + 1, sizeof(*wm));
+	size_t n = 0, nw = 0;
+	int ret = -ENOMEM;
+
+	if (!refs || !o || !m || !wrefs || !w || !wm)
+		goto out;
+	for (size_t i = 0; i < st->nkv; i++) {
+		int k = parse_key(st, st->kv[i].key, &refs[n], &wrefs[nw]);
+
+		if (k == KEY_OVERRIDE &&
+		    parse_value(st->kv[i].value, st->kv[i].mod_rev, &o[n], NULL, &m[n]) == 0) {
+			n += o[n] != HEALTH_OVERRIDE_NONE; /* a cleared key holds nothing */
+			continue;
+		}
+		if (k == KEY_WEIGHT &&
+		    parse_value(st->kv[i].value, st->kv[i].mod_rev, NULL, &w[nw], &wm[nw]) == 0) {
+			nw += w[nw] != MEMBER_WEIGHT_CONFIG;
+			continue;
+		}
+		log_warn("event=store_key_ignored key=\"%s\" error=\"not an override or a "
+			 "weight\"",
+			 st->kv[i].key);
+	}
+	health_lock(st->h);
+	ret = health_replace_overrides(st->h, refs, o, m, n);
+	if (ret == 0)
+		ret = health_replace_weights(st->h, wrefs, w, wm, nw);
+	health_unlock(st->h);
+out:
+	free(refs);
+	free(o);
+	free(m);
+	free(wrefs);
+	free(w);
+	free(wm);
+	return ret;
+}
+
+/* Reads the cache file into the mirror and applies it; a bad file is reported and ignored. */
+static void cache_load(struct store *st)
+{
+	json_error_t e;
+	json_t *j, *kvs, *kv;
+	size_t i;
+	int fd = open(st->cache_file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd == -1) {
+		if (errno != ENOENT)
+			snprintf(st->st.cache_error, sizeof(st->st.cache_error), "%s: %s",
+				 st->cache_file, strerror(errno));
+		goto out;
+	}
+	j = json_loadfd(fd, 0, &e);
+	close(fd);
+	if (!j) {
+		snprintf(st->st.cache_error, sizeof(st->st.cache_error), "%s:%d: %s",
+			 st->cache_file, e.line, e.text);
+		goto out;
+	}
+	kvs = json_object_get(j, "kvs");
+	if (!json_is_array(kvs) || !json_is_integer(json_object_get(j, "revision"))) {
+		snprintf(st->st.cache_error, sizeof(st->st.cache_error),
+			 "%s: not a store cache (want {\"revision\": N, \"kvs\": [...]})",
+			 st->cache_file);
+		json_decref(j);
+		goto out;
+	}
+	json_array_foreach (kvs, i, kv) {
+		const char *k = json_string_value(json_object_get(kv, "key"));
+		const char *v = json_string_value(json_object_get(kv, "value"));
+
+		if (!k || !v) {
+			snprintf(st->st.cache_error, sizeof(st->st.cache_error),
+				 "%s: kvs[%zu]: want a key and a value", st->cache_file, i);
+			kv_clear(st);
+			json_decref(j);
+			goto out;
+		}
+		kv_set(st, k, v, jint(json_object_get(kv, "mod_revision")));
+	}
+	st->st.revision = json_integer_value(json_object_get(j, "revision"));
+	json_decref(j);
+	apply_all(st);
+	log_info("event=store_cache_loaded file=%s revision=%lld overrides=%zu", st->cache_file,
+		 (long long)st->st.revision, st->nkv);
+out:
+	if (st->st.cache_error[0])
+		log_err("event=store_cache_ignored error=\"%s\" note=\"starting without the "
+			"cached overrides; etcd's state replaces it once reached\"",
+			st->st.cache_error);
+}
+
+/* ---- connection state ---- */
+
+static void set_connected(struct store *st, bool up, const char *why)
+{
+	pthread_mutex_lock(&st->lock);
+	bool was = st->st.connected;
+	st->st.connected = up;
+	snprintf(st->st.endpoint, sizeof(st->st.endpoint), "%s", st->ep[st->cur].url);
+	snprintf(st->st.error, sizeof(st->st.error), "%s", up ? "" : why);
+	if (was != up || !st->st.since_ms)
+		st->st.since_ms = clock_wall_ms();
+	int64_t rev = st->st.revision;
+	pthread_mutex_unlock(&st->lock);
+	if (up && !was)
+		log_info("event=store_connected endpoint=%s revision=%lld", st->ep[st->cur].url,
+			 (long long)rev);
+	else if (!up && was)
+		log_warn("event=store_disconnected endpoint=%s error=\"%s\" note=\"serving the "
+			 "last state seen (revision %lld) until etcd answers\"",
+			 st->ep[st->cur].url, why, (long long)rev);
+}
+
+/* Fills req for a POST of body to path on endpoint e. */
+static void make_req(const struct endpoint *e, struct http_request *req, const char *path,
+		     const char *body)
+{
+	static const char *const headers[] = {"Content-Type", "application/json", NULL};
+
+	*req = (struct http_request){
+	    .method = "POST",
+	    .host = "",
+	    .sa = (const struct sockaddr *)&e->sa,
+	    .salen = e->salen,
+	    .path = path,
+	    .tls = e->tls,
+	    .verify = true,
+	    .headers = headers,
+	    .body = body,
+	    .body_len = strlen(body),
+	    .timeout = STORE_TIMEOUT,
+	    .max_body = 64u << 20,
+	};
+}
+
+/* The prefix's range: {"key": prefix, "range_end": prefix + 1 in its last byte}. */
+static char *range_body(const struct store *st, const char *extra)
+{
+	size_t pl = strlen(st->prefix);
+	char *end = strdup(st->prefix), *k = b64(st->prefix, pl), *e = NULL, *body = NULL;
+
+	if (end && k) {
+		end[pl - 1]++; /* '/' + 1 = '0': every key under the prefix */
+		e = b64(end, pl);
+	}
+	if (e && asprintf(&body, "{\"key\":\"%s\",\"range_end\":\"%s\"%s}", k, e, extra) < 0)
+		body = NULL;
+	free(end);
+	free(k);
+	free(e);
+	return body;
+}
+
+/* ---- the watch (store thread) ---- */
+
+static void start_range(struct store *st);
+
+static void retry_later(struct store *st, const char *why)
+{
+	struct timeval tv = {0, STORE_RETRY_MS * 1000};
+
+	set_connected(st, false, why);
+	pthread_mutex_lock(&st->lock);
+	st->cur = (st->cur + 1) % st->nep;
+	pthread_mutex_unlock(&st->lock);
+	evtimer_add(st->retry_ev, &tv);
+}
+
+static void retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	start_range(arg);
+}
+
+/* One event of the watch: a put or a delete of a key, applied to mirror and health. */
+static void apply_event(struct store *st, json_t *ev)
+{
+	json_t *kv = json_object_get(ev, "kv");
+	const char *type = json_string_value(json_object_get(ev, "type"));
+	bool del = type && !strcmp(type, "DELETE");
+	char *key = unb64(json_object_get(kv, "key"));
+	char *value = del ? NULL : unb64(json_object_get(kv, "value"));
+	int64_t rev = jint(json_object_get(kv, "mod_revision"));
+	struct health_member_ref ref;
+	struct health_weight_ref wref;
+	struct health_override_meta m;
+	enum health_override o = HEALTH_OVERRIDE_NONE;
+	uint32_t weight = MEMBER_WEIGHT_CONFIG;
+	int kind;
+
+	if (!key || (!del && !value))
+		goto out;
+	pthread_mutex_lock(&st->lock);
+	kv_set(st, key, value, rev);
+	st->st.changes++;
+	pthread_mutex_unlock(&st->lock);
+	kind = parse_key(st, key, &ref, &wref);
+	if (kind < 0 ||
+	    (!del && parse_value(value, rev, kind == KEY_OVERRIDE ? &o : NULL, &weight, &m) < 0)) {
+		log_warn("event=store_key_ignored key=\"%s\" error=\"not an override or a "
+			 "weight\"",
+			 key);
+		goto out;
+	}
+	health_lock(st->h);
+	if (del)
+		m = (struct health_override_meta){.origin = "etcd", .mod_rev = rev};
+	if (kind == KEY_OVERRIDE)
+		(void)health_put_override_meta(st->h, ref.service, ref.member, o, &m);
+	else
+		(void)health_put_weight(st->h, &wref, weight, &m);
+	health_unlock(st->h);
+out:
+	free(key);
+	free(value);
+}
+
+/* One message of the stream. */
+static void watch_message(struct store *st, json_t *msg)
+{
+	json_t *res = json_object_get(msg, "result"), *ev;
+	int64_t rev = jint(json_object_get(json_object_get(res, "header"), "revision"));
+	size_t i;
+
+	if (!res) {
+		st->resync = true; /* an error object: read everything again */
+		return;
+	}
+	if (json_is_true(json_object_get(res, "canceled")) ||
+	    jint(json_object_get(res, "compact_revision")) > 0) {
+		st->resync = true;
+		return;
+	}
+	if (json_is_true(json_object_get(res, "created")))
+		set_connected(st, true, NULL);
+	json_array_foreach (json_object_get(res, "events"), i, ev)
+		apply_event(st, ev);
+	if (json_array_size(json_object_get(res, "events")) > 0) {
+		pthread_mutex_lock(&st->lock);
+		if (rev > st->st.revision)
+			st->st.revision = rev;
+		cache_save(st);
+		pthread_mutex_unlock(&st->lock);
+		atomic_store(&st->applied_rev, rev);
+	}
+}
+
+static void watch_chunk(void *arg, int status, const char *data, size_t len)
+{
+	struct store *st = arg;
+	size_t off = 0;
+
+	if (status != 200 || st->resync)
+		return; /* the final callback says why */
+	char *nb = realloc(st->buf, st->blen + len + 1);
+	if (!nb) {
+		st->resync = true;
+		return;
+	}
+	st->buf = nb;
+	memcpy(st->buf + st->blen, data, len);
+	st->blen += len;
+	st->buf[st->blen] = '\0';
+	/* messages are JSON objects one after another (newline-separated) */
+	for (;;) {
+		json_error_t e;
+
+		while (off < st->blen && strchr(" \t\r\n", st->buf[off]))
+			off++;
+		if (off == st->blen)
+			break;
+		json_t *msg = json_loadb(st->buf + off, st->blen - off, JSON_DISABLE_EOF_CHECK, &e);
+		if (!msg)
+			break; /* incomplete: wait for more */
+		off += e.position;
+		watch_message(st, msg);
+		json_decref(msg);
+	}
+	memmove(st->buf, st->buf + off, st->blen - off);
+	st->blen -= off;
+	if (st->resync)
+		event_active(st->resync_ev, 0, 0); /* cancelled outside evhttp's callback */
+}
+
+static void watch_done(void *arg, const struct http_response *r)
+{
+	struct store *st = arg;
+
+	st->req = NULL;
+	event_del(st->resync_ev); /* the retry below reads everything again anyway */
+	retry_later(st, r->err ? r->err : r->status != 200 ? "watch refused" : "watch ended");
+}
+
+static void resync_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct store *st = arg;
+
+	(void)fd;
+	(void)what;
+	if (!st->req)
+		return; /* the stream ended first: its retry reads everything again */
+	http_client_cancel(st->req);
+	st->req = NULL;
+	log_info("event=store_resync reason=\"watch cancelled or compacted\"");
+	start_range(st);
+}
+
+static void start_watch(struct store *st, int64_t from)
+{
+	char extra[64], err[256];
+	struct http_request req;
+	char *inner, *body = NULL;
+
+	snprintf(extra, sizeof(extra), ",\"start_revision\":\"%lld\"", (long long)from);
+	inner = range_body(st, extra);
+	if (inner && asprintf(&body, "{\"create_request\":%s}", inner) < 0)
+		body = NULL;
+	free(inner);
+	if (!body) {
+		retry_later(st, "out of memory");
+		return;
+	}
+	make_req(&st->ep[st->cur], &req, "/v3/watch", body);
+	req.timeout = STORE_WATCH_TIMEOUT;
+	req.max_body = SIZE_MAX / 2;
+	req.on_chunk = watch_chunk;
+	st->blen = 0;
+	st->resync = false;
+	st->req = http_client_start(&st->env, &req, watch_done, st, err, sizeof(err));
+	free(body);
+	if (!st->req)
+		retry_later(st, err);
+}
+
+/* The prefix read: the whole state at one revision, replacing the mirror and the health
+ * state's overrides; then the watch from the next revision. */
+static void range_done(void *arg, const struct http_response *r)
+{
+	struct store *st = arg;
+	json_t *j = NULL, *kv;
+	size_t i;
+	char why[160];
+
+	st->req = NULL;
+	if (r->status != 200) {
+		snprintf(why, sizeof(why), "range: %s",
+			 r->err	     ? r->err
+			 : r->status ? "refused"
+				     : "failed");
+		if (r->status)
+			snprintf(why, sizeof(why), "range: HTTP %d: %.100s", r->status, r->body);
+		retry_later(st, why);
+		return;
+	}
+	j = json_loads(r->body, 0, NULL);
+	int64_t rev = j ? jint(json_object_get(json_object_get(j, "header"), "revision")) : 0;
+	if (!rev) {
+		json_decref(j);
+		retry_later(st, "range: not an etcd answer");
+		return;
+	}
+	pthread_mutex_lock(&st->lock);
+	kv_clear(st);
+	json_array_foreach (json_object_get(j, "kvs"), i, kv) {
+		char *k = unb64(json_object_get(kv, "key"));
+		char *v = unb64(json_object_get(kv, "value"));
+
+		if (k && v)
+			kv_set(st, k, v, jint(json_object_get(kv, "mod_revision")));
+		free(k);
+		free(v);
+	}
+	st->st.revision = rev;
+	apply_all(st);
+	cache_save(st);
+	pthread_mutex_unlock(&st->lock);
+	atomic_store(&st->applied_rev, rev);
+	json_decref(j);
+	log_info("event=store_synced endpoint=%s revision=%lld", st->ep[st->cur].url,
+		 (long long)rev);
+	start_watch(st, rev + 1);
+}
+
+static void start_range(struct store *st)
+{
+	struct http_request req;
+	char err[256];
+	char *body = range_body(st, "");
+
+	if (!body) {
+		retry_later(st, "out of memory");
+		return;
+	}
+	make_req(&st->ep[st->cur], &req, "/v3/kv/range", body);
+	st->req = http_client_start(&st->env, &req, range_done, st, err, sizeof(err));
+	free(body);
+	if (!st->req)
+		retry_later(st, err);
+}
+
+static void stop_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct store *st = arg;
+
+	(void)fd;
+	(void)what;
+	event_base_loopbreak(st->base);
+}
+
+static void *store_thread(void *arg)
+{
+	struct store *st = arg;
+
+	start_range(st);
+	event_base_dispatch(st->base);
+	http_client_cancel(st->req);
+	st->req = NULL;
+	return NULL;
+}
+
+/* ---- setup ---- */
+
+static int parse_endpoint(const char *url, struct endpoint *e, char *err, size_t errlen)
+{
+	struct http_url u;
+
+	if (http_url_parse(url, &u, err, errlen) < 0)
+		return -EINVAL;
+	snprintf(e->url, sizeof(e->url), "%s", url);
+	e->tls = u.tls;
+	memset(&e->sa, 0, sizeof(e->sa));
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&e->sa;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&e->sa;
+	if (inet_pton(AF_INET, u.host, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(u.port);
+		e->salen = sizeof(*s4);
+	} else if (inet_pton(AF_INET6, u.host, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(u.port);
+		e->salen = sizeof(*s6);
+	} else {
+		snprintf(err, errlen, "%s: not an IP address", url);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The TLS context: the configured CA (else the system's) and client certificate. */
+static int setup_tls(struct store *st, const struct conf_store *c, char *err, size_t errlen)
+{
+	SSL_CTX *ctx = st->env.ssl_ctx;
+
+	if (c->ca_file && SSL_CTX_load_verify_locations(ctx, c->ca_file, NULL) != 1) {
+		snprintf(err, errlen, "store.ca_file %s: cannot load", c->ca_file);
+		return -EINVAL;
+	}
+	if (c->cert_file && (SSL_CTX_use_certificate_chain_file(ctx, c->cert_file) != 1 ||
+			     SSL_CTX_use_PrivateKey_file(ctx, c->key_file, SSL_FILETYPE_PEM) != 1 ||
+			     SSL_CTX_check_private_key(ctx) != 1)) {
+		snprintf(err, errlen, "store.cert_file %s, key_file %s: cannot load the pair",
+			 c->cert_file, c->key_file);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+struct store *store_new(const struct conf_store *c, struct health_state *h, char *err,
+			size_t errlen)
+{
+	struct store *st = calloc(1, sizeof(*st));
+
+	if (!st) {
+		snprintf(err, errlen, "store: out of memory");
+		return NULL;
+	}
+	st->stop_fd[0] = st->stop_fd[1] = -1;
+	pthread_mutex_init(&st->lock, NULL);
+	st->h = h;
+	st->require_reason = c->require_reason;
+	st->st.require_reason = c->require_reason;
+	st->prefix = strdup(c->prefix);
+	st->cache_file = strdup(c->cache_file);
+	st->ep = calloc(c->netcd, sizeof(*st->ep));
+	st->nep = c->netcd;
+	st->base = event_base_new();
+	if (!st->prefix || !st->cache_file || !st->ep || !st->base || pipe(st->stop_fd) == -1) {
+		snprintf(err, errlen, "store: out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < c->netcd; i++)
+		if (parse_endpoint(c->etcd[i], &st->ep[i], err, errlen) < 0)
+			goto fail;
+	if (http_client_env_init(&st->env, st->base, err, errlen) < 0 ||
+	    setup_tls(st, c, err, errlen) < 0)
+		goto fail;
+	st->stop_ev = event_new(st->base, st->stop_fd[0], EV_READ, stop_cb, st);
+	st->retry_ev = evtimer_new(st->base, retry_cb, st);
+	st->resync_ev = event_new(st->base, -1, 0, resync_cb, st);
+	if (!st->stop_ev || !st->retry_ev || !st->resync_ev || event_add(st->stop_ev, NULL)) {
+		snprintf(err, errlen, "store: out of memory");
+		goto fail;
+	}
+	snprintf(st->st.endpoint, sizeof(st->st.endpoint), "%s", st->ep[0].url);
+	snprintf(st->st.error, sizeof(st->st.error), "not connected yet");
+	cache_load(st);
+	return st;
+fail:
+	store_free(st);
+	return NULL;
+}
+
+int store_start(struct store *st)
+{
+	int r = pthread_create(&st->thread, NULL, store_thread, st);
+
+	if (r != 0)
+		return -r;
+	st->started = true;
+	return 0;
+}
+
+void store_free(struct store *st)
+{
+	if (!st)
+		return;
+	if (st->started) {
+		(void)!write(st->stop_fd[1], "x", 1);
+		pthread_join(st->thread, NULL);
+	}
+	if (st->stop_ev)
+		event_free(st->stop_ev);
+	if (st->retry_ev)
+		event_free(st->retry_ev);
+	if (st->resync_ev)
+		event_free(st->resync_ev);
+	http_client_env_release(&st->env);
+	if (st->base)
+		event_base_free(st->base);
+	for (int i = 0; i < 2; i++)
+		if (st->stop_fd[i] != -1)
+			close(st->stop_fd[i]);
+	kv_clear(st);
+	free(st->kv);
+	free(st->buf);
+	free(st->ep);
+	free(st->prefix);
+	free(st->cache_file);
+	pthread_mutex_destroy(&st->lock);
+	free(st);
+}
+
+void store_get_status(struct store *st, struct store_status *out)
+{
+	pthread_mutex_lock(&st->lock);
+	*out = st->st;
+	pthread_mutex_unlock(&st->lock);
+}
+
+/* ---- writes (the caller's loop) ---- */
+
+struct write {
+	struct store *st;
+	struct http_client_env env;
+	struct store_op *ops;
+	size_t n;
+	struct health_override_meta meta;
+	uint64_t ttl_s;
+	int64_t lease, rev;
+	size_t ep, tries;
+	bool granting;
+	struct event *wait;
+	uint64_t wait_until;
+	store_write_cb *cb;
+	void *arg;
+};
+
+static void write_end(struct write *w, int status, const char *err)
+{
+	w->cb(w->arg, status, err);
+	if (w->wait)
+		event_free(w->wait);
+	free(w->ops);
+	free(w);
+}
+
+static void write_step(struct write *w);
+
+/* Waits for this site to apply the write's revision, so that gslbctl's answer is this site's
+ * state; gives up (still 200: etcd has it) after STORE_APPLY_WAIT_MS. */
+static void wait_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct write *w = arg;
+	struct timeval tv = {0, 10000};
+
+	(void)fd;
+	(void)what;
+	if (atomic_load(&w->st->applied_rev) >= w->rev || clock_mono_ms() >= w->wait_until) {
+		write_end(w, 200, NULL);
+		return;
+	}
+	evtimer_add(w->wait, &tv);
+}
+
+static void write_done(void *arg, const struct http_response *r)
+{
+	struct write *w = arg;
+	char why[640];
+	json_t *j;
+
+	if (r->status == 0 && ++w->tries < w->st->nep) { /* another member may answer */
+		w->ep = (w->ep + 1) % w->st->nep;
+		write_step(w);
+		return;
+	}
+	if (r->status != 200) {
+		if (r->status)
+			snprintf(why, sizeof(why), "etcd %s: HTTP %d: %.200s", w->st->ep[w->ep].url,
+				 r->status, r->body);
+		else
+			snprintf(why, sizeof(why), "etcd unreachable (%s, last %s)", r->err,
+				 w->st->ep[w->ep].url);
+		write_end(w, 503, why);
+		return;
+	}
+	j = json_loads(r->body, 0, NULL);
+	if (w->granting) {
+		w->lease = j ? jint(json_object_get(j, "ID")) : 0;
+		json_decref(j);
+		if (!w->lease) {
+			write_end(w, 503, "etcd granted no lease");
+			return;
+		}
+		w->granting = false;
+		write_step(w);
+		return;
+	}
+	bool ok = j && json_is_true(json_object_get(j, "succeeded"));
+	w->rev = j ? jint(json_object_get(json_object_get(j, "header"), "revision")) : 0;
+	json_decref(j);
+	if (!ok) {
+		write_end(w, 409,
+			  "changed meanwhile by another operator or site: nothing written; look "
+			  "at gslbctl status and try again");
+		return;
+	}
+	log_info("event=store_write revision=%lld changes=%zu who=\"%s\" why=\"%s\"",
+		 (long long)w->rev, w->n, w->meta.who, w->meta.why);
+	w->wait = evtimer_new(w->env.base, wait_cb, w);
+	w->wait_until = clock_mono_ms() + STORE_APPLY_WAIT_MS;
+	if (!w->wait) {
+		write_end(w, 200, NULL);
+		return;
+	}
+	wait_cb(-1, 0, w);
+}
+
+/* The transaction: every key's mod_revision as this site saw it, then the puts/deletes. */
+static char *txn_body(struct write *w)
+{
+	json_t *j = json_object(), *cmp = json_array(), *ops = json_array();
+	char key[1024], *body = NULL;
+
+	for (size_t i = 0; i < w->n; i++) {
+		const struct store_op *op = &w->ops[i];
+		json_t *c = json_object(), *r = json_object(), *put;
+		char *k;
+
+		if (op_key(w->st, op, key, sizeof(key)) < 0 || !(k = b64(key, strlen(key)))) {
+			json_decref(c);
+			json_decref(r);
+			goto out;
+		}
+		json_object_set_new(c, "key", json_string(k));
+		json_object_set_new(c, "target", json_string("MOD"));
+		json_object_set_new(c, "result", json_string("EQUAL"));
+		json_object_set_new(c, "mod_revision", json_integer(op->expect_rev));
+		json_array_append_new(cmp, c);
+		put = json_object();
+		json_object_set_new(put, "key", json_string(k));
+		free(k);
+		{
+			json_t *v = json_object();
+			char *vs, *vb;
+
+			/* a clear is a put too, {"cleared":true,...}, so that etcd's history
+			 * says who cleared it and why; only a lease's end deletes */
+			if (op->is_weight ? op->weight == MEMBER_WEIGHT_CONFIG
+					  : op->o == HEALTH_OVERRIDE_NONE)
+				json_object_set_new(v, "cleared", json_true());
+			else if (op->is_weight)
+				json_object_set_new(v, "weight", json_integer(op->weight));
+			else
+				json_object_set_new(v, "override",
+						    json_string(health_override_name(op->o)));
+			json_object_set_new(v, "who", json_string(w->meta.who));
+			json_object_set_new(v, "why", json_string(w->meta.why));
+			json_object_set_new(v, "at", json_integer((json_int_t)w->meta.at_ms));
+			json_object_set_new(v, "expires",
+					    json_integer((json_int_t)w->meta.expires_ms));
+			vs = json_dumps(v, JSON_COMPACT);
+			json_decref(v);
+			vb = vs ? b64(vs, strlen(vs)) : NULL;
+			free(vs);
+			if (!vb) {
+				json_decref(put);
+				json_decref(r);
+				goto out;
+			}
+			json_object_set_new(put, "value", json_string(vb));
+			free(vb);
+			if (w->lease)
+				json_object_set_new(put, "lease", json_integer(w->lease));
+			json_object_set_new(r, "request_put", put);
+		}
+		json_array_append_new(ops, r);
+	}
+	json_object_set(j, "compare", cmp);
+	json_object_set(j, "success", ops);
+	body = json_dumps(j, JSON_COMPACT);
+out:
+	json_decref(cmp);
+	json_decref(ops);
+	json_decref(j);
+	return body;
+}
+
+static void write_step(struct write *w)
+{
+	struct http_request req;
+	char err[256], *body = NULL;
+
+	if (w->granting) {
+		if (asprintf(&body, "{\"TTL\":%llu}", (unsigned long long)w->ttl_s) < 0)
+			body = NULL;
+	} else {
+		body = txn_body(w);
+	}
+	if (!body) {
+		write_end(w, 503, "out of memory");
+		return;
+	}
+	make_req(&w->st->ep[w->ep], &req, w->granting ? "/v3/lease/grant" : "/v3/kv/txn", body);
+	struct http_client *h = http_client_start(&w->env, &req, write_done, w, err, sizeof(err));
+	free(body);
+	if (!h)
+		write_end(w, 503, err);
+}
+
+int store_write(struct store *st, struct event_base *base, const struct store_op *ops, size_t n,
+		const struct health_override_meta *meta, uint64_t ttl_s, store_write_cb *cb,
+		void *arg, char *err, size_t errlen)
+{
+	struct write *w = calloc(1, sizeof(*w));
+
+	if (!w || !(w->ops = calloc(n ? n : 1, sizeof(*ops)))) {
+		free(w);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	memcpy(w->ops, ops, n * sizeof(*ops));
+	w->st = st;
+	w->n = n;
+	w->meta = *meta;
+	w->ttl_s = ttl_s;
+	w->granting = ttl_s > 0;
+	w->env = (struct http_client_env){.base = base, .ssl_ctx = st->env.ssl_ctx};
+	pthread_mutex_lock(&st->lock);
+	w->ep = st->cur; /* the one the watch uses, which answered last */
+	/* compare with the revision of each key as this site saw it, a cleared one included */
+	for (size_t i = 0; i < n; i++) {
+		char key[1024];
+		const struct kv *k =
+		    op_key(st, &w->ops[i], key, sizeof(key)) == 0 ? kv_find(st, key) : NULL;
+
+		w->ops[i].expect_rev = k ? k->mod_rev : 0;
+	}
+	pthread_mutex_unlock(&st->lock);
+	w->cb = cb;
+	w->arg = arg;
+	write_step(w);
+	return 0;
+}
