@@ -81,6 +81,8 @@ static void inst_sample(const struct probe_inst_info *i, void *arg)
 		evbuffer_add_printf(r->b, " %.6f\n", (double)i->last_duration_us / 1e6);
 	else if (!strcmp(m, "gslb_probe_check_consecutive_failures"))
 		evbuffer_add_printf(r->b, " %u\n", i->consecutive_failures);
+	else if (!strcmp(m, "gslb_probe_check_failures_total"))
+		evbuffer_add_printf(r->b, " %llu\n", (unsigned long long)i->failures);
 	else if (!strcmp(m, "gslb_probe_check_runs_total"))
 		evbuffer_add_printf(r->b, " %llu\n", (unsigned long long)i->runs);
 	else if (!strcmp(m, "gslb_probe_check_running"))
@@ -101,6 +103,7 @@ static const struct {
     {"gslb_probe_check_last_duration_seconds", "gauge", "how long the last run took"},
     {"gslb_probe_check_consecutive_failures", "gauge", "failed runs since the last good one"},
     {"gslb_probe_check_runs_total", "counter", "finished runs"},
+    {"gslb_probe_check_failures_total", "counter", "finished runs that failed"},
     {"gslb_probe_check_running", "gauge", "1 while a run is in flight"},
     {"gslb_probe_check_interval_seconds", "gauge", "the check's interval"},
 };
