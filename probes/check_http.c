@@ -73,7 +73,7 @@ static int http_start(struct check_inst *ci, char *reason, size_t reasonlen)
 	 * which is what makes 0.1-0.2 s intervals cheap. */
 	if (p->keepalive && !ci->priv)
 		ci->priv = http_keepalive_new();
-	req.keep = ci->priv;
+	req.keep = p->keepalive ? ci->priv : NULL; /* a reload may have turned it off */
 
 	ci->run = http_client_start(&ci->env->http, &req, http_cb, ci, reason, reasonlen);
 	return ci->run ? 0 : -EIO;
