@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* http_client.c — the one HTTP client: evhttp over (TLS) bufferevents, and the one URL parser
  *
- * One request is one evhttp_connection of its own, freed with the request.
- * Lifetimes: evhttp frees the evhttp_request itself after our completion
+ * One request is one evhttp_connection of its own, freed with the request,
+ * unless the caller keeps connections (struct http_keepalive): then a request
+ * borrows the kept evhttp_connection and gives it back after a whole response,
+ * if evhttp still has it connected (its close callback says when the server
+ * closed it). evhttp never reconnects a kept connection itself: a closed one is
+ * freed and a fresh one made, the same way as without keep-alive. Lifetimes: evhttp frees the evhttp_request itself after our completion
  * callback returns, and evhttp_connection_free frees any request still
  * queued without calling it; so we never free a request, copy what the
  * caller needs during the callback, and free the connection either from our
@@ -30,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/queue.h>
 
 #define HTTP_CLIENT_MAX_BODY (1u << 20)
 #define HTTP_CLIENT_TIMEOUT 5.0
@@ -153,10 +158,84 @@ void http_client_env_release(struct http_client_env *env)
 	env->ssl_ctx = NULL;
 }
 
+/* ---- kept connections ---- */
+
+struct http_keepalive {
+	struct evhttp_connection *evcon; /* idle and connected, or NULL */
+	bool busy;			 /* a request has borrowed the connection */
+	bool closed;			 /* evhttp closed the borrowed connection */
+	bool freed;			 /* http_keepalive_free while busy: the request frees k */
+	uint64_t connects;
+};
+
+struct http_keepalive *http_keepalive_new(void)
+{
+	return calloc(1, sizeof(struct http_keepalive));
+}
+
+uint64_t http_keepalive_connects(const struct http_keepalive *k)
+{
+	return k->connects;
+}
+
+/* evhttp's close callback of a kept connection: the server closed it (or evhttp did after a
+ * "Connection: close" or an error). Runs inside evhttp: only marks. */
+static void keep_close_cb(struct evhttp_connection *evcon, void *arg)
+{
+	struct http_keepalive *k = arg;
+
+	if (k->busy)
+		k->closed = true;
+	else if (k->evcon == evcon)
+		k->closed = true; /* idle: freed at the next request or with k */
+}
+
+static void keep_drop(struct http_keepalive *k)
+{
+	if (!k->evcon)
+		return;
+	evhttp_connection_set_closecb(k->evcon, NULL, NULL);
+	evhttp_connection_free(k->evcon);
+	k->evcon = NULL;
+}
+
+void http_keepalive_free(struct http_keepalive *k)
+{
+	if (!k)
+		return;
+	keep_drop(k);
+	if (k->busy)
+		k->freed = true;
+	else
+		free(k);
+}
+
 /* ---- one request ---- */
+
+/* What a retry on a fresh connection needs: the request as first sent. */
+struct req_copy {
+	enum evhttp_cmd_type method;
+	char *path;
+	char *host; /* req->host, for TLS */
+	char *sni;
+	bool tls;
+	struct x509_store_st *ca_store;
+	struct evkeyvalq headers;
+	struct evbuffer *body;
+	char ip[HTTP_CLIENT_ADDR_TEXT];
+	uint16_t port;
+	double timeout;
+	size_t max_body;
+};
 
 struct http_client {
 	struct evhttp_connection *evcon;
+	const struct http_client_env *env;
+	struct http_keepalive *keep; /* NULL: the connection is closed with the request */
+	bool reused;		     /* evcon came from keep: a failure before a response retries */
+	bool good;		     /* a whole response arrived: evcon may be kept */
+	bool connecting;	     /* evcon is fresh: wrap its connect callback once sent */
+	struct req_copy rc;
 	struct evhttp_request *req; /* owned by evcon until it completes */
 	SSL *ssl;		    /* owned by the bufferevent */
 	bool verify;
@@ -179,12 +258,39 @@ const char *http_response_header(const struct http_response *r, const char *name
 	return r->priv_ ? evhttp_find_header((struct evkeyvalq *)r->priv_, name) : NULL;
 }
 
+static void close_evcon(struct http_client *h)
+{
+	if (!h->evcon)
+		return;
+	evhttp_connection_set_closecb(h->evcon, NULL, NULL);
+	evhttp_connection_free(h->evcon); /* and a request still queued, and the SSL */
+	h->evcon = NULL;
+}
+
 static void client_free(struct http_client *h)
 {
-	if (h->evcon)
-		evhttp_connection_free(h->evcon); /* and a request still queued, and the SSL */
+	struct http_keepalive *k = h->keep;
+
+	if (k) {
+		k->busy = false;
+		if (k->freed) {
+			close_evcon(h);
+			free(k);
+		} else if (h->good && !k->closed && h->evcon) {
+			keep_drop(k); /* cannot be set: only one borrows; be safe */
+			k->evcon = h->evcon;
+			h->evcon = NULL;
+		}
+	}
+	close_evcon(h);
 	if (h->timer)
 		event_free(h->timer);
+	evhttp_clear_headers(&h->rc.headers);
+	if (h->rc.body)
+		evbuffer_free(h->rc.body);
+	free(h->rc.path);
+	free(h->rc.host);
+	free(h->rc.sni);
 	free(h);
 }
 
@@ -285,6 +391,8 @@ static void connect_event_cb(struct bufferevent *bev, short what, void *arg)
 	ecb(bev, what, h->evcon);
 }
 
+static bool retry_fresh(struct http_client *h);
+
 static void request_done_cb(struct evhttp_request *req, void *arg)
 {
 	struct http_client *h = arg;
@@ -294,6 +402,8 @@ static void request_done_cb(struct evhttp_request *req, void *arg)
 
 	h->req = NULL; /* evhttp frees it after this callback */
 	if (!req || evhttp_request_get_response_code(req) == 0) {
+		if (retry_fresh(h))
+			return;
 		fail(h, failure_reason(h));
 		return;
 	}
@@ -316,6 +426,7 @@ static void request_done_cb(struct evhttp_request *req, void *arg)
 	r.body = body;
 	r.status = evhttp_request_get_response_code(req);
 	r.priv_ = evhttp_request_get_input_headers(req);
+	h->good = true;
 	finish(h, &r);
 	free(body);
 }
@@ -443,20 +554,23 @@ static enum evhttp_cmd_type method_of(const char *m)
 	return (enum evhttp_cmd_type)0;
 }
 
-static int add_headers(struct evhttp_request *er, const struct http_request *req, const char *ip,
-		       uint16_t port)
+/* The request's headers and body, once, into h->rc: every attempt sends a copy. */
+static int copy_request(struct http_client *h, const struct http_request *req)
 {
-	struct evkeyvalq *out = evhttp_request_get_output_headers(er);
+	struct evkeyvalq *out = &h->rc.headers;
 	char host[HTTP_URL_HOST_MAX + 16];
-	bool v6 = strchr(ip, ':') != NULL;
+	bool v6 = strchr(h->rc.ip, ':') != NULL;
+	uint16_t port = h->rc.port;
 
 	if (req->host && req->host[0])
 		snprintf(host, sizeof(host), "%s", req->host);
 	else if (port == (req->tls ? 443 : 80))
-		snprintf(host, sizeof(host), v6 ? "[%s]" : "%s", ip);
+		snprintf(host, sizeof(host), v6 ? "[%s]" : "%s", h->rc.ip);
 	else
-		snprintf(host, sizeof(host), v6 ? "[%s]:%u" : "%s:%u", ip, port);
-	if (evhttp_add_header(out, "Host", host) || evhttp_add_header(out, "Connection", "close") ||
+		snprintf(host, sizeof(host), v6 ? "[%s]:%u" : "%s:%u", h->rc.ip, port);
+	/* HTTP/1.1 keeps the connection by default: only "close" is said */
+	if (evhttp_add_header(out, "Host", host) ||
+	    (!req->keep && evhttp_add_header(out, "Connection", "close")) ||
 	    evhttp_add_header(out, "User-Agent", PACKAGE_NAME "/" PACKAGE_VERSION))
 		return -ENOMEM;
 	if (evhttp_add_header(out, "Accept", "*/*"))
@@ -466,10 +580,139 @@ static int add_headers(struct evhttp_request *er, const struct http_request *req
 		if (evhttp_add_header(out, req->headers[i], req->headers[i + 1]))
 			return -ENOMEM;
 	}
-	if (req->body_len &&
-	    evbuffer_add(evhttp_request_get_output_buffer(er), req->body, req->body_len))
+	h->rc.body = evbuffer_new();
+	h->rc.path = strdup(req->path && req->path[0] ? req->path : "/");
+	h->rc.host = strdup(req->host ? req->host : "");
+	h->rc.sni = strdup(req->sni ? req->sni : "");
+	if (!h->rc.body || !h->rc.path || !h->rc.host || !h->rc.sni ||
+	    (req->body_len && evbuffer_add(h->rc.body, req->body, req->body_len)))
 		return -ENOMEM;
+	h->rc.tls = req->tls;
+	h->rc.ca_store = req->ca_store;
+	h->rc.max_body = req->max_body ? req->max_body : HTTP_CLIENT_MAX_BODY;
 	return 0;
+}
+
+/* A fresh connection into h->evcon (counted in h->keep, if any). */
+static int new_connection(struct http_client *h, char *err, size_t errlen)
+{
+	const struct http_request tr = {.host = h->rc.host,
+					.sni = h->rc.sni,
+					.verify = h->verify,
+					.ca_store = h->rc.ca_store};
+	struct bufferevent *bev;
+
+	h->ssl = NULL;
+	h->sock_error = 0;
+	h->tls_error = 0;
+	h->have_req_error = false;
+	/* Deferred callbacks: nothing runs inside http_client_start, and errno survives to
+	 * ours. */
+	if (h->rc.tls) {
+		h->ssl = make_ssl(h->env, &tr, h->rc.ip, err, errlen);
+		if (!h->ssl)
+			return -1;
+		bev = bufferevent_openssl_socket_new(
+		    h->env->base, -1, h->ssl, BUFFEREVENT_SSL_CONNECTING,
+		    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+		if (!bev)
+			SSL_free(h->ssl);
+		else /* servers that close without close_notify after a whole response */
+			bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	} else {
+		bev = bufferevent_socket_new(h->env->base, -1,
+					     BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+	}
+	if (!bev) {
+		h->ssl = NULL;
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	/* ip is numeric: without a dns_base evhttp resolves it at once, without blocking */
+	h->evcon = evhttp_connection_base_bufferevent_new(h->env->base, NULL, bev, h->rc.ip,
+							  h->rc.port);
+	if (!h->evcon) {
+		bufferevent_free(bev);
+		h->ssl = NULL;
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	evhttp_connection_set_retries(h->evcon, 0);
+	/* ours bounds the whole exchange; evhttp's only backs it up (and closes a kept
+	 * connection idle that long) */
+	evhttp_connection_set_timeout(h->evcon, (int)h->rc.timeout + 2);
+	evhttp_connection_set_max_body_size(h->evcon, (ev_ssize_t)h->rc.max_body);
+	evhttp_connection_set_max_headers_size(h->evcon, HTTP_CLIENT_MAX_HEADERS);
+	h->connecting = true;
+	if (h->keep) {
+		h->keep->connects++;
+		evhttp_connection_set_closecb(h->evcon, keep_close_cb, h->keep);
+	}
+	return 0;
+}
+
+/* Sends h->rc on h->evcon. */
+static int send_request(struct http_client *h, char *err, size_t errlen)
+{
+	struct evhttp_request *er = evhttp_request_new(request_done_cb, h);
+	struct evkeyvalq *out;
+	struct evkeyval *kv;
+
+	if (!er) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	evhttp_request_set_error_cb(er, request_error_cb);
+	if (h->on_chunk) /* a stream: each piece to on_chunk as it comes */
+		evhttp_request_set_chunked_cb(er, chunk_cb);
+	out = evhttp_request_get_output_headers(er);
+	TAILQ_FOREACH(kv, &h->rc.headers, next)
+	{
+		if (evhttp_add_header(out, kv->key, kv->value)) {
+			evhttp_request_free(er);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+	}
+	if (evbuffer_get_length(h->rc.body) &&
+	    evbuffer_add(evhttp_request_get_output_buffer(er), evbuffer_pullup(h->rc.body, -1),
+			 evbuffer_get_length(h->rc.body))) {
+		evhttp_request_free(er);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	/* On failure evhttp has freed er, or left it queued on evcon, which frees it. */
+	if (evhttp_make_request(h->evcon, er, h->rc.method, h->rc.path)) {
+		snprintf(err, errlen, "cannot start the request");
+		return -1;
+	}
+	h->req = er;
+	if (h->connecting) { /* evhttp has set its connect callbacks now: wrap them */
+		struct bufferevent *bev = evhttp_connection_get_bufferevent(h->evcon);
+
+		bufferevent_getcb(bev, NULL, NULL, &h->connect_cb, NULL);
+		bufferevent_setcb(bev, NULL, NULL, connect_event_cb, h);
+		h->connecting = false;
+	}
+	return 0;
+}
+
+/* A request on a kept connection failed before any response: the server had closed it (an
+ * idle timeout racing our request). Once, on a fresh connection, within the same deadline.
+ * Returns true when the retry is on its way. Inside evhttp's callback: freeing the old
+ * connection is fine there (see the top). */
+static bool retry_fresh(struct http_client *h)
+{
+	char err[128];
+
+	if (!h->reused || h->sock_error || h->tls_error ||
+	    (h->have_req_error && h->req_error == EVREQ_HTTP_TIMEOUT))
+		return false;
+	h->reused = false;
+	if (h->keep)
+		h->keep->closed = false;
+	close_evcon(h);
+	return new_connection(h, err, sizeof(err)) == 0 && send_request(h, err, sizeof(err)) == 0;
 }
 
 struct http_client *http_client_start(const struct http_client_env *env,
@@ -477,27 +720,28 @@ struct http_client *http_client_start(const struct http_client_env *env,
 				      char *err, size_t errlen)
 {
 	struct http_client *h = calloc(1, sizeof(*h));
-	struct bufferevent *bev = NULL;
 	enum evhttp_cmd_type method = method_of(req->method);
-	char ip[HTTP_CLIENT_ADDR_TEXT];
-	uint16_t port;
 	double t = req->timeout > 0 ? req->timeout : HTTP_CLIENT_TIMEOUT;
 	struct timeval tv = {.tv_sec = (time_t)t,
 			     .tv_usec = (suseconds_t)((t - (double)(time_t)t) * 1e6)};
-	struct evhttp_request *er;
+	struct http_keepalive *k = req->keep;
 
 	if (!h) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	TAILQ_INIT(&h->rc.headers);
 	h->cb = cb;
 	h->arg = arg;
+	h->env = env;
 	h->verify = req->tls && req->verify;
+	h->rc.method = method;
+	h->rc.timeout = t;
 	if (!method) {
 		snprintf(err, errlen, "unsupported method");
 		goto fail;
 	}
-	if (!req->sa || sa_text(req->sa, ip, sizeof(ip), &port) < 0) {
+	if (!req->sa || sa_text(req->sa, h->rc.ip, sizeof(h->rc.ip), &h->rc.port) < 0) {
 		snprintf(err, errlen, "bad address");
 		goto fail;
 	}
@@ -506,64 +750,28 @@ struct http_client *http_client_start(const struct http_client_env *env,
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	/* Deferred callbacks: nothing runs inside this function, and errno survives to ours. */
-	if (req->tls) {
-		h->ssl = make_ssl(env, req, ip, err, errlen);
-		if (!h->ssl)
-			goto fail;
-		bev = bufferevent_openssl_socket_new(
-		    env->base, -1, h->ssl, BUFFEREVENT_SSL_CONNECTING,
-		    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
-		if (!bev)
-			SSL_free(h->ssl);
-		else /* servers that close without close_notify after a whole response */
-			bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
-	} else {
-		bev = bufferevent_socket_new(env->base, -1,
-					     BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
-	}
-	if (!bev) {
-		h->ssl = NULL;
+	if (copy_request(h, req) < 0) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	/* ip is numeric: without a dns_base evhttp resolves it at once, without blocking */
-	h->evcon = evhttp_connection_base_bufferevent_new(env->base, NULL, bev, ip, port);
-	if (!h->evcon) {
-		bufferevent_free(bev);
-		h->ssl = NULL;
-		snprintf(err, errlen, "out of memory");
-		goto fail;
+	if (k && !k->busy) { /* borrow the kept connection, if it is still open */
+		h->keep = k;
+		k->busy = true;
+		if (k->evcon && k->closed)
+			keep_drop(k);
+		k->closed = false;
+		h->evcon = k->evcon;
+		h->reused = h->evcon != NULL;
+		k->evcon = NULL;
+		if (h->reused && req->tls) /* for the reason of a failure */
+			h->ssl = bufferevent_openssl_get_ssl(
+			    evhttp_connection_get_bufferevent(h->evcon));
 	}
-	evhttp_connection_set_retries(h->evcon, 0);
-	/* ours bounds the whole exchange; evhttp's only backs it up */
-	evhttp_connection_set_timeout(h->evcon, (int)t + 2);
-	evhttp_connection_set_max_body_size(
-	    h->evcon, (ev_ssize_t)(req->max_body ? req->max_body : HTTP_CLIENT_MAX_BODY));
-	evhttp_connection_set_max_headers_size(h->evcon, HTTP_CLIENT_MAX_HEADERS);
-	er = evhttp_request_new(request_done_cb, h);
-	if (!er) {
-		snprintf(err, errlen, "out of memory");
+	if (!h->evcon && new_connection(h, err, errlen) < 0)
 		goto fail;
-	}
-	evhttp_request_set_error_cb(er, request_error_cb);
 	h->on_chunk = req->on_chunk;
-	if (h->on_chunk)
-		evhttp_request_set_chunked_cb(er, chunk_cb);
-	if (add_headers(er, req, ip, port) < 0) {
-		evhttp_request_free(er);
-		snprintf(err, errlen, "out of memory");
+	if (send_request(h, err, errlen) < 0)
 		goto fail;
-	}
-	/* On failure evhttp has freed er, or left it queued on evcon, which frees it. */
-	if (evhttp_make_request(h->evcon, er, method,
-				req->path && req->path[0] ? req->path : "/")) {
-		snprintf(err, errlen, "cannot start the request");
-		goto fail;
-	}
-	h->req = er;
-	bufferevent_getcb(bev, NULL, NULL, &h->connect_cb, NULL);
-	bufferevent_setcb(bev, NULL, NULL, connect_event_cb, h);
 	evtimer_add(h->timer, &tv);
 	return h;
 fail:

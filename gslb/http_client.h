@@ -5,8 +5,12 @@
  * Every HTTP exchange of every program goes through here: the prober's http,
  * https and haproxy checks, gslb-anycast's /healthz check, gslbctl's calls to
  * the control API, and any future client (the etcd store). One request is one
- * connection (Connection: close): checks must measure a fresh connect, and the
- * callers are few and slow. evhttp does the HTTP/1.1 parsing (status line,
+ * connection (Connection: close), unless the caller passes a struct
+ * http_keepalive: then the connection is kept for the next request to the same
+ * target (HTTP/1.1 keep-alive), which makes fast checks cheap (no connect, no
+ * TLS handshake per run). A request on a kept connection that the server has
+ * closed meanwhile is retried once on a fresh connection, so keep-alive never
+ * turns a server's idle close into a failure. evhttp does the HTTP/1.1 parsing (status line,
  * headers, Content-Length, chunked), bounded by max_body; TLS is a
  * bufferevent_openssl with SNI, hostname or IP verification and an optional
  * per-request CA store.
@@ -80,7 +84,21 @@ struct http_request {
 	 * callback still comes, with an empty body, when the stream ends or fails. on_chunk
 	 * must not cancel the request. */
 	void (*on_chunk)(void *arg, int status, const char *data, size_t len);
+	/* NULL: a connection of its own, closed after. Else the connection kept in it is
+	 * reused (one request at a time; while one runs, another gets its own), and kept
+	 * again after a response unless the server closes it. */
+	struct http_keepalive *keep;
 };
+
+/* One kept connection to one target (address, port, TLS settings: the caller keeps one per
+ * target). Loop thread only. */
+struct http_keepalive;
+struct http_keepalive *http_keepalive_new(void);
+/* Closes the kept connection and frees k. A request still running on it is not affected: it
+ * closes its connection when it ends. NULL is fine. */
+void http_keepalive_free(struct http_keepalive *k);
+/* Connections opened for k so far (the first one included): for tests and metrics. */
+uint64_t http_keepalive_connects(const struct http_keepalive *k);
 
 struct http_response {
 	int status;	  /* HTTP status 100..599; 0 when the exchange failed (err says why) */

@@ -61,11 +61,13 @@ struct check_inst {
 	uint32_t load_permille; /* haproxy: last value, else REPORT_UNKNOWN */
 	bool running;
 	uint64_t started_us; /* monotonic */
+	uint64_t next_us;    /* monotonic: when the next run is due */
 	/* what the metrics show (probe_metrics.c) */
 	uint64_t runs;		       /* finished runs */
 	uint64_t last_run_ms;	       /* unix ms when the last run ended; 0 = none yet */
 	uint32_t last_duration_us;     /* of the last run, failed or not */
 	uint32_t consecutive_failures; /* failed runs since the last good one */
+	uint64_t failures;	       /* failed runs */
 	bool last_ok;
 	struct event *tick;
 	struct event *deadline;

@@ -199,6 +199,7 @@ static void finish_run(struct check_inst *ci, bool ok, uint32_t load, const char
 	ci->last_duration_us = rtt >= UINT32_MAX ? UINT32_MAX : (uint32_t)rtt;
 	ci->last_ok = ok;
 	ci->consecutive_failures = ok ? 0 : ci->consecutive_failures + 1;
+	ci->failures += !ok;
 	ci->rtt_us =
 	    ok ? (rtt >= REPORT_UNKNOWN ? REPORT_UNKNOWN - 1 : (uint32_t)rtt) : REPORT_UNKNOWN;
 	uint32_t old_load = ci->load_permille;
@@ -241,10 +242,18 @@ static void deadline_cb(evutil_socket_t fd, short what, void *arg)
 static void tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct check_inst *ci = arg;
-	struct timeval iv = tv_of(ci->ck->interval), to = tv_of(ci->ck->timeout);
+	struct timeval to = tv_of(ci->ck->timeout);
 	char reason[256] = "cannot start";
+	uint64_t now = clock_mono_us(), iv = (uint64_t)(ci->ck->interval * 1e6);
 
-	event_add(ci->tick, &iv);
+	/* The next run is one interval after this one was due, not after it fired: the
+	 * period stays exact and the instances keep their spread. A loop that fell more
+	 * than an interval behind skips the runs it missed. */
+	ci->next_us += iv;
+	if (ci->next_us <= now)
+		ci->next_us += (now - ci->next_us) / iv * iv + iv;
+	struct timeval tv = tv_of((double)(ci->next_us - now) / 1e6);
+	event_add(ci->tick, &tv);
 	if (ci->running) /* timeout < interval makes this impossible; be safe */
 		return;
 	ci->running = true;
@@ -324,14 +333,14 @@ static bool same_inst(const struct check_inst *a, const struct check_inst *b)
 	       !strcmp(a->ck->name, b->ck->name);
 }
 
-/* First run at a random offset within the interval, so that checks spread over it. */
-static void inst_schedule(struct check_inst *ci)
+/* First run at the fraction frac of the interval from now; the runs follow every
+ * interval after it (tick_cb). */
+static void inst_schedule(struct check_inst *ci, double frac)
 {
-	uint32_t r;
-	struct timeval tv;
+	double off = ci->ck->interval * frac;
+	struct timeval tv = tv_of(off);
 
-	evutil_secure_rng_get_bytes(&r, sizeof(r));
-	tv = tv_of(ci->ck->interval * ((double)r / 4294967296.0));
+	ci->next_us = clock_mono_us() + (uint64_t)(off * 1e6);
 	event_add(ci->tick, &tv);
 }
 
@@ -591,8 +600,19 @@ static int start(struct probe *p, const struct conf *c, const char *id)
 	p->c = c;
 	snprintf(p->id, sizeof(p->id), "%s", id);
 	warn_families(p, c);
-	for (size_t i = 0; i < p->n; i++)
-		inst_schedule(p->insts[i]);
+	/* Start offsets: a random one, then steps of the golden ratio (mod 1), so that any
+	 * number of instances, and every check's share of them, spreads evenly over its
+	 * interval: the load is smooth rather than in random clumps. */
+	uint32_t r;
+	double frac;
+
+	evutil_secure_rng_get_bytes(&r, sizeof(r));
+	frac = (double)r / 4294967296.0;
+	for (size_t i = 0; i < p->n; i++) {
+		inst_schedule(p->insts[i], frac);
+		frac += 0.6180339887498949;
+		frac -= (double)(int)frac;
+	}
 	return event_add(p->report_ev, &tv) == 0 ? 0 : -EIO;
 }
 
@@ -703,6 +723,7 @@ void probe_foreach_inst(const struct probe *p,
 		    .last_ok = ci->last_ok,
 		    .last_duration_us = ci->last_duration_us,
 		    .consecutive_failures = ci->consecutive_failures,
+		    .failures = ci->failures,
 		    .interval = ci->ck->interval,
 		};
 

@@ -92,6 +92,7 @@ struct probe_inst_info {
 	bool last_ok;
 	uint32_t last_duration_us;
 	uint32_t consecutive_failures;
+	uint64_t failures;
 	double interval; /* seconds */
 };
 /* Calls fn for every instance. Loop thread. */
