@@ -9,7 +9,7 @@ libgslb_a_SOURCES = \
 	gslb/conf_read.c \
 	gslb/conf_rrl.c gslb/conf_netmap.c gslb/netmap.c gslb/netmap.h \
 	gslb/geo_continent.c \
-	gslb/zone_load.c gslb/zone.c gslb/zone.h \
+	gslb/zone_load.c gslb/zone.c gslb/zone.h gslb/arena.c gslb/arena.h \
 	gslb/render.c gslb/render.h \
 	gslb/answer.c gslb/answer.h gslb/answer_service.c gslb/answer_service.h \
 	gslb/snapshot.c gslb/snapshot.h gslb/member_stats.c gslb/member_stats.h \
@@ -23,14 +23,14 @@ libgslb_a_SOURCES = \
 	gslb/conf_anycast.c \
 	gslb/service.h gslb/filter.c gslb/filter.h \
 	gslb/geo.c gslb/geo.h
-libgslb_a_CFLAGS = $(AM_CFLAGS) $(LDNS_CFLAGS) $(LIBCONFIG_CFLAGS) $(URCU_CFLAGS) \
+libgslb_a_CFLAGS = $(AM_CFLAGS) $(LDNS_CFLAGS) $(ZSCANNER_CFLAGS) $(LIBCONFIG_CFLAGS) $(URCU_CFLAGS) \
 	$(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS) $(MAXMINDDB_CFLAGS)
 
 # libgslb.a is a static archive: a program gets only the objects it references. Each
 # program lists the libraries of those objects and no more, so a link that fails names an
 # object the program should not have pulled in (geo.o and libmaxminddb, say).
 # GSLB_LIBS: everything, for gslbd and the unit tests.
-GSLB_LIBS = libgslb.a $(LDNS_LIBS) $(LIBCONFIG_LIBS) $(URCU_LIBS) $(MAXMINDDB_LIBS) \
+GSLB_LIBS = libgslb.a $(LDNS_LIBS) $(ZSCANNER_LIBS) $(LIBCONFIG_LIBS) $(URCU_LIBS) $(MAXMINDDB_LIBS) \
 	$(LIBEVENT_LIBS) $(OPENSSL_LIBS) $(JANSSON_LIBS) -lpthread -lm
 # GSLB_CORE_LIBS: what the config loader (every section: conf*.c, the filter table,
 # geo_continent.c), log, dname and daemon need, for gslb-probe and gslb-anycast. ldns is for

@@ -208,15 +208,15 @@ int zone_attach_service(struct zone *z, const uint8_t *name, const struct servic
 	for (p = name; zone_find(z, p) == NULL; p = dname_parent(p)) {
 		size_t len = dname_len(p);
 
-		names[k] = malloc(len);
+		names[k] = arena_alloc(&z->arena, len);
 		if (names[k] == NULL)
-			goto nomem;
+			return -ENOMEM; /* what the arena holds is freed with z */
 		memcpy(names[k++], p, len);
 	}
 	apex = (size_t)(z->apex_node - z->nodes);
 	nodes = realloc(z->nodes, (z->nnodes + k) * sizeof(*nodes));
 	if (nodes == NULL)
-		goto nomem;
+		return -ENOMEM;
 	z->nodes = nodes; /* nnodes unchanged: z is still consistent if the hash fails */
 	z->apex_node = &nodes[apex];
 	for (i = 0; i < k; i++) {
@@ -228,7 +228,7 @@ int zone_attach_service(struct zone *z, const uint8_t *name, const struct servic
 	}
 	slots = hash_nodes(nodes, z->nnodes + k, &nslots);
 	if (slots == NULL)
-		goto nomem;
+		return -ENOMEM;
 	free(z->slots);
 	z->slots = slots;
 	z->nslots = nslots;
@@ -239,28 +239,18 @@ int zone_attach_service(struct zone *z, const uint8_t *name, const struct servic
 			    NODE_HAS_WILDCARD;
 	}
 	return 0;
-nomem:
-	while (k > 0)
-		free(names[--k]);
-	return -ENOMEM;
 }
 
-/* Frees what zone_load and zone_attach_service allocated: the zone is this file's struct. */
+/* Frees what zone_load and zone_attach_service allocated: the zone is this file's struct.
+ * Names (the apex's too) and rdata live in the arena, rrsets in rrset_store. */
 void zone_free(struct zone *z)
 {
-	size_t i, k;
-
 	if (z == NULL)
 		return;
-	for (i = 0; i < z->nnodes; i++) {
-		for (k = 0; k < z->nodes[i].nrrsets; k++)
-			free(z->nodes[i].rrsets[k].rdata);
-		free(z->nodes[i].rrsets);
-		free(z->nodes[i].name);
-	}
+	arena_free(&z->arena);
+	free(z->rrset_store);
 	free(z->nodes);
 	free(z->slots);
-	free(z->apex);
 	free(z->name);
 	free(z->file);
 	free(z);

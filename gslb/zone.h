@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* zone.h — compiled zones: nodes, RRsets in wire form, and lookup
  *
- * A zone is loaded from an RFC 1035 master file (ldns parses it) and
+ * A zone is loaded from an RFC 1035 master file (Knot's libzscanner parses it) and
  * compiled into an immutable table: one node per owner name (plus empty
  * non-terminals, so that "name exists" is a table hit), each node holding
  * its RRsets as uncompressed wire rdata. Lookups are hash probes on
@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arena.h"
 #include "dname.h"
 
 struct service; /* dynamic answers, see service.h */
@@ -49,7 +50,7 @@ struct zone_node {
 };
 
 struct zone {
-	uint8_t *apex; /* lowercased wire name */
+	uint8_t *apex; /* lowercased wire name, in the arena */
 	char *name;    /* presentation form, "example.com." */
 	char *file;    /* master file it was loaded from */
 	struct zone_node *apex_node;
@@ -60,6 +61,8 @@ struct zone {
 	uint32_t *slots; /* open-addressing hash: node index + 1, 0 = empty */
 	size_t nslots;	 /* power of two */
 	bool has_delegations;
+	struct rrset *rrset_store; /* every node's rrsets, one array */
+	struct arena arena;	   /* node names and rdata */
 };
 
 struct zonedb {
