@@ -1,5 +1,5 @@
 # tests/bench/ — dnsperf harness: gslbd side by side with NSD (`make bench`)
-EXTRA_DIST += tests/bench/run tests/bench/failover tests/bench/probe-load
+EXTRA_DIST += tests/bench/run tests/bench/failover tests/bench/probe-load tests/bench/zone-load
 bench: gslbd
 	$(srcdir)/tests/bench/run $(abs_top_builddir)/gslbd
 .PHONY: bench
