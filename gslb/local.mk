@@ -111,6 +111,9 @@ tests_unit_test_member_stats_LDADD = $(UNIT_LDADD)
 GSLB_TESTS += tests/unit/test_counter
 tests_unit_test_counter_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_counter_LDADD = $(UNIT_LDADD)
+GSLB_TESTS += tests/unit/test_arena
+tests_unit_test_arena_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_arena_LDADD = $(UNIT_LDADD)
 # http_client: against an in-process evhttp server (plain and TLS)
 GSLB_TESTS += tests/unit/test_http_client
 tests_unit_test_http_client_CFLAGS = $(UNIT_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS)
