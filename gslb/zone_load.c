@@ -314,6 +314,71 @@ oom:
 	fail(l, file, line, field_str(owner, s->r_type, field, sizeof(field)), "out of memory");
 }
 
+/* The whole of path in a new buffer (*len bytes), each CRLF turned into LF: the scanner
+ * refuses CR where NSD and BIND take DOS line ends. NULL with *err = errno on failure. */
+static char *read_file(const char *path, size_t *len, int *err)
+{
+	char *buf = NULL, *nb;
+	size_t cap = 0, n = 0, i, w;
+	ssize_t r;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd == -1) {
+		*err = errno;
+		return NULL;
+	}
+	for (;;) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 1 << 16;
+			nb = realloc(buf, cap);
+			if (nb == NULL) {
+				*err = ENOMEM;
+				goto fail;
+			}
+			buf = nb;
+		}
+		r = read(fd, buf + n, cap - n);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1) {
+			*err = errno;
+			goto fail;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	if (memchr(buf, '\r', n) != NULL) {
+		for (i = 0, w = 0; i < n; i++)
+			if (buf[i] != '\r' || i + 1 == n || buf[i + 1] != '\n')
+				buf[w++] = buf[i];
+		n = w;
+	}
+	*len = n;
+	return buf;
+fail:
+	free(buf);
+	close(fd);
+	return NULL;
+}
+
+/* An $INCLUDE file name, relative names taken from the including file's directory. */
+static char *include_path(const char *from, const char *name)
+{
+	const char *slash = strrchr(from, '/');
+	char *path;
+
+	/* reading a string, the scanner puts "./" (its idea of the directory) before it */
+	if (strncmp(name, "./", 2) == 0)
+		name += 2;
+	if (name[0] == '/' || slash == NULL)
+		return strdup(name);
+	if (asprintf(&path, "%.*s/%s", (int)(slash - from), from, name) < 0)
+		return NULL;
+	return path;
+}
+
 /* Reads one file into l->recs, starting with origin (presentation form) and ttl as $TTL.
  * from_file:from_line is the $INCLUDE that names it (NULL for the zone's own file). */
 static void load_file(struct loader *l, const char *path, const char *origin, uint32_t ttl,
@@ -321,25 +386,24 @@ static void load_file(struct loader *l, const char *path, const char *origin, ui
 {
 	const char *where = from_file ? from_file : path;
 	zs_scanner_t *s = NULL;
-	char *real = NULL;
+	char *real = NULL, *text, *inc = NULL;
 	uint32_t fileno;
-	int fd, i;
+	size_t len;
+	int e, i;
 
-	/* Tried first for the system's reason, which the scanner's message would lose. */
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd == -1) {
+	text = read_file(path, &len, &e);
+	if (text == NULL) {
 		if (from_file != NULL)
 			fail(l, from_file, from_line, "$INCLUDE", "cannot open %s: %s", path,
-			     strerror(errno));
+			     strerror(e));
 		else
-			fail(l, path, 0, "file", "cannot open: %s", strerror(errno));
+			fail(l, path, 0, "file", "cannot open: %s", strerror(e));
 		return;
 	}
-	close(fd);
 	real = realpath(path, NULL);
 	if (real == NULL) {
 		fail(l, where, from_line, "file", "%s: %s", path, strerror(errno));
-		return;
+		goto out;
 	}
 	for (i = 0; i < l->depth; i++) {
 		if (strcmp(l->stack[i], real) == 0) {
@@ -362,7 +426,7 @@ static void load_file(struct loader *l, const char *path, const char *origin, ui
 		     zs_strerror(s->error.code));
 		goto out_scanner;
 	}
-	if (zs_set_input_file(s, path) != 0) {
+	if (zs_set_input_string(s, text, len) != 0) {
 		fail(l, where, from_line, "file", "cannot read %s: %s", path,
 		     zs_strerror(s->error.code));
 		goto out_scanner;
@@ -380,11 +444,16 @@ static void load_file(struct loader *l, const char *path, const char *origin, ui
 		line = (unsigned)s->line_counter;
 		if (s->state == ZS_STATE_DATA)
 			add_rec(l, s, fileno, path);
-		else if (s->state == ZS_STATE_INCLUDE)
-			/* The scanner resolved the name against this file's directory and
-			 * gives the origin in presentation form; $TTL carries over. */
-			load_file(l, s->include_filename, (const char *)s->buffer, s->default_ttl,
-				  path, line);
+		else if (s->state == ZS_STATE_INCLUDE) {
+			/* The origin comes in presentation form; $TTL carries over. */
+			inc = include_path(path, s->include_filename);
+			if (inc == NULL) {
+				fail(l, path, line, "$INCLUDE", "out of memory");
+				break;
+			}
+			load_file(l, inc, (const char *)s->buffer, s->default_ttl, path, line);
+			free(inc);
+		}
 		else if (s->state == ZS_STATE_ERROR)
 			fail(l, path, line, "syntax", "%s", zs_strerror(s->error.code));
 		else
@@ -396,6 +465,7 @@ out_scanner:
 out:
 	free(s);
 	free(real);
+	free(text);
 }
 
 /* Within a node: type, rdata, then reading order: duplicates end up adjacent, earliest
