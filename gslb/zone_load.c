@@ -142,8 +142,8 @@ static void fail_rec(struct loader *l, const struct rec *r, const char *fmt, ...
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	l->failed = false;
-	fail(l, l->files[r->file], r->line, field_str(l->z->nodes[r->node].name, r->type, field, sizeof(field)),
-	     "%s", msg);
+	fail(l, l->files[r->file], r->line,
+	     field_str(l->z->nodes[r->node].name, r->type, field, sizeof(field)), "%s", msg);
 	l->err_seq = r->seq;
 }
 
@@ -442,9 +442,9 @@ static void load_file(struct loader *l, const char *path, const char *origin, ui
 			break;
 		}
 		line = (unsigned)s->line_counter;
-		if (s->state == ZS_STATE_DATA)
+		if (s->state == ZS_STATE_DATA) {
 			add_rec(l, s, fileno, path);
-		else if (s->state == ZS_STATE_INCLUDE) {
+		} else if (s->state == ZS_STATE_INCLUDE) {
 			/* The origin comes in presentation form; $TTL carries over. */
 			inc = include_path(path, s->include_filename);
 			if (inc == NULL) {
@@ -453,11 +453,11 @@ static void load_file(struct loader *l, const char *path, const char *origin, ui
 			}
 			load_file(l, inc, (const char *)s->buffer, s->default_ttl, path, line);
 			free(inc);
-		}
-		else if (s->state == ZS_STATE_ERROR)
+		} else if (s->state == ZS_STATE_ERROR) {
 			fail(l, path, line, "syntax", "%s", zs_strerror(s->error.code));
-		else
+		} else {
 			break; /* end of file */
+		}
 	}
 	l->depth--;
 out_scanner:
@@ -615,7 +615,6 @@ static void check_zone(struct loader *l, struct zone *z, const size_t *first)
 		}
 	}
 }
-
 
 /* Sorts a node's records with rec_cmp: most nodes hold a handful. */
 static void sort_node(struct rec *r, size_t n)
