@@ -71,8 +71,9 @@ struct zonedb {
 	int max_apex_labels; /* deepest apex, bounds the suffix walk */
 };
 
-/* Loads and checks a zone from a master file. $ORIGIN, $TTL and $INCLUDE
- * (relative to the including file) are honoured. Checks: SOA and NS at the
+/* Loads and checks a zone from a master file, NSD's and Knot's syntax (TTL and class in
+ * either order, LF or CRLF). $ORIGIN, $TTL and $INCLUDE (relative to the including file,
+ * its origin absolute) are honoured. Checks: SOA and NS at the
  * apex, every owner inside the zone, no CNAME beside other data, glue for
  * in-zone NS targets below cuts. On error returns NULL and writes
  * "file:line: field: message" into err. The caller owns the zone. */
