@@ -225,16 +225,13 @@ void dnssec_zone_free(struct dnssec_zone *dz)
 static int add_rrset(struct zone *z, uint16_t type, uint32_t ttl, const uint8_t *rd, size_t len,
 		     uint16_t count)
 {
-	struct rrset rs = {.type = type, .count = count, .ttl = ttl, .rdata_len = (uint32_t)len};
+	struct rrset rs = {.type = type,
+			   .count = count,
+			   .ttl = ttl,
+			   .rdata_len = (uint32_t)len,
+			   .rdata = (uint8_t *)rd}; /* copied by zone_add_rrset */
 
-	rs.rdata = malloc(len ? len : 1);
-	if (!rs.rdata)
-		return -ENOMEM;
-	memcpy(rs.rdata, rd, len);
-	int r = zone_add_rrset(z, z->apex_node, &rs);
-	if (r < 0)
-		free(rs.rdata);
-	return r;
+	return zone_add_rrset(z, z->apex_node, &rs);
 }
 
 int dnssec_zone_attach(struct zone *z, const struct dnssec_zone *dz)

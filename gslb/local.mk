@@ -10,6 +10,7 @@ libgslb_a_SOURCES = \
 	gslb/conf_rrl.c gslb/conf_netmap.c gslb/netmap.c gslb/netmap.h \
 	gslb/geo_continent.c \
 	gslb/zone_load.c gslb/zone.c gslb/zone.h gslb/zone_stamp.c gslb/zone_stamp.h \
+	gslb/arena.c gslb/arena.h \
 	gslb/render.c gslb/render.h \
 	gslb/answer.c gslb/answer.h gslb/answer_service.c gslb/answer_service.h \
 	gslb/query_record.c gslb/query_record.h \
@@ -27,14 +28,14 @@ libgslb_a_SOURCES = \
 	gslb/conf_anycast.c gslb/conf_store.c \
 	gslb/service.h gslb/filter.c gslb/filter.h \
 	gslb/geo.c gslb/geo.h
-libgslb_a_CFLAGS = $(AM_CFLAGS) $(LDNS_CFLAGS) $(LIBCONFIG_CFLAGS) $(URCU_CFLAGS) \
+libgslb_a_CFLAGS = $(AM_CFLAGS) $(LDNS_CFLAGS) $(ZSCANNER_CFLAGS) $(LIBCONFIG_CFLAGS) $(URCU_CFLAGS) \
 	$(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS) $(MAXMINDDB_CFLAGS)
 
 # libgslb.a is a static archive: a program gets only the objects it references. Each
 # program lists the libraries of those objects and no more, so a link that fails names an
 # object the program should not have pulled in (geo.o and libmaxminddb, say).
 # GSLB_LIBS: everything, for gslbd and the unit tests.
-GSLB_LIBS = libgslb.a $(LDNS_LIBS) $(LIBCONFIG_LIBS) $(URCU_LIBS) $(MAXMINDDB_LIBS) \
+GSLB_LIBS = libgslb.a $(LDNS_LIBS) $(ZSCANNER_LIBS) $(LIBCONFIG_LIBS) $(URCU_LIBS) $(MAXMINDDB_LIBS) \
 	$(LIBEVENT_LIBS) $(OPENSSL_LIBS) $(JANSSON_LIBS) -lpthread -lm
 # GSLB_CORE_LIBS: what the config loader (every section: conf*.c, the filter table,
 # geo_continent.c), log, dname and daemon need, for gslb-probe and gslb-anycast. ldns is for
@@ -124,6 +125,9 @@ tests_unit_test_member_stats_LDADD = $(UNIT_LDADD)
 GSLB_TESTS += tests/unit/test_counter
 tests_unit_test_counter_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_counter_LDADD = $(UNIT_LDADD)
+GSLB_TESTS += tests/unit/test_arena
+tests_unit_test_arena_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_arena_LDADD = $(UNIT_LDADD)
 # http_client: against an in-process evhttp server (plain and TLS)
 GSLB_TESTS += tests/unit/test_http_client
 tests_unit_test_http_client_CFLAGS = $(UNIT_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS)

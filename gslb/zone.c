@@ -327,11 +327,12 @@ int zone_attach_service(struct zone *z, const uint8_t *name, const struct servic
 	return 0;
 }
 
-/* Frees what zone_load and zone_attach_service allocated: the zone is this file's struct. */
+/* Frees what zone_load and zone_attach_service allocated: the zone is this file's struct.
+ * Names (the apex's too) and rdata live in the arena, rrsets in rrset_store. */
 void zone_free(struct zone *z)
 {
 	struct zone *base;
-	size_t i, k;
+	size_t i;
 
 	if (z == NULL)
 		return;
@@ -347,15 +348,10 @@ void zone_free(struct zone *z)
 	for (i = 0; i < z->nsources; i++)
 		free(z->sources[i]);
 	free(z->sources);
-	for (i = 0; i < z->nnodes; i++) {
-		for (k = 0; k < z->nodes[i].nrrsets; k++)
-			free(z->nodes[i].rrsets[k].rdata);
-		free(z->nodes[i].rrsets);
-		free(z->nodes[i].name);
-	}
+	arena_free(&z->arena); /* node names, rdata, what zone_add_rrset added */
+	free(z->rrset_store);
 	free(z->nodes);
 	free(z->slots);
-	free(z->apex);
 	free(z->name);
 	free(z->file);
 	free(z);
@@ -363,18 +359,25 @@ void zone_free(struct zone *z)
 
 int zone_add_rrset(struct zone *z, struct zone_node *n, const struct rrset *rs)
 {
-	struct rrset *v;
+	const size_t align = _Alignof(struct rrset);
 	size_t at = 0;
 
 	if (node_rrset(n, rs->type))
 		return -EEXIST;
-	v = realloc(n->rrsets, (n->nrrsets + 1u) * sizeof(*v));
-	if (!v)
+	/* Both in the zone's arena, freed with it: a node's RRsets are a piece of the loader's
+	 * rrset_store (or of the arena), never to be grown or freed on their own. */
+	void *raw = arena_alloc(&z->arena, (n->nrrsets + 1u) * sizeof(struct rrset) + align - 1);
+	uint8_t *rd = arena_alloc(&z->arena, rs->rdata_len ? rs->rdata_len : 1);
+	if (!raw || !rd)
 		return -ENOMEM;
-	while (at < n->nrrsets && v[at].type < rs->type)
+	struct rrset *v = (struct rrset *)(((uintptr_t)raw + align - 1) & ~(uintptr_t)(align - 1));
+	memcpy(rd, rs->rdata, rs->rdata_len);
+	while (at < n->nrrsets && n->rrsets[at].type < rs->type)
 		at++;
-	memmove(&v[at + 1], &v[at], (n->nrrsets - at) * sizeof(*v));
+	memcpy(v, n->rrsets, at * sizeof(*v));
 	v[at] = *rs;
+	v[at].rdata = rd;
+	memcpy(&v[at + 1], &n->rrsets[at], (n->nrrsets - at) * sizeof(*v));
 	n->rrsets = v;
 	n->nrrsets++;
 	n->flags &= ~(uint32_t)NODE_ENT;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* zone.h — compiled zones: nodes, RRsets in wire form, and lookup
  *
- * A zone is loaded from an RFC 1035 master file (ldns parses it) and
+ * A zone is loaded from an RFC 1035 master file (Knot's libzscanner parses it) and
  * compiled into an immutable table: one node per owner name (plus empty
  * non-terminals, so that "name exists" is a table hit), each node holding
  * its RRsets as uncompressed wire rdata. Lookups are hash probes on
@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arena.h"
 #include "dname.h"
 
 struct dnssec_zone;  /* signing keys, see dnssec.h */
@@ -59,7 +60,7 @@ struct zone_node {
 };
 
 struct zone {
-	uint8_t *apex; /* lowercased wire name */
+	uint8_t *apex; /* lowercased wire name, in the arena */
 	char *name;    /* presentation form, "example.com." */
 	char *file;    /* master file it was loaded from */
 	struct zone_node *apex_node;
@@ -77,6 +78,8 @@ struct zone {
 	unsigned refs;		      /* a loaded zone: its owners (the loader's, views) */
 	struct zone *base;	      /* a view: the loaded zone it shares; NULL when loaded */
 	struct zone_overlay *overlay; /* a view: its service nodes, or NULL */
+	struct rrset *rrset_store; /* every node's rrsets, one array */
+	struct arena arena;	   /* node names and rdata */
 };
 
 struct zonedb {
@@ -85,8 +88,9 @@ struct zonedb {
 	int max_apex_labels; /* deepest apex, bounds the suffix walk */
 };
 
-/* Loads and checks a zone from a master file. $ORIGIN, $TTL and $INCLUDE
- * (relative to the including file) are honoured. Checks: SOA and NS at the
+/* Loads and checks a zone from a master file, NSD's and Knot's syntax (TTL and class in
+ * either order, LF or CRLF). $ORIGIN, $TTL and $INCLUDE (relative to the including file,
+ * its origin absolute) are honoured. Checks: SOA and NS at the
  * apex, every owner inside the zone, no CNAME beside other data, glue for
  * in-zone NS targets below cuts. On error returns NULL and writes
  * "file:line: field: message" into err. The caller owns the zone. */
@@ -137,8 +141,8 @@ void zone_lookup(const struct zone *z, const uint8_t *qname, uint16_t qtype,
  * (snapshot_build calls it before publishing). svc must outlive z. */
 int zone_attach_service(struct zone *z, const uint8_t *name, const struct service *svc);
 
-/* Adds rs to node n of z, keeping the RRsets sorted by type; takes ownership of
- * rs->rdata on success. Returns 0, -EEXIST (the type is there already) or -ENOMEM.
+/* Adds a copy of rs (its rdata copied into the zone's arena) to node n of z, keeping the
+ * RRsets sorted by type. Returns 0, -EEXIST (the type is there already) or -ENOMEM.
  * Load time only (the DNSSEC key RRsets at the apex), before z is published. */
 int zone_add_rrset(struct zone *z, struct zone_node *n, const struct rrset *rs);
 

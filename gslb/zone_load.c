@@ -1,23 +1,39 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* zone_load.c — master file parsing (ldns), checks and compilation into a zone */
+/* zone_load.c — master file parsing (libzscanner), checks and compilation into a zone
+ *
+ * Knot's zone scanner turns each entry into wire form (owner, type, TTL, rdata) and
+ * handles $ORIGIN, $TTL and both TTL/class orders; $INCLUDE comes back to us, so that
+ * loops, depth and messages stay ours. Records go straight into the zone's arena as
+ * "u16 rdlength + rdata", owners into a node table hashed while reading (each owner's
+ * ancestors become nodes too, as empty non-terminals). Compiling is then linear: group
+ * records by node, sort each node's few records, and point single-record RRsets (most
+ * of them) at the record's bytes. ldns only names RR types in messages.
+ */
 #include "config.h"
 
 #include "zone.h"
 
+#include "arena.h"
 #include "dname.h"
 
 #include <ldns/ldns.h>
+#include <libzscanner/scanner.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* $INCLUDE nesting limit, the top file counted: deep enough for any sane layout. */
 #define INCLUDE_MAX_DEPTH 10
-/* Used when a record has no TTL and no $TTL came before it (ldns's own default). */
+/* Used when a record has no TTL and no $TTL came before it (NSD's and ldns's default). */
 #define DEFAULT_TTL 3600
+#define CLASS_IN 1
+/* A node's records are sorted by insertion below this many, by qsort above. */
+#define SMALL_SORT 16
 
 #define TYPE_A 1
 #define TYPE_NS 2
@@ -30,26 +46,30 @@
 
 /* One record as read, before grouping. */
 struct rec {
-	uint8_t *owner; /* lowercased wire name */
-	uint8_t *rdata; /* uncompressed wire rdata */
+	uint8_t *wire; /* u16 big-endian rdlength + rdata, in the zone's arena */
+	uint32_t node; /* the owner: index into zone.nodes */
 	uint32_t ttl;
-	uint16_t type;
-	uint16_t rdlen;
 	uint32_t file; /* index into loader.files */
 	uint32_t line;
-	size_t seq; /* position in reading order */
+	uint32_t seq; /* position in reading order */
+	uint16_t type;
+	uint16_t rdlen;
 };
 
 struct loader {
+	struct zone *z; /* being built: nodes, their hash (slots) and the arena */
+	size_t capnodes;
 	uint8_t apex[DNAME_MAXLEN];
 	char apex_str[DNAME_MAXLEN * 4 + 2];
 	struct rec *recs;
 	size_t nrecs, caprecs;
+	uint8_t last_owner[DNAME_MAXLEN]; /* consecutive records mostly share an owner */
+	uint32_t last_node;
+	bool has_last;
 	char **files; /* every file read, for messages */
 	size_t nfiles;
 	char *stack[INCLUDE_MAX_DEPTH]; /* realpath of the open files, for loops */
 	int depth;
-	ldns_buffer *buf;
 	bool soa_seen;
 	char *err;
 	size_t errlen;
@@ -122,8 +142,8 @@ static void fail_rec(struct loader *l, const struct rec *r, const char *fmt, ...
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	l->failed = false;
-	fail(l, l->files[r->file], r->line, field_str(r->owner, r->type, field, sizeof(field)),
-	     "%s", msg);
+	fail(l, l->files[r->file], r->line,
+	     field_str(l->z->nodes[r->node].name, r->type, field, sizeof(field)), "%s", msg);
 	l->err_seq = r->seq;
 }
 
@@ -141,67 +161,131 @@ static int add_file(struct loader *l, const char *path)
 	return 0;
 }
 
-/* Converts one parsed record and appends it; checks what a single record can break. */
-static void add_rr(struct loader *l, const ldns_rr *rr, uint32_t fileno, unsigned line)
+/* Puts the nodes of a table of nslots into a new one twice as large. */
+static int grow_hash(struct zone *z)
 {
-	const char *file = l->files[fileno];
-	const ldns_rdf *owner_rdf = ldns_rr_owner(rr);
-	uint16_t type = (uint16_t)ldns_rr_get_type(rr);
+	size_t n = z->nslots * 2, mask = n - 1, i;
+	uint32_t *slots = calloc(n, sizeof(*slots));
+
+	if (slots == NULL)
+		return -ENOMEM;
+	for (i = 0; i < z->nnodes; i++) {
+		size_t h = dname_hash(z->nodes[i].name) & mask;
+
+		while (slots[h] != 0)
+			h = (h + 1) & mask;
+		slots[h] = (uint32_t)(i + 1);
+	}
+	free(z->slots);
+	z->slots = slots;
+	z->nslots = n;
+	return 0;
+}
+
+/* Appends a node named name (in the arena) and hashes it; the table keeps at least twice
+ * as many slots as nodes, the size zone_find expects. */
+static int add_node(struct loader *l, const uint8_t *name)
+{
+	struct zone *z = l->z;
+	size_t mask, h;
+
+	if (z->nnodes == l->capnodes) {
+		size_t cap = l->capnodes ? 2 * l->capnodes : 1024;
+		struct zone_node *n = realloc(z->nodes, cap * sizeof(*n));
+
+		if (n == NULL)
+			return -ENOMEM;
+		z->nodes = n;
+		l->capnodes = cap;
+	}
+	if (2 * (z->nnodes + 1) > z->nslots && grow_hash(z) != 0)
+		return -ENOMEM;
+	memset(&z->nodes[z->nnodes], 0, sizeof(z->nodes[0]));
+	z->nodes[z->nnodes].name = (uint8_t *)name;
+	mask = z->nslots - 1;
+	for (h = dname_hash(name) & mask; z->slots[h] != 0; h = (h + 1) & mask)
+		;
+	z->slots[h] = (uint32_t)(++z->nnodes);
+	return 0;
+}
+
+/* The node of a lowercased name at or below the apex, made with its missing ancestors
+ * (whose names are suffixes of its arena copy) if new; -ENOMEM. */
+static long node_of(struct loader *l, const uint8_t *name)
+{
+	const struct zone_node *n = zone_find(l->z, name);
+	size_t len = dname_len(name), first = l->z->nnodes;
+	uint8_t *copy;
+	const uint8_t *p;
+
+	if (n != NULL)
+		return (long)(n - l->z->nodes);
+	copy = arena_alloc(&l->z->arena, len);
+	if (copy == NULL)
+		return -ENOMEM;
+	memcpy(copy, name, len);
+	/* The apex is node 0, so the walk stops at the latest there. */
+	for (p = copy; p != NULL && zone_find(l->z, p) == NULL; p = dname_parent(p))
+		if (add_node(l, p) != 0)
+			return -ENOMEM;
+	return (long)first;
+}
+
+/* Appends the record the scanner holds; checks what a single record can break. */
+static void add_rec(struct loader *l, const zs_scanner_t *s, uint32_t fileno, const char *file)
+{
+	unsigned line = (unsigned)s->line_counter;
 	char field[DNAME_MAXLEN * 4 + 32];
 	uint8_t owner[DNAME_MAXLEN];
 	struct rec *r;
-	size_t i, len;
+	uint8_t *wire;
 
-	if (ldns_rdf_get_type(owner_rdf) != LDNS_RDF_TYPE_DNAME ||
-	    ldns_rdf_size(owner_rdf) > DNAME_MAXLEN || ldns_rdf_size(owner_rdf) < 1) {
+	if (s->r_owner_length < 1 || s->r_owner_length > DNAME_MAXLEN) {
 		fail(l, file, line, "owner", "bad owner name");
 		return;
 	}
-	dname_copy_lower(owner, ldns_rdf_data(owner_rdf));
-	field_str(owner, type, field, sizeof(field));
+	dname_copy_lower(owner, s->r_owner);
+	if (s->r_class != CLASS_IN) {
+		fail(l, file, line, field_str(owner, s->r_type, field, sizeof(field)),
+		     "class must be IN");
+		return;
+	}
+	if (!l->has_last || !dname_equal(owner, l->last_owner)) {
+		long node;
 
-	if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN) {
-		fail(l, file, line, field, "class must be IN");
-		return;
+		if (!dname_is_sub(owner, l->apex)) {
+			fail(l, file, line, field_str(owner, s->r_type, field, sizeof(field)),
+			     "owner outside the zone %s", l->apex_str);
+			return;
+		}
+		node = node_of(l, owner);
+		if (node < 0)
+			goto oom;
+		memcpy(l->last_owner, owner, dname_len(owner));
+		l->last_node = (uint32_t)node;
+		l->has_last = true;
 	}
-	if (!dname_is_sub(owner, l->apex)) {
-		fail(l, file, line, field, "owner outside the zone %s", l->apex_str);
-		return;
-	}
-	if (type == TYPE_SOA) {
+	if (s->r_type == TYPE_SOA) {
 		if (!dname_equal(owner, l->apex)) {
-			fail(l, file, line, field, "SOA not at the apex %s", l->apex_str);
+			fail(l, file, line, field_str(owner, s->r_type, field, sizeof(field)),
+			     "SOA not at the apex %s", l->apex_str);
 			return;
 		}
 		if (l->soa_seen) {
-			fail(l, file, line, field, "more than one SOA");
+			fail(l, file, line, field_str(owner, s->r_type, field, sizeof(field)),
+			     "more than one SOA");
 			return;
 		}
 		l->soa_seen = true;
 	}
-
-	ldns_buffer_clear(l->buf);
-	for (i = 0; i < ldns_rr_rd_count(rr); i++) {
-		const ldns_rdf *rdf = ldns_rr_rdf(rr, i);
-		/* ldns appends the origin to a relative name without checking the sum */
-		if (ldns_rdf_get_type(rdf) == LDNS_RDF_TYPE_DNAME &&
-		    ldns_rdf_size(rdf) > DNAME_MAXLEN) {
-			fail(l, file, line, field, "a name in the data is longer than 255 bytes");
-			return;
-		}
-		if (ldns_rdf2buffer_wire(l->buf, ldns_rr_rdf(rr, i)) != LDNS_STATUS_OK) {
-			fail(l, file, line, field, "cannot convert rdata to wire form");
-			return;
-		}
-	}
-	len = ldns_buffer_position(l->buf);
-	if (len > UINT16_MAX) {
-		fail(l, file, line, field, "rdata longer than 65535 bytes");
+	if (s->r_data_length > UINT16_MAX) {
+		fail(l, file, line, field_str(owner, s->r_type, field, sizeof(field)),
+		     "rdata longer than 65535 bytes");
 		return;
 	}
 
 	if (l->nrecs == l->caprecs) {
-		size_t cap = l->caprecs ? 2 * l->caprecs : 64;
+		size_t cap = l->caprecs ? 2 * l->caprecs : 1024;
 		struct rec *n = realloc(l->recs, cap * sizeof(*n));
 
 		if (n == NULL)
@@ -209,184 +293,106 @@ static void add_rr(struct loader *l, const ldns_rr *rr, uint32_t fileno, unsigne
 		l->recs = n;
 		l->caprecs = cap;
 	}
-	r = &l->recs[l->nrecs];
-	memset(r, 0, sizeof(*r));
-	r->owner = malloc(dname_len(owner));
-	r->rdata = malloc(len ? len : 1);
-	if (r->owner == NULL || r->rdata == NULL) {
-		free(r->owner);
-		free(r->rdata);
+	wire = arena_alloc(&l->z->arena, 2 + (size_t)s->r_data_length);
+	if (wire == NULL)
 		goto oom;
-	}
-	memcpy(r->owner, owner, dname_len(owner));
-	memcpy(r->rdata, ldns_buffer_begin(l->buf), len);
-	r->rdlen = (uint16_t)len;
-	r->type = type;
-	r->ttl = ldns_rr_ttl(rr);
+	wire[0] = (uint8_t)(s->r_data_length >> 8);
+	wire[1] = (uint8_t)s->r_data_length;
+	memcpy(wire + 2, s->r_data, s->r_data_length);
+	r = &l->recs[l->nrecs];
+	r->wire = wire;
+	r->node = l->last_node;
+	r->ttl = s->r_ttl;
 	r->file = fileno;
 	r->line = line;
-	r->seq = l->nrecs;
+	r->seq = (uint32_t)l->nrecs;
+	r->type = s->r_type;
+	r->rdlen = (uint16_t)s->r_data_length;
 	l->nrecs++;
 	return;
 oom:
-	fail(l, file, line, field, "out of memory");
+	fail(l, file, line, field_str(owner, s->r_type, field, sizeof(field)), "out of memory");
 }
 
-static void load_file(struct loader *l, const char *path, const ldns_rdf *origin_in, uint32_t *ttl,
-		      const char *from_file, unsigned from_line);
-
-/* Handles "$INCLUDE file [origin]" read from file:line whose current origin is origin. */
-static void do_include(struct loader *l, char *text, const char *file, unsigned line,
-		       const ldns_rdf *origin, uint32_t *ttl)
+/* The whole of path in a new buffer (*len bytes), each CRLF turned into LF: the scanner
+ * refuses CR where NSD and BIND take DOS line ends. NULL with *err = errno on failure. */
+static char *read_file(const char *path, size_t *len, int *err)
 {
-	char *p = text + strlen("$INCLUDE");
-	char *name, *org = NULL, *path = NULL, *slash;
-	ldns_rdf *norigin = NULL;
+	char *buf = NULL, *nb;
+	size_t cap = 0, n = 0, i, w;
+	ssize_t r;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	while (*p == ' ' || *p == '\t')
-		p++;
-	if (*p == '"') {
-		name = ++p;
-		p = strchr(p, '"');
-		if (p == NULL) {
-			fail(l, file, line, "$INCLUDE", "unterminated file name");
-			return;
+	if (fd == -1) {
+		*err = errno;
+		return NULL;
+	}
+	for (;;) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 1 << 16;
+			nb = realloc(buf, cap);
+			if (nb == NULL) {
+				*err = ENOMEM;
+				goto fail;
+			}
+			buf = nb;
 		}
-		*p++ = '\0';
-	} else {
-		name = p;
-		p += strcspn(p, " \t;\r\n");
-		if (*p != '\0' && *p != ';')
-			*p++ = '\0';
-		else
-			*p = '\0';
-	}
-	if (*name == '\0') {
-		fail(l, file, line, "$INCLUDE", "missing file name");
-		return;
-	}
-	while (*p == ' ' || *p == '\t')
-		p++;
-	if (*p != '\0' && *p != ';' && *p != '\r' && *p != '\n') {
-		org = p;
-		p += strcspn(p, " \t;\r\n");
-		*p = '\0';
-	}
-
-	if (org != NULL) {
-		if (ldns_str2rdf_dname(&norigin, org) != LDNS_STATUS_OK) {
-			fail(l, file, line, "$INCLUDE", "bad origin %s", org);
-			return;
+		r = read(fd, buf + n, cap - n);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1) {
+			*err = errno;
+			goto fail;
 		}
-		if (!ldns_dname_str_absolute(org) && origin != NULL &&
-		    ldns_dname_cat(norigin, origin) != LDNS_STATUS_OK) {
-			ldns_rdf_deep_free(norigin);
-			fail(l, file, line, "$INCLUDE", "bad origin %s", org);
-			return;
-		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
 	}
-
-	/* Relative paths are taken from the including file's directory. */
-	slash = strrchr(file, '/');
-	if (name[0] != '/' && slash != NULL) {
-		int dirlen = (int)(slash - file);
-
-		if (asprintf(&path, "%.*s/%s", dirlen, file, name) < 0)
-			path = NULL;
-	} else {
-		path = strdup(name);
+	close(fd);
+	if (memchr(buf, '\r', n) != NULL) {
+		for (i = 0, w = 0; i < n; i++)
+			if (buf[i] != '\r' || i + 1 == n || buf[i + 1] != '\n')
+				buf[w++] = buf[i];
+		n = w;
 	}
-	if (path == NULL) {
-		ldns_rdf_deep_free(norigin);
-		fail(l, file, line, "$INCLUDE", "out of memory");
-		return;
-	}
-	/* The included file starts with the includer's $TTL; its own $TTL stays inside. */
-	uint32_t ittl = *ttl;
-
-	load_file(l, path, norigin ? norigin : origin, &ittl, file, line);
-	free(path);
-	ldns_rdf_deep_free(norigin);
+	*len = n;
+	return buf;
+fail:
+	free(buf);
+	close(fd);
+	return NULL;
 }
 
-/* Peeks at the entry starting at the current position. Blank lines, comments and the
- * directives ldns does not handle are consumed here (returns 1); ldns reads the rest (returns
- * 0); -1 at end of file. Blank lines and comments never reach ldns, which cannot tell one that
- * ends the file without a newline from a syntax error. */
-static int directive(struct loader *l, FILE *fp, const char *file, int *line_nr,
-		     const ldns_rdf *origin, uint32_t *ttl)
+/* An $INCLUDE file name, relative names taken from the including file's directory. */
+static char *include_path(const char *from, const char *name)
 {
-	long pos = ftell(fp);
-	char *text = NULL, *p;
-	size_t cap = 0;
-	ssize_t n;
-	int c;
+	const char *slash = strrchr(from, '/');
+	char *path;
 
-	do
-		c = getc(fp);
-	while (c == ' ' || c == '\t' || c == '\r');
-	if (c == EOF)
-		return -1;
-	if (c == '\n') {
-		(*line_nr)++;
-		return 1;
-	}
-	if (c == ';') {
-		do
-			c = getc(fp);
-		while (c != '\n' && c != EOF);
-		if (c == '\n')
-			(*line_nr)++;
-		return 1;
-	}
-	if (pos == -1 || fseek(fp, pos, SEEK_SET) == -1) {
-		fail(l, file, (unsigned)*line_nr + 1, "file", "cannot seek: %s", strerror(errno));
-		return -1;
-	}
-	if (c != '$')
-		return 0;
-	n = getline(&text, &cap, fp);
-	if (n < 0) {
-		free(text);
-		return -1;
-	}
-	p = text + strspn(text, " \t");
-	if (strncmp(p, "$ORIGIN", 7) == 0 || strncmp(p, "$TTL", 4) == 0) {
-		free(text);
-		if (fseek(fp, pos, SEEK_SET) == -1) {
-			fail(l, file, (unsigned)*line_nr + 1, "file", "cannot seek: %s",
-			     strerror(errno));
-			return -1;
-		}
-		return 0;
-	}
-	(*line_nr)++;
-	if (strncmp(p, "$INCLUDE", 8) == 0 && (p[8] == ' ' || p[8] == '\t')) {
-		do_include(l, p, file, (unsigned)*line_nr, origin, ttl);
-	} else {
-		p[strcspn(p, " \t\r\n")] = '\0';
-		fail(l, file, (unsigned)*line_nr, p, "unknown directive");
-	}
-	free(text);
-	return 1;
+	/* reading a string, the scanner puts "./" (its idea of the directory) before it */
+	if (strncmp(name, "./", 2) == 0)
+		name += 2;
+	if (name[0] == '/' || slash == NULL)
+		return strdup(name);
+	if (asprintf(&path, "%.*s/%s", (int)(slash - from), from, name) < 0)
+		return NULL;
+	return path;
 }
 
-/* Reads one file into l->recs. origin_in is the origin at its start; from_file:from_line is
- * the $INCLUDE that names it (NULL for the zone's own file). */
-static void load_file(struct loader *l, const char *path, const ldns_rdf *origin_in, uint32_t *ttl,
+/* Reads one file into l->recs, starting with origin (presentation form) and ttl as $TTL.
+ * from_file:from_line is the $INCLUDE that names it (NULL for the zone's own file). */
+static void load_file(struct loader *l, const char *path, const char *origin, uint32_t ttl,
 		      const char *from_file, unsigned from_line)
 {
-	ldns_rdf *origin = NULL, *prev = NULL;
 	const char *where = from_file ? from_file : path;
-	char *real = NULL;
+	zs_scanner_t *s = NULL;
+	char *real = NULL, *text, *inc = NULL;
 	uint32_t fileno;
-	FILE *fp;
-	int line_nr = 0, i;
+	size_t len;
+	int e, i;
 
-	fp = fopen(path, "r");
-	if (fp == NULL) {
-		int e = errno;
-
+	text = read_file(path, &len, &e);
+	if (text == NULL) {
 		if (from_file != NULL)
 			fail(l, from_file, from_line, "$INCLUDE", "cannot open %s: %s", path,
 			     strerror(e));
@@ -410,172 +416,73 @@ static void load_file(struct loader *l, const char *path, const ldns_rdf *origin
 		     INCLUDE_MAX_DEPTH, path);
 		goto out;
 	}
-	/* ldns frees and replaces the origin on $ORIGIN: work on a copy. */
-	origin = ldns_rdf_clone(origin_in);
-	if (origin == NULL || add_file(l, path) != 0) {
+	s = malloc(sizeof(*s)); /* ~200 KiB of buffers: not for the stack */
+	if (s == NULL || add_file(l, path) != 0) {
 		fail(l, where, from_line, "file", "out of memory");
 		goto out;
 	}
+	if (zs_init(s, origin, CLASS_IN, ttl) != 0) {
+		fail(l, where, from_line, "$INCLUDE", "bad origin %s: %s", origin,
+		     zs_strerror(s->error.code));
+		goto out_scanner;
+	}
+	if (zs_set_input_string(s, text, len) != 0) {
+		fail(l, where, from_line, "file", "cannot read %s: %s", path,
+		     zs_strerror(s->error.code));
+		goto out_scanner;
+	}
 	fileno = (uint32_t)(l->nfiles - 1);
 	l->stack[l->depth++] = real;
-
 	while (!l->failed) {
-		ldns_rr *rr = NULL;
-		ldns_status s;
-		unsigned start;
-		int d = directive(l, fp, path, &line_nr, origin, ttl);
+		unsigned line;
 
-		if (d < 0)
+		if (zs_parse_record(s) != 0) {
+			fail(l, path, (unsigned)s->line_counter, "syntax", "%s",
+			     zs_strerror(s->error.code));
 			break;
-		if (d > 0)
-			continue;
-		start = (unsigned)line_nr + 1;
-		s = ldns_rr_new_frm_fp_l(&rr, fp, ttl, &origin, &prev, &line_nr);
-		switch (s) {
-		case LDNS_STATUS_OK:
-			add_rr(l, rr, fileno, start);
-			ldns_rr_free(rr);
-			break;
-		case LDNS_STATUS_SYNTAX_EMPTY:
-		case LDNS_STATUS_SYNTAX_TTL:
-		case LDNS_STATUS_SYNTAX_ORIGIN:
-			break;
-		default:
-			fail(l, path, start, "syntax", "%s", ldns_get_errorstr_by_id(s));
-			break;
+		}
+		line = (unsigned)s->line_counter;
+		if (s->state == ZS_STATE_DATA) {
+			add_rec(l, s, fileno, path);
+		} else if (s->state == ZS_STATE_INCLUDE) {
+			/* The origin comes in presentation form; $TTL carries over. */
+			inc = include_path(path, s->include_filename);
+			if (inc == NULL) {
+				fail(l, path, line, "$INCLUDE", "out of memory");
+				break;
+			}
+			load_file(l, inc, (const char *)s->buffer, s->default_ttl, path, line);
+			free(inc);
+		} else if (s->state == ZS_STATE_ERROR) {
+			fail(l, path, line, "syntax", "%s", zs_strerror(s->error.code));
+		} else {
+			break; /* end of file */
 		}
 	}
 	l->depth--;
-	if (ferror(fp))
-		fail(l, path, (unsigned)line_nr, "file", "read error");
+out_scanner:
+	zs_deinit(s);
 out:
-	ldns_rdf_deep_free(origin);
-	ldns_rdf_deep_free(prev);
+	free(s);
 	free(real);
-	fclose(fp);
+	free(text);
 }
 
-/* Any total order on wire names; equal means identical. */
-static int name_cmp(const uint8_t *a, const uint8_t *b)
-{
-	size_t la = dname_len(a), lb = dname_len(b);
-	int c = memcmp(a, b, la < lb ? la : lb);
-
-	if (c != 0)
-		return c;
-	return (la > lb) - (la < lb);
-}
-
-static int name_ptr_cmp(const void *a, const void *b)
-{
-	return name_cmp(*(const uint8_t *const *)a, *(const uint8_t *const *)b);
-}
-
-/* Owner, type, rdata, then reading order: duplicates end up adjacent, earliest first. */
+/* Within a node: type, rdata, then reading order: duplicates end up adjacent, earliest
+ * first. */
 static int rec_cmp(const void *va, const void *vb)
 {
 	const struct rec *a = va, *b = vb;
-	int c = name_cmp(a->owner, b->owner);
+	int c;
 
-	if (c != 0)
-		return c;
 	if (a->type != b->type)
 		return a->type < b->type ? -1 : 1;
 	if (a->rdlen != b->rdlen)
 		return a->rdlen < b->rdlen ? -1 : 1;
-	c = memcmp(a->rdata, b->rdata, a->rdlen);
+	c = memcmp(a->wire + 2, b->wire + 2, a->rdlen);
 	if (c != 0)
 		return c;
 	return (a->seq > b->seq) - (a->seq < b->seq);
-}
-
-static bool same_rr(const struct rec *a, const struct rec *b)
-{
-	return a->type == b->type && a->rdlen == b->rdlen &&
-	       memcmp(a->rdata, b->rdata, a->rdlen) == 0 && name_cmp(a->owner, b->owner) == 0;
-}
-
-/* Drops exact duplicates, keeping the earliest and the smallest TTL. */
-static void dedup(struct loader *l)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < l->nrecs; i++) {
-		struct rec *r = &l->recs[i];
-
-		if (n > 0 && same_rr(&l->recs[n - 1], r)) {
-			if (r->ttl < l->recs[n - 1].ttl)
-				l->recs[n - 1].ttl = r->ttl;
-			free(r->owner);
-			free(r->rdata);
-			continue;
-		}
-		l->recs[n++] = *r;
-	}
-	l->nrecs = n;
-}
-
-/* Builds one node's RRsets from recs[first..end), all with the node's owner. */
-static int build_rrsets(struct zone_node *n, const struct rec *recs, size_t first, size_t end)
-{
-	size_t i, j, k = 0, ntypes = 0;
-
-	for (i = first; i < end; i++)
-		if (i == first || recs[i].type != recs[i - 1].type)
-			ntypes++;
-	if (ntypes == 0)
-		return 0;
-	n->rrsets = calloc(ntypes, sizeof(*n->rrsets));
-	if (n->rrsets == NULL)
-		return -ENOMEM;
-	n->nrrsets = (uint16_t)ntypes;
-	for (i = first; i < end; i = j) {
-		struct rrset *rs = &n->rrsets[k++];
-		size_t len = 0, off = 0;
-
-		rs->type = recs[i].type;
-		rs->ttl = recs[i].ttl;
-		for (j = i; j < end && recs[j].type == rs->type; j++) {
-			len += 2 + (size_t)recs[j].rdlen;
-			if (recs[j].ttl < rs->ttl)
-				rs->ttl = recs[j].ttl;
-		}
-		if (j - i > UINT16_MAX || len > UINT32_MAX)
-			return -E2BIG;
-		rs->count = (uint16_t)(j - i);
-		rs->rdata_len = (uint32_t)len;
-		rs->rdata = malloc(len);
-		if (rs->rdata == NULL)
-			return -ENOMEM;
-		for (size_t m = i; m < j; m++) {
-			rs->rdata[off] = (uint8_t)(recs[m].rdlen >> 8);
-			rs->rdata[off + 1] = (uint8_t)recs[m].rdlen;
-			memcpy(rs->rdata + off + 2, recs[m].rdata, recs[m].rdlen);
-			off += 2 + (size_t)recs[m].rdlen;
-		}
-	}
-	return 0;
-}
-
-static int build_hash(struct zone *z)
-{
-	size_t i, mask;
-
-	z->nslots = 4;
-	while (z->nslots < 2 * z->nnodes)
-		z->nslots *= 2;
-	z->slots = calloc(z->nslots, sizeof(*z->slots));
-	if (z->slots == NULL)
-		return -ENOMEM;
-	mask = z->nslots - 1;
-	for (i = 0; i < z->nnodes; i++) {
-		size_t h = dname_hash(z->nodes[i].name) & mask;
-
-		while (z->slots[h] != 0)
-			h = (h + 1) & mask;
-		z->slots[h] = (uint32_t)(i + 1);
-	}
-	return 0;
 }
 
 /* The zone cut at or above name (below the apex), or NULL. */
@@ -694,9 +601,9 @@ static void check_zone(struct loader *l, struct zone *z, const size_t *first)
 			uint8_t target[DNAME_MAXLEN];
 			const struct zone_node *t;
 
-			if (rec->type != TYPE_NS || dname_len(rec->rdata) != rec->rdlen)
+			if (rec->type != TYPE_NS || dname_len(rec->wire + 2) != rec->rdlen)
 				continue;
-			dname_copy_lower(target, rec->rdata);
+			dname_copy_lower(target, rec->wire + 2);
 			if (!dname_is_sub(target, z->apex) || cut_above(z, target) == NULL)
 				continue;
 			t = zone_find(z, target);
@@ -709,68 +616,149 @@ static void check_zone(struct loader *l, struct zone *z, const size_t *first)
 	}
 }
 
-/* Compiles l->recs (sorted, deduplicated) into z. */
-static int compile(struct loader *l, struct zone *z)
+/* Sorts a node's records with rec_cmp: most nodes hold a handful. */
+static void sort_node(struct rec *r, size_t n)
 {
-	const uint8_t **names = NULL;
-	size_t *first = NULL;
-	size_t i, j, nnames = 0, cap = 0;
-	int ret = -ENOMEM;
+	size_t i, j;
 
-	/* Every owner, every name between it and the apex, and the apex itself. */
-	for (i = 0; i <= l->nrecs; i++) {
-		const uint8_t *name = i < l->nrecs ? l->recs[i].owner : l->apex;
+	if (n > SMALL_SORT) {
+		qsort(r, n, sizeof(*r), rec_cmp);
+		return;
+	}
+	for (i = 1; i < n; i++) {
+		struct rec t = r[i];
 
-		if (i > 0 && i < l->nrecs && name_cmp(name, l->recs[i - 1].owner) == 0)
-			continue;
-		for (;;) {
-			if (nnames == cap) {
-				const uint8_t **nn;
+		for (j = i; j > 0 && rec_cmp(&r[j - 1], &t) > 0; j--)
+			r[j] = r[j - 1];
+		r[j] = t;
+	}
+}
 
-				cap = cap ? 2 * cap : 64;
-				nn = realloc(names, cap * sizeof(*nn));
-				if (nn == NULL)
-					goto out;
-				names = nn;
+static bool same_rr(const struct rec *a, const struct rec *b)
+{
+	return a->type == b->type && a->rdlen == b->rdlen &&
+	       memcmp(a->wire + 2, b->wire + 2, a->rdlen) == 0;
+}
+
+/* Orders l->recs by node (a stable counting sort, skipped when the file already grouped
+ * its owners), sorts each node's records and drops exact duplicates, keeping the earliest
+ * and the smallest TTL. Fills first[0..nnodes]: node i's records are
+ * recs[first[i]..first[i+1]). */
+static int group(struct loader *l, size_t *first)
+{
+	size_t nnodes = l->z->nnodes, i, w = 0;
+	bool grouped = true;
+
+	for (i = 0; i < l->nrecs; i++) {
+		first[l->recs[i].node + 1]++;
+		if (i > 0 && l->recs[i].node < l->recs[i - 1].node)
+			grouped = false;
+	}
+	for (i = 0; i < nnodes; i++)
+		first[i + 1] += first[i];
+	if (!grouped) {
+		struct rec *sorted = malloc(l->nrecs * sizeof(*sorted));
+		size_t *next = malloc(nnodes * sizeof(*next));
+
+		if (sorted == NULL || next == NULL) {
+			free(sorted);
+			free(next);
+			return -ENOMEM;
+		}
+		memcpy(next, first, nnodes * sizeof(*next));
+		for (i = 0; i < l->nrecs; i++)
+			sorted[next[l->recs[i].node]++] = l->recs[i];
+		free(next);
+		free(l->recs);
+		l->recs = sorted;
+		l->caprecs = l->nrecs;
+	}
+	for (i = 0; i < nnodes; i++) {
+		size_t r, start = first[i], end = first[i + 1];
+
+		sort_node(l->recs + start, end - start);
+		first[i] = w;
+		for (r = start; r < end; r++) {
+			struct rec *rec = &l->recs[r];
+
+			if (w > first[i] && same_rr(&l->recs[w - 1], rec)) {
+				if (rec->ttl < l->recs[w - 1].ttl)
+					l->recs[w - 1].ttl = rec->ttl;
+				continue;
 			}
-			names[nnames++] = name;
-			if (dname_equal(name, l->apex))
-				break;
-			name = dname_parent(name);
+			l->recs[w++] = *rec;
 		}
 	}
-	qsort(names, nnames, sizeof(*names), name_ptr_cmp);
-	for (i = 0, j = 0; i < nnames; i++)
-		if (j == 0 || name_cmp(names[i], names[j - 1]) != 0)
-			names[j++] = names[i];
-	nnames = j;
+	first[nnodes] = w;
+	l->nrecs = w;
+	return 0;
+}
 
-	z->nodes = calloc(nnames, sizeof(*z->nodes));
-	first = calloc(nnames + 1, sizeof(*first));
-	if (z->nodes == NULL || first == NULL)
-		goto out;
-	z->nnodes = nnames;
-	/* names and recs share the order: one merge assigns records to nodes. */
-	for (i = 0, j = 0; i < nnames; i++) {
-		struct zone_node *n = &z->nodes[i];
-		size_t len = dname_len(names[i]);
+/* Builds every node's RRsets from its records; a single record's bytes are its RRset's. */
+static int build_rrsets(struct loader *l, const size_t *first)
+{
+	struct zone *z = l->z;
+	size_t i, j, k = 0, total = 0;
 
-		n->name = malloc(len);
-		if (n->name == NULL)
-			goto out;
-		memcpy(n->name, names[i], len);
-		first[i] = j;
-		while (j < l->nrecs && name_cmp(l->recs[j].owner, names[i]) == 0)
-			j++;
-		ret = build_rrsets(n, l->recs, first[i], j);
-		if (ret != 0)
-			goto out;
-		ret = -ENOMEM;
+	for (i = 0; i < l->nrecs; i++)
+		if (i == 0 || l->recs[i].node != l->recs[i - 1].node ||
+		    l->recs[i].type != l->recs[i - 1].type)
+			total++;
+	z->rrset_store = calloc(total ? total : 1, sizeof(*z->rrset_store));
+	if (z->rrset_store == NULL)
+		return -ENOMEM;
+	for (size_t n = 0; n < z->nnodes; n++) {
+		struct zone_node *node = &z->nodes[n];
+		const struct rec *recs = l->recs;
+
+		node->rrsets = &z->rrset_store[k];
+		for (i = first[n]; i < first[n + 1]; i = j) {
+			struct rrset *rs = &z->rrset_store[k++];
+			size_t len = 0, off = 0;
+
+			rs->type = recs[i].type;
+			rs->ttl = recs[i].ttl;
+			for (j = i; j < first[n + 1] && recs[j].type == rs->type; j++) {
+				len += 2 + (size_t)recs[j].rdlen;
+				if (recs[j].ttl < rs->ttl)
+					rs->ttl = recs[j].ttl;
+			}
+			if (j - i > UINT16_MAX || len > UINT32_MAX)
+				return -E2BIG;
+			rs->count = (uint16_t)(j - i);
+			rs->rdata_len = (uint32_t)len;
+			if (j - i == 1) {
+				rs->rdata = recs[i].wire;
+				continue;
+			}
+			rs->rdata = arena_alloc(&z->arena, len);
+			if (rs->rdata == NULL)
+				return -ENOMEM;
+			for (size_t m = i; m < j; m++) {
+				memcpy(rs->rdata + off, recs[m].wire, 2 + (size_t)recs[m].rdlen);
+				off += 2 + (size_t)recs[m].rdlen;
+			}
+		}
+		node->nrrsets = (uint16_t)(&z->rrset_store[k] - node->rrsets);
 	}
-	first[nnames] = j;
-	if (build_hash(z) != 0)
+	return 0;
+}
+
+/* Compiles l->recs into l->z, whose nodes and hash reading built. */
+static int compile(struct loader *l)
+{
+	struct zone *z = l->z;
+	size_t *first = calloc(z->nnodes + 1, sizeof(*first));
+	int ret = -ENOMEM;
+
+	if (first == NULL)
 		goto out;
-	z->apex_node = (struct zone_node *)zone_find(z, z->apex);
+	ret = group(l, first);
+	if (ret == 0)
+		ret = build_rrsets(l, first);
+	if (ret != 0)
+		goto out;
+	z->apex_node = &z->nodes[0];
 	set_flags(z);
 	check_zone(l, z, first);
 	if (!l->failed) {
@@ -782,9 +770,7 @@ static int compile(struct loader *l, struct zone *z)
 		z->soa = soa;
 		z->neg_ttl = soa->ttl < minimum ? soa->ttl : minimum;
 	}
-	ret = 0;
 out:
-	free(names);
 	free(first);
 	return ret;
 }
@@ -792,9 +778,7 @@ out:
 struct zone *zone_load(const char *origin, const char *file, char *err, size_t errlen)
 {
 	struct loader l = {.err = err, .errlen = errlen};
-	ldns_rdf *lorigin = NULL;
 	struct zone *z = NULL;
-	uint32_t ttl = DEFAULT_TTL;
 	size_t i;
 
 	if (errlen > 0)
@@ -804,29 +788,29 @@ struct zone *zone_load(const char *origin, const char *file, char *err, size_t e
 		fail(&l, file, 0, "origin", "bad zone name %s", origin);
 		goto out;
 	}
-	lorigin = ldns_dname_new_frm_str(l.apex_str);
-	l.buf = ldns_buffer_new(1024);
 	z = calloc(1, sizeof(*z));
-	if (lorigin == NULL || l.buf == NULL || z == NULL) {
+	if (z == NULL) {
 		fail(&l, file, 0, "file", "out of memory");
 		goto out;
 	}
-	load_file(&l, file, lorigin, &ttl, NULL, 0);
-	if (l.failed)
-		goto out;
-	if (l.nrecs > 0) /* an empty file: recs is NULL, which qsort must not get */
-		qsort(l.recs, l.nrecs, sizeof(*l.recs), rec_cmp);
-	dedup(&l);
-
-	z->apex = malloc(dname_len(l.apex));
+	l.z = z;
+	z->nslots = 4;
+	z->slots = calloc(z->nslots, sizeof(*z->slots));
+	z->apex = arena_alloc(&z->arena, dname_len(l.apex));
 	z->name = strdup(l.apex_str);
 	z->file = strdup(file);
-	if (z->apex == NULL || z->name == NULL || z->file == NULL) {
+	if (z->apex != NULL)
+		memcpy(z->apex, l.apex, dname_len(l.apex));
+	/* The apex is node 0. */
+	if (z->slots == NULL || z->apex == NULL || z->name == NULL || z->file == NULL ||
+	    add_node(&l, z->apex) != 0) {
 		fail(&l, file, 0, "file", "out of memory");
 		goto out;
 	}
-	memcpy(z->apex, l.apex, dname_len(l.apex));
-	if (compile(&l, z) != 0)
+	load_file(&l, file, l.apex_str, DEFAULT_TTL, NULL, 0);
+	if (l.failed)
+		goto out;
+	if (compile(&l) != 0)
 		fail(&l, file, 0, "file", "out of memory");
 	/* the files read, for a reload to tell whether it may carry the zone */
 	z->sources = l.files;
@@ -834,16 +818,10 @@ struct zone *zone_load(const char *origin, const char *file, char *err, size_t e
 	l.files = NULL;
 	l.nfiles = 0;
 out:
-	for (i = 0; i < l.nrecs; i++) {
-		free(l.recs[i].owner);
-		free(l.recs[i].rdata);
-	}
 	free(l.recs);
 	for (i = 0; i < l.nfiles; i++)
 		free(l.files[i]);
 	free(l.files);
-	ldns_buffer_free(l.buf);
-	ldns_rdf_deep_free(lorigin);
 	if (l.failed) {
 		zone_free(z);
 		return NULL;

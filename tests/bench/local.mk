@@ -1,6 +1,6 @@
 # tests/bench/ — dnsperf harness: gslbd side by side with NSD (`make bench`)
 EXTRA_DIST += tests/bench/run tests/bench/lib.sh tests/bench/failover tests/bench/probe-load \
-	tests/bench/store-propagation
+	tests/bench/store-propagation tests/bench/zone-load
 bench: gslbd
 	$(srcdir)/tests/bench/run $(abs_top_builddir)/gslbd
 .PHONY: bench

@@ -8,9 +8,9 @@ EXTRA_DIST += tests/fuzz/run tests/fuzz/seeds tests/fuzz/lsan.supp tests/fuzz/fu
 	$(FUZZ_TARGETS:%=tests/fuzz/fuzz_%.c)
 FUZZ_SAN = address,undefined
 FUZZ_CFLAGS = -g -O1 -DFUZZ_SRCDIR=\"$(abs_top_srcdir)\" -I$(top_srcdir)/gslb -I$(top_srcdir)/probes \
-	-I$(top_srcdir)/anycast -I$(top_builddir) $(LDNS_CFLAGS) $(LIBCONFIG_CFLAGS) $(URCU_CFLAGS) \
+	-I$(top_srcdir)/anycast -I$(top_builddir) $(LDNS_CFLAGS) $(ZSCANNER_CFLAGS) $(LIBCONFIG_CFLAGS) $(URCU_CFLAGS) \
 	$(LIBEVENT_CFLAGS) $(JANSSON_CFLAGS) $(CARES_CFLAGS) $(OPENSSL_CFLAGS) $(MAXMINDDB_CFLAGS)
-FUZZ_LIBS = $(CARES_LIBS) $(LIBEVENT_LIBS) $(JANSSON_LIBS) $(LDNS_LIBS) $(LIBCONFIG_LIBS) $(URCU_LIBS) \
+FUZZ_LIBS = $(CARES_LIBS) $(LIBEVENT_LIBS) $(JANSSON_LIBS) $(LDNS_LIBS) $(ZSCANNER_LIBS) $(LIBCONFIG_LIBS) $(URCU_LIBS) \
 	$(MAXMINDDB_LIBS) $(OPENSSL_LIBS) -lpthread -lm
 # gslbd's own files but main(): the control endpoint's target runs the real endpoint
 FUZZ_LIB_SRC = $(filter %.c,$(libgslb_a_SOURCES) $(libgslbprobe_a_SOURCES) \

@@ -246,6 +246,56 @@ stop_nsd() {
 	return 0
 }
 
+# dns_summary PORT NAME TYPE [OPTS]: a canonical text of the response, made by
+# one awk pass over dig's output (status, AA/TC, the records of each section).
+# NSD runs with minimal-responses: the additional A/AAAA of MX and SRV targets are left out.
+dns_summary() {
+	local port=$1 name=$2 type=$3
+	shift 3
+	timeout 10 dig -p "$port" @127.0.0.1 +tries=1 +time=3 +norec +nocookie \
+		"$@" "$name" "$type" 2>&1 | awk '
+		/->>HEADER<<-/ { sub(/.*status: /, ""); sub(/,.*/, ""); print "status", $0 }
+		/^;; flags:/ {
+			fs = $0; sub(/^;; flags: */, "", fs); sub(/;.*/, "", fs)
+			n = split(fs, fl, " ")
+			for (i = 1; i <= n; i++) if (fl[i] == "aa" || fl[i] == "tc") print "flag", fl[i]
+		}
+		/^;; (ANSWER|AUTHORITY|ADDITIONAL) SECTION:/ { sec = $2; next }
+		/^[[:space:]]*$/ { sec = ""; next }
+		sec != "" && !/^;/ {
+			$1 = tolower($1)
+			if (sec == "ANSWER" && ($4 == "MX" || $4 == "SRV")) target[tolower($NF)] = 1
+			rr[++nrr] = sec " " $0
+		}
+		END {
+			for (i = 1; i <= nrr; i++) {
+				split(rr[i], w, " ")
+				if (w[1] == "ADDITIONAL" && (w[5] == "A" || w[5] == "AAAA") && (w[2] in target))
+					continue
+				print rr[i]
+			}
+		}' | sort
+}
+
+# compare_nsd NAME TYPE [OPTS]: one ok/fail line, gslbd's answer against NSD's (dns_summary).
+compare_nsd() {
+	local name=$1 type=$2 g s
+	shift 2
+	g=$(dns_summary "$GSLBD_PORT" "$name" "$type" "$@")
+	s=$(dns_summary "$NSD_PORT" "$name" "$type" "$@")
+	if [ "$(grep -c '^status [A-Z]' <<<"$g
+$s")" -ne 2 ]; then
+		R="gslbd: $g"$'\n'"nsd: $s"
+		fail "$name $type $*: a server did not answer"
+	elif [ "$g" = "$s" ]; then
+		ok "$name $type $*: same as NSD ($(grep '^status' <<<"$g"))"
+	else
+		R=$(diff -u <(echo "$s") <(echo "$g") | tail -n +3 | sed 's/^-/nsd   /; s/^+/gslbd /')
+		[ -n "$s" ] || R="no answer from NSD"
+		fail "$name $type $*: differs from NSD"
+	fi
+}
+
 # start_server [TEMPLATE]: the server under test (IT_SERVER); sets PORT, SERVER_PID.
 start_server() {
 	case $IT_SERVER in
