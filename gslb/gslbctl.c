@@ -1067,8 +1067,10 @@ int main(int argc, char **argv)
 						       ch == 'D'   ? "down"
 						       : ch == 'R' ? "drain"
 								   : "weight",
-						       optarg)) != 0)
+						       optarg)) != 0) {
+				json_decref(o.whatif);
 				return 2;
+			}
 			break;
 		case 'r':
 			o.reason = optarg;
