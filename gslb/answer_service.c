@@ -305,7 +305,7 @@ int service_answer(struct answer_ctx *ctx, const struct snapshot *snap, const st
 		return SVC_NODATA; /* the service replaces all static data at its name */
 	client_setup(ctx, snap, q, src, svc, snap->health, &fctx);
 	if (ctx->qrec != NULL && fctx.client.family != 0)
-		qrec_count(ctx->qrec, dname_hash(svc->name), qtype, fctx.client.family,
+		qrec_count(ctx->qrec, svc->name_hash, qtype, fctx.client.family,
 			   fctx.client.addr, fctx.client.prefix, ctx->qrec_epoch);
 	size_t n = choose(svc, &fctx, qtype, m, &empty);
 	uint32_t ttl = unlikely(fctx.all_down) ? service_fail_open_ttl(svc) : svc->ttl;

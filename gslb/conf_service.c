@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "conf.h"
+#include "query_record.h"
 
 #include "conf_schema.h"
 #include "dname.h"
@@ -434,7 +435,10 @@ static void store_service_name(struct conf_ctx *x, const struct conf_item *it,
 		conf_err(x, s, path, "a wildcard name cannot be a service");
 		free(*(uint8_t **)(base + it->off));
 		*(uint8_t **)(base + it->off) = NULL;
+		return;
 	}
+	/* once here, not per query: the query record's key (query_record.h) */
+	((struct service *)base)->name_hash = qrec_service_hash(*(uint8_t **)(base + it->off));
 }
 
 /* CT_STRS of addresses of one family -> uint8_t[alen] array at it->off. */

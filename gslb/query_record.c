@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "clock.h"
+#include "dname.h"
 
 static struct qrec *tables; /* every table, newest first; never shrinks */
 static pthread_mutex_t tables_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -28,13 +29,20 @@ struct qrec *qrec_new(void)
 	return r;
 }
 
+uint32_t qrec_service_hash(const uint8_t *name)
+{
+	uint32_t h = dname_hash(name);
+
+	return h ? h : 1;
+}
+
 uint32_t qrec_epoch(void)
 {
 	return (uint32_t)(clock_coarse_ms() / (QREC_EPOCH_S * 1000u));
 }
 
-/* The cell's count in the window ending at epoch. */
-static uint64_t cell_count(const struct qrec_cell *c, uint32_t epoch)
+/* The slot's count in the window ending at epoch. */
+static uint64_t slot_count(const struct qrec_slot *c, uint32_t epoch)
 {
 	uint32_t e = atomic_load_explicit(&c->epoch, memory_order_relaxed);
 	uint32_t cur = atomic_load_explicit(&c->cur, memory_order_relaxed);
@@ -42,24 +50,6 @@ static uint64_t cell_count(const struct qrec_cell *c, uint32_t epoch)
 	if (e == epoch)
 		return (uint64_t)cur + atomic_load_explicit(&c->prev, memory_order_relaxed);
 	return e + 1 == epoch ? cur : 0;
-}
-
-static uint32_t cell_hash(uint32_t svc, uint16_t qtype, const uint8_t *addr, uint8_t prefix)
-{
-	uint64_t lo, hi;
-
-	memcpy(&lo, addr, 8);
-	memcpy(&hi, addr + 8, 8);
-	uint64_t h = lo * 0x9e3779b97f4a7c15ULL ^ hi * 0xc2b2ae3d27d4eb4fULL ^
-		     ((uint64_t)svc << 24 | (uint64_t)qtype << 8 | prefix) * 0x165667b19e3779f9ULL;
-	return (uint32_t)(h ^ h >> 32);
-}
-
-static bool cell_is(const struct qrec_cell *c, uint32_t svc, uint16_t qtype, int family,
-		    const uint8_t *addr, uint8_t prefix)
-{
-	return c->svc == svc && c->qtype == qtype && c->family == family && c->prefix == prefix &&
-	       memcmp(c->addr, addr, 16) == 0;
 }
 
 /* The owner's step of the seqlock (readers only load it). */
@@ -73,25 +63,29 @@ void qrec_count(struct qrec *r, uint32_t svc, uint16_t qtype, int family, const 
 		uint8_t prefix, uint32_t epoch)
 {
 	uint8_t addr[16] = {0};
-	size_t full = prefix / 8u, alen = family == AF_INET ? 4 : 16;
-	struct qrec_cell *c = NULL, *least = NULL;
-	uint64_t least_n = UINT64_MAX;
+	size_t full, alen = family == AF_INET ? 4 : 16;
+	struct qrec_slot *c = NULL, *least = NULL;
+	uint64_t least_n = UINT64_MAX, a0, a1;
 
-	if (svc == 0)
-		svc = 1;
 	if (prefix > alen * 8)
 		prefix = (uint8_t)(alen * 8);
+	full = prefix / 8u;
 	memcpy(addr, addr_in, full);
 	if (prefix % 8)
 		addr[full] = addr_in[full] & (uint8_t)(0xff << (8 - prefix % 8));
-	uint32_t h = cell_hash(svc, qtype, addr, prefix);
-	for (unsigned i = 0; i < QREC_PROBE && c == NULL; i++) {
-		struct qrec_cell *s = &r->cells[(h + i) & (QREC_CELLS - 1)];
-		if (s->svc != 0 && cell_is(s, svc, qtype, family, addr, prefix)) {
+	memcpy(&a0, addr, 8);
+	memcpy(&a1, addr + 8, 8);
+	uint64_t key = (uint64_t)svc << 32 | (uint64_t)qtype << 16 | (uint64_t)family << 8 | prefix;
+	uint64_t h =
+	    a0 * 0x9e3779b97f4a7c15ULL ^ a1 * 0xc2b2ae3d27d4eb4fULL ^ key * 0x165667b19e3779f9ULL;
+	h ^= h >> 32;
+	for (unsigned i = 0; i < QREC_PROBE; i++) {
+		struct qrec_slot *s = &r->cells[(h + i) & (QREC_CELLS - 1)];
+		if (s->key == key && s->a[0] == a0 && s->a[1] == a1) {
 			c = s;
 			break;
 		}
-		uint64_t n = s->svc == 0 ? 0 : cell_count(s, epoch);
+		uint64_t n = s->key == 0 ? 0 : slot_count(s, epoch);
 		if (n < least_n) {
 			least = s;
 			least_n = n;
@@ -101,11 +95,9 @@ void qrec_count(struct qrec *r, uint32_t svc, uint16_t qtype, int family, const 
 		c = least;
 		seq_bump(r);
 		atomic_thread_fence(memory_order_release);
-		c->svc = svc;
-		c->qtype = qtype;
-		c->family = (uint8_t)family;
-		c->prefix = prefix;
-		memcpy(c->addr, addr, 16);
+		c->key = key;
+		c->a[0] = a0;
+		c->a[1] = a1;
 		atomic_store_explicit(&c->epoch, epoch, memory_order_relaxed);
 		atomic_store_explicit(&c->cur, 0, memory_order_relaxed);
 		atomic_store_explicit(&c->prev, 0, memory_order_relaxed);
@@ -133,18 +125,23 @@ void qrec_foreach(uint32_t epoch, qrec_fn *fn, void *arg)
 	pthread_mutex_unlock(&tables_lock);
 	for (; r != NULL; r = r->next) {
 		for (size_t i = 0; i < QREC_CELLS; i++) {
-			struct qrec_cell copy;
+			const struct qrec_slot *s = &r->cells[i];
 			unsigned s1 = atomic_load_explicit(&r->seq, memory_order_acquire);
 			if (s1 & 1)
 				continue; /* being rewritten: its count is one answer at most */
-			memcpy(&copy, &r->cells[i], sizeof(copy));
+			uint64_t key = s->key, a0 = s->a[0], a1 = s->a[1];
+			uint64_t n = slot_count(s, epoch);
 			atomic_thread_fence(memory_order_acquire);
-			if (atomic_load_explicit(&r->seq, memory_order_relaxed) != s1 ||
-			    copy.svc == 0)
+			if (atomic_load_explicit(&r->seq, memory_order_relaxed) != s1 || key == 0 ||
+			    n == 0)
 				continue;
-			uint64_t n = cell_count(&copy, epoch);
-			if (n > 0)
-				fn(&copy, n, arg);
+			struct qrec_cell c = {.svc = (uint32_t)(key >> 32),
+					      .qtype = (uint16_t)(key >> 16),
+					      .family = (uint8_t)(key >> 8),
+					      .prefix = (uint8_t)key};
+			memcpy(c.addr, &a0, 8);
+			memcpy(c.addr + 8, &a1, 8);
+			fn(&c, n, arg);
 		}
 	}
 }

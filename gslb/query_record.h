@@ -24,20 +24,32 @@
 #define QREC_PROBE 8
 #define QREC_EPOCH_S 300 /* the window is 1 to 2 epochs: 5 to 10 minutes */
 
+/* One counted cell as readers see it (qrec_foreach). */
 struct qrec_cell {
-	uint32_t svc; /* dname_hash of the service name; 0: empty */
+	uint32_t svc; /* qrec_service_hash of the service name */
 	uint16_t qtype;
 	uint8_t family; /* AF_INET or AF_INET6 */
 	uint8_t prefix;
 	uint8_t addr[16]; /* masked to prefix */
+};
+
+/* A cell as stored: the identity packed in three words, so that a probe compares three
+ * integers; key 0 is an empty slot (svc is never 0). */
+struct qrec_slot {
+	uint64_t key;  /* svc << 32 | qtype << 16 | family << 8 | prefix */
+	uint64_t a[2]; /* the address, as stored bytes */
 	atomic_uint_least32_t epoch, cur, prev;
 };
 
 struct qrec {
-	atomic_uint seq; /* odd while the owner rewrites a cell's identity */
+	atomic_uint seq; /* odd while the owner rewrites a slot's identity */
 	struct qrec *next;
-	struct qrec_cell cells[QREC_CELLS];
+	struct qrec_slot cells[QREC_CELLS];
 };
+
+/* The key of a service in the records: a hash of its (lowercased wire) name, never 0,
+ * so that counts survive a reload that renumbers the services. */
+uint32_t qrec_service_hash(const uint8_t *name);
 
 /* A new table, registered for qrec_foreach; NULL on ENOMEM. Any thread (once per worker). */
 struct qrec *qrec_new(void);
@@ -45,7 +57,7 @@ struct qrec *qrec_new(void);
 /* The current epoch (monotonic time / QREC_EPOCH_S). */
 uint32_t qrec_epoch(void);
 
-/* Counts one answer of service svc (dname_hash, never 0: 0 is taken as 1) for a client
+/* Counts one answer of service svc (qrec_service_hash) for a client
  * subnet. Owner thread, query path. */
 void qrec_count(struct qrec *r, uint32_t svc, uint16_t qtype, int family, const uint8_t *addr,
 		uint8_t prefix, uint32_t epoch);

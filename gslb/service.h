@@ -97,7 +97,8 @@ enum service_fallback {
 };
 
 struct service {
-	uint8_t *name;	/* lowercased wire name */
+	uint8_t *name;	    /* lowercased wire name */
+	uint32_t name_hash; /* qrec_service_hash(name): the query record's key */
 	uint32_t index; /* position in the snapshot's service table */
 	uint32_t ttl;
 	struct member *members;

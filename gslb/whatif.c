@@ -250,7 +250,7 @@ static void replay_cell(const struct qrec_cell *c, uint64_t count, void *arg)
 	const struct conf *cf = rp->s->conf;
 
 	for (size_t i = 0; i < cf->nservices; i++) {
-		if (rp->hashes[i] != (c->svc ? c->svc : 1))
+		if (rp->hashes[i] != c->svc)
 			continue;
 		replay_one(rp, i, c->family, c->addr, c->prefix, c->qtype, (double)count);
 		rp->nclients++;
@@ -348,9 +348,7 @@ json_t *whatif_json(const struct snapshot *s, const struct whatif_change *c, cha
 		rp.t[i].now = &cells[at];
 		rp.t[i].after = &cells[nm + at];
 		at += cf->services[i].nmembers;
-		rp.hashes[i] = dname_hash(cf->services[i].name);
-		if (rp.hashes[i] == 0)
-			rp.hashes[i] = 1; /* as query_record stores it */
+		rp.hashes[i] = cf->services[i].name_hash;
 	}
 	if (c->clients != NULL) {
 		/* a given population asks every service for A (AAAA from IPv6 clients) */
@@ -454,7 +452,7 @@ json_t *whatif_flows_json(const struct snapshot *s, size_t max, char *err, size_
 		goto out;
 	}
 	for (size_t i = 0; i < cf->nservices; i++)
-		hashes[i] = dname_hash(cf->services[i].name) ? dname_hash(cf->services[i].name) : 1;
+		hashes[i] = cf->services[i].name_hash;
 	qrec_foreach(qrec_epoch(), flow_cell, &fl);
 	qsort(fl.f, fl.n, sizeof(*fl.f), by_answers);
 	j = json_object();
