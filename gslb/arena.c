@@ -6,8 +6,11 @@
 
 #include <stdlib.h>
 
-/* Large enough that a zone of a million names takes a few dozen blocks. */
-#define ARENA_BLOCK (1024 * 1024)
+/* Blocks double from 16 KiB up to 1 MiB: a zone of a million names takes a few dozen
+ * blocks, and a small zone (most of a config's, and every fuzz input) stays below malloc's
+ * mmap threshold instead of mapping and faulting in a fresh 1 MiB per load. */
+#define ARENA_BLOCK_MIN (16 * 1024)
+#define ARENA_BLOCK_MAX (1024 * 1024)
 
 struct arena_block {
 	struct arena_block *next;
@@ -21,7 +24,12 @@ void *arena_alloc(struct arena *a, size_t size)
 	void *p;
 
 	if (b == NULL || b->size - b->used < size) {
-		size_t cap = size > ARENA_BLOCK ? size : ARENA_BLOCK;
+		size_t cap = b == NULL ? ARENA_BLOCK_MIN : b->size * 2;
+
+		if (cap > ARENA_BLOCK_MAX)
+			cap = ARENA_BLOCK_MAX;
+		if (cap < size)
+			cap = size;
 
 		b = malloc(sizeof(*b) + cap);
 		if (b == NULL)

@@ -3,8 +3,8 @@
  *
  * A zone holds millions of small pieces (names, rdata) that live and die
  * together: one malloc each costs time and, as the heap grows and shrinks,
- * page-table work. An arena hands them out of blocks of 1 MiB or more and
- * frees them in one pass.
+ * page-table work. An arena hands them out of blocks (16 KiB doubling to 1 MiB)
+ * and frees them in one pass.
  */
 #ifndef GSLB_ARENA_H
 #define GSLB_ARENA_H

@@ -379,6 +379,27 @@ static char *include_path(const char *from, const char *name)
 	return path;
 }
 
+/* A scanner holds ~200 KiB of buffers (not for the stack). A fresh malloc of that size is an
+ * mmap whose pages all fault in when zs_init clears them, which dominated loading a small
+ * zone: each thread keeps one spare for its next file. */
+static __thread zs_scanner_t *spare_scanner;
+
+static zs_scanner_t *scanner_take(void)
+{
+	zs_scanner_t *s = spare_scanner;
+
+	spare_scanner = NULL;
+	return s != NULL ? s : malloc(sizeof(*s));
+}
+
+static void scanner_give(zs_scanner_t *s)
+{
+	if (spare_scanner == NULL)
+		spare_scanner = s;
+	else
+		free(s);
+}
+
 /* Reads one file into l->recs, starting with origin (presentation form) and ttl as $TTL.
  * from_file:from_line is the $INCLUDE that names it (NULL for the zone's own file). */
 static void load_file(struct loader *l, const char *path, const char *origin, uint32_t ttl,
@@ -416,7 +437,7 @@ static void load_file(struct loader *l, const char *path, const char *origin, ui
 		     INCLUDE_MAX_DEPTH, path);
 		goto out;
 	}
-	s = malloc(sizeof(*s)); /* ~200 KiB of buffers: not for the stack */
+	s = scanner_take();
 	if (s == NULL || add_file(l, path) != 0) {
 		fail(l, where, from_line, "file", "out of memory");
 		goto out;
@@ -463,7 +484,7 @@ static void load_file(struct loader *l, const char *path, const char *origin, ui
 out_scanner:
 	zs_deinit(s);
 out:
-	free(s);
+	scanner_give(s);
 	free(real);
 	free(text);
 }
