@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 # tests/bench/lib.sh — what the dnsperf benchmarks share: ports, readiness, the CPU time of a
-# server, dnsperf runs with their figures summed. Sourced by run and dnssec; they set work,
+# server, dnsperf runs with their figures summed. Sourced by run, dnssec and serve-lib.sh; they set work,
 # duration, clients, outstanding, pin_client and server_pid. DNSPERF_EXTRA adds dnsperf
 # options to every run (dnssec: -D, the DO bit).
 
@@ -13,9 +13,9 @@ free_port() {
 	return 1
 }
 
-wait_ready() { # wait_ready PORT PID [ZONE]: a SOA answer within 10 s
+wait_ready() { # wait_ready PORT PID [ZONE] [SECONDS]: a SOA answer within SECONDS (10)
 	local i
-	for i in $(seq 1 100); do
+	for i in $(seq 1 $((${4:-10} * 10))); do
 		kill -0 "$2" 2>/dev/null || return 1
 		timeout 2 dig -p "$1" @127.0.0.1 +tries=1 +time=1 +short "${3:-bench.example}" SOA 2>/dev/null |
 			grep -q hostmaster && return 0
@@ -73,6 +73,9 @@ measure_multi() {
 		END { printf "%s %s %.3f %s %s %s %.2f %d\n", name, qps, (n ? lat / n : 0), lost, sent,
 			cpu, (completed > 0 ? ticks / hz * 1e6 / completed : 0), noerror }' >>"$work/results"
 }
+
+# measure NAME PORT PID [QFILE]: one dnsperf of QFILE ($work/queries) without ECS
+measure() { measure_multi "$1" "$2" "$3" "${4:-$work/queries}"; }
 
 stop_server() {
 	kill -TERM "$server_pid" 2>/dev/null
