@@ -15,6 +15,7 @@
 #include "answer.h"
 #include "dname.h"
 #include "filter.h"
+#include "netmap.h"
 #include "service.h"
 #include "snapshot.h"
 
@@ -24,9 +25,8 @@
 int explain_parse(const char *name, const char *client, const char *qtype, struct explain_query *q,
 		  char *err, size_t errlen)
 {
-	char addr[64];
-	const char *slash;
-	int max;
+	long len;
+	int r;
 
 	memset(q, 0, sizeof(*q));
 	if (name == NULL || *name == '\0' || dname_from_str(name, q->name) < 0) {
@@ -45,35 +45,24 @@ int explain_parse(const char *name, const char *client, const char *qtype, struc
 	if (client == NULL || *client == '\0')
 		client = "127.0.0.1";
 	snprintf(q->text, sizeof(q->text), "%s", client);
-	slash = strchr(client, '/');
-	if (strlen(client) >= sizeof(addr)) {
+	if (strlen(client) >= 64) {
 		snprintf(err, errlen, "client: '%.64s...' is too long", client);
 		return -1;
 	}
-	snprintf(addr, sizeof(addr), "%.*s",
-		 (int)(slash ? (size_t)(slash - client) : strlen(client)), client);
-	if (inet_pton(AF_INET, addr, q->addr) == 1) {
-		q->family = AF_INET;
-		max = 32;
-	} else if (inet_pton(AF_INET6, addr, q->addr) == 1) {
-		q->family = AF_INET6;
-		max = 128;
-	} else {
-		snprintf(err, errlen, "client: '%s' is not an IPv4 or IPv6 address", addr);
+	r = addr_prefix_parse(client, &q->family, q->addr, &len);
+	if (r == ADDR_BAD_ADDRESS) {
+		snprintf(err, errlen, "client: '%.*s' is not an IPv4 or IPv6 address",
+			 (int)strcspn(client, "/"), client);
 		return -1;
 	}
-	q->prefix = -1;
-	if (slash != NULL) {
-		char *end;
-		long p = strtol(slash + 1, &end, 10);
-		if (slash[1] == '\0' || *end != '\0' || p < 0 || p > max) {
-			snprintf(err, errlen, "client: prefix '%s' is not 0..%d", slash + 1, max);
-			return -1;
-		}
-		q->prefix = (int)p;
-		for (int b = q->prefix; b < max; b++) /* ECS sends the address masked */
-			q->addr[b / 8] &= (uint8_t) ~(0x80u >> (b % 8));
+	if (r == ADDR_BAD_PREFIX) {
+		snprintf(err, errlen, "client: prefix '%s' is not 0..%d", strchr(client, '/') + 1,
+			 q->family == AF_INET ? 32 : 128);
+		return -1;
 	}
+	q->prefix = (int)len;
+	for (int b = q->prefix; b >= 0 && b < (q->family == AF_INET ? 32 : 128); b++)
+		q->addr[b / 8] &= (uint8_t) ~(0x80u >> (b % 8)); /* ECS sends the address masked */
 	return 0;
 }
 

@@ -99,41 +99,59 @@ static unsigned common_len(uint64_t h1, uint64_t l1, uint64_t h2, uint64_t l2, u
 	return c < limit ? c : limit;
 }
 
-int netmap_parse(const char *text, struct netmap_prefix *out, char *err, size_t errlen)
+int addr_prefix_parse(const char *text, int *family, uint8_t addr[16], long *len)
 {
 	char buf[INET6_ADDRSTRLEN + 8], *slash, *end;
-	unsigned max;
-	long len;
+	long max;
 
-	memset(out, 0, sizeof(*out));
-	if (strlen(text) >= sizeof(buf)) {
-		snprintf(err, errlen, "bad network \"%.60s...\" (want ADDRESS/LENGTH)", text);
-		return -EINVAL;
-	}
+	memset(addr, 0, 16);
+	*len = -1;
+	if (strlen(text) >= sizeof(buf))
+		return ADDR_BAD_ADDRESS;
 	strcpy(buf, text);
 	slash = strchr(buf, '/');
 	if (slash)
 		*slash = '\0';
-	if (inet_pton(AF_INET, buf, out->addr) == 1)
-		out->family = AF_INET;
-	else if (inet_pton(AF_INET6, buf, out->addr) == 1)
-		out->family = AF_INET6;
-	else {
+	if (inet_pton(AF_INET, buf, addr) == 1)
+		*family = AF_INET;
+	else if (inet_pton(AF_INET6, buf, addr) == 1)
+		*family = AF_INET6;
+	else
+		return ADDR_BAD_ADDRESS;
+	if (slash) {
+		max = *family == AF_INET ? 32 : 128;
+		errno = 0;
+		*len = slash[1] >= '0' && slash[1] <= '9' ? strtol(slash + 1, &end, 10) : -1;
+		if (*len < 0 || errno || *end || *len > max)
+			return ADDR_BAD_PREFIX;
+	}
+	return 0;
+}
+
+int netmap_parse(const char *text, struct netmap_prefix *out, char *err, size_t errlen)
+{
+	unsigned max;
+	long len;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	r = addr_prefix_parse(text, &out->family, out->addr, &len);
+	if (r == ADDR_BAD_ADDRESS && strlen(text) >= INET6_ADDRSTRLEN + 8) {
+		snprintf(err, errlen, "bad network \"%.60s...\" (want ADDRESS/LENGTH)", text);
+		return -EINVAL;
+	}
+	if (r == ADDR_BAD_ADDRESS) {
 		snprintf(err, errlen, "bad network \"%s\" (want ADDRESS/LENGTH, e.g. 192.0.2.0/24)",
 			 text);
 		return -EINVAL;
 	}
 	max = out->family == AF_INET ? 32 : 128;
-	len = max;
-	if (slash) {
-		errno = 0;
-		len = slash[1] >= '0' && slash[1] <= '9' ? strtol(slash + 1, &end, 10) : -1;
-		if (len < 0 || errno || *end || len > (long)max) {
-			snprintf(err, errlen, "bad prefix length in \"%s\" (want 0..%u)", text,
-				 max);
-			return -EINVAL;
-		}
+	if (r == ADDR_BAD_PREFIX) {
+		snprintf(err, errlen, "bad prefix length in \"%s\" (want 0..%u)", text, max);
+		return -EINVAL;
 	}
+	if (len < 0)
+		len = max;
 	out->prefix = (uint8_t)len;
 	/* host bits set: a typo more often than not, so say what the network would be */
 	uint8_t net[16];

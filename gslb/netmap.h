@@ -33,6 +33,13 @@ struct netmap_prefix {
 	uint8_t addr[16];
 };
 
+/* Parses "ADDR" or "ADDR/LEN" (IPv4 or IPv6) into family, addr (network order, zero-padded)
+ * and len (-1 when there is no "/LEN"). Host bits are left as given. Returns 0,
+ * ADDR_BAD_ADDRESS or ADDR_BAD_PREFIX (not a number, or above 32/128); callers word the
+ * error for their setting. Any thread. */
+enum { ADDR_BAD_ADDRESS = -1, ADDR_BAD_PREFIX = -2 };
+int addr_prefix_parse(const char *text, int *family, uint8_t addr[16], long *len);
+
 /* Parses "ADDR/LEN" (or a bare address: /32, /128) into out. An IPv4-mapped IPv6 prefix of
  * length >= 96 becomes the IPv4 one. Returns 0, or -EINVAL with a message in err (errlen
  * bytes) that names the fix: "bad address", "prefix length 33 is more than 32", "host bits
