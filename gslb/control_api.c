@@ -707,6 +707,8 @@ const char *control_restart_setting(unsigned bit)
 		return "health.listen";
 	case CONTROL_RESTART_USER:
 		return "server.user";
+	case CONTROL_RESTART_STORE:
+		return "store";
 	}
 	return NULL;
 }
