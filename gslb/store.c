@@ -72,7 +72,7 @@ struct store {
 	size_t blen;
 	bool resync;	      /* the stream must be dropped and the prefix read again */
 	char cancel_why[256]; /* why etcd cancelled the watch ("": a compaction) */
-	bool reauthed;	      /* the token was renewed after a refusal: not again until connected */
+	bool reauthed;	      /* the token was renewed after a refusal: not again this attempt */
 	/* shared: under lock */
 	pthread_mutex_t lock;
 	struct kv *kv;
@@ -649,9 +649,12 @@ static void retry_later(struct store *st, const char *why)
 
 static void retry_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct store *st = arg;
+
 	(void)fd;
 	(void)what;
-	start_range(arg);
+	st->reauthed = false; /* each attempt may renew a refused token once */
+	start_range(st);
 }
 
 /* One event of the watch: a put or a delete of a key, applied to mirror and health. */
