@@ -728,12 +728,10 @@ static bool addr_is_loopback(const struct conf_addr *a)
 #define CONF_TOKEN_MIN 16
 #define CONF_TOKEN_MAX 1024
 
-/* Reads server.control.token_file into cc->token, trailing whitespace trimmed. The file
- * must not be readable by other users: whoever reads the token can drain the regions. */
-static void read_token_file(struct conf_ctx *x, struct conf_control *cc, const config_setting_t *s,
-			    const char *path)
+void conf_read_secret(struct conf_ctx *x, const config_setting_t *s, const char *path,
+		      const char *file, char **out)
 {
-	char *full = conf_resolve(x, cc->token_file);
+	char *full = conf_resolve(x, file);
 	char buf[CONF_TOKEN_MAX + 2];
 	struct stat st;
 	size_t n = 0;
@@ -765,9 +763,11 @@ static void read_token_file(struct conf_ctx *x, struct conf_control *cc, const c
 		if (strlen(buf) != n) {
 			conf_err(x, s, path, "\"%s\" holds a NUL byte", full);
 		} else {
-			free(cc->token);
-			cc->token = strdup(buf);
-			if (!cc->token)
+			if (*out)
+				explicit_bzero(*out, strlen(*out));
+			free(*out);
+			*out = strdup(buf);
+			if (!*out)
 				conf_oom(x, s, path);
 		}
 	}
@@ -815,7 +815,7 @@ static void finish_control(struct conf_ctx *x, const struct conf_item *it,
 			conf_err(x, fs, cpath, "set token_file or token, not both");
 			return;
 		}
-		read_token_file(x, cc, fs, cpath);
+		conf_read_secret(x, fs, cpath, cc->token_file, &cc->token);
 		check_token(x, cc, fs, cpath);
 	} else {
 		conf_join_path(cpath, sizeof(cpath), path, "token");

@@ -230,15 +230,21 @@ struct conf_store {
 	bool present;
 	char **etcd; /* endpoint URLs, http(s)://IP:PORT */
 	size_t netcd;
-	char *prefix;	/* key prefix, "/gslb/" */
-	char *username; /* "" = no authentication */
-	char *password;
-	char *ca_file;	 /* NULL = system CAs */
-	char *cert_file; /* client certificate and key, or NULL */
+	char *prefix;	     /* key prefix, "/gslb/" */
+	char *username;	     /* "" = no authentication */
+	char *password;	     /* read from password_file at load, or written inline */
+	char *password_file; /* as written; "" = none */
+	char *ca_file;	     /* NULL = system CAs */
+	char *cert_file;     /* client certificate and key, or NULL */
 	char *key_file;
 	char *cache_file;    /* the last state seen, served when etcd is unreachable */
 	bool require_reason; /* refuse a change without --reason */
 };
+
+/* The store settings as one text (malloc'd, caller frees; NULL when out of memory), "" without
+ * a store: equal texts, equal settings. gslbd compares the startup's with a reload's, since the
+ * store is made once (a reload that changes it needs a restart). */
+char *conf_store_text(const struct conf_store *c);
 
 struct conf {
 	char *path; /* the config file */

@@ -132,6 +132,13 @@ char *conf_resolve(struct conf_ctx *x, const char *v);
 void conf_store_string(struct conf_ctx *x, const struct conf_item *it, const config_setting_t *s,
 		       char *base, const char *path);
 
+/* Reads a secret (server.control.token_file, store.password_file) from file, resolved with
+ * conf_resolve, into *out (malloc'd, replacing it), trailing whitespace trimmed: at most
+ * 1024 bytes, no NUL, and the file must not be readable or writable by other users (whoever
+ * reads the secret acts as gslbd). Errors go through conf_err at s, path. */
+void conf_read_secret(struct conf_ctx *x, const config_setting_t *s, const char *path,
+		      const char *file, char **out);
+
 /* Store hook for a CT_STRING file name: resolved with conf_resolve, must be a readable
  * regular file; stores the canonical absolute path (char * at it->off). */
 void conf_store_path(struct conf_ctx *x, const struct conf_item *it, const config_setting_t *s,

@@ -78,6 +78,8 @@ const struct conf_item conf_store_items[] = {
      .store = store_endpoints, .release = release_endpoints},
     {"prefix", CT_STRING, FIELD(struct conf_store, prefix), .def_str = "/gslb/"},
     {"username", CT_STRING, FIELD(struct conf_store, username), .def_str = ""},
+    {"password_file", CT_STRING, FIELD(struct conf_store, password_file), .def_str = ""},
+    /* inline: the config file then holds the secret; password_file keeps it out */
     {"password", CT_STRING, FIELD(struct conf_store, password), .def_str = ""},
     {"ca_file", CT_STRING, FIELD(struct conf_store, ca_file), .store = conf_store_path},
     {"cert_file", CT_STRING, FIELD(struct conf_store, cert_file), .store = conf_store_path},
@@ -107,11 +109,48 @@ void conf_finish_store(struct conf_ctx *x, const struct conf_item *it, const con
 	conf_join_path(cpath, sizeof(cpath), path, "key_file");
 	if (!st->cert_file != !st->key_file)
 		conf_err(x, s, cpath, "cert_file and key_file go together (a client certificate)");
-	conf_join_path(cpath, sizeof(cpath), path, "password");
-	if (!st->username[0] != !st->password[0])
-		conf_err(x, s, cpath, "username and password go together");
+	/* etcd authentication: a user and its password, from a file the others cannot read */
+	const config_setting_t *us = config_setting_get_member(s, "username");
+	const config_setting_t *ps = config_setting_get_member(s, "password_file");
+	bool has_password = st->password_file[0] || st->password[0];
+
+	conf_join_path(cpath, sizeof(cpath), path, "password_file");
+	if (st->password_file[0] && st->password[0])
+		conf_err(x, ps, cpath, "set password_file or password, not both");
+	else if (st->password_file[0])
+		conf_read_secret(x, ps, cpath, st->password_file, &st->password);
+	conf_join_path(cpath, sizeof(cpath), path, "username");
+	if (st->username[0] && !has_password)
+		conf_err(x, us, cpath, "\"%s\" needs a password: set password_file", st->username);
+	else if (!st->username[0] && has_password)
+		conf_err(x, ps ? ps : config_setting_get_member(s, "password"), cpath,
+			 "a password needs a username");
 	conf_join_path(cpath, sizeof(cpath), path, "cache_file");
 	if (!st->cache_file || st->cache_file[0] != '/')
 		conf_err(x, config_setting_get_member(s, "cache_file"), cpath,
 			 "want an absolute path");
+}
+
+char *conf_store_text(const struct conf_store *c)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (!c->present)
+		return strdup("");
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return NULL;
+	for (size_t i = 0; i < c->netcd; i++)
+		fprintf(f, "%s,", c->etcd[i]);
+	/* the password as it is: this text stays in gslbd, like the password itself */
+	fprintf(f, "\n%s\n%s\n%s\n%s\n%s\n%s\n%s\n%d", c->prefix, c->username, c->password,
+		c->ca_file ?: "", c->cert_file ?: "", c->key_file ?: "", c->cache_file,
+		c->require_reason);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
 }

@@ -184,10 +184,10 @@ static void conn_free(struct control_conn *cc)
 	free(cc);
 }
 
-/* evhttp frees the connection: forget it. */
+/* evhttp frees the connection: forget it (and a late answer for it, control_api.c). */
 static void conn_closed_cb(struct evhttp_connection *evcon, void *arg)
 {
-	(void)evcon;
+	control_api_conn_closed(evcon);
 	conn_free(arg);
 }
 
@@ -234,6 +234,12 @@ static void conn_deadline_cb(evutil_socket_t fd, short what, void *arg)
 			conn_limits(&max, &tv);
 			event_add(cc->deadline, &tv);
 		}
+		return;
+	}
+	/* the request came whole and waits for a store write (bounded): not the client's delay */
+	if (control_api_conn_waiting(cc->evcon)) {
+		conn_limits(&max, &tv);
+		event_add(cc->deadline, &tv);
 		return;
 	}
 	if (limit_pass(&c->lim_deadline, &held))

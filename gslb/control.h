@@ -49,6 +49,7 @@ struct net_udp;
 #define CONTROL_RESTART_CONTROL_LISTEN 0x4u /* server.control.listen */
 #define CONTROL_RESTART_HEALTH_LISTEN 0x8u  /* health.listen */
 #define CONTROL_RESTART_USER 0x10u	    /* server.user */
+#define CONTROL_RESTART_STORE 0x20u	    /* store (any of its settings) */
 
 /* The setting a CONTROL_RESTART_* bit stands for ("server.listen"), or NULL. */
 const char *control_restart_setting(unsigned bit);

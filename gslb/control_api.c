@@ -707,6 +707,8 @@ const char *control_restart_setting(unsigned bit)
 		return "health.listen";
 	case CONTROL_RESTART_USER:
 		return "server.user";
+	case CONTROL_RESTART_STORE:
+		return "store";
 	}
 	return NULL;
 }
@@ -804,20 +806,59 @@ out:
 	return ret;
 }
 
-/* A store write's reply: the JSON prepared for success, or the error. */
+/* A store write's reply: the JSON prepared for success, or the error; its request, NULL
+ * once the client's connection went away while etcd answered. Listed per control thread
+ * (each endpoint has its own) while the write runs. */
 struct pending {
 	struct evhttp_request *req;
+	struct evhttp_connection *evcon;
 	json_t *ok;
+	struct pending *next;
 };
+static _Thread_local struct pending *pendings;
+
+void control_api_conn_closed(struct evhttp_connection *evcon)
+{
+	for (struct pending *pd = pendings; pd != NULL; pd = pd->next) {
+		if (pd->evcon != evcon || pd->req == NULL)
+			continue;
+		/* evhttp frees a request still on the connection right after this; one it has
+		 * detached (the client hung up before the answer) it leaves to its user */
+		if (evhttp_request_get_connection(pd->req) != evcon)
+			evhttp_request_free(pd->req);
+		pd->req = NULL;
+	}
+}
+
+bool control_api_conn_waiting(const struct evhttp_connection *evcon)
+{
+	for (struct pending *pd = pendings; pd != NULL; pd = pd->next)
+		if (pd->evcon == evcon && pd->req != NULL)
+			return true;
+	return false;
+}
 
 static void store_replied(void *arg, int status, const char *err)
 {
 	struct pending *pd = arg;
+	struct evhttp_request *req = pd->req;
 
-	if (status == 200)
-		reply_json(pd->req, 200, pd->ok);
-	else {
-		control_api_reply_error(pd->req, status, "%s", err);
+	for (struct pending **p = &pendings; *p != NULL; p = &(*p)->next) {
+		if (*p == pd) {
+			*p = pd->next;
+			break;
+		}
+	}
+	if (req == NULL) {
+		log_warn("event=store_reply_dropped status=%d error=\"%s\" note=\"the client's "
+			 "connection closed before the write ended (it hung up, or max_clients "
+			 "evicted it); the write %s\"",
+			 status, err != NULL ? err : "", status == 200 ? "is done" : "failed");
+		json_decref(pd->ok);
+	} else if (status == 200) {
+		reply_json(req, 200, pd->ok);
+	} else {
+		control_api_reply_error(req, status, "%s", err);
 		json_decref(pd->ok);
 	}
 	free(pd);
@@ -837,13 +878,17 @@ static void store_submit(const struct control_params *p, struct evhttp_request *
 		return;
 	}
 	pd->req = req;
+	pd->evcon = evhttp_request_get_connection(req);
 	pd->ok = ok;
+	pd->next = pendings;
+	pendings = pd;
 	if (n == 0) {
 		store_replied(pd, 200, NULL);
 		return;
 	}
 	if (store_write(p->store, evhttp_connection_get_base(evhttp_request_get_connection(req)),
 			ops, n, m, ttl_s, store_replied, pd, err, sizeof(err)) != 0) {
+		pendings = pd->next;
 		json_decref(ok);
 		free(pd);
 		control_api_reply_error(req, 503, "%s", err);

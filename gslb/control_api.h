@@ -31,6 +31,16 @@
 
 #include "control.h"
 
+struct evhttp_connection;
+
+/* A store write answers its request after the handler returned, once etcd has answered.
+ * control.c tells when a connection is freed (the client hung up, header_timeout, or a
+ * newcomer evicted it at max_clients), so that the answer is dropped instead of using the
+ * request evhttp frees with it; and asks whether a connection waits for such an answer (its
+ * request came whole: the header deadline does not close it). Control thread only. */
+void control_api_conn_closed(struct evhttp_connection *evcon);
+bool control_api_conn_waiting(const struct evhttp_connection *evcon);
+
 struct evhttp_request;
 struct metrics_input;
 

@@ -50,6 +50,7 @@ struct daemon_state {
 	struct control *control;      /* NULL when server.control is off or its default failed */
 	char *control_text;	      /* server.control.listen at startup */
 	char *user_text;	      /* server.user at startup */
+	char *store_text;	      /* the store settings at startup (conf_store_text) */
 	struct health_state *health;  /* operator overrides and probe votes, across reloads */
 	struct net_health *health_rx; /* the probe report receiver feeding health */
 	struct store *store;	      /* overrides in etcd (store.h), or NULL */
@@ -407,6 +408,13 @@ static int daemon_reload(void *arg, uint64_t *generation, unsigned *restart, cha
 		*restart |= CONTROL_RESTART_CONTROL_LISTEN;
 	if (strcmp(s->conf->user, d->user_text) != 0)
 		*restart |= CONTROL_RESTART_USER;
+	/* the store keeps its settings (and its thread, watch and cache) until a restart */
+	char *store = conf_store_text(&s->conf->store);
+	if (store != NULL && strcmp(store, d->store_text) != 0)
+		*restart |= CONTROL_RESTART_STORE;
+	if (store != NULL)
+		explicit_bzero(store, strlen(store)); /* it holds the password */
+	free(store);
 	free(listen);
 	for (unsigned bit = 1; bit != 0 && bit <= *restart; bit <<= 1)
 		if (*restart & bit)
@@ -520,6 +528,7 @@ int main(int argc, char **argv)
 	health_evaluate(d.health, clock_wall_ms());
 	d.control_text = strdup(snap->conf->control.listen_text);
 	d.user_text = strdup(snap->conf->user);
+	d.store_text = conf_store_text(&snap->conf->store);
 	raise_nofile(snap->conf->tcp_max_clients);
 	d.listen_text = join_listen(snap->conf);
 	/* TCP first: it binds without SO_REUSEPORT, so a port already served
@@ -528,10 +537,11 @@ int main(int argc, char **argv)
 	if (d.tcp != NULL)
 		d.udp = net_udp_new(snap->conf, err, sizeof(err));
 	if (d.tcp == NULL || d.udp == NULL || d.listen_text == NULL || d.control_text == NULL ||
-	    d.user_text == NULL) {
-		startup_error(use_syslog, d.control_text == NULL || d.user_text == NULL
-					      ? "out of memory"
-					      : err);
+	    d.user_text == NULL || d.store_text == NULL) {
+		startup_error(use_syslog,
+			      d.control_text == NULL || d.user_text == NULL || d.store_text == NULL
+				  ? "out of memory"
+				  : err);
 		snapshot_free(snap);
 		goto out;
 	}
@@ -675,6 +685,9 @@ out:
 	free(d.listen_text);
 	free(d.control_text);
 	free(d.user_text);
+	if (d.store_text != NULL)
+		explicit_bzero(d.store_text, strlen(d.store_text));
+	free(d.store_text);
 	pthread_mutex_destroy(&d.reload_lock);
 	if (ready_fd != -1)
 		close(ready_fd);

@@ -34,6 +34,7 @@
 #define STORE_TIMEOUT 1.2
 #define STORE_APPLY_WAIT_MS 1000 /* a write waits this long for its own change to arrive */
 #define STORE_WATCH_TIMEOUT 1e7	 /* the stream has no deadline: it ends when etcd goes */
+#define STORE_TOKEN_MAX 512	 /* etcd's simple tokens are ~20 bytes, its JWTs ~200 */
 #define OVERRIDES "overrides/"
 #define WEIGHTS_REGION "weights/region/"
 #define WEIGHTS_MEMBER "weights/member/"
@@ -43,6 +44,7 @@ struct endpoint {
 	struct sockaddr_storage sa;
 	socklen_t salen;
 	bool tls;
+	char last_fail[256]; /* store thread: the failure last logged for it, not logged again */
 };
 
 /* The state as etcd holds it (keys under the prefix), for the cache file. */
@@ -63,17 +65,21 @@ struct store {
 	struct event *stop_ev, *retry_ev, *resync_ev;
 	pthread_t thread;
 	bool started;
+	char *username, *password; /* "" = etcd without authentication */
 	/* the watch (store thread only) */
 	struct http_client *req;
 	char *buf;
 	size_t blen;
-	bool resync; /* the stream must be dropped and the prefix read again */
+	bool resync;	      /* the stream must be dropped and the prefix read again */
+	char cancel_why[256]; /* why etcd cancelled the watch ("": a compaction) */
+	bool reauthed;	      /* the token was renewed after a refusal: not again this attempt */
 	/* shared: under lock */
 	pthread_mutex_t lock;
 	struct kv *kv;
 	size_t nkv;
 	struct store_status st;
 	_Atomic int64_t applied_rev;
+	char token[STORE_TOKEN_MAX]; /* etcd's auth token for username, "" = none yet */
 };
 
 /* ---- base64 and keys ---- */
@@ -452,13 +458,29 @@ static void set_connected(struct store *st, bool up, const char *why)
 			 st->ep[st->cur].url, why, (long long)rev);
 }
 
-/* Fills req for a POST of body to path on endpoint e. */
-static void make_req(const struct endpoint *e, struct http_request *req, const char *path,
+/* A request to etcd and what it points to (http_client_start copies it all). */
+struct etcd_req {
+	struct http_request req;
+	const char *headers[5];
+	char token[STORE_TOKEN_MAX];
+};
+
+/* Fills r for a POST of body to path on endpoint ep, with the auth token when there is one
+ * (etcd's gateway takes it as Authorization: <token>, no scheme). Any thread. */
+static void make_req(struct store *st, size_t ep, struct etcd_req *r, const char *path,
 		     const char *body)
 {
-	static const char *const headers[] = {"Content-Type", "application/json", NULL};
+	const struct endpoint *e = &st->ep[ep];
 
-	*req = (struct http_request){
+	pthread_mutex_lock(&st->lock);
+	snprintf(r->token, sizeof(r->token), "%s", st->token);
+	pthread_mutex_unlock(&st->lock);
+	r->headers[0] = "Content-Type";
+	r->headers[1] = "application/json";
+	r->headers[2] = r->token[0] ? "Authorization" : NULL;
+	r->headers[3] = r->token;
+	r->headers[4] = NULL;
+	r->req = (struct http_request){
 	    .method = "POST",
 	    .host = "",
 	    .sa = (const struct sockaddr *)&e->sa,
@@ -466,12 +488,118 @@ static void make_req(const struct endpoint *e, struct http_request *req, const c
 	    .path = path,
 	    .tls = e->tls,
 	    .verify = true,
-	    .headers = headers,
+	    .headers = r->headers,
 	    .body = body,
 	    .body_len = strlen(body),
 	    .timeout = STORE_TIMEOUT,
 	    .max_body = 64u << 20,
 	};
+}
+
+/* ---- authentication (etcd's /v3/auth/authenticate; any loop) ---- */
+
+/* Whether a request must first get a token: a username and none yet (or it was refused). */
+static bool needs_auth(struct store *st)
+{
+	bool need;
+
+	if (!st->username[0])
+		return false;
+	pthread_mutex_lock(&st->lock);
+	need = !st->token[0];
+	pthread_mutex_unlock(&st->lock);
+	return need;
+}
+
+/* Forgets the token etcd refused (during what), so that the next request authenticates
+ * again. */
+static void token_drop(struct store *st, const char *what)
+{
+	pthread_mutex_lock(&st->lock);
+	st->token[0] = '\0';
+	pthread_mutex_unlock(&st->lock);
+	log_info("event=store_token_refused during=%s note=\"authenticating again as %s\"", what,
+		 st->username);
+}
+
+/* Whether etcd refused the request's token: expired (a simple token lives --auth-token-ttl
+ * seconds after its last use) or unknown (etcd restarted, or another member's JWT key). The
+ * gateway answers 401 with gRPC code 16, "etcdserver: invalid auth token". */
+static bool token_refused(const struct http_response *r)
+{
+	return r->status == 401 || (r->body && strstr(r->body, "invalid auth token"));
+}
+
+/* etcd's own words in an error answer ({"error": ..., "message": ..., "code": N}), else the
+ * start of the body, on one line; with a hint where etcd's words do not say what to do. */
+static void etcd_message(const struct http_response *r, char *out, size_t size)
+{
+	json_t *j = r->body ? json_loads(r->body, 0, NULL) : NULL;
+	const char *m = json_string_value(json_object_get(j, "message"));
+
+	snprintf(out, size, "%.160s", m ? m : r->body ? r->body : "");
+	for (char *p = out; *p; p++)
+		if ((unsigned char)*p < ' ' || *p == '"')
+			*p = ' ';
+	for (size_t n = strlen(out); n > 0 && out[n - 1] == ' ';)
+		out[--n] = '\0';
+	/* with both --client-cert-auth and auth enabled, etcd's gateway refuses a client
+	 * certificate naming a user in its CN (the gateway cannot pass the CN on) */
+	if (strstr(out, "CommonName of client"))
+		snprintf(out + strlen(out), size - strlen(out), "%s",
+			 " (etcd's auth is on: its gateway wants a client certificate without a "
+			 "CommonName, e.g. -subj /O=gslb)");
+	json_decref(j);
+}
+
+/* Starts the authentication of st's user on endpoint ep; cb gets the answer, for auth_take.
+ * Returns the request, or NULL with err set. */
+static struct http_client *auth_start(struct store *st, const struct http_client_env *env,
+				      size_t ep, http_client_cb cb, void *arg, char *err,
+				      size_t errlen)
+{
+	json_t *j = json_pack("{s:s, s:s}", "name", st->username, "password", st->password);
+	char *body = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	struct http_client *h = NULL;
+	struct etcd_req r;
+
+	json_decref(j);
+	if (!body) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	make_req(st, ep, &r, "/v3/auth/authenticate", body);
+	r.headers[2] = NULL; /* no token: this gets one */
+	h = http_client_start(env, &r.req, cb, arg, err, errlen);
+	explicit_bzero(body, strlen(body));
+	free(body);
+	return h;
+}
+
+/* Keeps the token of an authentication answer from endpoint ep. Returns 0, or -1 with why
+ * ("etcd URL: authentication failed for user U: etcd's message"). */
+static int auth_take(struct store *st, size_t ep, const struct http_response *r, char *why,
+		     size_t len)
+{
+	json_t *j = r->status == 200 ? json_loads(r->body, 0, NULL) : NULL;
+	const char *tok = json_string_value(json_object_get(j, "token"));
+	char msg[300];
+	int ret = -1;
+
+	if (tok && tok[0] && strlen(tok) < STORE_TOKEN_MAX) {
+		pthread_mutex_lock(&st->lock);
+		snprintf(st->token, sizeof(st->token), "%s", tok);
+		pthread_mutex_unlock(&st->lock);
+		ret = 0;
+	} else if (!r->status) {
+		snprintf(why, len, "etcd %s: authenticate: %s", st->ep[ep].url, r->err);
+	} else {
+		etcd_message(r, msg, sizeof(msg));
+		snprintf(why, len, "etcd %s: authentication failed for user %s: %s", st->ep[ep].url,
+			 st->username, msg);
+	}
+	json_decref(j);
+	return ret;
 }
 
 /* The prefix's range: {"key": prefix, "range_end": prefix + 1 in its last byte}. */
@@ -499,8 +627,20 @@ static void start_range(struct store *st);
 static void retry_later(struct store *st, const char *why)
 {
 	struct timeval tv = {0, STORE_RETRY_MS * 1000};
+	struct endpoint *e = &st->ep[st->cur];
+	bool was;
 
-	set_connected(st, false, why);
+	pthread_mutex_lock(&st->lock);
+	was = st->st.connected;
+	pthread_mutex_unlock(&st->lock);
+	set_connected(st, false, why); /* logs a disconnection */
+	/* a site that cannot connect says why, once per endpoint and reason (a wrong password,
+	 * a certificate etcd or gslbd refuses), not every 0.5 s */
+	if (!was && strcmp(e->last_fail, why) != 0)
+		log_warn("event=store_connect_failed endpoint=%s error=\"%s\" note=\"serving the "
+			 "last state seen; retrying every %d ms\"",
+			 e->url, why, STORE_RETRY_MS);
+	snprintf(e->last_fail, sizeof(e->last_fail), "%s", why);
 	pthread_mutex_lock(&st->lock);
 	st->cur = (st->cur + 1) % st->nep;
 	pthread_mutex_unlock(&st->lock);
@@ -509,9 +649,12 @@ static void retry_later(struct store *st, const char *why)
 
 static void retry_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct store *st = arg;
+
 	(void)fd;
 	(void)what;
-	start_range(arg);
+	st->reauthed = false; /* each attempt may renew a refused token once */
+	start_range(st);
 }
 
 /* One event of the watch: a put or a delete of a key, applied to mirror and health. */
@@ -570,11 +713,19 @@ static void watch_message(struct store *st, json_t *msg)
 	}
 	if (json_is_true(json_object_get(res, "canceled")) ||
 	    jint(json_object_get(res, "compact_revision")) > 0) {
+		const char *why = json_string_value(json_object_get(res, "cancel_reason"));
+
 		st->resync = true;
+		snprintf(st->cancel_why, sizeof(st->cancel_why), "%s",
+			 jint(json_object_get(res, "compact_revision")) > 0 ? "" : why ?: "");
 		return;
 	}
-	if (json_is_true(json_object_get(res, "created")))
+	if (json_is_true(json_object_get(res, "created"))) {
 		set_connected(st, true, NULL);
+		st->reauthed = false;
+		for (size_t e = 0; e < st->nep; e++)
+			st->ep[e].last_fail[0] = '\0';
+	}
 	json_array_foreach (json_object_get(res, "events"), i, ev)
 		apply_event(st, ev);
 	if (json_array_size(json_object_get(res, "events")) > 0) {
@@ -643,14 +794,26 @@ static void resync_cb(evutil_socket_t fd, short what, void *arg)
 		return; /* the stream ended first: its retry reads everything again */
 	http_client_cancel(st->req);
 	st->req = NULL;
-	log_info("event=store_resync reason=\"watch cancelled or compacted\"");
+	/* the watch checks the token when it starts: an expired one is renewed once */
+	if (strstr(st->cancel_why, "invalid auth token") && !st->reauthed) {
+		st->reauthed = true;
+		token_drop(st, "watch");
+	} else if (st->cancel_why[0]) { /* permission denied...: not at once again */
+		char why[300];
+
+		snprintf(why, sizeof(why), "watch refused: %s", st->cancel_why);
+		retry_later(st, why);
+		return;
+	} else {
+		log_info("event=store_resync reason=\"watch compacted\"");
+	}
 	start_range(st);
 }
 
 static void start_watch(struct store *st, int64_t from)
 {
 	char extra[64], err[256];
-	struct http_request req;
+	struct etcd_req r;
 	char *inner, *body = NULL;
 
 	snprintf(extra, sizeof(extra), ",\"start_revision\":\"%lld\"", (long long)from);
@@ -662,13 +825,14 @@ static void start_watch(struct store *st, int64_t from)
 		retry_later(st, "out of memory");
 		return;
 	}
-	make_req(&st->ep[st->cur], &req, "/v3/watch", body);
-	req.timeout = STORE_WATCH_TIMEOUT;
-	req.max_body = SIZE_MAX / 2;
-	req.on_chunk = watch_chunk;
+	make_req(st, st->cur, &r, "/v3/watch", body);
+	r.req.timeout = STORE_WATCH_TIMEOUT;
+	r.req.max_body = SIZE_MAX / 2;
+	r.req.on_chunk = watch_chunk;
 	st->blen = 0;
 	st->resync = false;
-	st->req = http_client_start(&st->env, &req, watch_done, st, err, sizeof(err));
+	st->cancel_why[0] = '\0';
+	st->req = http_client_start(&st->env, &r.req, watch_done, st, err, sizeof(err));
 	free(body);
 	if (!st->req)
 		retry_later(st, err);
@@ -681,16 +845,24 @@ static void range_done(void *arg, const struct http_response *r)
 	struct store *st = arg;
 	json_t *j = NULL, *kv;
 	size_t i;
-	char why[160];
+	char why[480], msg[300];
 
 	st->req = NULL;
+	if (token_refused(r) && !st->reauthed) { /* expired: once more with a new one */
+		st->reauthed = true;
+		token_drop(st, "range");
+		start_range(st);
+		return;
+	}
 	if (r->status != 200) {
 		snprintf(why, sizeof(why), "range: %s",
 			 r->err	     ? r->err
 			 : r->status ? "refused"
 				     : "failed");
-		if (r->status)
-			snprintf(why, sizeof(why), "range: HTTP %d: %.100s", r->status, r->body);
+		if (r->status) {
+			etcd_message(r, msg, sizeof(msg));
+			snprintf(why, sizeof(why), "range: HTTP %d: %s", r->status, msg);
+		}
 		retry_later(st, why);
 		return;
 	}
@@ -723,18 +895,39 @@ static void range_done(void *arg, const struct http_response *r)
 	start_watch(st, rev + 1);
 }
 
+/* The answer to the store thread's authentication: on to the range with the token. */
+static void range_auth_done(void *arg, const struct http_response *r)
+{
+	struct store *st = arg;
+	char why[400];
+
+	st->req = NULL;
+	if (auth_take(st, st->cur, r, why, sizeof(why)) < 0) {
+		retry_later(st, why);
+		return;
+	}
+	start_range(st);
+}
+
 static void start_range(struct store *st)
 {
-	struct http_request req;
+	struct etcd_req r;
 	char err[256];
-	char *body = range_body(st, "");
+	char *body;
 
+	if (needs_auth(st)) {
+		st->req = auth_start(st, &st->env, st->cur, range_auth_done, st, err, sizeof(err));
+		if (!st->req)
+			retry_later(st, err);
+		return;
+	}
+	body = range_body(st, "");
 	if (!body) {
 		retry_later(st, "out of memory");
 		return;
 	}
-	make_req(&st->ep[st->cur], &req, "/v3/kv/range", body);
-	st->req = http_client_start(&st->env, &req, range_done, st, err, sizeof(err));
+	make_req(st, st->cur, &r, "/v3/kv/range", body);
+	st->req = http_client_start(&st->env, &r.req, range_done, st, err, sizeof(err));
 	free(body);
 	if (!st->req)
 		retry_later(st, err);
@@ -823,10 +1016,13 @@ struct store *store_new(const struct conf_store *c, struct health_state *h, char
 	st->st.require_reason = c->require_reason;
 	st->prefix = strdup(c->prefix);
 	st->cache_file = strdup(c->cache_file);
+	st->username = strdup(c->username);
+	st->password = strdup(c->password);
 	st->ep = calloc(c->netcd, sizeof(*st->ep));
 	st->nep = c->netcd;
 	st->base = event_base_new();
-	if (!st->prefix || !st->cache_file || !st->ep || !st->base || pipe(st->stop_fd) == -1) {
+	if (!st->prefix || !st->cache_file || !st->username || !st->password || !st->ep ||
+	    !st->base || pipe(st->stop_fd) == -1) {
 		snprintf(err, errlen, "store: out of memory");
 		goto fail;
 	}
@@ -888,6 +1084,11 @@ void store_free(struct store *st)
 	free(st->ep);
 	free(st->prefix);
 	free(st->cache_file);
+	free(st->username);
+	if (st->password)
+		explicit_bzero(st->password, strlen(st->password));
+	free(st->password);
+	explicit_bzero(st->token, sizeof(st->token));
 	pthread_mutex_destroy(&st->lock);
 	free(st);
 }
@@ -911,6 +1112,8 @@ struct write {
 	int64_t lease, rev;
 	size_t ep, tries;
 	bool granting;
+	bool authing;  /* the request running is the authentication */
+	bool reauthed; /* a refused token was renewed: not again */
 	struct event *wait;
 	uint64_t wait_until;
 	store_write_cb *cb;
@@ -952,14 +1155,32 @@ static void write_done(void *arg, const struct http_response *r)
 
 	if (r->status == 0 && ++w->tries < w->st->nep) { /* another member may answer */
 		w->ep = (w->ep + 1) % w->st->nep;
+		w->authing = false;
+		write_step(w);
+		return;
+	}
+	if (w->authing) {
+		w->authing = false;
+		if (auth_take(w->st, w->ep, r, why, sizeof(why)) < 0)
+			write_end(w, 503, why);
+		else
+			write_step(w);
+		return;
+	}
+	if (token_refused(r) && !w->reauthed) { /* expired: once more with a new one */
+		w->reauthed = true;
+		token_drop(w->st, w->granting ? "lease_grant" : "txn");
 		write_step(w);
 		return;
 	}
 	if (r->status != 200) {
-		if (r->status)
-			snprintf(why, sizeof(why), "etcd %s: HTTP %d: %.200s", w->st->ep[w->ep].url,
-				 r->status, r->body);
-		else
+		if (r->status) {
+			char msg[300];
+
+			etcd_message(r, msg, sizeof(msg));
+			snprintf(why, sizeof(why), "etcd %s: HTTP %d: %s", w->st->ep[w->ep].url,
+				 r->status, msg);
+		} else
 			snprintf(why, sizeof(why), "etcd unreachable (%s, last %s)", r->err,
 				 w->st->ep[w->ep].url);
 		write_end(w, 503, why);
@@ -1069,9 +1290,15 @@ out:
 
 static void write_step(struct write *w)
 {
-	struct http_request req;
+	struct etcd_req r;
 	char err[256], *body = NULL;
 
+	if (needs_auth(w->st)) {
+		w->authing = true;
+		if (!auth_start(w->st, &w->env, w->ep, write_done, w, err, sizeof(err)))
+			write_end(w, 503, err);
+		return;
+	}
 	if (w->granting) {
 		if (asprintf(&body, "{\"TTL\":%llu}", (unsigned long long)w->ttl_s) < 0)
 			body = NULL;
@@ -1082,8 +1309,8 @@ static void write_step(struct write *w)
 		write_end(w, 503, "out of memory");
 		return;
 	}
-	make_req(&w->st->ep[w->ep], &req, w->granting ? "/v3/lease/grant" : "/v3/kv/txn", body);
-	struct http_client *h = http_client_start(&w->env, &req, write_done, w, err, sizeof(err));
+	make_req(w->st, w->ep, &r, w->granting ? "/v3/lease/grant" : "/v3/kv/txn", body);
+	struct http_client *h = http_client_start(&w->env, &r.req, write_done, w, err, sizeof(err));
 	free(body);
 	if (!h)
 		write_end(w, 503, err);

@@ -23,6 +23,11 @@
  * the one this site last saw, then put or delete; a key changed meanwhile by another
  * operator fails the write (409) instead of being overwritten. They run asynchronously on
  * the caller's loop and answer once this site has applied the revision (or after 1 s).
+ *
+ * With store.username, the store thread and the writes get a token from
+ * /v3/auth/authenticate and send it (Authorization) with every request; a token etcd
+ * refuses (expired, or etcd restarted) is renewed once per request before it counts as a
+ * failure. With https endpoints the TLS context trusts ca_file and presents cert_file.
  */
 #ifndef GSLB_STORE_H
 #define GSLB_STORE_H

@@ -512,6 +512,16 @@ static const struct bad bad_store[] = {
 	  "%1$s:3: store.prefix: \"gslb\" must start and end with '/' (e.g. \"/gslb/\")" },
 	{ "store: { etcd = [ ]; };\n",
 	  "%1$s:3: store.etcd: needs at least 1 entry" },
+	{ "store: { etcd = [ \"http://10.0.0.1:2379\" ];\n username = \"gslb\"; };\n",
+	  "%1$s:4: store.username: \"gslb\" needs a password: set password_file" },
+	{ "store: { etcd = [ \"http://10.0.0.1:2379\" ];\n password = \"pw\"; };\n",
+	  "%1$s:4: store.username: a password needs a username" },
+	{ "store: { etcd = [ \"http://10.0.0.1:2379\" ]; username = \"gslb\";\n"
+	  " password = \"pw\";\n password_file = \"pw.txt\"; };\n",
+	  "%1$s:5: store.password_file: set password_file or password, not both" },
+	{ "store: { etcd = [ \"http://10.0.0.1:2379\" ]; username = \"gslb\";\n"
+	  " password_file = \"nope.txt\"; };\n",
+	  "%1$s:4: store.password_file: cannot read \"%2$s/nope.txt\": No such file or directory" },
 };
 
 START_TEST(errors_store)
@@ -529,6 +539,48 @@ START_TEST(errors_store)
 	c = load_ok("");
 	ck_assert(!c->store.present);
 	conf_free(c);
+}
+END_TEST
+
+/* A reload compares the store settings as one text: any change shows, equal ones do not */
+static char *store_text_of(const char *store)
+{
+	struct conf *c = load_ok(store);
+	char *t = conf_store_text(&c->store);
+
+	ck_assert_ptr_nonnull(t);
+	conf_free(c);
+	return t;
+}
+
+START_TEST(store_text)
+{
+	static const char *const variants[] = {
+		"store: { etcd = [ \"http://127.0.0.1:2379\" ]; };\n",
+		"store: { etcd = [ \"http://127.0.0.1:2380\" ]; };\n",
+		"store: { etcd = [ \"http://127.0.0.1:2379\", \"http://127.0.0.2:2379\" ]; };\n",
+		"store: { etcd = [ \"http://127.0.0.1:2379\" ]; prefix = \"/x/\"; };\n",
+		"store: { etcd = [ \"http://127.0.0.1:2379\" ]; username = \"u\"; password = \"p\"; };\n",
+		"store: { etcd = [ \"http://127.0.0.1:2379\" ]; username = \"u\"; password = \"q\"; };\n",
+		"store: { etcd = [ \"http://127.0.0.1:2379\" ]; cache_file = \"/tmp/c\"; };\n",
+		"store: { etcd = [ \"http://127.0.0.1:2379\" ]; require_reason = true; };\n",
+	};
+	size_t n = sizeof(variants) / sizeof(variants[0]);
+	char *t[8], *again, *none;
+
+	for (size_t i = 0; i < n; i++)
+		t[i] = store_text_of(variants[i]);
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++)
+			ck_assert_msg(strcmp(t[i], t[j]) != 0, "variants %zu and %zu", i, j);
+	again = store_text_of(variants[0]);
+	ck_assert_str_eq(again, t[0]);
+	none = store_text_of("");
+	ck_assert_str_eq(none, "");
+	for (size_t i = 0; i < n; i++)
+		free(t[i]);
+	free(again);
+	free(none);
 }
 END_TEST
 
@@ -823,6 +875,7 @@ static Suite *conf_service_suite(void)
 		{ "errors_geoip", errors_geoip },
 		{ "errors_regions", errors_regions },
 		{ "errors_services", errors_services }, { "errors_store", errors_store },
+		{ "store_text", store_text },
 		{ "member_limit", member_limit },
 		{ "forward_references", forward_references },
 		{ "nested_services", nested_services },

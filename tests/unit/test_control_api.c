@@ -202,6 +202,12 @@ START_TEST(reload_restart_needed)
 	ck_assert_str_eq(json_string_value(json_array_get(r, 0)), "server.listen");
 	ck_assert_str_eq(json_string_value(json_array_get(r, 1)), "health.listen");
 	json_decref(j);
+
+	j = control_api_reload_json(9, CONTROL_RESTART_STORE);
+	r = json_object_get(j, "restart_needed");
+	ck_assert_uint_eq(json_array_size(r), 1);
+	ck_assert_str_eq(json_string_value(json_array_get(r, 0)), "store");
+	json_decref(j);
 }
 END_TEST
 
