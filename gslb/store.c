@@ -68,6 +68,7 @@ struct store {
 	char *buf;
 	size_t blen;
 	bool resync; /* the stream must be dropped and the prefix read again */
+	int64_t resume_rev; /* the last revision read or watched whole: a new watch goes on after it */
 	/* shared: under lock */
 	pthread_mutex_t lock;
 	struct kv *kv;
@@ -495,6 +496,7 @@ static char *range_body(const struct store *st, const char *extra)
 /* ---- the watch (store thread) ---- */
 
 static void start_range(struct store *st);
+static void start_watch(struct store *st, int64_t from);
 
 static void retry_later(struct store *st, const char *why)
 {
@@ -507,11 +509,21 @@ static void retry_later(struct store *st, const char *why)
 	evtimer_add(st->retry_ev, &tv);
 }
 
+/* Once synced, a reconnection resumes the watch after the last revision applied, so that each
+ * change made meanwhile arrives as its own event (logged, in the history), none twice; etcd
+ * cancels a watch from a compacted revision, and the prefix is read again (resync_cb). */
 static void retry_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct store *st = arg;
+
 	(void)fd;
 	(void)what;
-	start_range(arg);
+	if (st->resume_rev > 0) {
+		log_info("event=store_resume from_revision=%lld", (long long)st->resume_rev + 1);
+		start_watch(st, st->resume_rev + 1);
+	} else {
+		start_range(st);
+	}
 }
 
 /* One event of the watch: a put or a delete of a key, applied to mirror and health. */
@@ -575,8 +587,14 @@ static void watch_message(struct store *st, json_t *msg)
 	}
 	if (json_is_true(json_object_get(res, "created")))
 		set_connected(st, true, NULL);
-	json_array_foreach (json_object_get(res, "events"), i, ev)
+	json_array_foreach (json_object_get(res, "events"), i, ev) {
 		apply_event(st, ev);
+		/* not the header's revision: a backlog comes in batches, each headed by etcd's
+		 * current revision */
+		int64_t er = jint(json_object_get(json_object_get(ev, "kv"), "mod_revision"));
+		if (er > st->resume_rev)
+			st->resume_rev = er;
+	}
 	if (json_array_size(json_object_get(res, "events")) > 0) {
 		pthread_mutex_lock(&st->lock);
 		if (rev > st->st.revision)
@@ -717,6 +735,7 @@ static void range_done(void *arg, const struct http_response *r)
 	cache_save(st);
 	pthread_mutex_unlock(&st->lock);
 	atomic_store(&st->applied_rev, rev);
+	st->resume_rev = rev;
 	json_decref(j);
 	log_info("event=store_synced endpoint=%s revision=%lld", st->ep[st->cur].url,
 		 (long long)rev);
