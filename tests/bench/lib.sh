@@ -46,7 +46,7 @@ cpu_ticks() { # utime + stime of a process, its threads and children (NSD forks)
 # without ECS when none is given), in parallel on CPU 1; appends the summed
 # figures to results like measure.
 measure_multi() {
-	local name=$1 port=$2 pid=$3 qf=$4 out t0 t1 c0 c1 i=0 e procs
+	local name=$1 port=$2 pid=$3 qf=$4 out t0 t1 c0 c1 i=0 e procs pids=()
 	shift 4
 	[ $# -gt 0 ] || set -- ""
 	procs=$#
@@ -56,9 +56,10 @@ measure_multi() {
 		$pin_client dnsperf -s 127.0.0.1 -p "$port" -d "$qf" -l "$duration" \
 			-c $(((clients + procs - 1) / procs)) -q $(((outstanding + procs - 1) / procs)) \
 			${e:+-E "8:$e"} ${DNSPERF_EXTRA:-} >"$work/dnsperf.$name.$i" 2>&1 &
+		pids+=($!)
 		i=$((i + 1))
 	done
-	wait $(jobs -p | grep -vx "$pid")
+	wait "${pids[@]}" # its own: other daemons may run in the background (store-cost)
 	t1=$(date +%s%N)
 	c1=$(cpu_ticks "$pid")
 	cat "$work"/dnsperf."$name".* | awk -v name="$name" \

@@ -37,6 +37,16 @@ etcd_cluster_start() {
 	return 1
 }
 
+# etcd_endpoints FIRST: the three as a gslbd.conf list starting with member FIRST (a site
+# watches the first that answers: sites given different orders follow different members)
+etcd_endpoints() {
+	local n out=
+	for n in $(seq "$1" 3) $(seq 1 $(($1 - 1))); do
+		out="${out:+$out, }\"http://127.0.0.1:${CP[$n]}\""
+	done
+	echo "$out"
+}
+
 # etcd_leader: the number (1-3) of the member that leads, or nothing.
 etcd_leader() {
 	local leader n
