@@ -4,10 +4,12 @@
 # duration, clients, outstanding, pin_client and server_pid. DNSPERF_EXTRA adds dnsperf
 # options to every run (dnssec: -D, the DO bit).
 
+# free_port: a free loopback port in 20000-32767, below the kernel's ephemeral range (32768-60999)
+# where the clients' own sockets (dnsperf, etcd's connections) would collide
 free_port() {
 	local p i
 	for i in $(seq 1 50); do
-		p=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40001))
+		p=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 12768))
 		ss -Hlntu | awk '{print $5}' | grep -Eq "[:.]$p\$" || { echo "$p"; return 0; }
 	done
 	return 1
