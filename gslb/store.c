@@ -69,6 +69,7 @@ struct store {
 	size_t blen;
 	bool resync; /* the stream must be dropped and the prefix read again */
 	int64_t resume_rev; /* the last revision read or watched whole: a new watch goes on after it */
+	char cluster[24];   /* the etcd cluster_id of the last prefix read */
 	/* shared: under lock */
 	pthread_mutex_t lock;
 	struct kv *kv;
@@ -585,8 +586,21 @@ static void watch_message(struct store *st, json_t *msg)
 		st->resync = true;
 		return;
 	}
-	if (json_is_true(json_object_get(res, "created")))
+	if (json_is_true(json_object_get(res, "created"))) {
+		json_t *hd = json_object_get(res, "header");
+		const char *cl = json_string_value(json_object_get(hd, "cluster_id"));
+
+		/* a resumed watch on another cluster, or one restored to an older revision,
+		 * would miss changes: read the prefix again */
+		if (rev < st->resume_rev || (cl && strcmp(cl, st->cluster))) {
+			log_warn("event=store_resync reason=\"etcd cluster %s at revision %lld, this "
+				 "site had cluster %s at revision %lld\"",
+				 cl ? cl : "?", (long long)rev, st->cluster, (long long)st->resume_rev);
+			st->resync = true;
+			return;
+		}
 		set_connected(st, true, NULL);
+	}
 	json_array_foreach (json_object_get(res, "events"), i, ev) {
 		apply_event(st, ev);
 		/* not the header's revision: a backlog comes in batches, each headed by etcd's
@@ -736,6 +750,8 @@ static void range_done(void *arg, const struct http_response *r)
 	pthread_mutex_unlock(&st->lock);
 	atomic_store(&st->applied_rev, rev);
 	st->resume_rev = rev;
+	snprintf(st->cluster, sizeof(st->cluster), "%s",
+		 json_string_value(json_object_get(json_object_get(j, "header"), "cluster_id")) ?: "");
 	json_decref(j);
 	log_info("event=store_synced endpoint=%s revision=%lld", st->ep[st->cur].url,
 		 (long long)rev);

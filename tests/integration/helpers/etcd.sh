@@ -9,22 +9,24 @@ ETCD=${ETCD:-etcd}
 ETCDCTL=${ETCDCTL:-etcdctl}
 declare -A EPID CP PP
 
-# etcd_cluster_start: starts the three members, waits (15 s bound) for a healthy cluster.
+# etcd_cluster_start [NAME]: starts the three members, waits (15 s bound) for a healthy
+# cluster. Called again after etcd_cluster_stop, on the same ports: NAME (data in
+# $WORK/NAMEn, default etcd) other than the first's makes a new, empty cluster.
 etcd_cluster_start() {
-	local n cluster
+	local n cluster d=${1:-etcd}
 	for n in 1 2 3; do
-		CP[$n]=$(free_port) && PP[$n]=$(free_port) || return 1
+		[ -n "${CP[$n]:-}" ] || { CP[$n]=$(free_port) && PP[$n]=$(free_port); } || return 1
 	done
 	cluster="e1=http://127.0.0.1:${PP[1]},e2=http://127.0.0.1:${PP[2]},e3=http://127.0.0.1:${PP[3]}"
 	ENDPOINTS="\"http://127.0.0.1:${CP[1]}\", \"http://127.0.0.1:${CP[2]}\", \"http://127.0.0.1:${CP[3]}\""
 	ECTL_EP="127.0.0.1:${CP[1]},127.0.0.1:${CP[2]},127.0.0.1:${CP[3]}"
 	for n in 1 2 3; do
-		"$ETCD" --name "e$n" --data-dir "$WORK/etcd$n" \
+		"$ETCD" --name "e$n" --data-dir "$WORK/$d$n" \
 			--listen-client-urls "http://127.0.0.1:${CP[$n]}" \
 			--advertise-client-urls "http://127.0.0.1:${CP[$n]}" \
 			--listen-peer-urls "http://127.0.0.1:${PP[$n]}" \
 			--initial-advertise-peer-urls "http://127.0.0.1:${PP[$n]}" \
-			--initial-cluster "$cluster" --initial-cluster-state new >"$WORK/etcd$n.log" 2>&1 &
+			--initial-cluster "$cluster" --initial-cluster-state new >>"$WORK/etcd$n.log" 2>&1 &
 		EPID[$n]=$!
 	done
 	for _ in $(seq 1 150); do

@@ -51,13 +51,11 @@ wait_metric() { # wait_metric SITE NAME VALUE SECONDS WHAT
 	done
 	expect_eq "$(metric "$1" "$2")" "$3" "$5"
 }
-# answers SITE [NAME]: the distinct addresses of NAME (www.example.com) at the site over 24
-# queries, sorted, on one line
+# answers SITE [NAME]: the distinct first addresses of NAME (www.example.com) at the site over
+# 24 queries (an rcode where there is none), sorted, on one line
 answers() {
-	local _
-	for _ in $(seq 1 24); do
-		timeout 3 dig -p "${SPORT[$1]}" @127.0.0.1 +tries=1 +time=1 +short "${2:-www.example.com}" A
-	done | sort -u | tr '\n' ' ' | sed 's/ $//'
+	timeout 20 python3 "$ITDIR/helpers/answer_split.py" "${SPORT[$1]}" "${2:-www.example.com}" 24 |
+		awk '$1 != "lost" { print $1 }' | sort | tr '\n' ' ' | sed 's/ $//'
 }
 # drained SITE SERVICE MEMBER: 1 when the site publishes the member drained, else 0
 drained() {
