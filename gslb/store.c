@@ -511,8 +511,9 @@ static void retry_later(struct store *st, const char *why)
 }
 
 /* Once synced, a reconnection resumes the watch after the last revision applied, so that each
- * change made meanwhile arrives as its own event (logged, in the history), none twice; etcd
- * cancels a watch from a compacted revision, and the prefix is read again (resync_cb). */
+ * change made meanwhile arrives as its own event (logged, in the history), none twice. The
+ * prefix is read again (resync_cb) when etcd cancels a watch from a compacted revision, or
+ * when watch_message finds another cluster or an older revision. */
 static void retry_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct store *st = arg;
