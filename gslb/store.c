@@ -73,6 +73,8 @@ struct store {
 	bool resync;	      /* the stream must be dropped and the prefix read again */
 	char cancel_why[256]; /* why etcd cancelled the watch ("": a compaction) */
 	bool reauthed;	      /* the token was renewed after a refusal: not again this attempt */
+	int64_t resume_rev;   /* the last revision read or watched whole: a new watch goes on after it */
+	char cluster[24];     /* the etcd cluster_id of the last prefix read */
 	/* shared: under lock */
 	pthread_mutex_t lock;
 	struct kv *kv;
@@ -623,6 +625,8 @@ static char *range_body(const struct store *st, const char *extra)
 /* ---- the watch (store thread) ---- */
 
 static void start_range(struct store *st);
+static void start_watch(struct store *st, int64_t from);
+static void reconnect(struct store *st);
 
 static void retry_later(struct store *st, const char *why)
 {
@@ -647,6 +651,9 @@ static void retry_later(struct store *st, const char *why)
 	evtimer_add(st->retry_ev, &tv);
 }
 
+/* The retry after a failure: reconnect. The prefix is read again (resync_cb) when etcd
+ * cancels a watch from a compacted revision, or when watch_message finds another cluster or
+ * an older revision. */
 static void retry_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct store *st = arg;
@@ -654,7 +661,7 @@ static void retry_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	st->reauthed = false; /* each attempt may renew a refused token once */
-	start_range(st);
+	reconnect(st);
 }
 
 /* One event of the watch: a put or a delete of a key, applied to mirror and health. */
@@ -721,13 +728,31 @@ static void watch_message(struct store *st, json_t *msg)
 		return;
 	}
 	if (json_is_true(json_object_get(res, "created"))) {
+		json_t *hd = json_object_get(res, "header");
+		const char *cl = json_string_value(json_object_get(hd, "cluster_id"));
+
+		/* a resumed watch on another cluster, or one restored to an older revision,
+		 * would miss changes: read the prefix again */
+		if (rev < st->resume_rev || (cl && strcmp(cl, st->cluster))) {
+			log_warn("event=store_resync reason=\"etcd cluster %s at revision %lld, this "
+				 "site had cluster %s at revision %lld\"",
+				 cl ? cl : "?", (long long)rev, st->cluster, (long long)st->resume_rev);
+			st->resync = true;
+			return;
+		}
 		set_connected(st, true, NULL);
 		st->reauthed = false;
 		for (size_t e = 0; e < st->nep; e++)
 			st->ep[e].last_fail[0] = '\0';
 	}
-	json_array_foreach (json_object_get(res, "events"), i, ev)
+	json_array_foreach (json_object_get(res, "events"), i, ev) {
 		apply_event(st, ev);
+		/* not the header's revision: a backlog comes in batches, each headed by etcd's
+		 * current revision */
+		int64_t er = jint(json_object_get(json_object_get(ev, "kv"), "mod_revision"));
+		if (er > st->resume_rev)
+			st->resume_rev = er;
+	}
 	if (json_array_size(json_object_get(res, "events")) > 0) {
 		pthread_mutex_lock(&st->lock);
 		if (rev > st->st.revision)
@@ -798,6 +823,8 @@ static void resync_cb(evutil_socket_t fd, short what, void *arg)
 	if (strstr(st->cancel_why, "invalid auth token") && !st->reauthed) {
 		st->reauthed = true;
 		token_drop(st, "watch");
+		reconnect(st); /* a new token, then the watch goes on where it was */
+		return;
 	} else if (st->cancel_why[0]) { /* permission denied...: not at once again */
 		char why[300];
 
@@ -805,9 +832,10 @@ static void resync_cb(evutil_socket_t fd, short what, void *arg)
 		retry_later(st, why);
 		return;
 	} else {
-		log_info("event=store_resync reason=\"watch compacted\"");
+		log_info("event=store_resync reason=\"watch compacted or another cluster\"");
 	}
-	start_range(st);
+	st->resume_rev = 0; /* read the whole prefix again */
+	reconnect(st);
 }
 
 static void start_watch(struct store *st, int64_t from)
@@ -889,6 +917,9 @@ static void range_done(void *arg, const struct http_response *r)
 	cache_save(st);
 	pthread_mutex_unlock(&st->lock);
 	atomic_store(&st->applied_rev, rev);
+	st->resume_rev = rev;
+	snprintf(st->cluster, sizeof(st->cluster), "%s",
+		 json_string_value(json_object_get(json_object_get(j, "header"), "cluster_id")) ?: "");
 	json_decref(j);
 	log_info("event=store_synced endpoint=%s revision=%lld", st->ep[st->cur].url,
 		 (long long)rev);
@@ -906,7 +937,26 @@ static void range_auth_done(void *arg, const struct http_response *r)
 		retry_later(st, why);
 		return;
 	}
-	start_range(st);
+	reconnect(st);
+}
+
+/* Connects the store thread to etcd: a token first when it needs one; then, once synced, the
+ * watch goes on after the last revision applied, so that each change made meanwhile arrives
+ * as its own event (logged, in the history), none twice; else the whole prefix is read. */
+static void reconnect(struct store *st)
+{
+	char err[256];
+
+	if (needs_auth(st)) {
+		st->req = auth_start(st, &st->env, st->cur, range_auth_done, st, err, sizeof(err));
+		if (!st->req)
+			retry_later(st, err);
+	} else if (st->resume_rev > 0) {
+		log_info("event=store_resume from_revision=%lld", (long long)st->resume_rev + 1);
+		start_watch(st, st->resume_rev + 1);
+	} else {
+		start_range(st);
+	}
 }
 
 static void start_range(struct store *st)
@@ -916,9 +966,7 @@ static void start_range(struct store *st)
 	char *body;
 
 	if (needs_auth(st)) {
-		st->req = auth_start(st, &st->env, st->cur, range_auth_done, st, err, sizeof(err));
-		if (!st->req)
-			retry_later(st, err);
+		reconnect(st);
 		return;
 	}
 	body = range_body(st, "");

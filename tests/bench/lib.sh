@@ -4,10 +4,12 @@
 # duration, clients, outstanding, pin_client and server_pid. DNSPERF_EXTRA adds dnsperf
 # options to every run (dnssec: -D, the DO bit).
 
+# free_port: a free loopback port in 20000-32767, below the kernel's ephemeral range (32768-60999)
+# where the clients' own sockets (dnsperf, etcd's connections) would collide
 free_port() {
 	local p i
 	for i in $(seq 1 50); do
-		p=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40001))
+		p=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 12768))
 		ss -Hlntu | awk '{print $5}' | grep -Eq "[:.]$p\$" || { echo "$p"; return 0; }
 	done
 	return 1
@@ -46,7 +48,7 @@ cpu_ticks() { # utime + stime of a process, its threads and children (NSD forks)
 # without ECS when none is given), in parallel on CPU 1; appends the summed
 # figures to results like measure.
 measure_multi() {
-	local name=$1 port=$2 pid=$3 qf=$4 out t0 t1 c0 c1 i=0 e procs
+	local name=$1 port=$2 pid=$3 qf=$4 out t0 t1 c0 c1 i=0 e procs pids=()
 	shift 4
 	[ $# -gt 0 ] || set -- ""
 	procs=$#
@@ -56,9 +58,10 @@ measure_multi() {
 		$pin_client dnsperf -s 127.0.0.1 -p "$port" -d "$qf" -l "$duration" \
 			-c $(((clients + procs - 1) / procs)) -q $(((outstanding + procs - 1) / procs)) \
 			${e:+-E "8:$e"} ${DNSPERF_EXTRA:-} >"$work/dnsperf.$name.$i" 2>&1 &
+		pids+=($!)
 		i=$((i + 1))
 	done
-	wait $(jobs -p | grep -vx "$pid")
+	wait "${pids[@]}" # its own: other daemons may run in the background (store-cost)
 	t1=$(date +%s%N)
 	c1=$(cpu_ticks "$pid")
 	cat "$work"/dnsperf."$name".* | awk -v name="$name" \

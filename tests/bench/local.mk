@@ -1,6 +1,7 @@
 # tests/bench/ — dnsperf harness: gslbd side by side with NSD (`make bench`)
 EXTRA_DIST += tests/bench/run tests/bench/lib.sh tests/bench/failover tests/bench/probe-load \
-	tests/bench/store-propagation tests/bench/zone-load
+	tests/bench/store-propagation tests/bench/zone-load \
+	tests/bench/store-lib.sh tests/bench/store-leader-kill tests/bench/store-cost
 bench: gslbd
 	$(srcdir)/tests/bench/run $(abs_top_builddir)/gslbd
 .PHONY: bench
