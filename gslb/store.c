@@ -34,6 +34,8 @@
 #define STORE_TIMEOUT 1.2
 #define STORE_APPLY_WAIT_MS 1000 /* a write waits this long for its own change to arrive */
 #define STORE_WATCH_TIMEOUT 1e7	 /* the stream has no deadline: it ends when etcd goes */
+#define STORE_CHECK_MS 2000 /* a watched site asks etcd this often whether the watch keeps up */
+#define STORE_CHECK_TIMEOUT 2.0
 #define STORE_TOKEN_MAX 512	 /* etcd's simple tokens are ~20 bytes, its JWTs ~200 */
 #define OVERRIDES "overrides/"
 #define WEIGHTS_REGION "weights/region/"
@@ -62,7 +64,7 @@ struct store {
 	struct event_base *base;
 	struct http_client_env env;
 	int stop_fd[2];
-	struct event *stop_ev, *retry_ev, *resync_ev;
+	struct event *stop_ev, *retry_ev, *resync_ev, *check_ev;
 	pthread_t thread;
 	bool started;
 	char *username, *password; /* "" = etcd without authentication */
@@ -74,6 +76,10 @@ struct store {
 	char cancel_why[256]; /* why etcd cancelled the watch ("": a compaction) */
 	bool reauthed;	      /* the token was renewed after a refusal: not again this attempt */
 	int64_t resume_rev;   /* the last revision read or watched whole: a new watch goes on after it */
+	/* the liveness check of a watch (store thread only) */
+	bool watching;		 /* st->req is a watch etcd has created */
+	struct http_client *check;
+	int behind;		 /* checks in a row that saw a change the watch did not bring */
 	char cluster[24];     /* the etcd cluster_id of the last prefix read */
 	/* shared: under lock */
 	pthread_mutex_t lock;
@@ -741,6 +747,8 @@ static void watch_message(struct store *st, json_t *msg)
 			return;
 		}
 		set_connected(st, true, NULL);
+		st->watching = true;
+		st->behind = 0;
 		st->reauthed = false;
 		for (size_t e = 0; e < st->nep; e++)
 			st->ep[e].last_fail[0] = '\0';
@@ -805,6 +813,7 @@ static void watch_done(void *arg, const struct http_response *r)
 	struct store *st = arg;
 
 	st->req = NULL;
+	st->watching = false;
 	event_del(st->resync_ev); /* the retry below reads everything again anyway */
 	retry_later(st, r->err ? r->err : r->status != 200 ? "watch refused" : "watch ended");
 }
@@ -819,6 +828,7 @@ static void resync_cb(evutil_socket_t fd, short what, void *arg)
 		return; /* the stream ended first: its retry reads everything again */
 	http_client_cancel(st->req);
 	st->req = NULL;
+	st->watching = false;
 	/* the watch checks the token when it starts: an expired one is renewed once */
 	if (strstr(st->cancel_why, "invalid auth token") && !st->reauthed) {
 		st->reauthed = true;
@@ -836,6 +846,70 @@ static void resync_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	st->resume_rev = 0; /* read the whole prefix again */
 	reconnect(st);
+}
+
+/* A watch whose connection stays open while no byte flows (a firewall dropping packets, a
+ * hung proxy) would say "connected" and serve stale state for good: etcd's own progress
+ * notifications come every 10 minutes. So a watched site reads, every STORE_CHECK_MS on a
+ * connection of its own, the newest revision written under the prefix. No answer within
+ * STORE_CHECK_TIMEOUT, or twice in a row a revision the watch has not brought, ends the
+ * watch: the site says it is disconnected and reconnects, resuming after what it applied. */
+static void check_done(void *arg, const struct http_response *r)
+{
+	struct store *st = arg;
+	char why[300];
+	json_t *j;
+	int64_t newest = 0;
+
+	st->check = NULL;
+	if (!st->watching)
+		return;
+	if (r->status == 0) {
+		snprintf(why, sizeof(why), "liveness check: %s", r->err ? r->err : "no answer");
+	} else {
+		if (r->status != 200)
+			return; /* etcd answered (a refused token...): the path is alive */
+		j = json_loads(r->body, 0, NULL);
+		newest = jint(json_object_get(json_array_get(json_object_get(j, "kvs"), 0),
+					      "mod_revision"));
+		json_decref(j);
+		if (newest <= st->resume_rev || ++st->behind < 2) {
+			if (newest <= st->resume_rev)
+				st->behind = 0;
+			return;
+		}
+		snprintf(why, sizeof(why),
+			 "liveness check: etcd has revision %lld under the prefix, the watch "
+			 "brought %lld",
+			 (long long)newest, (long long)st->resume_rev);
+	}
+	log_warn("event=store_watch_stalled endpoint=%s error=\"%s\"", st->ep[st->cur].url, why);
+	http_client_cancel(st->req);
+	st->req = NULL;
+	st->watching = false;
+	event_del(st->resync_ev);
+	retry_later(st, why);
+}
+
+static void check_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct store *st = arg;
+	struct etcd_req r;
+	char err[256];
+	char *body;
+
+	(void)fd;
+	(void)what;
+	if (!st->watching || st->check)
+		return;
+	body = range_body(st, ",\"sort_order\":\"DESCEND\",\"sort_target\":\"MOD\","
+			      "\"limit\":1,\"keys_only\":true");
+	if (!body)
+		return;
+	make_req(st, st->cur, &r, "/v3/kv/range", body);
+	r.req.timeout = STORE_CHECK_TIMEOUT;
+	st->check = http_client_start(&st->env, &r.req, check_done, st, err, sizeof(err));
+	free(body);
 }
 
 static void start_watch(struct store *st, int64_t from)
@@ -998,6 +1072,8 @@ static void *store_thread(void *arg)
 	event_base_dispatch(st->base);
 	http_client_cancel(st->req);
 	st->req = NULL;
+	http_client_cancel(st->check);
+	st->check = NULL;
 	return NULL;
 }
 
@@ -1083,7 +1159,10 @@ struct store *store_new(const struct conf_store *c, struct health_state *h, char
 	st->stop_ev = event_new(st->base, st->stop_fd[0], EV_READ, stop_cb, st);
 	st->retry_ev = evtimer_new(st->base, retry_cb, st);
 	st->resync_ev = event_new(st->base, -1, 0, resync_cb, st);
-	if (!st->stop_ev || !st->retry_ev || !st->resync_ev || event_add(st->stop_ev, NULL)) {
+	st->check_ev = event_new(st->base, -1, EV_PERSIST, check_cb, st);
+	struct timeval check_tv = {STORE_CHECK_MS / 1000, (STORE_CHECK_MS % 1000) * 1000};
+	if (!st->stop_ev || !st->retry_ev || !st->resync_ev || !st->check_ev ||
+	    event_add(st->stop_ev, NULL) || event_add(st->check_ev, &check_tv)) {
 		snprintf(err, errlen, "store: out of memory");
 		goto fail;
 	}
@@ -1120,6 +1199,8 @@ void store_free(struct store *st)
 		event_free(st->retry_ev);
 	if (st->resync_ev)
 		event_free(st->resync_ev);
+	if (st->check_ev)
+		event_free(st->check_ev);
 	http_client_env_release(&st->env);
 	if (st->base)
 		event_base_free(st->base);
