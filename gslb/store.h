@@ -33,6 +33,7 @@
 
 #include "health.h"
 #include "health_override.h"
+#include "store_record.h"
 
 struct conf_store;
 struct event_base;
@@ -61,17 +62,6 @@ struct store_status {
 };
 /* Any thread. */
 void store_get_status(struct store *st, struct store_status *out);
-
-/* One change: a member's override (NONE clears it), or with is_weight a runtime weight
- * (MEMBER_WEIGHT_CONFIG clears it). */
-struct store_op {
-	struct health_member_ref ref; /* service lowercased */
-	enum health_override o;
-	bool is_weight;
-	struct health_weight_ref wref;
-	uint32_t weight;
-	int64_t expect_rev; /* set by store_write: the key's mod_revision this site saw */
-};
 
 /* status: 200 applied; 409 a key changed meanwhile (err says which); 503 etcd unreachable
  * or refused. revision: the write's, when 200. */
