@@ -1050,6 +1050,25 @@ static void apply_override(struct health_state *s, const uint8_t *service, const
 	}
 }
 
+/* An override of a member the bound config does not have (a typo written straight to etcd,
+ * or a member since removed) changes no answer: said once per change, so the operator
+ * learns it. */
+static void warn_unbound(struct health_state *s, const uint8_t *service, const char *member,
+			 enum health_override o, const struct health_override_meta *meta)
+{
+	char name[DNAME_MAXLEN * 4 + 2];
+
+	if (s->npub == 0 || o == HEALTH_OVERRIDE_NONE || mbound(s, service, member))
+		return;
+	if (dname_to_str(service, name, sizeof(name)) < 0)
+		snprintf(name, sizeof(name), "?");
+	log_warn("event=override_unknown_member service=%s member=%s override=%s origin=%s "
+		 "who=\"%s\" note=\"no such member in this site's config: it changes no answer; "
+		 "kept for a member of that name (gslbctl clear removes it)\"",
+		 name, member, health_override_name(o),
+		 meta && meta->origin ? meta->origin : "local", meta ? meta->who : "");
+}
+
 int health_put_override(struct health_state *s, const uint8_t *service, const char *member,
 			enum health_override o)
 {
@@ -1103,6 +1122,7 @@ int health_put_override_meta(struct health_state *s, const uint8_t *service, con
 		 meta && meta->origin ? meta->origin : "local", meta ? meta->who : "",
 		 meta ? meta->why : "");
 	apply_override(s, lower, member, o);
+	warn_unbound(s, lower, member, o, meta);
 	return 0;
 }
 
@@ -1137,6 +1157,8 @@ int health_replace_overrides(struct health_state *s, const struct health_member_
 	free(s->ov);
 	s->ov = nv;
 	s->nov = k;
+	for (size_t i = 0; i < k; i++)
+		warn_unbound(s, nv[i].ref.service, nv[i].ref.member, nv[i].o, &nv[i].meta);
 	for (size_t i = 0; i < s->nm; i++) {
 		struct mrec *m = &s->m[i];
 

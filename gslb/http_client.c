@@ -458,6 +458,26 @@ bool http_url_is_ip(const char *s)
 	return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
 }
 
+int http_url_sockaddr(const struct http_url *u, struct sockaddr_storage *sa, socklen_t *salen)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)sa;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)sa;
+
+	memset(sa, 0, sizeof(*sa));
+	if (inet_pton(AF_INET, u->host, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(u->port);
+		*salen = sizeof(*s4);
+	} else if (inet_pton(AF_INET6, u->host, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(u->port);
+		*salen = sizeof(*s6);
+	} else {
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static bool is_ip(const char *s)
 {
 	return http_url_is_ip(s);

@@ -55,7 +55,7 @@ gslbd_LDADD = $(GSLB_LIBS)
 
 bin_PROGRAMS += gslbctl
 gslbctl_SOURCES = gslb/gslbctl.c gslb/gslbctl.h gslb/gslbctl_explain.c \
-	gslb/gslbctl_whatif.c
+	gslb/gslbctl_whatif.c gslb/gslbctl_direct.c
 gslbctl_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(LIBCONFIG_CFLAGS)
 gslbctl_LDADD = libgslb.a $(LIBEVENT_LIBS) $(OPENSSL_LIBS) $(JANSSON_LIBS) $(LIBCONFIG_LIBS)
 

@@ -885,10 +885,96 @@ int store_write(struct store *st, struct event_base *base, const struct store_op
 					 : NULL;
 
 		w->ops[i].expect_rev = k ? k->mod_rev : 0;
+		store_record_describe(k ? k->value : NULL, w->ops[i].is_weight, w->ops[i].was,
+				      sizeof(w->ops[i].was));
 	}
 	pthread_mutex_unlock(&st->lock);
 	w->cb = cb;
 	w->arg = arg;
 	write_step(w);
+	return 0;
+}
+
+/* ---- history (the caller's loop) ---- */
+
+struct history_read {
+	struct store *st;
+	struct http_client_env env;
+	size_t ep, tries, limit;
+	store_history_cb *cb;
+	void *arg;
+};
+
+static void history_step(struct history_read *h);
+
+static void history_done(void *arg, const struct http_response *r)
+{
+	struct history_read *h = arg;
+	json_t *j = NULL, *out = NULL;
+	char why[640];
+
+	if (r->status == 0 && ++h->tries < h->st->nep) { /* another member may answer */
+		h->ep = (h->ep + 1) % h->st->nep;
+		history_step(h);
+		return;
+	}
+	if (r->status == 200)
+		j = json_loads(r->body, 0, NULL);
+	if (j) {
+		out = json_array();
+		size_t bad = store_record_history(h->st->prefix, j, clock_wall_ms(), out);
+		if (bad)
+			log_warn("event=store_history_ignored records=%zu error=\"not a history "
+				 "record\"",
+				 bad);
+		json_decref(j);
+		h->cb(h->arg, out, NULL);
+	} else {
+		if (r->status)
+			snprintf(why, sizeof(why), "etcd %s: HTTP %d: %.200s", h->st->ep[h->ep].url,
+				 r->status, r->body);
+		else
+			snprintf(why, sizeof(why), "etcd unreachable (%s, last %s)", r->err,
+				 h->st->ep[h->ep].url);
+		h->cb(h->arg, NULL, why);
+	}
+	json_decref(out);
+	free(h);
+}
+
+static void history_step(struct history_read *h)
+{
+	struct http_request req;
+	char err[256], *body = store_record_history_range(h->st->prefix, h->limit);
+	struct http_client *c = NULL;
+
+	if (body) {
+		make_req(&h->st->ep[h->ep], &req, "/v3/kv/range", body);
+		c = http_client_start(&h->env, &req, history_done, h, err, sizeof(err));
+	} else {
+		snprintf(err, sizeof(err), "out of memory");
+	}
+	free(body);
+	if (!c) {
+		h->cb(h->arg, NULL, err);
+		free(h);
+	}
+}
+
+int store_history(struct store *st, struct event_base *base, size_t limit, store_history_cb *cb,
+		  void *arg, char *err, size_t errlen)
+{
+	struct history_read *h = calloc(1, sizeof(*h));
+
+	if (!h) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	*h = (struct history_read){.st = st, .limit = limit, .cb = cb, .arg = arg};
+	h->env = (struct http_client_env){.base = base, .ssl_ctx = st->env.ssl_ctx};
+	pthread_mutex_lock(&st->lock);
+	h->ep = st->cur;
+	pthread_mutex_unlock(&st->lock);
+	history_step(h);
 	return 0;
 }

@@ -74,4 +74,12 @@ int store_write(struct store *st, struct event_base *base, const struct store_op
 		const struct health_override_meta *meta, uint64_t ttl_s, store_write_cb *cb,
 		void *arg, char *err, size_t errlen);
 
+/* The fleet's audit trail: the newest limit history records in etcd (store_record.h), read
+ * on base's loop (the caller's thread); cb gets them as GET /api/v1/history shows them
+ * (history: a JSON array it may keep a reference to), or NULL and why when etcd did not
+ * answer. cb is called once, on that loop. Returns 0, or -1 with err set (cb not called). */
+typedef void store_history_cb(void *arg, json_t *history, const char *err);
+int store_history(struct store *st, struct event_base *base, size_t limit, store_history_cb *cb,
+		  void *arg, char *err, size_t errlen);
+
 #endif

@@ -10,8 +10,18 @@
  *
  * Every value also holds "who", "why", "at" (unix ms) and "expires" (unix ms, 0 = never). A
  * clear is a put of {"cleared":true,"who":...} so that etcd's history keeps its author; only
- * a lease's end deletes a key. etcd's JSON gateway carries keys and values in base64 and
- * 64-bit numbers as strings: the helpers here take both.
+ * a lease's end deletes a key.
+ *
+ * The audit trail: every write's transaction also puts one history record, never on a lease,
+ *
+ *   <prefix>history/<at, 16 digits>-<8 hex digits>  {"who":..,"why":..,"at":..,"expires":..,
+ *                                                   "changes":[{"key":"overrides/..",
+ *                                                   "to":"drain","was":"none"},...]}
+ *
+ * so the trail is ordinary keys: it survives restarts and etcd's compaction (which drops old
+ * revisions, not live keys), and its records sort by time. The sites watch the state keys
+ * only (store_record_range), not the history. etcd's JSON gateway carries keys and values in base64
+ * and 64-bit numbers as strings: the helpers here take both.
  *
  * Pure functions: no I/O, any thread.
  */
@@ -38,6 +48,7 @@ struct store_op {
 	struct health_weight_ref wref;
 	uint32_t weight;
 	int64_t expect_rev; /* the key's mod_revision the writer saw (0: absent) */
+	char was[24];	    /* what the writer saw before: store_record_describe, for history */
 };
 
 enum store_record_kind { STORE_RECORD_OVERRIDE = 0, STORE_RECORD_WEIGHT };
@@ -66,13 +77,29 @@ int store_record_parse_value(const char *value, int64_t mod_rev, enum health_ove
 /* The JSON value op puts, with meta's who, why, at and expires; malloc'd, or NULL. */
 char *store_record_value(const struct store_op *op, const struct health_override_meta *meta);
 
+/* What a current value (NULL: no key) means, into out: "none", "drain", "up", "down" for an
+ * override; "config" or the number for a weight; "?" when it does not parse. */
+void store_record_describe(const char *value, bool is_weight, char *out, size_t size);
+
 /* The body of a /v3/kv/txn writing ops[0..n) with meta: compare each key's mod_revision with
- * its expect_rev, then put each value, on lease when not 0. malloc'd, or NULL. */
+ * its expect_rev, then put each value, on lease when not 0, and one history record (the
+ * ops' was and new value). malloc'd, or NULL. */
 char *store_record_txn(const char *prefix, const struct store_op *ops, size_t n,
 		       const struct health_override_meta *meta, int64_t lease);
-/* The body of a /v3/kv/range (or with extra, a watch's create_request) of every key under
- * prefix: {"key":..,"range_end":..<extra>}, extra being "" or ",\"name\":value...".
- * malloc'd, or NULL. */
+/* The body of a /v3/kv/range (or with extra, a watch's create_request) of the state keys
+ * under prefix (overrides and weights, not the history): {"key":..,"range_end":..<extra>},
+ * extra being "" or ",\"name\":value...". malloc'd, or NULL. */
 char *store_record_range(const char *prefix, const char *extra);
+
+/* The body of a /v3/kv/range of the newest limit history records under prefix. malloc'd, or
+ * NULL. */
+char *store_record_history_range(const char *prefix, size_t limit);
+/* The history records of a /v3/kv/range answer (parsed), oldest first, appended to out as
+ * gslbctl history shows them: one object per change, {"key" (under the prefix),"to",
+ * "at_ms","change","was","origin":"etcd","revision" (the write's),"who","why","expires_ms"}.
+ * A --for's end (etcd deletes the key: no writer, no record) is shown at its time, before
+ * now_ms, with why "expired (--for)", unless a later change of the key came first. Records
+ * that do not parse are skipped and counted in the return value. */
+size_t store_record_history(const char *prefix, json_t *answer, uint64_t now_ms, json_t *out);
 
 #endif

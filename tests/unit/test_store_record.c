@@ -218,7 +218,8 @@ START_TEST(txn_compares_and_puts)
 	j = json_loads(body, 0, NULL);
 	ck_assert_ptr_nonnull(j);
 	ck_assert_int_eq(json_array_size(json_object_get(j, "compare")), 2);
-	ck_assert_int_eq(json_array_size(json_object_get(j, "success")), 2);
+	/* the two puts and the history record */
+	ck_assert_int_eq(json_array_size(json_object_get(j, "success")), 3);
 	c = json_array_get(json_object_get(j, "compare"), 1);
 	key = store_record_unb64(json_string_value(json_object_get(c, "key")));
 	ck_assert_str_eq(key, "/gslb/overrides/www.example.com./lon-b");
@@ -256,8 +257,12 @@ START_TEST(range_covers_the_prefix)
 	char *k = store_record_unb64(json_string_value(json_object_get(j, "key")));
 	char *e = store_record_unb64(json_string_value(json_object_get(j, "range_end")));
 
-	ck_assert_str_eq(k, "/gslb/");
-	ck_assert_str_eq(e, "/gslb0");
+	/* the state keys, not the history: etcd compares keys bytewise */
+	ck_assert_str_eq(k, "/gslb/overrides/");
+	ck_assert_str_eq(e, "/gslb/weights0");
+	ck_assert_int_lt(strcmp("/gslb/history/0001700000000000-00000000", k), 0);
+	ck_assert_int_lt(strcmp("/gslb/weights/region/eu-west", e), 0);
+	ck_assert_int_lt(strcmp("/gslb/weights/member/www.example.com./a", e), 0);
 	ck_assert_str_eq(json_string_value(json_object_get(j, "limit")), "1");
 	free(k);
 	free(e);
@@ -266,9 +271,74 @@ START_TEST(range_covers_the_prefix)
 }
 END_TEST
 
+/* The txn's history record, read back as a range answer would hold it. */
+START_TEST(history_round_trip)
+{
+	struct store_op ops[2] = {drain_op(), {.is_weight = true, .weight = 0}};
+	json_t *txn, *put, *answer, *out = json_array(), *e;
+	char *body, *key;
+
+	strcpy(ops[0].was, "none");
+	ops[1].wref = (struct health_weight_ref){.kind = HEALTH_WEIGHT_REGION, .name = "eu"};
+	store_record_describe("{\"weight\":7}", true, ops[1].was, sizeof(ops[1].was));
+	ck_assert_str_eq(ops[1].was, "7");
+	body = store_record_txn("/gslb/", ops, 2, &meta, 99);
+	txn = json_loads(body, 0, NULL);
+	put = json_object_get(json_array_get(json_object_get(txn, "success"), 2), "request_put");
+	ck_assert_ptr_null(json_object_get(put, "lease")); /* the trail outlives a --for */
+	key = store_record_unb64(json_string_value(json_object_get(put, "key")));
+	ck_assert_int_eq(strncmp(key, "/gslb/history/0001700000000000-", 31), 0);
+	ck_assert_uint_eq(strlen(key), 39);
+	answer = json_pack("{s:[{s:O,s:O,s:s}]}", "kvs", "key", json_object_get(put, "key"),
+			   "value", json_object_get(put, "value"), "create_revision", "12");
+	ck_assert_uint_eq(store_record_history("/gslb/", answer, meta.at_ms, out), 0);
+	ck_assert_uint_eq(json_array_size(out), 2);
+	e = json_array_get(out, 0);
+	ck_assert_str_eq(json_string_value(json_object_get(e, "change")),
+			 "www.example.com. lon-a drain");
+	ck_assert_str_eq(json_string_value(json_object_get(e, "was")), "none");
+	ck_assert_str_eq(json_string_value(json_object_get(e, "who")), "ops");
+	ck_assert_str_eq(json_string_value(json_object_get(e, "why")), "kernel update");
+	ck_assert_int_eq(json_integer_value(json_object_get(e, "revision")), 12);
+	ck_assert_int_eq(json_integer_value(json_object_get(e, "at_ms")), (json_int_t)meta.at_ms);
+	ck_assert_int_eq(json_integer_value(json_object_get(e, "expires_ms")),
+			 (json_int_t)meta.expires_ms);
+	e = json_array_get(out, 1);
+	ck_assert_str_eq(json_string_value(json_object_get(e, "change")), "region eu weight 0");
+	ck_assert_str_eq(json_string_value(json_object_get(e, "was")), "7");
+	/* once the lease has run out, its end is shown at its time (no record for it) */
+	json_t *later = json_array();
+	ck_assert_uint_eq(store_record_history("/gslb/", answer, meta.expires_ms, later), 0);
+	ck_assert_uint_eq(json_array_size(later), 4);
+	e = json_array_get(later, 2);
+	ck_assert_str_eq(json_string_value(json_object_get(e, "change")),
+			 "www.example.com. lon-a none");
+	ck_assert_str_eq(json_string_value(json_object_get(e, "was")), "drain");
+	ck_assert_str_eq(json_string_value(json_object_get(e, "why")), "expired (--for)");
+	ck_assert_int_eq(json_integer_value(json_object_get(e, "at_ms")),
+			 (json_int_t)meta.expires_ms);
+	e = json_array_get(later, 3);
+	ck_assert_str_eq(json_string_value(json_object_get(e, "change")),
+			 "region eu weight clear");
+	json_decref(later);
+	json_decref(answer);
+
+	/* a record that is not one is counted, not shown */
+	answer = json_pack("{s:[{s:s,s:s}]}", "kvs", "key", "eA==", "value", "bm90IGpzb24=");
+	ck_assert_uint_eq(store_record_history("/gslb/", answer, meta.at_ms, out), 1);
+	ck_assert_uint_eq(json_array_size(out), 2);
+	json_decref(answer);
+	json_decref(out);
+	json_decref(txn);
+	free(key);
+	free(body);
+}
+END_TEST
+
 UNIT_SUITE("store_record", {"base64_round_trip", base64_round_trip},
 	   {"numbers_as_etcd_writes_them", numbers_as_etcd_writes_them},
 	   {"keys_round_trip", keys_round_trip}, {"bad_keys_refused", bad_keys_refused},
 	   {"values_round_trip", values_round_trip}, {"bad_values_refused", bad_values_refused},
 	   {"txn_compares_and_puts", txn_compares_and_puts},
-	   {"range_covers_the_prefix", range_covers_the_prefix})
+	   {"range_covers_the_prefix", range_covers_the_prefix},
+	   {"history_round_trip", history_round_trip})
