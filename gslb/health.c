@@ -442,6 +442,30 @@ static void remember(struct health_state *s, const struct health_override_meta *
 	va_end(ap);
 }
 
+void health_restore_history(struct health_state *s, const struct health_history *h, size_t n)
+{
+	/* the newest HEALTH_HISTORY, after what is in memory already: a restart's trail comes
+	 * first, then what happened since */
+	size_t first = n > HEALTH_HISTORY ? n - HEALTH_HISTORY : 0;
+	uint64_t had = s->nhist;
+	struct health_history keep[HEALTH_HISTORY];
+	size_t nkeep = 0;
+
+	for (uint64_t i = had > HEALTH_HISTORY ? had - HEALTH_HISTORY : 0; i < had; i++)
+		keep[nkeep++] = s->hist[i % HEALTH_HISTORY];
+	s->nhist = 0;
+	for (size_t i = first; i < n; i++) {
+		s->hist[s->nhist % HEALTH_HISTORY] = h[i];
+		s->hist[s->nhist % HEALTH_HISTORY].seq = s->nhist + 1;
+		s->nhist++;
+	}
+	for (size_t i = 0; i < nkeep; i++) {
+		s->hist[s->nhist % HEALTH_HISTORY] = keep[i];
+		s->hist[s->nhist % HEALTH_HISTORY].seq = s->nhist + 1;
+		s->nhist++;
+	}
+}
+
 void health_foreach_history(struct health_state *s,
 			    void (*fn)(const struct health_history *h, void *arg), void *arg)
 {
