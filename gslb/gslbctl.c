@@ -1056,6 +1056,7 @@ static int main_direct(struct opts *o, int argc, char **argv)
 	o->d.conf = o->conf;
 	o->d.why = o->reason;
 	o->d.for_s = o->for_s;
+	o->d.json = o->json;
 	if (direct_setup(&o->d) != 0) {
 		direct_free(&o->d);
 		return 1;

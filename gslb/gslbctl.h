@@ -46,6 +46,7 @@ struct direct {
 	int64_t if_rev;	    /* --if-revision, else -1: the revision read */
 	const char *conf;   /* -c: names are checked against it */
 	bool require_reason;
+	bool json; /* --json: the outcome as JSON */
 	/* filled by direct_setup */
 	config_t cfg;
 	bool have_cfg;

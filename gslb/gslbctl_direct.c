@@ -482,6 +482,20 @@ static int resolve_member(const struct direct *d, const char *service, const cha
 
 /* ------------------------------------------------------------ commands */
 
+/* --json: the outcome as an object (j, consumed), like the control API's answers, with the
+ * write's etcd revision ("written": false when nothing needed writing). */
+static void print_json(json_t *j, int64_t rev)
+{
+	json_object_set_new(j, "result", json_string("ok"));
+	json_object_set_new(j, "store", json_string("etcd"));
+	json_object_set_new(j, "written", json_boolean(rev > 0));
+	if (rev > 0)
+		json_object_set_new(j, "revision", json_integer(rev));
+	json_dumpf(j, stdout, JSON_INDENT(2));
+	putchar('\n');
+	json_decref(j);
+}
+
 int direct_member(const struct direct *d, const char *action, const char *service,
 		  const char *member)
 {
@@ -508,13 +522,19 @@ int direct_member(const struct direct *d, const char *action, const char *servic
 		return 1;
 	}
 	op.o = (enum health_override)o;
-	if (o == (int)cur && cur == HEALTH_OVERRIDE_NONE && d->if_rev < 0) {
+	rev = 0;
+	if (o == (int)cur && cur == HEALTH_OVERRIDE_NONE && d->if_rev < 0)
+		rc = 0; /* a clear of nothing writes nothing, as at the sites */
+	else if ((rc = write_ops(d, &op, 1, &rev)) != 0)
+		return rc;
+	if (d->json)
+		print_json(json_pack("{s:s,s:s,s:s}", "service", svc, "name", op.ref.member,
+				     "override", health_override_name(op.o)),
+			   rev);
+	else if (rev == 0)
 		printf("%s member %s: override none (nothing to clear, nothing written)\n", svc,
 		       op.ref.member);
-		return 0;
-	}
-	rc = write_ops(d, &op, 1, &rev);
-	if (rc == 0)
+	else
 		printf("%s member %s: override %s (etcd revision %lld)\n", svc, op.ref.member,
 		       health_override_name(op.o), (long long)rev);
 	return rc;
@@ -595,8 +615,17 @@ int direct_region(const struct direct *d, bool drain, const char *region)
 			ops[n++] = op;
 		}
 	}
+	rev = 0;
 	rc = n ? write_ops(d, ops, n, &rev) : 0;
-	if (rc == 0) {
+	if (rc == 0 && d->json) {
+		json_t *j = json_pack("{s:s,s:I,s:I}", "region", region, "members",
+				      (json_int_t)members, "changed", (json_int_t)n);
+
+		if (forced)
+			json_object_set_new(j, drain ? "forced_replaced" : "forced_kept",
+					    json_integer((json_int_t)forced));
+		print_json(j, rev);
+	} else if (rc == 0) {
 		printf("region %s: %sed, %zu members, %zu changed", region,
 		       drain ? "drain" : "undrain", members, n);
 		if (forced)
@@ -647,15 +676,27 @@ int direct_weight(const struct direct *d, char **args, int nargs)
 	if (read_seen(d, &op, &cur))
 		return 1;
 	free(cur);
-	if (op.weight == MEMBER_WEIGHT_CONFIG && !strcmp(op.was, "config") && d->if_rev < 0) {
+	rev = 0;
+	if (op.weight == MEMBER_WEIGHT_CONFIG && !strcmp(op.was, "config") && d->if_rev < 0)
+		rc = 0; /* nothing to clear */
+	else if ((rc = write_ops(d, &op, 1, &rev)) != 0)
+		return rc;
+	if (d->json) {
+		json_t *j = json_pack("{s:s,s:s}", "kind", nargs == 2 ? "region" : "member", "name",
+				      op.wref.name);
+
+		if (nargs == 3)
+			json_object_set_new(j, "service", json_string(args[0]));
+		json_object_set_new(j, "weight",
+				    op.weight == MEMBER_WEIGHT_CONFIG ? json_null()
+								      : json_integer(op.weight));
+		print_json(j, rev);
+	} else if (rev == 0)
 		printf("weight %s: the config's already (nothing written)\n", op.wref.name);
-		return 0;
-	}
-	rc = write_ops(d, &op, 1, &rev);
-	if (rc == 0 && op.weight == MEMBER_WEIGHT_CONFIG)
+	else if (op.weight == MEMBER_WEIGHT_CONFIG)
 		printf("%s %s: weight cleared: the config's again (etcd revision %lld)\n",
 		       nargs == 2 ? "region" : args[0], op.wref.name, (long long)rev);
-	else if (rc == 0)
+	else
 		printf("%s %s: weight %u (etcd revision %lld)\n", nargs == 2 ? "region" : args[0],
 		       op.wref.name, op.weight, (long long)rev);
 	return rc;
