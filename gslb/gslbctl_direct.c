@@ -19,7 +19,7 @@
 
 #include <jansson.h>
 #include <libconfig.h>
-#include <openssl/x509.h>
+#include <openssl/ssl.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -40,7 +40,7 @@ struct ep {
 
 static struct ep eps[DIRECT_MAX_EP];
 static size_t neps;
-static X509_STORE *ca_store;
+static struct http_client_env tls; /* its ssl_ctx: the store's CA and client certificate */
 
 /* "http://IP:PORT[,...]" into eps. Returns 0, or -1 after saying why. */
 static int parse_endpoints(const char *list, const char *from)
@@ -90,6 +90,18 @@ fail:
 
 /* ------------------------------------------------------------ setup */
 
+/* A file the config names, relative to the config's directory as gslbd reads it. */
+static const char *conf_file(const struct direct *d, const char *v, char *out, size_t size)
+{
+	const char *slash = strrchr(d->conf, '/');
+
+	if (v[0] == '/' || !slash)
+		snprintf(out, size, "%s", v);
+	else
+		snprintf(out, size, "%.*s/%s", (int)(slash - d->conf), d->conf, v);
+	return out;
+}
+
 /* The store section of the config (-c) into d, and the config kept for the names. */
 static int read_store_conf(struct direct *d)
 {
@@ -128,25 +140,38 @@ static int read_store_conf(struct direct *d)
 		d->require_reason = b;
 	if (!d->who && config_lookup_string(&d->cfg, "server.control.token_name", &v))
 		d->who = v;
-	if (config_lookup_string(&d->cfg, "store.cert_file", &v)) {
-		fprintf(stderr,
-			"gslbctl: %s: store.cert_file: gslbctl --direct has no client "
-			"certificates yet; write through a site's control API\n",
-			d->conf);
+	char ca[1024], cert[1024], key[1024];
+	const char *k = NULL;
+
+	if (config_lookup_string(&d->cfg, "store.ca_file", &v) &&
+	    SSL_CTX_load_verify_locations(tls.ssl_ctx, conf_file(d, v, ca, sizeof(ca)), NULL) !=
+		1) {
+		fprintf(stderr, "gslbctl: %s: store.ca_file %s: cannot load\n", d->conf, ca);
 		return -1;
 	}
-	if (config_lookup_string(&d->cfg, "store.ca_file", &v)) {
-		ca_store = X509_STORE_new();
-		if (!ca_store || X509_STORE_load_locations(ca_store, v, NULL) != 1) {
-			fprintf(stderr, "gslbctl: %s: store.ca_file %s: cannot load\n", d->conf, v);
-			return -1;
-		}
+	if (config_lookup_string(&d->cfg, "store.cert_file", &v) &&
+	    (!config_lookup_string(&d->cfg, "store.key_file", &k) ||
+	     SSL_CTX_use_certificate_chain_file(tls.ssl_ctx, conf_file(d, v, cert, sizeof(cert))) !=
+		 1 ||
+	     SSL_CTX_use_PrivateKey_file(tls.ssl_ctx, conf_file(d, k, key, sizeof(key)),
+					 SSL_FILETYPE_PEM) != 1 ||
+	     SSL_CTX_check_private_key(tls.ssl_ctx) != 1)) {
+		fprintf(stderr,
+			"gslbctl: %s: store.cert_file %s, key_file %s: cannot load the pair\n",
+			d->conf, v, k ? k : "(none)");
+		return -1;
 	}
 	return 0;
 }
 
 int direct_setup(struct direct *d)
 {
+	char err[256];
+
+	if (http_client_env_init(&tls, NULL, err, sizeof(err)) != 0) {
+		fprintf(stderr, "gslbctl: %s\n", err);
+		return -1;
+	}
 	if (d->conf && read_store_conf(d) != 0)
 		return -1;
 	if (!d->etcd) {
@@ -177,8 +202,7 @@ void direct_free(struct direct *d)
 {
 	if (d->have_cfg)
 		config_destroy(&d->cfg);
-	X509_STORE_free(ca_store);
-	ca_store = NULL;
+	http_client_env_release(&tls);
 }
 
 /* ------------------------------------------------------------ requests */
@@ -200,7 +224,6 @@ static json_t *etcd(const char *path, const char *body)
 		    .path = path,
 		    .tls = eps[i].tls,
 		    .verify = true,
-		    .ca_store = ca_store,
 		    .headers = headers,
 		    .body = body,
 		    .body_len = strlen(body),
@@ -212,7 +235,8 @@ static json_t *etcd(const char *path, const char *body)
 		int status;
 		json_t *j;
 
-		if (http_client_fetch(&req, &status, &out, &len, err, sizeof(err)) != 0) {
+		if (http_client_fetch_ctx(&req, tls.ssl_ctx, &status, &out, &len, err,
+					  sizeof(err)) != 0) {
 			elen += (size_t)snprintf(errs + elen,
 						 elen < sizeof(errs) ? sizeof(errs) - elen : 0,
 						 "\n  %s: %s", eps[i].url, err);

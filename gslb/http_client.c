@@ -839,6 +839,12 @@ static void fetch_cb(void *arg, const struct http_response *r)
 int http_client_fetch(const struct http_request *req, int *status, char **body, size_t *len,
 		      char *err, size_t errlen)
 {
+	return http_client_fetch_ctx(req, NULL, status, body, len, err, errlen);
+}
+
+int http_client_fetch_ctx(const struct http_request *req, struct ssl_ctx_st *ssl_ctx, int *status,
+			  char **body, size_t *len, char *err, size_t errlen)
+{
 	struct event_base *base = event_base_new();
 	struct http_client_env env = {0};
 	struct fetch_result f = {0};
@@ -851,7 +857,9 @@ int http_client_fetch(const struct http_request *req, int *status, char **body, 
 		snprintf(err, errlen, "cannot create an event loop");
 		return -1;
 	}
-	if (http_client_env_init(&env, base, err, errlen) < 0)
+	if (ssl_ctx)
+		env = (struct http_client_env){.base = base, .ssl_ctx = ssl_ctx};
+	else if (http_client_env_init(&env, base, err, errlen) < 0)
 		goto out;
 	if (!http_client_start(&env, req, fetch_cb, &f, err, errlen))
 		goto out;
@@ -871,7 +879,8 @@ int http_client_fetch(const struct http_request *req, int *status, char **body, 
 	*len = f.len;
 	ret = 0;
 out:
-	http_client_env_release(&env);
+	if (!ssl_ctx)
+		http_client_env_release(&env);
 	event_base_free(base);
 	return ret;
 }

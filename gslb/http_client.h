@@ -136,5 +136,9 @@ void http_client_cancel(struct http_client *h);
  * status), -1 otherwise. For command-line tools; not for a thread running a loop. */
 int http_client_fetch(const struct http_request *req, int *status, char **body, size_t *len,
 		      char *err, size_t errlen);
+/* The same with the caller's TLS context (a client certificate, a CA: the caller keeps it),
+ * NULL being the default one. */
+int http_client_fetch_ctx(const struct http_request *req, struct ssl_ctx_st *ssl_ctx, int *status,
+			  char **body, size_t *len, char *err, size_t errlen);
 
 #endif
