@@ -21,7 +21,10 @@
  *
  * Writes (the control API) are one /v3/kv/txn each: compare every key's mod_revision with
  * the one this site last saw, then put or delete; a key changed meanwhile by another
- * operator fails the write (409) instead of being overwritten. They run asynchronously on
+ * operator fails the write (409) instead of being overwritten. The same txn puts the audit
+ * trail's record under <prefix>history/ (store_record.h), which the watch leaves out and
+ * store_history reads on request. The key and value format is store_record.h's, shared with
+ * gslbctl's direct writes. They run asynchronously on
  * the caller's loop and answer once this site has applied the revision (or after 1 s).
  */
 #ifndef GSLB_STORE_H
