@@ -1178,16 +1178,56 @@ static void history_json(const struct health_history *h, void *arg)
 	json_array_append_new(arg, e);
 }
 
+/* The answer while the fleet's trail is read from etcd: this site's own, for a fallback. */
+struct history_pending {
+	struct evhttp_request *req;
+	json_t *j; /* {"history": this site's, "store": ...} */
+};
+
+static void history_read(void *arg, json_t *history, const char *err)
+{
+	struct history_pending *hp = arg;
+
+	if (history != NULL) {
+		json_object_set(hp->j, "history", history);
+		json_object_set_new(hp->j, "source", json_string("etcd"));
+	} else {
+		json_object_set_new(hp->j, "note",
+				    json_pack("s++", "etcd not read (", err ? err : "?",
+					      "): the changes this gslbd applied since it started"));
+	}
+	reply_json(hp->req, 200, hp->j);
+	free(hp);
+}
+
 void control_api_history(const struct control_params *p, struct evhttp_request *req)
 {
 	json_t *j = json_object(), *l = json_array();
+	struct history_pending *hp;
+	char err[256];
 
 	health_lock(p->health);
 	health_foreach_history(p->health, history_json, l);
 	health_unlock(p->health);
 	json_object_set_new(j, "history", l);
 	json_object_set_new(j, "store", store_json(p));
-	reply_json(req, 200, j);
+	json_object_set_new(j, "source", json_string(p->store != NULL ? "memory" : "local"));
+	if (p->store == NULL) {
+		reply_json(req, 200, j);
+		return;
+	}
+	/* with a store, the fleet's trail from etcd: every site's changes and gslbctl's
+	 * direct ones, kept across restarts */
+	hp = calloc(1, sizeof(*hp));
+	if (hp == NULL) {
+		reply_json(req, 200, j);
+		return;
+	}
+	*hp = (struct history_pending){.req = req, .j = j};
+	if (store_history(p->store,
+			  evhttp_connection_get_base(evhttp_request_get_connection(req)),
+			  HEALTH_HISTORY, history_read, hp, err, sizeof(err)) != 0)
+		history_read(hp, NULL, err);
 }
 
 /* ------------------------------------------------------------ runtime weights */

@@ -41,6 +41,8 @@ struct opts {
 	bool json;
 	const char *reason;  /* --reason: why, recorded with the change */
 	unsigned long for_s; /* --for: seconds until the override ends by itself; 0 = never */
+	bool direct;	     /* --etcd or --direct: straight to etcd (gslbctl_direct.c) */
+	struct direct d;
 };
 
 struct response {
@@ -69,8 +71,9 @@ static void usage(FILE *f)
 	    "  clear SERVICE MEMBER           remove any override of a member\n"
 	    "  drain-region|undrain-region REGION\n"
 	    "                                 drain (undrain) every member of a region\n"
-	    "  history                        the changes of overrides and weights this gslbd\n"
-	    "                                 applied since it started, with etcd revisions\n"
+	    "  history                        the changes of overrides and weights: the\n"
+	    "                                 fleet's from etcd with a store, else this\n"
+	    "                                 gslbd's, who, when, why, revision\n"
 	    "  weight REGION N|clear          the region's weight in place of the config's\n"
 	    "  weight SERVICE MEMBER N|clear  the member's weight in place of the config's\n"
 	    "  whatif [--down REGION|SERVICE:INDEX]... [--drain REGION|SERVICE:INDEX]...\n"
@@ -85,6 +88,12 @@ static void usage(FILE *f)
 	    "                                 status\n"
 	    "  --for DURATION                 the override ends by itself after 90s, 30m, 2h,\n"
 	    "                                 1d (with a change)\n"
+	    "  --etcd URL[,URL...]            write (and read history) straight in etcd, no\n"
+	    "                                 gslbd needed; names checked against -c CONFIG\n"
+	    "  --direct                       the same with -c CONFIG's store.etcd\n"
+	    "  --prefix PREFIX                the key prefix (default: store.prefix, /gslb/)\n"
+	    "  --who NAME                     who (default: server.control.token_name, $USER)\n"
+	    "  --if-revision REV              write only if the key is still at REV (0: absent)\n"
 	    "  -s, --server HOST:PORT         gslbd's control endpoint (default: the config's\n"
 	    "                                 server.control.listen with -c, else %s)\n"
 	    "  -T, --token-file FILE          read the API token from FILE (default:\n"
@@ -148,38 +157,46 @@ static int read_conf_token_file(const char *conf, const char *file)
 	return ret;
 }
 
+int gslbctl_conf_open(const char *path, config_t *cfg)
+{
+	char *dir = strdup(path);
+	const char *incdir;
+
+	config_init(cfg);
+	if (dir == NULL) {
+		fprintf(stderr, "gslbctl: out of memory\n");
+		config_destroy(cfg);
+		return -1;
+	}
+	/* @include is relative to the config's directory, as gslbd reads it: never the
+	 * current directory, where another file of the same name may sit */
+	incdir = dirname(dir);
+	config_set_include_dir(cfg, incdir);
+	if (config_read_file(cfg, path) != CONFIG_TRUE) {
+		char msg[8192];
+
+		/* the same words as gslbd's: the include named, with the reason */
+		conf_read_error(cfg, path, incdir, msg, sizeof(msg));
+		fprintf(stderr, "gslbctl: %s\n", msg);
+		config_destroy(cfg);
+		free(dir);
+		return -1;
+	}
+	free(dir);
+	return 0;
+}
+
 /* Reads server.control.listen, .token_file and .token with libconfig alone: the rest of
  * the file may be broken (that is when one runs gslbctl reload). */
 static int read_conf(const char *path, struct opts *o)
 {
 	const char *listen = DEFAULT_SERVER;
 	const char *token = NULL, *token_file = NULL;
-	char *dir;
-	const char *incdir;
 	config_t cfg;
 	int ret = 0;
 
-	config_init(&cfg);
-	/* @include is relative to the config's directory, as gslbd reads it: never the
-	 * current directory, where another file of the same name may sit */
-	dir = strdup(path);
-	if (dir == NULL) {
-		fprintf(stderr, "gslbctl: out of memory\n");
-		config_destroy(&cfg);
+	if (gslbctl_conf_open(path, &cfg) != 0)
 		return -1;
-	}
-	incdir = dirname(dir);
-	config_set_include_dir(&cfg, incdir);
-	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
-		char msg[8192];
-
-		/* the same words as gslbd's: the include named, with the reason */
-		conf_read_error(&cfg, path, incdir, msg, sizeof(msg));
-		fprintf(stderr, "gslbctl: %s\n", msg);
-		config_destroy(&cfg);
-		free(dir);
-		return -1;
-	}
 	config_lookup_string(&cfg, "server.control.listen", &listen);
 	config_lookup_string(&cfg, "server.control.token", &token);
 	config_lookup_string(&cfg, "server.control.token_file", &token_file);
@@ -213,7 +230,6 @@ static int read_conf(const char *path, struct opts *o)
 	}
 out:
 	config_destroy(&cfg);
-	free(dir);
 	return ret;
 }
 
@@ -794,18 +810,32 @@ static void change_query(const struct opts *o, char *buf, size_t size)
 		snprintf(buf + len, size - len, "%sfor=%lu", len ? "&" : "?", o->for_s);
 }
 
-/* The changes this gslbd applied, oldest first. */
+/* The changes of operator state, oldest first: the fleet's from etcd, else this gslbd's. */
 static int cmd_history(const struct opts *o)
 {
 	json_t *j, *e;
 	size_t i;
 	int rc;
 
-	j = api(o, "GET", "/api/v1/history", "history", &rc);
+	if (o->direct) {
+		j = direct_history(&o->d);
+		if (j != NULL && o->json) {
+			json_dumpf(j, stdout, JSON_INDENT(2));
+			putchar('\n');
+			json_decref(j);
+			return 0;
+		}
+	} else {
+		j = api(o, "GET", "/api/v1/history", "history", &rc);
+	}
 	if (j == NULL)
-		return rc;
+		return o->direct ? 1 : rc;
 	if (json_array_size(json_object_get(j, "history")) == 0)
-		printf("no change of operator state since gslbd started\n");
+		printf(strcmp(jstr(j, "source", ""), "etcd") == 0
+			   ? "no change of operator state in etcd\n"
+			   : "no change of operator state on record\n");
+	if (jstr(j, "note", NULL) != NULL)
+		printf("(%s)\n", jstr(j, "note", ""));
 	json_array_foreach (json_object_get(j, "history"), i, e) {
 		char at[64];
 
@@ -1016,6 +1046,49 @@ static bool need_args(const char *cmd, int have, int want)
 	return false;
 }
 
+/* The commands straight to etcd (--etcd, --direct). */
+static int main_direct(struct opts *o, int argc, char **argv)
+{
+	const char *cmd = argv[0];
+	char **args = argv + 1;
+	int nargs = argc - 1, rc = 2;
+
+	o->d.conf = o->conf;
+	o->d.why = o->reason;
+	o->d.for_s = o->for_s;
+	o->d.json = o->json;
+	if (direct_setup(&o->d) != 0) {
+		direct_free(&o->d);
+		return 1;
+	}
+	if (strcmp(cmd, "drain") == 0 || strcmp(cmd, "undrain") == 0 ||
+	    strcmp(cmd, "clear") == 0 || strcmp(cmd, "force-up") == 0 ||
+	    strcmp(cmd, "force-down") == 0) {
+		if (need_args(cmd, nargs, 2))
+			rc = direct_member(&o->d, strncmp(cmd, "force-", 6) ? cmd : cmd + 6, args[0],
+					   args[1]);
+	} else if (strcmp(cmd, "drain-region") == 0 || strcmp(cmd, "undrain-region") == 0) {
+		if (need_args(cmd, nargs, 1))
+			rc = direct_region(&o->d, cmd[0] == 'd', args[0]);
+	} else if (strcmp(cmd, "weight") == 0) {
+		if (nargs == 2 || nargs == 3)
+			rc = direct_weight(&o->d, args, nargs);
+		else
+			need_args(cmd, nargs, 2);
+	} else if (strcmp(cmd, "history") == 0) {
+		if (need_args(cmd, nargs, 0))
+			rc = cmd_history(o);
+	} else {
+		fprintf(stderr,
+			"gslbctl: %s needs a gslbd (-s, -c without --direct): straight to etcd, "
+			"gslbctl does drain, undrain, force-up, force-down, clear, drain-region, "
+			"undrain-region, weight and history\n",
+			cmd);
+	}
+	direct_free(&o->d);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -1026,10 +1099,14 @@ int main(int argc, char **argv)
 	    {"for", required_argument, NULL, 'f'},    {"qtype", required_argument, NULL, 'q'},
 	    {"down", required_argument, NULL, 'D'},   {"drain", required_argument, NULL, 'R'},
 	    {"weight", required_argument, NULL, 'W'}, {"clients", required_argument, NULL, 'C'},
+	    {"etcd", required_argument, NULL, 'E'},   {"direct", no_argument, NULL, 'I'},
+	    {"prefix", required_argument, NULL, 'P'}, {"who", required_argument, NULL, 'w'},
+	    {"if-revision", required_argument, NULL, 'Q'},
 	    {NULL, 0, NULL, 0},
 	};
-	struct opts o = {0};
+	struct opts o = {.d = {.if_rev = -1}};
 	const char *token_file = NULL;
+	char *end;
 	const char *cmd;
 	int ch, nargs, rc = 2;
 	char **args;
@@ -1075,6 +1152,28 @@ int main(int argc, char **argv)
 		case 'r':
 			o.reason = optarg;
 			break;
+		case 'E':
+			o.direct = true;
+			o.d.etcd = optarg;
+			break;
+		case 'I':
+			o.direct = true;
+			break;
+		case 'P':
+			o.d.prefix = optarg;
+			break;
+		case 'w':
+			o.d.who = optarg;
+			break;
+		case 'Q':
+			o.d.if_rev = strtoll(optarg, &end, 10);
+			if (optarg[0] < '0' || optarg[0] > '9' || *end != '\0') {
+				fprintf(stderr, "gslbctl: --if-revision %s: want a revision (0: the "
+						"key must be absent)\n",
+					optarg);
+				return 2;
+			}
+			break;
 		case 'f':
 			if (parse_duration(optarg, &o.for_s) != 0) {
 				fprintf(stderr,
@@ -1109,6 +1208,8 @@ int main(int argc, char **argv)
 	/* the name before 18: kept for scripts */
 	if (o.token == NULL && getenv("GSLBCTL_TOKEN") != NULL && getenv("GSLBCTL_TOKEN")[0])
 		o.token = getenv("GSLBCTL_TOKEN");
+	if (o.direct)
+		return main_direct(&o, argc - optind, argv + optind);
 	if (o.conf != NULL && read_conf(o.conf, &o) != 0)
 		return 1;
 	if (o.server == NULL)

@@ -442,6 +442,30 @@ static void remember(struct health_state *s, const struct health_override_meta *
 	va_end(ap);
 }
 
+void health_restore_history(struct health_state *s, const struct health_history *h, size_t n)
+{
+	/* the newest HEALTH_HISTORY, after what is in memory already: a restart's trail comes
+	 * first, then what happened since */
+	size_t first = n > HEALTH_HISTORY ? n - HEALTH_HISTORY : 0;
+	uint64_t had = s->nhist;
+	struct health_history keep[HEALTH_HISTORY];
+	size_t nkeep = 0;
+
+	for (uint64_t i = had > HEALTH_HISTORY ? had - HEALTH_HISTORY : 0; i < had; i++)
+		keep[nkeep++] = s->hist[i % HEALTH_HISTORY];
+	s->nhist = 0;
+	for (size_t i = first; i < n; i++) {
+		s->hist[s->nhist % HEALTH_HISTORY] = h[i];
+		s->hist[s->nhist % HEALTH_HISTORY].seq = s->nhist + 1;
+		s->nhist++;
+	}
+	for (size_t i = 0; i < nkeep; i++) {
+		s->hist[s->nhist % HEALTH_HISTORY] = keep[i];
+		s->hist[s->nhist % HEALTH_HISTORY].seq = s->nhist + 1;
+		s->nhist++;
+	}
+}
+
 void health_foreach_history(struct health_state *s,
 			    void (*fn)(const struct health_history *h, void *arg), void *arg)
 {
@@ -1050,6 +1074,25 @@ static void apply_override(struct health_state *s, const uint8_t *service, const
 	}
 }
 
+/* An override of a member the bound config does not have (a typo written straight to etcd,
+ * or a member since removed) changes no answer: said once per change, so the operator
+ * learns it. */
+static void warn_unbound(struct health_state *s, const uint8_t *service, const char *member,
+			 enum health_override o, const struct health_override_meta *meta)
+{
+	char name[DNAME_MAXLEN * 4 + 2];
+
+	if (s->npub == 0 || o == HEALTH_OVERRIDE_NONE || mbound(s, service, member))
+		return;
+	if (dname_to_str(service, name, sizeof(name)) < 0)
+		snprintf(name, sizeof(name), "?");
+	log_warn("event=override_unknown_member service=%s member=%s override=%s origin=%s "
+		 "who=\"%s\" note=\"no such member in this site's config: it changes no answer; "
+		 "kept for a member of that name (gslbctl clear removes it)\"",
+		 name, member, health_override_name(o),
+		 meta && meta->origin ? meta->origin : "local", meta ? meta->who : "");
+}
+
 int health_put_override(struct health_state *s, const uint8_t *service, const char *member,
 			enum health_override o)
 {
@@ -1103,6 +1146,7 @@ int health_put_override_meta(struct health_state *s, const uint8_t *service, con
 		 meta && meta->origin ? meta->origin : "local", meta ? meta->who : "",
 		 meta ? meta->why : "");
 	apply_override(s, lower, member, o);
+	warn_unbound(s, lower, member, o, meta);
 	return 0;
 }
 
@@ -1137,6 +1181,8 @@ int health_replace_overrides(struct health_state *s, const struct health_member_
 	free(s->ov);
 	s->ov = nv;
 	s->nov = k;
+	for (size_t i = 0; i < k; i++)
+		warn_unbound(s, nv[i].ref.service, nv[i].ref.member, nv[i].o, &nv[i].meta);
 	for (size_t i = 0; i < s->nm; i++) {
 		struct mrec *m = &s->m[i];
 

@@ -169,9 +169,9 @@ void health_foreach_weight(struct health_state *s,
 int health_replace_weights(struct health_state *s, const struct health_weight_ref *refs,
 			   const uint32_t *w, const struct health_override_meta *meta, size_t n);
 
-/* The changes of operator state this gslbd applied, newest last (gslbctl history): at most
- * HEALTH_HISTORY of them since it started, each with the etcd revision when it came from the
- * store. */
+/* The changes of operator state this gslbd applied, newest last (gslbctl history): the last
+ * HEALTH_HISTORY of them, each with the etcd revision when it came from the store. The state
+ * file keeps them across restarts (health_file.h). */
 #define HEALTH_HISTORY 256
 struct health_history {
 	uint64_t seq;	/* 1, 2, ... since the start */
@@ -180,6 +180,9 @@ struct health_history {
 	char was[32];	/* the previous override or weight */
 	struct health_override_meta meta;
 };
+/* Puts h[0..n) (oldest first, from the state file) before the entries in memory, keeping the
+ * newest HEALTH_HISTORY. Between health_lock and health_unlock. */
+void health_restore_history(struct health_state *s, const struct health_history *h, size_t n);
 /* Calls fn for each entry, oldest first. Between health_lock and health_unlock. */
 void health_foreach_history(struct health_state *s,
 			    void (*fn)(const struct health_history *h, void *arg), void *arg);

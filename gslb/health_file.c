@@ -83,6 +83,22 @@ static void save_meta(FILE *f, const struct health_override_meta *meta)
 	fputc('\n', f);
 }
 
+/* "history ORIGIN REV WAS WHAT", then the meta with the change's time: the audit trail of
+ * gslbctl history, kept across restarts (the ring's HEALTH_HISTORY entries at most) */
+static void save_history(const struct health_history *h, void *arg)
+{
+	struct health_override_meta m = h->meta;
+	FILE *f = arg;
+
+	fprintf(f, "history %s %lld ", h->meta.origin ? h->meta.origin : "local",
+		(long long)h->meta.mod_rev);
+	put_encoded(f, h->was[0] ? h->was : "-");
+	fputc(' ', f);
+	put_encoded(f, h->what);
+	m.at_ms = h->at_ms;
+	save_meta(f, &m);
+}
+
 static void put_unknown(FILE *f, uint32_t v)
 {
 	if (v == REPORT_UNKNOWN)
@@ -139,10 +155,12 @@ int health_file_save_locked(struct health_state *s)
 	fprintf(f, "# gslb health state (written by gslbd). Overrides: service member-name "
 		   "drain|up|down\n"
 		   "# warm votes: target service member address|- up|down grace_start_ms,\n"
-		   "# then its votes: vote prober up|down received_ms rtt_us|- load_permille|-\n");
+		   "# then its votes: vote prober up|down received_ms rtt_us|- load_permille|-\n"
+		   "# history (gslbctl history): history origin revision was what at= who= why=\n");
 	health_foreach_override(s, save_override, f);
 	health_foreach_weight(s, save_weight, f);
 	health_foreach_warm(s, save_warm, f);
+	health_foreach_history(s, save_history, f);
 	if (fflush(f) != 0 || fsync(fileno(f)) == -1)
 		ret = -errno;
 	if (fclose(f) != 0 && ret == 0)
@@ -186,7 +204,10 @@ struct parsed {
 	size_t ntargets;
 	struct health_warm_vote *votes;
 	size_t nvotes;
-	bool votes_bad; /* a bad vote line: all votes ignored */
+	bool votes_bad;		     /* a bad vote line: all votes ignored */
+	struct health_history *hist; /* the audit trail, oldest first */
+	size_t nhist;
+	size_t hist_bad; /* history lines that do not parse: skipped */
 };
 
 static void parsed_free(struct parsed *p)
@@ -199,29 +220,7 @@ static void parsed_free(struct parsed *p)
 	free(p->wmeta);
 	free(p->targets);
 	free(p->votes);
-}
-
-static int parsed_add(struct parsed *p, const struct health_member_ref *ref, enum health_override o,
-		      const struct health_override_meta *meta)
-{
-	struct health_override_meta *nm = realloc(p->meta, (p->n + 1) * sizeof(*nm));
-
-	if (!nm)
-		return -ENOMEM;
-	p->meta = nm;
-	p->meta[p->n] = *meta;
-	struct health_member_ref *nr = realloc(p->ref, (p->n + 1) * sizeof(*nr));
-
-	if (!nr)
-		return -ENOMEM;
-	p->ref = nr;
-	enum health_override *no = realloc(p->o, (p->n + 1) * sizeof(*no));
-	if (!no)
-		return -ENOMEM;
-	p->o = no;
-	p->ref[p->n] = *ref;
-	p->o[p->n++] = o;
-	return 0;
+	free(p->hist);
 }
 
 /* Writes "path:line: field: message" (line 0: "path: message") into err. */
@@ -389,6 +388,59 @@ static const char *parse_meta(char *rest, struct health_override_meta *m)
 	return NULL;
 }
 
+/* A "history" line (after the word). Returns 0, -ENOMEM, or -EINVAL (the line is skipped:
+ * the trail is worth less than the overrides, which a bad line never costs). */
+static int parse_history(struct parsed *p, const char *rest)
+{
+	char origin[16], was[100], what[600], more[1200] = "";
+	struct health_history h = {0};
+	long long rev;
+	int used = 0;
+
+	if (sscanf(rest, "%15s %lld %99s %599s%n", origin, &rev, was, what, &used) != 4 ||
+	    get_encoded(was, h.was, sizeof(h.was)) < 0 ||
+	    get_encoded(what, h.what, sizeof(h.what)) < 0)
+		return -EINVAL;
+	snprintf(more, sizeof(more), "%s", rest + used);
+	if (parse_meta(more, &h.meta) != NULL)
+		return -EINVAL;
+	/* origin is a static string in memory */
+	h.meta.origin = !strcmp(origin, "etcd") ? "etcd" : "local";
+	h.meta.mod_rev = rev;
+	h.at_ms = h.meta.at_ms;
+	if (!strcmp(h.was, "-"))
+		h.was[0] = '\0';
+	struct health_history *nh = realloc(p->hist, (p->nhist + 1) * sizeof(*nh));
+	if (!nh)
+		return -ENOMEM;
+	p->hist = nh;
+	p->hist[p->nhist++] = h;
+	return 0;
+}
+
+static int parsed_add(struct parsed *p, const struct health_member_ref *ref, enum health_override o,
+		      const struct health_override_meta *meta)
+{
+	struct health_override_meta *nm = realloc(p->meta, (p->n + 1) * sizeof(*nm));
+
+	if (!nm)
+		return -ENOMEM;
+	p->meta = nm;
+	p->meta[p->n] = *meta;
+	struct health_member_ref *nr = realloc(p->ref, (p->n + 1) * sizeof(*nr));
+
+	if (!nr)
+		return -ENOMEM;
+	p->ref = nr;
+	enum health_override *no = realloc(p->o, (p->n + 1) * sizeof(*no));
+	if (!no)
+		return -ENOMEM;
+	p->o = no;
+	p->ref[p->n] = *ref;
+	p->o[p->n++] = o;
+	return 0;
+}
+
 /* A "weight region R N [meta]" or "weight member SERVICE NAME N [meta]" line (after the
  * word); sets *field and *msg when it is bad. */
 static int parse_weight(struct parsed *p, const char *rest, const char **field, const char **msg)
@@ -517,6 +569,15 @@ static int load_file(FILE *f, const char *path, struct parsed *out, char *verr, 
 		if (sscanf(line, "%7s%n", word, &n) <= 0)
 			continue; /* blank or comment */
 		bool is_target = !strcmp(word, "target"), is_vote = !strcmp(word, "vote");
+		if (!strcmp(word, "history")) {
+			ret = parse_history(out, line + n);
+			if (ret == -ENOMEM) {
+				load_error(err, errlen, path, 0, NULL, "out of memory");
+				return ret;
+			}
+			out->hist_bad += ret < 0;
+			continue;
+		}
 		if (!strcmp(word, "weight")) {
 			/* like an override: a bad one refuses the file */
 			const char *field, *msg;
@@ -616,6 +677,8 @@ int health_file_load(struct health_state *s, uint64_t now_ms, struct health_file
 		ret = health_replace_weights(s, p.wref, p.w, p.wmeta, p.nw);
 	if (ret == 0 && !p.votes_bad)
 		ret = restore(s, &p, now_ms, out);
+	if (ret == 0)
+		health_restore_history(s, p.hist, p.nhist);
 	if (ret < 0) {
 		load_error(err, errlen, file, 0, NULL, "out of memory");
 		goto out;
@@ -625,8 +688,13 @@ int health_file_load(struct health_state *s, uint64_t now_ms, struct health_file
 		log_warn("event=state_votes_ignored error=\"%s\" note=\"the overrides are kept; "
 			 "the votes are rewritten at the next save\"",
 			 out->votes_error);
-	log_info("event=state_loaded file=%s overrides=%zu targets=%zu votes=%zu stale_votes=%zu",
-		 file, p.n, out->targets, out->votes, out->stale_votes);
+	if (p.hist_bad)
+		log_warn("event=state_history_ignored file=%s lines=%zu note=\"history lines that "
+			 "do not parse are left out of gslbctl history\"",
+			 file, p.hist_bad);
+	log_info("event=state_loaded file=%s overrides=%zu targets=%zu votes=%zu stale_votes=%zu "
+		 "history=%zu",
+		 file, p.n, out->targets, out->votes, out->stale_votes, p.nhist);
 out:
 	health_unlock(s);
 	parsed_free(&p);

@@ -14,10 +14,13 @@
  *     target <service.> <member> <address|-> up|down <unix ms>    a member address, its
  *                                                                 state, grace start
  *     vote <prober> up|down <unix ms> <rtt µs|-> <load ‰|->       a vote on the target above
+ *     history <origin> <revision> <was> <what> at=MS [expires=MS] [who=W] [why=W]
+ *                                                  one change of gslbctl history (the last
+ *                                                  HEALTH_HISTORY), %XX-encoded
  *
  * A bad override line refuses the whole file: losing a drain would send traffic where an
  * operator took it out. Bad vote lines only cost the warm start: the votes are ignored (and
- * reported), the overrides kept.
+ * reported), the overrides kept; a bad history line is skipped (and counted in the log).
  *
  * Threads: every function takes the health state's lock; any thread may call them. The
  * file is written under that lock, so writers never race on its temporary file.

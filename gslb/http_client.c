@@ -458,6 +458,26 @@ bool http_url_is_ip(const char *s)
 	return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
 }
 
+int http_url_sockaddr(const struct http_url *u, struct sockaddr_storage *sa, socklen_t *salen)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)sa;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)sa;
+
+	memset(sa, 0, sizeof(*sa));
+	if (inet_pton(AF_INET, u->host, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(u->port);
+		*salen = sizeof(*s4);
+	} else if (inet_pton(AF_INET6, u->host, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(u->port);
+		*salen = sizeof(*s6);
+	} else {
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static bool is_ip(const char *s)
 {
 	return http_url_is_ip(s);
@@ -819,6 +839,12 @@ static void fetch_cb(void *arg, const struct http_response *r)
 int http_client_fetch(const struct http_request *req, int *status, char **body, size_t *len,
 		      char *err, size_t errlen)
 {
+	return http_client_fetch_ctx(req, NULL, status, body, len, err, errlen);
+}
+
+int http_client_fetch_ctx(const struct http_request *req, struct ssl_ctx_st *ssl_ctx, int *status,
+			  char **body, size_t *len, char *err, size_t errlen)
+{
 	struct event_base *base = event_base_new();
 	struct http_client_env env = {0};
 	struct fetch_result f = {0};
@@ -831,7 +857,9 @@ int http_client_fetch(const struct http_request *req, int *status, char **body, 
 		snprintf(err, errlen, "cannot create an event loop");
 		return -1;
 	}
-	if (http_client_env_init(&env, base, err, errlen) < 0)
+	if (ssl_ctx)
+		env = (struct http_client_env){.base = base, .ssl_ctx = ssl_ctx};
+	else if (http_client_env_init(&env, base, err, errlen) < 0)
 		goto out;
 	if (!http_client_start(&env, req, fetch_cb, &f, err, errlen))
 		goto out;
@@ -851,7 +879,8 @@ int http_client_fetch(const struct http_request *req, int *status, char **body, 
 	*len = f.len;
 	ret = 0;
 out:
-	http_client_env_release(&env);
+	if (!ssl_ctx)
+		http_client_env_release(&env);
 	event_base_free(base);
 	return ret;
 }

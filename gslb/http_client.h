@@ -47,6 +47,9 @@ int http_url_parse(const char *url, struct http_url *u, char *err, size_t errlen
 
 /* Whether s is a numeric IPv4 or IPv6 address (the client connects to those only). */
 bool http_url_is_ip(const char *s);
+/* u's address and port into sa: 0, or -EINVAL when u's host is not an IP address. */
+struct sockaddr_storage;
+int http_url_sockaddr(const struct http_url *u, struct sockaddr_storage *sa, socklen_t *salen);
 
 /* What a client shares between requests: the loop and a TLS context (system CAs, or
  * SSL_CERT_FILE/SSL_CERT_DIR). The client resolves no names: the project's one DNS client
@@ -133,5 +136,9 @@ void http_client_cancel(struct http_client *h);
  * status), -1 otherwise. For command-line tools; not for a thread running a loop. */
 int http_client_fetch(const struct http_request *req, int *status, char **body, size_t *len,
 		      char *err, size_t errlen);
+/* The same with the caller's TLS context (a client certificate, a CA: the caller keeps it),
+ * NULL being the default one. */
+int http_client_fetch_ctx(const struct http_request *req, struct ssl_ctx_st *ssl_ctx, int *status,
+			  char **body, size_t *len, char *err, size_t errlen);
 
 #endif

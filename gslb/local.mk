@@ -22,7 +22,7 @@ libgslb_a_SOURCES = \
 	gslb/health.c gslb/health.h \
 	gslb/health_override.c gslb/health_override.h \
 	gslb/health_file.c gslb/health_file.h \
-	gslb/store.c gslb/store.h \
+	gslb/store.c gslb/store.h gslb/store_record.c gslb/store_record.h \
 	gslb/daemon.c gslb/daemon.h \
 	gslb/http_client.c gslb/http_client.h \
 	gslb/conf_anycast.c gslb/conf_store.c \
@@ -55,7 +55,7 @@ gslbd_LDADD = $(GSLB_LIBS)
 
 bin_PROGRAMS += gslbctl
 gslbctl_SOURCES = gslb/gslbctl.c gslb/gslbctl.h gslb/gslbctl_explain.c \
-	gslb/gslbctl_whatif.c
+	gslb/gslbctl_whatif.c gslb/gslbctl_direct.c
 gslbctl_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(LIBCONFIG_CFLAGS)
 gslbctl_LDADD = libgslb.a $(LIBEVENT_LIBS) $(OPENSSL_LIBS) $(JANSSON_LIBS) $(LIBCONFIG_LIBS)
 
@@ -98,6 +98,10 @@ tests_unit_test_health_LDADD = $(UNIT_LDADD)
 GSLB_TESTS += tests/unit/test_health_override
 tests_unit_test_health_override_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_health_override_LDADD = $(UNIT_LDADD)
+# store_record (etcd keys, values and txns of operator state)
+GSLB_TESTS += tests/unit/test_store_record
+tests_unit_test_store_record_CFLAGS = $(UNIT_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_test_store_record_LDADD = $(UNIT_LDADD)
 # the control API's JSON (gslbd's sources: the handlers and the metrics they share)
 GSLB_TESTS += tests/unit/test_control_api
 tests_unit_test_control_api_SOURCES = tests/unit/test_control_api.c gslb/control_api.c \

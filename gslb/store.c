@@ -10,10 +10,10 @@
 #include "health.h"
 #include "http_client.h"
 #include "log.h"
+#include "store_record.h"
 
 #include <event2/event.h>
 #include <jansson.h>
-#include <openssl/evp.h>
 #include <openssl/ssl.h>
 
 #include <arpa/inet.h>
@@ -36,10 +36,7 @@
 #define STORE_WATCH_TIMEOUT 1e7	 /* the stream has no deadline: it ends when etcd goes */
 #define STORE_CHECK_MS 2000 /* a watched site asks etcd this often whether the watch keeps up */
 #define STORE_CHECK_TIMEOUT 2.0
-#define STORE_TOKEN_MAX 512	 /* etcd's simple tokens are ~20 bytes, its JWTs ~200 */
-#define OVERRIDES "overrides/"
-#define WEIGHTS_REGION "weights/region/"
-#define WEIGHTS_MEMBER "weights/member/"
+#define STORE_TOKEN_MAX 512 /* etcd's simple tokens are ~20 bytes, its JWTs ~200 */
 
 struct endpoint {
 	char url[256];
@@ -90,159 +87,15 @@ struct store {
 	char token[STORE_TOKEN_MAX]; /* etcd's auth token for username, "" = none yet */
 };
 
-/* ---- base64 and keys ---- */
-
-static char *b64(const char *s, size_t len)
-{
-	char *out = malloc(4 * ((len + 2) / 3) + 1);
-
-	if (out)
-		EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)s, (int)len);
-	return out;
-}
-
-/* Decodes a JSON string of base64 into a NUL-terminated malloc'd string, or NULL. */
-static char *unb64(json_t *j)
-{
-	const char *s = json_string_value(j);
-	size_t len = s ? strlen(s) : 0;
-	char *out;
-	int n;
-
-	if (!s)
-		return NULL;
-	out = malloc(len + 1);
-	if (!out)
-		return NULL;
-	n = EVP_DecodeBlock((unsigned char *)out, (const unsigned char *)s, (int)len);
-	if (n < 0) {
-		free(out);
-		return NULL;
-	}
-	/* EVP_DecodeBlock counts the padding as zero bytes */
-	while (len > 0 && s[len - 1] == '=') {
-		len--;
-		n--;
-	}
-	out[n] = '\0';
-	return out;
-}
-
-/* etcd's JSON gateway writes 64-bit numbers as strings. */
+/* etcd's numbers and base64 strings (store_record.h) */
 static int64_t jint(json_t *j)
 {
-	if (json_is_integer(j))
-		return json_integer_value(j);
-	if (json_is_string(j))
-		return strtoll(json_string_value(j), NULL, 10);
-	return 0;
+	return store_record_int(j);
 }
 
-/* The key an op writes: a member's override or a runtime weight. */
-static int op_key(const struct store *st, const struct store_op *op, char *out, size_t size)
+static char *unb64(json_t *j)
 {
-	char name[DNAME_MAXLEN * 4 + 2];
-	int n;
-
-	if (op->is_weight && op->wref.kind == HEALTH_WEIGHT_REGION)
-		n = snprintf(out, size, "%s" WEIGHTS_REGION "%s", st->prefix, op->wref.name);
-	else if (dname_to_str(op->is_weight ? op->wref.service : op->ref.service, name,
-			      sizeof(name)) < 0)
-		return -EINVAL;
-	else if (op->is_weight)
-		n = snprintf(out, size, "%s" WEIGHTS_MEMBER "%s/%s", st->prefix, name,
-			     op->wref.name);
-	else
-		n = snprintf(out, size, "%s" OVERRIDES "%s/%s", st->prefix, name, op->ref.member);
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
-}
-
-/* "<service.>/<member>" into r; -EINVAL when it is not. */
-static int parse_member(const char *rest, struct health_member_ref *r)
-{
-	const char *slash;
-	char name[DNAME_MAXLEN * 4 + 2];
-
-	slash = strrchr(rest, '/');
-	if (!slash || (size_t)(slash - rest) >= sizeof(name) || !slash[1] ||
-	    strlen(slash + 1) >= sizeof(r->member))
-		return -EINVAL;
-	memcpy(name, rest, (size_t)(slash - rest));
-	name[slash - rest] = '\0';
-	if (dname_from_str(name, r->service) < 0)
-		return -EINVAL;
-	snprintf(r->member, sizeof(r->member), "%s", slash + 1);
-	return 0;
-}
-
-enum key_kind { KEY_OVERRIDE = 0, KEY_WEIGHT };
-
-/* Parses a key of st's: a member's override (into r) or a runtime weight (into w). Returns
- * the kind, or -EINVAL for another key. */
-static int parse_key(const struct store *st, const char *key, struct health_member_ref *r,
-		     struct health_weight_ref *w)
-{
-	size_t pl = strlen(st->prefix);
-	const char *k = key + pl;
-
-	if (strncmp(key, st->prefix, pl))
-		return -EINVAL;
-	if (!strncmp(k, OVERRIDES, strlen(OVERRIDES)))
-		return parse_member(k + strlen(OVERRIDES), r) < 0 ? -EINVAL : KEY_OVERRIDE;
-	memset(w, 0, sizeof(*w));
-	if (!strncmp(k, WEIGHTS_REGION, strlen(WEIGHTS_REGION))) {
-		k += strlen(WEIGHTS_REGION);
-		if (!*k || strchr(k, '/') || strlen(k) >= HEALTH_MEMBER_NAME_MAX)
-			return -EINVAL;
-		w->kind = HEALTH_WEIGHT_REGION;
-		snprintf(w->name, sizeof(w->name), "%s", k);
-		return KEY_WEIGHT;
-	}
-	if (!strncmp(k, WEIGHTS_MEMBER, strlen(WEIGHTS_MEMBER))) {
-		struct health_member_ref m;
-
-		if (parse_member(k + strlen(WEIGHTS_MEMBER), &m) < 0)
-			return -EINVAL;
-		w->kind = HEALTH_WEIGHT_MEMBER;
-		memcpy(w->service, m.service, sizeof(w->service));
-		snprintf(w->name, sizeof(w->name), "%s", m.member);
-		return KEY_WEIGHT;
-	}
-	return -EINVAL;
-}
-
-/* A value's override (or with o NULL its weight, into *weight) and meta; -EINVAL when it is
- * not one. */
-static int parse_value(const char *value, int64_t mod_rev, enum health_override *o,
-		       uint32_t *weight, struct health_override_meta *m)
-{
-	json_t *j = json_loads(value, 0, NULL);
-	const char *ov = j ? json_string_value(json_object_get(j, "override")) : NULL;
-	json_t *wj = j ? json_object_get(j, "weight") : NULL;
-	bool cleared = j && json_is_true(json_object_get(j, "cleared"));
-	int r = ov ? health_override_parse(ov) : cleared ? HEALTH_OVERRIDE_NONE : -EINVAL;
-
-	if (cleared && !o)
-		wj = NULL, *weight = MEMBER_WEIGHT_CONFIG;
-	if (cleared)
-		; /* a clear with its who and why */
-	else if (o ? r <= 0
-		   : !json_is_integer(wj) || json_integer_value(wj) < 0 ||
-			 json_integer_value(wj) > 1000000) {
-		json_decref(j);
-		return -EINVAL;
-	}
-	if (o)
-		*o = (enum health_override)r;
-	else if (!cleared)
-		*weight = (uint32_t)json_integer_value(wj);
-	*m = (struct health_override_meta){.origin = "etcd", .mod_rev = mod_rev};
-	snprintf(m->who, sizeof(m->who), "%s", json_string_value(json_object_get(j, "who")) ?: "");
-	snprintf(m->why, sizeof(m->why), "%s", json_string_value(json_object_get(j, "why")) ?: "");
-	m->at_ms = (uint64_t)jint(json_object_get(j, "at"));
-	m->expires_ms = (uint64_t)jint(json_object_get(j, "expires"));
-	json_decref(j);
-	return 0;
+	return store_record_unb64(json_string_value(j));
 }
 
 /* ---- the mirror and the cache file (under st->lock) ---- */
@@ -359,15 +212,17 @@ static int apply_all(struct store *st)
 	if (!refs || !o || !m || !wrefs || !w || !wm)
 		goto out;
 	for (size_t i = 0; i < st->nkv; i++) {
-		int k = parse_key(st, st->kv[i].key, &refs[n], &wrefs[nw]);
+		int k = store_record_parse_key(st->prefix, st->kv[i].key, &refs[n], &wrefs[nw]);
 
-		if (k == KEY_OVERRIDE &&
-		    parse_value(st->kv[i].value, st->kv[i].mod_rev, &o[n], NULL, &m[n]) == 0) {
+		if (k == STORE_RECORD_OVERRIDE &&
+		    store_record_parse_value(st->kv[i].value, st->kv[i].mod_rev, &o[n], NULL,
+					     &m[n]) == 0) {
 			n += o[n] != HEALTH_OVERRIDE_NONE; /* a cleared key holds nothing */
 			continue;
 		}
-		if (k == KEY_WEIGHT &&
-		    parse_value(st->kv[i].value, st->kv[i].mod_rev, NULL, &w[nw], &wm[nw]) == 0) {
+		if (k == STORE_RECORD_WEIGHT &&
+		    store_record_parse_value(st->kv[i].value, st->kv[i].mod_rev, NULL, &w[nw],
+					     &wm[nw]) == 0) {
 			nw += w[nw] != MEMBER_WEIGHT_CONFIG;
 			continue;
 		}
@@ -610,24 +465,6 @@ static int auth_take(struct store *st, size_t ep, const struct http_response *r,
 	return ret;
 }
 
-/* The prefix's range: {"key": prefix, "range_end": prefix + 1 in its last byte}. */
-static char *range_body(const struct store *st, const char *extra)
-{
-	size_t pl = strlen(st->prefix);
-	char *end = strdup(st->prefix), *k = b64(st->prefix, pl), *e = NULL, *body = NULL;
-
-	if (end && k) {
-		end[pl - 1]++; /* '/' + 1 = '0': every key under the prefix */
-		e = b64(end, pl);
-	}
-	if (e && asprintf(&body, "{\"key\":\"%s\",\"range_end\":\"%s\"%s}", k, e, extra) < 0)
-		body = NULL;
-	free(end);
-	free(k);
-	free(e);
-	return body;
-}
-
 /* ---- the watch (store thread) ---- */
 
 static void start_range(struct store *st);
@@ -692,9 +529,10 @@ static void apply_event(struct store *st, json_t *ev)
 	kv_set(st, key, value, rev);
 	st->st.changes++;
 	pthread_mutex_unlock(&st->lock);
-	kind = parse_key(st, key, &ref, &wref);
+	kind = store_record_parse_key(st->prefix, key, &ref, &wref);
 	if (kind < 0 ||
-	    (!del && parse_value(value, rev, kind == KEY_OVERRIDE ? &o : NULL, &weight, &m) < 0)) {
+	    (!del && store_record_parse_value(value, rev, kind == STORE_RECORD_OVERRIDE ? &o : NULL,
+					      &weight, &m) < 0)) {
 		log_warn("event=store_key_ignored key=\"%s\" error=\"not an override or a "
 			 "weight\"",
 			 key);
@@ -703,7 +541,7 @@ static void apply_event(struct store *st, json_t *ev)
 	health_lock(st->h);
 	if (del)
 		m = (struct health_override_meta){.origin = "etcd", .mod_rev = rev};
-	if (kind == KEY_OVERRIDE)
+	if (kind == STORE_RECORD_OVERRIDE)
 		(void)health_put_override_meta(st->h, ref.service, ref.member, o, &m);
 	else
 		(void)health_put_weight(st->h, &wref, weight, &m);
@@ -864,6 +702,10 @@ static void check_done(void *arg, const struct http_response *r)
 	st->check = NULL;
 	if (!st->watching)
 		return;
+	if (token_refused(r)) { /* etcd answered: alive; the next request authenticates */
+		token_drop(st, "check");
+		return;
+	}
 	if (r->status == 0) {
 		snprintf(why, sizeof(why), "liveness check: %s", r->err ? r->err : "no answer");
 	} else {
@@ -891,18 +733,13 @@ static void check_done(void *arg, const struct http_response *r)
 	retry_later(st, why);
 }
 
-static void check_cb(evutil_socket_t fd, short what, void *arg)
+static void check_send(struct store *st)
 {
-	struct store *st = arg;
 	struct etcd_req r;
 	char err[256];
 	char *body;
 
-	(void)fd;
-	(void)what;
-	if (!st->watching || st->check)
-		return;
-	body = range_body(st, ",\"sort_order\":\"DESCEND\",\"sort_target\":\"MOD\","
+	body = store_record_range(st->prefix, ",\"sort_order\":\"DESCEND\",\"sort_target\":\"MOD\","
 			      "\"limit\":1,\"keys_only\":true");
 	if (!body)
 		return;
@@ -912,6 +749,31 @@ static void check_cb(evutil_socket_t fd, short what, void *arg)
 	free(body);
 }
 
+static void check_auth_done(void *arg, const struct http_response *r)
+{
+	struct store *st = arg;
+	char why[400];
+
+	st->check = NULL;
+	if (st->watching && auth_take(st, st->cur, r, why, sizeof(why)) == 0)
+		check_send(st); /* else the next round tries again */
+}
+
+static void check_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct store *st = arg;
+	char err[256];
+
+	(void)fd;
+	(void)what;
+	if (!st->watching || st->check)
+		return;
+	if (needs_auth(st))
+		st->check = auth_start(st, &st->env, st->cur, check_auth_done, st, err, sizeof(err));
+	else
+		check_send(st);
+}
+
 static void start_watch(struct store *st, int64_t from)
 {
 	char extra[64], err[256];
@@ -919,7 +781,7 @@ static void start_watch(struct store *st, int64_t from)
 	char *inner, *body = NULL;
 
 	snprintf(extra, sizeof(extra), ",\"start_revision\":\"%lld\"", (long long)from);
-	inner = range_body(st, extra);
+	inner = store_record_range(st->prefix, extra);
 	if (inner && asprintf(&body, "{\"create_request\":%s}", inner) < 0)
 		body = NULL;
 	free(inner);
@@ -1043,7 +905,7 @@ static void start_range(struct store *st)
 		reconnect(st);
 		return;
 	}
-	body = range_body(st, "");
+	body = store_record_range(st->prefix, "");
 	if (!body) {
 		retry_later(st, "out of memory");
 		return;
@@ -1347,76 +1209,6 @@ static void write_done(void *arg, const struct http_response *r)
 	wait_cb(-1, 0, w);
 }
 
-/* The transaction: every key's mod_revision as this site saw it, then the puts/deletes. */
-static char *txn_body(struct write *w)
-{
-	json_t *j = json_object(), *cmp = json_array(), *ops = json_array();
-	char key[1024], *body = NULL;
-
-	for (size_t i = 0; i < w->n; i++) {
-		const struct store_op *op = &w->ops[i];
-		json_t *c = json_object(), *r = json_object(), *put;
-		char *k;
-
-		if (op_key(w->st, op, key, sizeof(key)) < 0 || !(k = b64(key, strlen(key)))) {
-			json_decref(c);
-			json_decref(r);
-			goto out;
-		}
-		json_object_set_new(c, "key", json_string(k));
-		json_object_set_new(c, "target", json_string("MOD"));
-		json_object_set_new(c, "result", json_string("EQUAL"));
-		json_object_set_new(c, "mod_revision", json_integer(op->expect_rev));
-		json_array_append_new(cmp, c);
-		put = json_object();
-		json_object_set_new(put, "key", json_string(k));
-		free(k);
-		{
-			json_t *v = json_object();
-			char *vs, *vb;
-
-			/* a clear is a put too, {"cleared":true,...}, so that etcd's history
-			 * says who cleared it and why; only a lease's end deletes */
-			if (op->is_weight ? op->weight == MEMBER_WEIGHT_CONFIG
-					  : op->o == HEALTH_OVERRIDE_NONE)
-				json_object_set_new(v, "cleared", json_true());
-			else if (op->is_weight)
-				json_object_set_new(v, "weight", json_integer(op->weight));
-			else
-				json_object_set_new(v, "override",
-						    json_string(health_override_name(op->o)));
-			json_object_set_new(v, "who", json_string(w->meta.who));
-			json_object_set_new(v, "why", json_string(w->meta.why));
-			json_object_set_new(v, "at", json_integer((json_int_t)w->meta.at_ms));
-			json_object_set_new(v, "expires",
-					    json_integer((json_int_t)w->meta.expires_ms));
-			vs = json_dumps(v, JSON_COMPACT);
-			json_decref(v);
-			vb = vs ? b64(vs, strlen(vs)) : NULL;
-			free(vs);
-			if (!vb) {
-				json_decref(put);
-				json_decref(r);
-				goto out;
-			}
-			json_object_set_new(put, "value", json_string(vb));
-			free(vb);
-			if (w->lease)
-				json_object_set_new(put, "lease", json_integer(w->lease));
-			json_object_set_new(r, "request_put", put);
-		}
-		json_array_append_new(ops, r);
-	}
-	json_object_set(j, "compare", cmp);
-	json_object_set(j, "success", ops);
-	body = json_dumps(j, JSON_COMPACT);
-out:
-	json_decref(cmp);
-	json_decref(ops);
-	json_decref(j);
-	return body;
-}
-
 static void write_step(struct write *w)
 {
 	struct etcd_req r;
@@ -1432,7 +1224,7 @@ static void write_step(struct write *w)
 		if (asprintf(&body, "{\"TTL\":%llu}", (unsigned long long)w->ttl_s) < 0)
 			body = NULL;
 	} else {
-		body = txn_body(w);
+		body = store_record_txn(w->st->prefix, w->ops, w->n, &w->meta, w->lease);
 	}
 	if (!body) {
 		write_end(w, 503, "out of memory");
@@ -1468,14 +1260,101 @@ int store_write(struct store *st, struct event_base *base, const struct store_op
 	/* compare with the revision of each key as this site saw it, a cleared one included */
 	for (size_t i = 0; i < n; i++) {
 		char key[1024];
-		const struct kv *k =
-		    op_key(st, &w->ops[i], key, sizeof(key)) == 0 ? kv_find(st, key) : NULL;
+		const struct kv *k = store_record_key(st->prefix, &w->ops[i], key, sizeof(key)) == 0
+					 ? kv_find(st, key)
+					 : NULL;
 
 		w->ops[i].expect_rev = k ? k->mod_rev : 0;
+		store_record_describe(k ? k->value : NULL, w->ops[i].is_weight, w->ops[i].was,
+				      sizeof(w->ops[i].was));
 	}
 	pthread_mutex_unlock(&st->lock);
 	w->cb = cb;
 	w->arg = arg;
 	write_step(w);
+	return 0;
+}
+
+/* ---- history (the caller's loop) ---- */
+
+struct history_read {
+	struct store *st;
+	struct http_client_env env;
+	size_t ep, tries, limit;
+	store_history_cb *cb;
+	void *arg;
+};
+
+static void history_step(struct history_read *h);
+
+static void history_done(void *arg, const struct http_response *r)
+{
+	struct history_read *h = arg;
+	json_t *j = NULL, *out = NULL;
+	char why[640];
+
+	if (r->status == 0 && ++h->tries < h->st->nep) { /* another member may answer */
+		h->ep = (h->ep + 1) % h->st->nep;
+		history_step(h);
+		return;
+	}
+	if (r->status == 200)
+		j = json_loads(r->body, 0, NULL);
+	if (j) {
+		out = json_array();
+		size_t bad = store_record_history(h->st->prefix, j, clock_wall_ms(), out);
+		if (bad)
+			log_warn("event=store_history_ignored records=%zu error=\"not a history "
+				 "record\"",
+				 bad);
+		json_decref(j);
+		h->cb(h->arg, out, NULL);
+	} else {
+		if (r->status)
+			snprintf(why, sizeof(why), "etcd %s: HTTP %d: %.200s", h->st->ep[h->ep].url,
+				 r->status, r->body);
+		else
+			snprintf(why, sizeof(why), "etcd unreachable (%s, last %s)", r->err,
+				 h->st->ep[h->ep].url);
+		h->cb(h->arg, NULL, why);
+	}
+	json_decref(out);
+	free(h);
+}
+
+static void history_step(struct history_read *h)
+{
+	struct etcd_req r;
+	char err[256], *body = store_record_history_range(h->st->prefix, h->limit);
+	struct http_client *c = NULL;
+
+	if (body) { /* with the store thread's token, kept fresh by its watch */
+		make_req(h->st, h->ep, &r, "/v3/kv/range", body);
+		c = http_client_start(&h->env, &r.req, history_done, h, err, sizeof(err));
+	} else {
+		snprintf(err, sizeof(err), "out of memory");
+	}
+	free(body);
+	if (!c) {
+		h->cb(h->arg, NULL, err);
+		free(h);
+	}
+}
+
+int store_history(struct store *st, struct event_base *base, size_t limit, store_history_cb *cb,
+		  void *arg, char *err, size_t errlen)
+{
+	struct history_read *h = calloc(1, sizeof(*h));
+
+	if (!h) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	*h = (struct history_read){.st = st, .limit = limit, .cb = cb, .arg = arg};
+	h->env = (struct http_client_env){.base = base, .ssl_ctx = st->env.ssl_ctx};
+	pthread_mutex_lock(&st->lock);
+	h->ep = st->cur;
+	pthread_mutex_unlock(&st->lock);
+	history_step(h);
 	return 0;
 }

@@ -21,7 +21,10 @@
  *
  * Writes (the control API) are one /v3/kv/txn each: compare every key's mod_revision with
  * the one this site last saw, then put or delete; a key changed meanwhile by another
- * operator fails the write (409) instead of being overwritten. They run asynchronously on
+ * operator fails the write (409) instead of being overwritten. The same txn puts the audit
+ * trail's record under <prefix>history/ (store_record.h), which the watch leaves out and
+ * store_history reads on request. The key and value format is store_record.h's, shared with
+ * gslbctl's direct writes. They run asynchronously on
  * the caller's loop and answer once this site has applied the revision (or after 1 s).
  *
  * With store.username, the store thread and the writes get a token from
@@ -38,6 +41,7 @@
 
 #include "health.h"
 #include "health_override.h"
+#include "store_record.h"
 
 struct conf_store;
 struct event_base;
@@ -67,17 +71,6 @@ struct store_status {
 /* Any thread. */
 void store_get_status(struct store *st, struct store_status *out);
 
-/* One change: a member's override (NONE clears it), or with is_weight a runtime weight
- * (MEMBER_WEIGHT_CONFIG clears it). */
-struct store_op {
-	struct health_member_ref ref; /* service lowercased */
-	enum health_override o;
-	bool is_weight;
-	struct health_weight_ref wref;
-	uint32_t weight;
-	int64_t expect_rev; /* set by store_write: the key's mod_revision this site saw */
-};
-
 /* status: 200 applied; 409 a key changed meanwhile (err says which); 503 etcd unreachable
  * or refused. revision: the write's, when 200. */
 typedef void store_write_cb(void *arg, int status, const char *err);
@@ -88,5 +81,13 @@ typedef void store_write_cb(void *arg, int status, const char *err);
 int store_write(struct store *st, struct event_base *base, const struct store_op *ops, size_t n,
 		const struct health_override_meta *meta, uint64_t ttl_s, store_write_cb *cb,
 		void *arg, char *err, size_t errlen);
+
+/* The fleet's audit trail: the newest limit history records in etcd (store_record.h), read
+ * on base's loop (the caller's thread); cb gets them as GET /api/v1/history shows them
+ * (history: a JSON array it may keep a reference to), or NULL and why when etcd did not
+ * answer. cb is called once, on that loop. Returns 0, or -1 with err set (cb not called). */
+typedef void store_history_cb(void *arg, json_t *history, const char *err);
+int store_history(struct store *st, struct event_base *base, size_t limit, store_history_cb *cb,
+		  void *arg, char *err, size_t errlen);
 
 #endif

@@ -235,6 +235,15 @@ START_TEST(region_drain_and_undrain)
 }
 END_TEST
 
+/* "seq what (was W) origin\n" appended to arg */
+static void trail_line(const struct health_history *h, void *arg)
+{
+	char *t = arg;
+
+	snprintf(t + strlen(t), 1024 - strlen(t), "%llu %s (was %s) %s\n",
+		 (unsigned long long)h->seq, h->what, h->was, h->meta.origin);
+}
+
 START_TEST(state_file_round_trip)
 {
 	static const uint8_t other[] = "\5other\7example\3com";
@@ -254,7 +263,9 @@ START_TEST(state_file_round_trip)
 			 "drain|up|down\n"
 			 "# warm votes: target service member address|- up|down grace_start_ms,\n"
 			 "# then its votes: vote prober up|down received_ms rtt_us|- "
-			 "load_permille|-\n");
+			 "load_permille|-\n"
+			 "# history (gslbctl history): history origin revision was what at= who= "
+			 "why=\n");
 	ck_assert_int_eq(health_override_set(s, WWW, mkey(0), HEALTH_OVERRIDE_DRAIN), 0);
 	ck_assert_int_eq(health_override_set(s, www, mkey(2), HEALTH_OVERRIDE_UP), 0);
 	ck_assert_int_eq(health_override_set(s, other, mkey(4000000000u), HEALTH_OVERRIDE_DOWN), 0);
@@ -271,6 +282,25 @@ START_TEST(state_file_round_trip)
 	ck_assert_int_eq(health_override_get(s, other, mkey(4000000000u)), HEALTH_OVERRIDE_DOWN);
 	ck_assert(!member_health_up(&pub[0]));
 	ck_assert(member_health_drained(&pub[0]));
+	/* and the audit trail of gslbctl history, oldest first */
+	char trail[1024] = "";
+	health_lock(s);
+	health_foreach_history(s, trail_line, trail);
+	health_unlock(s);
+	ck_assert_str_eq(trail, "1 www.example.com. #0 drain (was none) local\n"
+				"2 www.example.com. #2 up (was none) local\n"
+				"3 other.example.com. #4000000000 down (was none) local\n");
+	/* a bad history line costs that line only */
+	write_file("www.example.com. 1 down\nhistory local 0 none\n"
+		   "history etcd 12 drain www.example.com.%20a%20none at=1700000000000 who=ops\n");
+	ck_assert_int_eq(health_file_load(s, T0, NULL, err, sizeof(err)), 0);
+	ck_assert_int_eq(health_override_get(s, www, mkey(1)), HEALTH_OVERRIDE_DOWN);
+	trail[0] = '\0';
+	health_lock(s);
+	health_foreach_history(s, trail_line, trail);
+	health_unlock(s);
+	ck_assert_ptr_nonnull(strstr(trail, "1 www.example.com. a none (was drain) etcd\n"));
+	ck_assert_ptr_nonnull(strstr(trail, "4 other.example.com. #4000000000 down"));
 
 	/* a file written by hand: comments, blanks, any case; it replaces what is in memory */
 	write_file("# by hand\n\n  WWW.Example.COM.   1 down # forced\n");

@@ -581,6 +581,29 @@ START_TEST(test_url_good)
 }
 END_TEST
 
+/* An IP URL's address for the client; a name is refused (the client resolves none). */
+START_TEST(test_url_sockaddr)
+{
+	struct sockaddr_storage sa;
+	struct http_url u;
+	socklen_t len;
+	char err[128];
+
+	ck_assert_int_eq(http_url_parse("http://127.0.0.1:2379", &u, err, sizeof(err)), 0);
+	ck_assert_int_eq(http_url_sockaddr(&u, &sa, &len), 0);
+	ck_assert_int_eq(sa.ss_family, AF_INET);
+	ck_assert_uint_eq(len, sizeof(struct sockaddr_in));
+	ck_assert_uint_eq(ntohs(((struct sockaddr_in *)&sa)->sin_port), 2379);
+	ck_assert_int_eq(http_url_parse("https://[2001:db8::1]", &u, err, sizeof(err)), 0);
+	ck_assert_int_eq(http_url_sockaddr(&u, &sa, &len), 0);
+	ck_assert_int_eq(sa.ss_family, AF_INET6);
+	ck_assert_uint_eq(len, sizeof(struct sockaddr_in6));
+	ck_assert_uint_eq(ntohs(((struct sockaddr_in6 *)&sa)->sin6_port), 443);
+	ck_assert_int_eq(http_url_parse("http://etcd.example:2379", &u, err, sizeof(err)), 0);
+	ck_assert_int_eq(http_url_sockaddr(&u, &sa, &len), -EINVAL);
+}
+END_TEST
+
 START_TEST(test_url_bad)
 {
 	static const struct {
@@ -614,4 +637,5 @@ END_TEST
 UNIT_SUITE("http_client", {"ok", test_ok}, {"status", test_status}, {"chunked", test_chunked},
 	   {"max_body", test_max_body}, {"timeout", test_timeout}, {"bad_status", test_bad_status}, {"refused", test_refused},
 	   {"post_fetch", test_post}, {"cancel", test_cancel}, {"tls", test_tls},
-	   {"url_good", test_url_good}, {"url_bad", test_url_bad})
+	   {"url_good", test_url_good}, {"url_bad", test_url_bad},
+	   {"url_sockaddr", test_url_sockaddr})
