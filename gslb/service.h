@@ -35,7 +35,8 @@ struct netmap_prefix; /* netmap.h */
 #define SERVICE_MAX_MEMBERS FLT_MAX_MEMBERS
 
 struct region {
-	/* read per query (nearest, weighted, the drain rule): first, in one cache line */
+	/* read per query (nearest, weighted, the drain rule): first, in one cache line (the
+	 * loader's array is aligned and a region takes whole lines, REGION_SIZE) */
 	uint32_t weight;	 /* multiplies its members' weights; 0 drains (see weighted) */
 	double bias_km;		 /* subtracted from the distance: > 0 attracts, < 0 repels */
 	double sin_lat, cos_lat; /* of lat and lon, set by region_trig_init() at load so that */
@@ -53,7 +54,12 @@ struct region {
 	struct netmap_prefix *networks;
 	int *network_lines;
 	size_t nnetworks;
+	uint8_t pad_[48]; /* to REGION_SIZE */
 };
+
+#define REGION_SIZE 192 /* sizeof(struct region): the loader's array is cache-line aligned */
+_Static_assert(sizeof(struct region) == REGION_SIZE, "struct region is whole cache lines");
+_Static_assert(offsetof(struct region, name) == 64, "the per-query fields fill one line");
 
 /* least_loaded watermarks (permille) of a member that does not set them. */
 #define MEMBER_LOAD_LOW_DEFAULT 700
