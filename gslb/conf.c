@@ -340,11 +340,15 @@ static void load_list(struct conf_ctx *x, const struct conf_item *it, const conf
 	}
 	if (n == 0)
 		return;
-	char *v = calloc((size_t)n, it->elem_size);
+	/* Cache-line aligned, so that a struct laid out by lines (struct member) keeps that
+	 * layout per element: the query path touches fewer lines. Freed with free(). */
+	size_t size = ((size_t)n * it->elem_size + 63) & ~(size_t)63;
+	char *v = aligned_alloc(64, size);
 	if (!v) {
 		conf_oom(x, s, path);
 		return;
 	}
+	memset(v, 0, size);
 	*(char **)(base + it->off) = v;
 	*(size_t *)(base + it->count_off) = (size_t)n;
 	for (int i = 0; i < n; i++) {

@@ -473,8 +473,26 @@ static void store_ips(struct conf_ctx *x, const struct conf_item *it, const conf
 		}
 		cnt++;
 	}
+	struct member *m = (struct member *)base;
+	if (cnt * alen <= sizeof(m->addrs) && (uint8_t *)m->ipv4 != m->addrs &&
+	    (uint8_t *)m->ipv6 != m->addrs) {
+		memcpy(m->addrs, v, cnt * alen); /* beside the member: no line of its own */
+		free(v);
+		v = m->addrs;
+	}
 	*(uint8_t **)(base + it->off) = v;
 	*(size_t *)(base + it->count_off) = cnt;
+}
+
+/* Frees a member's ipv4 or ipv6 array, unless it is the member's own addrs (store_ips). */
+static void release_ips(const struct conf_item *it, char *base)
+{
+	uint8_t **p = (uint8_t **)(base + it->off);
+
+	if (*p != ((struct member *)base)->addrs)
+		free(*p);
+	*p = NULL;
+	*(size_t *)(base + it->count_off) = 0;
 }
 
 static void store_ipv4(struct conf_ctx *x, const struct conf_item *it, const config_setting_t *s,
@@ -505,9 +523,9 @@ static const struct conf_item member_items[] = {
     {"region", CT_STRING, CONF_REQUIRED, FIELD(struct member, region), .store = store_later,
      .release = release_none},
     {"ipv4", CT_STRS, ARRAY(struct member, ipv4, nipv4), .store = store_ipv4,
-     .release = release_array},
+     .release = release_ips},
     {"ipv6", CT_STRS, ARRAY(struct member, ipv6, nipv6), .store = store_ipv6,
-     .release = release_array},
+     .release = release_ips},
     {"cname", CT_STRING, FIELD(struct member, cname), .store = store_cname},
     {"weight", CT_INT, FIELD(struct member, weight), .min = 0, .max = 1000000, .def_int = 1},
     {"priority", CT_INT, FIELD(struct member, priority), .min = -1000000, .max = 1000000},
@@ -777,6 +795,7 @@ void conf_finish_services(struct conf_ctx *x, const struct conf_item *it, const 
 		check_chain(x, e, svc, path, i);
 		if (svc->chain.nsteps == 0)
 			filter_chain_default(&svc->chain);
+		svc->health_first = slot;
 		for (size_t j = 0; j < svc->nmembers; j++)
 			svc->members[j].health = slot++;
 		for (size_t j = 0; j < svc->nfallback; j++)

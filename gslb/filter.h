@@ -209,8 +209,8 @@ struct flt_step {
 };
 
 struct flt_chain {
-	size_t nsteps;	/* 1..FLT_CHAIN_MAX */
-	unsigned flags; /* the steps' flags or'ed: FLT_READS_LOCATION when any reads it */
+	uint32_t nsteps; /* 1..FLT_CHAIN_MAX */
+	unsigned flags;	 /* the steps' flags or'ed: FLT_READS_LOCATION when any reads it */
 	struct flt_step steps[FLT_CHAIN_MAX];
 };
 

@@ -35,12 +35,14 @@ struct netmap_prefix; /* netmap.h */
 #define SERVICE_MAX_MEMBERS FLT_MAX_MEMBERS
 
 struct region {
-	char *name;
-	double lat, lon;	 /* degrees, WGS84 */
+	/* read per query (nearest, weighted, the drain rule): first, in one cache line (the
+	 * loader's array is aligned and a region takes whole lines, REGION_SIZE) */
 	uint32_t weight;	 /* multiplies its members' weights; 0 drains (see weighted) */
 	double bias_km;		 /* subtracted from the distance: > 0 attracts, < 0 repels */
 	double sin_lat, cos_lat; /* of lat and lon, set by region_trig_init() at load so that */
 	double sin_lon, cos_lon; /* distances cost no trigonometry per query; all 0 = not set */
+	double lat, lon;	 /* degrees, WGS84 */
+	char *name;
 	char (*countries)[3];	 /* ISO 3166 alpha-2 codes, uppercase, NUL-terminated (geofence) */
 	size_t ncountries;
 	char (*continents)[3]; /* MaxMind continent codes: AF AN AS EU NA OC SA (geofence) */
@@ -52,7 +54,12 @@ struct region {
 	struct netmap_prefix *networks;
 	int *network_lines;
 	size_t nnetworks;
+	uint8_t pad_[48]; /* to REGION_SIZE */
 };
+
+#define REGION_SIZE 192 /* sizeof(struct region): the loader's array is cache-line aligned */
+_Static_assert(sizeof(struct region) == REGION_SIZE, "struct region is whole cache lines");
+_Static_assert(offsetof(struct region, name) == 64, "the per-query fields fill one line");
 
 /* least_loaded watermarks (permille) of a member that does not set them. */
 #define MEMBER_LOAD_LOW_DEFAULT 700
@@ -61,33 +68,43 @@ struct region {
 #define MEMBER_NAME_MAX 63 /* bytes of member.name */
 
 struct member {
-	uint32_t index; /* position in service->members */
-	/* unique in its service, stable across reorderings: what overrides are kept by
-	 * (health_member_key). The loader sets it (conf: name, default <region>-<n>, the n-th
-	 * member of that region); NULL in a member built by hand and in fallback members. */
-	char *name;
+	/* The first 64 bytes are what candidates, the default chain and the answer read per
+	 * query; the loader's member arrays are cache-line aligned and a member takes two whole
+	 * lines (MEMBER_SIZE), so that a query touches one line per member. */
 	const struct region *region; /* never NULL */
 	uint8_t (*ipv4)[4];	     /* network byte order */
-	size_t nipv4;
 	uint8_t (*ipv6)[16];
-	size_t nipv6;
+	size_t nipv4, nipv6;
 	uint8_t *cname; /* lowercased wire name (dname.h), or NULL for a VIP member */
 	/* the service this server answers at cname (set by the loader, never a cycle), or NULL:
 	 * the member is down for `up` while that service has no member up */
 	const struct service *target;
-	uint32_t weight;  /* default 1; effective weight = region->weight × weight */
-	int32_t priority; /* lower is preferred by the priority filter; default 0 */
 	uint32_t health;  /* slot in the member_health array */
-	char *check;	  /* name of the check probing it, or NULL */
+	uint32_t weight;  /* default 1; effective weight = region->weight × weight */
+	/* read by some filters only */
+	uint32_t index;	  /* position in service->members */
+	int32_t priority; /* lower is preferred by the priority filter; default 0 */
 	/* least_loaded watermarks in permille of capacity: full share up to load_low, none
 	 * from load_high; low < high. load_high 0 (a member not built by the loader): the
 	 * MEMBER_LOAD_*_DEFAULT values, which are also the loader's defaults. */
 	uint32_t load_low, load_high;
 	uint16_t rslot; /* its region's index among the regions of the service (up_threshold) */
+	/* unique in its service, stable across reorderings: what overrides are kept by
+	 * (health_member_key). The loader sets it (conf: name, default <region>-<n>, the n-th
+	 * member of that region); NULL in a member built by hand and in fallback members. */
+	char *name;
+	char *check; /* name of the check probing it, or NULL */
 	/* the largest share of the service's answers it can take (0..1], for what-if
 	 * (gslbctl whatif); 0: not said */
 	double capacity;
+	/* the addresses when they fit (4 IPv4 or 1 IPv6; the loader's members): ipv4 or ipv6
+	 * points here, next to the per-query line, rather than to an allocation of its own */
+	uint8_t addrs[16];
 };
+
+#define MEMBER_SIZE 128 /* sizeof(struct member): two cache lines */
+_Static_assert(sizeof(struct member) == MEMBER_SIZE, "struct member is two cache lines");
+_Static_assert(offsetof(struct member, index) == 64, "the per-query fields fill one line");
 
 /* What a service answers when `up` finds no member up (gslb.conf(5), fallback). */
 enum service_fallback {
@@ -97,22 +114,33 @@ enum service_fallback {
 };
 
 struct service {
-	uint8_t *name;	    /* lowercased wire name */
-	uint32_t name_hash; /* qrec_service_hash(name): the query record's key */
-	uint32_t index; /* position in the snapshot's service table */
-	uint32_t ttl;
+	/* Read per query (answer_service.c, the filters): the first line, then the chain's
+	 * steps in the second (up to 4 steps); the loader's array is cache-line aligned and a
+	 * service takes whole lines (SERVICE_SIZE). */
 	struct member *members;
-	size_t nmembers;	/* 1..SERVICE_MAX_MEMBERS */
+	size_t nmembers;     /* 1..SERVICE_MAX_MEMBERS */
+	double up_threshold; /* 0..1: for `up`, a region whose share of members up in this
+			      * service is below it counts as down (gdnsd's up_thresh); 0: each
+			      * member on its own */
+	uint32_t ttl;
+	uint32_t name_hash;    /* qrec_service_hash(name): the query record's key */
+	uint32_t index;	       /* position in the snapshot's service table */
+	int32_t fail_open_ttl; /* TTL while nothing is up, <= ttl; -1: ttl */
+	int fallback;	       /* enum service_fallback */
+	/* members[j].health is health_first + j (the loader numbers them so): the answer path
+	 * prefetches their health words before it reads the members */
+	uint32_t health_first;
+	uint16_t nrslots;	/* distinct regions of the members (member.rslot < nrslots) */
 	struct flt_chain chain; /* filter_chain_parse() or filter_chain_default() */
-	/* 0..1: for `up`, a region whose share of members up in this service is below it
-	 * counts as down (gdnsd's up_thresh); 0: each member on its own */
-	double up_threshold;
-	uint16_t nrslots; /* distinct regions of the members (member.rslot < nrslots) */
-	int fallback;	  /* enum service_fallback */
+	uint8_t *name;		/* lowercased wire name */
 	struct member *fallback_members; /* SVC_FALLBACK_MEMBERS: 1..SERVICE_MAX_MEMBERS, */
 	size_t nfallback;		 /* not probed, with health slots of their own */
-	int32_t fail_open_ttl;		 /* TTL while nothing is up, <= ttl; -1: ttl */
+	uint8_t pad_[40];		 /* to SERVICE_SIZE */
 };
+
+#define SERVICE_SIZE 384 /* sizeof(struct service): six cache lines */
+_Static_assert(sizeof(struct service) == SERVICE_SIZE, "struct service is whole cache lines");
+_Static_assert(offsetof(struct service, chain.steps) == 64, "the chain's steps start a line");
 
 /* Precomputes the sines and cosines of a region's coordinates. */
 void region_trig_init(struct region *r);

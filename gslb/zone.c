@@ -38,13 +38,34 @@ static bool name_eq(const uint8_t *a, const uint8_t *b)
 	}
 }
 
-/* The services of a view: nodes it adds or shadows, hashed like the loaded zone's. */
-struct zone_overlay {
-	struct zone_node *nodes;
-	size_t nnodes, cap;
-	uint32_t *slots; /* node index + 1, 0 = empty */
-	size_t nslots;	 /* power of two, more than twice nnodes */
+/* An overlay node with its name beside it when the name fits, in one cache line. */
+#define OVERLAY_NAME_INLINE 32
+struct overlay_node {
+	struct zone_node node; /* node.name NULL: an empty entry */
+	uint8_t name[OVERLAY_NAME_INLINE]; /* node.name points here when it fits */
 };
+_Static_assert(sizeof(struct overlay_node) == 64, "an overlay node is one cache line");
+
+/* The services of a view: nodes it adds or shadows, open-addressed by name hash in the
+ * table itself (no slot array to go through): among many services, a lookup reads one
+ * cache line, then the service. */
+struct zone_overlay {
+	struct overlay_node *nodes; /* [nslots], cache-line aligned */
+	size_t nnodes;
+	size_t nslots; /* power of two, more than twice nnodes */
+};
+
+/* The overlay's node named name, or NULL. Query path. */
+static struct zone_node *overlay_find(const struct zone_overlay *ov, const uint8_t *name)
+{
+	size_t mask = ov->nslots - 1;
+	size_t h = dname_hash(name) & mask;
+
+	for (; ov->nodes[h].node.name != NULL; h = (h + 1) & mask)
+		if (name_eq(ov->nodes[h].node.name, name))
+			return (struct zone_node *)&ov->nodes[h].node;
+	return NULL;
+}
 
 static struct zone_node *table_find(const struct zone_node *nodes, const uint32_t *slots,
 				    size_t nslots, const uint8_t *name)
@@ -68,7 +89,7 @@ const struct zone_node *zone_find(const struct zone *z, const uint8_t *name)
 	const struct zone_overlay *ov = z->overlay;
 
 	if (ov != NULL && ov->nslots != 0) {
-		const struct zone_node *n = table_find(ov->nodes, ov->slots, ov->nslots, name);
+		const struct zone_node *n = overlay_find(ov, name);
 
 		if (n != NULL)
 			return n;
@@ -178,84 +199,81 @@ void zone_lookup(const struct zone *z, const uint8_t *qname, uint16_t qtype,
 	res->node = ce;
 }
 
-/* The node hash over nodes[0..nnodes) into a new table with room for room nodes (at
- * least nnodes); NULL on ENOMEM. */
-static uint32_t *hash_nodes(const struct zone_node *nodes, size_t nnodes, size_t room,
-			    size_t *nslots)
-{
-	size_t i, mask, n = 4;
-	uint32_t *slots;
-
-	while (n < 2 * room)
-		n *= 2;
-	slots = calloc(n, sizeof(*slots));
-	if (slots == NULL)
-		return NULL;
-	mask = n - 1;
-	for (i = 0; i < nnodes; i++) {
-		size_t h = dname_hash(nodes[i].name) & mask;
-
-		while (slots[h] != 0)
-			h = (h + 1) & mask;
-		slots[h] = (uint32_t)(i + 1);
-	}
-	*nslots = n;
-	return slots;
-}
-
 static void overlay_free(struct zone_overlay *ov)
 {
 	if (ov == NULL)
 		return;
-	for (size_t i = 0; i < ov->nnodes; i++)
-		free(ov->nodes[i].name); /* the rrsets of a copied node are the loaded zone's */
+	for (size_t i = 0; i < ov->nslots; i++) {
+		struct overlay_node *e = &ov->nodes[i];
+
+		if (e->node.name != e->name)
+			free(e->node.name); /* the rrsets of a copied node are the loaded zone's */
+	}
 	free(ov->nodes);
-	free(ov->slots);
 	free(ov);
 }
 
-/* Appends a node named name to the overlay: a copy of *like (its RRsets shared) or an
- * empty one, with flags. Doubles the arrays when full, so n additions cost O(n). */
+/* The empty entry where name goes (the table has one). */
+static struct overlay_node *overlay_slot(const struct zone_overlay *ov, const uint8_t *name)
+{
+	size_t mask = ov->nslots - 1, h;
+
+	for (h = dname_hash(name) & mask; ov->nodes[h].node.name != NULL; h = (h + 1) & mask)
+		;
+	return &ov->nodes[h];
+}
+
+/* Moves the overlay's nodes into a table of nslots entries (a power of two); -ENOMEM. */
+static int overlay_rehash(struct zone_overlay *ov, size_t nslots)
+{
+	struct zone_overlay grown = {.nnodes = ov->nnodes, .nslots = nslots};
+
+	grown.nodes = aligned_alloc(64, nslots * sizeof(*grown.nodes));
+	if (grown.nodes == NULL)
+		return -ENOMEM;
+	memset(grown.nodes, 0, nslots * sizeof(*grown.nodes));
+	for (size_t i = 0; i < ov->nslots; i++) {
+		const struct overlay_node *e = &ov->nodes[i];
+		struct overlay_node *to;
+
+		if (e->node.name == NULL)
+			continue;
+		to = overlay_slot(&grown, e->node.name);
+		*to = *e;
+		if (e->node.name == e->name)
+			to->node.name = to->name;
+	}
+	free(ov->nodes);
+	*ov = grown;
+	return 0;
+}
+
+/* Adds a node named name to the overlay: a copy of *like (its RRsets shared) or an
+ * empty one, with flags. Doubles the table when half full, so n additions cost O(n). */
 static struct zone_node *overlay_add(struct zone_overlay *ov, const uint8_t *name,
 				     const struct zone_node *like, uint32_t flags)
 {
-	size_t len = dname_len(name), mask, h;
+	size_t len = dname_len(name), nslots = ov->nslots ? ov->nslots : 16;
+	struct overlay_node *e;
 	struct zone_node *n;
 
-	if (ov->nnodes == ov->cap) {
-		size_t cap = ov->cap ? 2 * ov->cap : 8;
-		struct zone_node *nodes = realloc(ov->nodes, cap * sizeof(*nodes));
-
-		if (nodes == NULL)
-			return NULL;
-		ov->nodes = nodes;
-		ov->cap = cap;
-	}
-	if (2 * (ov->nnodes + 1) > ov->nslots) {
-		size_t nslots;
-		uint32_t *slots = hash_nodes(ov->nodes, ov->nnodes, 2 * (ov->nnodes + 1), &nslots);
-
-		if (slots == NULL)
-			return NULL;
-		free(ov->slots);
-		ov->slots = slots;
-		ov->nslots = nslots;
-	}
-	n = &ov->nodes[ov->nnodes];
+	while (2 * (ov->nnodes + 1) > nslots)
+		nslots *= 2;
+	if (nslots != ov->nslots && overlay_rehash(ov, nslots) < 0)
+		return NULL;
+	e = overlay_slot(ov, name);
+	n = &e->node;
 	if (like != NULL)
 		*n = *like;
 	else
 		memset(n, 0, sizeof(*n));
-	n->name = malloc(len);
+	n->name = len <= OVERLAY_NAME_INLINE ? e->name : malloc(len);
 	if (n->name == NULL)
 		return NULL;
 	memcpy(n->name, name, len);
 	n->flags = flags;
 	n->service = NULL;
-	mask = ov->nslots - 1;
-	for (h = dname_hash(name) & mask; ov->slots[h] != 0; h = (h + 1) & mask)
-		;
-	ov->slots[h] = (uint32_t)(++ov->nnodes);
+	ov->nnodes++;
 	return n;
 }
 
@@ -303,7 +321,8 @@ int zone_attach_service(struct zone *z, const uint8_t *name, const struct servic
 			return -ENOMEM;
 		z->overlay = ov;
 	}
-	if (n != NULL && !(n >= ov->nodes && n < ov->nodes + ov->nnodes)) {
+	if (n != NULL && !((const void *)n >= (const void *)ov->nodes &&
+			   (const void *)n < (const void *)(ov->nodes + ov->nslots))) {
 		/* a name of the loaded zone: shadowed by a copy, which keeps its RRsets */
 		n = overlay_add(ov, name, n, n->flags & ~(uint32_t)NODE_ENT);
 		if (n == NULL)

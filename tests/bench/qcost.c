@@ -3,9 +3,9 @@
  *
  * usage: qcost CONF NAMES [ROUNDS]
  *
- * Builds the snapshot of CONF as gslbd does, packs an A query for each line of NAMES
- * (one name per line, the first word), then answers them all ROUNDS times (default 20)
- * on one thread and prints "ns_per_query answered_noerror queries". The time is the
+ * Builds the snapshot of CONF as gslbd does (with the member answer counters of one
+ * worker thread), packs an A query for each line of NAMES (one name per line, the first
+ * word), then answers them all ROUNDS times (default 20) on one thread and prints "ns_per_query answered_noerror queries". The time is the
  * thread's CPU time (CLOCK_THREAD_CPUTIME_ID): on a shared machine it does not count
  * the other processes, unlike dnsperf's QPS, so that two configs compare fairly.
  * QCOST_RECORD=1 counts the answers in a query record as gslbd's threads do
@@ -17,6 +17,7 @@
 #include "answer.h"
 #include "conf.h"
 #include "dname.h"
+#include "member_stats.h"
 #include "query_record.h"
 #include "snapshot.h"
 
@@ -59,6 +60,11 @@ int main(int argc, char **argv)
 	snap = snapshot_build(argv[1], NULL, err, sizeof(err));
 	if (snap == NULL) {
 		fprintf(stderr, "qcost: %s\n", err);
+		return 1;
+	}
+	/* gslbd counts each member's answers in a row per thread (member_stats.h): so here */
+	if (member_stats_init(&snap->answers, 1, snap->nhealth) != 0) {
+		fprintf(stderr, "qcost: out of memory\n");
 		return 1;
 	}
 	f = fopen(argv[2], "r");

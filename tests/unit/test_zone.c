@@ -330,6 +330,44 @@ START_TEST(views_share)
 }
 END_TEST
 
+/* Every service of many keeps its own node and name while the view's table grows: names
+ * short enough to be stored in the node and longer ones, each found with its service. */
+START_TEST(many_services)
+{
+	static char tag[3000]; /* &tag[i]: service i's pointer, only compared */
+	char err[512], name[128];
+	struct zone *z = load("example.com.", TEST_SRCDIR "/zones/example.com.zone", err,
+			      sizeof(err));
+	struct zone *v;
+	uint8_t w[DNAME_MAXLEN];
+
+	ck_assert_msg(z != NULL, "%s", err);
+	v = zone_view_new(z);
+	ck_assert_ptr_nonnull(v);
+	for (int i = 0; i < 3000; i++) {
+		snprintf(name, sizeof(name), i % 2 ? "s%d.svc.example.com" :
+			 "a-name-longer-than-thirty-two-bytes-%d.svc.example.com", i);
+		ck_assert_int_gt(dname_from_str(name, w), 0);
+		ck_assert_int_eq(zone_attach_service(v, w, (const struct service *)&tag[i]), 0);
+	}
+	for (int i = 0; i < 3000; i++) {
+		const struct zone_node *n;
+
+		snprintf(name, sizeof(name), i % 2 ? "s%d.svc.example.com" :
+			 "a-name-longer-than-thirty-two-bytes-%d.svc.example.com", i);
+		ck_assert_int_gt(dname_from_str(name, w), 0);
+		n = find(v, name);
+		ck_assert_msg(n != NULL, "no node %s", name);
+		ck_assert_ptr_eq(n->service, (const struct service *)&tag[i]);
+		ck_assert(dname_equal(n->name, w));
+	}
+	ck_assert_uint_eq(find(v, "svc.example.com.")->flags, NODE_ENT);
+	ck_assert_ptr_eq(v->apex_node, find(v, "example.com."));
+	ck_assert_ptr_null(find(v, "s3000.svc.example.com."));
+	zone_free(v);
+}
+END_TEST
+
 /* zone_load lists the files it read: the zone's own, then each $INCLUDE. */
 START_TEST(sources)
 {
@@ -367,6 +405,7 @@ static Suite *make_suite(void)
 	tc = tcase_create("attach_service");
 	tcase_add_test(tc, attach_service);
 	tcase_add_test(tc, views_share);
+	tcase_add_test(tc, many_services);
 	tcase_add_test(tc, sources);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("errors");
