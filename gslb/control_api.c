@@ -747,12 +747,12 @@ void control_api_reload(const struct control_params *p, struct evhttp_request *r
 /* Who, why and until when, from the request (?reason=TEXT&for=SECONDS) and the token's name.
  * Returns 0, or replies 400 and returns -1. *ttl_s: 0 = no expiry. */
 static int change_meta(const struct control_params *p, struct evhttp_request *req,
-		       struct health_override_meta *m, uint64_t *ttl_s)
+		       struct health_override_meta *m, uint64_t *ttl_s, int64_t *if_rev)
 {
 	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(req);
 	const char *q = u != NULL ? evhttp_uri_get_query(u) : NULL;
 	struct evkeyvalq params;
-	const char *reason = NULL, *dur = NULL;
+	const char *reason = NULL, *dur = NULL, *rev;
 	const struct snapshot *s;
 	int ret = 0;
 
@@ -765,6 +765,28 @@ static int change_meta(const struct control_params *p, struct evhttp_request *re
 	}
 	reason = evhttp_find_header(&params, "reason");
 	dur = evhttp_find_header(&params, "for");
+	*if_rev = -1;
+	if ((rev = evhttp_find_header(&params, "if_revision")) != NULL) {
+		char *end;
+
+		errno = 0;
+		*if_rev = strtoll(rev, &end, 10);
+		if (rev[0] < '0' || rev[0] > '9' || *end != '\0' || errno) {
+			control_api_reply_error(req, 400,
+						"if_revision=%s: want a revision (0: the key must be "
+						"absent)",
+						rev);
+			ret = -1;
+			goto out;
+		}
+		if (p->store == NULL) {
+			control_api_reply_error(req, 400,
+						"if_revision: revisions are etcd's (store.etcd); this "
+						"site keeps its state in health.state_file");
+			ret = -1;
+			goto out;
+		}
+	}
 	if (reason != NULL)
 		snprintf(m->why, sizeof(m->why), "%s", reason);
 	if (dur != NULL) {
@@ -986,13 +1008,15 @@ void control_api_member(const struct control_params *p, struct evhttp_request *r
 	}
 	struct health_override_meta meta;
 	uint64_t ttl_s;
+	int64_t if_rev;
 
-	if (change_meta(p, req, &meta, &ttl_s) != 0)
+	if (change_meta(p, req, &meta, &ttl_s, &if_rev) != 0)
 		return;
 	if (p->store != NULL) {
-		/* the policy on the state this site saw; the write fails if etcd's moved on */
+		/* the policy on the state this site saw; the write fails if etcd's moved on (or,
+		 * with if_revision, moved from the revision the operator saw) */
 		struct health_override_meta seen;
-		struct store_op op = {.expect_rev = 0};
+		struct store_op op = {.expect_rev = if_rev, .expect_given = if_rev >= 0};
 
 		health_lock(p->health);
 		enum health_override cur = health_get_override_meta(p->health, wire, key, &seen);
@@ -1010,7 +1034,8 @@ void control_api_member(const struct control_params *p, struct evhttp_request *r
 		j = member_reply(wire, service, idx, key, op.o);
 		json_object_set_new(j, "store", json_string("etcd"));
 		/* a clear of nothing writes nothing */
-		store_submit(p, req, &op, o == (int)cur && o == HEALTH_OVERRIDE_NONE ? 0 : 1, &meta,
+		store_submit(p, req, &op,
+			     o == (int)cur && o == HEALTH_OVERRIDE_NONE && if_rev < 0 ? 0 : 1, &meta,
 			     ttl_s, j);
 		return;
 	}
@@ -1129,9 +1154,16 @@ void control_api_region(const struct control_params *p, struct evhttp_request *r
 	}
 	struct health_override_meta meta;
 	uint64_t ttl_s;
+	int64_t if_rev;
 
-	if (change_meta(p, req, &meta, &ttl_s) != 0)
+	if (change_meta(p, req, &meta, &ttl_s, &if_rev) != 0)
 		goto out;
+	if (if_rev >= 0) {
+		control_api_reply_error(req, 400,
+					"if_revision names one key: a region's change writes one "
+					"per member (drain or force the member instead)");
+		goto out;
+	}
 	if (p->store != NULL) {
 		region_store(p, req, region, a == HEALTH_ACTION_DRAIN, refs, nrefs, &meta, ttl_s);
 		goto out;
@@ -1240,6 +1272,7 @@ void control_api_weight(const struct control_params *p, struct evhttp_request *r
 	const struct snapshot *s;
 	uint32_t weight = MEMBER_WEIGHT_CONFIG;
 	uint64_t ttl_s;
+	int64_t if_rev;
 	bool found = false;
 	char err[256];
 	int ret;
@@ -1297,7 +1330,7 @@ void control_api_weight(const struct control_params *p, struct evhttp_request *r
 						service);
 		return;
 	}
-	if (change_meta(p, req, &meta, &ttl_s) != 0)
+	if (change_meta(p, req, &meta, &ttl_s, &if_rev) != 0)
 		return;
 	j = json_object();
 	json_object_set_new(j, "result", json_string("ok"));
@@ -1310,11 +1343,16 @@ void control_api_weight(const struct control_params *p, struct evhttp_request *r
 	health_lock(p->health);
 	uint32_t cur = health_get_weight(p->health, &ref, &seen);
 	if (p->store != NULL) {
-		struct store_op op = {.is_weight = true, .wref = ref, .weight = weight};
+		struct store_op op = {.is_weight = true,
+				      .wref = ref,
+				      .weight = weight,
+				      .expect_rev = if_rev,
+				      .expect_given = if_rev >= 0};
 
 		health_unlock(p->health);
 		json_object_set_new(j, "store", json_string("etcd"));
-		store_submit(p, req, &op, cur == weight && weight == MEMBER_WEIGHT_CONFIG ? 0 : 1,
+		store_submit(p, req, &op,
+			     cur == weight && weight == MEMBER_WEIGHT_CONFIG && if_rev < 0 ? 0 : 1,
 			     &meta, ttl_s, j);
 		return;
 	}

@@ -93,7 +93,8 @@ static void usage(FILE *f)
 	    "  --direct                       the same with -c CONFIG's store.etcd\n"
 	    "  --prefix PREFIX                the key prefix (default: store.prefix, /gslb/)\n"
 	    "  --who NAME                     who (default: server.control.token_name, $USER)\n"
-	    "  --if-revision REV              write only if the key is still at REV (0: absent)\n"
+	    "  --if-revision REV              (etcd store) write only if the key is still at\n"
+	    "                                 REV, as status showed it (0: absent)\n"
 	    "  -s, --server HOST:PORT         gslbd's control endpoint (default: the config's\n"
 	    "                                 server.control.listen with -c, else %s)\n"
 	    "  -T, --token-file FILE          read the API token from FILE (default:\n"
@@ -795,7 +796,7 @@ static int parse_duration(const char *text, unsigned long *secs)
 	return 0;
 }
 
-/* "?reason=...&for=N" for a change, or "" */
+/* "?reason=...&for=N&if_revision=R" for a change, or "" */
 static void change_query(const struct opts *o, char *buf, size_t size)
 {
 	char enc[1024];
@@ -807,7 +808,11 @@ static void change_query(const struct opts *o, char *buf, size_t size)
 		len += (size_t)snprintf(buf, size, "?reason=%s", enc);
 	}
 	if (o->for_s > 0 && len < size)
-		snprintf(buf + len, size - len, "%sfor=%lu", len ? "&" : "?", o->for_s);
+		len += (size_t)snprintf(buf + len, size - len, "%sfor=%lu", len ? "&" : "?",
+					o->for_s);
+	if (o->d.if_rev >= 0 && len < size)
+		snprintf(buf + len, size - len, "%sif_revision=%lld", len ? "&" : "?",
+			 (long long)o->d.if_rev);
 }
 
 /* The changes of operator state, oldest first: the fleet's from etcd, else this gslbd's. */

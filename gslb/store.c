@@ -1264,7 +1264,8 @@ int store_write(struct store *st, struct event_base *base, const struct store_op
 					 ? kv_find(st, key)
 					 : NULL;
 
-		w->ops[i].expect_rev = k ? k->mod_rev : 0;
+		if (!w->ops[i].expect_given)
+			w->ops[i].expect_rev = k ? k->mod_rev : 0;
 		store_record_describe(k ? k->value : NULL, w->ops[i].is_weight, w->ops[i].was,
 				      sizeof(w->ops[i].was));
 	}

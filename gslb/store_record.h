@@ -48,6 +48,8 @@ struct store_op {
 	struct health_weight_ref wref;
 	uint32_t weight;
 	int64_t expect_rev; /* the key's mod_revision the writer saw (0: absent) */
+	bool expect_given;  /* store_write: keep expect_rev (the operator's --if-revision), not
+			     * the revision this site saw */
 	char was[24];	    /* what the writer saw before: store_record_describe, for history */
 };
 
