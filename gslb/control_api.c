@@ -860,17 +860,39 @@ bool control_api_conn_waiting(const struct evhttp_connection *evcon)
 	return false;
 }
 
-static void store_replied(void *arg, int status, const char *err)
+/* A reply that comes later (from etcd): listed, so that a closed connection clears its
+ * request (control_api_conn_closed). NULL on ENOMEM. */
+static struct pending *pending_add(struct evhttp_request *req, json_t *ok)
 {
-	struct pending *pd = arg;
-	struct evhttp_request *req = pd->req;
+	struct pending *pd = calloc(1, sizeof(*pd));
 
+	if (pd == NULL)
+		return NULL;
+	pd->req = req;
+	pd->evcon = evhttp_request_get_connection(req);
+	pd->ok = ok;
+	pd->next = pendings;
+	pendings = pd;
+	return pd;
+}
+
+/* Unlists pd; its request, NULL when the connection went away meanwhile. */
+static struct evhttp_request *pending_take(struct pending *pd)
+{
 	for (struct pending **p = &pendings; *p != NULL; p = &(*p)->next) {
 		if (*p == pd) {
 			*p = pd->next;
 			break;
 		}
 	}
+	return pd->req;
+}
+
+static void store_replied(void *arg, int status, const char *err)
+{
+	struct pending *pd = arg;
+	struct evhttp_request *req = pending_take(pd);
+
 	if (req == NULL) {
 		log_warn("event=store_reply_dropped status=%d error=\"%s\" note=\"the client's "
 			 "connection closed before the write ended (it hung up, or max_clients "
@@ -891,7 +913,7 @@ static void store_submit(const struct control_params *p, struct evhttp_request *
 			 const struct store_op *ops, size_t n, const struct health_override_meta *m,
 			 uint64_t ttl_s, json_t *ok)
 {
-	struct pending *pd = calloc(1, sizeof(*pd));
+	struct pending *pd = pending_add(req, ok);
 	char err[256];
 
 	if (pd == NULL) {
@@ -899,11 +921,6 @@ static void store_submit(const struct control_params *p, struct evhttp_request *
 		control_api_reply_error(req, 500, "out of memory");
 		return;
 	}
-	pd->req = req;
-	pd->evcon = evhttp_request_get_connection(req);
-	pd->ok = ok;
-	pd->next = pendings;
-	pendings = pd;
 	if (n == 0) {
 		store_replied(pd, 200, NULL);
 		return;
@@ -1210,32 +1227,32 @@ static void history_json(const struct health_history *h, void *arg)
 	json_array_append_new(arg, e);
 }
 
-/* The answer while the fleet's trail is read from etcd: this site's own, for a fallback. */
-struct history_pending {
-	struct evhttp_request *req;
-	json_t *j; /* {"history": this site's, "store": ...} */
-};
-
+/* The fleet's trail read from etcd; pd->ok is {"history": this site's, "store": ...}, the
+ * fallback. */
 static void history_read(void *arg, json_t *history, const char *err)
 {
-	struct history_pending *hp = arg;
+	struct pending *pd = arg;
+	struct evhttp_request *req = pending_take(pd);
 
 	if (history != NULL) {
-		json_object_set(hp->j, "history", history);
-		json_object_set_new(hp->j, "source", json_string("etcd"));
+		json_object_set(pd->ok, "history", history);
+		json_object_set_new(pd->ok, "source", json_string("etcd"));
 	} else {
-		json_object_set_new(hp->j, "note",
+		json_object_set_new(pd->ok, "note",
 				    json_pack("s++", "etcd not read (", err ? err : "?",
 					      "): the changes this gslbd applied since it started"));
 	}
-	reply_json(hp->req, 200, hp->j);
-	free(hp);
+	if (req != NULL)
+		reply_json(req, 200, pd->ok); /* else the client went away: nothing to answer */
+	else
+		json_decref(pd->ok);
+	free(pd);
 }
 
 void control_api_history(const struct control_params *p, struct evhttp_request *req)
 {
 	json_t *j = json_object(), *l = json_array();
-	struct history_pending *hp;
+	struct pending *pd;
 	char err[256];
 
 	health_lock(p->health);
@@ -1250,16 +1267,15 @@ void control_api_history(const struct control_params *p, struct evhttp_request *
 	}
 	/* with a store, the fleet's trail from etcd: every site's changes and gslbctl's
 	 * direct ones, kept across restarts */
-	hp = calloc(1, sizeof(*hp));
-	if (hp == NULL) {
+	pd = pending_add(req, j);
+	if (pd == NULL) {
 		reply_json(req, 200, j);
 		return;
 	}
-	*hp = (struct history_pending){.req = req, .j = j};
 	if (store_history(p->store,
 			  evhttp_connection_get_base(evhttp_request_get_connection(req)),
-			  HEALTH_HISTORY, history_read, hp, err, sizeof(err)) != 0)
-		history_read(hp, NULL, err);
+			  HEALTH_HISTORY, history_read, pd, err, sizeof(err)) != 0)
+		history_read(pd, NULL, err);
 }
 
 /* ------------------------------------------------------------ runtime weights */
