@@ -41,6 +41,10 @@ struct ep {
 static struct ep eps[DIRECT_MAX_EP];
 static size_t neps;
 static struct http_client_env tls; /* its ssl_ctx: the store's CA and client certificate */
+/* etcd's authentication (store.username, password or password_file of -c CONFIG) */
+static const char *username;
+static char password[1024], token[512];
+static size_t token_ep; /* the endpoint that gave token: etcd's simple tokens are per member */
 
 /* "http://IP:PORT[,...]" into eps. Returns 0, or -1 after saying why. */
 static int parse_endpoints(const char *list, const char *from)
@@ -102,6 +106,40 @@ static const char *conf_file(const struct direct *d, const char *v, char *out, s
 	return out;
 }
 
+/* store.username and its password (inline, or password_file's first line, as gslbd reads
+ * them): etcd's authentication. Returns 0, or -1 after saying why. */
+static int read_credentials(const struct direct *d)
+{
+	const char *v = NULL;
+	char path[1024];
+	FILE *f;
+
+	if (!config_lookup_string(&d->cfg, "store.username", &username) || !username[0]) {
+		username = NULL;
+		return 0;
+	}
+	if (config_lookup_string(&d->cfg, "store.password", &v)) {
+		snprintf(password, sizeof(password), "%s", v);
+		return 0;
+	}
+	if (!config_lookup_string(&d->cfg, "store.password_file", &v)) {
+		fprintf(stderr, "gslbctl: %s: store.username %s has no password or password_file\n",
+			d->conf, username);
+		return -1;
+	}
+	f = fopen(conf_file(d, v, path, sizeof(path)), "r");
+	if (!f || !fgets(password, sizeof(password), f)) {
+		fprintf(stderr, "gslbctl: %s: store.password_file %s: %s\n", d->conf, path,
+			f ? "empty" : strerror(errno));
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	password[strcspn(password, "\r\n")] = '\0';
+	return 0;
+}
+
 /* The store section of the config (-c) into d, and the config kept for the names. */
 static int read_store_conf(struct direct *d)
 {
@@ -161,7 +199,7 @@ static int read_store_conf(struct direct *d)
 			d->conf, v, k ? k : "(none)");
 		return -1;
 	}
-	return 0;
+	return read_credentials(d);
 }
 
 int direct_setup(struct direct *d)
@@ -209,13 +247,73 @@ void direct_free(struct direct *d)
 
 /* POSTs body to path at each endpoint until one answers 200; the parsed answer, or NULL
  * after saying why. */
+/* A token for username from endpoint i's etcd into token. Returns 0, or -1 with why in err. */
+static int authenticate(size_t i, char *err, size_t errlen)
+{
+	json_t *q = json_pack("{s:s, s:s}", "name", username, "password", password);
+	char *body = q ? json_dumps(q, JSON_COMPACT) : NULL;
+	struct http_request req = {
+	    .method = "POST",
+	    .host = "",
+	    .sa = (const struct sockaddr *)&eps[i].sa,
+	    .salen = eps[i].salen,
+	    .path = "/v3/auth/authenticate",
+	    .tls = eps[i].tls,
+	    .verify = true,
+	    .headers = (const char *const[]){"Content-Type", "application/json", NULL},
+	    .body = body,
+	    .body_len = body ? strlen(body) : 0,
+	    .timeout = DIRECT_TIMEOUT,
+	    .max_body = 1u << 16,
+	};
+	char *out = NULL;
+	size_t len;
+	int status, ret = -1;
+	json_t *j;
+
+	json_decref(q);
+	if (!body) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (http_client_fetch_ctx(&req, tls.ssl_ctx, &status, &out, &len, err, errlen) == 0) {
+		j = status == 200 ? json_loadb(out, len, 0, NULL) : NULL;
+		const char *t = json_string_value(json_object_get(j, "token"));
+		if (t && t[0] && strlen(t) < sizeof(token)) {
+			snprintf(token, sizeof(token), "%s", t);
+			ret = 0;
+		} else {
+			snprintf(err, errlen, "authentication failed for user %s: HTTP %d: %.200s",
+				 username, status, out ? out : "");
+		}
+		json_decref(j);
+	}
+	explicit_bzero(body, strlen(body));
+	free(body);
+	free(out);
+	return ret;
+}
+
 static json_t *etcd(const char *path, const char *body)
 {
-	static const char *const headers[] = {"Content-Type", "application/json", NULL};
+	const char *headers[] = {"Content-Type", "application/json", NULL, NULL, NULL};
 	char errs[1200] = "";
 	size_t elen = 0;
 
 	for (size_t i = 0; i < neps; i++) {
+		char aerr[512];
+
+		if (username && token_ep != i)
+			token[0] = '\0';
+		token_ep = i;
+		if (username && !token[0] && authenticate(i, aerr, sizeof(aerr)) != 0) {
+			elen += (size_t)snprintf(errs + elen,
+						 elen < sizeof(errs) ? sizeof(errs) - elen : 0,
+						 "\n  %s: %s", eps[i].url, aerr);
+			continue;
+		}
+		headers[2] = token[0] ? "Authorization" : NULL;
+		headers[3] = token;
 		struct http_request req = {
 		    .method = "POST",
 		    .host = "",
