@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -381,22 +382,35 @@ static char *include_path(const char *from, const char *name)
 
 /* A scanner holds ~200 KiB of buffers (not for the stack). A fresh malloc of that size is an
  * mmap whose pages all fault in when zs_init clears them, which dominated loading a small
- * zone: each thread keeps one spare for its next file. */
-static __thread zs_scanner_t *spare_scanner;
+ * zone: each thread keeps one spare for its next file, freed when the thread ends (the
+ * control thread reloads too). */
+static pthread_key_t spare_key;
+static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
+
+static void spare_init(void)
+{
+	if (pthread_key_create(&spare_key, free) != 0)
+		abort(); /* only when the process has no keys left: at startup, if ever */
+}
 
 static zs_scanner_t *scanner_take(void)
 {
-	zs_scanner_t *s = spare_scanner;
+	zs_scanner_t *s;
 
-	spare_scanner = NULL;
-	return s != NULL ? s : malloc(sizeof(*s));
+	pthread_once(&spare_once, spare_init);
+	s = pthread_getspecific(spare_key);
+	if (s == NULL)
+		return malloc(sizeof(*s));
+	pthread_setspecific(spare_key, NULL);
+	return s;
 }
 
 static void scanner_give(zs_scanner_t *s)
 {
-	if (spare_scanner == NULL)
-		spare_scanner = s;
-	else
+	if (s == NULL)
+		return;
+	pthread_once(&spare_once, spare_init);
+	if (pthread_getspecific(spare_key) != NULL || pthread_setspecific(spare_key, s) != 0)
 		free(s);
 }
 
