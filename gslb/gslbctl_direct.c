@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include "dname.h"
+#include "etcd_req.h"
 #include "gslbctl.h"
 #include "health_override.h"
 #include "http_client.h"
@@ -31,19 +32,12 @@
 #define DIRECT_MAX_EP 16
 #define DIRECT_HISTORY 256 /* records read by history, the newest */
 
-struct ep {
-	char url[256];
-	struct sockaddr_storage sa;
-	socklen_t salen;
-	bool tls;
-};
-
-static struct ep eps[DIRECT_MAX_EP];
+static struct etcd_endpoint eps[DIRECT_MAX_EP];
 static size_t neps;
 static struct http_client_env tls; /* its ssl_ctx: the store's CA and client certificate */
 /* etcd's authentication (store.username, password or password_file of -c CONFIG) */
 static const char *username;
-static char password[1024], token[512];
+static char password[1024], token[ETCD_TOKEN_MAX];
 static size_t token_ep; /* the endpoint that gave token: etcd's simple tokens are per member */
 
 /* "http://IP:PORT[,...]" into eps. Returns 0, or -1 after saying why. */
@@ -53,30 +47,18 @@ static int parse_endpoints(const char *list, const char *from)
 
 	neps = 0;
 	for (u = copy ? strtok_r(copy, ", ", &save) : NULL; u; u = strtok_r(NULL, ", ", &save)) {
-		struct http_url url;
-		char err[256];
-		struct ep *e = &eps[neps];
+		char err[300];
 
 		if (neps == DIRECT_MAX_EP) {
 			fprintf(stderr, "gslbctl: %s: at most %d etcd endpoints\n", from,
 				DIRECT_MAX_EP);
 			goto fail;
 		}
-		if (http_url_parse(u, &url, err, sizeof(err)) < 0) {
+		if (etcd_endpoint_parse(u, &eps[neps], err, sizeof(err)) < 0) {
 			fprintf(stderr,
 				"gslbctl: %s: '%s': %s (want http://IP:PORT or https://IP:PORT, "
 				"comma-separated)\n",
 				from, u, err);
-			goto fail;
-		}
-		memset(e, 0, sizeof(*e));
-		snprintf(e->url, sizeof(e->url), "%s", u);
-		e->tls = url.tls;
-		if (http_url_sockaddr(&url, &e->sa, &e->salen) < 0) {
-			fprintf(stderr,
-				"gslbctl: %s: '%s': the host must be an IP address (gslbctl and "
-				"gslbd resolve no names for etcd)\n",
-				from, u);
 			goto fail;
 		}
 		neps++;
@@ -245,95 +227,55 @@ void direct_free(struct direct *d)
 
 /* ------------------------------------------------------------ requests */
 
-/* POSTs body to path at each endpoint until one answers 200; the parsed answer, or NULL
- * after saying why. */
 /* A token for username from endpoint i's etcd into token. Returns 0, or -1 with why in err. */
 static int authenticate(size_t i, char *err, size_t errlen)
 {
-	json_t *q = json_pack("{s:s, s:s}", "name", username, "password", password);
-	char *body = q ? json_dumps(q, JSON_COMPACT) : NULL;
-	struct http_request req = {
-	    .method = "POST",
-	    .host = "",
-	    .sa = (const struct sockaddr *)&eps[i].sa,
-	    .salen = eps[i].salen,
-	    .path = "/v3/auth/authenticate",
-	    .tls = eps[i].tls,
-	    .verify = true,
-	    .headers = (const char *const[]){"Content-Type", "application/json", NULL},
-	    .body = body,
-	    .body_len = body ? strlen(body) : 0,
-	    .timeout = DIRECT_TIMEOUT,
-	    .max_body = 1u << 16,
-	};
-	char *out = NULL;
-	size_t len;
+	char *body = etcd_auth_body(username, password), *out = NULL;
+	struct etcd_req r;
+	size_t len = 0;
 	int status, ret = -1;
-	json_t *j;
 
-	json_decref(q);
 	if (!body) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (http_client_fetch_ctx(&req, tls.ssl_ctx, &status, &out, &len, err, errlen) == 0) {
-		j = status == 200 ? json_loadb(out, len, 0, NULL) : NULL;
-		const char *t = json_string_value(json_object_get(j, "token"));
-		if (t && t[0] && strlen(t) < sizeof(token)) {
-			snprintf(token, sizeof(token), "%s", t);
-			ret = 0;
-		} else {
+	etcd_req_init(&r, &eps[i], "/v3/auth/authenticate", body, NULL, DIRECT_TIMEOUT);
+	if (http_client_fetch_ctx(&r.req, tls.ssl_ctx, &status, &out, &len, err, errlen) == 0) {
+		ret = etcd_auth_token(status, out, len, token, sizeof(token));
+		if (ret != 0)
 			snprintf(err, errlen, "authentication failed for user %s: HTTP %d: %.200s",
 				 username, status, out ? out : "");
-		}
-		json_decref(j);
 	}
-	explicit_bzero(body, strlen(body));
-	free(body);
+	etcd_auth_body_free(body);
 	free(out);
 	return ret;
 }
 
+/* POSTs body to path at each endpoint until one answers 200; the parsed answer, or NULL
+ * after saying why. */
 static json_t *etcd(const char *path, const char *body)
 {
-	const char *headers[] = {"Content-Type", "application/json", NULL, NULL, NULL};
 	char errs[1200] = "";
 	size_t elen = 0;
 
 	for (size_t i = 0; i < neps; i++) {
-		char aerr[512];
-
-		if (username && token_ep != i)
-			token[0] = '\0';
-		token_ep = i;
-		if (username && !token[0] && authenticate(i, aerr, sizeof(aerr)) != 0) {
-			elen += (size_t)snprintf(errs + elen,
-						 elen < sizeof(errs) ? sizeof(errs) - elen : 0,
-						 "\n  %s: %s", eps[i].url, aerr);
-			continue;
-		}
-		headers[2] = token[0] ? "Authorization" : NULL;
-		headers[3] = token;
-		struct http_request req = {
-		    .method = "POST",
-		    .host = "",
-		    .sa = (const struct sockaddr *)&eps[i].sa,
-		    .salen = eps[i].salen,
-		    .path = path,
-		    .tls = eps[i].tls,
-		    .verify = true,
-		    .headers = headers,
-		    .body = body,
-		    .body_len = strlen(body),
-		    .timeout = DIRECT_TIMEOUT,
-		    .max_body = 64u << 20,
-		};
-		char err[256], *out = NULL;
+		char err[512], *out = NULL;
+		struct etcd_req r;
 		size_t len;
 		int status;
 		json_t *j;
 
-		if (http_client_fetch_ctx(&req, tls.ssl_ctx, &status, &out, &len, err,
+		if (username && token_ep != i)
+			token[0] = '\0';
+		token_ep = i;
+		if (username && !token[0] && authenticate(i, err, sizeof(err)) != 0) {
+			elen += (size_t)snprintf(errs + elen,
+						 elen < sizeof(errs) ? sizeof(errs) - elen : 0,
+						 "\n  %s: %s", eps[i].url, err);
+			continue;
+		}
+		etcd_req_init(&r, &eps[i], path, body, token, DIRECT_TIMEOUT);
+		if (http_client_fetch_ctx(&r.req, tls.ssl_ctx, &status, &out, &len, err,
 					  sizeof(err)) != 0) {
 			elen += (size_t)snprintf(errs + elen,
 						 elen < sizeof(errs) ? sizeof(errs) - elen : 0,

@@ -23,6 +23,7 @@ libgslb_a_SOURCES = \
 	gslb/health_override.c gslb/health_override.h \
 	gslb/health_file.c gslb/health_file.h \
 	gslb/store.c gslb/store.h gslb/store_record.c gslb/store_record.h \
+	gslb/etcd_req.c gslb/etcd_req.h \
 	gslb/daemon.c gslb/daemon.h \
 	gslb/http_client.c gslb/http_client.h \
 	gslb/conf_anycast.c gslb/conf_store.c \
@@ -102,6 +103,10 @@ tests_unit_test_health_override_LDADD = $(UNIT_LDADD)
 GSLB_TESTS += tests/unit/test_store_record
 tests_unit_test_store_record_CFLAGS = $(UNIT_CFLAGS) $(JANSSON_CFLAGS)
 tests_unit_test_store_record_LDADD = $(UNIT_LDADD)
+# etcd_req (requests to etcd's JSON gateway)
+GSLB_TESTS += tests/unit/test_etcd_req
+tests_unit_test_etcd_req_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_etcd_req_LDADD = $(UNIT_LDADD)
 # the control API's JSON (gslbd's sources: the handlers and the metrics they share)
 GSLB_TESTS += tests/unit/test_control_api
 tests_unit_test_control_api_SOURCES = tests/unit/test_control_api.c gslb/control_api.c \

@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "conf.h"
 #include "dname.h"
+#include "etcd_req.h"
 #include "health.h"
 #include "http_client.h"
 #include "log.h"
@@ -16,10 +17,8 @@
 #include <jansson.h>
 #include <openssl/ssl.h>
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -36,13 +35,9 @@
 #define STORE_WATCH_TIMEOUT 1e7	 /* the stream has no deadline: it ends when etcd goes */
 #define STORE_CHECK_MS 2000 /* a watched site asks etcd this often whether the watch keeps up */
 #define STORE_CHECK_TIMEOUT 2.0
-#define STORE_TOKEN_MAX 512 /* etcd's simple tokens are ~20 bytes, its JWTs ~200 */
 
 struct endpoint {
-	char url[256];
-	struct sockaddr_storage sa;
-	socklen_t salen;
-	bool tls;
+	struct etcd_endpoint at;
 	char last_fail[256]; /* store thread: the failure last logged for it, not logged again */
 };
 
@@ -84,7 +79,7 @@ struct store {
 	size_t nkv;
 	struct store_status st;
 	_Atomic int64_t applied_rev;
-	char token[STORE_TOKEN_MAX]; /* etcd's auth token for username, "" = none yet */
+	char token[ETCD_TOKEN_MAX]; /* etcd's auth token for username, "" = none yet */
 };
 
 /* etcd's numbers and base64 strings (store_record.h) */
@@ -306,57 +301,32 @@ static void set_connected(struct store *st, bool up, const char *why)
 	pthread_mutex_lock(&st->lock);
 	bool was = st->st.connected;
 	st->st.connected = up;
-	snprintf(st->st.endpoint, sizeof(st->st.endpoint), "%s", st->ep[st->cur].url);
+	snprintf(st->st.endpoint, sizeof(st->st.endpoint), "%s", st->ep[st->cur].at.url);
 	snprintf(st->st.error, sizeof(st->st.error), "%s", up ? "" : why);
 	if (was != up || !st->st.since_ms)
 		st->st.since_ms = clock_wall_ms();
 	int64_t rev = st->st.revision;
 	pthread_mutex_unlock(&st->lock);
 	if (up && !was)
-		log_info("event=store_connected endpoint=%s revision=%lld", st->ep[st->cur].url,
+		log_info("event=store_connected endpoint=%s revision=%lld", st->ep[st->cur].at.url,
 			 (long long)rev);
 	else if (!up && was)
 		log_warn("event=store_disconnected endpoint=%s error=\"%s\" note=\"serving the "
 			 "last state seen (revision %lld) until etcd answers\"",
-			 st->ep[st->cur].url, why, (long long)rev);
+			 st->ep[st->cur].at.url, why, (long long)rev);
 }
 
-/* A request to etcd and what it points to (http_client_start copies it all). */
-struct etcd_req {
-	struct http_request req;
-	const char *headers[5];
-	char token[STORE_TOKEN_MAX];
-};
-
-/* Fills r for a POST of body to path on endpoint ep, with the auth token when there is one
- * (etcd's gateway takes it as Authorization: <token>, no scheme). Any thread. */
+/* Fills r for a POST of body to path on endpoint ep, with the auth token when there is one.
+ * Any thread. */
 static void make_req(struct store *st, size_t ep, struct etcd_req *r, const char *path,
 		     const char *body)
 {
-	const struct endpoint *e = &st->ep[ep];
+	char token[ETCD_TOKEN_MAX];
 
 	pthread_mutex_lock(&st->lock);
-	snprintf(r->token, sizeof(r->token), "%s", st->token);
+	snprintf(token, sizeof(token), "%s", st->token);
 	pthread_mutex_unlock(&st->lock);
-	r->headers[0] = "Content-Type";
-	r->headers[1] = "application/json";
-	r->headers[2] = r->token[0] ? "Authorization" : NULL;
-	r->headers[3] = r->token;
-	r->headers[4] = NULL;
-	r->req = (struct http_request){
-	    .method = "POST",
-	    .host = "",
-	    .sa = (const struct sockaddr *)&e->sa,
-	    .salen = e->salen,
-	    .path = path,
-	    .tls = e->tls,
-	    .verify = true,
-	    .headers = r->headers,
-	    .body = body,
-	    .body_len = strlen(body),
-	    .timeout = STORE_TIMEOUT,
-	    .max_body = 64u << 20,
-	};
+	etcd_req_init(r, &st->ep[ep].at, path, body, token, STORE_TIMEOUT);
 }
 
 /* ---- authentication (etcd's /v3/auth/authenticate; any loop) ---- */
@@ -421,21 +391,17 @@ static struct http_client *auth_start(struct store *st, const struct http_client
 				      size_t ep, http_client_cb cb, void *arg, char *err,
 				      size_t errlen)
 {
-	json_t *j = json_pack("{s:s, s:s}", "name", st->username, "password", st->password);
-	char *body = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	char *body = etcd_auth_body(st->username, st->password);
 	struct http_client *h = NULL;
 	struct etcd_req r;
 
-	json_decref(j);
 	if (!body) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	make_req(st, ep, &r, "/v3/auth/authenticate", body);
-	r.headers[2] = NULL; /* no token: this gets one */
+	etcd_req_init(&r, &st->ep[ep].at, "/v3/auth/authenticate", body, NULL, STORE_TIMEOUT);
 	h = http_client_start(env, &r.req, cb, arg, err, errlen);
-	explicit_bzero(body, strlen(body));
-	free(body);
+	etcd_auth_body_free(body);
 	return h;
 }
 
@@ -444,25 +410,22 @@ static struct http_client *auth_start(struct store *st, const struct http_client
 static int auth_take(struct store *st, size_t ep, const struct http_response *r, char *why,
 		     size_t len)
 {
-	json_t *j = r->status == 200 ? json_loads(r->body, 0, NULL) : NULL;
-	const char *tok = json_string_value(json_object_get(j, "token"));
-	char msg[300];
-	int ret = -1;
+	char tok[ETCD_TOKEN_MAX], msg[300];
 
-	if (tok && tok[0] && strlen(tok) < STORE_TOKEN_MAX) {
+	if (etcd_auth_token(r->status, r->body, r->len, tok, sizeof(tok)) == 0) {
 		pthread_mutex_lock(&st->lock);
 		snprintf(st->token, sizeof(st->token), "%s", tok);
 		pthread_mutex_unlock(&st->lock);
-		ret = 0;
-	} else if (!r->status) {
-		snprintf(why, len, "etcd %s: authenticate: %s", st->ep[ep].url, r->err);
+		return 0;
+	}
+	if (!r->status) {
+		snprintf(why, len, "etcd %s: authenticate: %s", st->ep[ep].at.url, r->err);
 	} else {
 		etcd_message(r, msg, sizeof(msg));
-		snprintf(why, len, "etcd %s: authentication failed for user %s: %s", st->ep[ep].url,
-			 st->username, msg);
+		snprintf(why, len, "etcd %s: authentication failed for user %s: %s",
+			 st->ep[ep].at.url, st->username, msg);
 	}
-	json_decref(j);
-	return ret;
+	return -1;
 }
 
 /* ---- the watch (store thread) ---- */
@@ -486,7 +449,7 @@ static void retry_later(struct store *st, const char *why)
 	if (!was && strcmp(e->last_fail, why) != 0)
 		log_warn("event=store_connect_failed endpoint=%s error=\"%s\" note=\"serving the "
 			 "last state seen; retrying every %d ms\"",
-			 e->url, why, STORE_RETRY_MS);
+			 e->at.url, why, STORE_RETRY_MS);
 	snprintf(e->last_fail, sizeof(e->last_fail), "%s", why);
 	pthread_mutex_lock(&st->lock);
 	st->cur = (st->cur + 1) % st->nep;
@@ -725,7 +688,7 @@ static void check_done(void *arg, const struct http_response *r)
 			 "brought %lld",
 			 (long long)newest, (long long)st->resume_rev);
 	}
-	log_warn("event=store_watch_stalled endpoint=%s error=\"%s\"", st->ep[st->cur].url, why);
+	log_warn("event=store_watch_stalled endpoint=%s error=\"%s\"", st->ep[st->cur].at.url, why);
 	http_client_cancel(st->req);
 	st->req = NULL;
 	st->watching = false;
@@ -857,7 +820,7 @@ static void range_done(void *arg, const struct http_response *r)
 	snprintf(st->cluster, sizeof(st->cluster), "%s",
 		 json_string_value(json_object_get(json_object_get(j, "header"), "cluster_id")) ?: "");
 	json_decref(j);
-	log_info("event=store_synced endpoint=%s revision=%lld", st->ep[st->cur].url,
+	log_info("event=store_synced endpoint=%s revision=%lld", st->ep[st->cur].at.url,
 		 (long long)rev);
 	start_watch(st, rev + 1);
 }
@@ -941,32 +904,6 @@ static void *store_thread(void *arg)
 
 /* ---- setup ---- */
 
-static int parse_endpoint(const char *url, struct endpoint *e, char *err, size_t errlen)
-{
-	struct http_url u;
-
-	if (http_url_parse(url, &u, err, errlen) < 0)
-		return -EINVAL;
-	snprintf(e->url, sizeof(e->url), "%s", url);
-	e->tls = u.tls;
-	memset(&e->sa, 0, sizeof(e->sa));
-	struct sockaddr_in *s4 = (struct sockaddr_in *)&e->sa;
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&e->sa;
-	if (inet_pton(AF_INET, u.host, &s4->sin_addr) == 1) {
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(u.port);
-		e->salen = sizeof(*s4);
-	} else if (inet_pton(AF_INET6, u.host, &s6->sin6_addr) == 1) {
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(u.port);
-		e->salen = sizeof(*s6);
-	} else {
-		snprintf(err, errlen, "%s: not an IP address", url);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 /* The TLS context: the configured CA (else the system's) and client certificate. */
 static int setup_tls(struct store *st, const struct conf_store *c, char *err, size_t errlen)
 {
@@ -990,6 +927,7 @@ struct store *store_new(const struct conf_store *c, struct health_state *h, char
 			size_t errlen)
 {
 	struct store *st = calloc(1, sizeof(*st));
+	char why[300];
 
 	if (!st) {
 		snprintf(err, errlen, "store: out of memory");
@@ -1013,8 +951,10 @@ struct store *store_new(const struct conf_store *c, struct health_state *h, char
 		goto fail;
 	}
 	for (size_t i = 0; i < c->netcd; i++)
-		if (parse_endpoint(c->etcd[i], &st->ep[i], err, errlen) < 0)
+		if (etcd_endpoint_parse(c->etcd[i], &st->ep[i].at, why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "store.etcd[%zu]: %s", i, why);
 			goto fail;
+		}
 	if (http_client_env_init(&st->env, st->base, err, errlen) < 0 ||
 	    setup_tls(st, c, err, errlen) < 0)
 		goto fail;
@@ -1028,7 +968,7 @@ struct store *store_new(const struct conf_store *c, struct health_state *h, char
 		snprintf(err, errlen, "store: out of memory");
 		goto fail;
 	}
-	snprintf(st->st.endpoint, sizeof(st->st.endpoint), "%s", st->ep[0].url);
+	snprintf(st->st.endpoint, sizeof(st->st.endpoint), "%s", st->ep[0].at.url);
 	snprintf(st->st.error, sizeof(st->st.error), "not connected yet");
 	cache_load(st);
 	return st;
@@ -1169,11 +1109,11 @@ static void write_done(void *arg, const struct http_response *r)
 			char msg[300];
 
 			etcd_message(r, msg, sizeof(msg));
-			snprintf(why, sizeof(why), "etcd %s: HTTP %d: %s", w->st->ep[w->ep].url,
+			snprintf(why, sizeof(why), "etcd %s: HTTP %d: %s", w->st->ep[w->ep].at.url,
 				 r->status, msg);
 		} else
 			snprintf(why, sizeof(why), "etcd unreachable (%s, last %s)", r->err,
-				 w->st->ep[w->ep].url);
+				 w->st->ep[w->ep].at.url);
 		write_end(w, 503, why);
 		return;
 	}
@@ -1312,11 +1252,11 @@ static void history_done(void *arg, const struct http_response *r)
 		h->cb(h->arg, out, NULL);
 	} else {
 		if (r->status)
-			snprintf(why, sizeof(why), "etcd %s: HTTP %d: %.200s", h->st->ep[h->ep].url,
+			snprintf(why, sizeof(why), "etcd %s: HTTP %d: %.200s", h->st->ep[h->ep].at.url,
 				 r->status, r->body);
 		else
 			snprintf(why, sizeof(why), "etcd unreachable (%s, last %s)", r->err,
-				 h->st->ep[h->ep].url);
+				 h->st->ep[h->ep].at.url);
 		h->cb(h->arg, NULL, why);
 	}
 	json_decref(out);
