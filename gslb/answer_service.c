@@ -336,8 +336,8 @@ int service_answer(struct answer_ctx *ctx, const struct snapshot *snap, const st
 	prefetch_service(ctx, snap, svc);
 	client_setup(ctx, snap, q, src, svc, snap->health, &fctx);
 	if (ctx->qrec != NULL && fctx.client.family != 0)
-		qrec_count(ctx->qrec, svc->name_hash, qtype, fctx.client.family,
-			   fctx.client.addr, fctx.client.prefix, ctx->qrec_epoch);
+		qrec_count(ctx->qrec, svc->name_hash, qtype, fctx.client.family, fctx.client.addr,
+			   fctx.client.prefix, ctx->qrec_epoch);
 	size_t n = choose(svc, &fctx, qtype, m, &empty);
 	uint32_t ttl = unlikely(fctx.all_down) ? service_fail_open_ttl(svc) : svc->ttl;
 	if (empty)

@@ -48,9 +48,9 @@ int service_answer(struct answer_ctx *ctx, const struct snapshot *snap, const st
  * AF_INET6, addr, prefix: as an EDNS Client Subnet) asking qtype, with the member health
  * array health (NULL: all up) in place of the snapshot's: the query path's own choice,
  * without rendering, for what-if replays. client (NULL: not wanted) gets what the chain
- * knew of the client: its location, when the chain reads one. Returns how many are in m (SERVICE_MAX_MEMBERS
- * room); 0 when none can answer the type or the fallback is "empty". Any thread on its own
- * ctx, under the RCU read lock of snap. */
+ * knew of the client: its location, when the chain reads one. Returns how many are in m
+ * (SERVICE_MAX_MEMBERS room); 0 when none can answer the type or the fallback is "empty". Any
+ * thread on its own ctx, under the RCU read lock of snap. */
 size_t service_choose(struct answer_ctx *ctx, const struct snapshot *snap,
 		      const struct service *svc, const struct member_health *health, int family,
 		      const uint8_t *addr, uint8_t prefix, uint16_t qtype, const struct member **m,

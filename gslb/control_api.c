@@ -772,17 +772,17 @@ static int change_meta(const struct control_params *p, struct evhttp_request *re
 		errno = 0;
 		*if_rev = strtoll(rev, &end, 10);
 		if (rev[0] < '0' || rev[0] > '9' || *end != '\0' || errno) {
-			control_api_reply_error(req, 400,
-						"if_revision=%s: want a revision (0: the key must be "
-						"absent)",
-						rev);
+			control_api_reply_error(
+			    req, 400, "if_revision=%s: want a revision (0: the key must be absent)",
+			    rev);
 			ret = -1;
 			goto out;
 		}
 		if (p->store == NULL) {
-			control_api_reply_error(req, 400,
-						"if_revision: revisions are etcd's (store.etcd); this "
-						"site keeps its state in health.state_file");
+			control_api_reply_error(
+			    req, 400,
+			    "if_revision: revisions are etcd's (store.etcd); this "
+			    "site keeps its state in health.state_file");
 			ret = -1;
 			goto out;
 		}
@@ -1052,8 +1052,8 @@ void control_api_member(const struct control_params *p, struct evhttp_request *r
 		json_object_set_new(j, "store", json_string("etcd"));
 		/* a clear of nothing writes nothing */
 		store_submit(p, req, &op,
-			     o == (int)cur && o == HEALTH_OVERRIDE_NONE && if_rev < 0 ? 0 : 1, &meta,
-			     ttl_s, j);
+			     o == (int)cur && o == HEALTH_OVERRIDE_NONE && if_rev < 0 ? 0 : 1,
+			     &meta, ttl_s, j);
 		return;
 	}
 	ret = health_override_member_meta(p->health, wire, key, (enum health_override_action)a,
@@ -1238,9 +1238,10 @@ static void history_read(void *arg, json_t *history, const char *err)
 		json_object_set(pd->ok, "history", history);
 		json_object_set_new(pd->ok, "source", json_string("etcd"));
 	} else {
-		json_object_set_new(pd->ok, "note",
-				    json_pack("s++", "etcd not read (", err ? err : "?",
-					      "): the changes this gslbd applied since it started"));
+		json_object_set_new(
+		    pd->ok, "note",
+		    json_pack("s++", "etcd not read (", err ? err : "?",
+			      "): the changes this gslbd applied since it started"));
 	}
 	if (req != NULL)
 		reply_json(req, 200, pd->ok); /* else the client went away: nothing to answer */
@@ -1272,8 +1273,7 @@ void control_api_history(const struct control_params *p, struct evhttp_request *
 		reply_json(req, 200, j);
 		return;
 	}
-	if (store_history(p->store,
-			  evhttp_connection_get_base(evhttp_request_get_connection(req)),
+	if (store_history(p->store, evhttp_connection_get_base(evhttp_request_get_connection(req)),
 			  HEALTH_HISTORY, history_read, pd, err, sizeof(err)) != 0)
 		history_read(pd, NULL, err);
 }

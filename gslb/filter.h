@@ -127,14 +127,14 @@ struct flt_trace_step {
 struct flt_trace_run {
 	const struct service *service;
 	struct flt_client client;
-	size_t ncand;		 /* the members that can answer the query type */
+	size_t ncand; /* the members that can answer the query type */
 	const struct member *cand[FLT_MAX_MEMBERS];
 	size_t nsteps;
 	struct flt_trace_step steps[FLT_CHAIN_MAX];
 	size_t nfinal; /* after the last step and the drain rule: the answer, in order */
 	const struct member *final[FLT_MAX_MEMBERS];
-	uint8_t scope;	/* ctx->scope after the run */
-	bool all_down;	/* `up` found nothing up */
+	uint8_t scope; /* ctx->scope after the run */
+	bool all_down; /* `up` found nothing up */
 };
 struct flt_trace {
 	size_t nruns, dropped; /* dropped: runs past FLT_TRACE_RUNS, not recorded */
@@ -169,7 +169,7 @@ struct flt_ctx {
 	/* set by `up` when no member was up and it failed open (the caller clears it): the
 	 * answer path then applies the service's fallback and fail_open_ttl */
 	bool all_down;
-	/* NULL on the query path; `gslbctl explain` sets it to record each run (filter_chain_run) */
+	/* NULL on the query path; gslbctl explain sets it to record each run (filter_chain_run) */
 	struct flt_trace *trace;
 };
 

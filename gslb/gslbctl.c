@@ -808,8 +808,8 @@ static void change_query(const struct opts *o, char *buf, size_t size)
 		len += (size_t)snprintf(buf, size, "?reason=%s", enc);
 	}
 	if (o->for_s > 0 && len < size)
-		len += (size_t)snprintf(buf + len, size - len, "%sfor=%lu", len ? "&" : "?",
-					o->for_s);
+		len +=
+		    (size_t)snprintf(buf + len, size - len, "%sfor=%lu", len ? "&" : "?", o->for_s);
 	if (o->d.if_rev >= 0 && len < size)
 		snprintf(buf + len, size - len, "%sif_revision=%lld", len ? "&" : "?",
 			 (long long)o->d.if_rev);
@@ -949,8 +949,8 @@ static int cmd_explain(const struct opts *o, const char *name, const char *clien
 	encode_segment(name, ename, sizeof(ename));
 	encode_segment(client ? client : "", eclient, sizeof(eclient));
 	encode_segment(o->qtype ? o->qtype : "A", etype, sizeof(etype));
-	snprintf(path, sizeof(path), "/api/v1/explain?name=%s&client=%s&qtype=%s", ename,
-		 eclient, etype);
+	snprintf(path, sizeof(path), "/api/v1/explain?name=%s&client=%s&qtype=%s", ename, eclient,
+		 etype);
 	j = api(o, "GET", path, "explain", &rc);
 	if (j == NULL)
 		return rc;
@@ -1066,12 +1066,11 @@ static int main_direct(struct opts *o, int argc, char **argv)
 		direct_free(&o->d);
 		return 1;
 	}
-	if (strcmp(cmd, "drain") == 0 || strcmp(cmd, "undrain") == 0 ||
-	    strcmp(cmd, "clear") == 0 || strcmp(cmd, "force-up") == 0 ||
-	    strcmp(cmd, "force-down") == 0) {
+	if (strcmp(cmd, "drain") == 0 || strcmp(cmd, "undrain") == 0 || strcmp(cmd, "clear") == 0 ||
+	    strcmp(cmd, "force-up") == 0 || strcmp(cmd, "force-down") == 0) {
 		if (need_args(cmd, nargs, 2))
-			rc = direct_member(&o->d, strncmp(cmd, "force-", 6) ? cmd : cmd + 6, args[0],
-					   args[1]);
+			rc = direct_member(&o->d, strncmp(cmd, "force-", 6) ? cmd : cmd + 6,
+					   args[0], args[1]);
 	} else if (strcmp(cmd, "drain-region") == 0 || strcmp(cmd, "undrain-region") == 0) {
 		if (need_args(cmd, nargs, 1))
 			rc = direct_region(&o->d, cmd[0] == 'd', args[0]);
@@ -1097,15 +1096,24 @@ static int main_direct(struct opts *o, int argc, char **argv)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"server", required_argument, NULL, 's'}, {"token-file", required_argument, NULL, 'T'},
-	    {"token", required_argument, NULL, 'k'},  {"config", required_argument, NULL, 'c'},
-	    {"json", no_argument, NULL, 'j'},	      {"version", no_argument, NULL, 'V'},
-	    {"help", no_argument, NULL, 'h'},	      {"reason", required_argument, NULL, 'r'},
-	    {"for", required_argument, NULL, 'f'},    {"qtype", required_argument, NULL, 'q'},
-	    {"down", required_argument, NULL, 'D'},   {"drain", required_argument, NULL, 'R'},
-	    {"weight", required_argument, NULL, 'W'}, {"clients", required_argument, NULL, 'C'},
-	    {"etcd", required_argument, NULL, 'E'},   {"direct", no_argument, NULL, 'I'},
-	    {"prefix", required_argument, NULL, 'P'}, {"who", required_argument, NULL, 'w'},
+	    {"server", required_argument, NULL, 's'},
+	    {"token-file", required_argument, NULL, 'T'},
+	    {"token", required_argument, NULL, 'k'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"reason", required_argument, NULL, 'r'},
+	    {"for", required_argument, NULL, 'f'},
+	    {"qtype", required_argument, NULL, 'q'},
+	    {"down", required_argument, NULL, 'D'},
+	    {"drain", required_argument, NULL, 'R'},
+	    {"weight", required_argument, NULL, 'W'},
+	    {"clients", required_argument, NULL, 'C'},
+	    {"etcd", required_argument, NULL, 'E'},
+	    {"direct", no_argument, NULL, 'I'},
+	    {"prefix", required_argument, NULL, 'P'},
+	    {"who", required_argument, NULL, 'w'},
 	    {"if-revision", required_argument, NULL, 'Q'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -1173,8 +1181,9 @@ int main(int argc, char **argv)
 		case 'Q':
 			o.d.if_rev = strtoll(optarg, &end, 10);
 			if (optarg[0] < '0' || optarg[0] > '9' || *end != '\0') {
-				fprintf(stderr, "gslbctl: --if-revision %s: want a revision (0: the "
-						"key must be absent)\n",
+				fprintf(stderr,
+					"gslbctl: --if-revision %s: want a revision (0: the "
+					"key must be absent)\n",
 					optarg);
 				return 2;
 			}

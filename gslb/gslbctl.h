@@ -43,8 +43,8 @@ struct direct {
 	const char *who;    /* --who, else server.control.token_name, else "$USER (gslbctl)" */
 	const char *why;    /* --reason */
 	unsigned long for_s;
-	int64_t if_rev;	    /* --if-revision, else -1: the revision read */
-	const char *conf;   /* -c: names are checked against it */
+	int64_t if_rev;	  /* --if-revision, else -1: the revision read */
+	const char *conf; /* -c: names are checked against it */
 	bool require_reason;
 	bool json; /* --json: the outcome as JSON */
 	/* filled by direct_setup */

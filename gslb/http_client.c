@@ -6,12 +6,12 @@
  * borrows the kept evhttp_connection and gives it back after a whole response,
  * if evhttp still has it connected (its close callback says when the server
  * closed it). evhttp never reconnects a kept connection itself: a closed one is
- * freed and a fresh one made, the same way as without keep-alive. Lifetimes: evhttp frees the evhttp_request itself after our completion
- * callback returns, and evhttp_connection_free frees any request still
- * queued without calling it; so we never free a request, copy what the
- * caller needs during the callback, and free the connection either from our
- * own timer (timeout, cancel) or at the end of evhttp's callback, after
- * which evhttp no longer touches the connection (no AUTOFREE flag).
+ * freed and a fresh one made, the same way as without keep-alive. Lifetimes: evhttp frees the
+ * evhttp_request itself after our completion callback returns, and evhttp_connection_free frees any
+ * request still queued without calling it; so we never free a request, copy what the caller needs
+ * during the callback, and free the connection either from our own timer (timeout, cancel) or at
+ * the end of evhttp's callback, after which evhttp no longer touches the connection (no AUTOFREE
+ * flag).
  */
 #include "config.h"
 
@@ -616,10 +616,8 @@ static int copy_request(struct http_client *h, const struct http_request *req)
 /* A fresh connection into h->evcon (counted in h->keep, if any). */
 static int new_connection(struct http_client *h, char *err, size_t errlen)
 {
-	const struct http_request tr = {.host = h->rc.host,
-					.sni = h->rc.sni,
-					.verify = h->verify,
-					.ca_store = h->rc.ca_store};
+	const struct http_request tr = {
+	    .host = h->rc.host, .sni = h->rc.sni, .verify = h->verify, .ca_store = h->rc.ca_store};
 	struct bufferevent *bev;
 
 	h->ssl = NULL;
@@ -649,8 +647,8 @@ static int new_connection(struct http_client *h, char *err, size_t errlen)
 		return -1;
 	}
 	/* ip is numeric: without a dns_base evhttp resolves it at once, without blocking */
-	h->evcon = evhttp_connection_base_bufferevent_new(h->env->base, NULL, bev, h->rc.ip,
-							  h->rc.port);
+	h->evcon =
+	    evhttp_connection_base_bufferevent_new(h->env->base, NULL, bev, h->rc.ip, h->rc.port);
 	if (!h->evcon) {
 		bufferevent_free(bev);
 		h->ssl = NULL;

@@ -322,7 +322,7 @@ static struct udp_worker *udp_worker_new(struct net_udp *u, const struct conf_ad
 	w->u = u;
 	w->id = id;
 	w->ctx.row = (unsigned)id + 1; /* row 0 is the TCP thread's */
-	w->ctx.qrec = qrec_new();	/* NULL: this worker's queries are not recorded */
+	w->ctx.qrec = qrec_new();      /* NULL: this worker's queries are not recorded */
 	w->wild = addr_is_wildcard(&a->ss);
 	w->fd = net_bind(a, SOCK_DGRAM, err, errlen);
 	if (w->fd == -1)

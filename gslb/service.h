@@ -43,7 +43,7 @@ struct region {
 	double sin_lon, cos_lon; /* distances cost no trigonometry per query; all 0 = not set */
 	double lat, lon;	 /* degrees, WGS84 */
 	char *name;
-	char (*countries)[3];	 /* ISO 3166 alpha-2 codes, uppercase, NUL-terminated (geofence) */
+	char (*countries)[3]; /* ISO 3166 alpha-2 codes, uppercase, NUL-terminated (geofence) */
 	size_t ncountries;
 	char (*continents)[3]; /* MaxMind continent codes: AF AN AS EU NA OC SA (geofence) */
 	size_t ncontinents;
@@ -79,8 +79,8 @@ struct member {
 	/* the service this server answers at cname (set by the loader, never a cycle), or NULL:
 	 * the member is down for `up` while that service has no member up */
 	const struct service *target;
-	uint32_t health;  /* slot in the member_health array */
-	uint32_t weight;  /* default 1; effective weight = region->weight × weight */
+	uint32_t health; /* slot in the member_health array */
+	uint32_t weight; /* default 1; effective weight = region->weight × weight */
 	/* read by some filters only */
 	uint32_t index;	  /* position in service->members */
 	int32_t priority; /* lower is preferred by the priority filter; default 0 */

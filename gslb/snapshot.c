@@ -122,8 +122,7 @@ static int open_asn(const struct conf *conf, struct geo_asn_db **asn, char *err,
 
 /* Loads the keys of every signed zone and publishes them at its apex (DNSKEY, CDS,
  * CDNSKEY). dz[i] is zone i's key set or NULL; the caller frees them after the zones. */
-static int load_keys(const struct conf *conf, struct dnssec_zone **dz, char *err,
-		     size_t errlen)
+static int load_keys(const struct conf *conf, struct dnssec_zone **dz, char *err, size_t errlen)
 {
 	int ret = 0;
 

@@ -67,12 +67,13 @@ struct store {
 	bool resync;	      /* the stream must be dropped and the prefix read again */
 	char cancel_why[256]; /* why etcd cancelled the watch ("": a compaction) */
 	bool reauthed;	      /* the token was renewed after a refusal: not again this attempt */
-	int64_t resume_rev;   /* the last revision read or watched whole: a new watch goes on after it */
+	int64_t
+	    resume_rev; /* the last revision read or watched whole: a new watch goes on after it */
 	/* the liveness check of a watch (store thread only) */
-	bool watching;		 /* st->req is a watch etcd has created */
+	bool watching; /* st->req is a watch etcd has created */
 	struct http_client *check;
-	int behind;		 /* checks in a row that saw a change the watch did not bring */
-	char cluster[24];     /* the etcd cluster_id of the last prefix read */
+	int behind;	  /* checks in a row that saw a change the watch did not bring */
+	char cluster[24]; /* the etcd cluster_id of the last prefix read */
 	/* shared: under lock */
 	pthread_mutex_t lock;
 	struct kv *kv;
@@ -541,9 +542,10 @@ static void watch_message(struct store *st, json_t *msg)
 		/* a resumed watch on another cluster, or one restored to an older revision,
 		 * would miss changes: read the prefix again */
 		if (rev < st->resume_rev || (cl && strcmp(cl, st->cluster))) {
-			log_warn("event=store_resync reason=\"etcd cluster %s at revision %lld, this "
-				 "site had cluster %s at revision %lld\"",
-				 cl ? cl : "?", (long long)rev, st->cluster, (long long)st->resume_rev);
+			log_warn(
+			    "event=store_resync reason=\"etcd cluster %s at revision %lld, this "
+			    "site had cluster %s at revision %lld\"",
+			    cl ? cl : "?", (long long)rev, st->cluster, (long long)st->resume_rev);
 			st->resync = true;
 			return;
 		}
@@ -675,8 +677,8 @@ static void check_done(void *arg, const struct http_response *r)
 		if (r->status != 200)
 			return; /* etcd answered (a refused token...): the path is alive */
 		j = json_loads(r->body, 0, NULL);
-		newest = jint(json_object_get(json_array_get(json_object_get(j, "kvs"), 0),
-					      "mod_revision"));
+		newest = jint(
+		    json_object_get(json_array_get(json_object_get(j, "kvs"), 0), "mod_revision"));
 		json_decref(j);
 		if (newest <= st->resume_rev || ++st->behind < 2) {
 			if (newest <= st->resume_rev)
@@ -703,7 +705,7 @@ static void check_send(struct store *st)
 	char *body;
 
 	body = store_record_range(st->prefix, ",\"sort_order\":\"DESCEND\",\"sort_target\":\"MOD\","
-			      "\"limit\":1,\"keys_only\":true");
+					      "\"limit\":1,\"keys_only\":true");
 	if (!body)
 		return;
 	make_req(st, st->cur, &r, "/v3/kv/range", body);
@@ -732,7 +734,8 @@ static void check_cb(evutil_socket_t fd, short what, void *arg)
 	if (!st->watching || st->check)
 		return;
 	if (needs_auth(st))
-		st->check = auth_start(st, &st->env, st->cur, check_auth_done, st, err, sizeof(err));
+		st->check =
+		    auth_start(st, &st->env, st->cur, check_auth_done, st, err, sizeof(err));
 	else
 		check_send(st);
 }
@@ -818,7 +821,8 @@ static void range_done(void *arg, const struct http_response *r)
 	atomic_store(&st->applied_rev, rev);
 	st->resume_rev = rev;
 	snprintf(st->cluster, sizeof(st->cluster), "%s",
-		 json_string_value(json_object_get(json_object_get(j, "header"), "cluster_id")) ?: "");
+		 json_string_value(json_object_get(json_object_get(j, "header"), "cluster_id"))
+		     ?: "");
 	json_decref(j);
 	log_info("event=store_synced endpoint=%s revision=%lld", st->ep[st->cur].at.url,
 		 (long long)rev);
@@ -1252,8 +1256,8 @@ static void history_done(void *arg, const struct http_response *r)
 		h->cb(h->arg, out, NULL);
 	} else {
 		if (r->status)
-			snprintf(why, sizeof(why), "etcd %s: HTTP %d: %.200s", h->st->ep[h->ep].at.url,
-				 r->status, r->body);
+			snprintf(why, sizeof(why), "etcd %s: HTTP %d: %.200s",
+				 h->st->ep[h->ep].at.url, r->status, r->body);
 		else
 			snprintf(why, sizeof(why), "etcd unreachable (%s, last %s)", r->err,
 				 h->st->ep[h->ep].at.url);

@@ -41,7 +41,7 @@ static bool name_eq(const uint8_t *a, const uint8_t *b)
 /* An overlay node with its name beside it when the name fits, in one cache line. */
 #define OVERLAY_NAME_INLINE 32
 struct overlay_node {
-	struct zone_node node; /* node.name NULL: an empty entry */
+	struct zone_node node;		   /* node.name NULL: an empty entry */
 	uint8_t name[OVERLAY_NAME_INLINE]; /* node.name points here when it fits */
 };
 _Static_assert(sizeof(struct overlay_node) == 64, "an overlay node is one cache line");

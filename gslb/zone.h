@@ -78,8 +78,8 @@ struct zone {
 	unsigned refs;		      /* a loaded zone: its owners (the loader's, views) */
 	struct zone *base;	      /* a view: the loaded zone it shares; NULL when loaded */
 	struct zone_overlay *overlay; /* a view: its service nodes, or NULL */
-	struct rrset *rrset_store; /* every node's rrsets, one array */
-	struct arena arena;	   /* node names and rdata */
+	struct rrset *rrset_store;    /* every node's rrsets, one array */
+	struct arena arena;	      /* node names and rdata */
 };
 
 struct zonedb {

@@ -19,14 +19,14 @@
 
 struct http_params {
 	uint16_t port;
-	char *path;    /* request path, default "/" */
-	char *host;    /* Host header; "" = the member address */
-	int expect;    /* expected status, default 200, 100..599 */
-	char *body;    /* substring the body must contain; "" = any */
+	char *path;	/* request path, default "/" */
+	char *host;	/* Host header; "" = the member address */
+	int expect;	/* expected status, default 200, 100..599 */
+	char *body;	/* substring the body must contain; "" = any */
 	bool keepalive; /* reuse one connection per target across runs; default true */
-	bool verify;   /* https: verify the certificate chain and name; default true */
-	char *sni;     /* https: server name sent and verified; "" = host, if any */
-	char *ca_file; /* https: PEM CAs to verify against; NULL = the system's store */
+	bool verify;	/* https: verify the certificate chain and name; default true */
+	char *sni;	/* https: server name sent and verified; "" = host, if any */
+	char *ca_file;	/* https: PEM CAs to verify against; NULL = the system's store */
 	struct x509_store_st *ca_store; /* ca_file's CAs, read at load time */
 };
 
