@@ -55,6 +55,19 @@ static void family(FILE *out, const char *name, const char *type, const char *he
 	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* A family of one series without labels. */
+static void counter(FILE *out, const char *name, const char *help, uint64_t v)
+{
+	family(out, name, "counter", help);
+	fprintf(out, "%s %llu\n", name, (unsigned long long)v);
+}
+
+static void gauge(FILE *out, const char *name, const char *help, long long v)
+{
+	family(out, name, "gauge", help);
+	fprintf(out, "%s %lld\n", name, v);
+}
+
 /* One series per protocol of the answer_stats field at off. */
 static void per_proto(FILE *out, const struct metrics_input *in, const char *name, const char *help,
 		      size_t off)
@@ -143,48 +156,35 @@ static void render_dns(FILE *out, const struct metrics_input *in)
 
 static void render_net(FILE *out, const struct metrics_input *in)
 {
-	family(out, "gslb_probe_reports_accepted_total", "counter",
-	       "Signed probe report datagrams verified and applied.");
-	fprintf(out, "gslb_probe_reports_accepted_total %llu\n",
-		(unsigned long long)in->reports.accepted);
+	counter(out, "gslb_probe_reports_accepted_total",
+		"Signed probe report datagrams verified and applied.", in->reports.accepted);
 	family(out, "gslb_probe_reports_rejected_total", "counter",
 	       "Probe report datagrams dropped, by reason.");
 	for (int r = 0; r < NET_HEALTH_R_COUNT; r++)
 		fprintf(out, "gslb_probe_reports_rejected_total{reason=\"%s\"} %llu\n",
 			net_health_reason_name((enum net_health_reason)r),
 			(unsigned long long)in->reports.rejected[r]);
-	family(out, "gslb_health_changes_total", "counter",
-	       "Member health flips published from probe reports.");
-	fprintf(out, "gslb_health_changes_total %llu\n", (unsigned long long)in->reports.changes);
-	family(out, "gslb_rrl_dropped_total", "counter",
-	       "UDP answers dropped by response rate limiting.");
-	fprintf(out, "gslb_rrl_dropped_total %llu\n", (unsigned long long)in->rrl.dropped);
-	family(out, "gslb_rrl_slipped_total", "counter",
-	       "UDP answers rate limited and sent truncated (TC=1) instead.");
-	fprintf(out, "gslb_rrl_slipped_total %llu\n", (unsigned long long)in->rrl.slipped);
-	family(out, "gslb_udp_recv_truncated_total", "counter",
-	       "UDP datagrams longer than the receive buffer, dropped.");
-	fprintf(out, "gslb_udp_recv_truncated_total %llu\n",
-		(unsigned long long)in->udp.recv_truncated);
-	family(out, "gslb_udp_send_errors_total", "counter", "UDP replies the kernel refused.");
-	fprintf(out, "gslb_udp_send_errors_total %llu\n", (unsigned long long)in->udp.send_errors);
-	family(out, "gslb_tcp_connections_open", "gauge", "TCP connections open now.");
-	fprintf(out, "gslb_tcp_connections_open %llu\n", (unsigned long long)in->tcp.open);
-	family(out, "gslb_tcp_connections_total", "counter", "TCP connections accepted.");
-	fprintf(out, "gslb_tcp_connections_total %llu\n", (unsigned long long)in->tcp.accepted);
-	family(out, "gslb_tcp_connections_refused_total", "counter",
-	       "TCP connections closed at once: max_clients all busy, or the network's share.");
-	fprintf(out, "gslb_tcp_connections_refused_total %llu\n",
-		(unsigned long long)in->tcp.rejected);
-	family(out, "gslb_tcp_evictions_total", "counter",
-	       "Idle TCP connections closed to make room for a new one.");
-	fprintf(out, "gslb_tcp_evictions_total %llu\n", (unsigned long long)in->tcp.evicted);
-	family(out, "gslb_tcp_idle_timeouts_total", "counter",
-	       "TCP connections closed after idle_timeout.");
-	fprintf(out, "gslb_tcp_idle_timeouts_total %llu\n", (unsigned long long)in->tcp.timeouts);
-	family(out, "gslb_tcp_bad_length_total", "counter",
-	       "TCP connections closed for a zero message length.");
-	fprintf(out, "gslb_tcp_bad_length_total %llu\n", (unsigned long long)in->tcp.bad_length);
+	counter(out, "gslb_health_changes_total",
+		"Member health flips published from probe reports.", in->reports.changes);
+	counter(out, "gslb_rrl_dropped_total", "UDP answers dropped by response rate limiting.",
+		in->rrl.dropped);
+	counter(out, "gslb_rrl_slipped_total",
+		"UDP answers rate limited and sent truncated (TC=1) instead.", in->rrl.slipped);
+	counter(out, "gslb_udp_recv_truncated_total",
+		"UDP datagrams longer than the receive buffer, dropped.", in->udp.recv_truncated);
+	counter(out, "gslb_udp_send_errors_total", "UDP replies the kernel refused.",
+		in->udp.send_errors);
+	gauge(out, "gslb_tcp_connections_open", "TCP connections open now.", in->tcp.open);
+	counter(out, "gslb_tcp_connections_total", "TCP connections accepted.", in->tcp.accepted);
+	counter(out, "gslb_tcp_connections_refused_total",
+		"TCP connections closed at once: max_clients all busy, or the network's share.",
+		in->tcp.rejected);
+	counter(out, "gslb_tcp_evictions_total",
+		"Idle TCP connections closed to make room for a new one.", in->tcp.evicted);
+	counter(out, "gslb_tcp_idle_timeouts_total", "TCP connections closed after idle_timeout.",
+		in->tcp.timeouts);
+	counter(out, "gslb_tcp_bad_length_total",
+		"TCP connections closed for a zero message length.", in->tcp.bad_length);
 }
 
 struct prober_walk {
@@ -213,18 +213,17 @@ static void render_probers(FILE *out, const struct metrics_input *in)
 	family(out, "gslb_probe_report_age_seconds", "gauge",
 	       "Seconds since the last accepted report of each prober.");
 	health_foreach_prober(in->health, in->now_ms, prober_age, &w);
-	family(out, "gslb_probers_fresh", "gauge",
-	       "Probers whose last accepted report is at most health.stale_after old.");
-	fprintf(out, "gslb_probers_fresh %zu\n", w.fresh);
+	gauge(out, "gslb_probers_fresh",
+	      "Probers whose last accepted report is at most health.stale_after old.", w.fresh);
 	struct health_readiness r;
 	health_readiness(in->health, in->now_ms, &r);
 	family(out, "gslb_health_ready", "gauge",
 	       "1 once health.quorum probers had fresh reports (live or warm from the state "
 	       "file): what gslb-anycast waits for.");
 	fprintf(out, "gslb_health_ready{reason=\"%s\"} %d\n", r.reason, r.ready);
-	family(out, "gslb_probers_warm", "gauge",
-	       "Fresh probers known from the state file only (warm start), no report yet.");
-	fprintf(out, "gslb_probers_warm %zu\n", r.warm_probers);
+	gauge(out, "gslb_probers_warm",
+	      "Fresh probers known from the state file only (warm start), no report yet.",
+	      r.warm_probers);
 }
 
 /* The etcd store: whether this site follows it, and the revision it applied last. */
@@ -233,26 +232,23 @@ static void render_store(FILE *out, const struct metrics_input *in)
 	struct store_status st;
 
 	store_get_status(in->store, &st);
-	family(out, "gslb_store_connected", "gauge",
-	       "1 while the etcd watch is up; 0: serving the last operator state seen.");
-	fprintf(out, "gslb_store_connected %d\n", st.connected);
-	family(out, "gslb_store_revision", "gauge", "The etcd revision applied last.");
-	fprintf(out, "gslb_store_revision %lld\n", (long long)st.revision);
-	family(out, "gslb_store_changes_total", "counter",
-	       "Changes of operator state applied from the etcd watch.");
-	fprintf(out, "gslb_store_changes_total %llu\n", (unsigned long long)st.changes);
-	family(out, "gslb_store_cache_corrupt", "gauge",
-	       "1 when the store cache file was corrupt at start (and ignored).");
-	fprintf(out, "gslb_store_cache_corrupt %d\n", st.cache_error[0] != '\0');
+	gauge(out, "gslb_store_connected",
+	      "1 while the etcd watch is up; 0: serving the last operator state seen.",
+	      st.connected);
+	gauge(out, "gslb_store_revision", "The etcd revision applied last.", st.revision);
+	counter(out, "gslb_store_changes_total",
+		"Changes of operator state applied from the etcd watch.", st.changes);
+	gauge(out, "gslb_store_cache_corrupt",
+	      "1 when the store cache file was corrupt at start (and ignored).",
+	      st.cache_error[0] != '\0');
 }
 
 static void render_daemon(FILE *out, const struct metrics_input *in)
 {
 	family(out, "gslb_build_info", "gauge", "The gslbd version.");
 	fprintf(out, "gslb_build_info{version=\"%s\"} 1\n", PACKAGE_VERSION);
-	family(out, "gslb_serving", "gauge",
-	       "1 while a snapshot is published and the UDP workers run.");
-	fprintf(out, "gslb_serving %d\n", in->serving && in->snap != NULL ? 1 : 0);
+	gauge(out, "gslb_serving", "1 while a snapshot is published and the UDP workers run.",
+	      in->serving && in->snap != NULL ? 1 : 0);
 	family(out, "gslb_reloads_total", "counter", "Configuration reloads, by result.");
 	fprintf(out, "gslb_reloads_total{result=\"ok\"} %llu\n",
 		(unsigned long long)in->reloads_ok);
@@ -260,15 +256,13 @@ static void render_daemon(FILE *out, const struct metrics_input *in)
 		(unsigned long long)in->reloads_failed);
 	if (in->snap == NULL)
 		return;
-	family(out, "gslb_snapshot_generation", "gauge",
-	       "Generation of the published snapshot (1 at startup, +1 per reload).");
-	fprintf(out, "gslb_snapshot_generation %llu\n", (unsigned long long)in->snap->generation);
-	family(out, "gslb_snapshot_build_timestamp_seconds", "gauge",
-	       "Unix time the published snapshot was built.");
-	fprintf(out, "gslb_snapshot_build_timestamp_seconds %lld\n", (long long)in->snap->built_at);
-	family(out, "gslb_snapshot_age_seconds", "gauge", "Age of the published snapshot.");
-	fprintf(out, "gslb_snapshot_age_seconds %lld\n",
-		in->now > in->snap->built_at ? (long long)(in->now - in->snap->built_at) : 0LL);
+	gauge(out, "gslb_snapshot_generation",
+	      "Generation of the published snapshot (1 at startup, +1 per reload).",
+	      in->snap->generation);
+	gauge(out, "gslb_snapshot_build_timestamp_seconds",
+	      "Unix time the published snapshot was built.", in->snap->built_at);
+	gauge(out, "gslb_snapshot_age_seconds", "Age of the published snapshot.",
+	      in->now > in->snap->built_at ? (long long)(in->now - in->snap->built_at) : 0LL);
 }
 
 enum member_metric {
