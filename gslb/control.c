@@ -32,6 +32,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/eventfd.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -59,10 +60,10 @@ struct control_limit {
  * give it is held (a reference) until the connection is found through it. */
 struct control_conn {
 	struct control *c;
-	struct bufferevent *bev;	  /* referenced while evcon is NULL */
-	struct evhttp_connection *evcon;  /* NULL until attached */
-	struct event *deadline;		  /* first the attach (at once), then the deadline */
-	struct control_conn *prev, *next; /* c->conns, least recently active first */
+	struct bufferevent *bev;	 /* referenced while evcon is NULL */
+	struct evhttp_connection *evcon; /* NULL until attached */
+	struct event *deadline;		 /* first the attach (at once), then the deadline */
+	TAILQ_ENTRY(control_conn) link;	 /* c->conns, least recently active first */
 };
 
 struct control {
@@ -78,7 +79,7 @@ struct control {
 	atomic_bool serving;
 	struct evconnlistener *lev; /* evhttp's; paused out of descriptors */
 	struct event *resume_ev;
-	struct control_conn *conns, *conns_tail;
+	TAILQ_HEAD(, control_conn) conns;
 	size_t nconns;
 	struct control_limit lim_accept, lim_evict, lim_deadline;
 	struct control *next_endpoint; /* endpoints */
@@ -147,36 +148,9 @@ static void conn_limits(size_t *max, struct timeval *tv)
 	tv->tv_usec = (suseconds_t)((t - (double)tv->tv_sec) * 1e6);
 }
 
-static void conn_unlink(struct control_conn *cc)
-{
-	struct control *c = cc->c;
-
-	if (cc->prev != NULL)
-		cc->prev->next = cc->next;
-	else
-		c->conns = cc->next;
-	if (cc->next != NULL)
-		cc->next->prev = cc->prev;
-	else
-		c->conns_tail = cc->prev;
-	cc->prev = cc->next = NULL;
-}
-
-static void conn_append(struct control_conn *cc)
-{
-	struct control *c = cc->c;
-
-	cc->prev = c->conns_tail;
-	if (c->conns_tail != NULL)
-		c->conns_tail->next = cc;
-	else
-		c->conns = cc;
-	c->conns_tail = cc;
-}
-
 static void conn_free(struct control_conn *cc)
 {
-	conn_unlink(cc);
+	TAILQ_REMOVE(&cc->c->conns, cc, link);
 	cc->c->nconns--;
 	event_free(cc->deadline);
 	if (cc->evcon == NULL)
@@ -260,11 +234,11 @@ static struct bufferevent *conn_new_cb(struct event_base *base, void *arg)
 	size_t max;
 
 	conn_limits(&max, &tv);
-	while (c->nconns >= max && c->conns != NULL) {
+	while (c->nconns >= max && !TAILQ_EMPTY(&c->conns)) {
 		if (limit_pass(&c->lim_evict, &held))
 			log_warn("event=control_conn_evicted max_clients=%zu suppressed=%lu", max,
 				 held);
-		conn_close(c->conns);
+		conn_close(TAILQ_FIRST(&c->conns));
 	}
 	cc = calloc(1, sizeof(*cc));
 	if (cc == NULL)
@@ -281,7 +255,7 @@ static struct bufferevent *conn_new_cb(struct event_base *base, void *arg)
 		return NULL;
 	}
 	bufferevent_incref(cc->bev); /* kept until conn_attach */
-	conn_append(cc);
+	TAILQ_INSERT_TAIL(&c->conns, cc, link);
 	c->nconns++;
 	return cc->bev;
 }
@@ -289,18 +263,17 @@ static struct bufferevent *conn_new_cb(struct event_base *base, void *arg)
 /* A request was answered: the next must come whole within header_timeout again. */
 static void conn_answered(struct control *c, struct evhttp_connection *evcon)
 {
-	struct control_conn *cc = c->conns, *next;
+	struct control_conn *cc;
 	struct timeval tv;
 	size_t max;
 
-	for (; cc != NULL; cc = next) {
-		next = cc->next;
+	TAILQ_FOREACH (cc, &c->conns, link) {
 		if (cc->evcon != evcon)
 			continue;
 		conn_limits(&max, &tv);
 		event_add(cc->deadline, &tv);
-		conn_unlink(cc);
-		conn_append(cc);
+		TAILQ_REMOVE(&c->conns, cc, link);
+		TAILQ_INSERT_TAIL(&c->conns, cc, link);
 		return;
 	}
 }
@@ -850,6 +823,7 @@ struct control *control_new(const struct control_params *p, char *err, size_t er
 		snprintf(err, errlen, "control: out of memory");
 		return NULL;
 	}
+	TAILQ_INIT(&c->conns);
 	c->p = *p;
 	c->fd = -1;
 	c->stop_fd = -1;
@@ -954,9 +928,9 @@ void control_free(struct control *c)
 	control_stop(c);
 	endpoint_remove(c);
 	if (c->http != NULL)
-		evhttp_free(c->http); /* closes the connections: conn_closed_cb */
-	while (c->conns != NULL)      /* never attached */
-		conn_free(c->conns);
+		evhttp_free(c->http);	/* closes the connections: conn_closed_cb */
+	while (!TAILQ_EMPTY(&c->conns)) /* never attached */
+		conn_free(TAILQ_FIRST(&c->conns));
 	if (c->resume_ev != NULL)
 		event_free(c->resume_ev);
 	if (c->stop_ev != NULL)

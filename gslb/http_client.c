@@ -684,8 +684,7 @@ static int send_request(struct http_client *h, char *err, size_t errlen)
 	if (h->on_chunk) /* a stream: each piece to on_chunk as it comes */
 		evhttp_request_set_chunked_cb(er, chunk_cb);
 	out = evhttp_request_get_output_headers(er);
-	TAILQ_FOREACH(kv, &h->rc.headers, next)
-	{
+	TAILQ_FOREACH (kv, &h->rc.headers, next) {
 		if (evhttp_add_header(out, kv->key, kv->value)) {
 			evhttp_request_free(er);
 			snprintf(err, errlen, "out of memory");

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -52,13 +53,13 @@ struct tcp_conn {
 	struct net_tcp *t;
 	struct bufferevent *bev;
 	struct sockaddr_storage peer;
-	struct tcp_conn *prev, *next;	/* t->conns, most recently active first */
-	struct tcp_conn *nprev, *nnext; /* the bucket of its network in t->nets */
-	uint64_t net;			/* the peer's /24 or /56: tcp_net_key() */
-	bool closing;			/* no more reading: close once the output is flushed */
-	bool paused;			/* reading stopped until the output drains */
-	double idle_timeout;		/* seconds; from the snapshot at accept */
-	double partial_since;		/* monotonic time the unfinished message began, or 0 */
+	TAILQ_ENTRY(tcp_conn) link;    /* t->conns, most recently active first */
+	LIST_ENTRY(tcp_conn) net_link; /* the bucket of its network in t->nets */
+	uint64_t net;		       /* the peer's /24 or /56: tcp_net_key() */
+	bool closing;		       /* no more reading: close once the output is flushed */
+	bool paused;		       /* reading stopped until the output drains */
+	double idle_timeout;	       /* seconds; from the snapshot at accept */
+	double partial_since;	       /* monotonic time the unfinished message began, or 0 */
 };
 
 /* The TCP thread's counters (struct net_tcp_stats), read by net_tcp_stats(). */
@@ -81,10 +82,9 @@ struct net_tcp {
 	pthread_t tid;
 	bool started;
 	bool stopping;
-	struct tcp_conn *conns;	     /* open connections, most recently active first */
-	struct tcp_conn *conns_tail; /* the least recently active */
+	TAILQ_HEAD(tcp_conns, tcp_conn) conns; /* open connections, most recently active first */
 	size_t nconns;
-	struct tcp_conn **nets; /* TCP_NET_BUCKETS chains of connections by network */
+	LIST_HEAD(tcp_net_chain, tcp_conn) * nets; /* TCP_NET_BUCKETS chains by network */
 	uint8_t req[ANSWER_MAX_TCP];
 	uint8_t resp[2 + ANSWER_MAX_TCP]; /* length prefix + message */
 };
@@ -132,7 +132,7 @@ static size_t tcp_net_count(const struct net_tcp *t, uint64_t key)
 	const struct tcp_conn *c;
 	size_t n = 0;
 
-	for (c = t->nets[tcp_net_bucket(key)]; c != NULL; c = c->nnext)
+	LIST_FOREACH (c, &t->nets[tcp_net_bucket(key)], net_link)
 		n += c->net == key;
 	return n;
 }
@@ -150,40 +150,14 @@ static size_t tcp_per_net_limit(const struct conf *conf)
 	return max < TCP_PER_NET_MIN ? max : TCP_PER_NET_MIN;
 }
 
-static void conn_unlink(struct tcp_conn *c)
-{
-	struct net_tcp *t = c->t;
-
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		t->conns = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
-	else
-		t->conns_tail = c->prev;
-	c->prev = c->next = NULL;
-}
-
-static void conn_link_front(struct tcp_conn *c)
-{
-	struct net_tcp *t = c->t;
-
-	c->prev = NULL;
-	c->next = t->conns;
-	if (t->conns != NULL)
-		t->conns->prev = c;
-	else
-		t->conns_tail = c;
-	t->conns = c;
-}
-
 /* Marks c the most recently active: eviction takes the other end. O(1). */
 static void conn_touch(struct tcp_conn *c)
 {
-	if (c->t->conns != c) {
-		conn_unlink(c);
-		conn_link_front(c);
+	struct net_tcp *t = c->t;
+
+	if (TAILQ_FIRST(&t->conns) != c) {
+		TAILQ_REMOVE(&t->conns, c, link);
+		TAILQ_INSERT_HEAD(&t->conns, c, link);
 	}
 }
 
@@ -199,13 +173,8 @@ static void conn_free(struct tcp_conn *c)
 {
 	struct net_tcp *t = c->t;
 
-	conn_unlink(c);
-	if (c->nprev != NULL)
-		c->nprev->nnext = c->nnext;
-	else
-		t->nets[tcp_net_bucket(c->net)] = c->nnext;
-	if (c->nnext != NULL)
-		c->nnext->nprev = c->nprev;
+	TAILQ_REMOVE(&t->conns, c, link);
+	LIST_REMOVE(c, net_link);
 	bufferevent_free(c->bev);
 	free(c);
 	t->nconns--;
@@ -394,8 +363,9 @@ static void tcp_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct s
 	 * so that connections held open and silent cannot lock newcomers out;
 	 * refuse only when every connection is busy. */
 	if (t->nconns >= max_clients) {
-		for (old = t->conns_tail; old != NULL && !conn_idle(old); old = old->prev)
-			;
+		TAILQ_FOREACH_REVERSE (old, &t->conns, tcp_conns, link)
+			if (conn_idle(old))
+				break;
 		if (old == NULL || max_clients == 0) {
 			counter_inc(&t->st.rejected);
 			free(c);
@@ -421,11 +391,8 @@ static void tcp_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct s
 	bufferevent_set_timeouts(c->bev, &idle, &idle);
 	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-	conn_link_front(c);
-	c->nnext = t->nets[tcp_net_bucket(net)];
-	if (c->nnext != NULL)
-		c->nnext->nprev = c;
-	t->nets[tcp_net_bucket(net)] = c;
+	TAILQ_INSERT_HEAD(&t->conns, c, link);
+	LIST_INSERT_HEAD(&t->nets[tcp_net_bucket(net)], c, net_link);
 	t->nconns++;
 	counter_inc(&t->st.accepted);
 	counter_set(&t->st.open, t->nconns);
@@ -491,8 +458,8 @@ static void tcp_stop_cb(evutil_socket_t fd, short what, void *arg)
 			t->ls[i] = NULL;
 		}
 	}
-	for (c = t->conns; c != NULL; c = next) {
-		next = c->next;
+	for (c = TAILQ_FIRST(&t->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, link);
 		if (!c->closing)
 			conn_close_after_flush(c);
 	}
@@ -509,8 +476,8 @@ static void *tcp_main(void *arg)
 
 	rcu_register_thread();
 	event_base_dispatch(t->base);
-	while (t->conns != NULL)
-		conn_free(t->conns);
+	while (!TAILQ_EMPTY(&t->conns))
+		conn_free(TAILQ_FIRST(&t->conns));
 	rcu_unregister_thread();
 	return NULL;
 }
@@ -525,6 +492,7 @@ struct net_tcp *net_tcp_new(const struct conf *conf, char *err, size_t errlen)
 		snprintf(err, errlen, "tcp: out of memory");
 		return NULL;
 	}
+	TAILQ_INIT(&t->conns);
 	t->stop_fd = -1;
 	t->ctx.qrec = qrec_new(); /* NULL: TCP queries are not recorded */
 	t->nfds = conf->nlisten;
@@ -608,8 +576,8 @@ void net_tcp_free(struct net_tcp *t)
 	if (t == NULL)
 		return;
 	net_tcp_stop(t);
-	while (t->conns != NULL)
-		conn_free(t->conns);
+	while (!TAILQ_EMPTY(&t->conns))
+		conn_free(TAILQ_FIRST(&t->conns));
 	for (i = 0; i < t->nfds; i++) {
 		if (t->ls != NULL && t->ls[i] != NULL)
 			evconnlistener_free(t->ls[i]);
