@@ -41,7 +41,7 @@ struct target {
 };
 
 /* One member, by (service, index): survives reloads and holds its votes. Its override is
- * the one kept under its name (struct orec), copied in when bound. */
+ * the one kept under its name (struct health_override_entry), copied in when bound. */
 struct mrec {
 	uint8_t *service; /* lowercased wire name */
 	uint32_t index;
@@ -55,14 +55,6 @@ struct mrec {
 	bool up, fresh; /* as last published */
 };
 
-/* An override, by (service, member name): reordering members in the file does not move it,
- * and it outlives the member leaving the config. */
-struct orec {
-	struct health_member_ref ref; /* service lowercased */
-	enum health_override o;
-	struct health_override_meta meta;
-};
-
 /* A free slot (an expired prober, kept so that votes' indices stay valid) has id "". */
 struct prober {
 	char id[CONF_ID_MAX + 1];
@@ -70,13 +62,6 @@ struct prober {
 	uint64_t parts[REPORT_MAX_PARTS / 64]; /* parts of last_seq seen */
 	uint64_t last_ms;
 	bool warm; /* known from health.state_file only: no report since the start */
-};
-
-/* A runtime weight (gslbctl weight). */
-struct wrec {
-	struct health_weight_ref ref;
-	uint32_t weight;
-	struct health_override_meta meta;
 };
 
 struct health_state {
@@ -92,9 +77,11 @@ struct health_state {
 	size_t nm, capm;
 	uint32_t *idx; /* m index + 1; 0 = empty */
 	size_t nidx;
-	struct orec *ov; /* the overrides in force, in the order first set */
+	/* the overrides in force, in the order first set, by (service, member name): reordering
+	 * members in the file does not move one, and it outlives the member leaving the config */
+	struct health_override_entry *ov;
 	size_t nov;
-	struct wrec *wt; /* the runtime weights */
+	struct health_weight_entry *wt; /* the runtime weights (gslbctl weight) */
 	size_t nwt;
 	struct health_history hist[HEALTH_HISTORY]; /* a ring: entry seq % HEALTH_HISTORY */
 	uint64_t nhist;
@@ -402,7 +389,8 @@ void health_member_key(const struct member *mb, char out[HEALTH_MEMBER_NAME_MAX]
 }
 
 /* service lowercased */
-static struct orec *ofind(struct health_state *s, const uint8_t *service, const char *member)
+static struct health_override_entry *ofind(struct health_state *s, const uint8_t *service,
+					   const char *member)
 {
 	for (size_t i = 0; i < s->nov; i++)
 		if (!strcmp(s->ov[i].ref.member, member) &&
@@ -483,7 +471,7 @@ static bool wref_equal(const struct health_weight_ref *a, const struct health_we
 	       (a->kind == HEALTH_WEIGHT_REGION || dname_equal(a->service, b->service));
 }
 
-static struct wrec *wfind(struct health_state *s, const struct health_weight_ref *r)
+static struct health_weight_entry *wfind(struct health_state *s, const struct health_weight_ref *r)
 {
 	for (size_t i = 0; i < s->nwt; i++)
 		if (wref_equal(&s->wt[i].ref, r))
@@ -495,7 +483,7 @@ static struct wrec *wfind(struct health_state *s, const struct health_weight_ref
 static void weights_of(struct health_state *s, struct mrec *m)
 {
 	struct health_weight_ref r = {.kind = HEALTH_WEIGHT_REGION};
-	const struct wrec *w;
+	const struct health_weight_entry *w;
 
 	snprintf(r.name, sizeof(r.name), "%s", m->region);
 	w = wfind(s, &r);
@@ -521,7 +509,7 @@ int health_put_weight(struct health_state *s, const struct health_weight_ref *re
 		      const struct health_override_meta *meta)
 {
 	struct health_weight_ref r = *ref;
-	struct wrec *w;
+	struct health_weight_entry *w;
 
 	if (strlen(ref->name) >= HEALTH_MEMBER_NAME_MAX)
 		return -EINVAL;
@@ -539,7 +527,7 @@ int health_put_weight(struct health_state *s, const struct health_weight_ref *re
 		*w = s->wt[--s->nwt];
 	} else {
 		if (!w) {
-			struct wrec *v = realloc(s->wt, (s->nwt + 1) * sizeof(*v));
+			struct health_weight_entry *v = realloc(s->wt, (s->nwt + 1) * sizeof(*v));
 
 			if (!v)
 				return -ENOMEM;
@@ -571,7 +559,7 @@ uint32_t health_get_weight(struct health_state *s, const struct health_weight_re
 
 	if (r.kind == HEALTH_WEIGHT_MEMBER)
 		dname_copy_lower(r.service, ref->service);
-	const struct wrec *w = wfind(s, &r);
+	const struct health_weight_entry *w = wfind(s, &r);
 	if (meta)
 		*meta = w ? w->meta : (struct health_override_meta){0};
 	return w ? w->weight : MEMBER_WEIGHT_CONFIG;
@@ -586,19 +574,16 @@ void health_foreach_weight(struct health_state *s,
 		fn(&s->wt[i].ref, s->wt[i].weight, &s->wt[i].meta, arg);
 }
 
-int health_replace_weights(struct health_state *s, const struct health_weight_ref *refs,
-			   const uint32_t *w, const struct health_override_meta *meta, size_t n)
+int health_replace_weights(struct health_state *s, const struct health_weight_entry *w, size_t n)
 {
-	struct wrec *v = calloc(n ? n : 1, sizeof(*v));
+	struct health_weight_entry *v = calloc(n ? n : 1, sizeof(*v));
 
 	if (!v)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		v[i].ref = refs[i];
-		if (refs[i].kind == HEALTH_WEIGHT_MEMBER)
-			dname_copy_lower(v[i].ref.service, refs[i].service);
-		v[i].weight = w[i];
-		v[i].meta = meta ? meta[i] : (struct health_override_meta){.origin = "local"};
+		v[i] = w[i];
+		if (w[i].ref.kind == HEALTH_WEIGHT_MEMBER)
+			dname_copy_lower(v[i].ref.service, w[i].ref.service);
 	}
 	free(s->wt);
 	s->wt = v;
@@ -612,7 +597,7 @@ int health_replace_weights(struct health_state *s, const struct health_weight_re
 static void rename_legacy(struct health_state *s, const struct service *services, size_t n)
 {
 	for (size_t i = 0; i < s->nov; i++) {
-		struct orec *o = &s->ov[i];
+		struct health_override_entry *o = &s->ov[i];
 		char *end;
 
 		if (o->ref.member[0] != '#')
@@ -669,7 +654,7 @@ int health_bind(struct health_state *s, const struct service *services, size_t n
 			m->slot = mb->health;
 			health_member_key(mb, m->name);
 			snprintf(m->region, sizeof(m->region), "%s", mb->region->name);
-			const struct orec *o = ofind(s, m->service, m->name);
+			const struct health_override_entry *o = ofind(s, m->service, m->name);
 			m->ovr = o ? o->o : HEALTH_OVERRIDE_NONE;
 			weights_of(s, m);
 			publish(s, m);
@@ -1050,7 +1035,7 @@ enum health_override health_get_override_meta(struct health_state *s, const uint
 	uint8_t lower[DNAME_MAXLEN];
 
 	dname_copy_lower(lower, service);
-	const struct orec *o = ofind(s, lower, member);
+	const struct health_override_entry *o = ofind(s, lower, member);
 	if (meta)
 		*meta = o ? o->meta : (struct health_override_meta){0};
 	return o ? o->o : HEALTH_OVERRIDE_NONE;
@@ -1108,14 +1093,14 @@ int health_put_override_meta(struct health_state *s, const uint8_t *service, con
 	if (strlen(member) >= HEALTH_MEMBER_NAME_MAX)
 		return -EINVAL;
 	dname_copy_lower(lower, service);
-	struct orec *r = ofind(s, lower, member);
+	struct health_override_entry *r = ofind(s, lower, member);
 	enum health_override was = r ? r->o : HEALTH_OVERRIDE_NONE;
 	if (r && o != HEALTH_OVERRIDE_NONE)
 		r->meta = meta ? *meta : (struct health_override_meta){.origin = "local"};
 	if (was == o)
 		return 0;
 	if (!r) {
-		struct orec *v = realloc(s->ov, (s->nov + 1) * sizeof(*v));
+		struct health_override_entry *v = realloc(s->ov, (s->nov + 1) * sizeof(*v));
 
 		if (!v)
 			return -ENOMEM;
@@ -1160,22 +1145,19 @@ void health_foreach_override(struct health_state *s,
 		fn(s->ov[i].ref.service, s->ov[i].ref.member, s->ov[i].o, &s->ov[i].meta, arg);
 }
 
-int health_replace_overrides(struct health_state *s, const struct health_member_ref *v,
-			     const enum health_override *o, const struct health_override_meta *meta,
+int health_replace_overrides(struct health_state *s, const struct health_override_entry *v,
 			     size_t n)
 {
-	struct orec *nv = calloc(n ? n : 1, sizeof(*nv));
+	struct health_override_entry *nv = calloc(n ? n : 1, sizeof(*nv));
 	size_t k = 0;
 
 	if (!nv)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		if (o[i] == HEALTH_OVERRIDE_NONE)
+		if (v[i].o == HEALTH_OVERRIDE_NONE)
 			continue;
-		nv[k].ref = v[i];
-		dname_copy_lower(nv[k].ref.service, v[i].service);
-		nv[k].o = o[i];
-		nv[k].meta = meta ? meta[i] : (struct health_override_meta){.origin = "local"};
+		nv[k] = v[i];
+		dname_copy_lower(nv[k].ref.service, v[i].ref.service);
 		k++;
 	}
 	free(s->ov);
@@ -1188,7 +1170,7 @@ int health_replace_overrides(struct health_state *s, const struct health_member_
 
 		if (m->slot < 0)
 			continue;
-		const struct orec *r = ofind(s, m->service, m->name);
+		const struct health_override_entry *r = ofind(s, m->service, m->name);
 		m->ovr = r ? r->o : HEALTH_OVERRIDE_NONE;
 		publish(s, m);
 	}
@@ -1227,7 +1209,7 @@ void health_foreach_member(struct health_state *s,
 	}
 	/* overrides on members not in the snapshot: kept for when they come back */
 	for (size_t i = 0; i < s->nov; i++) {
-		const struct orec *o = &s->ov[i];
+		const struct health_override_entry *o = &s->ov[i];
 		struct health_member_info info = {
 		    .service = o->ref.service,
 		    .name = o->ref.member,

@@ -134,10 +134,16 @@ void health_foreach_override(struct health_state *s,
 					enum health_override o,
 					const struct health_override_meta *meta, void *arg),
 			     void *arg);
-/* Replaces every override with v[0..n) (services lowercased or not), with meta[0..n) (NULL:
- * none), and publishes the bound members. Returns 0, or -ENOMEM with nothing changed. */
-int health_replace_overrides(struct health_state *s, const struct health_member_ref *v,
-			     const enum health_override *o, const struct health_override_meta *meta,
+/* An override in force, as a list holds it (the store's mirror, the state file). */
+struct health_override_entry {
+	struct health_member_ref ref; /* service lowercased once replaced */
+	enum health_override o;
+	struct health_override_meta meta;
+};
+/* Replaces every override with v[0..n) (services lowercased or not; entries of
+ * HEALTH_OVERRIDE_NONE skipped) and publishes the bound members. Returns 0, or -ENOMEM with
+ * nothing changed. */
+int health_replace_overrides(struct health_state *s, const struct health_override_entry *v,
 			     size_t n);
 /* Runtime weights (gslbctl weight): a region's or a member's weight in place of the
  * config's, for every member of the region or for the member, published with the member
@@ -165,9 +171,14 @@ void health_foreach_weight(struct health_state *s,
 			   void (*fn)(const struct health_weight_ref *ref, uint32_t weight,
 				      const struct health_override_meta *meta, void *arg),
 			   void *arg);
-/* Replaces every runtime weight with refs[0..n), w[0..n), meta[0..n) (NULL: none). */
-int health_replace_weights(struct health_state *s, const struct health_weight_ref *refs,
-			   const uint32_t *w, const struct health_override_meta *meta, size_t n);
+/* A runtime weight, as a list holds it. */
+struct health_weight_entry {
+	struct health_weight_ref ref;
+	uint32_t weight;
+	struct health_override_meta meta;
+};
+/* Replaces every runtime weight with w[0..n) (services lowercased or not). */
+int health_replace_weights(struct health_state *s, const struct health_weight_entry *w, size_t n);
 
 /* The changes of operator state this gslbd applied, newest last (gslbctl history): the last
  * HEALTH_HISTORY of them, each with the etcd revision when it came from the store. The state

@@ -188,14 +188,10 @@ int health_file_save(struct health_state *s)
 
 /* What the file holds, parsed whole before anything changes. */
 struct parsed {
-	struct health_member_ref *ref;
-	enum health_override *o;
-	struct health_override_meta *meta;
-	struct health_weight_ref *wref; /* runtime weights */
-	uint32_t *w;
-	struct health_override_meta *wmeta;
-	size_t nw;
+	struct health_override_entry *o;
 	size_t n;
+	struct health_weight_entry *w; /* runtime weights */
+	size_t nw;
 	/* warm votes: targets, each with its votes votes[first .. first + n) */
 	struct wtarget {
 		struct health_warm_target t;
@@ -212,12 +208,8 @@ struct parsed {
 
 static void parsed_free(struct parsed *p)
 {
-	free(p->ref);
 	free(p->o);
-	free(p->meta);
-	free(p->wref);
 	free(p->w);
-	free(p->wmeta);
 	free(p->targets);
 	free(p->votes);
 	free(p->hist);
@@ -421,23 +413,12 @@ static int parse_history(struct parsed *p, const char *rest)
 static int parsed_add(struct parsed *p, const struct health_member_ref *ref, enum health_override o,
 		      const struct health_override_meta *meta)
 {
-	struct health_override_meta *nm = realloc(p->meta, (p->n + 1) * sizeof(*nm));
+	struct health_override_entry *no = realloc(p->o, (p->n + 1) * sizeof(*no));
 
-	if (!nm)
-		return -ENOMEM;
-	p->meta = nm;
-	p->meta[p->n] = *meta;
-	struct health_member_ref *nr = realloc(p->ref, (p->n + 1) * sizeof(*nr));
-
-	if (!nr)
-		return -ENOMEM;
-	p->ref = nr;
-	enum health_override *no = realloc(p->o, (p->n + 1) * sizeof(*no));
 	if (!no)
 		return -ENOMEM;
 	p->o = no;
-	p->ref[p->n] = *ref;
-	p->o[p->n++] = o;
+	p->o[p->n++] = (struct health_override_entry){.ref = *ref, .o = o, .meta = *meta};
 	return 0;
 }
 
@@ -480,21 +461,12 @@ static int parse_weight(struct parsed *p, const char *rest, const char **field, 
 		*msg = "want at=<unix ms> expires=<unix ms> who=<text> why=<text> after the weight";
 		return -EINVAL;
 	}
-	struct health_weight_ref *nr = realloc(p->wref, (p->nw + 1) * sizeof(*nr));
-	if (!nr)
-		return -ENOMEM;
-	p->wref = nr;
-	uint32_t *nw = realloc(p->w, (p->nw + 1) * sizeof(*nw));
+	struct health_weight_entry *nw = realloc(p->w, (p->nw + 1) * sizeof(*nw));
 	if (!nw)
 		return -ENOMEM;
 	p->w = nw;
-	struct health_override_meta *nm = realloc(p->wmeta, (p->nw + 1) * sizeof(*nm));
-	if (!nm)
-		return -ENOMEM;
-	p->wmeta = nm;
-	p->wref[p->nw] = ref;
-	p->w[p->nw] = (uint32_t)v;
-	p->wmeta[p->nw++] = meta;
+	p->w[p->nw++] =
+	    (struct health_weight_entry){.ref = ref, .weight = (uint32_t)v, .meta = meta};
 	return 0;
 }
 
@@ -672,9 +644,9 @@ int health_file_load(struct health_state *s, uint64_t now_ms, struct health_file
 	fclose(f);
 	if (ret < 0)
 		goto out;
-	ret = health_replace_overrides(s, p.ref, p.o, p.meta, p.n);
+	ret = health_replace_overrides(s, p.o, p.n);
 	if (ret == 0)
-		ret = health_replace_weights(s, p.wref, p.w, p.wmeta, p.nw);
+		ret = health_replace_weights(s, p.w, p.nw);
 	if (ret == 0 && !p.votes_bad)
 		ret = restore(s, &p, now_ms, out);
 	if (ret == 0)

@@ -196,48 +196,41 @@ fail:
 /* Replaces the health state's overrides with the mirror's. */
 static int apply_all(struct store *st)
 {
-	struct health_member_ref *refs = calloc(st->nkv + 1, sizeof(*refs));
-	enum health_override *o = calloc(st->nkv + 1, sizeof(*o));
-	struct health_override_meta *m = calloc(st->nkv + 1, sizeof(*m));
-	struct health_weight_ref *wrefs = calloc(st->nkv + 1, sizeof(*wrefs));
-	uint32_t *w = calloc(st->nkv + 1, sizeof(*w));
-	struct health_override_meta *wm = calloc(st->nkv + 1, sizeof(*wm));
+	struct health_override_entry *o = calloc(st->nkv + 1, sizeof(*o));
+	struct health_weight_entry *w = calloc(st->nkv + 1, sizeof(*w));
 	size_t n = 0, nw = 0;
 	int ret = -ENOMEM;
 
-	if (!refs || !o || !m || !wrefs || !w || !wm)
+	if (!o || !w)
 		goto out;
 	for (size_t i = 0; i < st->nkv; i++) {
-		int k = store_record_parse_key(st->prefix, st->kv[i].key, &refs[n], &wrefs[nw]);
+		const struct kv *kv = &st->kv[i];
+		int k = store_record_parse_key(st->prefix, kv->key, &o[n].ref, &w[nw].ref);
 
 		if (k == STORE_RECORD_OVERRIDE &&
-		    store_record_parse_value(st->kv[i].value, st->kv[i].mod_rev, &o[n], NULL,
-					     &m[n]) == 0) {
-			n += o[n] != HEALTH_OVERRIDE_NONE; /* a cleared key holds nothing */
+		    store_record_parse_value(kv->value, kv->mod_rev, &o[n].o, NULL, &o[n].meta) ==
+			0) {
+			n += o[n].o != HEALTH_OVERRIDE_NONE; /* a cleared key holds nothing */
 			continue;
 		}
 		if (k == STORE_RECORD_WEIGHT &&
-		    store_record_parse_value(st->kv[i].value, st->kv[i].mod_rev, NULL, &w[nw],
-					     &wm[nw]) == 0) {
-			nw += w[nw] != MEMBER_WEIGHT_CONFIG;
+		    store_record_parse_value(kv->value, kv->mod_rev, NULL, &w[nw].weight,
+					     &w[nw].meta) == 0) {
+			nw += w[nw].weight != MEMBER_WEIGHT_CONFIG;
 			continue;
 		}
 		log_warn("event=store_key_ignored key=\"%s\" error=\"not an override or a "
 			 "weight\"",
-			 st->kv[i].key);
+			 kv->key);
 	}
 	health_lock(st->h);
-	ret = health_replace_overrides(st->h, refs, o, m, n);
+	ret = health_replace_overrides(st->h, o, n);
 	if (ret == 0)
-		ret = health_replace_weights(st->h, wrefs, w, wm, nw);
+		ret = health_replace_weights(st->h, w, nw);
 	health_unlock(st->h);
 out:
-	free(refs);
 	free(o);
-	free(m);
-	free(wrefs);
 	free(w);
-	free(wm);
 	return ret;
 }
 
