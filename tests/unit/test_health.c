@@ -483,6 +483,52 @@ START_TEST(override_persistence)
 }
 END_TEST
 
+/* Runtime weights go to the state file with their meta and come back at the next start;
+ * a cleared one is not written. */
+START_TEST(weight_persistence)
+{
+	char dir[] = "/tmp/test_health.XXXXXX";
+	char *file = NULL;
+	struct conf_health h = params(1, true);
+	struct health_weight_ref rw = {.kind = HEALTH_WEIGHT_REGION, .name = "us-east"};
+	struct health_weight_ref member = {.kind = HEALTH_WEIGHT_MEMBER, .name = "lon-a"};
+	struct health_weight_ref gone = {.kind = HEALTH_WEIGHT_REGION, .name = "ap-south"};
+	struct health_override_meta meta = {.who = "ops", .why = "shift", .at_ms = T0};
+	struct health_override_meta seen;
+	char err[512];
+
+	memcpy(member.service, WWW, sizeof(WWW)); /* not lowercased: the state lowercases it */
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_ge(asprintf(&file, "%s/state", dir), 0);
+	h.state_file = file;
+	struct health_state *s = health_new(&h, START);
+	health_lock(s);
+	ck_assert_int_eq(health_put_weight(s, &rw, 0, &meta), 0);
+	ck_assert_int_eq(health_put_weight(s, &member, 250, &meta), 0);
+	ck_assert_int_eq(health_put_weight(s, &gone, 7, &meta), 0);
+	ck_assert_int_eq(health_put_weight(s, &gone, MEMBER_WEIGHT_CONFIG, &meta), 0);
+	ck_assert_int_eq(health_file_save_locked(s), 0);
+	health_unlock(s);
+	health_free(s);
+
+	s = health_new(&h, START);
+	ck_assert_int_eq(health_file_load(s, T0, NULL, err, sizeof(err)), 0);
+	health_lock(s);
+	ck_assert_uint_eq(health_get_weight(s, &rw, &seen), 0);
+	ck_assert_str_eq(seen.who, "ops");
+	ck_assert_str_eq(seen.why, "shift");
+	ck_assert_uint_eq(seen.at_ms, T0);
+	memcpy(member.service, www, sizeof(www));
+	ck_assert_uint_eq(health_get_weight(s, &member, NULL), 250);
+	ck_assert_uint_eq(health_get_weight(s, &gone, NULL), MEMBER_WEIGHT_CONFIG);
+	health_unlock(s);
+	health_free(s);
+	ck_assert_int_eq(unlink(file), 0);
+	ck_assert_int_eq(rmdir(dir), 0);
+	free(file);
+}
+END_TEST
+
 /* What a health_foreach_target callback saw, copied out of the callback. */
 struct seen_target {
 	uint32_t member;
@@ -1058,6 +1104,7 @@ UNIT_SUITE("health", { "quorum_stale_and_missing", quorum_stale_and_missing },
 	   { "replay_and_forgery", replay_and_forgery },
 	   { "reload_keeps_state", reload_keeps_state },
 	   { "override_persistence", override_persistence },
+	   { "weight_persistence", weight_persistence },
 	   { "votes_per_target", votes_per_target }, { "prober_report_age", prober_report_age },
 	   { "before_start", before_start }, { "idle_probers_expire", idle_probers_expire },
 	   { "warm_start", warm_start }, { "warm_start_stale", warm_start_stale },
