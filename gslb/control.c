@@ -45,6 +45,9 @@
 #define CONTROL_TIMEOUT_S 10
 /* Out of descriptors, accepting waits this long instead of spinning on accept(). */
 #define CONTROL_ACCEPT_PAUSE_MS 100
+/* At stop, answers still waiting on etcd get this long (a write: 1.2 s per etcd request, up
+ * to 1 s for this site to apply it) */
+#define CONTROL_DRAIN_MS 3000
 /* The limits when no snapshot is published yet (conf.c's defaults). */
 #define CONTROL_MAX_CLIENTS 64
 #define CONTROL_HEADER_TIMEOUT_S 5.0
@@ -882,12 +885,42 @@ fail:
 	return NULL;
 }
 
+/* At stop, store writes and history reads still waiting on etcd (each bounded by the store's
+ * timeouts) get CONTROL_DRAIN_MS to end while nothing new is accepted: the operator whose
+ * change etcd may already hold gets its answer, and nothing is left in flight when the
+ * loop is freed. */
+static void drain_pending(struct control *c)
+{
+	struct timeval limit = {CONTROL_DRAIN_MS / 1000, (CONTROL_DRAIN_MS % 1000) * 1000};
+	size_t n = control_api_pending();
+
+	if (n == 0)
+		return;
+	log_info("event=control_draining pending=%zu limit_ms=%d", n, CONTROL_DRAIN_MS);
+	if (c->lev != NULL)
+		evconnlistener_disable(c->lev);
+	event_base_loopexit(c->base, &limit);
+	while (control_api_pending() > 0 && !event_base_got_exit(c->base))
+		event_base_loop(c->base, EVLOOP_ONCE);
+	n = control_api_pending();
+	/* the last answers are queued on their connections: a few more turns write them out */
+	for (int i = 0; i < 4 && !event_base_got_exit(c->base); i++)
+		event_base_loop(c->base, EVLOOP_NONBLOCK);
+	if (n > 0)
+		log_warn(
+		    "event=control_drain_expired pending=%zu note=\"etcd did not answer within "
+		    "%d ms: those clients get no answer; gslbctl status shows whether the "
+		    "change was written\"",
+		    n, CONTROL_DRAIN_MS);
+}
+
 static void *control_thread(void *arg)
 {
 	struct control *c = arg;
 
 	rcu_register_thread();
 	event_base_dispatch(c->base);
+	drain_pending(c);
 	rcu_unregister_thread();
 	return NULL;
 }

@@ -860,6 +860,15 @@ bool control_api_conn_waiting(const struct evhttp_connection *evcon)
 	return false;
 }
 
+size_t control_api_pending(void)
+{
+	size_t n = 0;
+
+	for (const struct pending *pd = pendings; pd != NULL; pd = pd->next)
+		n++;
+	return n;
+}
+
 /* A reply that comes later (from etcd): listed, so that a closed connection clears its
  * request (control_api_conn_closed). NULL on ENOMEM. */
 static struct pending *pending_add(struct evhttp_request *req, json_t *ok)

@@ -40,6 +40,8 @@ struct evhttp_connection;
  * request came whole: the header deadline does not close it). Control thread only. */
 void control_api_conn_closed(struct evhttp_connection *evcon);
 bool control_api_conn_waiting(const struct evhttp_connection *evcon);
+/* How many answers wait for etcd on this control thread (control.c drains them at stop). */
+size_t control_api_pending(void);
 
 struct evhttp_request;
 struct metrics_input;
