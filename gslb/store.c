@@ -379,6 +379,20 @@ static void etcd_message(const struct http_response *r, char *out, size_t size)
 	json_decref(j);
 }
 
+/* Why a request to endpoint ep failed, for the operator: etcd's answer, or what kept it. */
+static void etcd_failure(const struct store *st, size_t ep, const struct http_response *r,
+			 char *why, size_t len)
+{
+	char msg[300];
+
+	if (r->status) {
+		etcd_message(r, msg, sizeof(msg));
+		snprintf(why, len, "etcd %s: HTTP %d: %s", st->ep[ep].at.url, r->status, msg);
+	} else {
+		snprintf(why, len, "etcd unreachable (%s, last %s)", r->err, st->ep[ep].at.url);
+	}
+}
+
 /* Starts the authentication of st's user on endpoint ep; cb gets the answer, for auth_take.
  * Returns the request, or NULL with err set. */
 static struct http_client *auth_start(struct store *st, const struct http_client_env *env,
@@ -1102,15 +1116,7 @@ static void write_done(void *arg, const struct http_response *r)
 		return;
 	}
 	if (r->status != 200) {
-		if (r->status) {
-			char msg[300];
-
-			etcd_message(r, msg, sizeof(msg));
-			snprintf(why, sizeof(why), "etcd %s: HTTP %d: %s", w->st->ep[w->ep].at.url,
-				 r->status, msg);
-		} else
-			snprintf(why, sizeof(why), "etcd unreachable (%s, last %s)", r->err,
-				 w->st->ep[w->ep].at.url);
+		etcd_failure(w->st, w->ep, r, why, sizeof(why));
 		write_end(w, 503, why);
 		return;
 	}
@@ -1248,12 +1254,7 @@ static void history_done(void *arg, const struct http_response *r)
 		json_decref(j);
 		h->cb(h->arg, out, NULL);
 	} else {
-		if (r->status)
-			snprintf(why, sizeof(why), "etcd %s: HTTP %d: %.200s",
-				 h->st->ep[h->ep].at.url, r->status, r->body);
-		else
-			snprintf(why, sizeof(why), "etcd unreachable (%s, last %s)", r->err,
-				 h->st->ep[h->ep].at.url);
+		etcd_failure(h->st, h->ep, r, why, sizeof(why));
 		h->cb(h->arg, NULL, why);
 	}
 	json_decref(out);
